@@ -1,0 +1,71 @@
+//! `kms-share`: run scenario documents and ask the engine questions from a shell.
+//!
+//! ```text
+//! kms-share run scenario.json [--check]      print the result document; exit 1 if an expect failed
+//! kms-share explain scenario.json CALLER ACTION RESOURCE
+//! kms-share matrix scenario.json INSTANCE-ID
+//! ```
+//! `explain` and `matrix` first run the scenario, then ask about the state it built.
+
+use std::process::ExitCode;
+
+use kms_share_core::crypto::OsRng;
+use kms_share_core::ids::{Identity, InstanceId};
+use kms_share_core::policy::Context;
+use kms_share_core::scenario::{self, RunOptions, Runner};
+
+const USAGE: &str = "usage:
+  kms-share run SCENARIO.json [--check]
+  kms-share explain SCENARIO.json CALLER ACTION RESOURCE
+  kms-share matrix SCENARIO.json INSTANCE-ID
+
+exit status: 0 ok, 1 an expect failed, 2 bad input";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("kms-share: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(path: &str) -> Result<scenario::Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    scenario::parse(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let cmd = args.first().map(String::as_str).unwrap_or("");
+    match (cmd, args.len()) {
+        ("run", 2) | ("run", 3) => {
+            let sc = load(&args[1])?;
+            let check = args.get(2).map(|s| s == "--check").unwrap_or(false);
+            let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
+            let res = r.run(&sc, RunOptions { check_unchanged_on_failure: check });
+            println!("{}", scenario::to_json(&res));
+            Ok(if res.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        ("explain", 5) => {
+            let sc = load(&args[1])?;
+            let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
+            r.run(&sc, RunOptions::default());
+            let caller = Identity::parse(&args[2]).map_err(|e| e.to_string())?;
+            let d = r.engine().explain(&caller, &args[3], &args[4], None, &Context::default()).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        ("matrix", 3) => {
+            let sc = load(&args[1])?;
+            let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
+            r.run(&sc, RunOptions::default());
+            let inst = InstanceId::parse(&args[2]).map_err(|e| e.to_string())?;
+            let m = r.engine().access_matrix(&inst).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(USAGE.to_string()),
+    }
+}

@@ -1,0 +1,568 @@
+//! The authorization decision (AZ-1..AZ-3): four checks, in the vendor's order,
+//! returned as a value with explanations and a concrete fix.
+//!
+//! 1. sharing: the caller's account owns the instance or reaches it through an
+//!    Active share (KI-2, KI-6, RS-2, RS-3, RS-8, KI-4);
+//! 2. share permission: that share carries a working KMS instance permission (RS-4);
+//! 3. RAM policy: the caller's policies allow the action on the resource (RAM-1, RAM-2);
+//! 4. ownership: the permission matrix allows the account's role in the instance's mode.
+//!
+//! Management calls (directory, shares, RAM) use the same shape: checks 1 and 2 are
+//! `notApplicable`, check 4 is the role the call needs (management account, share owner).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
+use crate::matrix::{row_for, Grant, ResourceKind};
+use crate::model::{AssociationState, InstanceState, Principal, ShareState, SharingMode};
+use crate::policy::{self, Context, Verdict};
+use crate::state::{instance_arn, State};
+
+/// Allow or Deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    /// The call may proceed.
+    Allow,
+    /// The call is refused.
+    Deny,
+}
+
+/// The four checks of AZ-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CheckName {
+    /// 1. resource sharing.
+    Sharing,
+    /// 2. the share's KMS instance permission.
+    SharePermission,
+    /// 3. the caller's RAM policies.
+    RamPolicy,
+    /// 4. the permission matrix (ownership).
+    Ownership,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// The check passed.
+    Passed,
+    /// The check failed: the decision is Deny.
+    Failed,
+    /// An earlier check failed.
+    NotReached,
+    /// The check does not apply to this kind of call.
+    NotApplicable,
+}
+
+/// One check with its outcome and explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    /// Which check.
+    pub check: CheckName,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// The rule id behind the outcome.
+    pub rule: String,
+    /// What was found.
+    pub detail: String,
+}
+
+/// A decision (AZ-2): never an error, always explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// The caller.
+    pub caller: String,
+    /// The action, canonical spelling.
+    pub action: String,
+    /// The resource ARN.
+    pub resource: String,
+    /// The four checks.
+    pub checks: Vec<Check>,
+    /// For a Deny, the first failing check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<CheckName>,
+    /// For a Deny, the rule id of the failing check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// For a Deny, a message naming the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For a Deny, the concrete fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The share through which a principal reaches the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_share: Option<String>,
+}
+
+impl Decision {
+    /// True for Allow.
+    pub fn allowed(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+}
+
+/// What a call acts on, for the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A resource of a KMS instance (or the instance itself).
+    Kms {
+        /// The instance.
+        instance: InstanceId,
+        /// Instance, key or secret.
+        kind: ResourceKind,
+        /// The creator of the key or secret (`None` for the instance).
+        creator: Option<AccountId>,
+        /// The resource ARN.
+        arn: String,
+        /// Tags of the resource, for `kms:tag/<key>` condition keys.
+        tags: Vec<(String, String)>,
+    },
+    /// A resource that does not exist (AZ-3: the decision is Deny).
+    Unknown {
+        /// What was named.
+        arn: String,
+        /// Why it is unknown.
+        why: String,
+    },
+    /// A management call outside an instance's matrix.
+    Management {
+        /// The resource ARN.
+        arn: String,
+        /// The account role the call needs.
+        role: Role,
+    },
+}
+
+/// The role a management call needs (check 4 for management calls).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Any known account.
+    AnyAccount,
+    /// The management account of the directory (RD-1, RD-7).
+    ManagementAccount(AccountId),
+    /// A specific account (share owner, instance owner, invitee).
+    Account(AccountId, &'static str, &'static str),
+}
+
+/// A request to decide.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The caller.
+    pub caller: &'a Identity,
+    /// The action, e.g. `kms:Encrypt` or `resourcesharing:CreateResourceShare`.
+    pub action: &'a str,
+    /// What it acts on.
+    pub target: &'a Target,
+    /// The region the call is made in, if known (KI-6).
+    pub region: Option<&'a Region>,
+    /// Condition keys of the request.
+    pub context: &'a Context,
+}
+
+struct Builder {
+    checks: Vec<Check>,
+    denied: Option<(CheckName, String, String, String)>,
+    via_share: Option<String>,
+}
+
+impl Builder {
+    fn new() -> Self {
+        Builder { checks: Vec::with_capacity(4), denied: None, via_share: None }
+    }
+    fn pass(&mut self, check: CheckName, rule: &str, detail: String) {
+        self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail });
+    }
+    fn na(&mut self, check: CheckName, detail: &str) {
+        self.checks.push(Check { check, outcome: Outcome::NotApplicable, rule: "AZ-1".to_string(), detail: detail.to_string() });
+    }
+    fn fail(&mut self, check: CheckName, rule: &str, detail: String, fix: String) {
+        self.checks.push(Check { check, outcome: Outcome::Failed, rule: rule.to_string(), detail: detail.clone() });
+        self.denied = Some((check, rule.to_string(), detail, fix));
+    }
+    fn failed(&self) -> bool {
+        self.denied.is_some()
+    }
+    fn finish(mut self, req: &Request<'_>, arn: &str) -> Decision {
+        for name in [CheckName::Sharing, CheckName::SharePermission, CheckName::RamPolicy, CheckName::Ownership] {
+            if !self.checks.iter().any(|c| c.check == name) {
+                self.checks.push(Check {
+                    check: name,
+                    outcome: Outcome::NotReached,
+                    rule: "AZ-1".to_string(),
+                    detail: "not reached: an earlier check failed".to_string(),
+                });
+            }
+        }
+        let (effect, denied_by, rule, message, fix) = match self.denied {
+            Some((check, rule, detail, fix)) => {
+                let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
+                (Effect::Deny, Some(check), Some(rule), Some(message), Some(fix))
+            }
+            None => (Effect::Allow, None, None, None, None),
+        };
+        Decision {
+            effect,
+            caller: req.caller.to_string(),
+            action: req.action.to_string(),
+            resource: arn.to_string(),
+            checks: self.checks,
+            denied_by,
+            rule,
+            message,
+            fix,
+            via_share: self.via_share,
+        }
+    }
+}
+
+fn target_arn(t: &Target) -> &str {
+    match t {
+        Target::Kms { arn, .. } | Target::Management { arn, .. } | Target::Unknown { arn, .. } => arn.as_str(),
+    }
+}
+
+fn check_label(c: CheckName) -> &'static str {
+    match c {
+        CheckName::Sharing => "sharing",
+        CheckName::SharePermission => "share permission",
+        CheckName::RamPolicy => "RAM policy",
+        CheckName::Ownership => "ownership",
+    }
+}
+
+/// Decide a request against the state (AZ-1). Fails closed (AZ-3): anything
+/// unknown is a Deny with its reason, never an Allow.
+pub fn decide(state: &State, req: &Request<'_>) -> Decision {
+    let mut b = Builder::new();
+    let account = &req.caller.account;
+    let arn = target_arn(req.target);
+    if !state.accounts.contains_key(account) {
+        b.fail(
+            CheckName::Sharing,
+            "AZ-3",
+            format!("account {account} is unknown"),
+            format!("register account {account} (RegisterAccount) or have it join the resource directory"),
+        );
+        return b.finish(req, arn);
+    }
+    match req.target {
+        Target::Kms { instance, kind, creator, tags, .. } => {
+            decide_kms(state, req, &mut b, instance, *kind, creator.as_ref(), tags);
+        }
+        Target::Unknown { why, .. } => {
+            b.fail(CheckName::Sharing, "AZ-3", why.clone(), "check the resource name or id".to_string());
+        }
+        Target::Management { role, .. } => {
+            b.na(CheckName::Sharing, "a management call: no shared instance involved");
+            b.na(CheckName::SharePermission, "a management call: no share permission involved");
+            check_ram(state, req, &mut b, arn, &[]);
+            if !b.failed() {
+                check_role(state, req, &mut b, role);
+            }
+        }
+    }
+    b.finish(req, arn)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide_kms(
+    state: &State,
+    req: &Request<'_>,
+    b: &mut Builder,
+    instance: &InstanceId,
+    kind: ResourceKind,
+    creator: Option<&AccountId>,
+    tags: &[(String, String)],
+) {
+    let account = &req.caller.account;
+    let arn = target_arn(req.target);
+    let Some(inst) = state.instances.get(instance) else {
+        b.fail(
+            CheckName::Sharing,
+            "AZ-3",
+            format!("instance {instance} does not exist"),
+            "check the instance id".to_string(),
+        );
+        return;
+    };
+    let is_owner = inst.owner == *account;
+    // 1. sharing
+    if is_owner {
+        b.pass(CheckName::Sharing, "AZ-1", format!("account {account} owns instance {instance}"));
+        b.na(CheckName::SharePermission, "the owner needs no share permission");
+    } else {
+        if let Some(r) = req.region {
+            if *r != inst.region {
+                b.fail(
+                    CheckName::Sharing,
+                    "KI-6",
+                    format!("instance {instance} is in region {}, the call was made in {r}", inst.region),
+                    format!("call the {} endpoint: a principal cannot use a shared instance from another region", inst.region),
+                );
+                return;
+            }
+        }
+        if inst.state != InstanceState::Enabled {
+            b.fail(
+                CheckName::Sharing,
+                "KI-2",
+                format!("instance {instance} is not enabled"),
+                format!("the owner {} must enable instance {instance} (kms:EnableInstance)", inst.owner),
+            );
+            return;
+        }
+        let shares = state.shares_granting(instance, account);
+        if shares.is_empty() {
+            let (rule, detail, fix) = why_not_shared(state, instance, &inst.owner, account);
+            b.fail(CheckName::Sharing, rule, detail, fix);
+            return;
+        }
+        let names: Vec<&str> = shares.iter().map(|s| s.as_str()).collect();
+        b.pass(
+            CheckName::Sharing,
+            "RS-2",
+            format!("account {account} is an associated principal of active share {}", names.join(", ")),
+        );
+        // 2. share permission
+        let working = shares
+            .iter()
+            .find(|s| state.shares.get(*s).map(|sh| sh.permissions.iter().any(|p| p.grants_kms_instance())).unwrap_or(false));
+        match working {
+            Some(s) => {
+                b.via_share = Some(s.to_string());
+                let p = state
+                    .shares
+                    .get(s)
+                    .and_then(|sh| sh.permissions.iter().find(|p| p.grants_kms_instance()))
+                    .map(|p| match &p.version {
+                        Some(v) => format!("{} {v}", p.name),
+                        None => p.name.clone(),
+                    })
+                    .unwrap_or_default();
+                b.pass(CheckName::SharePermission, "RS-4", format!("share {s} carries {p}"));
+            }
+            None => {
+                let first = names.first().copied().unwrap_or("");
+                b.fail(
+                    CheckName::SharePermission,
+                    "RS-4",
+                    format!("share {} carries no working KMS instance permission", names.join(", ")),
+                    format!("attach AliyunRSDefaultPermissionKMSInstance v2 to share {first} (AssociateResourceSharePermission)"),
+                );
+                return;
+            }
+        }
+    }
+    // 3. RAM policy
+    check_ram(state, req, b, arn, tags);
+    if b.failed() {
+        return;
+    }
+    // 4. ownership (the permission matrix)
+    let Some(row) = row_for(req.action, kind) else {
+        b.fail(
+            CheckName::Ownership,
+            "AZ-3",
+            format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action),
+            "use a KMS action of the permission matrix on this kind of resource".to_string(),
+        );
+        return;
+    };
+    let own = creator.map(|c| c == account).unwrap_or(true);
+    let grant = if is_owner { row.owner } else { row.principal };
+    let role = if is_owner { "owner" } else { "principal" };
+    let mode_label = match inst.sharing_mode {
+        Some(SharingMode::Joint) => "Joint ownership",
+        Some(SharingMode::Independent) => "Independent ownership",
+        None => "an instance not yet shared",
+    };
+    if grant.allows(inst.sharing_mode, own) {
+        let why = match (grant, own) {
+            (Grant::Yes, _) => format!("the {role} may use `{}` ({})", row.label, mode_label),
+            (_, true) => format!("account {account} created this resource"),
+            (_, false) => format!("in {mode_label} the owner manages and uses every key and secret"),
+        };
+        b.pass(CheckName::Ownership, "SM-3", why);
+        return;
+    }
+    let creator_txt = creator.map(|c| c.to_string()).unwrap_or_default();
+    let (detail, fix) = match grant {
+        Grant::No if is_owner => (
+            format!("no account may perform `{}` here", row.label),
+            "no change of policy allows this".to_string(),
+        ),
+        Grant::No => (
+            format!("a principal may not perform `{}`; only the owner {} may", row.label, inst.owner),
+            format!("ask the instance owner {} to do it", inst.owner),
+        ),
+        _ if is_owner => (
+            format!(
+                "in Independent ownership the owner may only use the keys and secrets it created; this one was created by {creator_txt}"
+            ),
+            format!("ask account {creator_txt}, which created it, to do it (Independent never changes back to Joint, SM-2)"),
+        ),
+        _ => (
+            format!("a principal may only use the keys and secrets it created; this one was created by {creator_txt}"),
+            format!("create your own key or secret in instance {instance}, or ask account {creator_txt}"),
+        ),
+    };
+    b.fail(CheckName::Ownership, if grant == Grant::No { "AZ-1" } else { "SM-3" }, detail, fix);
+}
+
+fn why_not_shared(state: &State, instance: &InstanceId, owner: &AccountId, account: &AccountId) -> (&'static str, String, String) {
+    if state.is_over_quota(instance, account) {
+        return (
+            "KI-4",
+            format!("account {account} is covered by a principal but did not fit in the access management quota of {instance}"),
+            format!(
+                "raise the quota of {instance} (kms:UpgradeInstance), then remove the principal and add it again: a failed principal is not retried"
+            ),
+        );
+    }
+    // A failed or deleted association that names the account directly.
+    let p = Principal::Account(account.clone());
+    for share in state.shares.values() {
+        if !share.resources.contains_key(instance) {
+            continue;
+        }
+        if let Some(a) = share.principals.get(&p) {
+            if a.state == AssociationState::Failed {
+                return (
+                    "KI-4",
+                    format!(
+                        "the association of account {account} with share {} failed: {}",
+                        share.id,
+                        a.reason.as_deref().unwrap_or("unknown reason")
+                    ),
+                    format!("remove account {account} from share {} and add it again", share.id),
+                );
+            }
+            if share.state == ShareState::Deleted {
+                return (
+                    "RS-7",
+                    format!("share {} that named account {account} was deleted", share.id),
+                    format!("ask the owner {owner} to share instance {instance} again"),
+                );
+            }
+        }
+    }
+    let member = state.directory.as_ref().map(|d| d.members.contains_key(account)).unwrap_or(false);
+    if !member {
+        return (
+            "RS-3",
+            format!("account {account} is not a member of the owner's resource directory"),
+            format!("invite account {account} to the resource directory, then add it to a share of {instance}"),
+        );
+    }
+    (
+        "RS-2",
+        format!("account {account} is not an associated principal of any active share that holds instance {instance}"),
+        format!("ask the owner {owner} to add account {account} (or a folder containing it) to a resource share that holds {instance}"),
+    )
+}
+
+fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags: &[(String, String)]) {
+    let account = &req.caller.account;
+    let (kind, name) = match &req.caller.kind {
+        IdentityKind::Root => {
+            b.pass(CheckName::RamPolicy, "RAM-1", format!("the root identity holds every permission in account {account}"));
+            return;
+        }
+        IdentityKind::User(n) => ("user", n),
+        IdentityKind::Role(n) => ("role", n),
+    };
+    let ram = state.ram.get(account);
+    let attached = ram.and_then(|r| if kind == "user" { r.users.get(name) } else { r.roles.get(name) });
+    let Some(attached) = attached else {
+        b.fail(
+            CheckName::RamPolicy,
+            "AZ-3",
+            format!("{kind} {name} does not exist in account {account}"),
+            format!("create {kind} {name} in account {account} (Create{})", if kind == "user" { "User" } else { "Role" }),
+        );
+        return;
+    };
+    let mut ctx_with_tags;
+    let mut ctx = req.context;
+    if !tags.is_empty() {
+        ctx_with_tags = req.context.clone();
+        for (k, v) in tags {
+            ctx_with_tags.insert(&format!("kms:tag/{k}"), v);
+        }
+        ctx = &ctx_with_tags;
+    }
+    let preq = policy::Request { action: req.action, resource: arn, context: ctx };
+    let policies = attached
+        .iter()
+        .filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
+    match policy::evaluate(policies, &preq) {
+        Verdict::Allow { policy, statement } => b.pass(
+            CheckName::RamPolicy,
+            "RAM-2",
+            format!("policy {policy} statement {statement} allows {} on {arn}", req.action),
+        ),
+        Verdict::ExplicitDeny { policy, statement } => b.fail(
+            CheckName::RamPolicy,
+            "RAM-2",
+            format!("policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins", req.action),
+            format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
+        ),
+        Verdict::NoMatch => b.fail(
+            CheckName::RamPolicy,
+            "RAM-2",
+            format!("no policy attached to {kind} {name} allows {} on {arn}", req.action),
+            format!("grant {} on {arn} to {kind} {name}", req.action),
+        ),
+    }
+}
+
+fn check_role(state: &State, req: &Request<'_>, b: &mut Builder, role: &Role) {
+    let account = &req.caller.account;
+    match role {
+        Role::AnyAccount => b.pass(CheckName::Ownership, "AZ-1", "any account may make this call".to_string()),
+        Role::ManagementAccount(m) => {
+            if m == account {
+                b.pass(CheckName::Ownership, "RD-1", format!("account {account} is the management account"));
+            } else {
+                b.fail(
+                    CheckName::Ownership,
+                    "RD-1",
+                    format!("only the management account {m} may manage the resource directory"),
+                    format!("make this call as the management account {m}"),
+                );
+            }
+        }
+        Role::Account(a, what, rule) => {
+            if a == account {
+                b.pass(CheckName::Ownership, rule, format!("account {account} is the {what}"));
+            } else {
+                b.fail(
+                    CheckName::Ownership,
+                    rule,
+                    format!("only the {what}, account {a}, may make this call"),
+                    format!("make this call as account {a}"),
+                );
+            }
+        }
+    }
+    let _ = state;
+}
+
+/// The ARN used for instance-level calls.
+pub fn instance_target(state: &State, instance: &InstanceId) -> Target {
+    let arn = state
+        .instances
+        .get(instance)
+        .map(instance_arn)
+        .unwrap_or_else(|| format!("acs:kms:*:*:instance/{instance}"));
+    Target::Kms { instance: instance.clone(), kind: ResourceKind::Instance, creator: None, arn, tags: Vec::new() }
+}

@@ -1,0 +1,141 @@
+//! SHA-256 and the two text encodings of bytes the product uses: lowercase hex (digests,
+//! test vectors, audit chain) and standard base64 with padding (the vendor API's
+//! `CiphertextBlob`, data keys).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::ids::shorten;
+
+/// The SHA-256 digest of `data` (FIPS 180-4).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// `bytes` as lowercase hexadecimal, two digits per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
+    for b in bytes {
+        s.push(nibble(b >> 4));
+        s.push(nibble(b & 0x0f));
+    }
+    s
+}
+
+/// Parse hexadecimal text (upper or lower case, no prefix, no separators).
+///
+/// Returns `None` for an odd number of digits or any non-hex character.
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
+    let digits = s.as_bytes();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    digits
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [hi, lo] => Some((digit(*hi)? << 4) | digit(*lo)?),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `bytes` as standard base64 (RFC 4648 alphabet, with `=` padding).
+pub fn b64_encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Decode standard base64 (RFC 4648 alphabet, `=` padding required) found in input
+/// field `field`.
+///
+/// The error message echoes the start of the input (at most 64 characters), as other
+/// input errors do: do not pass secret values through this function.
+///
+/// # Errors
+/// `InvalidParameter` naming `field` when `s` is not valid padded standard base64.
+pub fn b64_decode(field: &str, s: &str) -> Result<Vec<u8>> {
+    STANDARD
+        .decode(s)
+        .map_err(|_| Error::invalid(field, "", format!("`{}` is not valid base64", shorten(s))))
+}
+
+fn nibble(n: u8) -> char {
+    char::from_digit(u32::from(n), 16).unwrap_or('0')
+}
+
+fn digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn hex_round_trips_and_is_lowercase() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        let h = hex(&bytes);
+        assert_eq!(h.len(), 512);
+        assert!(h.starts_with("000102"));
+        assert!(h.ends_with("fdfeff"));
+        assert_eq!(from_hex(&h).unwrap(), bytes);
+        assert_eq!(from_hex("ABcd").unwrap(), [0xab, 0xcd]);
+        assert_eq!(from_hex("").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn from_hex_rejects_odd_length_and_non_hex() {
+        assert_eq!(from_hex("abc"), None);
+        assert_eq!(from_hex("zz"), None);
+        assert_eq!(from_hex("0x12"), None);
+        assert_eq!(from_hex("12 3"), None);
+        assert_eq!(from_hex("é1"), None);
+    }
+
+    #[test]
+    fn sha256_of_abc() {
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn base64_round_trips_with_padding() {
+        assert_eq!(b64_encode(b""), "");
+        assert_eq!(b64_encode(b"f"), "Zg==");
+        assert_eq!(b64_encode(b"fo"), "Zm8=");
+        assert_eq!(b64_encode(b"foo"), "Zm9v");
+        assert_eq!(b64_encode(&[0xfb, 0xff]), "+/8=");
+        assert_eq!(b64_decode("x", "Zm8=").unwrap(), b"fo");
+        assert_eq!(b64_decode("x", "+/8=").unwrap(), [0xfb, 0xff]);
+    }
+
+    #[test]
+    fn bad_base64_is_invalid_parameter_naming_the_field() {
+        for bad in ["Zm8", "Zm8=x", "Zm!=", "-_8=", "Z"] {
+            let e = b64_decode("CiphertextBlob", bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidParameter, "{bad}");
+            assert_eq!(e.field.as_deref(), Some("CiphertextBlob"));
+            assert_eq!(e.message, format!("`{bad}` is not valid base64"));
+        }
+    }
+
+    #[test]
+    fn bad_base64_message_is_shortened() {
+        let long = "!".repeat(1000);
+        let e = b64_decode("CiphertextBlob", &long).unwrap_err();
+        assert!(e.message.len() < 100, "{}", e.message);
+        assert!(e.message.ends_with("` is not valid base64"));
+    }
+}

@@ -1,0 +1,434 @@
+//! The engine: one entry point, [`Engine::execute`], for every call.
+//!
+//! A call travels parse -> decide -> apply -> record: its params are read into
+//! typed values (bad input stops there, state untouched), the authorization
+//! decision is made, the change is applied all or nothing, and an audit event is
+//! appended whatever the outcome. Queries (explain, who can, access matrix,
+//! what if) live in [`crate::query`] and change nothing.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::audit::NewEvent;
+use crate::authz::{decide, instance_target, Decision, Request, Role, Target};
+use crate::crypto::RandomSource;
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::*;
+use crate::keystore::{KeyBackend, SoftwareBackend};
+use crate::matrix::ResourceKind;
+use crate::model::*;
+use crate::params::Params;
+use crate::policy::Context;
+use crate::state::{instance_arn, State};
+
+/// One call: who, what, with which parameters, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Call {
+    /// The caller, a RAM identity.
+    pub caller: Identity,
+    /// The vendor API name (`CreateFolder`, `kms:Encrypt`, ...).
+    pub action: String,
+    /// Parameters with the vendor's PascalCase names.
+    #[serde(default)]
+    pub params: Value,
+    /// When (seconds since the epoch).
+    pub at: Timestamp,
+}
+
+/// The result of a successful call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Response {
+    /// The result document.
+    pub result: Value,
+    /// For KMS calls, the decision that allowed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+}
+
+/// What the audit event of the current call names.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Trace {
+    pub resource: String,
+    pub instance: Option<InstanceId>,
+    pub owner: Option<AccountId>,
+}
+
+/// The engine: state, key backends and randomness.
+pub struct Engine {
+    pub(crate) state: State,
+    pub(crate) software: Box<dyn KeyBackend>,
+    pub(crate) hardware: Option<Box<dyn KeyBackend>>,
+    pub(crate) rng: Box<dyn RandomSource>,
+    pub(crate) trace: Trace,
+}
+
+impl core::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Engine").field("state", &self.state).field("software", &self.software.name()).finish()
+    }
+}
+
+/// Seconds in a day.
+pub const DAY: u64 = 86_400;
+
+impl Engine {
+    /// A new engine with an empty organization, the software backend and `rng`.
+    pub fn new(rng: Box<dyn RandomSource>) -> Self {
+        Engine { state: State::new(), software: Box::new(SoftwareBackend::new()), hardware: None, rng, trace: Trace::default() }
+    }
+
+    /// Use `backend` for the keys of hardware instances (a PKCS#11 token). Without
+    /// one, hardware instances keep their keys in the software backend.
+    pub fn set_hardware_backend(&mut self, backend: Box<dyn KeyBackend>) {
+        self.hardware = Some(backend);
+    }
+
+    /// The state (read only).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Replace the state (loading a policy-only export or a test fixture). Key
+    /// material is not touched: keys whose handles are missing cannot encrypt.
+    pub fn replace_state(&mut self, mut state: State) {
+        state.rebuild_index();
+        self.state = state;
+    }
+
+    /// Mutable state, for tamper tests.
+    pub fn state_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+
+    pub(crate) fn backend_for(&self, instance: &InstanceId) -> &dyn KeyBackend {
+        let hw = self.state.instances.get(instance).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
+        match (&self.hardware, hw) {
+            (Some(h), true) => h.as_ref(),
+            _ => self.software.as_ref(),
+        }
+    }
+
+    pub(crate) fn backend_for_mut(&mut self, instance: &InstanceId) -> &mut dyn KeyBackend {
+        let hw = self.state.instances.get(instance).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
+        match (&mut self.hardware, hw) {
+            (Some(h), true) => h.as_mut(),
+            _ => self.software.as_mut(),
+        }
+    }
+
+    /// Execute one call (parse, decide, apply, record).
+    ///
+    /// # Errors
+    /// An [`Error`] with a stable code; for a denied call `AccessDenied` carrying the
+    /// decision. A failed call changes nothing but the audit trail.
+    pub fn execute(&mut self, call: &Call) -> Result<Response> {
+        self.trace = Trace::default();
+        self.advance_time(call.at);
+        let mut request_id = [0u8; 8];
+        let rid = match self.rng.fill(&mut request_id) {
+            Ok(()) => crate::crypto::hex(&request_id),
+            Err(e) => return Err(e),
+        };
+        let out = self.dispatch(call);
+        if !is_query(&call.action) && call.action != "RegisterAccount" {
+            let outcome = match &out {
+                Ok(_) => "Success".to_string(),
+                Err(e) if e.code == ErrorCode::AccessDenied => "Denied".to_string(),
+                Err(e) => e.code().to_string(),
+            };
+            let trace = core::mem::take(&mut self.trace);
+            self.state.audit.append(NewEvent {
+                request_id: rid,
+                time: call.at,
+                caller: call.caller.to_string(),
+                account: call.caller.account.to_string(),
+                action: call.action.clone(),
+                resource: trace.resource,
+                instance: trace.instance.map(|i| i.to_string()),
+                instance_owner: trace.owner.map(|o| o.to_string()),
+                outcome,
+            });
+        }
+        out
+    }
+
+    fn dispatch(&mut self, call: &Call) -> Result<Response> {
+        let a = call.action.as_str();
+        let mut p = Params::new(a, &call.params)?;
+        match a {
+            "RegisterAccount" => self.register_account(call, &mut p),
+            "EnableResourceDirectory" => self.enable_directory(call, &mut p),
+            "CreateFolder" => self.create_folder(call, &mut p),
+            "CreateResourceAccount" => self.create_member(call, &mut p),
+            "InviteAccountToResourceDirectory" => self.invite(call, &mut p),
+            "AcceptHandshake" | "DeclineHandshake" => self.answer_invitation(call, &mut p, a == "AcceptHandshake"),
+            "MoveAccount" => self.move_account(call, &mut p),
+            "EnableSharingWithResourceDirectory" => self.enable_sharing(call, &mut p),
+            "CreateUser" | "CreateRole" | "CreatePolicy" | "AttachPolicyToUser" | "AttachPolicyToRole"
+            | "DetachPolicyFromUser" | "DetachPolicyFromRole" => self.ram_op(call, &mut p),
+            "CreateResourceShare" => self.create_share(call, &mut p),
+            "AssociateResourceShare" => self.associate(call, &mut p),
+            "DisassociateResourceShare" => self.disassociate(call, &mut p),
+            "DeleteResourceShare" => self.delete_share(call, &mut p),
+            "AssociateResourceSharePermission" | "DisassociateResourceSharePermission" => {
+                self.share_permission(call, &mut p, a == "AssociateResourceSharePermission")
+            }
+            "GetResourceShare" => self.get_share(call, &mut p),
+            "LookupEvents" => self.lookup_events(call, &mut p),
+            "VerifyAuditTrail" => self.verify_audit(call, &mut p),
+            "TamperAuditEvent" => self.tamper_audit(call, &mut p),
+            "Explain" | "WhoCan" | "AccessMatrix" | "WhatIf" => self.query(call, &mut p),
+            "kms:CreateInstance" => self.create_instance(call, &mut p),
+            _ if a.len() > 4 && a.get(..4).map(|s| s.eq_ignore_ascii_case("kms:")).unwrap_or(false) => self.kms(call, &mut p),
+            _ => Err(Error::invalid(
+                "action",
+                "",
+                format!("unknown action `{}`; see docs/scenario-format.md for the list", shorten(a)),
+            )),
+        }
+    }
+
+    // ---- shared helpers for the operation modules ----
+
+    /// A fresh id: `prefix` + 16 lowercase letters and digits from the RNG.
+    pub(crate) fn new_id(&mut self, prefix: &str) -> Result<String> {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut raw = [0u8; 16];
+        self.rng.fill(&mut raw)?;
+        let mut s = String::with_capacity(prefix.len() + 16);
+        s.push_str(prefix);
+        for b in raw {
+            let c = ALPHABET.get((b as usize) % ALPHABET.len()).copied().unwrap_or(b'a');
+            s.push(c as char);
+        }
+        Ok(s)
+    }
+
+    /// A fresh 16-digit account id.
+    pub(crate) fn new_account_id(&mut self) -> Result<AccountId> {
+        loop {
+            let mut raw = [0u8; 16];
+            self.rng.fill(&mut raw)?;
+            let mut s = String::with_capacity(16);
+            for (i, b) in raw.iter().enumerate() {
+                let d = if i == 0 { 1 + b % 9 } else { b % 10 };
+                s.push((b'0' + d) as char);
+            }
+            let id = AccountId::parse(&s)?;
+            if !self.state.accounts.contains_key(&id) {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Decide and turn a Deny into an `AccessDenied` error.
+    pub(crate) fn authorize(&self, call: &Call, action: &str, target: &Target, region: Option<&Region>, ctx: &Context) -> Result<Decision> {
+        let d = decide(&self.state, &Request { caller: &call.caller, action, target, region, context: ctx });
+        if d.allowed() {
+            Ok(d)
+        } else {
+            Err(Error::denied(d))
+        }
+    }
+
+    /// Authorize a management call needing `role`.
+    pub(crate) fn authorize_mgmt(&mut self, call: &Call, action: &str, arn: String, role: Role) -> Result<Decision> {
+        self.trace.resource = arn.clone();
+        self.authorize(call, action, &Target::Management { arn, role }, None, &Context::default())
+    }
+
+    /// The directory, or `NotFound` (RD-1).
+    pub(crate) fn directory(&self) -> Result<&Directory> {
+        self.state
+            .directory
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, "RD-1", "no resource directory is enabled yet (EnableResourceDirectory)"))
+    }
+
+    /// The instance, or `NotFound`; records it in the audit trace.
+    pub(crate) fn instance(&mut self, id: &InstanceId) -> Result<Instance> {
+        let inst = self.state.instances.get(id).cloned().ok_or_else(|| Error::not_found("instance", id.as_str()))?;
+        self.trace.instance = Some(inst.id.clone());
+        self.trace.owner = Some(inst.owner.clone());
+        if self.trace.resource.is_empty() {
+            self.trace.resource = instance_arn(&inst);
+        }
+        Ok(inst)
+    }
+
+    /// Instance-level authorization (instance management, create resources).
+    pub(crate) fn authorize_instance(&mut self, call: &Call, action: &str, inst: &InstanceId, region: Option<&Region>, ctx: &Context) -> Result<Decision> {
+        let t = instance_target(&self.state, inst);
+        self.authorize(call, action, &t, region, ctx)
+    }
+
+    /// Resolve a key reference (key id, `alias/...` or ARN) as seen by `account`.
+    ///
+    /// # Errors
+    /// `NotFound`, or `InvalidParameter` when an alias is ambiguous.
+    pub(crate) fn resolve_key(&self, field: &str, r: &str, account: &AccountId) -> Result<KeyId> {
+        if r.starts_with("alias/") {
+            let name = AliasName::parse(r).map_err(|e| e.at_field(field))?;
+            let arn = self.pick(self.state.index.alias_arns.get(&name), account, field, r)?;
+            return self.state.aliases.get(&arn).map(|a| a.key.clone()).ok_or_else(|| Error::not_found("alias", r));
+        }
+        if let Some(rest) = r.strip_prefix("acs:kms:") {
+            if let Some((_, tail)) = rest.rsplit_once(":key/") {
+                return self.existing_key(field, tail);
+            }
+            if let Some((_, tail)) = rest.rsplit_once(":alias/") {
+                let full = format!("alias/{tail}");
+                let arn = r.to_string();
+                let _ = AliasName::parse(&full).map_err(|e| e.at_field(field))?;
+                return self.state.aliases.get(&arn).map(|a| a.key.clone()).ok_or_else(|| Error::not_found("alias", r));
+            }
+            return Err(Error::invalid(field, "RAM-3", format!("`{}` is not a key or alias ARN", shorten(r))));
+        }
+        self.existing_key(field, r)
+    }
+
+    fn existing_key(&self, field: &str, id: &str) -> Result<KeyId> {
+        let id = KeyId::parse(id).map_err(|e| e.at_field(field))?;
+        if self.state.keys.contains_key(&id) {
+            Ok(id)
+        } else {
+            Err(Error::not_found("key", id.as_str()))
+        }
+    }
+
+    /// Resolve a secret reference (name or ARN) as seen by `account`, to its ARN.
+    pub(crate) fn resolve_secret(&self, field: &str, r: &str, account: &AccountId) -> Result<String> {
+        if r.starts_with("acs:kms:") {
+            return if self.state.secrets.contains_key(r) { Ok(r.to_string()) } else { Err(Error::not_found("secret", r)) };
+        }
+        let name = SecretName::parse(r).map_err(|e| e.at_field(field))?;
+        self.pick(self.state.index.secret_arns.get(&name), account, field, r)
+    }
+
+    /// Pick among ARNs carrying one name: the caller's own first, else the only one.
+    fn pick(&self, arns: Option<&alloc::collections::BTreeSet<String>>, account: &AccountId, field: &str, r: &str) -> Result<String> {
+        let arns = arns.ok_or_else(|| Error::not_found(if field.contains("Secret") { "secret" } else { "alias" }, r))?;
+        let mine = format!(":{account}:");
+        let own: Vec<&String> = arns.iter().filter(|a| a.contains(&mine)).collect();
+        match (own.as_slice(), arns.len()) {
+            ([one], _) => Ok((*one).clone()),
+            ([], 1) => arns.iter().next().cloned().ok_or_else(|| Error::not_found("resource", r)),
+            _ => Err(Error::invalid(
+                field,
+                "SM-3",
+                format!("`{}` names resources of several accounts or regions; pass the ARN", shorten(r)),
+            )),
+        }
+    }
+
+    /// The decision target of a key.
+    pub(crate) fn key_target(&mut self, id: &KeyId) -> Result<(Target, Region)> {
+        let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
+        let inst = self.state.instances.get(&key.instance).ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
+        let arn = crate::state::key_arn(&inst.region, &key.creator, &key.id);
+        self.trace = Trace { resource: arn.clone(), instance: Some(inst.id.clone()), owner: Some(inst.owner.clone()) };
+        let tags = key.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        Ok((
+            Target::Kms { instance: key.instance.clone(), kind: ResourceKind::Key, creator: Some(key.creator.clone()), arn, tags },
+            inst.region.clone(),
+        ))
+    }
+
+    /// The decision target of a secret.
+    pub(crate) fn secret_target(&mut self, arn: &str) -> Result<Target> {
+        let s = self.state.secrets.get(arn).ok_or_else(|| Error::not_found("secret", arn))?;
+        let owner = self.state.instances.get(&s.instance).map(|i| i.owner.clone());
+        self.trace = Trace { resource: arn.to_string(), instance: Some(s.instance.clone()), owner };
+        let tags = s.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        Ok(Target::Kms { instance: s.instance.clone(), kind: ResourceKind::Secret, creator: Some(s.creator.clone()), arn: arn.to_string(), tags })
+    }
+
+    /// Process what is due by `now`: scheduled key and secret deletions and automatic rotations.
+    fn advance_time(&mut self, now: Timestamp) {
+        loop {
+            let Some(&(when, ref item)) = self.state.index.due.iter().next() else { break };
+            if when > now {
+                break;
+            }
+            let item = item.clone();
+            self.state.index.due.remove(&(when, item.clone()));
+            match item {
+                crate::state::Due::DeleteKey(id) => self.destroy_key(&id),
+                crate::state::Due::DeleteSecret(arn) => self.remove_secret(&arn),
+                crate::state::Due::RotateKey(id) => {
+                    // Rotation catches up one interval at a time, stamped at the due time.
+                    let _ = self.rotate_key(&id, when);
+                }
+            }
+        }
+    }
+
+    /// Remove a key for good: material destroyed, aliases removed.
+    pub(crate) fn destroy_key(&mut self, id: &KeyId) {
+        let Some(key) = self.state.keys.remove(id) else { return };
+        for v in &key.versions {
+            let _ = self.backend_for_mut(&key.instance).destroy(&v.handle);
+        }
+        for a in self.state.aliases_of(id) {
+            if let Some(region) = self.state.region_of(&key.instance).cloned() {
+                let arn = crate::state::alias_arn(&region, &key.creator, &a);
+                if let Some(alias) = self.state.aliases.remove(&arn) {
+                    let mut index = core::mem::take(&mut self.state.index);
+                    crate::state::index_alias(&mut index, &self.state, &alias, false);
+                    self.state.index = index;
+                }
+            }
+        }
+        self.state.unindex_key(&key);
+    }
+
+    /// Remove a secret for good.
+    pub(crate) fn remove_secret(&mut self, arn: &str) {
+        if let Some(s) = self.state.secrets.remove(arn) {
+            crate::state::index_secret(&mut self.state.index, arn, &s, false);
+            self.state.unschedule(&crate::state::Due::DeleteSecret(arn.to_string()));
+        }
+    }
+}
+
+/// True for the read-only query actions (not audited, change nothing).
+pub fn is_query(action: &str) -> bool {
+    matches!(action, "Explain" | "WhoCan" | "AccessMatrix" | "WhatIf" | "LookupEvents" | "VerifyAuditTrail")
+}
+
+/// Parse days (`PendingWindowInDays` and the like) within a range.
+pub(crate) fn days_in(p: &mut Params<'_>, name: &'static str, default: Option<u64>, lo: u64, hi: u64, rule: &str) -> Result<u64> {
+    let d = match (p.opt_u64(name)?, default) {
+        (Some(d), _) => d,
+        (None, Some(d)) => d,
+        (None, None) => return Err(p.missing(name)),
+    };
+    if d < lo || d > hi {
+        return Err(Error::invalid(name, rule, format!("{name} must be {lo} to {hi} days, not {d}")));
+    }
+    Ok(d)
+}
+
+/// Parse an interval such as `30d`, `720h` or `2592000s` into seconds.
+pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
+    let bad = || Error::invalid(field, "CR-1", format!("`{}` is not an interval like `30d`, `720h` or `2592000s`", shorten(s)));
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let mul = match unit {
+        "d" => DAY,
+        "h" => 3600,
+        "s" | "" => 1,
+        _ => return Err(bad()),
+    };
+    let secs = n.checked_mul(mul).ok_or_else(bad)?;
+    if !(DAY * 7..=DAY * 365 * 10).contains(&secs) {
+        return Err(Error::invalid(field, "CR-1", format!("the rotation interval must be 7 days to 10 years, not `{}`", shorten(s))));
+    }
+    Ok(secs)
+}

@@ -1,0 +1,480 @@
+//! Ids and names that validate on construction (parse, don't validate).
+//!
+//! Once an [`AccountId`] or a [`FolderId`] exists it is well formed: every
+//! constructor checks the vendor's syntax and fails with `InvalidParameter`
+//! naming the field and the rule (RD-2, RD-3, RD-6, RS-1, RAM-3).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use core::fmt;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Longest id or name accepted anywhere, before any rule-specific check.
+pub const MAX_ID_LEN: usize = 256;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parse and validate.
+            ///
+            /// # Errors
+            /// `InvalidParameter` when the text is not a valid id of this kind.
+            pub fn parse(s: &str) -> Result<Self> {
+                let check: fn(&str) -> core::result::Result<(), (&'static str, String)> = $check;
+                check(s).map_err(|(rule, why)| {
+                    Error::invalid($field, rule, format!("`{}` is not a valid {}: {}", shorten(s), $field, why))
+                })?;
+                Ok($name(s.to_string()))
+            }
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(&s).map_err(|e| serde::de::Error::custom(e.message))
+            }
+        }
+    };
+}
+
+/// Cut long user input in messages so an error never echoes a megabyte.
+pub fn shorten(s: &str) -> String {
+    const MAX: usize = 64;
+    if s.chars().count() <= MAX {
+        return s.escape_debug().to_string();
+    }
+    let head: String = s.chars().take(MAX).collect();
+    format!("{}…", head.escape_debug())
+}
+
+fn prefixed_alnum(s: &str, prefix: &str, min: usize, max: usize) -> bool {
+    match s.strip_prefix(prefix) {
+        Some(rest) => {
+            rest.len() >= min
+                && rest.len() <= max
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+id_type!(
+    /// A 16-digit account id (RD-6).
+    AccountId,
+    "account id",
+    |s| {
+        if s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(())
+        } else {
+            Err(("RD-6", "an account id is a 16-digit number".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A folder id: `fd-` followed by alphanumerics (RD-6).
+    FolderId,
+    "folder id",
+    |s| {
+        if prefixed_alnum(s, "fd-", 1, 64) {
+            Ok(())
+        } else {
+            Err(("RD-6", "a folder id is `fd-` followed by 1 to 64 letters or digits".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A resource directory id: `rd-` followed by alphanumerics.
+    DirectoryId,
+    "directory id",
+    |s| {
+        if prefixed_alnum(s, "rd-", 1, 64) {
+            Ok(())
+        } else {
+            Err(("RD-1", "a directory id is `rd-` followed by 1 to 64 letters or digits".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A KMS instance id: `kst-` followed by alphanumerics (KI-1).
+    InstanceId,
+    "instance id",
+    |s| {
+        if prefixed_alnum(s, "kst-", 1, 64) {
+            Ok(())
+        } else {
+            Err(("KI-1", "an instance id is `kst-` followed by 1 to 64 letters or digits".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A resource share id: `rs-` followed by alphanumerics.
+    ShareId,
+    "resource share id",
+    |s| {
+        if prefixed_alnum(s, "rs-", 1, 64) {
+            Ok(())
+        } else {
+            Err(("RS-8", "a resource share id is `rs-` followed by 1 to 64 letters or digits".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A key id: `key-` followed by alphanumerics.
+    KeyId,
+    "key id",
+    |s| {
+        if prefixed_alnum(s, "key-", 1, 64) {
+            Ok(())
+        } else {
+            Err(("RAM-3", "a key id is `key-` followed by 1 to 64 letters or digits".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A VPC id: `vpc-` followed by alphanumerics (KI-7).
+    VpcId,
+    "vpc id",
+    |s| {
+        if prefixed_alnum(s, "vpc-", 1, 64) {
+            Ok(())
+        } else {
+            Err(("KI-7", "a vpc id is `vpc-` followed by 1 to 64 letters or digits".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A region id such as `cn-hangzhou` (KI-6).
+    Region,
+    "region",
+    |s| {
+        let ok = (2..=32).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-');
+        if ok {
+            Ok(())
+        } else {
+            Err(("KI-6", "a region is 2 to 32 lowercase letters, digits and `-`, like `cn-hangzhou`".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A member account name (RD-2).
+    AccountName,
+    "account name",
+    |s| check_account_name(s).map_err(|w| ("RD-2", w))
+);
+
+id_type!(
+    /// A display name (RD-3).
+    DisplayName,
+    "display name",
+    |s| check_display_name(s).map_err(|w| ("RD-3", w))
+);
+
+id_type!(
+    /// A resource share name (RS-1).
+    ShareName,
+    "resource share name",
+    |s| check_share_name(s).map_err(|w| ("RS-1", w))
+);
+
+id_type!(
+    /// A folder name (same character rules as a display name, RD-3).
+    FolderName,
+    "folder name",
+    |s| check_display_name(s).map_err(|w| ("RD-1", w))
+);
+
+id_type!(
+    /// A secret name: 1 to 192 letters, digits and `_ / + = . @ -`.
+    SecretName,
+    "secret name",
+    |s| {
+        let ok = !s.is_empty()
+            && s.len() <= 192
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/+=.@-".contains(&b))
+            && !s.starts_with("acs:");
+        if ok {
+            Ok(())
+        } else {
+            Err(("SM-3", "a secret name is 1 to 192 letters, digits and `_ / + = . @ -`".to_string()))
+        }
+    }
+);
+
+id_type!(
+    /// A key alias: `alias/` followed by 1 to 255 letters, digits and `_ / : -` (KI-5).
+    AliasName,
+    "alias name",
+    |s| {
+        match s.strip_prefix("alias/") {
+            Some(rest)
+                if !rest.is_empty()
+                    && rest.len() <= 255
+                    && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/:-".contains(&b)) =>
+            {
+                Ok(())
+            }
+            _ => Err(("SM-3", "an alias is `alias/` followed by 1 to 255 letters, digits and `_ / : -`".to_string())),
+        }
+    }
+);
+
+id_type!(
+    /// A RAM user, role or policy name: 1 to 64 letters, digits and `. _ - @`.
+    RamName,
+    "ram name",
+    |s| {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b));
+        if ok {
+            Ok(())
+        } else {
+            Err(("RAM-1", "a RAM name is 1 to 64 letters, digits and `. _ - @`".to_string()))
+        }
+    }
+);
+
+impl AliasName {
+    /// Default (service) key aliases live under `alias/acs/` (KI-5).
+    pub fn is_default_key_alias(&self) -> bool {
+        self.0.starts_with("alias/acs/")
+    }
+}
+
+fn is_special(c: char) -> bool {
+    matches!(c, '_' | '.' | '-')
+}
+
+/// RD-2: 2 to 50 ASCII letters, digits, `_ . -`; letter or digit at both ends; no two specials in a row.
+fn check_account_name(s: &str) -> core::result::Result<(), String> {
+    let n = s.chars().count();
+    if !(2..=50).contains(&n) {
+        return Err(format!("it must be 2 to 50 characters long, not {n}"));
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c))) {
+        return Err(format!("`{}` is not allowed (letters, digits and `_ . -` only)", c.escape_debug()));
+    }
+    let first = s.chars().next().unwrap_or('_');
+    let last = s.chars().last().unwrap_or('_');
+    if is_special(first) || is_special(last) {
+        return Err("it must start and end with a letter or a digit".to_string());
+    }
+    let mut prev_special = false;
+    for c in s.chars() {
+        if is_special(c) && prev_special {
+            return Err("it cannot contain two special characters in a row".to_string());
+        }
+        prev_special = is_special(c);
+    }
+    Ok(())
+}
+
+/// CJK Unified Ideographs (with extension A and compatibility ideographs).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
+}
+
+/// RD-3: 2 to 50 characters; CJK ideographs, letters, digits, `_ . -`.
+fn check_display_name(s: &str) -> core::result::Result<(), String> {
+    let n = s.chars().count();
+    if !(2..=50).contains(&n) {
+        return Err(format!("it must be 2 to 50 characters long, not {n}"));
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c) || is_cjk(*c))) {
+        return Err(format!("`{}` is not allowed (CJK ideographs, letters, digits and `_ . -` only)", c.escape_debug()));
+    }
+    Ok(())
+}
+
+/// RS-1: 1 to 50 characters; CJK ideographs, letters, digits, `. _ -`.
+fn check_share_name(s: &str) -> core::result::Result<(), String> {
+    let n = s.chars().count();
+    if !(1..=50).contains(&n) {
+        return Err(format!("it must be 1 to 50 characters long, not {n}"));
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c) || is_cjk(*c))) {
+        return Err(format!("`{}` is not allowed (CJK ideographs, letters, digits and `. _ -` only)", c.escape_debug()));
+    }
+    Ok(())
+}
+
+/// The kind of RAM identity behind a caller (RAM-1).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IdentityKind {
+    /// The account's root identity: holds every permission in its own account.
+    Root,
+    /// A RAM user.
+    User(RamName),
+    /// An assumed RAM role.
+    Role(RamName),
+}
+
+/// A caller in the vendor's form: `acs:ram::<account>:root`, `...:user/<name>`, `...:role/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Identity {
+    /// The account the identity belongs to.
+    pub account: AccountId,
+    /// Root, user or role.
+    pub kind: IdentityKind,
+}
+
+impl Identity {
+    /// Parse `acs:ram::<account>:root|user/<name>|role/<name>`.
+    ///
+    /// # Errors
+    /// `InvalidParameter` (field `caller`, RAM-1) when the text is not such an identity.
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::invalid(
+                "caller",
+                "RAM-1",
+                format!(
+                    "`{}` is not a RAM identity (expected `acs:ram::<account-id>:root`, `...:user/<name>` or `...:role/<name>`)",
+                    shorten(s)
+                ),
+            )
+        };
+        let rest = s.strip_prefix("acs:ram::").ok_or_else(bad)?;
+        let (account, who) = rest.split_once(':').ok_or_else(bad)?;
+        let account = AccountId::parse(account).map_err(|e| e.at_field("caller"))?;
+        let kind = if who == "root" {
+            IdentityKind::Root
+        } else if let Some(n) = who.strip_prefix("user/") {
+            IdentityKind::User(RamName::parse(n).map_err(|e| e.at_field("caller"))?)
+        } else if let Some(n) = who.strip_prefix("role/") {
+            IdentityKind::Role(RamName::parse(n).map_err(|e| e.at_field("caller"))?)
+        } else {
+            return Err(bad());
+        };
+        Ok(Identity { account, kind })
+    }
+
+    /// The root identity of an account.
+    pub fn root(account: AccountId) -> Self {
+        Identity { account, kind: IdentityKind::Root }
+    }
+
+    /// True for an account's root identity.
+    pub fn is_root(&self) -> bool {
+        self.kind == IdentityKind::Root
+    }
+
+    /// A short human label: `root of 1234…`, `user alice`, `role ops`.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            IdentityKind::Root => format!("the root identity of account {}", self.account),
+            IdentityKind::User(n) => format!("user {n}"),
+            IdentityKind::Role(n) => format!("role {n}"),
+        }
+    }
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            IdentityKind::Root => write!(f, "acs:ram::{}:root", self.account),
+            IdentityKind::User(n) => write!(f, "acs:ram::{}:user/{}", self.account, n),
+            IdentityKind::Role(n) => write!(f, "acs:ram::{}:role/{}", self.account, n),
+        }
+    }
+}
+
+impl Serialize for Identity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Identity::parse(&s).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_name_rules_rd2() {
+        assert!(AccountName::parse("dept-b.prod_1").is_ok());
+        for bad in ["a", "-ab", "ab-", "a--b", "a._b", "ab cd", "名字ab", &"a".repeat(51)] {
+            let e = AccountName::parse(bad).unwrap_err();
+            assert_eq!(e.code(), "InvalidParameter", "{bad}");
+            assert_eq!(e.rule.as_deref(), Some("RD-2"));
+        }
+        assert!(AccountName::parse(&"a".repeat(50)).is_ok());
+    }
+
+    #[test]
+    fn display_name_allows_cjk_rd3() {
+        assert!(DisplayName::parse("部门B-prod").is_ok());
+        assert_eq!(DisplayName::parse("x").unwrap_err().rule.as_deref(), Some("RD-3"));
+        assert!(DisplayName::parse("a b").is_err());
+    }
+
+    #[test]
+    fn share_name_rs1() {
+        assert!(ShareName::parse("s").is_ok());
+        assert!(ShareName::parse("共享.kms_1-a").is_ok());
+        assert_eq!(ShareName::parse("").unwrap_err().rule.as_deref(), Some("RS-1"));
+        assert!(ShareName::parse(&"s".repeat(51)).is_err());
+        assert!(ShareName::parse("a/b").is_err());
+    }
+
+    #[test]
+    fn ids_rd6() {
+        assert!(AccountId::parse("1234567890123456").is_ok());
+        assert!(AccountId::parse("123456789012345").is_err());
+        assert!(AccountId::parse("12345678901234５6").is_err());
+        assert!(FolderId::parse("fd-abc123").is_ok());
+        assert!(FolderId::parse("fd-").is_err());
+        assert!(FolderId::parse("fd-a_b").is_err());
+    }
+
+    #[test]
+    fn identity_forms_ram1() {
+        let i = Identity::parse("acs:ram::1234567890123456:user/alice").unwrap();
+        assert_eq!(i.kind, IdentityKind::User(RamName::parse("alice").unwrap()));
+        assert_eq!(i.to_string(), "acs:ram::1234567890123456:user/alice");
+        assert!(Identity::parse("acs:ram::1234567890123456:root").unwrap().is_root());
+        assert!(Identity::parse("acs:ram::1234567890123456:group/x").is_err());
+        assert!(Identity::parse("arn:aws:iam::1:root").is_err());
+    }
+
+    #[test]
+    fn long_input_is_shortened_in_messages() {
+        let huge = "x".repeat(1_000_000);
+        let e = FolderId::parse(&huge).unwrap_err();
+        assert!(e.message.len() < 300);
+    }
+}

@@ -1,0 +1,250 @@
+//! The permission matrix of the vendor's appendix, written once as data.
+//!
+//! Every decision's ownership check, every access-matrix view, the docs' table
+//! and the tests read [`MATRIX`], so they cannot disagree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::SharingMode;
+
+/// The kind of resource a call acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ResourceKind {
+    /// The instance itself.
+    Instance,
+    /// A key (or an alias of it).
+    Key,
+    /// A secret.
+    Secret,
+}
+
+/// A feature row of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Feature {
+    /// View details, attach VPCs, upgrade, renew, revoke sharing.
+    InstanceManagement,
+    /// Create keys, secrets and application access points.
+    CreateResources,
+    /// View metadata, rotation, deletion, protection, aliases, tags of keys.
+    KeyManagement,
+    /// View metadata, delete, rotation, tags of secrets.
+    SecretManagement,
+    /// Backups of keys and secrets.
+    Backup,
+    /// Cryptographic operations with keys.
+    CryptoOperations,
+    /// Reading and writing secret values.
+    SecretValue,
+}
+
+/// What a role may do on a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Grant {
+    /// Always.
+    Yes,
+    /// Never.
+    No,
+    /// Only on what its own account created.
+    OwnOnly,
+    /// Joint: every resource of the instance; Independent: only its own.
+    AllWhenJoint,
+}
+
+impl Grant {
+    /// Does this grant allow a caller that did (`own`) or did not create the resource?
+    pub fn allows(self, mode: Option<SharingMode>, own: bool) -> bool {
+        match self {
+            Grant::Yes => true,
+            Grant::No => false,
+            Grant::OwnOnly => own,
+            // An instance never shared has only its owner's resources: treat as Joint.
+            Grant::AllWhenJoint => own || mode != Some(SharingMode::Independent),
+        }
+    }
+}
+
+/// One row: a feature, what owner and principal may do, and the actions it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixRow {
+    /// The feature.
+    pub feature: Feature,
+    /// The vendor's wording.
+    pub label: &'static str,
+    /// The kind of resource the actions act on.
+    pub resource: ResourceKind,
+    /// The instance owner's grant.
+    pub owner: Grant,
+    /// A principal's grant.
+    pub principal: Grant,
+    /// The KMS actions of the row.
+    pub actions: &'static [&'static str],
+}
+
+/// The permission matrix (DOMAIN.md "Who may do what").
+pub const MATRIX: &[MatrixRow] = &[
+    MatrixRow {
+        feature: Feature::InstanceManagement,
+        label: "instance management: view details, attach VPCs, upgrade, renew, revoke sharing",
+        resource: ResourceKind::Instance,
+        owner: Grant::Yes,
+        principal: Grant::No,
+        actions: &[
+            "kms:GetKmsInstance",
+            "kms:AttachVpc",
+            "kms:DetachVpc",
+            "kms:UpgradeInstance",
+            "kms:RenewInstance",
+            "kms:EnableInstance",
+            "kms:DisableInstance",
+            "kms:SetInstanceSharingMode",
+            "kms:GetInstanceQuota",
+        ],
+    },
+    MatrixRow {
+        feature: Feature::CreateResources,
+        label: "create keys, create secrets, create application access points",
+        resource: ResourceKind::Instance,
+        owner: Grant::Yes,
+        principal: Grant::Yes,
+        actions: &["kms:CreateKey", "kms:CreateSecret", "kms:CreateApplicationAccessPoint", "kms:ListKeys", "kms:ListSecrets"],
+    },
+    MatrixRow {
+        feature: Feature::KeyManagement,
+        label: "key management: view metadata, rotation, schedule deletion, deletion protection, aliases, tags",
+        resource: ResourceKind::Key,
+        owner: Grant::AllWhenJoint,
+        principal: Grant::OwnOnly,
+        actions: &[
+            "kms:DescribeKey",
+            "kms:UpdateRotationPolicy",
+            "kms:CreateKeyVersion",
+            "kms:ScheduleKeyDeletion",
+            "kms:CancelKeyDeletion",
+            "kms:SetDeletionProtection",
+            "kms:CreateAlias",
+            "kms:DeleteAlias",
+            "kms:TagResource",
+            "kms:UntagResource",
+            "kms:EnableKey",
+            "kms:DisableKey",
+        ],
+    },
+    MatrixRow {
+        feature: Feature::SecretManagement,
+        label: "secret management: view metadata, delete, rotation, tags",
+        resource: ResourceKind::Secret,
+        owner: Grant::AllWhenJoint,
+        principal: Grant::OwnOnly,
+        actions: &[
+            "kms:DescribeSecret",
+            "kms:DeleteSecret",
+            "kms:RestoreSecret",
+            "kms:UpdateSecretRotationPolicy",
+            "kms:TagResource",
+            "kms:UntagResource",
+        ],
+    },
+    MatrixRow {
+        feature: Feature::Backup,
+        label: "backups",
+        resource: ResourceKind::Key,
+        owner: Grant::AllWhenJoint,
+        principal: Grant::No,
+        actions: &["kms:CreateBackup"],
+    },
+    MatrixRow {
+        feature: Feature::Backup,
+        label: "backups",
+        resource: ResourceKind::Secret,
+        owner: Grant::AllWhenJoint,
+        principal: Grant::No,
+        actions: &["kms:CreateBackup"],
+    },
+    MatrixRow {
+        feature: Feature::CryptoOperations,
+        label: "cryptographic operations",
+        resource: ResourceKind::Key,
+        owner: Grant::AllWhenJoint,
+        principal: Grant::OwnOnly,
+        actions: &[
+            "kms:Encrypt",
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncrypt",
+        ],
+    },
+    MatrixRow {
+        feature: Feature::SecretValue,
+        label: "reading and writing secret values",
+        resource: ResourceKind::Secret,
+        owner: Grant::AllWhenJoint,
+        principal: Grant::OwnOnly,
+        actions: &["kms:GetSecretValue", "kms:PutSecretValue"],
+    },
+];
+
+/// The row for an action on a kind of resource (actions compare case-insensitively).
+pub fn row_for(action: &str, resource: ResourceKind) -> Option<&'static MatrixRow> {
+    MATRIX
+        .iter()
+        .find(|r| r.resource == resource && r.actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
+}
+
+/// The canonical spelling of a KMS action of the matrix, and the kind of resource it acts on first.
+pub fn canonical_action(action: &str) -> Option<(&'static str, ResourceKind)> {
+    MATRIX.iter().find_map(|r| {
+        r.actions.iter().find(|a| a.eq_ignore_ascii_case(action)).map(|a| (*a, r.resource))
+    })
+}
+
+/// The representative action the access matrix uses for each feature.
+pub fn representative_action(feature: Feature) -> &'static str {
+    match feature {
+        Feature::InstanceManagement => "kms:GetKmsInstance",
+        Feature::CreateResources => "kms:CreateKey",
+        Feature::KeyManagement => "kms:DescribeKey",
+        Feature::SecretManagement => "kms:DescribeSecret",
+        Feature::Backup => "kms:CreateBackup",
+        Feature::CryptoOperations => "kms:Encrypt",
+        Feature::SecretValue => "kms:GetSecretValue",
+    }
+}
+
+/// The features that apply to a kind of resource, in display order.
+pub fn features_for(kind: ResourceKind) -> &'static [Feature] {
+    match kind {
+        ResourceKind::Instance => &[Feature::InstanceManagement, Feature::CreateResources],
+        ResourceKind::Key => &[Feature::KeyManagement, Feature::CryptoOperations, Feature::Backup],
+        ResourceKind::Secret => &[Feature::SecretManagement, Feature::SecretValue, Feature::Backup],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_rows_follow_the_appendix() {
+        // Instance management: owner yes, principal no.
+        let r = row_for("kms:AttachVpc", ResourceKind::Instance).unwrap();
+        assert_eq!((r.owner, r.principal), (Grant::Yes, Grant::No));
+        // Backups: never a principal.
+        assert_eq!(row_for("kms:CreateBackup", ResourceKind::Secret).unwrap().principal, Grant::No);
+        // Independent: owner only its own keys.
+        let k = row_for("kms:encrypt", ResourceKind::Key).unwrap();
+        assert!(!k.owner.allows(Some(SharingMode::Independent), false));
+        assert!(k.owner.allows(Some(SharingMode::Joint), false));
+        assert!(!k.principal.allows(Some(SharingMode::Joint), false));
+        assert!(k.principal.allows(Some(SharingMode::Joint), true));
+    }
+
+    #[test]
+    fn every_action_has_one_canonical_spelling() {
+        assert_eq!(canonical_action("KMS:ENCRYPT"), Some(("kms:Encrypt", ResourceKind::Key)));
+        assert_eq!(canonical_action("kms:Nope"), None);
+    }
+}

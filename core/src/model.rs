@@ -1,0 +1,504 @@
+//! The data of an organization: accounts, the resource directory, KMS instances,
+//! resource shares, keys, secrets and RAM entities.
+//!
+//! Everything here is plain data that serializes with serde in the one JSON shape
+//! (camelCase). Derived indexes live in [`crate::index`] and are rebuilt, never stored.
+//! Key material is not here: versions hold opaque handles into a
+//! [`KeyBackend`](crate::crypto::backend::KeyBackend).
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::*;
+use crate::policy::Policy;
+
+/// Seconds since the Unix epoch (UTC). The core reads no clock: time is an argument.
+pub type Timestamp = u64;
+
+/// Configurable resource directory limits (RD-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Most folders in a directory (default 100).
+    pub max_folders: u32,
+    /// Most folder levels below the root (default 5).
+    pub max_depth: u32,
+    /// Most member accounts (default unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_members: Option<u32>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_folders: 100, max_depth: 5, max_members: None }
+    }
+}
+
+/// An Alibaba Cloud account known to the simulation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// The account id.
+    pub id: AccountId,
+    /// Account name (RD-2), unique in the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<AccountName>,
+    /// Display name (RD-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<DisplayName>,
+    /// The verified enterprise the account belongs to (RS-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+    /// Whether the account can pay (RD-5).
+    pub can_pay: bool,
+}
+
+/// A folder of the resource directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Folder {
+    /// The folder id.
+    pub id: FolderId,
+    /// The folder name.
+    pub name: FolderName,
+    /// The parent folder (`None` for the root folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<FolderId>,
+    /// Depth below the root (root = 0).
+    pub depth: u32,
+}
+
+/// A member of the resource directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// The member account.
+    pub account: AccountId,
+    /// The folder the member is in.
+    pub folder: FolderId,
+    /// The account that pays for the member (RD-5).
+    pub billing_account: AccountId,
+    /// How the member joined.
+    pub joined_by: JoinMethod,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Join order, for deterministic quota admission.
+    pub seq: u64,
+}
+
+/// How a member joined (RD-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinMethod {
+    /// The management account created the member.
+    Created,
+    /// The account accepted an invitation.
+    Invited,
+    /// The management account itself.
+    Management,
+}
+
+/// An invitation (handshake) to join the directory (RD-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    /// The handshake id (`h-...`).
+    pub id: String,
+    /// The invited account.
+    pub account: AccountId,
+    /// The remark shown to the invitee.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remark: String,
+    /// Tags given to the member on joining.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// The folder the member will join.
+    pub parent_folder: FolderId,
+    /// Pending, accepted or declined.
+    pub status: InvitationStatus,
+}
+
+/// The state of an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationStatus {
+    /// Waiting for the invitee.
+    Pending,
+    /// Accepted: the account is a member.
+    Accepted,
+    /// Declined by the invitee.
+    Declined,
+}
+
+/// The resource directory of an enterprise (RD-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Directory {
+    /// The directory id.
+    pub id: DirectoryId,
+    /// The verified enterprise id.
+    pub enterprise_id: String,
+    /// The management account.
+    pub management_account: AccountId,
+    /// The root folder.
+    pub root_folder: FolderId,
+    /// Every folder, root included.
+    pub folders: BTreeMap<FolderId, Folder>,
+    /// Every member, management account included.
+    pub members: BTreeMap<AccountId, Member>,
+    /// Invitations, by handshake id.
+    #[serde(default)]
+    pub invitations: BTreeMap<String, Invitation>,
+    /// Whether resource sharing is enabled (RD-7).
+    pub sharing_enabled: bool,
+    /// Service-linked roles created in the management account (RD-7).
+    #[serde(default)]
+    pub service_linked_roles: BTreeSet<String>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// Software or hardware key management (KI-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InstanceKind {
+    /// Software key management: key material sealed in the product's storage.
+    Software,
+    /// Hardware key management: key material in an HSM (PKCS#11).
+    Hardware,
+}
+
+/// Instance state (KI-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InstanceState {
+    /// In service: may be shared and used.
+    Enabled,
+    /// Out of service.
+    Disabled,
+}
+
+/// Independent or Joint ownership (SM-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SharingMode {
+    /// Each account owns what it creates; the owner cannot use principals' keys.
+    Independent,
+    /// The owner manages and uses every key and secret in the instance.
+    Joint,
+}
+
+/// A KMS instance (KI-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Instance {
+    /// The instance id.
+    pub id: InstanceId,
+    /// Software or hardware.
+    pub kind: InstanceKind,
+    /// The region.
+    pub region: Region,
+    /// The owner account.
+    pub owner: AccountId,
+    /// Enabled or disabled.
+    pub state: InstanceState,
+    /// The access management quota (KI-3).
+    pub quota: u32,
+    /// Attached VPCs and the account each belongs to (KI-7).
+    #[serde(default)]
+    pub vpcs: BTreeMap<VpcId, AccountId>,
+    /// The sharing mode, chosen when first shared (SM-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing_mode: Option<SharingMode>,
+}
+
+/// A principal of a resource share (RS-2).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type", content = "id")]
+pub enum Principal {
+    /// One account.
+    Account(AccountId),
+    /// A folder: its members and those of its sub-folders, now and later.
+    Folder(FolderId),
+    /// The whole resource directory, members added later included.
+    Directory(DirectoryId),
+}
+
+impl Principal {
+    /// Parse a target id: a 16-digit account id, `fd-...` or `rd-...`.
+    ///
+    /// # Errors
+    /// `InvalidParameter` (RS-2) for anything else.
+    pub fn parse(s: &str) -> crate::error::Result<Self> {
+        if s.starts_with("fd-") {
+            FolderId::parse(s).map(Principal::Folder)
+        } else if s.starts_with("rd-") {
+            DirectoryId::parse(s).map(Principal::Directory)
+        } else if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+            AccountId::parse(s).map(Principal::Account)
+        } else {
+            Err(crate::error::Error::invalid(
+                "Targets",
+                "RS-2",
+                alloc::format!(
+                    "`{}` is not a principal: use a 16-digit account id, a folder id `fd-...` or the directory id `rd-...`",
+                    shorten(s)
+                ),
+            ))
+        }
+    }
+
+    /// The id as text.
+    pub fn id(&self) -> &str {
+        match self {
+            Principal::Account(a) => a.as_str(),
+            Principal::Folder(f) => f.as_str(),
+            Principal::Directory(d) => d.as_str(),
+        }
+    }
+}
+
+/// The state of an association (RS-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssociationState {
+    /// Being set up.
+    Associating,
+    /// In effect.
+    Associated,
+    /// Failed; see the reason (KI-4).
+    Failed,
+    /// Removed.
+    Disassociated,
+}
+
+/// A principal's association with a share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Association {
+    /// The state.
+    pub state: AssociationState,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// Association order, for deterministic quota admission.
+    pub seq: u64,
+}
+
+/// The state of a resource share (RS-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShareState {
+    /// In effect.
+    Active,
+    /// Being deleted.
+    Deleting,
+    /// Deleted: grants nothing.
+    Deleted,
+}
+
+/// The KMS instance permissions of the permission library (RS-4).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharePermission {
+    /// The permission name.
+    pub name: String,
+    /// The version (`v1`, `v2`) where the permission has versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// The recommended KMS instance permission (RS-4).
+pub const DEFAULT_PERMISSION: &str = "AliyunRSDefaultPermissionKMSInstance";
+/// The deprecated KMS instance permission (RS-4).
+pub const DEPRECATED_PERMISSION: &str = "AliyunRSPermissionKMSInstanceReadWrite";
+
+impl SharePermission {
+    /// True if the permission grants use of a KMS instance (RS-4): the default
+    /// permission in v1 or v2, or the deprecated one on a share that already has it.
+    pub fn grants_kms_instance(&self) -> bool {
+        (self.name == DEFAULT_PERMISSION
+            && matches!(self.version.as_deref(), Some("v1") | Some("v2")))
+            || self.name == DEPRECATED_PERMISSION
+    }
+}
+
+/// A resource share (RS-*).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Share {
+    /// The share id.
+    pub id: ShareId,
+    /// The name (RS-1).
+    pub name: ShareName,
+    /// The owner account (the account that created it).
+    pub owner: AccountId,
+    /// Active, Deleting or Deleted.
+    pub state: ShareState,
+    /// Shared instances and their association.
+    pub resources: BTreeMap<InstanceId, Association>,
+    /// Principals and their association.
+    pub principals: BTreeMap<Principal, Association>,
+    /// Attached permissions.
+    pub permissions: BTreeSet<SharePermission>,
+    /// Creation order.
+    pub seq: u64,
+}
+
+/// Key state (CR-1, CR-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum KeyState {
+    /// Usable.
+    Enabled,
+    /// Disabled: cannot encrypt or decrypt.
+    Disabled,
+    /// Deletion scheduled; destroyed at `deleteAt` unless cancelled (CR-3).
+    PendingDeletion {
+        /// When the key material will be destroyed.
+        #[serde(rename = "deleteAt")]
+        delete_at: Timestamp,
+    },
+}
+
+/// One version of a key's material (CR-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyVersion {
+    /// Version number, from 1.
+    pub version: u32,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// Encryptions made with it (bounded, see the ciphertext format).
+    pub encryptions: u64,
+    /// Opaque handle into the key backend.
+    pub handle: String,
+}
+
+/// A key: metadata with its creator account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Key {
+    /// The key id.
+    pub id: KeyId,
+    /// The instance holding it.
+    pub instance: InstanceId,
+    /// The account that created it (permission matrix).
+    pub creator: AccountId,
+    /// Key spec, `Aliyun_AES_256`.
+    pub spec: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// State.
+    pub state: KeyState,
+    /// Deletion protection (CR-3).
+    pub deletion_protection: bool,
+    /// Automatic rotation interval in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_interval: Option<u64>,
+    /// Versions, oldest first; the last is current.
+    pub versions: Vec<KeyVersion>,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An alias naming a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alias {
+    /// The alias name.
+    pub name: AliasName,
+    /// The key it names.
+    pub key: KeyId,
+    /// The instance of the key.
+    pub instance: InstanceId,
+    /// The account that created the alias (the key's creator).
+    pub creator: AccountId,
+}
+
+/// One version of a secret value (CR-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretVersion {
+    /// The version id.
+    pub version_id: String,
+    /// The stages on this version (`ACSCurrent`, `ACSPrevious`).
+    pub stages: BTreeSet<String>,
+    /// The value, encrypted under the secret's key (a ciphertext blob, base64).
+    pub ciphertext: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// A secret: metadata with its creator, and encrypted versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Secret {
+    /// The name.
+    pub name: SecretName,
+    /// The instance holding it.
+    pub instance: InstanceId,
+    /// The account that created it.
+    pub creator: AccountId,
+    /// The key its values are encrypted under (same instance, CR-4).
+    pub key: KeyId,
+    /// Versions, oldest first.
+    pub versions: Vec<SecretVersion>,
+    /// When deletion is due, if scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_at: Option<Timestamp>,
+    /// Rotation interval in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_interval: Option<u64>,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An application access point (metadata with creator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPoint {
+    /// The name.
+    pub name: RamName,
+    /// The instance.
+    pub instance: InstanceId,
+    /// The creator account.
+    pub creator: AccountId,
+}
+
+/// A backup of a key or secret (metadata).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backup {
+    /// The backup id.
+    pub id: String,
+    /// The ARN of what was backed up.
+    pub resource: String,
+    /// The instance.
+    pub instance: InstanceId,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// The RAM side of one account: users, roles, custom policies and attachments (RAM-1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RamAccount {
+    /// Users and the policy names attached to each.
+    #[serde(default)]
+    pub users: BTreeMap<RamName, BTreeSet<RamName>>,
+    /// Roles and the policy names attached to each.
+    #[serde(default)]
+    pub roles: BTreeMap<RamName, BTreeSet<RamName>>,
+    /// Custom policies.
+    #[serde(default)]
+    pub policies: BTreeMap<RamName, Policy>,
+}

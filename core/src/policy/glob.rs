@@ -1,0 +1,235 @@
+//! Wildcard matching for actions, resources and `StringLike` conditions (RAM-2).
+//!
+//! `*` matches any run of characters (including none) and `?` exactly one.
+//! The matcher splits the pattern at `*` into literal segments: the first is
+//! anchored at the start of the text, the last at its end, and each segment in
+//! between is taken at its leftmost occurrence in what remains, which is
+//! enough for glob semantics (a later occurrence can never help). So it never
+//! backtracks over earlier segments, never recurses and allocates nothing.
+//!
+//! Cost: linear for case-sensitive segments without `?` (they use the standard
+//! library's two-way substring search), and at worst O(text × segment) for a
+//! segment with `?` or under case folding. Never exponential.
+
+/// How characters compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Case {
+    /// Exactly (resources, `StringLike`).
+    Sensitive,
+    /// Case-insensitively, the pattern already folded with [`fold_str`] at
+    /// parse time, so only text characters are folded.
+    FoldText,
+    /// Case-insensitively, folding both sides.
+    FoldBoth,
+}
+
+/// `*` matches any run (including empty), `?` one character.
+///
+/// With `case_insensitive`, characters compare after simple lowercase folding
+/// (a character whose lowercase form is several characters compares as is).
+/// Iterative, allocation-free and never exponential: safe on megabyte inputs.
+///
+/// ```
+/// use kms_share_core::policy::glob_match;
+/// assert!(glob_match("acs:kms:*:*:key/*", "acs:kms:cn-hangzhou:1234:key/k-1", false));
+/// assert!(glob_match("kms:*", "KMS:Encrypt", true));
+/// assert!(!glob_match("kms:Decrypt?", "kms:Decrypt", false));
+/// ```
+pub fn glob_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+    let case = if case_insensitive {
+        Case::FoldBoth
+    } else {
+        Case::Sensitive
+    };
+    glob(pattern, text, case)
+}
+
+/// [`glob_match`] with an explicit [`Case`].
+pub(crate) fn glob(pattern: &str, text: &str, case: Case) -> bool {
+    let Some((head, rest)) = pattern.split_once('*') else {
+        return match_prefix(pattern, text, case) == Some(text.len());
+    };
+    let (middle, tail) = rest.rsplit_once('*').unwrap_or(("", rest));
+    let Some(after_head) = match_prefix(head, text, case) else {
+        return false;
+    };
+    let Some(text) = text.get(after_head..) else {
+        return false;
+    };
+    // The tail is anchored at the end of what the head left, so they never overlap.
+    let Some(tail_start) = match_suffix(tail, text, case) else {
+        return false;
+    };
+    let Some(mut window) = text.get(..tail_start) else {
+        return false;
+    };
+    for segment in middle.split('*').filter(|s| !s.is_empty()) {
+        let Some(end) = find(segment, window, case) else {
+            return false;
+        };
+        let Some(rest) = window.get(end..) else {
+            return false;
+        };
+        window = rest;
+    }
+    true
+}
+
+/// Fold one character to lowercase when that gives exactly one character.
+///
+/// Single-character folding keeps `?` meaning one character on both sides.
+pub(crate) fn fold(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// Fold a whole string with [`fold`].
+pub(crate) fn fold_str(s: &str) -> alloc::string::String {
+    s.chars().map(fold).collect()
+}
+
+/// Case-insensitive equality with [`fold`], without allocating.
+pub(crate) fn eq_fold(a: &str, b: &str) -> bool {
+    a.chars().map(fold).eq(b.chars().map(fold))
+}
+
+fn char_eq(p: char, t: char, case: Case) -> bool {
+    p == '?'
+        || p == t
+        || match case {
+            Case::Sensitive => false,
+            Case::FoldText => p == fold(t),
+            Case::FoldBoth => fold(p) == fold(t),
+        }
+}
+
+/// Match a `*`-free segment at the start of `text`; the byte length it covers.
+fn match_prefix(segment: &str, text: &str, case: Case) -> Option<usize> {
+    let mut chars = text.char_indices();
+    for p in segment.chars() {
+        let (_, t) = chars.next()?;
+        if !char_eq(p, t, case) {
+            return None;
+        }
+    }
+    Some(chars.offset())
+}
+
+/// Match a `*`-free segment at the end of `text`; the byte offset where it starts.
+fn match_suffix(segment: &str, text: &str, case: Case) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let mut start = text.len();
+    for p in segment.chars().rev() {
+        let (i, t) = chars.next_back()?;
+        if !char_eq(p, t, case) {
+            return None;
+        }
+        start = i;
+    }
+    Some(start)
+}
+
+/// The leftmost occurrence of a `*`-free segment in `text`; the byte offset just after it.
+fn find(segment: &str, text: &str, case: Case) -> Option<usize> {
+    if case == Case::Sensitive && !segment.contains('?') {
+        return text.find(segment).map(|start| start + segment.len());
+    }
+    text.char_indices().find_map(|(i, _)| {
+        let rest = text.get(i..)?;
+        match_prefix(segment, rest, case).map(|len| i + len)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+
+    #[test]
+    fn star_matches_any_run_including_empty_ram2() {
+        assert!(glob_match("*", "", false));
+        assert!(glob_match("*", "anything", false));
+        assert!(glob_match("a*", "a", false));
+        assert!(glob_match("*a", "a", false));
+        assert!(glob_match("a*b*c", "abc", false));
+        assert!(glob_match("a*b*c", "a-x-b-y-c", false));
+        assert!(glob_match("a**c", "ac", false));
+        assert!(!glob_match("a*a", "a", false));
+        assert!(!glob_match("a*b", "ba", false));
+        assert!(!glob_match("a*b*c", "acb", false));
+    }
+
+    #[test]
+    fn question_mark_matches_exactly_one_char_ram2() {
+        assert!(glob_match("?", "x", false));
+        assert!(!glob_match("?", "", false));
+        assert!(!glob_match("?", "xy", false));
+        assert!(glob_match("k?y", "kéy", false));
+        assert!(glob_match("*?", "é", false));
+        assert!(!glob_match("*??", "é", false));
+        assert!(glob_match("a*?b?*c", "aXbYc", false));
+        assert!(!glob_match("a*?b?*c", "abYc", false));
+    }
+
+    #[test]
+    fn no_wildcard_is_exact_match_ram2() {
+        assert!(glob_match("", "", false));
+        assert!(!glob_match("", "a", false));
+        assert!(glob_match("kms:Encrypt", "kms:Encrypt", false));
+        assert!(!glob_match("kms:Encrypt", "kms:EncryptX", false));
+        assert!(!glob_match("kms:Encrypt", "kms:Encryp", false));
+    }
+
+    #[test]
+    fn resources_match_with_wildcards_ram3() {
+        let p = "acs:kms:*:*:key/*";
+        assert!(glob_match(
+            p,
+            "acs:kms:cn-hangzhou:1234567890123456:key/key-abc",
+            false
+        ));
+        assert!(!glob_match(
+            p,
+            "acs:kms:cn-hangzhou:1234567890123456:secret/db",
+            false
+        ));
+        assert!(!glob_match(
+            p,
+            "ACS:KMS:cn-hangzhou:1234567890123456:key/key-abc",
+            false
+        ));
+    }
+
+    #[test]
+    fn case_insensitive_folds_both_sides_ram2() {
+        assert!(glob_match("KMS:encrypt", "kms:Encrypt", true));
+        assert!(glob_match("kms:*", "KMS:Decrypt", true));
+        assert!(glob_match("*:ENCRYPT", "kms:encrypt", true));
+        assert!(glob_match("kms:?ncrypt", "KMS:ENCRYPT", true));
+        assert!(glob_match("ÄB*", "äbc", true));
+        assert!(!glob_match("KMS:encrypt", "kms:Encrypt", false));
+        assert!(glob("kms:*crypt", "KMS:DeCRYPT", Case::FoldText));
+        assert!(eq_fold("StringÄ", "stringä"));
+        assert!(!eq_fold("abc", "abcd"));
+    }
+
+    #[test]
+    fn glob_no_exponential_blowup() {
+        let text: String = "a".repeat(1 << 20);
+        let pattern = "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        assert!(!glob_match(pattern, &text, false));
+        assert!(!glob_match(pattern, &text, true));
+        assert!(glob_match(&pattern.replace('b', "a"), &text, true));
+        let big_pattern = alloc::format!("*{}b*", "a".repeat(1 << 19));
+        assert!(!glob_match(&big_pattern, &text, false));
+        let qs = alloc::format!("{}*", "?".repeat(1 << 20));
+        assert!(glob_match(&qs, &text, false));
+        assert!(!glob_match(&alloc::format!("?{qs}"), &text, false));
+    }
+}

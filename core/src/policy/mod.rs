@@ -1,0 +1,421 @@
+//! RAM policies: the vendor's JSON policy language, parsed and evaluated (RAM-1, RAM-2).
+//!
+//! A [`Policy`] is parsed once from its JSON document into typed statements
+//! (action patterns folded to lowercase, condition keys folded, IP blocks
+//! parsed), so that evaluating a [`Request`] allocates nothing on the common
+//! path. [`evaluate`] combines several named policies the way RAM does: an
+//! explicit Deny wins, otherwise the first Allow, otherwise nothing matched
+//! (which the caller treats as Deny, AZ-3).
+//!
+//! Malformed documents are errors (`InvalidParameter`, rule `RAM-2`) whose
+//! `field` is a path into the document, for example
+//! `PolicyDocument.Statement[1].Effect`; documents over the size caps are
+//! `LimitExceeded`.
+//!
+//! ```
+//! use kms_share_core::policy::{Context, Policy, Request, Verdict};
+//!
+//! let policy = Policy::parse_str(r#"{
+//!     "Version": "1",
+//!     "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "acs:kms:*:*:key/*"}]
+//! }"#)?;
+//! let context = Context::new();
+//! let request = Request {
+//!     action: "KMS:encrypt",
+//!     resource: "acs:kms:cn-hangzhou:1234567890123456:key/key-1",
+//!     context: &context,
+//! };
+//! assert_eq!(policy.evaluate(&request), Verdict::Allow { policy: String::new(), statement: 0 });
+//! # Ok::<(), kms_share_core::error::Error>(())
+//! ```
+
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::net::IpAddr;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::error::Result;
+
+mod glob;
+mod parse;
+
+pub use glob::glob_match;
+use glob::{eq_fold, fold, fold_str, Case};
+
+/// A parsed RAM policy (RAM-2).
+///
+/// Serializes as its original JSON document; deserializes from a JSON object
+/// or from a string holding one, parsing and checking it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    document: Value,
+    statements: Vec<Statement>,
+}
+
+impl Policy {
+    /// Parse a policy document: a JSON object, or a JSON string holding the
+    /// document's text (as the vendor's APIs pass it).
+    ///
+    /// # Errors
+    /// `InvalidParameter` (rule `RAM-2`, `field` pointing at the bad part) when
+    /// the document breaks the language; `LimitExceeded` when it has more than
+    /// 64 KiB of JSON text, 100 statements or 100 items in a list.
+    pub fn parse(doc: &Value) -> Result<Policy> {
+        if let Value::String(text) = doc {
+            return Policy::parse_str(text);
+        }
+        parse::check_size(doc)?;
+        let statements = parse::compile(doc)?;
+        Ok(Policy {
+            document: doc.clone(),
+            statements,
+        })
+    }
+
+    /// Parse a policy document from its JSON text.
+    ///
+    /// # Errors
+    /// As [`Policy::parse`], and `InvalidParameter` when the text is not JSON.
+    pub fn parse_str(text: &str) -> Result<Policy> {
+        let document = parse::json(text)?;
+        let statements = parse::compile(&document)?;
+        Ok(Policy {
+            document,
+            statements,
+        })
+    }
+
+    /// The document the policy was parsed from.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// Evaluate this policy's statements against a request: the first matching
+    /// Deny statement gives [`Verdict::ExplicitDeny`], else the first matching
+    /// Allow statement gives [`Verdict::Allow`], else [`Verdict::NoMatch`].
+    /// Statement indexes count from 0 in document order; the policy name in
+    /// the verdict is left empty (see [`evaluate`] for named policies).
+    pub fn evaluate(&self, req: &Request<'_>) -> Verdict {
+        match self.decide(req, true) {
+            Some((Effect::Deny, statement)) => Verdict::ExplicitDeny {
+                policy: String::new(),
+                statement,
+            },
+            Some((Effect::Allow, statement)) => Verdict::Allow {
+                policy: String::new(),
+                statement,
+            },
+            None => Verdict::NoMatch,
+        }
+    }
+
+    /// Whether some Allow statement matches the action on the resource when
+    /// conditions are ignored: "this policy could grant it". Deny statements
+    /// are not considered. Meant for fix suggestions, never for decisions.
+    pub fn grants(&self, action: &str, resource: &str) -> bool {
+        self.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && s.action.matches(action, Case::FoldText)
+                && s.resource.matches(resource, Case::Sensitive)
+        })
+    }
+
+    /// The first matching Deny, else (if `want_allow`) the first matching Allow.
+    fn decide(&self, req: &Request<'_>, want_allow: bool) -> Option<(Effect, usize)> {
+        let mut allow = None;
+        for (i, statement) in self.statements.iter().enumerate() {
+            let wanted = match statement.effect {
+                Effect::Deny => true,
+                Effect::Allow => want_allow && allow.is_none(),
+            };
+            if wanted && statement.matches(req) {
+                if statement.effect == Effect::Deny {
+                    return Some((Effect::Deny, i));
+                }
+                allow = Some(i);
+            }
+        }
+        allow.map(|i| (Effect::Allow, i))
+    }
+}
+
+impl Serialize for Policy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> core::result::Result<S::Ok, S::Error> {
+        self.document.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Policy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let doc = Value::deserialize(deserializer)?;
+        Policy::parse(&doc).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+/// What a call asks for: an action (`kms:Encrypt`), a resource name
+/// (`acs:kms:{region}:{account}:key/{key-id}`, RAM-3) and the condition
+/// keys and values of the call.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The action, compared case-insensitively.
+    pub action: &'a str,
+    /// The resource name, compared case-sensitively.
+    pub resource: &'a str,
+    /// The condition keys and values of the call.
+    pub context: &'a Context,
+}
+
+/// Condition keys and their values for a request (`acs:SourceIp`,
+/// `acs:SecureTransport`, ...). Keys compare case-insensitively: they are
+/// stored folded to lowercase. A key may have several values.
+///
+/// Serializes as a JSON object of key -> list of strings; deserializes also
+/// from single strings, booleans and numbers (as their text).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Context(BTreeMap<String, Vec<String>>);
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Self {
+        Context::default()
+    }
+
+    /// Add a value to a key (appending to the values it already has).
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) {
+        self.0.entry(fold_str(key)).or_default().push(value.into());
+    }
+
+    /// The values of a key, matched case-insensitively.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        let values = if key.chars().all(|c| fold(c) == c) {
+            self.0.get(key)
+        } else {
+            self.0.get(fold_str(key).as_str())
+        };
+        values.map(Vec::as_slice)
+    }
+
+    /// Whether the context has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every key (folded to lowercase) with its values, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// Values of an already folded key.
+    fn values(&self, folded_key: &str) -> &[String] {
+        self.0.get(folded_key).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<'de> Deserialize<'de> for Context {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let raw = BTreeMap::<String, Value>::deserialize(deserializer)?;
+        let mut context = Context::new();
+        for (key, value) in raw {
+            let items = match value {
+                Value::Array(items) => items,
+                one => alloc::vec![one],
+            };
+            for item in items {
+                let text = match item {
+                    Value::String(s) => s,
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => {
+                        return Err(serde::de::Error::custom(alloc::format!(
+                            "context key `{}` must have a string or a list of strings",
+                            crate::ids::shorten(&key)
+                        )))
+                    }
+                };
+                context.insert(&key, text);
+            }
+        }
+        Ok(context)
+    }
+}
+
+/// The outcome of evaluating policies against a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Verdict {
+    /// A statement allows the request and no statement denies it.
+    Allow {
+        /// The name of the policy holding the statement (empty from [`Policy::evaluate`]).
+        policy: String,
+        /// The statement's index in the policy, from 0.
+        statement: usize,
+    },
+    /// A Deny statement matches: it wins over every Allow (RAM-2).
+    ExplicitDeny {
+        /// The name of the policy holding the statement (empty from [`Policy::evaluate`]).
+        policy: String,
+        /// The statement's index in the policy, from 0.
+        statement: usize,
+    },
+    /// No statement matches: nothing is granted, which means Deny (RAM-2).
+    NoMatch,
+}
+
+impl Verdict {
+    /// Whether the verdict allows the request.
+    pub fn is_allow(&self) -> bool {
+        matches!(self, Verdict::Allow { .. })
+    }
+}
+
+/// Evaluate several named policies (RAM-2): the first matching Deny statement,
+/// in policy then statement order, gives [`Verdict::ExplicitDeny`]; else the
+/// first matching Allow statement gives [`Verdict::Allow`]; else
+/// [`Verdict::NoMatch`].
+pub fn evaluate<'a, I: IntoIterator<Item = (&'a str, &'a Policy)>>(
+    policies: I,
+    req: &Request<'_>,
+) -> Verdict {
+    let mut allow: Option<(&str, usize)> = None;
+    for (name, policy) in policies {
+        match policy.decide(req, allow.is_none()) {
+            Some((Effect::Deny, statement)) => {
+                return Verdict::ExplicitDeny {
+                    policy: name.to_string(),
+                    statement,
+                }
+            }
+            Some((Effect::Allow, statement)) if allow.is_none() => {
+                allow = Some((name, statement));
+            }
+            _ => {}
+        }
+    }
+    match allow {
+        Some((name, statement)) => Verdict::Allow {
+            policy: name.to_string(),
+            statement,
+        },
+        None => Verdict::NoMatch,
+    }
+}
+
+// ---- Compiled form (built by `parse`) ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Statement {
+    effect: Effect,
+    action: Patterns,
+    resource: Patterns,
+    /// All must hold (AND).
+    conditions: Vec<Condition>,
+}
+
+impl Statement {
+    fn matches(&self, req: &Request<'_>) -> bool {
+        self.action.matches(req.action, Case::FoldText)
+            && self.resource.matches(req.resource, Case::Sensitive)
+            && self.conditions.iter().all(|c| c.holds(req.context))
+    }
+}
+
+/// `Action`/`Resource` (`not` false) or `NotAction`/`NotResource` (`not` true).
+#[derive(Debug, Clone, PartialEq)]
+struct Patterns {
+    not: bool,
+    /// INVARIANT: action patterns are folded with `fold_str` (matched with `Case::FoldText`).
+    items: Vec<String>,
+}
+
+impl Patterns {
+    fn matches(&self, text: &str, case: Case) -> bool {
+        let any = self.items.iter().any(|p| glob::glob(p, text, case));
+        any != self.not
+    }
+}
+
+/// One operator applied to one condition key.
+#[derive(Debug, Clone, PartialEq)]
+struct Condition {
+    /// INVARIANT: folded with `fold_str`, as `Context` keys are.
+    key: String,
+    /// `StringNot*`/`NotIpAddress`: true when the key is absent or no value matches.
+    negated: bool,
+    test: Test,
+}
+
+impl Condition {
+    /// Positive operators: the key is present and some request value matches
+    /// some policy value. Negated ones: no request value matches.
+    fn holds(&self, context: &Context) -> bool {
+        let any = context
+            .values(&self.key)
+            .iter()
+            .any(|value| self.test.matches(value));
+        any != self.negated
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Test {
+    Equals(Vec<String>),
+    /// INVARIANT: values folded with `fold_str`.
+    EqualsFold(Vec<String>),
+    Like(Vec<String>),
+    Bool(Vec<bool>),
+    Ip(Vec<Cidr>),
+}
+
+impl Test {
+    fn matches(&self, value: &str) -> bool {
+        match self {
+            Test::Equals(wanted) => wanted.iter().any(|w| w == value),
+            Test::EqualsFold(wanted) => wanted.iter().any(|w| eq_fold(w, value)),
+            Test::Like(patterns) => patterns
+                .iter()
+                .any(|p| glob::glob(p, value, Case::Sensitive)),
+            Test::Bool(wanted) => parse::parse_bool(value).is_some_and(|b| wanted.contains(&b)),
+            Test::Ip(blocks) => value
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| blocks.iter().any(|b| b.contains(ip))),
+        }
+    }
+}
+
+/// An IP block: an address and a prefix length (at most 32 or 128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

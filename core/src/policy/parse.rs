@@ -1,0 +1,569 @@
+//! From a JSON policy document to compiled statements (RAM-2).
+//!
+//! Every error is `InvalidParameter` with rule `RAM-2` and a `field` that is a
+//! path into the document (`PolicyDocument.Statement[1].Effect`), so a user can
+//! find the bad part of a long policy. Size caps give `LimitExceeded`.
+//! Work done here (folding action patterns and condition keys, parsing IP
+//! blocks) is work evaluation never repeats.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::{self, Write as _};
+use core::net::IpAddr;
+use serde_json::{Map, Value};
+
+use super::glob::fold_str;
+use super::{Cidr, Condition, Effect, Patterns, Statement, Test};
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::shorten;
+
+const RULE: &str = "RAM-2";
+const ROOT: &str = "PolicyDocument";
+
+/// Most bytes of JSON text in one policy document.
+pub(super) const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+/// Most statements in one policy document.
+pub(super) const MAX_STATEMENTS: usize = 100;
+/// Most items in one list (actions, resources, condition operators, keys, values).
+pub(super) const MAX_ITEMS: usize = 100;
+
+const STATEMENT_FIELDS: [&str; 6] = [
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+/// Supported condition operators: name, test kind, negated.
+const OPERATORS: [(&str, Kind, bool); 9] = [
+    ("StringEquals", Kind::Equals, false),
+    ("StringNotEquals", Kind::Equals, true),
+    ("StringEqualsIgnoreCase", Kind::EqualsFold, false),
+    ("StringNotEqualsIgnoreCase", Kind::EqualsFold, true),
+    ("StringLike", Kind::Like, false),
+    ("StringNotLike", Kind::Like, true),
+    ("Bool", Kind::Bool, false),
+    ("IpAddress", Kind::Ip, false),
+    ("NotIpAddress", Kind::Ip, true),
+];
+
+/// Operators of the vendor's language that this engine does not evaluate.
+/// They are rejected (AZ-3: fail closed), with a clearer message than "unknown".
+const UNSUPPORTED_OPERATORS: [&str; 12] = [
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Equals,
+    EqualsFold,
+    Like,
+    Bool,
+    Ip,
+}
+
+/// Parse JSON text into a document, enforcing the size cap first.
+pub(super) fn json(text: &str) -> Result<Value> {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(too_large(Some(text.len())));
+    }
+    serde_json::from_str(text)
+        .map_err(|e| invalid(ROOT, format!("policy document is not valid JSON: {e}")))
+}
+
+/// Enforce the size cap on a document given as a value: its compact JSON text
+/// may have at most [`MAX_DOCUMENT_BYTES`]. Counts without building the text and
+/// stops as soon as the cap is passed.
+pub(super) fn check_size(doc: &Value) -> Result<()> {
+    struct Counter(usize);
+    impl fmt::Write for Counter {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 = self.0.saturating_add(s.len());
+            if self.0 > MAX_DOCUMENT_BYTES {
+                Err(fmt::Error)
+            } else {
+                Ok(())
+            }
+        }
+    }
+    let mut counter = Counter(0);
+    match write!(counter, "{doc}") {
+        Ok(()) => Ok(()),
+        Err(_) => Err(too_large(None)),
+    }
+}
+
+/// Compile a document (already within the size cap) into statements.
+pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
+    let Value::Object(map) = doc else {
+        return Err(invalid(
+            ROOT,
+            format!("policy document must be a JSON object, not {}", kind(doc)),
+        ));
+    };
+    reject_unknown(map, ROOT, &["Version", "Statement"])?;
+    version(map.get("Version"))?;
+    let path = format!("{ROOT}.Statement");
+    match map.get("Statement") {
+        None => Err(invalid(
+            &path,
+            "statement is required: a list of statement objects",
+        )),
+        Some(Value::Object(one)) => Ok(alloc::vec![statement(one, &path)?]),
+        Some(Value::Array(items)) => {
+            if items.is_empty() {
+                return Err(invalid(&path, "statement must not be empty"));
+            }
+            if items.len() > MAX_STATEMENTS {
+                return Err(limit(
+                    &path,
+                    format!(
+                        "a policy may have at most {MAX_STATEMENTS} statements, not {}",
+                        items.len()
+                    ),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let path = format!("{path}[{i}]");
+                    match item {
+                        Value::Object(obj) => statement(obj, &path),
+                        other => Err(invalid(
+                            &path,
+                            format!("statement must be an object, not {}", describe(other)),
+                        )),
+                    }
+                })
+                .collect()
+        }
+        Some(other) => Err(invalid(
+            &path,
+            format!(
+                "statement must be a list of statement objects, not {}",
+                describe(other)
+            ),
+        )),
+    }
+}
+
+fn version(value: Option<&Value>) -> Result<()> {
+    let path = format!("{ROOT}.Version");
+    match value {
+        Some(Value::String(s)) if s == "1" => Ok(()),
+        None => Err(invalid(
+            &path,
+            "version is required and must be the string `1`",
+        )),
+        Some(other) => Err(invalid(
+            &path,
+            format!("version must be the string `1`, not {}", describe(other)),
+        )),
+    }
+}
+
+fn statement(obj: &Map<String, Value>, path: &str) -> Result<Statement> {
+    reject_unknown(obj, path, &STATEMENT_FIELDS)?;
+    let effect = effect(obj.get("Effect"), &format!("{path}.Effect"))?;
+    let (not, field, value) = exactly_one(obj, path, "Action", "NotAction")?;
+    let action = Patterns {
+        not,
+        items: strings(value, &format!("{path}.{field}"), "action", action_pattern)?,
+    };
+    let (not, field, value) = exactly_one(obj, path, "Resource", "NotResource")?;
+    let resource = Patterns {
+        not,
+        items: strings(
+            value,
+            &format!("{path}.{field}"),
+            "resource",
+            resource_pattern,
+        )?,
+    };
+    let conditions = match obj.get("Condition") {
+        None => Vec::new(),
+        Some(value) => conditions(value, &format!("{path}.Condition"))?,
+    };
+    Ok(Statement {
+        effect,
+        action,
+        resource,
+        conditions,
+    })
+}
+
+fn effect(value: Option<&Value>, path: &str) -> Result<Effect> {
+    match value {
+        Some(Value::String(s)) if s == "Allow" => Ok(Effect::Allow),
+        Some(Value::String(s)) if s == "Deny" => Ok(Effect::Deny),
+        None => Err(invalid(path, "effect is required: `Allow` or `Deny`")),
+        Some(other) => Err(invalid(
+            path,
+            format!("effect must be `Allow` or `Deny`, not {}", describe(other)),
+        )),
+    }
+}
+
+/// The one present field of a pair such as `Action`/`NotAction`: whether it is
+/// the negated one, its name and its value.
+fn exactly_one<'v>(
+    obj: &'v Map<String, Value>,
+    path: &str,
+    plain: &'static str,
+    negated: &'static str,
+) -> Result<(bool, &'static str, &'v Value)> {
+    match (obj.get(plain), obj.get(negated)) {
+        (Some(v), None) => Ok((false, plain, v)),
+        (None, Some(v)) => Ok((true, negated, v)),
+        (Some(_), Some(_)) => Err(invalid(
+            &format!("{path}.{negated}"),
+            format!("a statement has `{plain}` or `{negated}`, not both"),
+        )),
+        (None, None) => Err(invalid(
+            &format!("{path}.{plain}"),
+            format!("a statement needs `{plain}` or `{negated}`"),
+        )),
+    }
+}
+
+/// A string or a non-empty list of strings (RAM-2: a single string equals a
+/// one-item list), each item checked and compiled by `item`.
+fn strings(
+    value: &Value,
+    path: &str,
+    what: &str,
+    item: fn(&str, &str) -> Result<String>,
+) -> Result<Vec<String>> {
+    match value {
+        Value::String(s) => Ok(alloc::vec![item(s, path)?]),
+        Value::Array(items) => {
+            check_list_len(items.len(), path, what)?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let path = format!("{path}[{i}]");
+                    match v {
+                        Value::String(s) => item(s, &path),
+                        other => Err(invalid(
+                            &path,
+                            format!("{what} must be a string, not {}", describe(other)),
+                        )),
+                    }
+                })
+                .collect()
+        }
+        other => Err(invalid(
+            path,
+            format!(
+                "{what} must be a string or a list of strings, not {}",
+                describe(other)
+            ),
+        )),
+    }
+}
+
+/// `*` or `service:Name`, wildcards allowed in both parts; folded to lowercase
+/// once here since actions compare case-insensitively (RAM-2, RAM-3).
+fn action_pattern(s: &str, path: &str) -> Result<String> {
+    let well_formed = s == "*"
+        || s.split_once(':').is_some_and(|(service, name)| {
+            !service.is_empty() && !name.is_empty() && !name.contains(':')
+        });
+    if !well_formed {
+        return Err(invalid(
+            path,
+            format!(
+                "action `{}` must be `*` or look like `service:Name`, for example `kms:Encrypt`",
+                shorten(s)
+            ),
+        ));
+    }
+    Ok(fold_str(s))
+}
+
+/// Interpretation: a resource is `*`-led or an `acs:` resource name (RAM-3),
+/// so that a typo such as `kms:*:*:key/*` is an error rather than a Deny
+/// statement that silently never applies (AZ-3).
+fn resource_pattern(s: &str, path: &str) -> Result<String> {
+    if s.starts_with('*') || s.starts_with("acs:") {
+        return Ok(s.to_string());
+    }
+    Err(invalid(
+        path,
+        format!(
+            "resource `{}` must be `*` or start with `acs:`, for example `acs:kms:*:*:key/*`",
+            shorten(s)
+        ),
+    ))
+}
+
+fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
+    let Value::Object(ops) = value else {
+        return Err(invalid(
+            path,
+            format!(
+                "condition must be an object of operators, not {}",
+                describe(value)
+            ),
+        ));
+    };
+    check_max(ops.len(), path, "a condition", "operators")?;
+    let mut out = Vec::new();
+    for (op, keys) in ops {
+        let op_path = format!("{path}.{}", shorten(op));
+        let (kind, negated) = operator(op, &op_path)?;
+        let Value::Object(keys) = keys else {
+            return Err(invalid(
+                &op_path,
+                format!(
+                    "condition `{op}` must be an object of condition keys, not {}",
+                    describe(keys)
+                ),
+            ));
+        };
+        if keys.is_empty() {
+            return Err(invalid(
+                &op_path,
+                format!("condition `{op}` must name at least one condition key"),
+            ));
+        }
+        check_max(keys.len(), &op_path, &format!("condition `{op}`"), "keys")?;
+        for (key, values) in keys {
+            let key_path = format!("{op_path}.{}", shorten(key));
+            if key.is_empty() {
+                return Err(invalid(&key_path, "condition key must not be empty"));
+            }
+            let values = condition_values(values, &key_path)?;
+            out.push(Condition {
+                key: fold_str(key),
+                negated,
+                test: test(kind, op, values, &key_path)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn operator(op: &str, path: &str) -> Result<(Kind, bool)> {
+    if let Some((_, kind, negated)) = OPERATORS.iter().find(|(name, _, _)| *name == op) {
+        return Ok((*kind, *negated));
+    }
+    let supported = OPERATORS
+        .iter()
+        .map(|(name, _, _)| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = if UNSUPPORTED_OPERATORS.contains(&op) {
+        format!("condition operator `{op}` is not supported; supported operators: {supported}")
+    } else if let Some(name) = OPERATORS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .chain(UNSUPPORTED_OPERATORS)
+        .find(|name| name.eq_ignore_ascii_case(op))
+    {
+        format!("unknown condition operator `{op}`; did you mean `{name}`?")
+    } else {
+        format!(
+            "unknown condition operator `{}`, expected one of {supported}",
+            shorten(op)
+        )
+    };
+    Err(invalid(path, message))
+}
+
+/// A string or non-empty list of strings; JSON booleans and numbers count as
+/// their text (`true`, `10`), as the vendor's documents often write them bare.
+fn condition_values(value: &Value, path: &str) -> Result<Vec<String>> {
+    let one = |v: &Value, path: &str| match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(invalid(
+            path,
+            format!("condition value must be a string, not {}", describe(other)),
+        )),
+    };
+    match value {
+        Value::Array(items) => {
+            check_list_len(items.len(), path, "condition value")?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| one(v, &format!("{path}[{i}]")))
+                .collect()
+        }
+        Value::Object(_) | Value::Null => Err(invalid(
+            path,
+            format!(
+                "condition values must be a string or a list of strings, not {}",
+                describe(value)
+            ),
+        )),
+        scalar => Ok(alloc::vec![one(scalar, path)?]),
+    }
+}
+
+fn test(kind: Kind, op: &str, values: Vec<String>, path: &str) -> Result<Test> {
+    Ok(match kind {
+        Kind::Equals => Test::Equals(values),
+        Kind::EqualsFold => Test::EqualsFold(values.iter().map(|v| fold_str(v)).collect()),
+        Kind::Like => Test::Like(values),
+        Kind::Bool => Test::Bool(
+            values
+                .iter()
+                .map(|v| {
+                    parse_bool(v).ok_or_else(|| {
+                        invalid(
+                            path,
+                            format!("`{op}` values must be `true` or `false`, not `{}`", shorten(v)),
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?,
+        ),
+        Kind::Ip => Test::Ip(
+            values
+                .iter()
+                .map(|v| {
+                    parse_cidr(v).ok_or_else(|| {
+                        invalid(
+                            path,
+                            format!(
+                                "`{op}` values must be IP addresses or CIDR blocks such as `10.0.0.0/8`, not `{}`",
+                                shorten(v)
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?,
+        ),
+    })
+}
+
+/// `true` or `false`, any case.
+pub(super) fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// An address (`192.168.0.1`, a block of one) or a block (`10.0.0.0/8`, `2001:db8::/32`).
+fn parse_cidr(s: &str) -> Option<Cidr> {
+    let (addr, bits) = match s.split_once('/') {
+        Some((addr, bits)) => (addr, Some(bits)),
+        None => (s, None),
+    };
+    let addr: IpAddr = addr.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match bits {
+        None => max,
+        Some(bits) if !bits.is_empty() && bits.bytes().all(|b| b.is_ascii_digit()) => {
+            bits.parse::<u8>().ok().filter(|p| *p <= max)?
+        }
+        Some(_) => return None,
+    };
+    Some(Cidr { addr, prefix })
+}
+
+fn reject_unknown(map: &Map<String, Value>, path: &str, known: &[&str]) -> Result<()> {
+    let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) else {
+        return Ok(());
+    };
+    let field = format!("{path}.{}", shorten(key));
+    let message = match known.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+        Some(k) => format!("unknown field `{}`; did you mean `{k}`?", shorten(key)),
+        None => {
+            let list = known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("unknown field `{}`, expected one of {list}", shorten(key))
+        }
+    };
+    Err(invalid(&field, message))
+}
+
+/// A list is non-empty (`what` names one item) and has at most [`MAX_ITEMS`].
+fn check_list_len(len: usize, path: &str, what: &str) -> Result<()> {
+    if len == 0 {
+        return Err(invalid(path, format!("{what} must not be an empty list")));
+    }
+    check_max(len, path, &format!("a list of {what}s"), "items")
+}
+
+/// At most [`MAX_ITEMS`]: "`subject` may have at most 100 `items`".
+fn check_max(len: usize, path: &str, subject: &str, items: &str) -> Result<()> {
+    if len > MAX_ITEMS {
+        return Err(limit(
+            path,
+            format!("{subject} may have at most {MAX_ITEMS} {items}, not {len}"),
+        ));
+    }
+    Ok(())
+}
+
+/// How a JSON value reads in a message: `` `text` `` for strings and scalars,
+/// "a list" or "an object" for containers (never echoing a large input).
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`{}`", shorten(s)),
+        Value::Number(n) => format!("the number `{n}`"),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Null => "`null`".to_string(),
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    }
+}
+
+/// The size cap error; `len` when the whole length is known (counting a value stops early).
+/// The kind of a JSON value, for places where its text would not help.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "`null`",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn too_large(len: Option<usize>) -> Error {
+    let cap = format!("a policy document may have at most {MAX_DOCUMENT_BYTES} bytes of JSON text");
+    limit(
+        ROOT,
+        match len {
+            Some(len) => format!("{cap}, not {len}"),
+            None => cap,
+        },
+    )
+}
+
+fn invalid(path: &str, message: impl Into<String>) -> Error {
+    Error::invalid(path, RULE, message)
+}
+
+fn limit(path: &str, message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::LimitExceeded, RULE, message).at_field(path)
+}

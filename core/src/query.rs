@@ -1,0 +1,424 @@
+//! Queries that change nothing: `explain`, `who_can`, `access_matrix`, `what_if`,
+//! and the audit trail's lookup and verification (AT-1, AT-2).
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::authz::{decide, instance_target, CheckName, Decision, Effect, Request, Target};
+use crate::crypto::SeededRng;
+use crate::engine::{Call, Engine, Response, Trace};
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::*;
+use crate::matrix::{canonical_action, features_for, representative_action, Feature, ResourceKind};
+use crate::model::SharingMode;
+use crate::params::Params;
+use crate::policy::Context;
+use crate::state::{QuotaUsage, State};
+
+/// One identity allowed by `who_can`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Allowed {
+    /// The identity.
+    pub identity: String,
+    /// Its account.
+    pub account: AccountId,
+    /// `owner` or `principal`.
+    pub role: String,
+    /// The share through which a principal reaches the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_share: Option<String>,
+    /// Why: the detail of the RAM and ownership checks.
+    pub reason: String,
+}
+
+/// One identity of an access matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixIdentity {
+    /// The identity.
+    pub identity: String,
+    /// Its account.
+    pub account: AccountId,
+    /// `owner` or `principal`.
+    pub role: String,
+}
+
+/// One resource of an access matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixResource {
+    /// The ARN.
+    pub arn: String,
+    /// Instance, key or secret.
+    pub kind: ResourceKind,
+    /// A short name (key id, secret name, instance id).
+    pub name: String,
+    /// The creator account (keys and secrets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<AccountId>,
+}
+
+/// One cell: may this identity use this feature on this resource?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixCell {
+    /// Index into `identities`.
+    pub identity: usize,
+    /// Index into `resources`.
+    pub resource: usize,
+    /// The feature (matrix row).
+    pub feature: Feature,
+    /// The representative action decided.
+    pub action: String,
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// For a Deny, the failing check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<CheckName>,
+}
+
+/// The access matrix of one instance: identities x resources x features.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessMatrix {
+    /// The instance.
+    pub instance_id: InstanceId,
+    /// Its owner.
+    pub owner: AccountId,
+    /// Its sharing mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing_mode: Option<SharingMode>,
+    /// Its quota figures.
+    pub quota: QuotaUsage,
+    /// Rows.
+    pub identities: Vec<MatrixIdentity>,
+    /// Resources.
+    pub resources: Vec<MatrixResource>,
+    /// Cells.
+    pub cells: Vec<MatrixCell>,
+}
+
+/// The identities of an account: root, users, roles.
+fn identities_of(state: &State, account: &AccountId) -> Vec<Identity> {
+    let mut out = alloc::vec![Identity::root(account.clone())];
+    if let Some(r) = state.ram.get(account) {
+        out.extend(r.users.keys().map(|n| Identity { account: account.clone(), kind: IdentityKind::User(n.clone()) }));
+        out.extend(r.roles.keys().map(|n| Identity { account: account.clone(), kind: IdentityKind::Role(n.clone()) }));
+    }
+    out
+}
+
+/// The owner first, then every account that reaches the instance (index range, no scan).
+fn accounts_reaching(state: &State, inst: &InstanceId) -> Vec<(AccountId, &'static str)> {
+    let mut out = Vec::new();
+    if let Some(i) = state.instances.get(inst) {
+        out.push((i.owner.clone(), "owner"));
+    }
+    if let Ok(lo) = AccountId::parse("0000000000000000") {
+        for ((i, a), _) in state.index.access.range((inst.clone(), lo)..) {
+            if i != inst {
+                break;
+            }
+            out.push((a.clone(), "principal"));
+        }
+    }
+    out
+}
+
+/// Resolve what `Explain` and `WhoCan` name: an instance id, key id, alias, secret name or ARN.
+pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Result<Target> {
+    let state = &engine.state;
+    if resource.starts_with("kst-") {
+        let id = InstanceId::parse(resource).map_err(|e| e.at_field("Resource"))?;
+        if !state.instances.contains_key(&id) {
+            return Ok(Target::Unknown { arn: resource.to_string(), why: format!("instance {id} does not exist") });
+        }
+        return Ok(instance_target(state, &id));
+    }
+    let is_secret = resource.contains(":secret/") || !(resource.starts_with("key-") || resource.starts_with("alias/") || resource.starts_with("acs:"));
+    if is_secret {
+        return match engine.resolve_secret("Resource", resource, caller) {
+            Ok(arn) => {
+                let s = state.secrets.get(&arn).ok_or_else(|| Error::not_found("secret", resource))?;
+                Ok(Target::Kms {
+                    instance: s.instance.clone(),
+                    kind: ResourceKind::Secret,
+                    creator: Some(s.creator.clone()),
+                    arn,
+                    tags: s.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                })
+            }
+            Err(e) if e.code == ErrorCode::NotFound => Ok(Target::Unknown { arn: resource.to_string(), why: format!("secret `{}` does not exist", shorten(resource)) }),
+            Err(e) => Err(e),
+        };
+    }
+    match engine.resolve_key("Resource", resource, caller) {
+        Ok(id) => {
+            let k = state.keys.get(&id).ok_or_else(|| Error::not_found("key", resource))?;
+            Ok(Target::Kms {
+                instance: k.instance.clone(),
+                kind: ResourceKind::Key,
+                creator: Some(k.creator.clone()),
+                arn: state.key_arn(k),
+                tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            })
+        }
+        Err(e) if e.code == ErrorCode::NotFound => Ok(Target::Unknown { arn: resource.to_string(), why: format!("key `{}` does not exist", shorten(resource)) }),
+        Err(e) => Err(e),
+    }
+}
+
+fn canonical(action: &str) -> String {
+    canonical_action(action).map(|(a, _)| a.to_string()).unwrap_or_else(|| action.to_string())
+}
+
+impl Engine {
+    /// Explain: the full decision for `caller` doing `action` on `resource` (AZ-2).
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a malformed action or resource name. An unknown
+    /// resource, identity or action is a Deny decision, not an error (AZ-3).
+    pub fn explain(&self, caller: &Identity, action: &str, resource: &str, region: Option<&Region>, context: &Context) -> Result<Decision> {
+        if action.is_empty() || action.len() > 128 || !action.contains(':') {
+            return Err(Error::invalid("Action", "RAM-3", format!("`{}` is not an action like `kms:Encrypt`", shorten(action))));
+        }
+        let target = resolve_target(self, resource, &caller.account)?;
+        let action = canonical(action);
+        Ok(decide(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+    }
+
+    /// Who can: every identity allowed to perform `action` on `resource`, with the reason.
+    ///
+    /// # Errors
+    /// As [`Engine::explain`].
+    pub fn who_can(&self, action: &str, resource: &str) -> Result<Vec<Allowed>> {
+        let placeholder = AccountId::parse("0000000000000000")?;
+        let target = resolve_target(self, resource, &placeholder)?;
+        let action = canonical(action);
+        let inst = match &target {
+            Target::Kms { instance, .. } => instance.clone(),
+            _ => return Ok(Vec::new()),
+        };
+        let ctx = Context::default();
+        let mut out = Vec::new();
+        for (acct, role) in accounts_reaching(&self.state, &inst) {
+            for id in identities_of(&self.state, &acct) {
+                let d = decide(&self.state, &Request { caller: &id, action: &action, target: &target, region: None, context: &ctx });
+                if d.allowed() {
+                    let reason = d
+                        .checks
+                        .iter()
+                        .filter(|c| matches!(c.check, CheckName::RamPolicy | CheckName::Ownership))
+                        .map(|c| c.detail.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    out.push(Allowed { identity: id.to_string(), account: acct.clone(), role: role.to_string(), via_share: d.via_share, reason });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The access matrix of an instance for its current mode.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown instance.
+    pub fn access_matrix(&self, inst: &InstanceId) -> Result<AccessMatrix> {
+        let state = &self.state;
+        let i = state.instances.get(inst).ok_or_else(|| Error::not_found("instance", inst.as_str()))?;
+        let mut identities = Vec::new();
+        let mut ids = Vec::new();
+        for (acct, role) in accounts_reaching(state, inst) {
+            for id in identities_of(state, &acct) {
+                identities.push(MatrixIdentity { identity: id.to_string(), account: acct.clone(), role: role.to_string() });
+                ids.push(id);
+            }
+        }
+        let mut resources = alloc::vec![MatrixResource { arn: crate::state::instance_arn(i), kind: ResourceKind::Instance, name: inst.to_string(), creator: None }];
+        let mut targets = alloc::vec![instance_target(state, inst)];
+        for k in state.keys.values().filter(|k| k.instance == *inst) {
+            let arn = state.key_arn(k);
+            resources.push(MatrixResource { arn: arn.clone(), kind: ResourceKind::Key, name: k.id.to_string(), creator: Some(k.creator.clone()) });
+            targets.push(Target::Kms { instance: inst.clone(), kind: ResourceKind::Key, creator: Some(k.creator.clone()), arn, tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect() });
+        }
+        for (arn, s) in state.secrets.iter().filter(|(_, s)| s.instance == *inst) {
+            resources.push(MatrixResource { arn: arn.clone(), kind: ResourceKind::Secret, name: s.name.to_string(), creator: Some(s.creator.clone()) });
+            targets.push(Target::Kms { instance: inst.clone(), kind: ResourceKind::Secret, creator: Some(s.creator.clone()), arn: arn.clone(), tags: s.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect() });
+        }
+        let ctx = Context::default();
+        let mut cells = Vec::new();
+        for (ii, id) in ids.iter().enumerate() {
+            for (ri, (res, t)) in resources.iter().zip(targets.iter()).enumerate() {
+                for f in features_for(res.kind) {
+                    let action = representative_action(*f);
+                    let d = decide(state, &Request { caller: id, action, target: t, region: None, context: &ctx });
+                    cells.push(MatrixCell { identity: ii, resource: ri, feature: *f, action: action.to_string(), effect: d.effect, denied_by: d.denied_by });
+                }
+            }
+        }
+        Ok(AccessMatrix { instance_id: inst.clone(), owner: i.owner.clone(), sharing_mode: i.sharing_mode, quota: state.used_quota(inst), identities, resources, cells })
+    }
+
+    /// A copy of this engine for previews: same state, copied key material where
+    /// the backend allows it, a fixed-seed RNG (the original's is not advanced).
+    pub fn fork(&self) -> Engine {
+        let software = self.software.fork().unwrap_or_else(|| Box::new(crate::keystore::SoftwareBackend::new()));
+        let hardware = self.hardware.as_ref().and_then(|h| h.fork());
+        Engine { state: self.state.clone(), software, hardware, rng: Box::new(SeededRng::new(0x5eed_0f_f0_4c)), trace: Trace::default() }
+    }
+
+    /// What if: apply `calls` to a copy and report the differences in access and
+    /// quota (and the access matrix of every instance whose sharing changed).
+    /// Changes nothing (RS-5's impact preview is a `what_if`).
+    pub fn what_if(&self, calls: &[Call]) -> Value {
+        let mut fork = self.fork();
+        let mut steps = Vec::new();
+        for c in calls {
+            match fork.execute(c) {
+                Ok(r) => steps.push(json!({ "ok": true, "result": r.result })),
+                Err(e) => steps.push(json!({ "ok": false, "error": e })),
+            }
+        }
+        let before = &self.state;
+        let after = &fork.state;
+        let mut instances: BTreeSet<&InstanceId> = before.instances.keys().collect();
+        instances.extend(after.instances.keys());
+        let mut quota = Vec::new();
+        let mut access = Vec::new();
+        let mut matrix = Vec::new();
+        for inst in instances {
+            let qb = before.used_quota(inst);
+            let qa = after.used_quota(inst);
+            let ab: BTreeSet<AccountId> = accounts_reaching(before, inst).into_iter().map(|(a, _)| a).collect();
+            let aa: BTreeSet<AccountId> = accounts_reaching(after, inst).into_iter().map(|(a, _)| a).collect();
+            let mode_changed = before.instances.get(inst).map(|i| i.sharing_mode) != after.instances.get(inst).map(|i| i.sharing_mode);
+            if qb != qa {
+                quota.push(json!({ "InstanceId": inst, "Before": qb, "After": qa }));
+            }
+            if ab != aa {
+                access.push(json!({
+                    "InstanceId": inst,
+                    "Gained": aa.difference(&ab).collect::<Vec<_>>(),
+                    "Lost": ab.difference(&aa).collect::<Vec<_>>(),
+                }));
+            }
+            if ab != aa || mode_changed || qb != qa {
+                matrix.extend(matrix_diff(self, &fork, inst));
+            }
+        }
+        json!({ "Steps": steps, "Quota": quota, "Access": access, "Matrix": matrix })
+    }
+
+    /// Route the query actions of the scenario document.
+    pub(crate) fn query(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
+        let a = call.action.as_str();
+        let result = match a {
+            "Explain" => {
+                let action = p.str("Action")?;
+                let resource = p.str("Resource")?;
+                let region = p.opt_parse("RegionId", Region::parse)?;
+                let mut ctx = Context::default();
+                if let Some(m) = p.opt_map("RequestContext")? {
+                    for (k, v) in m {
+                        ctx.insert(&k, &v);
+                    }
+                }
+                p.finish()?;
+                let d = self.explain(&call.caller, action, resource, region.as_ref(), &ctx)?;
+                return Ok(Response { result: serde_json::to_value(&d).unwrap_or(Value::Null), decision: Some(d) });
+            }
+            "WhoCan" => {
+                let action = p.str("Action")?;
+                let resource = p.str("Resource")?;
+                p.finish()?;
+                json!({ "Action": canonical(action), "Resource": resource, "Allowed": self.who_can(action, resource)? })
+            }
+            "AccessMatrix" => {
+                let inst = p.parse("InstanceId", InstanceId::parse)?;
+                p.finish()?;
+                serde_json::to_value(self.access_matrix(&inst)?).unwrap_or(Value::Null)
+            }
+            _ => {
+                let steps = p.opt_value("Steps").ok_or_else(|| p.missing("Steps"))?;
+                p.finish()?;
+                let calls = crate::scenario::calls_from(steps, call.at)?;
+                self.what_if(&calls)
+            }
+        };
+        Ok(Response { result, decision: None })
+    }
+
+    /// LookupEvents: the events the caller's account may see (AT-1).
+    pub(crate) fn lookup_events(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
+        let max = p.opt_u64("MaxResults")?.unwrap_or(1000).min(10_000) as usize;
+        let action = p.opt_str("EventAction")?;
+        p.finish()?;
+        let acct = &call.caller.account;
+        let events: Vec<&crate::audit::AuditEvent> =
+            self.state.audit.visible_to(acct).filter(|e| action.is_none_or(|a| e.action == a)).take(max).collect();
+        Ok(Response { result: json!({ "Events": events, "Count": events.len() }), decision: None })
+    }
+
+    /// VerifyAuditTrail: check the hash chain (AT-2).
+    pub(crate) fn verify_audit(&mut self, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
+        p.finish()?;
+        let result = match self.state.audit.verify() {
+            Ok(()) => json!({ "Valid": true, "Events": self.state.audit.len() }),
+            Err(b) => json!({ "Valid": false, "Events": self.state.audit.len(), "BrokenLink": b }),
+        };
+        Ok(Response { result, decision: None })
+    }
+
+    /// TamperAuditEvent: edit or remove a recorded event, to demonstrate that the
+    /// verifier catches it (AT-2). A simulator action for demos and tests.
+    pub(crate) fn tamper_audit(&mut self, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
+        let seq = p.opt_u64("Seq")?.ok_or_else(|| p.missing("Seq"))?;
+        let field = p.str("Field")?;
+        let value = p.opt_str("Value")?.unwrap_or("").to_string();
+        p.finish()?;
+        let events = self.state.audit.events_mut();
+        let idx = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1)).filter(|i| *i < events.len()).ok_or_else(|| Error::not_found("audit event", &format!("{seq}")))?;
+        match field {
+            "remove" => {
+                events.remove(idx);
+            }
+            "outcome" | "action" | "caller" => {
+                if let Some(e) = events.get_mut(idx) {
+                    match field {
+                        "outcome" => e.outcome = value,
+                        "action" => e.action = value,
+                        _ => e.caller = value,
+                    }
+                }
+            }
+            other => return Err(Error::invalid("Field", "AT-2", format!("Field must be `outcome`, `action`, `caller` or `remove`, not `{}`", shorten(other)))),
+        }
+        Ok(Response { result: json!({ "Tampered": seq }), decision: None })
+    }
+}
+
+fn matrix_diff(before: &Engine, after: &Engine, inst: &InstanceId) -> Vec<Value> {
+    let (Ok(mb), Ok(ma)) = (before.access_matrix(inst), after.access_matrix(inst)) else { return Vec::new() };
+    let key = |m: &AccessMatrix, c: &MatrixCell| -> Option<(String, String, Feature)> {
+        Some((m.identities.get(c.identity)?.identity.clone(), m.resources.get(c.resource)?.arn.clone(), c.feature))
+    };
+    let b: BTreeMap<_, Effect> = mb.cells.iter().filter_map(|c| key(&mb, c).map(|k| (k, c.effect))).collect();
+    let a: BTreeMap<_, Effect> = ma.cells.iter().filter_map(|c| key(&ma, c).map(|k| (k, c.effect))).collect();
+    let mut keys: BTreeSet<&(String, String, Feature)> = b.keys().collect();
+    keys.extend(a.keys());
+    let mut out = Vec::new();
+    for k in keys {
+        let eb = b.get(k).copied().unwrap_or(Effect::Deny);
+        let ea = a.get(k).copied().unwrap_or(Effect::Deny);
+        if eb != ea {
+            out.push(json!({ "InstanceId": inst, "Identity": k.0, "Resource": k.1, "Feature": k.2, "Before": eb, "After": ea }));
+        }
+    }
+    out
+}

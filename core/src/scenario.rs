@@ -1,0 +1,485 @@
+//! The scenario document: the product's one interchange format.
+//!
+//! A document has a `version` (1), an optional `seed` (tests only: ids, nonces
+//! and keys then derive from it, so every runtime gives byte-identical results),
+//! an optional `start` time and `steps`, each `{caller, action, params, at?,
+//! bind?, expect?}`. Running it returns a result document with one entry per
+//! step. See `docs/scenario-format.md`.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::authz::{CheckName, Decision, Effect};
+use crate::crypto::{RandomSource, SeededRng};
+use crate::engine::{Call, Engine};
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{shorten, Identity};
+
+/// The scenario format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The time of the first step when the document gives no `start`.
+pub const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
+/// Most steps in one document.
+pub const MAX_STEPS: usize = 100_000;
+
+/// A scenario document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version, 1.
+    pub version: u32,
+    /// A name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the scenario shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The rule ids the scenario exercises.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// Deterministic randomness, for tests only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// The time of the first step (`YYYY-MM-DDTHH:MM:SSZ`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Step {
+    /// The caller: `acs:ram::<account>:root|user/<name>|role/<name>`; may use `${name.Field}`.
+    pub caller: String,
+    /// The vendor API name or a query.
+    pub action: String,
+    /// PascalCase parameters; strings may refer to bound results.
+    #[serde(default)]
+    pub params: Value,
+    /// When; defaults to the previous step's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Name the result so later steps can use `$name` / `${name.Field}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    /// What the step must produce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+    /// A free comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// An expectation on a step's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expect {
+    /// Success (true) or failure (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+    /// The error code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The rule id of the error or of the denying check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The decision's effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// The decision's first failing check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<CheckName>,
+    /// A subset of the result document that must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+}
+
+/// Parse a scenario document from JSON text.
+///
+/// # Errors
+/// `InvalidParameter` naming the bad part (`steps[3].expect`), `LimitExceeded` for too many steps.
+pub fn parse(text: &str) -> Result<Scenario> {
+    let v: Value = serde_json::from_str(text).map_err(|e| Error::invalid("document", "", format!("the scenario is not valid JSON: {e}")))?;
+    from_value(&v)
+}
+
+/// Parse a scenario document from a JSON value.
+///
+/// # Errors
+/// As [`parse`].
+pub fn from_value(v: &Value) -> Result<Scenario> {
+    let obj = v.as_object().ok_or_else(|| Error::invalid("document", "", "a scenario is a JSON object with `version` and `steps`"))?;
+    let steps = obj.get("steps").and_then(Value::as_array).ok_or_else(|| Error::invalid("steps", "", "a scenario needs `steps`, a list"))?;
+    if steps.len() > MAX_STEPS {
+        return Err(Error::new(ErrorCode::LimitExceeded, "", format!("a scenario has at most {MAX_STEPS} steps, not {}", steps.len())).at_field("steps"));
+    }
+    let mut parsed_steps = Vec::with_capacity(steps.len());
+    for (i, s) in steps.iter().enumerate() {
+        let step: Step = serde_json::from_value(s.clone()).map_err(|e| Error::invalid(&format!("steps[{i}]"), "", format!("steps[{i}]: {e}")))?;
+        parsed_steps.push(step);
+    }
+    let mut head = obj.clone();
+    head.insert("steps".to_string(), Value::Array(Vec::new()));
+    let mut sc: Scenario = serde_json::from_value(Value::Object(head)).map_err(|e| Error::invalid("document", "", format!("{e}")))?;
+    if sc.version != FORMAT_VERSION {
+        return Err(Error::invalid("version", "", format!("unsupported scenario version {} (this build reads version {FORMAT_VERSION})", sc.version)));
+    }
+    sc.steps = parsed_steps;
+    Ok(sc)
+}
+
+/// Turn a list of steps (for `WhatIf`) into calls, at `at` unless a step says otherwise.
+///
+/// # Errors
+/// `InvalidParameter` for a malformed step.
+pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
+    let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", "", "Steps must be a list of steps"))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, s) in list.iter().enumerate() {
+        let step: Step = serde_json::from_value(s.clone()).map_err(|e| Error::invalid(&format!("Steps[{i}]"), "", format!("Steps[{i}]: {e}")))?;
+        let caller = Identity::parse(&step.caller).map_err(|e| e.at_field(&format!("Steps[{i}].caller")))?;
+        let t = match &step.at {
+            Some(s) => crate::time::parse(s)?,
+            None => at,
+        };
+        out.push(Call { caller, action: step.action, params: step.params, at: t });
+    }
+    Ok(out)
+}
+
+/// The result of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResult {
+    /// Position, from 0.
+    pub index: usize,
+    /// The action.
+    pub action: String,
+    /// The caller, after substitution.
+    pub caller: String,
+    /// When.
+    pub at: String,
+    /// Success or not.
+    pub ok: bool,
+    /// The result document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// The decision (KMS calls and Explain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// The error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// Whether the step's `expect` held (absent without `expect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_held: Option<bool>,
+    /// Why an expectation failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect_failures: Vec<String>,
+}
+
+/// The result document of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    /// Format version.
+    pub version: u32,
+    /// The scenario's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// True when every `expect` held.
+    pub passed: bool,
+    /// Steps run.
+    pub steps_run: usize,
+    /// Steps that failed with an error.
+    pub errors: usize,
+    /// Expectations that did not hold.
+    pub expectations_failed: usize,
+    /// One entry per step.
+    pub steps: Vec<StepResult>,
+}
+
+/// Options of a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Check that every failing step leaves the state (audit trail aside) unchanged;
+    /// a violation fails the step's expectation. Costs a state copy per step: for tests.
+    pub check_unchanged_on_failure: bool,
+}
+
+/// A scenario runner over an engine.
+pub struct Runner {
+    engine: Engine,
+    bound: Map<String, Value>,
+    now: u64,
+}
+
+impl Runner {
+    /// A runner for `sc`: with the scenario's seed when it has one, else `rng`.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a bad `start`.
+    pub fn new(sc: &Scenario, rng: Box<dyn RandomSource>) -> Result<Self> {
+        let rng: Box<dyn RandomSource> = match sc.seed {
+            Some(s) => Box::new(SeededRng::new(s)),
+            None => rng,
+        };
+        let now = crate::time::parse(sc.start.as_deref().unwrap_or(DEFAULT_START)).map_err(|e| e.at_field("start"))?;
+        Ok(Runner { engine: Engine::new(rng), bound: Map::new(), now })
+    }
+
+    /// A runner continuing on an existing engine (the simulator runs documents on its state).
+    pub fn with_engine(engine: Engine, now: u64) -> Self {
+        Runner { engine, bound: Map::new(), now }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Take the engine back.
+    pub fn into_engine(self) -> Engine {
+        self.engine
+    }
+
+    /// Run every step.
+    pub fn run(&mut self, sc: &Scenario, opts: RunOptions) -> RunResult {
+        let mut steps = Vec::with_capacity(sc.steps.len());
+        for (i, step) in sc.steps.iter().enumerate() {
+            steps.push(self.run_step(i, step, opts));
+        }
+        let expectations_failed = steps.iter().filter(|s| s.expect_held == Some(false)).count();
+        RunResult {
+            version: FORMAT_VERSION,
+            name: sc.name.clone(),
+            passed: expectations_failed == 0,
+            steps_run: steps.len(),
+            errors: steps.iter().filter(|s| !s.ok).count(),
+            expectations_failed,
+            steps,
+        }
+    }
+
+    /// Run one step.
+    pub fn run_step(&mut self, index: usize, step: &Step, opts: RunOptions) -> StepResult {
+        let mut out = StepResult {
+            index,
+            action: step.action.clone(),
+            caller: step.caller.clone(),
+            at: crate::time::format(self.now),
+            ok: false,
+            result: None,
+            decision: None,
+            error: None,
+            expect_held: None,
+            expect_failures: Vec::new(),
+        };
+        let prepared = self.prepare(step);
+        match prepared {
+            Err(e) => out.error = Some(e),
+            Ok(call) => {
+                out.caller = call.caller.to_string();
+                out.at = crate::time::format(call.at);
+                self.now = call.at;
+                let before = if opts.check_unchanged_on_failure { Some(self.engine.state.without_audit()) } else { None };
+                match self.engine.execute(&call) {
+                    Ok(r) => {
+                        out.ok = true;
+                        if let Some(name) = &step.bind {
+                            self.bound.insert(name.clone(), r.result.clone());
+                        }
+                        out.result = Some(r.result);
+                        out.decision = r.decision;
+                    }
+                    Err(e) => {
+                        if let Some(b) = before {
+                            if b != self.engine.state.without_audit() {
+                                out.expect_failures.push("the failed step changed the state".to_string());
+                            }
+                        }
+                        out.decision = e.decision.as_deref().cloned();
+                        out.error = Some(e);
+                    }
+                }
+            }
+        }
+        if let Some(exp) = &step.expect {
+            check_expect(exp, &mut out);
+        }
+        if !out.expect_failures.is_empty() {
+            out.expect_held = Some(false);
+        }
+        out
+    }
+
+    fn prepare(&self, step: &Step) -> Result<Call> {
+        let caller_text = substitute_str(&step.caller, &self.bound).map_err(|e| e.at_field("caller"))?;
+        let caller_text = match caller_text {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let caller = Identity::parse(&caller_text)?;
+        let params = substitute(&step.params, &self.bound)?;
+        let at = match &step.at {
+            Some(s) => crate::time::parse(s)?,
+            None => self.now,
+        };
+        if at < self.now {
+            return Err(Error::invalid("at", "", format!("step time {} is before the previous step's {}", shorten(step.at.as_deref().unwrap_or("")), crate::time::format(self.now))));
+        }
+        Ok(Call { caller, action: step.action.clone(), params, at })
+    }
+}
+
+/// Run a whole document with a fresh engine.
+///
+/// # Errors
+/// `InvalidParameter` for a document that does not parse; step errors are part of the result.
+pub fn run(text: &str, rng: Box<dyn RandomSource>, opts: RunOptions) -> Result<RunResult> {
+    let sc = parse(text)?;
+    let mut r = Runner::new(&sc, rng)?;
+    Ok(r.run(&sc, opts))
+}
+
+fn check_expect(exp: &Expect, out: &mut StepResult) {
+    let f = &mut out.expect_failures;
+    if let Some(ok) = exp.ok {
+        if ok != out.ok {
+            let got = out.error.as_ref().map(|e| format!("{}: {}", e.code, e.message)).unwrap_or_else(|| "success".to_string());
+            f.push(format!("expected ok={ok}, got {got}"));
+        }
+    }
+    if let Some(code) = &exp.error {
+        let got = out.error.as_ref().map(|e| e.code());
+        if got != Some(code.as_str()) {
+            f.push(format!("expected error {code}, got {}", got.unwrap_or("success")));
+        }
+    }
+    if let Some(rule) = &exp.rule {
+        let got = out.error.as_ref().and_then(|e| e.rule.clone()).or_else(|| out.decision.as_ref().and_then(|d| d.rule.clone()));
+        if got.as_deref() != Some(rule.as_str()) {
+            f.push(format!("expected rule {rule}, got {}", got.unwrap_or_else(|| "none".to_string())));
+        }
+    }
+    if let Some(eff) = exp.effect {
+        let got = out.decision.as_ref().map(|d| d.effect);
+        if got != Some(eff) {
+            f.push(format!("expected effect {eff:?}, got {got:?}"));
+        }
+    }
+    if let Some(c) = exp.denied_by {
+        let got = out.decision.as_ref().and_then(|d| d.denied_by);
+        if got != Some(c) {
+            f.push(format!("expected deniedBy {c:?}, got {got:?}"));
+        }
+    }
+    if let Some(want) = &exp.result {
+        match &out.result {
+            Some(got) => {
+                if let Err(path) = subset(want, got, String::from("result")) {
+                    f.push(format!("result mismatch at {path}"));
+                }
+            }
+            None => f.push("expected a result, got an error".to_string()),
+        }
+    }
+    if f.is_empty() {
+        out.expect_held = Some(true);
+    }
+}
+
+/// `want` is a subset of `got`: objects by key, arrays element-wise with equal length.
+fn subset(want: &Value, got: &Value, path: String) -> core::result::Result<(), String> {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, wv) in w {
+                let p = format!("{path}.{k}");
+                match g.get(k) {
+                    Some(gv) => subset(wv, gv, p)?,
+                    None if wv.is_null() => {}
+                    None => return Err(format!("{p} (missing)")),
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(w), Value::Array(g)) => {
+            if w.len() != g.len() {
+                return Err(format!("{path} (length {} != {})", w.len(), g.len()));
+            }
+            for (i, (wv, gv)) in w.iter().zip(g.iter()).enumerate() {
+                subset(wv, gv, format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (w, g) if w == g => Ok(()),
+        (w, g) => Err(format!("{path} (expected {w}, got {g})")),
+    }
+}
+
+fn lookup(path: &str, bound: &Map<String, Value>) -> Result<Value> {
+    let mut parts = path.split('.');
+    let name = parts.next().unwrap_or("");
+    let mut v = bound.get(name).ok_or_else(|| Error::invalid("params", "", format!("`${}` refers to no bound result", shorten(name))))?;
+    for p in parts {
+        v = match v {
+            Value::Object(m) => m.get(p),
+            Value::Array(a) => p.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        }
+        .ok_or_else(|| Error::invalid("params", "", format!("`${}` has no field `{}`", shorten(path), shorten(p))))?;
+    }
+    Ok(v.clone())
+}
+
+fn substitute_str(s: &str, bound: &Map<String, Value>) -> Result<Value> {
+    if let Some(rest) = s.strip_prefix('$') {
+        if !rest.starts_with('{') && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+            return lookup(rest, bound);
+        }
+    }
+    if !s.contains("${") {
+        return Ok(Value::String(s.to_string()));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(rest.get(..start).unwrap_or(""));
+        let after = rest.get(start + 2..).unwrap_or("");
+        let end = after.find('}').ok_or_else(|| Error::invalid("params", "", format!("unclosed `${{` in `{}`", shorten(s))))?;
+        let v = lookup(after.get(..end).unwrap_or(""), bound)?;
+        match v {
+            Value::String(t) => out.push_str(&t),
+            other => out.push_str(&other.to_string()),
+        }
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(Value::String(out))
+}
+
+fn substitute(v: &Value, bound: &Map<String, Value>) -> Result<Value> {
+    Ok(match v {
+        Value::String(s) => substitute_str(s, bound)?,
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, bound)).collect::<Result<Vec<_>>>()?),
+        Value::Object(m) => {
+            let mut o = Map::new();
+            for (k, x) in m {
+                o.insert(k.clone(), substitute(x, bound)?);
+            }
+            Value::Object(o)
+        }
+        other => other.clone(),
+    })
+}
+
+/// Serialize a run result as the canonical JSON text (pretty, stable key order).
+pub fn to_json(r: &RunResult) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
+}

@@ -1,0 +1,454 @@
+//! The whole state of a simulated organization, and its derived indexes.
+//!
+//! [`State`] is plain serde data. [`Index`] is derived from it (never serialized)
+//! so that every lookup on the decision path is a map lookup: which shares give
+//! an account access to an instance, which accounts count against a quota, which
+//! names are taken in which scope.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::AuditLog;
+use crate::ids::*;
+use crate::model::*;
+
+/// Everything the engine knows. Serializes to the snapshot's `state` part.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    /// Accounts known to the simulation.
+    #[serde(default)]
+    pub accounts: BTreeMap<AccountId, Account>,
+    /// The resource directory, once enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<Directory>,
+    /// KMS instances.
+    #[serde(default)]
+    pub instances: BTreeMap<InstanceId, Instance>,
+    /// Resource shares.
+    #[serde(default)]
+    pub shares: BTreeMap<ShareId, Share>,
+    /// Keys.
+    #[serde(default)]
+    pub keys: BTreeMap<KeyId, Key>,
+    /// Aliases, by ARN.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Alias>,
+    /// Secrets, by ARN.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Secret>,
+    /// Application access points, by ARN.
+    #[serde(default)]
+    pub access_points: BTreeMap<String, AccessPoint>,
+    /// Backups, by id.
+    #[serde(default)]
+    pub backups: BTreeMap<String, Backup>,
+    /// RAM users, roles and policies per account.
+    #[serde(default)]
+    pub ram: BTreeMap<AccountId, RamAccount>,
+    /// The audit trail (AT-1, AT-2).
+    #[serde(default)]
+    pub audit: AuditLog,
+    /// A counter for creation order.
+    #[serde(default)]
+    pub seq: u64,
+    /// Derived indexes.
+    #[serde(skip)]
+    pub(crate) index: Index,
+}
+
+/// What kind of name a uniqueness scope holds (SM-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum NameKind {
+    Alias,
+    Secret,
+}
+
+/// Derived lookups, rebuilt from [`State`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Index {
+    /// (instance, account) -> Active shares through which the account reaches the instance.
+    pub access: BTreeMap<(InstanceId, AccountId), Vec<ShareId>>,
+    /// instance -> accounts (other than the owner) counted against its quota (KI-3).
+    pub admitted: BTreeMap<InstanceId, BTreeSet<AccountId>>,
+    /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
+    pub over_quota: BTreeMap<InstanceId, BTreeSet<AccountId>>,
+    /// folder -> direct child folders.
+    pub children: BTreeMap<FolderId, BTreeSet<FolderId>>,
+    /// folder -> direct members.
+    pub folder_members: BTreeMap<FolderId, BTreeSet<AccountId>>,
+    /// (instance, kind, name) -> accounts holding that name there.
+    pub names: BTreeMap<(InstanceId, NameKind, String), BTreeSet<AccountId>>,
+    /// alias name -> alias ARNs; secret name -> secret ARNs (name resolution).
+    pub alias_arns: BTreeMap<AliasName, BTreeSet<String>>,
+    /// Secret name -> secret ARNs.
+    pub secret_arns: BTreeMap<SecretName, BTreeSet<String>>,
+    /// key -> alias ARNs naming it.
+    pub key_aliases: BTreeMap<KeyId, BTreeSet<String>>,
+    /// (instance, account) -> number of keys and secrets the account created there (RS-7).
+    pub owned: BTreeMap<(InstanceId, AccountId), u32>,
+    /// What falls due when: deletions and automatic rotations, driven by call times.
+    pub due: BTreeSet<(Timestamp, Due)>,
+}
+
+/// Something that happens at a time (CR-1 rotation, CR-3 and CR-4 deletion).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Due {
+    /// Destroy a key whose deletion window ended.
+    DeleteKey(KeyId),
+    /// Remove a secret whose recovery window ended.
+    DeleteSecret(String),
+    /// Rotate a key automatically.
+    RotateKey(KeyId),
+}
+
+/// The ARN of a key (RAM-3).
+pub fn key_arn(region: &Region, creator: &AccountId, key: &KeyId) -> String {
+    format!("acs:kms:{region}:{creator}:key/{key}")
+}
+
+/// The ARN of a secret (RAM-3).
+pub fn secret_arn(region: &Region, creator: &AccountId, name: &SecretName) -> String {
+    format!("acs:kms:{region}:{creator}:secret/{name}")
+}
+
+/// The ARN of an alias (RAM-3).
+pub fn alias_arn(region: &Region, creator: &AccountId, name: &AliasName) -> String {
+    let short = name.as_str().strip_prefix("alias/").unwrap_or(name.as_str());
+    format!("acs:kms:{region}:{creator}:alias/{short}")
+}
+
+/// The ARN of an instance.
+pub fn instance_arn(i: &Instance) -> String {
+    format!("acs:kms:{}:{}:instance/{}", i.region, i.owner, i.id)
+}
+
+impl State {
+    /// An empty organization.
+    pub fn new() -> Self {
+        State::default()
+    }
+
+    /// Rebuild every derived index from the data (after loading, or after a
+    /// change to the directory, instances or shares).
+    pub fn rebuild_index(&mut self) {
+        let mut index = Index::default();
+        self.index_names(&mut index);
+        self.index_directory(&mut index);
+        self.index_access(&mut index);
+        self.index = index;
+    }
+
+    /// Rebuild only the directory and access parts (cheap relative to names).
+    pub(crate) fn rebuild_access(&mut self) {
+        let mut index = core::mem::take(&mut self.index);
+        index.children.clear();
+        index.folder_members.clear();
+        index.access.clear();
+        index.admitted.clear();
+        index.over_quota.clear();
+        self.index_directory(&mut index);
+        self.index_access(&mut index);
+        self.index = index;
+    }
+
+    fn index_directory(&self, index: &mut Index) {
+        let Some(dir) = &self.directory else { return };
+        for f in dir.folders.values() {
+            if let Some(p) = &f.parent {
+                index.children.entry(p.clone()).or_default().insert(f.id.clone());
+            }
+        }
+        for m in dir.members.values() {
+            index.folder_members.entry(m.folder.clone()).or_default().insert(m.account.clone());
+        }
+    }
+
+    fn index_names(&self, index: &mut Index) {
+        for a in self.aliases.values() {
+            index_alias(index, self, a, true);
+        }
+        for (arn, s) in &self.secrets {
+            index_secret(index, arn, s, true);
+        }
+        for k in self.keys.values() {
+            index_key(index, k, true);
+        }
+        for (arn, sec) in &self.secrets {
+            if let Some(t) = sec.delete_at {
+                index.due.insert((t, Due::DeleteSecret(arn.clone())));
+            }
+        }
+    }
+
+    /// Add a new key to the indexes.
+    pub(crate) fn index_key(&mut self, k: &Key) {
+        index_key(&mut self.index, k, true);
+    }
+
+    /// Remove a key from the indexes.
+    pub(crate) fn unindex_key(&mut self, k: &Key) {
+        index_key(&mut self.index, k, false);
+    }
+
+    /// Drop a scheduled item.
+    pub(crate) fn unschedule(&mut self, item: &Due) {
+        self.index.due.retain(|(_, d)| d != item);
+    }
+
+    /// Schedule an item.
+    pub(crate) fn schedule(&mut self, at: Timestamp, item: Due) {
+        self.index.due.insert((at, item));
+    }
+
+    /// The member accounts a principal resolves to now, in join order (RS-2).
+    pub fn resolve_principal(&self, p: &Principal) -> Vec<AccountId> {
+        resolve(self, &self.index, p)
+    }
+
+    fn index_access(&self, index: &mut Index) {
+        // INVARIANT: shares and principals are visited in creation order, so quota
+        // admission of members who joined later is deterministic (KI-3, KI-4).
+        let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
+        shares.sort_by_key(|s| s.seq);
+        for share in shares {
+            let mut principals: Vec<(&Principal, &Association)> = share
+                .principals
+                .iter()
+                .filter(|(_, a)| a.state == AssociationState::Associated)
+                .collect();
+            principals.sort_by_key(|(_, a)| a.seq);
+            for (inst_id, ra) in &share.resources {
+                if ra.state != AssociationState::Associated {
+                    continue;
+                }
+                let Some(inst) = self.instances.get(inst_id) else { continue };
+                for (p, _) in &principals {
+                    for acct in resolve(self, index, p) {
+                        if acct == inst.owner {
+                            continue;
+                        }
+                        let admitted = index.admitted.entry(inst_id.clone()).or_default();
+                        let fits = admitted.contains(&acct)
+                            || (admitted.len() + inst.vpcs.len()) < inst.quota as usize;
+                        if fits {
+                            admitted.insert(acct.clone());
+                            if let Some(o) = index.over_quota.get_mut(inst_id) {
+                                o.remove(&acct);
+                            }
+                            let via = index.access.entry((inst_id.clone(), acct)).or_default();
+                            if !via.contains(&share.id) {
+                                via.push(share.id.clone());
+                            }
+                        } else {
+                            index.over_quota.entry(inst_id.clone()).or_default().insert(acct);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Used access management quota of an instance: accounts + VPCs (KI-3).
+    pub fn used_quota(&self, instance: &InstanceId) -> QuotaUsage {
+        let accounts = self.index.admitted.get(instance).map(|s| s.len()).unwrap_or(0) as u32;
+        let vpcs = self.instances.get(instance).map(|i| i.vpcs.len()).unwrap_or(0) as u32;
+        let quota = self.instances.get(instance).map(|i| i.quota).unwrap_or(0);
+        let over_quota_accounts: Vec<AccountId> = self
+            .index
+            .over_quota
+            .get(instance)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        QuotaUsage { quota, accounts, vpcs, used: accounts + vpcs, over_quota_accounts }
+    }
+
+    /// The accounts (other than the owner) that count against an instance's quota.
+    pub fn admitted_accounts(&self, instance: &InstanceId) -> Vec<AccountId> {
+        self.index.admitted.get(instance).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The Active shares through which `account` reaches `instance`.
+    pub fn shares_granting(&self, instance: &InstanceId, account: &AccountId) -> &[ShareId] {
+        self.index
+            .access
+            .get(&(instance.clone(), account.clone()))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// True if the account was reached by a principal but left out for want of quota.
+    pub fn is_over_quota(&self, instance: &InstanceId, account: &AccountId) -> bool {
+        self.index.over_quota.get(instance).map(|s| s.contains(account)).unwrap_or(false)
+    }
+
+    /// Number of keys and secrets `account` created in `instance` (RS-7).
+    pub fn owned_count(&self, instance: &InstanceId, account: &AccountId) -> u32 {
+        self.index.owned.get(&(instance.clone(), account.clone())).copied().unwrap_or(0)
+    }
+
+    /// The accounts that hold `name` of `kind` in `instance`.
+    pub(crate) fn name_holders(&self, instance: &InstanceId, kind: NameKind, name: &str) -> Option<&BTreeSet<AccountId>> {
+        self.index.names.get(&(instance.clone(), kind, String::from(name)))
+    }
+
+    /// Next creation-order number.
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The aliases naming a key.
+    pub fn aliases_of(&self, key: &KeyId) -> Vec<AliasName> {
+        self.index
+            .key_aliases
+            .get(key)
+            .map(|arns| arns.iter().filter_map(|a| self.aliases.get(a)).map(|a| a.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The region of an instance.
+    pub fn region_of(&self, instance: &InstanceId) -> Option<&Region> {
+        self.instances.get(instance).map(|i| &i.region)
+    }
+
+    /// The ARN of a key.
+    pub fn key_arn(&self, k: &Key) -> String {
+        match self.region_of(&k.instance) {
+            Some(r) => key_arn(r, &k.creator, &k.id),
+            None => format!("acs:kms:*:{}:key/{}", k.creator, k.id),
+        }
+    }
+
+    /// The state without its audit trail, for "a failed operation changes nothing" checks.
+    pub fn without_audit(&self) -> State {
+        let mut s = self.clone();
+        s.audit = AuditLog::default();
+        s
+    }
+}
+
+/// Quota figures of an instance (KI-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaUsage {
+    /// The access management quota.
+    pub quota: u32,
+    /// Distinct accounts the instance is shared with (owner excluded).
+    pub accounts: u32,
+    /// Attached VPCs.
+    pub vpcs: u32,
+    /// accounts + vpcs.
+    pub used: u32,
+    /// Accounts a principal reaches but that did not fit in the quota (KI-4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub over_quota_accounts: Vec<AccountId>,
+}
+
+fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
+    let Some(dir) = &state.directory else { return Vec::new() };
+    let mut out: Vec<&Member> = Vec::new();
+    match p {
+        Principal::Account(a) => {
+            if let Some(m) = dir.members.get(a) {
+                out.push(m);
+            }
+        }
+        Principal::Directory(d) => {
+            if *d == dir.id {
+                out.extend(dir.members.values());
+            }
+        }
+        Principal::Folder(f) => {
+            // Walk the sub-tree (RS-2 interpretation: sub-folders included).
+            let mut stack: Vec<&FolderId> = Vec::new();
+            if dir.folders.contains_key(f) {
+                stack.push(f);
+            }
+            while let Some(cur) = stack.pop() {
+                if let Some(ms) = index.folder_members.get(cur) {
+                    out.extend(ms.iter().filter_map(|a| dir.members.get(a)));
+                }
+                if let Some(ch) = index.children.get(cur) {
+                    stack.extend(ch.iter());
+                }
+            }
+        }
+    }
+    out.sort_by_key(|m| m.seq);
+    out.into_iter().map(|m| m.account.clone()).collect()
+}
+
+/// When a key's next automatic rotation falls due, if it has a policy.
+pub(crate) fn next_rotation(k: &Key) -> Option<Timestamp> {
+    let interval = k.rotation_interval?;
+    let last = k.versions.last().map(|v| v.created_at).unwrap_or(k.created_at);
+    Some(last.saturating_add(interval))
+}
+
+fn index_key(index: &mut Index, k: &Key, add: bool) {
+    let owned_key = (k.instance.clone(), k.creator.clone());
+    if add {
+        *index.owned.entry(owned_key).or_default() += 1;
+        if let KeyState::PendingDeletion { delete_at } = k.state {
+            index.due.insert((delete_at, Due::DeleteKey(k.id.clone())));
+        }
+        if let Some(t) = next_rotation(k) {
+            index.due.insert((t, Due::RotateKey(k.id.clone())));
+        }
+    } else {
+        if let Some(n) = index.owned.get_mut(&owned_key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                index.owned.remove(&owned_key);
+            }
+        }
+        index.due.retain(|(_, d)| !matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
+    }
+}
+
+pub(crate) fn index_alias(index: &mut Index, state: &State, a: &Alias, add: bool) {
+    let Some(region) = state.region_of(&a.instance) else { return };
+    let arn = alias_arn(region, &a.creator, &a.name);
+    let name_key = (a.instance.clone(), NameKind::Alias, String::from(a.name.as_str()));
+    if add {
+        index.alias_arns.entry(a.name.clone()).or_default().insert(arn.clone());
+        index.key_aliases.entry(a.key.clone()).or_default().insert(arn);
+        index.names.entry(name_key).or_default().insert(a.creator.clone());
+    } else {
+        remove_from(&mut index.alias_arns, &a.name, &arn);
+        remove_from(&mut index.key_aliases, &a.key, &arn);
+        remove_from(&mut index.names, &name_key, &a.creator);
+    }
+}
+
+pub(crate) fn index_secret(index: &mut Index, arn: &str, s: &Secret, add: bool) {
+    let name_key = (s.instance.clone(), NameKind::Secret, String::from(s.name.as_str()));
+    let owned_key = (s.instance.clone(), s.creator.clone());
+    if add {
+        index.secret_arns.entry(s.name.clone()).or_default().insert(String::from(arn));
+        index.names.entry(name_key).or_default().insert(s.creator.clone());
+        *index.owned.entry(owned_key).or_default() += 1;
+    } else {
+        remove_from(&mut index.secret_arns, &s.name, &String::from(arn));
+        remove_from(&mut index.names, &name_key, &s.creator);
+        if let Some(n) = index.owned.get_mut(&owned_key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                index.owned.remove(&owned_key);
+            }
+        }
+    }
+}
+
+fn remove_from<K: Ord, V: Ord>(map: &mut BTreeMap<K, BTreeSet<V>>, k: &K, v: &V) {
+    if let Some(set) = map.get_mut(k) {
+        set.remove(v);
+        if set.is_empty() {
+            map.remove(k);
+        }
+    }
+}
