@@ -38,30 +38,30 @@ fn load(path: &str) -> Result<scenario::Scenario, String> {
 }
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
-    let cmd = args.first().map(String::as_str).unwrap_or("");
-    match (cmd, args.len()) {
-        ("run", 2) | ("run", 3) => {
-            let sc = load(&args[1])?;
-            let check = args.get(2).map(|s| s == "--check").unwrap_or(false);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    match a.as_slice() {
+        ["run", file, rest @ ..] if rest.len() <= 1 => {
+            let sc = load(file)?;
+            let check = rest.first() == Some(&"--check");
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             let res = r.run(&sc, RunOptions { check_unchanged_on_failure: check });
             println!("{}", scenario::to_json(&res));
             Ok(if res.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        ("explain", 5) => {
-            let sc = load(&args[1])?;
+        ["explain", file, caller, action, resource] => {
+            let sc = load(file)?;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             r.run(&sc, RunOptions::default());
-            let caller = Identity::parse(&args[2]).map_err(|e| e.to_string())?;
-            let d = r.engine().explain(&caller, &args[3], &args[4], None, &Context::default()).map_err(|e| e.to_string())?;
+            let caller = Identity::parse(caller).map_err(|e| e.to_string())?;
+            let d = r.engine().explain(&caller, action, resource, None, &Context::default()).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
-        ("matrix", 3) => {
-            let sc = load(&args[1])?;
+        ["matrix", file, instance] => {
+            let sc = load(file)?;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             r.run(&sc, RunOptions::default());
-            let inst = InstanceId::parse(&args[2]).map_err(|e| e.to_string())?;
+            let inst = InstanceId::parse(instance).map_err(|e| e.to_string())?;
             let m = r.engine().access_matrix(&inst).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)

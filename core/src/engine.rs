@@ -351,12 +351,10 @@ impl Engine {
 
     /// Process what is due by `now`: scheduled key and secret deletions and automatic rotations.
     fn advance_time(&mut self, now: Timestamp) {
-        loop {
-            let Some(&(when, ref item)) = self.state.index.due.iter().next() else { break };
+        while let Some((when, item)) = self.state.index.due.iter().next().cloned() {
             if when > now {
                 break;
             }
-            let item = item.clone();
             self.state.index.due.remove(&(when, item.clone()));
             match item {
                 crate::state::Due::DeleteKey(id) => self.destroy_key(&id),

@@ -6,6 +6,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod api;
 pub mod audit;
 pub mod authz;
 pub mod crypto;
@@ -21,7 +22,9 @@ mod ops_share;
 pub mod params;
 pub mod policy;
 pub mod query;
+pub mod rules;
 pub mod scenario;
+pub mod snapshot;
 pub mod state;
 pub mod time;
 

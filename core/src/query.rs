@@ -270,7 +270,7 @@ impl Engine {
     pub fn fork(&self) -> Engine {
         let software = self.software.fork().unwrap_or_else(|| Box::new(crate::keystore::SoftwareBackend::new()));
         let hardware = self.hardware.as_ref().and_then(|h| h.fork());
-        Engine { state: self.state.clone(), software, hardware, rng: Box::new(SeededRng::new(0x5eed_0f_f0_4c)), trace: Trace::default() }
+        Engine { state: self.state.clone(), software, hardware, rng: Box::new(SeededRng::new(0x5eed_f0f0)), trace: Trace::default() }
     }
 
     /// What if: apply `calls` to a copy and report the differences in access and

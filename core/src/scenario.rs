@@ -244,6 +244,16 @@ impl Runner {
         &self.engine
     }
 
+    /// The engine, mutable.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// The time of the latest step.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
     /// Take the engine back.
     pub fn into_engine(self) -> Engine {
         self.engine

@@ -1,0 +1,38 @@
+# kms-share: `make test` runs every test; `make demo` serves the simulator.
+# Each target installs what it needs (see scripts/setup) and skips what is present.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: test test-rust lint nostd corpus bench clean help
+
+# Each binding owns a fragment with its setup and test targets.
+include $(wildcard mk/*.mk)
+
+help:
+	@echo "make test   - every test (format, lints, unit, integration, scenario corpus, no_std build)"
+	@echo "make bench  - benchmarks (criterion)"
+
+test: lint test-rust nostd $(EXTRA_TESTS)
+	@echo "make test: all green"
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+
+test-rust:
+	$(CARGO) test --workspace --quiet
+
+# The core is no_std + alloc: prove it builds without std.
+nostd:
+	$(CARGO) check -p kms-share-core --no-default-features --quiet
+
+corpus:
+	$(CARGO) test -p kms-share-core --test corpus
+
+bench:
+	$(CARGO) bench -p kms-share-core --bench decision
+
+clean:
+	$(CARGO) clean

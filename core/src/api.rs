@@ -1,0 +1,223 @@
+//! The facade every binding wraps: an [`Organization`] holding an engine, with
+//! JSON-shaped inputs and outputs. Bindings (Python, wasm) convert values and call
+//! these methods; all meaning stays here.
+
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::authz::{decide, Decision, Request};
+use crate::crypto::{RandomSource, SeededRng};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::ids::{Identity, InstanceId, Region};
+use crate::matrix::{features_for, MATRIX};
+use crate::policy::Context;
+use crate::query::{resolve_target, AccessMatrix, Allowed};
+use crate::scenario::{self, RunOptions, RunResult, Runner, Step, StepResult};
+use crate::state::State;
+
+/// One request of a batch decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// The caller identity, `acs:ram::<account>:root|user/<n>|role/<n>`.
+    pub caller: String,
+    /// The action, e.g. `kms:Encrypt`.
+    pub action: String,
+    /// The resource: instance id, key id, alias, secret name or ARN.
+    pub resource: String,
+    /// The region the call is made in (KI-6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// An organization: the engine plus the scenario runner's bindings and clock.
+pub struct Organization {
+    runner: Runner,
+    step_index: usize,
+}
+
+impl core::fmt::Debug for Organization {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Organization").field("engine", self.runner.engine()).finish()
+    }
+}
+
+impl Organization {
+    /// An empty organization. With `seed`, every id, nonce and key derives from it
+    /// (tests and reproducible demos only); without, `rng` supplies randomness.
+    ///
+    /// # Errors
+    /// Never in practice; the signature leaves room for a bad start time.
+    pub fn new(seed: Option<u64>, rng: Box<dyn RandomSource>, start: Option<&str>) -> Result<Self> {
+        let rng: Box<dyn RandomSource> = match seed {
+            Some(s) => Box::new(SeededRng::new(s)),
+            None => rng,
+        };
+        let now = crate::time::parse(start.unwrap_or(scenario::DEFAULT_START))?;
+        Ok(Organization { runner: Runner::with_engine(Engine::new(rng), now), step_index: 0 })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        self.runner.engine()
+    }
+
+    /// Run a scenario document's steps on this organization (its seed and start
+    /// apply only to a fresh organization; see [`Organization::from_scenario`]).
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a document that does not parse.
+    pub fn run_scenario(&mut self, text: &str) -> Result<RunResult> {
+        let sc = scenario::parse(text)?;
+        let res = self.runner.run(&sc, RunOptions::default());
+        self.step_index += sc.steps.len();
+        Ok(res)
+    }
+
+    /// Run a scenario document on a fresh organization, honouring its seed and start.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a document that does not parse.
+    pub fn from_scenario(text: &str, rng: Box<dyn RandomSource>) -> Result<(Self, RunResult)> {
+        let sc = scenario::parse(text)?;
+        let mut runner = Runner::new(&sc, rng)?;
+        let res = runner.run(&sc, RunOptions::default());
+        Ok((Organization { runner, step_index: sc.steps.len() }, res))
+    }
+
+    /// Execute one step (`{caller, action, params, at?, bind?, expect?}`).
+    ///
+    /// # Errors
+    /// `InvalidParameter` when the step is not a step; the call's own errors are in the result.
+    pub fn step(&mut self, step: &Value) -> Result<StepResult> {
+        let step: Step = serde_json::from_value(step.clone()).map_err(|e| Error::invalid("step", "", alloc::format!("{e}")))?;
+        let r = self.runner.run_step(self.step_index, &step, RunOptions::default());
+        self.step_index += 1;
+        Ok(r)
+    }
+
+    /// Explain one request.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a malformed caller, action or resource.
+    pub fn explain(&self, req: &DecisionRequest) -> Result<Decision> {
+        let caller = Identity::parse(&req.caller)?;
+        let region = req.region.as_deref().map(Region::parse).transpose()?;
+        self.engine().explain(&caller, &req.action, &req.resource, region.as_ref(), &Context::default())
+    }
+
+    /// Many decisions in one call; each entry is a decision or the input error.
+    pub fn explain_batch(&self, reqs: &[DecisionRequest]) -> Vec<Result<Decision>> {
+        reqs.iter().map(|r| self.explain(r)).collect()
+    }
+
+    /// Many yes/no answers in one call (the fast path: no explanations kept).
+    /// Malformed requests answer `false` (fail closed, AZ-3).
+    pub fn allowed_batch(&self, reqs: &[DecisionRequest]) -> Vec<bool> {
+        reqs.iter().map(|r| self.is_allowed(&r.caller, &r.action, &r.resource)).collect()
+    }
+
+    /// In-page check: may `caller` do `action` on `resource`? Fails closed.
+    pub fn is_allowed(&self, caller: &str, action: &str, resource: &str) -> bool {
+        let Ok(caller) = Identity::parse(caller) else { return false };
+        self.engine().explain(&caller, action, resource, None, &Context::default()).map(|d| d.allowed()).unwrap_or(false)
+    }
+
+    /// The actions of the permission matrix that `caller` may perform on `resource`
+    /// (what a console may enable).
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a malformed caller or resource.
+    pub fn allowed_actions(&self, caller: &str, resource: &str) -> Result<Vec<String>> {
+        let id = Identity::parse(caller)?;
+        let target = resolve_target(self.engine(), resource, &id.account)?;
+        let kind = match &target {
+            crate::authz::Target::Kms { kind, .. } => *kind,
+            _ => return Ok(Vec::new()),
+        };
+        let ctx = Context::default();
+        let mut out: Vec<String> = Vec::new();
+        for row in MATRIX.iter().filter(|r| r.resource == kind && features_for(kind).contains(&r.feature)) {
+            for a in row.actions {
+                if out.iter().any(|x| x == a) {
+                    continue;
+                }
+                let d = decide(&self.engine().state, &Request { caller: &id, action: a, target: &target, region: None, context: &ctx });
+                if d.allowed() {
+                    out.push(a.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Who can perform `action` on `resource`.
+    ///
+    /// # Errors
+    /// As [`Engine::who_can`].
+    pub fn who_can(&self, action: &str, resource: &str) -> Result<Vec<Allowed>> {
+        self.engine().who_can(action, resource)
+    }
+
+    /// The access matrix of an instance.
+    ///
+    /// # Errors
+    /// `InvalidParameter` or `NotFound` for the instance id.
+    pub fn access_matrix(&self, instance: &str) -> Result<AccessMatrix> {
+        self.engine().access_matrix(&InstanceId::parse(instance)?)
+    }
+
+    /// Preview steps on a copy (changes nothing).
+    ///
+    /// # Errors
+    /// `InvalidParameter` for malformed steps.
+    pub fn what_if(&self, steps: &Value) -> Result<Value> {
+        let calls = scenario::calls_from(steps, self.runner_now())?;
+        Ok(self.engine().what_if(&calls))
+    }
+
+    fn runner_now(&self) -> u64 {
+        self.runner.now()
+    }
+
+    /// The state as plain JSON (no key material; secret values only as ciphertext).
+    pub fn state(&self) -> &State {
+        self.engine().state()
+    }
+
+    /// The policy-only export for in-page checks: no key material, no secret values.
+    pub fn policy_export(&self) -> State {
+        crate::snapshot::policy_export(self.engine().state())
+    }
+
+    /// Load a plain state (for example a policy-only export). Keys loaded this way
+    /// have no material: decisions work, cryptography fails with `InvalidState`.
+    pub fn load_state(&mut self, state: State) {
+        let now = self.runner_now();
+        let mut engine = self.engine().fork();
+        engine.replace_state(state);
+        self.runner = Runner::with_engine(engine, now);
+    }
+
+    /// Save a sealed snapshot under a 32-byte root key (CR-5).
+    ///
+    /// # Errors
+    /// As [`Engine::save_sealed`].
+    pub fn save_sealed(&mut self, root: &[u8]) -> Result<String> {
+        self.runner.engine_mut().save_sealed(root)
+    }
+
+    /// Load a sealed snapshot (CR-5).
+    ///
+    /// # Errors
+    /// As [`Engine::load_sealed`].
+    pub fn load_sealed(text: &str, root: &[u8], rng: Box<dyn RandomSource>) -> Result<Self> {
+        let engine = Engine::load_sealed(text, root, rng)?;
+        let now = engine.state().audit.events().last().map(|e| e.time).unwrap_or(0);
+        Ok(Organization { runner: Runner::with_engine(engine, now), step_index: 0 })
+    }
+}

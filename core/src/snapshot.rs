@@ -1,0 +1,159 @@
+//! Sealed snapshots (CR-5): the whole state, with every key's material sealed under
+//! a root key the host supplies, and an integrity tag over the whole document.
+//!
+//! Layout (JSON): `{"format": "kms-share-snapshot", "version": 1, "body": "<JSON text>",
+//! "nonce": "<base64 12 bytes>", "tag": "<base64 16 bytes>"}`. The body is kept as
+//! text so the tag covers exact bytes; it holds `state` (plain data: no key material,
+//! secret values only as ciphertext) and `sealedKeys` (handle -> base64 of nonce ||
+//! AES-256-GCM(root, material) with the handle as authenticated data). The tag is
+//! AES-256-GCM under the root key of an empty plaintext with the body as authenticated
+//! data. Hardware instances' keys appear only as handles (references into the token).
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{b64_decode, b64_encode, AesKey, RandomSource};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result};
+use crate::state::State;
+
+/// The snapshot format name.
+pub const FORMAT: &str = "kms-share-snapshot";
+/// The snapshot format version this build writes and reads.
+pub const VERSION: u32 = 1;
+const TAG_AAD: &[u8] = b"kms-share/snapshot/v1:";
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Envelope {
+    format: String,
+    version: u32,
+    body: String,
+    nonce: String,
+    tag: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Body {
+    state: State,
+    sealed_keys: BTreeMap<String, String>,
+    #[serde(default)]
+    hardware_keys: BTreeMap<String, String>,
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::new(ErrorCode::SnapshotInvalid, "CR-5", msg)
+}
+
+fn tag_for(root: &AesKey, nonce: &[u8; 12], body: &str) -> Result<alloc::vec::Vec<u8>> {
+    let mut aad = alloc::vec::Vec::with_capacity(TAG_AAD.len() + body.len());
+    aad.extend_from_slice(TAG_AAD);
+    aad.extend_from_slice(body.as_bytes());
+    root.seal(nonce, &aad, &[])
+}
+
+impl Engine {
+    /// Save the whole state as a sealed snapshot under `root` (32 bytes).
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a root key that is not 32 bytes; `BackendError` if sealing fails.
+    pub fn save_sealed(&mut self, root: &[u8]) -> Result<String> {
+        let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
+        let sealed_keys = self.software.seal_all(&root, self.rng.as_mut())?;
+        let hardware_keys = match &self.hardware {
+            Some(h) => h.seal_all(&root, self.rng.as_mut())?,
+            None => BTreeMap::new(),
+        };
+        let body = Body { state: self.state.clone(), sealed_keys, hardware_keys };
+        let body = serde_json::to_string(&body).map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the state: {e}")))?;
+        let mut nonce = [0u8; 12];
+        self.rng.fill(&mut nonce)?;
+        let tag = tag_for(&root, &nonce, &body)?;
+        let env = Envelope { format: FORMAT.to_string(), version: VERSION, body, nonce: b64_encode(&nonce), tag: b64_encode(&tag) };
+        serde_json::to_string(&env).map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the snapshot: {e}")))
+    }
+
+    /// Load a sealed snapshot into a new engine (software backend; attach a hardware
+    /// backend before loading with [`Engine::load_sealed_into`] when there is one).
+    ///
+    /// # Errors
+    /// `SnapshotInvalid` for a truncated, tampered or unknown-format snapshot, or one
+    /// sealed under another root key; `InvalidParameter` for a bad root key.
+    pub fn load_sealed(text: &str, root: &[u8], rng: Box<dyn RandomSource>) -> Result<Engine> {
+        let mut e = Engine::new(rng);
+        e.load_sealed_into(text, root)?;
+        Ok(e)
+    }
+
+    /// Load a sealed snapshot into this engine, replacing its state and key material.
+    /// On error nothing changes.
+    ///
+    /// # Errors
+    /// As [`Engine::load_sealed`].
+    pub fn load_sealed_into(&mut self, text: &str, root: &[u8]) -> Result<()> {
+        let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
+        let env: Envelope = serde_json::from_str(text).map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
+        if env.format != FORMAT {
+            return Err(invalid(format!("`{}` is not a kms-share snapshot", crate::ids::shorten(&env.format))));
+        }
+        if env.version != VERSION {
+            return Err(invalid(format!("unsupported snapshot version {} (this build reads version {VERSION})", env.version)));
+        }
+        let nonce_v = b64_decode("nonce", &env.nonce).map_err(|_| invalid("the snapshot nonce is not base64"))?;
+        let nonce: [u8; 12] = nonce_v.as_slice().try_into().map_err(|_| invalid("the snapshot nonce is not 12 bytes"))?;
+        let tag = b64_decode("tag", &env.tag).map_err(|_| invalid("the snapshot tag is not base64"))?;
+        let mut aad = alloc::vec::Vec::with_capacity(TAG_AAD.len() + env.body.len());
+        aad.extend_from_slice(TAG_AAD);
+        aad.extend_from_slice(env.body.as_bytes());
+        root.open(&nonce, &aad, &tag)
+            .map_err(|_| invalid("the snapshot failed its integrity check: it was modified, or sealed under another root key"))?;
+        let body: Body = serde_json::from_str(&env.body).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+        let mut software = crate::keystore::SoftwareBackend::new();
+        crate::keystore::KeyBackend::unseal_all(&mut software, &root, &body.sealed_keys)?;
+        if let Some(h) = self.hardware.as_mut() {
+            h.unseal_all(&root, &body.hardware_keys)?;
+        }
+        let mut state = body.state;
+        state.rebuild_index();
+        self.state = state;
+        self.software = Box::new(software);
+        Ok(())
+    }
+
+    /// Handles of key versions whose material is missing from their backend (for
+    /// example a token object removed from the HSM): these keys cannot be used, the
+    /// rest of the state is intact.
+    pub fn unavailable_keys(&self) -> alloc::vec::Vec<(crate::ids::KeyId, u32)> {
+        let mut out = alloc::vec::Vec::new();
+        for k in self.state.keys.values() {
+            for v in &k.versions {
+                if !self.backend_for(&k.instance).contains(&v.handle) {
+                    out.push((k.id.clone(), v.version));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The policy-only export of a state, for in-page permission checks: everything the
+/// decision reads, with no key material (sealed or not) and no secret values.
+pub fn policy_export(state: &State) -> State {
+    let mut s = state.clone();
+    for k in s.keys.values_mut() {
+        for v in &mut k.versions {
+            v.handle = String::new();
+        }
+    }
+    for sec in s.secrets.values_mut() {
+        for v in &mut sec.versions {
+            v.ciphertext = String::new();
+        }
+    }
+    s.audit = Default::default();
+    s
+}

@@ -1,0 +1,66 @@
+//! Runs the whole scenario corpus (`tests/scenarios/`) through the Rust core:
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! every expectation must hold, every failing step must leave the state unchanged,
+//! two runs must give byte-identical result documents, and every implemented rule
+//! id must be exercised by some scenario.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use kms_share_core::crypto::SeededRng;
+use kms_share_core::rules::RULES;
+use kms_share_core::scenario::{self, RunOptions};
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/scenarios exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_scenario_passes_and_failed_steps_change_nothing() {
+    let files = corpus();
+    assert!(files.len() >= 40, "the corpus has {} scenarios, expected at least 40", files.len());
+    let mut failures = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let res = scenario::run(&text, Box::new(SeededRng::new(7)), RunOptions { check_unchanged_on_failure: true })
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        for s in res.steps.iter().filter(|s| s.expect_held == Some(false)) {
+            failures.push(format!("{} step {} ({}): {:?}", f.file_name().unwrap().to_string_lossy(), s.index, s.action, s.expect_failures));
+        }
+        let sc = scenario::parse(&text).unwrap();
+        let missing = sc.steps.iter().position(|s| s.expect.is_none());
+        assert!(missing.is_none(), "{}: step {} has no expect", f.display(), missing.unwrap_or(0));
+    }
+    assert!(failures.is_empty(), "{} expectation(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn seeded_runs_are_byte_identical() {
+    for f in corpus() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let a = scenario::to_json(&scenario::run(&text, Box::new(SeededRng::new(1)), RunOptions::default()).unwrap());
+        let b = scenario::to_json(&scenario::run(&text, Box::new(SeededRng::new(2)), RunOptions::default()).unwrap());
+        assert_eq!(a, b, "{}: two runs differ (does the scenario have a seed?)", f.display());
+    }
+}
+
+#[test]
+fn every_implemented_rule_is_exercised_by_a_scenario() {
+    let mut seen = BTreeSet::new();
+    for f in corpus() {
+        let sc = scenario::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        for r in sc.rules {
+            assert!(RULES.contains(&r.as_str()), "{}: cites unknown rule id {r}", f.display());
+            seen.insert(r);
+        }
+    }
+    let missing: Vec<&&str> = RULES.iter().filter(|r| !seen.contains(**r)).collect();
+    assert!(missing.is_empty(), "rule ids no scenario exercises: {missing:?}");
+}
