@@ -53,7 +53,8 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             r.run(&sc, RunOptions::default());
             let caller = Identity::parse(caller).map_err(|e| e.to_string())?;
-            let d = r.engine().explain(&caller, action, resource, None, &Context::default()).map_err(|e| e.to_string())?;
+            let d =
+                r.engine().explain(&caller, action, resource, None, &Context::default()).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }

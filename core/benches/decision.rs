@@ -31,22 +31,41 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
     let ent = "ent-bench".to_string();
     let root = FolderId::parse("fd-root").unwrap();
     let mut dir_folders = BTreeMap::new();
-    dir_folders.insert(root.clone(), Folder { id: root.clone(), name: FolderName::parse("Root").unwrap(), parent: None, depth: 0 });
+    dir_folders.insert(
+        root.clone(),
+        Folder { id: root.clone(), name: FolderName::parse("Root").unwrap(), parent: None, depth: 0 },
+    );
     // Folders in chains of 5 levels under the root.
     let mut folder_ids: Vec<FolderId> = Vec::new();
     for f in 0..folders {
         let id = FolderId::parse(&format!("fd-{f}")).unwrap();
         let depth = (f % 5) as u32 + 1;
         let parent = if depth == 1 { root.clone() } else { folder_ids[f - 1].clone() };
-        dir_folders.insert(id.clone(), Folder { id: id.clone(), name: FolderName::parse(&format!("f{f}")).unwrap(), parent: Some(parent), depth });
+        dir_folders.insert(
+            id.clone(),
+            Folder { id: id.clone(), name: FolderName::parse(&format!("f{f}")).unwrap(), parent: Some(parent), depth },
+        );
         folder_ids.push(id);
     }
     let mut members = BTreeMap::new();
     for i in 0..accounts {
         let a = acct(i);
-        st.accounts.insert(a.clone(), Account { id: a.clone(), name: None, display_name: None, enterprise_id: Some(ent.clone()), can_pay: true });
+        st.accounts.insert(
+            a.clone(),
+            Account { id: a.clone(), name: None, display_name: None, enterprise_id: Some(ent.clone()), can_pay: true },
+        );
         let folder = if i == 0 { root.clone() } else { folder_ids[i % folders].clone() };
-        members.insert(a.clone(), Member { account: a.clone(), folder, billing_account: acct(0), joined_by: JoinMethod::Created, tags: BTreeMap::new(), seq: i as u64 });
+        members.insert(
+            a.clone(),
+            Member {
+                account: a.clone(),
+                folder,
+                billing_account: acct(0),
+                joined_by: JoinMethod::Created,
+                tags: BTreeMap::new(),
+                seq: i as u64,
+            },
+        );
         // Each account has a user with a KMS policy.
         let mut ram = RamAccount::default();
         let pol = Policy::parse_str(&format!(
@@ -73,49 +92,66 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
     for s in 0..shares {
         let owner = acct(s + 1);
         let inst = InstanceId::parse(&format!("kst-{s}")).unwrap();
-        st.instances.insert(inst.clone(), Instance {
-            id: inst.clone(),
-            kind: InstanceKind::Software,
-            region: Region::parse("cn-hangzhou").unwrap(),
-            owner: owner.clone(),
-            state: InstanceState::Enabled,
-            quota: 100_000,
-            vpcs: BTreeMap::new(),
-            sharing_mode: Some(if s % 2 == 0 { SharingMode::Joint } else { SharingMode::Independent }),
-        });
+        st.instances.insert(
+            inst.clone(),
+            Instance {
+                id: inst.clone(),
+                kind: InstanceKind::Software,
+                region: Region::parse("cn-hangzhou").unwrap(),
+                owner: owner.clone(),
+                state: InstanceState::Enabled,
+                quota: 100_000,
+                vpcs: BTreeMap::new(),
+                sharing_mode: Some(if s % 2 == 0 { SharingMode::Joint } else { SharingMode::Independent }),
+            },
+        );
         let sid = ShareId::parse(&format!("rs-{s}")).unwrap();
         let mut principals = BTreeMap::new();
-        principals.insert(Principal::Folder(folder_ids[(s * 5) % folders].clone()), Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 });
+        principals.insert(
+            Principal::Folder(folder_ids[(s * 5) % folders].clone()),
+            Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 },
+        );
         let mut resources = BTreeMap::new();
-        resources.insert(inst, Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 });
-        st.shares.insert(sid.clone(), Share {
-            id: sid,
-            name: ShareName::parse(&format!("share-{s}")).unwrap(),
-            owner,
-            state: ShareState::Active,
-            resources,
-            principals,
-            permissions: [SharePermission { name: DEFAULT_PERMISSION.into(), version: Some("v2".into()) }].into_iter().collect(),
-            seq: s as u64,
-        });
+        resources.insert(
+            inst,
+            Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 },
+        );
+        st.shares.insert(
+            sid.clone(),
+            Share {
+                id: sid,
+                name: ShareName::parse(&format!("share-{s}")).unwrap(),
+                owner,
+                state: ShareState::Active,
+                resources,
+                principals,
+                permissions: [SharePermission { name: DEFAULT_PERMISSION.into(), version: Some("v2".into()) }]
+                    .into_iter()
+                    .collect(),
+                seq: s as u64,
+            },
+        );
     }
     for k in 0..keys {
         let inst = InstanceId::parse(&format!("kst-{}", k % shares)).unwrap();
         let creator = acct((k * 7919) % accounts);
         let id = KeyId::parse(&format!("key-{k}")).unwrap();
-        st.keys.insert(id.clone(), Key {
-            id,
-            instance: inst,
-            creator,
-            spec: "Aliyun_AES_256".into(),
-            description: String::new(),
-            state: KeyState::Enabled,
-            deletion_protection: false,
-            rotation_interval: None,
-            versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: String::new() }],
-            tags: BTreeMap::new(),
-            created_at: 0,
-        });
+        st.keys.insert(
+            id.clone(),
+            Key {
+                id,
+                instance: inst,
+                creator,
+                spec: "Aliyun_AES_256".into(),
+                description: String::new(),
+                state: KeyState::Enabled,
+                deletion_protection: false,
+                rotation_interval: None,
+                versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: String::new() }],
+                tags: BTreeMap::new(),
+                created_at: 0,
+            },
+        );
     }
     let mut engine = Engine::new(Box::new(SeededRng::new(1)));
     engine.replace_state(st);
@@ -133,7 +169,10 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
             arn: key_arn(&region, &key.creator, &key.id),
             tags: Vec::new(),
         };
-        requests.push((Identity { account: caller_acct, kind: IdentityKind::User(RamName::parse("app").unwrap()) }, target));
+        requests.push((
+            Identity { account: caller_acct, kind: IdentityKind::User(RamName::parse("app").unwrap()) },
+            target,
+        ));
     }
     Org { engine, requests }
 }
@@ -144,7 +183,13 @@ fn bench(c: &mut Criterion) {
     let allowed = org
         .requests
         .iter()
-        .filter(|(id, t)| decide(org.engine.state(), &Request { caller: id, action: "kms:Encrypt", target: t, region: None, context: &ctx }).allowed())
+        .filter(|(id, t)| {
+            decide(
+                org.engine.state(),
+                &Request { caller: id, action: "kms:Encrypt", target: t, region: None, context: &ctx },
+            )
+            .allowed()
+        })
         .count();
     eprintln!("decision bench: {} requests, {allowed} allowed", org.requests.len());
     let mut i = 0usize;
@@ -152,7 +197,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let (id, t) = &org.requests[i % org.requests.len()];
             i += 1;
-            black_box(decide(org.engine.state(), &Request { caller: id, action: "kms:Encrypt", target: t, region: None, context: &ctx }))
+            black_box(decide(
+                org.engine.state(),
+                &Request { caller: id, action: "kms:Encrypt", target: t, region: None, context: &ctx },
+            ))
         })
     });
 }

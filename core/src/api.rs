@@ -94,7 +94,8 @@ impl Organization {
     /// # Errors
     /// `InvalidParameter` when the step is not a step; the call's own errors are in the result.
     pub fn step(&mut self, step: &Value) -> Result<StepResult> {
-        let step: Step = serde_json::from_value(step.clone()).map_err(|e| Error::invalid("step", "", alloc::format!("{e}")))?;
+        let step: Step =
+            serde_json::from_value(step.clone()).map_err(|e| Error::invalid("step", "", alloc::format!("{e}")))?;
         let r = self.runner.run_step(self.step_index, &step, RunOptions::default());
         self.step_index += 1;
         Ok(r)
@@ -124,7 +125,10 @@ impl Organization {
     /// In-page check: may `caller` do `action` on `resource`? Fails closed.
     pub fn is_allowed(&self, caller: &str, action: &str, resource: &str) -> bool {
         let Ok(caller) = Identity::parse(caller) else { return false };
-        self.engine().explain(&caller, action, resource, None, &Context::default()).map(|d| d.allowed()).unwrap_or(false)
+        self.engine()
+            .explain(&caller, action, resource, None, &Context::default())
+            .map(|d| d.allowed())
+            .unwrap_or(false)
     }
 
     /// The actions of the permission matrix that `caller` may perform on `resource`
@@ -146,7 +150,10 @@ impl Organization {
                 if out.iter().any(|x| x == a) {
                     continue;
                 }
-                let d = decide(&self.engine().state, &Request { caller: &id, action: a, target: &target, region: None, context: &ctx });
+                let d = decide(
+                    &self.engine().state,
+                    &Request { caller: &id, action: a, target: &target, region: None, context: &ctx },
+                );
                 if d.allowed() {
                     out.push(a.to_string());
                 }

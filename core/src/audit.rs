@@ -172,16 +172,26 @@ impl AuditLog {
         for (i, e) in self.events.iter().enumerate() {
             let expected_seq = i as u64 + 1;
             if e.seq != expected_seq {
-                return Err(BrokenLink { seq: expected_seq, reason: format!("event {expected_seq} has sequence number {}", e.seq) });
+                return Err(BrokenLink {
+                    seq: expected_seq,
+                    reason: format!("event {expected_seq} has sequence number {}", e.seq),
+                });
             }
             if e.prev_hash != prev {
                 return Err(BrokenLink {
                     seq: e.seq,
-                    reason: format!("event {} does not chain to event {}: an event was removed, inserted or reordered", e.seq, e.seq - 1),
+                    reason: format!(
+                        "event {} does not chain to event {}: an event was removed, inserted or reordered",
+                        e.seq,
+                        e.seq - 1
+                    ),
                 });
             }
             if event_hash(e) != e.hash {
-                return Err(BrokenLink { seq: e.seq, reason: format!("event {} was modified after it was recorded", e.seq) });
+                return Err(BrokenLink {
+                    seq: e.seq,
+                    reason: format!("event {} was modified after it was recorded", e.seq),
+                });
             }
             prev = e.hash.clone();
         }
@@ -194,7 +204,13 @@ mod tests {
     use super::*;
 
     fn ev(action: &str) -> NewEvent {
-        NewEvent { caller: "acs:ram::1234567890123456:root".into(), account: "1234567890123456".into(), action: action.into(), outcome: "Success".into(), ..Default::default() }
+        NewEvent {
+            caller: "acs:ram::1234567890123456:root".into(),
+            account: "1234567890123456".into(),
+            action: action.into(),
+            outcome: "Success".into(),
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -182,7 +182,12 @@ impl Builder {
         self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail });
     }
     fn na(&mut self, check: CheckName, detail: &str) {
-        self.checks.push(Check { check, outcome: Outcome::NotApplicable, rule: "AZ-1".to_string(), detail: detail.to_string() });
+        self.checks.push(Check {
+            check,
+            outcome: Outcome::NotApplicable,
+            rule: "AZ-1".to_string(),
+            detail: detail.to_string(),
+        });
     }
     fn fail(&mut self, check: CheckName, rule: &str, detail: String, fix: String) {
         self.checks.push(Check { check, outcome: Outcome::Failed, rule: rule.to_string(), detail: detail.clone() });
@@ -306,7 +311,10 @@ fn decide_kms(
                     CheckName::Sharing,
                     "KI-6",
                     format!("instance {instance} is in region {}, the call was made in {r}", inst.region),
-                    format!("call the {} endpoint: a principal cannot use a shared instance from another region", inst.region),
+                    format!(
+                        "call the {} endpoint: a principal cannot use a shared instance from another region",
+                        inst.region
+                    ),
                 );
                 return;
             }
@@ -333,9 +341,9 @@ fn decide_kms(
             format!("account {account} is an associated principal of active share {}", names.join(", ")),
         );
         // 2. share permission
-        let working = shares
-            .iter()
-            .find(|s| state.shares.get(*s).map(|sh| sh.permissions.iter().any(|p| p.grants_kms_instance())).unwrap_or(false));
+        let working = shares.iter().find(|s| {
+            state.shares.get(*s).map(|sh| sh.permissions.iter().any(|p| p.grants_kms_instance())).unwrap_or(false)
+        });
         match working {
             Some(s) => {
                 b.via_share = Some(s.to_string());
@@ -418,7 +426,12 @@ fn decide_kms(
     b.fail(CheckName::Ownership, if grant == Grant::No { "AZ-1" } else { "SM-3" }, detail, fix);
 }
 
-fn why_not_shared(state: &State, instance: &InstanceId, owner: &AccountId, account: &AccountId) -> (&'static str, String, String) {
+fn why_not_shared(
+    state: &State,
+    instance: &InstanceId,
+    owner: &AccountId,
+    account: &AccountId,
+) -> (&'static str, String, String) {
     if state.is_over_quota(instance, account) {
         return (
             "KI-4",
@@ -474,7 +487,11 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
     let account = &req.caller.account;
     let (kind, name) = match &req.caller.kind {
         IdentityKind::Root => {
-            b.pass(CheckName::RamPolicy, "RAM-1", format!("the root identity holds every permission in account {account}"));
+            b.pass(
+                CheckName::RamPolicy,
+                "RAM-1",
+                format!("the root identity holds every permission in account {account}"),
+            );
             return;
         }
         IdentityKind::User(n) => ("user", n),
@@ -487,7 +504,10 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
             CheckName::RamPolicy,
             "AZ-3",
             format!("{kind} {name} does not exist in account {account}"),
-            format!("create {kind} {name} in account {account} (Create{})", if kind == "user" { "User" } else { "Role" }),
+            format!(
+                "create {kind} {name} in account {account} (Create{})",
+                if kind == "user" { "User" } else { "Role" }
+            ),
         );
         return;
     };
@@ -501,9 +521,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
         ctx = &ctx_with_tags;
     }
     let preq = policy::Request { action: req.action, resource: arn, context: ctx };
-    let policies = attached
-        .iter()
-        .filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
+    let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
     match policy::evaluate(policies, &preq) {
         Verdict::Allow { policy, statement } => b.pass(
             CheckName::RamPolicy,
@@ -513,7 +531,10 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
         Verdict::ExplicitDeny { policy, statement } => b.fail(
             CheckName::RamPolicy,
             "RAM-2",
-            format!("policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins", req.action),
+            format!(
+                "policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins",
+                req.action
+            ),
             format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
         ),
         Verdict::NoMatch => b.fail(
@@ -559,10 +580,7 @@ fn check_role(state: &State, req: &Request<'_>, b: &mut Builder, role: &Role) {
 
 /// The ARN used for instance-level calls.
 pub fn instance_target(state: &State, instance: &InstanceId) -> Target {
-    let arn = state
-        .instances
-        .get(instance)
-        .map(instance_arn)
-        .unwrap_or_else(|| format!("acs:kms:*:*:instance/{instance}"));
+    let arn =
+        state.instances.get(instance).map(instance_arn).unwrap_or_else(|| format!("acs:kms:*:*:instance/{instance}"));
     Target::Kms { instance: instance.clone(), kind: ResourceKind::Instance, creator: None, arn, tags: Vec::new() }
 }

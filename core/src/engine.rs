@@ -80,7 +80,13 @@ pub const DAY: u64 = 86_400;
 impl Engine {
     /// A new engine with an empty organization, the software backend and `rng`.
     pub fn new(rng: Box<dyn RandomSource>) -> Self {
-        Engine { state: State::new(), software: Box::new(SoftwareBackend::new()), hardware: None, rng, trace: Trace::default() }
+        Engine {
+            state: State::new(),
+            software: Box::new(SoftwareBackend::new()),
+            hardware: None,
+            rng,
+            trace: Trace::default(),
+        }
     }
 
     /// Use `backend` for the keys of hardware instances (a PKCS#11 token). Without
@@ -170,8 +176,13 @@ impl Engine {
             "AcceptHandshake" | "DeclineHandshake" => self.answer_invitation(call, &mut p, a == "AcceptHandshake"),
             "MoveAccount" => self.move_account(call, &mut p),
             "EnableSharingWithResourceDirectory" => self.enable_sharing(call, &mut p),
-            "CreateUser" | "CreateRole" | "CreatePolicy" | "AttachPolicyToUser" | "AttachPolicyToRole"
-            | "DetachPolicyFromUser" | "DetachPolicyFromRole" => self.ram_op(call, &mut p),
+            "CreateUser"
+            | "CreateRole"
+            | "CreatePolicy"
+            | "AttachPolicyToUser"
+            | "AttachPolicyToRole"
+            | "DetachPolicyFromUser"
+            | "DetachPolicyFromRole" => self.ram_op(call, &mut p),
             "CreateResourceShare" => self.create_share(call, &mut p),
             "AssociateResourceShare" => self.associate(call, &mut p),
             "DisassociateResourceShare" => self.disassociate(call, &mut p),
@@ -185,7 +196,9 @@ impl Engine {
             "TamperAuditEvent" => self.tamper_audit(call, &mut p),
             "Explain" | "WhoCan" | "AccessMatrix" | "WhatIf" => self.query(call, &mut p),
             "kms:CreateInstance" => self.create_instance(call, &mut p),
-            _ if a.len() > 4 && a.get(..4).map(|s| s.eq_ignore_ascii_case("kms:")).unwrap_or(false) => self.kms(call, &mut p),
+            _ if a.len() > 4 && a.get(..4).map(|s| s.eq_ignore_ascii_case("kms:")).unwrap_or(false) => {
+                self.kms(call, &mut p)
+            }
             _ => Err(Error::invalid(
                 "action",
                 "",
@@ -228,7 +241,14 @@ impl Engine {
     }
 
     /// Decide and turn a Deny into an `AccessDenied` error.
-    pub(crate) fn authorize(&self, call: &Call, action: &str, target: &Target, region: Option<&Region>, ctx: &Context) -> Result<Decision> {
+    pub(crate) fn authorize(
+        &self,
+        call: &Call,
+        action: &str,
+        target: &Target,
+        region: Option<&Region>,
+        ctx: &Context,
+    ) -> Result<Decision> {
         let d = decide(&self.state, &Request { caller: &call.caller, action, target, region, context: ctx });
         if d.allowed() {
             Ok(d)
@@ -245,10 +265,9 @@ impl Engine {
 
     /// The directory, or `NotFound` (RD-1).
     pub(crate) fn directory(&self) -> Result<&Directory> {
-        self.state
-            .directory
-            .as_ref()
-            .ok_or_else(|| Error::new(ErrorCode::NotFound, "RD-1", "no resource directory is enabled yet (EnableResourceDirectory)"))
+        self.state.directory.as_ref().ok_or_else(|| {
+            Error::new(ErrorCode::NotFound, "RD-1", "no resource directory is enabled yet (EnableResourceDirectory)")
+        })
     }
 
     /// The instance, or `NotFound`; records it in the audit trace.
@@ -263,7 +282,14 @@ impl Engine {
     }
 
     /// Instance-level authorization (instance management, create resources).
-    pub(crate) fn authorize_instance(&mut self, call: &Call, action: &str, inst: &InstanceId, region: Option<&Region>, ctx: &Context) -> Result<Decision> {
+    pub(crate) fn authorize_instance(
+        &mut self,
+        call: &Call,
+        action: &str,
+        inst: &InstanceId,
+        region: Option<&Region>,
+        ctx: &Context,
+    ) -> Result<Decision> {
         let t = instance_target(&self.state, inst);
         self.authorize(call, action, &t, region, ctx)
     }
@@ -305,15 +331,26 @@ impl Engine {
     /// Resolve a secret reference (name or ARN) as seen by `account`, to its ARN.
     pub(crate) fn resolve_secret(&self, field: &str, r: &str, account: &AccountId) -> Result<String> {
         if r.starts_with("acs:kms:") {
-            return if self.state.secrets.contains_key(r) { Ok(r.to_string()) } else { Err(Error::not_found("secret", r)) };
+            return if self.state.secrets.contains_key(r) {
+                Ok(r.to_string())
+            } else {
+                Err(Error::not_found("secret", r))
+            };
         }
         let name = SecretName::parse(r).map_err(|e| e.at_field(field))?;
         self.pick(self.state.index.secret_arns.get(&name), account, field, r)
     }
 
     /// Pick among ARNs carrying one name: the caller's own first, else the only one.
-    fn pick(&self, arns: Option<&alloc::collections::BTreeSet<String>>, account: &AccountId, field: &str, r: &str) -> Result<String> {
-        let arns = arns.ok_or_else(|| Error::not_found(if field.contains("Secret") { "secret" } else { "alias" }, r))?;
+    fn pick(
+        &self,
+        arns: Option<&alloc::collections::BTreeSet<String>>,
+        account: &AccountId,
+        field: &str,
+        r: &str,
+    ) -> Result<String> {
+        let arns =
+            arns.ok_or_else(|| Error::not_found(if field.contains("Secret") { "secret" } else { "alias" }, r))?;
         let mine = format!(":{account}:");
         let own: Vec<&String> = arns.iter().filter(|a| a.contains(&mine)).collect();
         match (own.as_slice(), arns.len()) {
@@ -330,12 +367,22 @@ impl Engine {
     /// The decision target of a key.
     pub(crate) fn key_target(&mut self, id: &KeyId) -> Result<(Target, Region)> {
         let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
-        let inst = self.state.instances.get(&key.instance).ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
+        let inst = self
+            .state
+            .instances
+            .get(&key.instance)
+            .ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
         let arn = crate::state::key_arn(&inst.region, &key.creator, &key.id);
         self.trace = Trace { resource: arn.clone(), instance: Some(inst.id.clone()), owner: Some(inst.owner.clone()) };
         let tags = key.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         Ok((
-            Target::Kms { instance: key.instance.clone(), kind: ResourceKind::Key, creator: Some(key.creator.clone()), arn, tags },
+            Target::Kms {
+                instance: key.instance.clone(),
+                kind: ResourceKind::Key,
+                creator: Some(key.creator.clone()),
+                arn,
+                tags,
+            },
             inst.region.clone(),
         ))
     }
@@ -346,7 +393,13 @@ impl Engine {
         let owner = self.state.instances.get(&s.instance).map(|i| i.owner.clone());
         self.trace = Trace { resource: arn.to_string(), instance: Some(s.instance.clone()), owner };
         let tags = s.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        Ok(Target::Kms { instance: s.instance.clone(), kind: ResourceKind::Secret, creator: Some(s.creator.clone()), arn: arn.to_string(), tags })
+        Ok(Target::Kms {
+            instance: s.instance.clone(),
+            kind: ResourceKind::Secret,
+            creator: Some(s.creator.clone()),
+            arn: arn.to_string(),
+            tags,
+        })
     }
 
     /// Process what is due by `now`: scheduled key and secret deletions and automatic rotations.
@@ -401,7 +454,14 @@ pub fn is_query(action: &str) -> bool {
 }
 
 /// Parse days (`PendingWindowInDays` and the like) within a range.
-pub(crate) fn days_in(p: &mut Params<'_>, name: &'static str, default: Option<u64>, lo: u64, hi: u64, rule: &str) -> Result<u64> {
+pub(crate) fn days_in(
+    p: &mut Params<'_>,
+    name: &'static str,
+    default: Option<u64>,
+    lo: u64,
+    hi: u64,
+    rule: &str,
+) -> Result<u64> {
     let d = match (p.opt_u64(name)?, default) {
         (Some(d), _) => d,
         (None, Some(d)) => d,
@@ -415,7 +475,9 @@ pub(crate) fn days_in(p: &mut Params<'_>, name: &'static str, default: Option<u6
 
 /// Parse an interval such as `30d`, `720h` or `2592000s` into seconds.
 pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
-    let bad = || Error::invalid(field, "CR-1", format!("`{}` is not an interval like `30d`, `720h` or `2592000s`", shorten(s)));
+    let bad = || {
+        Error::invalid(field, "CR-1", format!("`{}` is not an interval like `30d`, `720h` or `2592000s`", shorten(s)))
+    };
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num.parse().map_err(|_| bad())?;
     let mul = match unit {
@@ -426,7 +488,11 @@ pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
     };
     let secs = n.checked_mul(mul).ok_or_else(bad)?;
     if !(DAY * 7..=DAY * 365 * 10).contains(&secs) {
-        return Err(Error::invalid(field, "CR-1", format!("the rotation interval must be 7 days to 10 years, not `{}`", shorten(s))));
+        return Err(Error::invalid(
+            field,
+            "CR-1",
+            format!("the rotation interval must be 7 days to 10 years, not `{}`", shorten(s)),
+        ));
     }
     Ok(secs)
 }

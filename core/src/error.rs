@@ -4,7 +4,7 @@
 //! whose string form never changes (bindings, scenario results and docs use it),
 //! a human message, the `DOMAIN.md` rule id where one applies, the offending field
 //! where input was bad and, for [`ErrorCode::AccessDenied`], the full decision.
-//! A denial found by a *query* is a [`Decision`](crate::authz::Decision) value, not an error.
+//! A denial found by a *query* is a [`Decision`] value, not an error.
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};

@@ -66,11 +66,7 @@ pub fn shorten(s: &str) -> String {
 
 fn prefixed_alnum(s: &str, prefix: &str, min: usize, max: usize) -> bool {
     match s.strip_prefix(prefix) {
-        Some(rest) => {
-            rest.len() >= min
-                && rest.len() <= max
-                && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-        }
+        Some(rest) => rest.len() >= min && rest.len() <= max && rest.bytes().all(|b| b.is_ascii_alphanumeric()),
         None => false,
     }
 }
@@ -309,7 +305,10 @@ fn check_display_name(s: &str) -> core::result::Result<(), String> {
         return Err(format!("it must be 2 to 50 characters long, not {n}"));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c) || is_cjk(*c))) {
-        return Err(format!("`{}` is not allowed (CJK ideographs, letters, digits and `_ . -` only)", c.escape_debug()));
+        return Err(format!(
+            "`{}` is not allowed (CJK ideographs, letters, digits and `_ . -` only)",
+            c.escape_debug()
+        ));
     }
     Ok(())
 }
@@ -321,7 +320,10 @@ fn check_share_name(s: &str) -> core::result::Result<(), String> {
         return Err(format!("it must be 1 to 50 characters long, not {n}"));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c) || is_cjk(*c))) {
-        return Err(format!("`{}` is not allowed (CJK ideographs, letters, digits and `. _ -` only)", c.escape_debug()));
+        return Err(format!(
+            "`{}` is not allowed (CJK ideographs, letters, digits and `. _ -` only)",
+            c.escape_debug()
+        ));
     }
     Ok(())
 }

@@ -98,10 +98,9 @@ impl KeyBackend for SoftwareBackend {
     }
 
     fn encrypt(&self, handle: &str, nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        let key = self
-            .keys
-            .get(handle)
-            .ok_or_else(|| Error::new(ErrorCode::InvalidState, "CR-3", "the key material of this key version was destroyed"))?;
+        let key = self.keys.get(handle).ok_or_else(|| {
+            Error::new(ErrorCode::InvalidState, "CR-3", "the key material of this key version was destroyed")
+        })?;
         key.seal(nonce, aad, plaintext)
     }
 
@@ -138,7 +137,13 @@ impl KeyBackend for SoftwareBackend {
     }
 
     fn unseal_all(&mut self, root: &AesKey, sealed: &BTreeMap<String, String>) -> Result<()> {
-        let bad = |h: &str| Error::new(ErrorCode::SnapshotInvalid, "CR-5", format!("sealed key material `{}` does not unseal under this root key", crate::ids::shorten(h)));
+        let bad = |h: &str| {
+            Error::new(
+                ErrorCode::SnapshotInvalid,
+                "CR-5",
+                format!("sealed key material `{}` does not unseal under this root key", crate::ids::shorten(h)),
+            )
+        };
         let mut keys = BTreeMap::new();
         for (handle, b64) in sealed {
             let blob = crate::crypto::b64_decode("sealedKeys", b64).map_err(|_| bad(handle))?;

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 
-
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;

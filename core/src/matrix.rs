@@ -109,7 +109,13 @@ pub const MATRIX: &[MatrixRow] = &[
         resource: ResourceKind::Instance,
         owner: Grant::Yes,
         principal: Grant::Yes,
-        actions: &["kms:CreateKey", "kms:CreateSecret", "kms:CreateApplicationAccessPoint", "kms:ListKeys", "kms:ListSecrets"],
+        actions: &[
+            "kms:CreateKey",
+            "kms:CreateSecret",
+            "kms:CreateApplicationAccessPoint",
+            "kms:ListKeys",
+            "kms:ListSecrets",
+        ],
     },
     MatrixRow {
         feature: Feature::KeyManagement,
@@ -189,16 +195,12 @@ pub const MATRIX: &[MatrixRow] = &[
 
 /// The row for an action on a kind of resource (actions compare case-insensitively).
 pub fn row_for(action: &str, resource: ResourceKind) -> Option<&'static MatrixRow> {
-    MATRIX
-        .iter()
-        .find(|r| r.resource == resource && r.actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
+    MATRIX.iter().find(|r| r.resource == resource && r.actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
 }
 
 /// The canonical spelling of a KMS action of the matrix, and the kind of resource it acts on first.
 pub fn canonical_action(action: &str) -> Option<(&'static str, ResourceKind)> {
-    MATRIX.iter().find_map(|r| {
-        r.actions.iter().find(|a| a.eq_ignore_ascii_case(action)).map(|a| (*a, r.resource))
-    })
+    MATRIX.iter().find_map(|r| r.actions.iter().find(|a| a.eq_ignore_ascii_case(action)).map(|a| (*a, r.resource)))
 }
 
 /// The representative action the access matrix uses for each feature.

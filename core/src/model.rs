@@ -2,9 +2,9 @@
 //! resource shares, keys, secrets and RAM entities.
 //!
 //! Everything here is plain data that serializes with serde in the one JSON shape
-//! (camelCase). Derived indexes live in [`crate::index`] and are rebuilt, never stored.
+//! (camelCase). Derived indexes live in [`crate::state`] and are rebuilt, never stored.
 //! Key material is not here: versions hold opaque handles into a
-//! [`KeyBackend`](crate::crypto::backend::KeyBackend).
+//! [`KeyBackend`](crate::keystore::KeyBackend).
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
@@ -315,8 +315,7 @@ impl SharePermission {
     /// True if the permission grants use of a KMS instance (RS-4): the default
     /// permission in v1 or v2, or the deprecated one on a share that already has it.
     pub fn grants_kms_instance(&self) -> bool {
-        (self.name == DEFAULT_PERMISSION
-            && matches!(self.version.as_deref(), Some("v1") | Some("v2")))
+        (self.name == DEFAULT_PERMISSION && matches!(self.version.as_deref(), Some("v1") | Some("v2")))
             || self.name == DEPRECATED_PERMISSION
     }
 }

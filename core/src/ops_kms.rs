@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use serde_json::{json, Value};
 
 use crate::authz::{Decision, Target};
-use crate::crypto::{blob, b64_decode, b64_encode};
+use crate::crypto::{b64_decode, b64_encode, blob};
 use crate::engine::{days_in, parse_interval, Call, Engine, Response, DAY};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::*;
@@ -58,19 +58,32 @@ impl Engine {
             return Err(Error::invalid("action", "RAM-3", format!("unknown KMS action `{}`", shorten(&call.action))));
         };
         match action {
-            "kms:GetKmsInstance" | "kms:AttachVpc" | "kms:DetachVpc" | "kms:UpgradeInstance" | "kms:RenewInstance"
-            | "kms:EnableInstance" | "kms:DisableInstance" | "kms:SetInstanceSharingMode" | "kms:GetInstanceQuota" => {
-                self.instance_op(call, p, action)
-            }
+            "kms:GetKmsInstance"
+            | "kms:AttachVpc"
+            | "kms:DetachVpc"
+            | "kms:UpgradeInstance"
+            | "kms:RenewInstance"
+            | "kms:EnableInstance"
+            | "kms:DisableInstance"
+            | "kms:SetInstanceSharingMode"
+            | "kms:GetInstanceQuota" => self.instance_op(call, p, action),
             "kms:CreateKey" => self.create_key(call, p),
             "kms:CreateSecret" => self.create_secret(call, p),
             "kms:CreateApplicationAccessPoint" => self.create_access_point(call, p),
-            "kms:Encrypt" | "kms:GenerateDataKey" | "kms:GenerateDataKeyWithoutPlaintext" => self.encrypt_op(call, p, action),
+            "kms:Encrypt" | "kms:GenerateDataKey" | "kms:GenerateDataKeyWithoutPlaintext" => {
+                self.encrypt_op(call, p, action)
+            }
             "kms:Decrypt" => self.decrypt_op(call, p),
             "kms:ReEncrypt" => self.re_encrypt(call, p),
-            "kms:GetSecretValue" | "kms:PutSecretValue" | "kms:DescribeSecret" | "kms:DeleteSecret" | "kms:RestoreSecret"
+            "kms:GetSecretValue"
+            | "kms:PutSecretValue"
+            | "kms:DescribeSecret"
+            | "kms:DeleteSecret"
+            | "kms:RestoreSecret"
             | "kms:UpdateSecretRotationPolicy" => self.secret_op(call, p, action),
-            "kms:TagResource" | "kms:UntagResource" | "kms:CreateBackup" if p.has("SecretName") => self.secret_op(call, p, action),
+            "kms:TagResource" | "kms:UntagResource" | "kms:CreateBackup" if p.has("SecretName") => {
+                self.secret_op(call, p, action)
+            }
             _ => self.key_op(call, p, action),
         }
     }
@@ -80,7 +93,11 @@ impl Engine {
         let c = common(p)?;
         let spec = p.opt_str("KeySpec")?.unwrap_or(KEY_SPEC);
         if spec != KEY_SPEC {
-            return Err(Error::invalid("KeySpec", "CR-1", format!("KeySpec must be `{KEY_SPEC}`, not `{}`", shorten(spec))));
+            return Err(Error::invalid(
+                "KeySpec",
+                "CR-1",
+                format!("KeySpec must be `{KEY_SPEC}`, not `{}`", shorten(spec)),
+            ));
         }
         let description = p.opt_str("Description")?.unwrap_or("").to_string();
         if description.chars().count() > 8192 {
@@ -97,7 +114,9 @@ impl Engine {
         let inst = self.instance(&inst_id)?;
         let d = self.authorize_instance(call, "kms:CreateKey", &inst_id, c.region.as_ref(), &c.context)?;
         let id = match fixed {
-            Some(k) if self.state.keys.contains_key(&k) => return Err(Error::new(ErrorCode::AlreadyExists, "CR-1", format!("key {k} already exists"))),
+            Some(k) if self.state.keys.contains_key(&k) => {
+                return Err(Error::new(ErrorCode::AlreadyExists, "CR-1", format!("key {k} already exists")))
+            }
             Some(k) => k,
             None => KeyId::parse(&self.new_id("key-")?)?,
         };
@@ -129,7 +148,10 @@ impl Engine {
         self.trace.resource = arn.clone();
         self.state.index_key(&key);
         self.state.keys.insert(id.clone(), key);
-        respond(json!({ "KeyId": id, "Arn": arn, "InstanceId": inst_id, "KeyVersion": 1, "Creator": call.caller.account }), d)
+        respond(
+            json!({ "KeyId": id, "Arn": arn, "InstanceId": inst_id, "KeyVersion": 1, "Creator": call.caller.account }),
+            d,
+        )
     }
 
     /// Add a key version (manual rotation, or automatic when due).
@@ -141,7 +163,11 @@ impl Engine {
                 let next = at.saturating_add(t);
                 self.state.schedule(next, Due::RotateKey(id.clone()));
             }
-            return Err(Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} is not enabled and cannot rotate")));
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "CR-1",
+                format!("key {id} is not enabled and cannot rotate"),
+            ));
         }
         let version = key.versions.last().map(|v| v.version + 1).unwrap_or(1);
         let inst = key.instance.clone();
@@ -165,7 +191,11 @@ impl Engine {
     fn key_op(&mut self, call: &Call, p: &mut Params<'_>, action: &'static str) -> Result<Response> {
         let c = common(p)?;
         // DeleteAlias names the alias, not the key.
-        let alias_param = if matches!(action, "kms:CreateAlias" | "kms:DeleteAlias") { Some(p.parse("AliasName", AliasName::parse)?) } else { None };
+        let alias_param = if matches!(action, "kms:CreateAlias" | "kms:DeleteAlias") {
+            Some(p.parse("AliasName", AliasName::parse)?)
+        } else {
+            None
+        };
         let key_ref = if action == "kms:DeleteAlias" { None } else { Some(p.str("KeyId")?) };
         let id = match (key_ref, &alias_param) {
             (Some(r), _) => self.resolve_key("KeyId", r, &call.caller.account)?,
@@ -174,8 +204,16 @@ impl Engine {
         };
         let mut result = json!({ "KeyId": id });
         // Read the action's own params before deciding, so bad input stops first.
-        let window = if action == "kms:ScheduleKeyDeletion" { Some(days_in(p, "PendingWindowInDays", None, 7, 366, "CR-3")?) } else { None };
-        let protection = if action == "kms:SetDeletionProtection" { Some(p.opt_bool("EnableDeletionProtection")?.ok_or_else(|| p.missing("EnableDeletionProtection"))?) } else { None };
+        let window = if action == "kms:ScheduleKeyDeletion" {
+            Some(days_in(p, "PendingWindowInDays", None, 7, 366, "CR-3")?)
+        } else {
+            None
+        };
+        let protection = if action == "kms:SetDeletionProtection" {
+            Some(p.opt_bool("EnableDeletionProtection")?.ok_or_else(|| p.missing("EnableDeletionProtection"))?)
+        } else {
+            None
+        };
         let rotation = if action == "kms:UpdateRotationPolicy" {
             let on = p.opt_bool("EnableAutomaticRotation")?.ok_or_else(|| p.missing("EnableAutomaticRotation"))?;
             let iv = p.opt_str("RotationInterval")?;
@@ -187,8 +225,13 @@ impl Engine {
         } else {
             None
         };
-        let tags = if action == "kms:TagResource" { Some(p.opt_map("Tags")?.ok_or_else(|| p.missing("Tags"))?) } else { None };
-        let tag_keys = if action == "kms:UntagResource" { Some(p.opt_list("TagKeys", false)?.ok_or_else(|| p.missing("TagKeys"))?) } else { None };
+        let tags =
+            if action == "kms:TagResource" { Some(p.opt_map("Tags")?.ok_or_else(|| p.missing("Tags"))?) } else { None };
+        let tag_keys = if action == "kms:UntagResource" {
+            Some(p.opt_list("TagKeys", false)?.ok_or_else(|| p.missing("TagKeys"))?)
+        } else {
+            None
+        };
         p.finish()?;
         let (target, _) = self.key_target(&id)?;
         let d = self.authorize(call, action, &target, c.region.as_ref(), &c.context)?;
@@ -200,9 +243,23 @@ impl Engine {
             "kms:EnableKey" | "kms:DisableKey" => {
                 let enable = action == "kms:EnableKey";
                 match key.state {
-                    KeyState::PendingDeletion { .. } => return Err(Error::new(ErrorCode::InvalidState, "CR-3", format!("key {id} is pending deletion; cancel the deletion first"))),
-                    KeyState::Enabled if enable => return Err(Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} is already enabled"))),
-                    KeyState::Disabled if !enable => return Err(Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} is already disabled"))),
+                    KeyState::PendingDeletion { .. } => {
+                        return Err(Error::new(
+                            ErrorCode::InvalidState,
+                            "CR-3",
+                            format!("key {id} is pending deletion; cancel the deletion first"),
+                        ))
+                    }
+                    KeyState::Enabled if enable => {
+                        return Err(Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} is already enabled")))
+                    }
+                    KeyState::Disabled if !enable => {
+                        return Err(Error::new(
+                            ErrorCode::InvalidState,
+                            "CR-1",
+                            format!("key {id} is already disabled"),
+                        ))
+                    }
                     _ => {}
                 }
                 if let Some(k) = self.state.keys.get_mut(&id) {
@@ -227,10 +284,18 @@ impl Engine {
             }
             "kms:ScheduleKeyDeletion" => {
                 if key.deletion_protection {
-                    return Err(Error::new(ErrorCode::DeletionProtected, "CR-3", format!("key {id} has deletion protection; disable it before scheduling deletion")));
+                    return Err(Error::new(
+                        ErrorCode::DeletionProtected,
+                        "CR-3",
+                        format!("key {id} has deletion protection; disable it before scheduling deletion"),
+                    ));
                 }
                 if matches!(key.state, KeyState::PendingDeletion { .. }) {
-                    return Err(Error::new(ErrorCode::InvalidState, "CR-3", format!("key {id} is already pending deletion")));
+                    return Err(Error::new(
+                        ErrorCode::InvalidState,
+                        "CR-3",
+                        format!("key {id} is already pending deletion"),
+                    ));
                 }
                 let days = window.unwrap_or(30);
                 let delete_at = call.at.saturating_add(days * DAY);
@@ -238,11 +303,16 @@ impl Engine {
                     k.state = KeyState::PendingDeletion { delete_at };
                 }
                 self.state.schedule(delete_at, Due::DeleteKey(id.clone()));
-                result = json!({ "KeyId": id, "KeyState": "PendingDeletion", "DeleteAt": crate::time::format(delete_at) });
+                result =
+                    json!({ "KeyId": id, "KeyState": "PendingDeletion", "DeleteAt": crate::time::format(delete_at) });
             }
             "kms:CancelKeyDeletion" => {
                 if !matches!(key.state, KeyState::PendingDeletion { .. }) {
-                    return Err(Error::new(ErrorCode::InvalidState, "CR-3", format!("key {id} is not pending deletion")));
+                    return Err(Error::new(
+                        ErrorCode::InvalidState,
+                        "CR-3",
+                        format!("key {id} is not pending deletion"),
+                    ));
                 }
                 if let Some(k) = self.state.keys.get_mut(&id) {
                     k.state = KeyState::Enabled;
@@ -264,7 +334,11 @@ impl Engine {
             }
             "kms:DeleteAlias" => {
                 let name = alias_param.ok_or_else(|| Error::invalid("AliasName", "SM-3", "AliasName is required"))?;
-                let region = self.state.region_of(&key.instance).cloned().ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
+                let region = self
+                    .state
+                    .region_of(&key.instance)
+                    .cloned()
+                    .ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
                 let arn = alias_arn(&region, &key.creator, &name);
                 let alias = self.state.aliases.remove(&arn).ok_or_else(|| Error::not_found("alias", name.as_str()))?;
                 let mut index = core::mem::take(&mut self.state.index);
@@ -279,7 +353,11 @@ impl Engine {
                     if k.tags.len() > 64 {
                         let n = k.tags.len();
                         *k = key.clone();
-                        return Err(Error::new(ErrorCode::LimitExceeded, "", format!("a key has at most 64 tags, not {n}")));
+                        return Err(Error::new(
+                            ErrorCode::LimitExceeded,
+                            "",
+                            format!("a key has at most 64 tags, not {n}"),
+                        ));
                     }
                 }
                 result = json!({ "KeyId": id, "Tags": self.state.keys.get(&id).map(|k| k.tags.clone()) });
@@ -295,7 +373,10 @@ impl Engine {
             "kms:CreateBackup" => {
                 let bid = self.new_id("backup-")?;
                 let arn = self.state.key_arn(&key);
-                self.state.backups.insert(bid.clone(), Backup { id: bid.clone(), resource: arn, instance: key.instance.clone(), created_at: call.at });
+                self.state.backups.insert(
+                    bid.clone(),
+                    Backup { id: bid.clone(), resource: arn, instance: key.instance.clone(), created_at: call.at },
+                );
                 result = json!({ "BackupId": bid, "KeyId": id });
             }
             _ => {}
@@ -305,10 +386,21 @@ impl Engine {
 
     /// SM-3: in Joint ownership a name is unique in the instance; always unique per
     /// account and region (the ARN).
-    fn check_name(&self, inst: &InstanceId, kind: NameKind, name: &str, account: &AccountId, arn_taken: bool) -> Result<()> {
+    fn check_name(
+        &self,
+        inst: &InstanceId,
+        kind: NameKind,
+        name: &str,
+        account: &AccountId,
+        arn_taken: bool,
+    ) -> Result<()> {
         let what = if kind == NameKind::Alias { "alias" } else { "secret name" };
         if arn_taken {
-            return Err(Error::new(ErrorCode::NameConflict, "SM-3", format!("{what} `{name}` is already used by account {account} in this region")));
+            return Err(Error::new(
+                ErrorCode::NameConflict,
+                "SM-3",
+                format!("{what} `{name}` is already used by account {account} in this region"),
+            ));
         }
         let mode = self.state.instances.get(inst).and_then(|i| i.sharing_mode);
         if let Some(holders) = self.state.name_holders(inst, kind, name) {
@@ -331,11 +423,25 @@ impl Engine {
 
     fn create_alias(&mut self, key: &Key, name: AliasName, call: &Call) -> Result<()> {
         if name.is_default_key_alias() {
-            return Err(Error::invalid("AliasName", "KI-5", "aliases under `alias/acs/` are reserved for default (service) keys"));
+            return Err(Error::invalid(
+                "AliasName",
+                "KI-5",
+                "aliases under `alias/acs/` are reserved for default (service) keys",
+            ));
         }
-        let region = self.state.region_of(&key.instance).cloned().ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
+        let region = self
+            .state
+            .region_of(&key.instance)
+            .cloned()
+            .ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
         let arn = alias_arn(&region, &key.creator, &name);
-        self.check_name(&key.instance, NameKind::Alias, name.as_str(), &key.creator, self.state.aliases.contains_key(&arn))?;
+        self.check_name(
+            &key.instance,
+            NameKind::Alias,
+            name.as_str(),
+            &key.creator,
+            self.state.aliases.contains_key(&arn),
+        )?;
         let alias = Alias { name, key: key.id.clone(), instance: key.instance.clone(), creator: key.creator.clone() };
         let mut index = core::mem::take(&mut self.state.index);
         index_alias(&mut index, &self.state, &alias, true);
@@ -351,12 +457,20 @@ impl Engine {
         let c = common(p)?;
         p.finish()?;
         let inst = self.instance(&inst_id)?;
-        let d = self.authorize_instance(call, "kms:CreateApplicationAccessPoint", &inst_id, c.region.as_ref(), &c.context)?;
+        let d =
+            self.authorize_instance(call, "kms:CreateApplicationAccessPoint", &inst_id, c.region.as_ref(), &c.context)?;
         let arn = format!("acs:kms:{}:{}:applicationaccesspoint/{}", inst.region, call.caller.account, name);
         if self.state.access_points.contains_key(&arn) {
-            return Err(Error::new(ErrorCode::AlreadyExists, "", format!("application access point `{name}` already exists")));
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                "",
+                format!("application access point `{name}` already exists"),
+            ));
         }
-        self.state.access_points.insert(arn.clone(), AccessPoint { name: name.clone(), instance: inst_id.clone(), creator: call.caller.account.clone() });
+        self.state.access_points.insert(
+            arn.clone(),
+            AccessPoint { name: name.clone(), instance: inst_id.clone(), creator: call.caller.account.clone() },
+        );
         respond(json!({ "Arn": arn, "Name": name, "InstanceId": inst_id }), d)
     }
 
@@ -367,10 +481,25 @@ impl Engine {
         let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
         match key.state {
             KeyState::Enabled => {}
-            KeyState::Disabled => return Err(Error::new(ErrorCode::InvalidState, "CR-3", format!("key {id} is disabled and cannot encrypt"))),
-            KeyState::PendingDeletion { .. } => return Err(Error::new(ErrorCode::InvalidState, "CR-3", format!("key {id} is pending deletion and cannot encrypt"))),
+            KeyState::Disabled => {
+                return Err(Error::new(
+                    ErrorCode::InvalidState,
+                    "CR-3",
+                    format!("key {id} is disabled and cannot encrypt"),
+                ))
+            }
+            KeyState::PendingDeletion { .. } => {
+                return Err(Error::new(
+                    ErrorCode::InvalidState,
+                    "CR-3",
+                    format!("key {id} is pending deletion and cannot encrypt"),
+                ))
+            }
         }
-        let v = key.versions.last().ok_or_else(|| Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} has no version")))?;
+        let v = key
+            .versions
+            .last()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} has no version")))?;
         if v.encryptions >= blob::MAX_ENCRYPTIONS_PER_VERSION {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
@@ -398,7 +527,11 @@ impl Engine {
         let (h, ct) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
         let key = self.state.keys.get(id).ok_or_else(Error::decrypt_failed)?;
         if key.state == KeyState::Disabled {
-            return Err(Error::new(ErrorCode::InvalidState, "CR-3", format!("key {id} is disabled and cannot decrypt")));
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "CR-3",
+                format!("key {id} is disabled and cannot decrypt"),
+            ));
         }
         let v = key.versions.iter().find(|v| v.version == h.key_version).ok_or_else(Error::decrypt_failed)?;
         let aad = blob::aad(&h.key_id, h.key_version, ctx);
@@ -428,7 +561,16 @@ impl Engine {
                 return Err(Error::invalid("Plaintext", "CR-2", "Plaintext must not be empty"));
             }
             if s.len() > blob::MAX_PLAINTEXT {
-                return Err(Error::new(ErrorCode::LimitExceeded, "CR-2", format!("Plaintext is {} bytes; Encrypt takes at most {} (6 KiB); use GenerateDataKey for more", s.len(), blob::MAX_PLAINTEXT)).at_field("Plaintext"));
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    "CR-2",
+                    format!(
+                        "Plaintext is {} bytes; Encrypt takes at most {} (6 KiB); use GenerateDataKey for more",
+                        s.len(),
+                        blob::MAX_PLAINTEXT
+                    ),
+                )
+                .at_field("Plaintext"));
             }
             zeroize::Zeroizing::new(s.as_bytes().to_vec())
         } else {
@@ -438,10 +580,20 @@ impl Engine {
                 (Some(n), _) => n,
                 (None, None) | (None, Some("AES_256")) => 32,
                 (None, Some("AES_128")) => 16,
-                (None, Some(o)) => return Err(Error::invalid("KeySpec", "CR-2", format!("KeySpec must be `AES_256` or `AES_128`, not `{}`", shorten(o)))),
+                (None, Some(o)) => {
+                    return Err(Error::invalid(
+                        "KeySpec",
+                        "CR-2",
+                        format!("KeySpec must be `AES_256` or `AES_128`, not `{}`", shorten(o)),
+                    ))
+                }
             };
             if !(1..=1024).contains(&n) {
-                return Err(Error::invalid("NumberOfBytes", "CR-2", format!("NumberOfBytes must be 1 to 1024, not {n}")));
+                return Err(Error::invalid(
+                    "NumberOfBytes",
+                    "CR-2",
+                    format!("NumberOfBytes must be 1 to 1024, not {n}"),
+                ));
             }
             let mut dk = zeroize::Zeroizing::new(alloc::vec![0u8; n as usize]);
             self.rng.fill(&mut dk)?;
@@ -515,7 +667,8 @@ impl Engine {
         p.finish()?;
         check_secret_value(data, &version)?;
         let key_id = self.resolve_key("EncryptionKeyId", key_ref, &call.caller.account)?;
-        let inst_id = self.state.keys.get(&key_id).map(|k| k.instance.clone()).ok_or_else(|| Error::not_found("key", key_ref))?;
+        let inst_id =
+            self.state.keys.get(&key_id).map(|k| k.instance.clone()).ok_or_else(|| Error::not_found("key", key_ref))?;
         let inst = self.instance(&inst_id)?;
         let d = self.authorize_instance(call, "kms:CreateSecret", &inst_id, c.region.as_ref(), &c.context)?;
         // Protecting a secret with a key needs the right to encrypt with that key.
@@ -533,7 +686,12 @@ impl Engine {
             instance: inst_id.clone(),
             creator: acct,
             key: key_id.clone(),
-            versions: alloc::vec![SecretVersion { version_id: version.clone(), stages, ciphertext: ct, created_at: call.at }],
+            versions: alloc::vec![SecretVersion {
+                version_id: version.clone(),
+                stages,
+                ciphertext: ct,
+                created_at: call.at
+            }],
             delete_at: None,
             rotation_interval: None,
             tags,
@@ -569,7 +727,11 @@ impl Engine {
             }
             "kms:UpdateSecretRotationPolicy" => {
                 let on = p.opt_bool("EnableAutomaticRotation")?.ok_or_else(|| p.missing("EnableAutomaticRotation"))?;
-                rotation = Some(if on { Some(parse_interval("RotationInterval", p.opt_str("RotationInterval")?.unwrap_or("30d"))?) } else { None });
+                rotation = Some(if on {
+                    Some(parse_interval("RotationInterval", p.opt_str("RotationInterval")?.unwrap_or("30d"))?)
+                } else {
+                    None
+                });
             }
             "kms:TagResource" => tags = Some(p.opt_map("Tags")?.ok_or_else(|| p.missing("Tags"))?),
             "kms:UntagResource" => tag_keys = Some(p.opt_list("TagKeys", false)?.ok_or_else(|| p.missing("TagKeys"))?),
@@ -582,7 +744,11 @@ impl Engine {
         let secret = self.state.secrets.get(&arn).cloned().ok_or_else(|| Error::not_found("secret", r))?;
         let pending = secret.delete_at.is_some();
         if pending && !matches!(action, "kms:RestoreSecret" | "kms:DescribeSecret" | "kms:DeleteSecret") {
-            return Err(Error::new(ErrorCode::InvalidState, "CR-4", format!("secret `{}` is pending deletion; restore it first (kms:RestoreSecret)", secret.name)));
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "CR-4",
+                format!("secret `{}` is pending deletion; restore it first (kms:RestoreSecret)", secret.name),
+            ));
         }
         let result = match action {
             "kms:GetSecretValue" => {
@@ -593,7 +759,12 @@ impl Engine {
                     .iter()
                     .find(|v| vid.is_none_or(|id| v.version_id == id) && stage.is_none_or(|s| v.stages.contains(s)))
                     .ok_or_else(|| Error::not_found("secret version", vid.or(stage).unwrap_or("ACSCurrent")))?;
-                let (pt, _) = self.open_blob("SecretData", &v.ciphertext, &Self::secret_context(&arn, &v.version_id), &secret.key)?;
+                let (pt, _) = self.open_blob(
+                    "SecretData",
+                    &v.ciphertext,
+                    &Self::secret_context(&arn, &v.version_id),
+                    &secret.key,
+                )?;
                 let pt = zeroize::Zeroizing::new(pt);
                 let text = core::str::from_utf8(&pt).map_err(|_| Error::decrypt_failed())?;
                 json!({ "SecretName": secret.name, "VersionId": v.version_id, "VersionStages": v.stages, "SecretData": text })
@@ -601,10 +772,18 @@ impl Engine {
             "kms:PutSecretValue" => {
                 let (data, vid) = put.ok_or_else(|| Error::invalid("SecretData", "CR-4", "SecretData is required"))?;
                 if secret.versions.iter().any(|v| v.version_id == vid) {
-                    return Err(Error::new(ErrorCode::AlreadyExists, "CR-4", format!("version `{}` of secret `{}` already exists", shorten(vid), secret.name)));
+                    return Err(Error::new(
+                        ErrorCode::AlreadyExists,
+                        "CR-4",
+                        format!("version `{}` of secret `{}` already exists", shorten(vid), secret.name),
+                    ));
                 }
                 if secret.versions.len() >= MAX_SECRET_VERSIONS {
-                    return Err(Error::new(ErrorCode::LimitExceeded, "CR-4", format!("secret `{}` already has {MAX_SECRET_VERSIONS} versions", secret.name)));
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        "CR-4",
+                        format!("secret `{}` already has {MAX_SECRET_VERSIONS} versions", secret.name),
+                    ));
                 }
                 let (ct, _) = self.seal_with(&secret.key, data.as_bytes(), &Self::secret_context(&arn, vid))?;
                 if let Some(s) = self.state.secrets.get_mut(&arn) {
@@ -616,14 +795,23 @@ impl Engine {
                     }
                     let mut stages = BTreeSet::new();
                     stages.insert("ACSCurrent".to_string());
-                    s.versions.push(SecretVersion { version_id: vid.to_string(), stages, ciphertext: ct, created_at: call.at });
+                    s.versions.push(SecretVersion {
+                        version_id: vid.to_string(),
+                        stages,
+                        ciphertext: ct,
+                        created_at: call.at,
+                    });
                 }
                 json!({ "SecretName": secret.name, "VersionId": vid, "VersionStages": ["ACSCurrent"] })
             }
             "kms:DescribeSecret" => secret_metadata(&arn, &secret),
             "kms:DeleteSecret" => {
                 if pending && !force {
-                    return Err(Error::new(ErrorCode::InvalidState, "CR-4", format!("secret `{}` is already pending deletion", secret.name)));
+                    return Err(Error::new(
+                        ErrorCode::InvalidState,
+                        "CR-4",
+                        format!("secret `{}` is already pending deletion", secret.name),
+                    ));
                 }
                 if force {
                     self.remove_secret(&arn);
@@ -639,7 +827,11 @@ impl Engine {
             }
             "kms:RestoreSecret" => {
                 if !pending {
-                    return Err(Error::new(ErrorCode::InvalidState, "CR-4", format!("secret `{}` is not pending deletion", secret.name)));
+                    return Err(Error::new(
+                        ErrorCode::InvalidState,
+                        "CR-4",
+                        format!("secret `{}` is not pending deletion", secret.name),
+                    ));
                 }
                 if let Some(s) = self.state.secrets.get_mut(&arn) {
                     s.delete_at = None;
@@ -671,7 +863,15 @@ impl Engine {
             }
             "kms:CreateBackup" => {
                 let bid = self.new_id("backup-")?;
-                self.state.backups.insert(bid.clone(), Backup { id: bid.clone(), resource: arn.clone(), instance: secret.instance.clone(), created_at: call.at });
+                self.state.backups.insert(
+                    bid.clone(),
+                    Backup {
+                        id: bid.clone(),
+                        resource: arn.clone(),
+                        instance: secret.instance.clone(),
+                        created_at: call.at,
+                    },
+                );
                 json!({ "BackupId": bid, "SecretName": secret.name })
             }
             _ => json!({}),
@@ -683,10 +883,22 @@ impl Engine {
 
 fn check_secret_value(data: &str, version: &str) -> Result<()> {
     if data.len() > MAX_SECRET_BYTES {
-        return Err(Error::new(ErrorCode::LimitExceeded, "CR-4", format!("SecretData is {} bytes; at most {MAX_SECRET_BYTES}", data.len())).at_field("SecretData"));
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            "CR-4",
+            format!("SecretData is {} bytes; at most {MAX_SECRET_BYTES}", data.len()),
+        )
+        .at_field("SecretData"));
     }
-    if version.is_empty() || version.len() > 64 || !version.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-        return Err(Error::invalid("VersionId", "CR-4", format!("`{}` is not a version id (1 to 64 letters, digits, `- _ .`)", shorten(version))));
+    if version.is_empty()
+        || version.len() > 64
+        || !version.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(Error::invalid(
+            "VersionId",
+            "CR-4",
+            format!("`{}` is not a version id (1 to 64 letters, digits, `- _ .`)", shorten(version)),
+        ));
     }
     Ok(())
 }

@@ -31,13 +31,20 @@ impl Engine {
         let can_pay = p.opt_bool("CanPay")?.unwrap_or(true);
         p.finish()?;
         if !call.caller.is_root() {
-            return Err(Error::invalid("caller", "RAM-1", "RegisterAccount is made by the new account's root identity"));
+            return Err(Error::invalid(
+                "caller",
+                "RAM-1",
+                "RegisterAccount is made by the new account's root identity",
+            ));
         }
         let id = call.caller.account.clone();
         if self.state.accounts.contains_key(&id) {
             return Err(Error::new(ErrorCode::AlreadyExists, "", format!("account {id} is already registered")));
         }
-        self.state.accounts.insert(id.clone(), Account { id: id.clone(), name, display_name: display, enterprise_id: enterprise, can_pay });
+        self.state.accounts.insert(
+            id.clone(),
+            Account { id: id.clone(), name, display_name: display, enterprise_id: enterprise, can_pay },
+        );
         ok(json!({ "AccountId": id }))
     }
 
@@ -74,10 +81,18 @@ impl Engine {
         }
         p.finish()?;
         if enterprise.is_empty() || enterprise.len() > 64 {
-            return Err(Error::invalid("EnterpriseId", "RD-1", "EnterpriseId must be 1 to 64 characters (a verified enterprise id)"));
+            return Err(Error::invalid(
+                "EnterpriseId",
+                "RD-1",
+                "EnterpriseId must be 1 to 64 characters (a verified enterprise id)",
+            ));
         }
         if !call.caller.is_root() {
-            return Err(Error::invalid("caller", "RD-1", "the resource directory is enabled by an account's root identity"));
+            return Err(Error::invalid(
+                "caller",
+                "RD-1",
+                "the resource directory is enabled by an account's root identity",
+            ));
         }
         if self.state.directory.is_some() {
             return Err(Error::new(ErrorCode::AlreadyExists, "RD-1", "the resource directory is already enabled"));
@@ -102,12 +117,22 @@ impl Engine {
         };
         self.ensure_account(&acct, Some(enterprise.clone()), None, true);
         let mut folders = BTreeMap::new();
-        folders.insert(root_id.clone(), Folder { id: root_id.clone(), name: FolderName::parse("Root")?, parent: None, depth: 0 });
+        folders.insert(
+            root_id.clone(),
+            Folder { id: root_id.clone(), name: FolderName::parse("Root")?, parent: None, depth: 0 },
+        );
         let seq = self.state.next_seq();
         let mut members = BTreeMap::new();
         members.insert(
             acct.clone(),
-            Member { account: acct.clone(), folder: root_id.clone(), billing_account: acct.clone(), joined_by: JoinMethod::Management, tags: BTreeMap::new(), seq },
+            Member {
+                account: acct.clone(),
+                folder: root_id.clone(),
+                billing_account: acct.clone(),
+                joined_by: JoinMethod::Management,
+                tags: BTreeMap::new(),
+                seq,
+            },
         );
         self.state.directory = Some(Directory {
             id: dir_id.clone(),
@@ -158,18 +183,31 @@ impl Engine {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 "RD-1",
-                format!("folders nest at most {} levels below the root; `{name}` would be at level {depth}", dir.limits.max_depth),
+                format!(
+                    "folders nest at most {} levels below the root; `{name}` would be at level {depth}",
+                    dir.limits.max_depth
+                ),
             ));
         }
         // The root folder does not count against the folder limit.
         if dir.folders.len() > dir.limits.max_folders as usize {
-            return Err(Error::new(ErrorCode::LimitExceeded, "RD-1", format!("the directory already has {} folders", dir.limits.max_folders)));
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                "RD-1",
+                format!("the directory already has {} folders", dir.limits.max_folders),
+            ));
         }
         if dir.folders.values().any(|f| f.parent.as_ref() == Some(&parent) && f.name == name) {
-            return Err(Error::new(ErrorCode::AlreadyExists, "RD-1", format!("folder `{name}` already exists in {parent}")));
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                "RD-1",
+                format!("folder `{name}` already exists in {parent}"),
+            ));
         }
         let id = match fixed {
-            Some(f) if dir.folders.contains_key(&f) => return Err(Error::new(ErrorCode::AlreadyExists, "RD-6", format!("folder {f} already exists"))),
+            Some(f) if dir.folders.contains_key(&f) => {
+                return Err(Error::new(ErrorCode::AlreadyExists, "RD-6", format!("folder {f} already exists")))
+            }
             Some(f) => f,
             None => FolderId::parse(&self.new_id("fd-")?)?,
         };
@@ -189,10 +227,18 @@ impl Engine {
             Some(other) => {
                 let id = AccountId::parse(other).map_err(|e| e.at_field("BillingAccount"))?;
                 if !dir.members.contains_key(&id) {
-                    return Err(Error::invalid("BillingAccount", "RD-5", format!("billing account {id} is not a member of the directory")));
+                    return Err(Error::invalid(
+                        "BillingAccount",
+                        "RD-5",
+                        format!("billing account {id} is not a member of the directory"),
+                    ));
                 }
                 if !self.state.accounts.get(&id).map(|a| a.can_pay).unwrap_or(false) {
-                    return Err(Error::invalid("BillingAccount", "RD-5", format!("account {id} cannot make payments and cannot be chosen as billing account")));
+                    return Err(Error::invalid(
+                        "BillingAccount",
+                        "RD-5",
+                        format!("account {id} cannot make payments and cannot be chosen as billing account"),
+                    ));
                 }
                 Ok(id)
             }
@@ -203,16 +249,30 @@ impl Engine {
         let dir = self.directory()?;
         if let Some(max) = dir.limits.max_members {
             if dir.members.len() >= max as usize {
-                return Err(Error::new(ErrorCode::LimitExceeded, "RD-1", format!("the directory already has {max} members")));
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    "RD-1",
+                    format!("the directory already has {max} members"),
+                ));
             }
         }
         Ok(())
     }
 
-    fn add_member(&mut self, account: &AccountId, folder: FolderId, billing: AccountId, how: JoinMethod, tags: BTreeMap<String, String>) {
+    fn add_member(
+        &mut self,
+        account: &AccountId,
+        folder: FolderId,
+        billing: AccountId,
+        how: JoinMethod,
+        tags: BTreeMap<String, String>,
+    ) {
         let seq = self.state.next_seq();
         if let Some(d) = self.state.directory.as_mut() {
-            d.members.insert(account.clone(), Member { account: account.clone(), folder, billing_account: billing, joined_by: how, tags, seq });
+            d.members.insert(
+                account.clone(),
+                Member { account: account.clone(), folder, billing_account: billing, joined_by: how, tags, seq },
+            );
         }
     }
 
@@ -233,7 +293,12 @@ impl Engine {
         p.finish()?;
         let role = self.mgmt_role()?;
         let mgmt = self.directory()?.management_account.clone();
-        self.authorize_mgmt(call, "resourcemanager:CreateResourceAccount", format!("acs:resourcemanager::{mgmt}:account/*"), role)?;
+        self.authorize_mgmt(
+            call,
+            "resourcemanager:CreateResourceAccount",
+            format!("acs:resourcemanager::{mgmt}:account/*"),
+            role,
+        )?;
         self.check_member_limit()?;
         if self.state.accounts.contains_key(&id) {
             return Err(Error::new(ErrorCode::AlreadyExists, "RD-6", format!("account {id} already exists")));
@@ -241,11 +306,21 @@ impl Engine {
         let dir = self.directory()?;
         let enterprise = dir.enterprise_id.clone();
         if dir.members.keys().any(|m| self.state.accounts.get(m).and_then(|a| a.name.as_ref()) == Some(&name)) {
-            return Err(Error::new(ErrorCode::AlreadyExists, "RD-2", format!("account name `{name}` is already used in the resource directory")));
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                "RD-2",
+                format!("account name `{name}` is already used in the resource directory"),
+            ));
         }
         self.state.accounts.insert(
             id.clone(),
-            Account { id: id.clone(), name: Some(name), display_name: Some(display), enterprise_id: Some(enterprise), can_pay },
+            Account {
+                id: id.clone(),
+                name: Some(name),
+                display_name: Some(display),
+                enterprise_id: Some(enterprise),
+                can_pay,
+            },
         );
         self.add_member(&id, folder.clone(), billing.clone(), JoinMethod::Created, tags);
         self.trace.resource = format!("acs:resourcemanager::{mgmt}:account/{id}");
@@ -272,20 +347,36 @@ impl Engine {
         }
         let role = self.mgmt_role()?;
         let mgmt = self.directory()?.management_account.clone();
-        self.authorize_mgmt(call, "resourcemanager:InviteAccountToResourceDirectory", format!("acs:resourcemanager::{mgmt}:handshake/*"), role)?;
+        self.authorize_mgmt(
+            call,
+            "resourcemanager:InviteAccountToResourceDirectory",
+            format!("acs:resourcemanager::{mgmt}:handshake/*"),
+            role,
+        )?;
         let dir = self.directory()?;
         for id in &ids {
             if dir.members.contains_key(id) {
                 return Err(Error::new(ErrorCode::AlreadyExists, "RD-4", format!("account {id} is already a member")));
             }
             if dir.invitations.values().any(|i| i.account == *id && i.status == InvitationStatus::Pending) {
-                return Err(Error::new(ErrorCode::AlreadyExists, "RD-4", format!("account {id} already has a pending invitation")));
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    "RD-4",
+                    format!("account {id} already has a pending invitation"),
+                ));
             }
         }
         let mut out = Vec::new();
         for id in ids {
             let h = self.new_id("h-")?;
-            let inv = Invitation { id: h.clone(), account: id.clone(), remark: remark.clone(), tags: tags.clone(), parent_folder: folder.clone(), status: InvitationStatus::Pending };
+            let inv = Invitation {
+                id: h.clone(),
+                account: id.clone(),
+                remark: remark.clone(),
+                tags: tags.clone(),
+                parent_folder: folder.clone(),
+                status: InvitationStatus::Pending,
+            };
             if let Some(d) = self.state.directory.as_mut() {
                 d.invitations.insert(h.clone(), inv);
             }
@@ -302,7 +393,11 @@ impl Engine {
         let can_pay = p.opt_bool("CanPay")?.unwrap_or(true);
         p.finish()?;
         let dir = self.directory()?;
-        let inv = dir.invitations.get(&h).cloned().ok_or_else(|| Error::not_found("handshake", &h).at_field("HandshakeId"))?;
+        let inv = dir
+            .invitations
+            .get(&h)
+            .cloned()
+            .ok_or_else(|| Error::not_found("handshake", &h).at_field("HandshakeId"))?;
         let dir_enterprise = dir.enterprise_id.clone();
         let mgmt = dir.management_account.clone();
         self.trace.resource = format!("acs:resourcemanager::{mgmt}:handshake/{h}");
@@ -324,19 +419,31 @@ impl Engine {
                 },
             );
             if !d.allowed() || !call.caller.is_root() {
-                return Err(Error::new(ErrorCode::AccessDenied, "RD-4", format!("only the root identity of the invited account {} may answer handshake {h}", inv.account)));
+                return Err(Error::new(
+                    ErrorCode::AccessDenied,
+                    "RD-4",
+                    format!("only the root identity of the invited account {} may answer handshake {h}", inv.account),
+                ));
             }
         }
         if accept {
             self.check_member_limit()?;
-            let name_taken = name.as_ref().is_some_and(|n| {
-                dir_members_names(self).contains(n)
-            });
+            let name_taken = name.as_ref().is_some_and(|n| dir_members_names(self).contains(n));
             if name_taken {
-                return Err(Error::new(ErrorCode::AlreadyExists, "RD-2", "the account name is already used in the resource directory"));
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    "RD-2",
+                    "the account name is already used in the resource directory",
+                ));
             }
             self.ensure_account(&inv.account, Some(enterprise.unwrap_or(dir_enterprise)), name, can_pay);
-            self.add_member(&inv.account, inv.parent_folder.clone(), inv.account.clone(), JoinMethod::Invited, inv.tags.clone());
+            self.add_member(
+                &inv.account,
+                inv.parent_folder.clone(),
+                inv.account.clone(),
+                JoinMethod::Invited,
+                inv.tags.clone(),
+            );
         }
         if let Some(d) = self.state.directory.as_mut() {
             if let Some(i) = d.invitations.get_mut(&h) {
@@ -355,12 +462,21 @@ impl Engine {
         p.finish()?;
         let role = self.mgmt_role()?;
         let mgmt = self.directory()?.management_account.clone();
-        self.authorize_mgmt(call, "resourcemanager:MoveAccount", format!("acs:resourcemanager::{mgmt}:account/{acct}"), role)?;
+        self.authorize_mgmt(
+            call,
+            "resourcemanager:MoveAccount",
+            format!("acs:resourcemanager::{mgmt}:account/{acct}"),
+            role,
+        )?;
         let dir = self.directory()?;
         if !dir.folders.contains_key(&dest) {
             return Err(Error::not_found("folder", dest.as_str()).at_field("DestinationFolderId"));
         }
-        let from = dir.members.get(&acct).map(|m| m.folder.clone()).ok_or_else(|| Error::not_found("member", acct.as_str()))?;
+        let from = dir
+            .members
+            .get(&acct)
+            .map(|m| m.folder.clone())
+            .ok_or_else(|| Error::not_found("member", acct.as_str()))?;
         self.with_access_guard(|e| {
             if let Some(m) = e.state.directory.as_mut().and_then(|d| d.members.get_mut(&acct)) {
                 m.folder = dest.clone();
@@ -375,7 +491,12 @@ impl Engine {
         p.finish()?;
         let role = self.mgmt_role()?;
         let mgmt = self.directory()?.management_account.clone();
-        self.authorize_mgmt(call, "resourcesharing:EnableSharingWithResourceDirectory", format!("acs:resourcesharing::{mgmt}:*"), role)?;
+        self.authorize_mgmt(
+            call,
+            "resourcesharing:EnableSharingWithResourceDirectory",
+            format!("acs:resourcesharing::{mgmt}:*"),
+            role,
+        )?;
         if self.directory()?.sharing_enabled {
             return Err(Error::new(ErrorCode::AlreadyExists, "RD-7", "resource sharing is already enabled"));
         }
@@ -398,7 +519,11 @@ impl Engine {
             _ => ("RoleName", "role"),
         };
         let name = p.parse(name_param, RamName::parse)?;
-        let policy_name = if a.starts_with("Attach") || a.starts_with("Detach") { Some(p.parse("PolicyName", RamName::parse)?) } else { None };
+        let policy_name = if a.starts_with("Attach") || a.starts_with("Detach") {
+            Some(p.parse("PolicyName", RamName::parse)?)
+        } else {
+            None
+        };
         let document = if a == "CreatePolicy" {
             let v = p.opt_value("PolicyDocument").ok_or_else(|| p.missing("PolicyDocument"))?;
             Some(Policy::parse(v).map_err(|e| if e.field.is_none() { e.at_field("PolicyDocument") } else { e })?)
@@ -413,13 +538,21 @@ impl Engine {
             "CreateUser" | "CreateRole" => {
                 let set = if a == "CreateUser" { &mut ram.users } else { &mut ram.roles };
                 if set.contains_key(&name) {
-                    return Err(Error::new(ErrorCode::AlreadyExists, "RAM-1", format!("{kind} `{name}` already exists in account {acct}")));
+                    return Err(Error::new(
+                        ErrorCode::AlreadyExists,
+                        "RAM-1",
+                        format!("{kind} `{name}` already exists in account {acct}"),
+                    ));
                 }
                 set.insert(name.clone(), BTreeSet::new());
             }
             "CreatePolicy" => {
                 if ram.policies.contains_key(&name) {
-                    return Err(Error::new(ErrorCode::AlreadyExists, "RAM-2", format!("policy `{name}` already exists in account {acct}")));
+                    return Err(Error::new(
+                        ErrorCode::AlreadyExists,
+                        "RAM-2",
+                        format!("policy `{name}` already exists in account {acct}"),
+                    ));
                 }
                 if let Some(doc) = document {
                     ram.policies.insert(name.clone(), doc);

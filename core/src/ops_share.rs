@@ -33,23 +33,48 @@ fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
             Value::String(s) => ("KMSInstance", s.as_str()),
             Value::Object(m) => (
                 m.get("ResourceType").and_then(Value::as_str).unwrap_or("KMSInstance"),
-                m.get("ResourceId").and_then(Value::as_str).ok_or_else(|| Error::invalid(&field, "RS-5", format!("{field} needs a string ResourceId")))?,
+                m.get("ResourceId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Error::invalid(&field, "RS-5", format!("{field} needs a string ResourceId")))?,
             ),
-            _ => return Err(Error::invalid(&field, "RS-5", format!("{field} must be an object with ResourceType and ResourceId"))),
+            _ => {
+                return Err(Error::invalid(
+                    &field,
+                    "RS-5",
+                    format!("{field} must be an object with ResourceType and ResourceId"),
+                ))
+            }
         };
         match ty {
             "KMSInstance" => out.push(InstanceId::parse(id).map_err(|e| e.at_field(&field))?),
             "KMSKey" | "KMSAlias" => {
                 if id.starts_with("alias/acs/") {
-                    return Err(Error::new(ErrorCode::DefaultKeyNotShareable, "KI-5", format!("default key `{}` cannot be shared", shorten(id))).at_field(&field));
+                    return Err(Error::new(
+                        ErrorCode::DefaultKeyNotShareable,
+                        "KI-5",
+                        format!("default key `{}` cannot be shared", shorten(id)),
+                    )
+                    .at_field(&field));
                 }
-                return Err(Error::invalid(&field, "KI-5", "keys are not shared one by one: share the KMS instance that holds them"));
+                return Err(Error::invalid(
+                    &field,
+                    "KI-5",
+                    "keys are not shared one by one: share the KMS instance that holds them",
+                ));
             }
-            other => return Err(Error::invalid(&field, "RS-5", format!("resource type `{}` cannot be shared here; use `KMSInstance`", shorten(other)))),
+            other => {
+                return Err(Error::invalid(
+                    &field,
+                    "RS-5",
+                    format!("resource type `{}` cannot be shared here; use `KMSInstance`", shorten(other)),
+                ))
+            }
         }
     }
     if out.len() > 100 {
-        return Err(Error::new(ErrorCode::LimitExceeded, "RS-5", "at most 100 resources per request").at_field("Resources"));
+        return Err(
+            Error::new(ErrorCode::LimitExceeded, "RS-5", "at most 100 resources per request").at_field("Resources")
+        );
     }
     Ok(out)
 }
@@ -68,7 +93,11 @@ fn parse_mode(p: &mut Params<'_>) -> Result<Option<SharingMode>> {
         None => Ok(None),
         Some("Joint") => Ok(Some(SharingMode::Joint)),
         Some("Independent") => Ok(Some(SharingMode::Independent)),
-        Some(other) => Err(Error::invalid("SharingMode", "SM-1", format!("SharingMode must be `Joint` or `Independent`, not `{}`", shorten(other)))),
+        Some(other) => Err(Error::invalid(
+            "SharingMode",
+            "SM-1",
+            format!("SharingMode must be `Joint` or `Independent`, not `{}`", shorten(other)),
+        )),
     }
 }
 
@@ -82,7 +111,13 @@ impl Engine {
         let kind = match p.opt_str("Kind")? {
             None | Some("Software") => InstanceKind::Software,
             Some("Hardware") => InstanceKind::Hardware,
-            Some(o) => return Err(Error::invalid("Kind", "KI-1", format!("Kind must be `Software` or `Hardware`, not `{}`", shorten(o)))),
+            Some(o) => {
+                return Err(Error::invalid(
+                    "Kind",
+                    "KI-1",
+                    format!("Kind must be `Software` or `Hardware`, not `{}`", shorten(o)),
+                ))
+            }
         };
         let region = p.parse("RegionId", Region::parse)?;
         let quota = p.opt_u64("Quota")?.unwrap_or(10);
@@ -91,9 +126,16 @@ impl Engine {
         p.finish()?;
         let quota = u32::try_from(quota).map_err(|_| Error::invalid("Quota", "KI-3", "Quota is at most 4294967295"))?;
         let acct = call.caller.account.clone();
-        self.authorize_mgmt(call, "kms:CreateInstance", format!("acs:kms:{region}:{acct}:instance/*"), Role::AnyAccount)?;
+        self.authorize_mgmt(
+            call,
+            "kms:CreateInstance",
+            format!("acs:kms:{region}:{acct}:instance/*"),
+            Role::AnyAccount,
+        )?;
         let id = match fixed {
-            Some(i) if self.state.instances.contains_key(&i) => return Err(Error::new(ErrorCode::AlreadyExists, "KI-1", format!("instance {i} already exists"))),
+            Some(i) if self.state.instances.contains_key(&i) => {
+                return Err(Error::new(ErrorCode::AlreadyExists, "KI-1", format!("instance {i} already exists")))
+            }
             Some(i) => i,
             None => InstanceId::parse(&self.new_id("kst-")?)?,
         };
@@ -118,11 +160,23 @@ impl Engine {
     pub(crate) fn instance_op(&mut self, call: &Call, p: &mut Params<'_>, action: &'static str) -> Result<Response> {
         let id = p.parse("InstanceId", InstanceId::parse)?;
         let region = p.opt_parse("RegionId", Region::parse)?;
-        let vpc = if matches!(action, "kms:AttachVpc" | "kms:DetachVpc") { Some(p.parse("VpcId", VpcId::parse)?) } else { None };
+        let vpc = if matches!(action, "kms:AttachVpc" | "kms:DetachVpc") {
+            Some(p.parse("VpcId", VpcId::parse)?)
+        } else {
+            None
+        };
         let vpc_region = if action == "kms:AttachVpc" { p.opt_parse("VpcRegionId", Region::parse)? } else { None };
         let vpc_owner = if action == "kms:AttachVpc" { p.opt_parse("VpcOwnerId", AccountId::parse)? } else { None };
-        let quota = if action == "kms:UpgradeInstance" { Some(p.opt_u64("Quota")?.ok_or_else(|| p.missing("Quota"))?) } else { None };
-        let mode = if action == "kms:SetInstanceSharingMode" { Some(parse_mode(p)?.ok_or_else(|| p.missing("SharingMode"))?) } else { None };
+        let quota = if action == "kms:UpgradeInstance" {
+            Some(p.opt_u64("Quota")?.ok_or_else(|| p.missing("Quota"))?)
+        } else {
+            None
+        };
+        let mode = if action == "kms:SetInstanceSharingMode" {
+            Some(parse_mode(p)?.ok_or_else(|| p.missing("SharingMode"))?)
+        } else {
+            None
+        };
         p.finish()?;
         let inst = self.instance(&id)?;
         let decision = self.authorize_instance(call, action, &id, region.as_ref(), &Context::default())?;
@@ -146,7 +200,11 @@ impl Engine {
                     return Err(Error::new(ErrorCode::AlreadyExists, "KI-7", format!("vpc {vpc} is already attached")));
                 }
                 if usage.used + 1 > inst.quota {
-                    return Err(Error::new(ErrorCode::QuotaExceeded, "KI-7", format!("attaching vpc {vpc} needs 1 more quota: {} of {} used (KI-3)", usage.used, inst.quota)));
+                    return Err(Error::new(
+                        ErrorCode::QuotaExceeded,
+                        "KI-7",
+                        format!("attaching vpc {vpc} needs 1 more quota: {} of {} used (KI-3)", usage.used, inst.quota),
+                    ));
                 }
                 if let Some(i) = self.state.instances.get_mut(&id) {
                     i.vpcs.insert(vpc, owner);
@@ -166,9 +224,15 @@ impl Engine {
                 result = json!({ "InstanceId": id, "Quota": self.state.used_quota(&id) });
             }
             "kms:UpgradeInstance" => {
-                let q = quota.and_then(|q| u32::try_from(q).ok()).ok_or_else(|| Error::invalid("Quota", "KI-3", "Quota is at most 4294967295"))?;
+                let q = quota
+                    .and_then(|q| u32::try_from(q).ok())
+                    .ok_or_else(|| Error::invalid("Quota", "KI-3", "Quota is at most 4294967295"))?;
                 if q < usage.used {
-                    return Err(Error::new(ErrorCode::QuotaExceeded, "KI-3", format!("the quota cannot go below the {} already used", usage.used)));
+                    return Err(Error::new(
+                        ErrorCode::QuotaExceeded,
+                        "KI-3",
+                        format!("the quota cannot go below the {} already used", usage.used),
+                    ));
                 }
                 if let Some(i) = self.state.instances.get_mut(&id) {
                     i.quota = q;
@@ -181,7 +245,11 @@ impl Engine {
             "kms:EnableInstance" | "kms:DisableInstance" => {
                 let st = if action == "kms:EnableInstance" { InstanceState::Enabled } else { InstanceState::Disabled };
                 if inst.state == st {
-                    return Err(Error::new(ErrorCode::InvalidState, "KI-2", format!("instance {id} is already {st:?}")));
+                    return Err(Error::new(
+                        ErrorCode::InvalidState,
+                        "KI-2",
+                        format!("instance {id} is already {st:?}"),
+                    ));
                 }
                 if let Some(i) = self.state.instances.get_mut(&id) {
                     i.state = st;
@@ -202,7 +270,11 @@ impl Engine {
     fn set_mode(&mut self, inst: &Instance, new: SharingMode) -> Result<()> {
         match (inst.sharing_mode, new) {
             (Some(SharingMode::Independent), SharingMode::Joint) => {
-                return Err(Error::new(ErrorCode::ModeChangeNotAllowed, "SM-2", format!("instance {} is in Independent ownership, which never changes to Joint", inst.id)));
+                return Err(Error::new(
+                    ErrorCode::ModeChangeNotAllowed,
+                    "SM-2",
+                    format!("instance {} is in Independent ownership, which never changes to Joint", inst.id),
+                ));
             }
             (Some(old), n) if old == n => {}
             _ => {
@@ -225,10 +297,24 @@ impl Engine {
 
     fn share_owned_by_caller(&mut self, call: &Call, p: &mut Params<'_>, action: &str) -> Result<Share> {
         let id = p.parse("ResourceShareId", ShareId::parse)?;
-        let share = self.state.shares.get(&id).cloned().ok_or_else(|| Error::not_found("resource share", id.as_str()).at_field("ResourceShareId"))?;
-        self.authorize_mgmt(call, action, share_arn(&share.owner, id.as_str()), Role::Account(share.owner.clone(), "owner of the resource share", "RS-7"))?;
+        let share = self
+            .state
+            .shares
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("resource share", id.as_str()).at_field("ResourceShareId"))?;
+        self.authorize_mgmt(
+            call,
+            action,
+            share_arn(&share.owner, id.as_str()),
+            Role::Account(share.owner.clone(), "owner of the resource share", "RS-7"),
+        )?;
         if share.state != ShareState::Active {
-            return Err(Error::new(ErrorCode::InvalidState, "RS-8", format!("resource share {id} is {:?}", share.state)));
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "RS-8",
+                format!("resource share {id} is {:?}", share.state),
+            ));
         }
         Ok(share)
     }
@@ -237,10 +323,18 @@ impl Engine {
     fn check_shareable(&mut self, owner: &AccountId, inst_id: &InstanceId, mode: Option<SharingMode>) -> Result<()> {
         let inst = self.instance(inst_id)?;
         if inst.owner != *owner {
-            return Err(Error::new(ErrorCode::AccessDenied, "KI-1", format!("account {owner} does not own instance {inst_id}; only its owner {} can share it", inst.owner)));
+            return Err(Error::new(
+                ErrorCode::AccessDenied,
+                "KI-1",
+                format!("account {owner} does not own instance {inst_id}; only its owner {} can share it", inst.owner),
+            ));
         }
         if inst.state != InstanceState::Enabled {
-            return Err(Error::new(ErrorCode::InstanceNotShareable, "KI-2", format!("instance {inst_id} is not enabled; only enabled instances can be shared")));
+            return Err(Error::new(
+                ErrorCode::InstanceNotShareable,
+                "KI-2",
+                format!("instance {inst_id} is not enabled; only enabled instances can be shared"),
+            ));
         }
         match (inst.sharing_mode, mode) {
             (None, None) => Err(Error::invalid(
@@ -264,24 +358,50 @@ impl Engine {
 
     /// Validate a principal (RS-2, RS-3, RD-7).
     fn check_principal(&self, owner: &AccountId, t: &Principal) -> Result<()> {
-        let dir = self.directory().map_err(|_| Error::new(ErrorCode::SharingNotEnabled, "RD-7", "there is no resource directory: enable one and enable resource sharing first"))?;
+        let dir = self.directory().map_err(|_| {
+            Error::new(
+                ErrorCode::SharingNotEnabled,
+                "RD-7",
+                "there is no resource directory: enable one and enable resource sharing first",
+            )
+        })?;
         if !dir.sharing_enabled {
-            return Err(Error::new(ErrorCode::SharingNotEnabled, "RD-7", "resource sharing is not enabled in the resource directory (EnableSharingWithResourceDirectory)"));
+            return Err(Error::new(
+                ErrorCode::SharingNotEnabled,
+                "RD-7",
+                "resource sharing is not enabled in the resource directory (EnableSharingWithResourceDirectory)",
+            ));
         }
         if !dir.members.contains_key(owner) {
-            return Err(Error::new(ErrorCode::NotSameDirectory, "RS-3", format!("the owner {owner} is not a member of the resource directory")));
+            return Err(Error::new(
+                ErrorCode::NotSameDirectory,
+                "RS-3",
+                format!("the owner {owner} is not a member of the resource directory"),
+            ));
         }
         match t {
             Principal::Account(a) => {
                 if a == owner {
-                    return Err(Error::invalid("Targets", "RS-2", format!("account {a} owns the share; it cannot be its own principal")));
+                    return Err(Error::invalid(
+                        "Targets",
+                        "RS-2",
+                        format!("account {a} owns the share; it cannot be its own principal"),
+                    ));
                 }
                 if !dir.members.contains_key(a) {
-                    return Err(Error::new(ErrorCode::NotSameDirectory, "RS-3", format!("account {a} is not a member of the owner's resource directory")));
+                    return Err(Error::new(
+                        ErrorCode::NotSameDirectory,
+                        "RS-3",
+                        format!("account {a} is not a member of the owner's resource directory"),
+                    ));
                 }
                 let ent = self.state.accounts.get(a).and_then(|x| x.enterprise_id.as_deref());
                 if ent != Some(dir.enterprise_id.as_str()) {
-                    return Err(Error::new(ErrorCode::NotSameDirectory, "RS-3", format!("account {a} does not belong to the verified enterprise `{}`", dir.enterprise_id)));
+                    return Err(Error::new(
+                        ErrorCode::NotSameDirectory,
+                        "RS-3",
+                        format!("account {a} does not belong to the verified enterprise `{}`", dir.enterprise_id),
+                    ));
                 }
             }
             Principal::Folder(f) => {
@@ -291,7 +411,11 @@ impl Engine {
             }
             Principal::Directory(d) => {
                 if *d != dir.id {
-                    return Err(Error::new(ErrorCode::NotSameDirectory, "RS-3", format!("`{d}` is not the owner's resource directory {}", dir.id)));
+                    return Err(Error::new(
+                        ErrorCode::NotSameDirectory,
+                        "RS-3",
+                        format!("`{d}` is not the owner's resource directory {}", dir.id),
+                    ));
                 }
             }
         }
@@ -305,7 +429,12 @@ impl Engine {
         for t in targets {
             let seq = self.state.next_seq();
             let Some(share) = self.state.shares.get(share_id) else { break };
-            let instances: Vec<InstanceId> = share.resources.iter().filter(|(_, a)| a.state == AssociationState::Associated).map(|(i, _)| i.clone()).collect();
+            let instances: Vec<InstanceId> = share
+                .resources
+                .iter()
+                .filter(|(_, a)| a.state == AssociationState::Associated)
+                .map(|(i, _)| i.clone())
+                .collect();
             let accounts = self.state.resolve_principal(t);
             let mut failure = None;
             for inst in &instances {
@@ -344,14 +473,25 @@ impl Engine {
             let seq = self.state.next_seq();
             let Some(share) = self.state.shares.get(share_id) else { break };
             if share.resources.get(inst).is_some_and(|a| a.state == AssociationState::Associated) {
-                return Err(Error::new(ErrorCode::AlreadyExists, "RS-5", format!("instance {inst} is already in share {share_id}")));
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    "RS-5",
+                    format!("instance {inst} is already in share {share_id}"),
+                ));
             }
-            let principals: Vec<Principal> = share.principals.iter().filter(|(_, a)| a.state == AssociationState::Associated).map(|(p, _)| p.clone()).collect();
+            let principals: Vec<Principal> = share
+                .principals
+                .iter()
+                .filter(|(_, a)| a.state == AssociationState::Associated)
+                .map(|(p, _)| p.clone())
+                .collect();
             let Some(i) = self.state.instances.get(inst) else { continue };
             let admitted: BTreeSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
             let mut gained: BTreeSet<AccountId> = BTreeSet::new();
             for p in &principals {
-                gained.extend(self.state.resolve_principal(p).into_iter().filter(|a| *a != i.owner && !admitted.contains(a)));
+                gained.extend(
+                    self.state.resolve_principal(p).into_iter().filter(|a| *a != i.owner && !admitted.contains(a)),
+                );
             }
             let used = self.state.used_quota(inst).used;
             if used + gained.len() as u32 > i.quota {
@@ -367,7 +507,10 @@ impl Engine {
                 ));
             }
             if let Some(s) = self.state.shares.get_mut(share_id) {
-                s.resources.insert(inst.clone(), Association { state: AssociationState::Associated, reason: None, updated_at: at, seq });
+                s.resources.insert(
+                    inst.clone(),
+                    Association { state: AssociationState::Associated, reason: None, updated_at: at, seq },
+                );
             }
             self.state.rebuild_access();
             out.push(json!({ "ResourceId": inst, "Status": "Associated", "AccountsGainingAccess": gained.into_iter().collect::<Vec<_>>() }));
@@ -376,7 +519,8 @@ impl Engine {
     }
 
     fn parse_permission(p: &mut Params<'_>, legacy: bool, new_share: bool) -> Result<Vec<SharePermission>> {
-        let names = p.opt_list("PermissionNames", false)?.unwrap_or_else(|| alloc::vec![DEFAULT_PERMISSION.to_string()]);
+        let names =
+            p.opt_list("PermissionNames", false)?.unwrap_or_else(|| alloc::vec![DEFAULT_PERMISSION.to_string()]);
         let version = p.opt_str("PermissionVersion")?.map(str::to_string);
         let mut out = Vec::new();
         for n in names {
@@ -391,14 +535,22 @@ impl Engine {
             let v = if n == DEFAULT_PERMISSION {
                 let v = version.clone().unwrap_or_else(|| "v2".to_string());
                 if v != "v1" && v != "v2" {
-                    return Err(Error::invalid("PermissionVersion", "RS-4", format!("{DEFAULT_PERMISSION} has versions v1 and v2, not `{}`", shorten(&v))));
+                    return Err(Error::invalid(
+                        "PermissionVersion",
+                        "RS-4",
+                        format!("{DEFAULT_PERMISSION} has versions v1 and v2, not `{}`", shorten(&v)),
+                    ));
                 }
                 Some(v)
             } else {
                 None
             };
             if n.is_empty() || n.len() > 128 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(Error::invalid("PermissionNames", "RS-4", format!("`{}` is not a permission name", shorten(&n))));
+                return Err(Error::invalid(
+                    "PermissionNames",
+                    "RS-4",
+                    format!("`{}` is not a permission name", shorten(&n)),
+                ));
             }
             out.push(SharePermission { name: n, version: v });
         }
@@ -418,7 +570,9 @@ impl Engine {
         let owner = call.caller.account.clone();
         self.authorize_mgmt(call, "resourcesharing:CreateResourceShare", share_arn(&owner, "*"), Role::AnyAccount)?;
         let id = match fixed {
-            Some(i) if self.state.shares.contains_key(&i) => return Err(Error::new(ErrorCode::AlreadyExists, "RS-8", format!("resource share {i} already exists"))),
+            Some(i) if self.state.shares.contains_key(&i) => {
+                return Err(Error::new(ErrorCode::AlreadyExists, "RS-8", format!("resource share {i} already exists")))
+            }
             Some(i) => i,
             None => ShareId::parse(&self.new_id("rs-")?)?,
         };
@@ -449,7 +603,11 @@ impl Engine {
             // Sharing an instance at all needs the directory (RD-7).
             let enabled = self.state.directory.as_ref().is_some_and(|d| d.sharing_enabled);
             if !enabled {
-                return Err(Error::new(ErrorCode::SharingNotEnabled, "RD-7", "resource sharing is not enabled in the resource directory"));
+                return Err(Error::new(
+                    ErrorCode::SharingNotEnabled,
+                    "RD-7",
+                    "resource sharing is not enabled in the resource directory",
+                ));
             }
         }
         for r in &resources {
@@ -489,15 +647,20 @@ impl Engine {
             if let Some(a) = share.principals.get(t) {
                 match a.state {
                     AssociationState::Associated | AssociationState::Associating => {
-                        return Err(Error::new(ErrorCode::AlreadyExists, "RS-6", format!("{} is already a principal of share {}", t.id(), share.id)))
-                    }
-                    AssociationState::Failed => {
                         return Err(Error::new(
-                            ErrorCode::InvalidState,
-                            "KI-4",
-                            format!("the association of {} failed and is not retried; remove the principal, then add it again", t.id()),
+                            ErrorCode::AlreadyExists,
+                            "RS-6",
+                            format!("{} is already a principal of share {}", t.id(), share.id),
                         ))
                     }
+                    AssociationState::Failed => return Err(Error::new(
+                        ErrorCode::InvalidState,
+                        "KI-4",
+                        format!(
+                            "the association of {} failed and is not retried; remove the principal, then add it again",
+                            t.id()
+                        ),
+                    )),
                     AssociationState::Disassociated => {}
                 }
             }
@@ -560,7 +723,9 @@ impl Engine {
             }
             Ok(())
         })?;
-        ok(json!({ "ResourceShareId": sid, "Disassociated": targets.iter().map(|t| t.id().to_string()).chain(resources.iter().map(|r| r.to_string())).collect::<Vec<_>>() }))
+        ok(
+            json!({ "ResourceShareId": sid, "Disassociated": targets.iter().map(|t| t.id().to_string()).chain(resources.iter().map(|r| r.to_string())).collect::<Vec<_>>() }),
+        )
     }
 
     /// DeleteResourceShare: revokes the share; refused while a principal has keys or secrets (RS-7).
@@ -586,7 +751,11 @@ impl Engine {
 
     /// Attach or detach a permission (RS-4).
     pub(crate) fn share_permission(&mut self, call: &Call, p: &mut Params<'_>, attach: bool) -> Result<Response> {
-        let action = if attach { "resourcesharing:AssociateResourceSharePermission" } else { "resourcesharing:DisassociateResourceSharePermission" };
+        let action = if attach {
+            "resourcesharing:AssociateResourceSharePermission"
+        } else {
+            "resourcesharing:DisassociateResourceSharePermission"
+        };
         let share = self.share_owned_by_caller(call, p, action)?;
         let name = p.str("PermissionName")?.to_string();
         let version = p.opt_str("PermissionVersion")?.map(str::to_string);
@@ -594,25 +763,39 @@ impl Engine {
         let sid = share.id.clone();
         if attach {
             if name == DEPRECATED_PERMISSION {
-                return Err(Error::new(ErrorCode::DeprecatedPermission, "RS-4", format!("{DEPRECATED_PERMISSION} is deprecated and cannot be attached; use {DEFAULT_PERMISSION} v2")));
+                return Err(Error::new(
+                    ErrorCode::DeprecatedPermission,
+                    "RS-4",
+                    format!(
+                        "{DEPRECATED_PERMISSION} is deprecated and cannot be attached; use {DEFAULT_PERMISSION} v2"
+                    ),
+                ));
             }
-            let v = if name == DEFAULT_PERMISSION { Some(version.unwrap_or_else(|| "v2".to_string())) } else { version };
+            let v =
+                if name == DEFAULT_PERMISSION { Some(version.unwrap_or_else(|| "v2".to_string())) } else { version };
             if name == DEFAULT_PERMISSION && !matches!(v.as_deref(), Some("v1") | Some("v2")) {
-                return Err(Error::invalid("PermissionVersion", "RS-4", format!("{DEFAULT_PERMISSION} has versions v1 and v2")));
+                return Err(Error::invalid(
+                    "PermissionVersion",
+                    "RS-4",
+                    format!("{DEFAULT_PERMISSION} has versions v1 and v2"),
+                ));
             }
             if let Some(s) = self.state.shares.get_mut(&sid) {
                 s.permissions.retain(|p| p.name != name);
                 s.permissions.insert(SharePermission { name: name.clone(), version: v });
             }
         } else {
-            let Some(s) = self.state.shares.get_mut(&sid) else { return Err(Error::not_found("resource share", sid.as_str())) };
+            let Some(s) = self.state.shares.get_mut(&sid) else {
+                return Err(Error::not_found("resource share", sid.as_str()));
+            };
             let before = s.permissions.len();
             s.permissions.retain(|p| p.name != name);
             if s.permissions.len() == before {
                 return Err(Error::not_found("permission", &name));
             }
         }
-        let perms = self.state.shares.get(&sid).map(|s| s.permissions.iter().cloned().collect::<Vec<_>>()).unwrap_or_default();
+        let perms =
+            self.state.shares.get(&sid).map(|s| s.permissions.iter().cloned().collect::<Vec<_>>()).unwrap_or_default();
         ok(json!({ "ResourceShareId": sid, "Permissions": perms }))
     }
 
@@ -620,9 +803,16 @@ impl Engine {
     pub(crate) fn get_share(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
         let id = p.parse("ResourceShareId", ShareId::parse)?;
         p.finish()?;
-        let share = self.state.shares.get(&id).cloned().ok_or_else(|| Error::not_found("resource share", id.as_str()))?;
-        self.authorize_mgmt(call, "resourcesharing:GetResourceShare", share_arn(&share.owner, id.as_str()), Role::Account(share.owner.clone(), "owner of the resource share", "RS-8"))?;
-        let quotas: Vec<Value> = share.resources.keys().map(|i| json!({ "InstanceId": i, "Quota": self.state.used_quota(i) })).collect();
+        let share =
+            self.state.shares.get(&id).cloned().ok_or_else(|| Error::not_found("resource share", id.as_str()))?;
+        self.authorize_mgmt(
+            call,
+            "resourcesharing:GetResourceShare",
+            share_arn(&share.owner, id.as_str()),
+            Role::Account(share.owner.clone(), "owner of the resource share", "RS-8"),
+        )?;
+        let quotas: Vec<Value> =
+            share.resources.keys().map(|i| json!({ "InstanceId": i, "Quota": self.state.used_quota(i) })).collect();
         ok(json!({ "ResourceShare": share, "Quotas": quotas }))
     }
 }

@@ -41,7 +41,11 @@ impl<'a> Params<'a> {
             Value::Object(m) => Some(m),
             Value::Null => None,
             other => {
-                return Err(Error::invalid("params", "", format!("params of {action} must be an object, not {}", type_name(other))))
+                return Err(Error::invalid(
+                    "params",
+                    "",
+                    format!("params of {action} must be an object, not {}", type_name(other)),
+                ))
             }
         };
         Ok(Params { action, map, used: BTreeSet::new() })
@@ -68,7 +72,10 @@ impl<'a> Params<'a> {
         match self.raw(name) {
             None => Ok(None),
             Some(Value::String(s)) if s.len() <= MAX_PARAM_LEN => Ok(Some(s.as_str())),
-            Some(Value::String(_)) => Err(Error::new(crate::error::ErrorCode::LimitExceeded, "", format!("{name} is longer than 1 MiB")).at_field(name)),
+            Some(Value::String(_)) => {
+                Err(Error::new(crate::error::ErrorCode::LimitExceeded, "", format!("{name} is longer than 1 MiB"))
+                    .at_field(name))
+            }
             Some(other) => Err(Error::invalid(name, "", format!("{name} must be a string, not {}", type_name(other)))),
         }
     }
@@ -111,7 +118,9 @@ impl<'a> Params<'a> {
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(Value::String(s)) if s == "true" => Ok(Some(true)),
             Some(Value::String(s)) if s == "false" => Ok(Some(false)),
-            Some(other) => Err(Error::invalid(name, "", format!("{name} must be true or false, not {}", type_name(other)))),
+            Some(other) => {
+                Err(Error::invalid(name, "", format!("{name} must be true or false, not {}", type_name(other))))
+            }
         }
     }
 
@@ -126,11 +135,14 @@ impl<'a> Params<'a> {
                 .as_u64()
                 .map(Some)
                 .ok_or_else(|| Error::invalid(name, "", format!("{name} must be a non-negative integer, not `{n}`"))),
-            Some(Value::String(s)) => s
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| Error::invalid(name, "", format!("{name} must be a non-negative integer, not `{}`", shorten(s)))),
-            Some(other) => Err(Error::invalid(name, "", format!("{name} must be a non-negative integer, not {}", type_name(other)))),
+            Some(Value::String(s)) => s.parse::<u64>().map(Some).map_err(|_| {
+                Error::invalid(name, "", format!("{name} must be a non-negative integer, not `{}`", shorten(s)))
+            }),
+            Some(other) => Err(Error::invalid(
+                name,
+                "",
+                format!("{name} must be a non-negative integer, not {}", type_name(other)),
+            )),
         }
     }
 
@@ -151,7 +163,12 @@ impl<'a> Params<'a> {
             }
             Some(Value::Array(items)) => {
                 if items.len() > 1000 {
-                    return Err(Error::new(crate::error::ErrorCode::LimitExceeded, "", format!("{name} has more than 1000 items")).at_field(name));
+                    return Err(Error::new(
+                        crate::error::ErrorCode::LimitExceeded,
+                        "",
+                        format!("{name} has more than 1000 items"),
+                    )
+                    .at_field(name));
                 }
                 let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
@@ -168,7 +185,9 @@ impl<'a> Params<'a> {
                 }
                 Ok(Some(out))
             }
-            Some(other) => Err(Error::invalid(name, "", format!("{name} must be a list of strings, not {}", type_name(other)))),
+            Some(other) => {
+                Err(Error::invalid(name, "", format!("{name} must be a list of strings, not {}", type_name(other))))
+            }
         }
     }
 
@@ -227,10 +246,21 @@ impl<'a> Params<'a> {
                     }
                 }
             }
-            other => return Err(Error::invalid(name, "", format!("{name} must be an object of strings, not {}", type_name(other)))),
+            other => {
+                return Err(Error::invalid(
+                    name,
+                    "",
+                    format!("{name} must be an object of strings, not {}", type_name(other)),
+                ))
+            }
         }
         if out.len() > 64 {
-            return Err(Error::new(crate::error::ErrorCode::LimitExceeded, "", format!("{name} has more than 64 entries")).at_field(name));
+            return Err(Error::new(
+                crate::error::ErrorCode::LimitExceeded,
+                "",
+                format!("{name} has more than 64 entries"),
+            )
+            .at_field(name));
         }
         Ok(Some(out))
     }

@@ -141,7 +141,8 @@ pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Re
         }
         return Ok(instance_target(state, &id));
     }
-    let is_secret = resource.contains(":secret/") || !(resource.starts_with("key-") || resource.starts_with("alias/") || resource.starts_with("acs:"));
+    let is_secret = resource.contains(":secret/")
+        || !(resource.starts_with("key-") || resource.starts_with("alias/") || resource.starts_with("acs:"));
     if is_secret {
         return match engine.resolve_secret("Resource", resource, caller) {
             Ok(arn) => {
@@ -154,7 +155,10 @@ pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Re
                     tags: s.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 })
             }
-            Err(e) if e.code == ErrorCode::NotFound => Ok(Target::Unknown { arn: resource.to_string(), why: format!("secret `{}` does not exist", shorten(resource)) }),
+            Err(e) if e.code == ErrorCode::NotFound => Ok(Target::Unknown {
+                arn: resource.to_string(),
+                why: format!("secret `{}` does not exist", shorten(resource)),
+            }),
             Err(e) => Err(e),
         };
     }
@@ -169,7 +173,10 @@ pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Re
                 tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
             })
         }
-        Err(e) if e.code == ErrorCode::NotFound => Ok(Target::Unknown { arn: resource.to_string(), why: format!("key `{}` does not exist", shorten(resource)) }),
+        Err(e) if e.code == ErrorCode::NotFound => Ok(Target::Unknown {
+            arn: resource.to_string(),
+            why: format!("key `{}` does not exist", shorten(resource)),
+        }),
         Err(e) => Err(e),
     }
 }
@@ -184,9 +191,20 @@ impl Engine {
     /// # Errors
     /// `InvalidParameter` for a malformed action or resource name. An unknown
     /// resource, identity or action is a Deny decision, not an error (AZ-3).
-    pub fn explain(&self, caller: &Identity, action: &str, resource: &str, region: Option<&Region>, context: &Context) -> Result<Decision> {
+    pub fn explain(
+        &self,
+        caller: &Identity,
+        action: &str,
+        resource: &str,
+        region: Option<&Region>,
+        context: &Context,
+    ) -> Result<Decision> {
         if action.is_empty() || action.len() > 128 || !action.contains(':') {
-            return Err(Error::invalid("Action", "RAM-3", format!("`{}` is not an action like `kms:Encrypt`", shorten(action))));
+            return Err(Error::invalid(
+                "Action",
+                "RAM-3",
+                format!("`{}` is not an action like `kms:Encrypt`", shorten(action)),
+            ));
         }
         let target = resolve_target(self, resource, &caller.account)?;
         let action = canonical(action);
@@ -209,7 +227,10 @@ impl Engine {
         let mut out = Vec::new();
         for (acct, role) in accounts_reaching(&self.state, &inst) {
             for id in identities_of(&self.state, &acct) {
-                let d = decide(&self.state, &Request { caller: &id, action: &action, target: &target, region: None, context: &ctx });
+                let d = decide(
+                    &self.state,
+                    &Request { caller: &id, action: &action, target: &target, region: None, context: &ctx },
+                );
                 if d.allowed() {
                     let reason = d
                         .checks
@@ -218,7 +239,13 @@ impl Engine {
                         .map(|c| c.detail.clone())
                         .collect::<Vec<_>>()
                         .join("; ");
-                    out.push(Allowed { identity: id.to_string(), account: acct.clone(), role: role.to_string(), via_share: d.via_share, reason });
+                    out.push(Allowed {
+                        identity: id.to_string(),
+                        account: acct.clone(),
+                        role: role.to_string(),
+                        via_share: d.via_share,
+                        reason,
+                    });
                 }
             }
         }
@@ -236,20 +263,51 @@ impl Engine {
         let mut ids = Vec::new();
         for (acct, role) in accounts_reaching(state, inst) {
             for id in identities_of(state, &acct) {
-                identities.push(MatrixIdentity { identity: id.to_string(), account: acct.clone(), role: role.to_string() });
+                identities.push(MatrixIdentity {
+                    identity: id.to_string(),
+                    account: acct.clone(),
+                    role: role.to_string(),
+                });
                 ids.push(id);
             }
         }
-        let mut resources = alloc::vec![MatrixResource { arn: crate::state::instance_arn(i), kind: ResourceKind::Instance, name: inst.to_string(), creator: None }];
+        let mut resources = alloc::vec![MatrixResource {
+            arn: crate::state::instance_arn(i),
+            kind: ResourceKind::Instance,
+            name: inst.to_string(),
+            creator: None
+        }];
         let mut targets = alloc::vec![instance_target(state, inst)];
         for k in state.keys.values().filter(|k| k.instance == *inst) {
             let arn = state.key_arn(k);
-            resources.push(MatrixResource { arn: arn.clone(), kind: ResourceKind::Key, name: k.id.to_string(), creator: Some(k.creator.clone()) });
-            targets.push(Target::Kms { instance: inst.clone(), kind: ResourceKind::Key, creator: Some(k.creator.clone()), arn, tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect() });
+            resources.push(MatrixResource {
+                arn: arn.clone(),
+                kind: ResourceKind::Key,
+                name: k.id.to_string(),
+                creator: Some(k.creator.clone()),
+            });
+            targets.push(Target::Kms {
+                instance: inst.clone(),
+                kind: ResourceKind::Key,
+                creator: Some(k.creator.clone()),
+                arn,
+                tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            });
         }
         for (arn, s) in state.secrets.iter().filter(|(_, s)| s.instance == *inst) {
-            resources.push(MatrixResource { arn: arn.clone(), kind: ResourceKind::Secret, name: s.name.to_string(), creator: Some(s.creator.clone()) });
-            targets.push(Target::Kms { instance: inst.clone(), kind: ResourceKind::Secret, creator: Some(s.creator.clone()), arn: arn.clone(), tags: s.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect() });
+            resources.push(MatrixResource {
+                arn: arn.clone(),
+                kind: ResourceKind::Secret,
+                name: s.name.to_string(),
+                creator: Some(s.creator.clone()),
+            });
+            targets.push(Target::Kms {
+                instance: inst.clone(),
+                kind: ResourceKind::Secret,
+                creator: Some(s.creator.clone()),
+                arn: arn.clone(),
+                tags: s.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            });
         }
         let ctx = Context::default();
         let mut cells = Vec::new();
@@ -258,11 +316,26 @@ impl Engine {
                 for f in features_for(res.kind) {
                     let action = representative_action(*f);
                     let d = decide(state, &Request { caller: id, action, target: t, region: None, context: &ctx });
-                    cells.push(MatrixCell { identity: ii, resource: ri, feature: *f, action: action.to_string(), effect: d.effect, denied_by: d.denied_by });
+                    cells.push(MatrixCell {
+                        identity: ii,
+                        resource: ri,
+                        feature: *f,
+                        action: action.to_string(),
+                        effect: d.effect,
+                        denied_by: d.denied_by,
+                    });
                 }
             }
         }
-        Ok(AccessMatrix { instance_id: inst.clone(), owner: i.owner.clone(), sharing_mode: i.sharing_mode, quota: state.used_quota(inst), identities, resources, cells })
+        Ok(AccessMatrix {
+            instance_id: inst.clone(),
+            owner: i.owner.clone(),
+            sharing_mode: i.sharing_mode,
+            quota: state.used_quota(inst),
+            identities,
+            resources,
+            cells,
+        })
     }
 
     /// A copy of this engine for previews: same state, copied key material where
@@ -270,7 +343,13 @@ impl Engine {
     pub fn fork(&self) -> Engine {
         let software = self.software.fork().unwrap_or_else(|| Box::new(crate::keystore::SoftwareBackend::new()));
         let hardware = self.hardware.as_ref().and_then(|h| h.fork());
-        Engine { state: self.state.clone(), software, hardware, rng: Box::new(SeededRng::new(0x5eed_f0f0)), trace: Trace::default() }
+        Engine {
+            state: self.state.clone(),
+            software,
+            hardware,
+            rng: Box::new(SeededRng::new(0x5eed_f0f0)),
+            trace: Trace::default(),
+        }
     }
 
     /// What if: apply `calls` to a copy and report the differences in access and
@@ -297,7 +376,8 @@ impl Engine {
             let qa = after.used_quota(inst);
             let ab: BTreeSet<AccountId> = accounts_reaching(before, inst).into_iter().map(|(a, _)| a).collect();
             let aa: BTreeSet<AccountId> = accounts_reaching(after, inst).into_iter().map(|(a, _)| a).collect();
-            let mode_changed = before.instances.get(inst).map(|i| i.sharing_mode) != after.instances.get(inst).map(|i| i.sharing_mode);
+            let mode_changed =
+                before.instances.get(inst).map(|i| i.sharing_mode) != after.instances.get(inst).map(|i| i.sharing_mode);
             if qb != qa {
                 quota.push(json!({ "InstanceId": inst, "Before": qb, "After": qa }));
             }
@@ -383,7 +463,11 @@ impl Engine {
         let value = p.opt_str("Value")?.unwrap_or("").to_string();
         p.finish()?;
         let events = self.state.audit.events_mut();
-        let idx = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1)).filter(|i| *i < events.len()).ok_or_else(|| Error::not_found("audit event", &format!("{seq}")))?;
+        let idx = usize::try_from(seq)
+            .ok()
+            .and_then(|s| s.checked_sub(1))
+            .filter(|i| *i < events.len())
+            .ok_or_else(|| Error::not_found("audit event", &format!("{seq}")))?;
         match field {
             "remove" => {
                 events.remove(idx);
@@ -397,7 +481,13 @@ impl Engine {
                     }
                 }
             }
-            other => return Err(Error::invalid("Field", "AT-2", format!("Field must be `outcome`, `action`, `caller` or `remove`, not `{}`", shorten(other)))),
+            other => {
+                return Err(Error::invalid(
+                    "Field",
+                    "AT-2",
+                    format!("Field must be `outcome`, `action`, `caller` or `remove`, not `{}`", shorten(other)),
+                ))
+            }
         }
         Ok(Response { result: json!({ "Tampered": seq }), decision: None })
     }

@@ -7,7 +7,7 @@ pub const RULES: &[&str] = &[
     "KI-1", "KI-2", "KI-3", "KI-4", "KI-5", "KI-6", "KI-7", //
     "RS-1", "RS-2", "RS-3", "RS-4", "RS-5", "RS-6", "RS-7", "RS-8", //
     "SM-1", "SM-2", "SM-3", //
-    "PM", // the permission matrix
+    "PM",   // the permission matrix
     "RAM-1", "RAM-2", "RAM-3", //
     "AZ-1", "AZ-2", "AZ-3", //
     "CR-1", "CR-2", "CR-3", "CR-4", "CR-5", //

@@ -105,7 +105,8 @@ pub struct Expect {
 /// # Errors
 /// `InvalidParameter` naming the bad part (`steps[3].expect`), `LimitExceeded` for too many steps.
 pub fn parse(text: &str) -> Result<Scenario> {
-    let v: Value = serde_json::from_str(text).map_err(|e| Error::invalid("document", "", format!("the scenario is not valid JSON: {e}")))?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid("document", "", format!("the scenario is not valid JSON: {e}")))?;
     from_value(&v)
 }
 
@@ -114,21 +115,37 @@ pub fn parse(text: &str) -> Result<Scenario> {
 /// # Errors
 /// As [`parse`].
 pub fn from_value(v: &Value) -> Result<Scenario> {
-    let obj = v.as_object().ok_or_else(|| Error::invalid("document", "", "a scenario is a JSON object with `version` and `steps`"))?;
-    let steps = obj.get("steps").and_then(Value::as_array).ok_or_else(|| Error::invalid("steps", "", "a scenario needs `steps`, a list"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::invalid("document", "", "a scenario is a JSON object with `version` and `steps`"))?;
+    let steps = obj
+        .get("steps")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::invalid("steps", "", "a scenario needs `steps`, a list"))?;
     if steps.len() > MAX_STEPS {
-        return Err(Error::new(ErrorCode::LimitExceeded, "", format!("a scenario has at most {MAX_STEPS} steps, not {}", steps.len())).at_field("steps"));
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            "",
+            format!("a scenario has at most {MAX_STEPS} steps, not {}", steps.len()),
+        )
+        .at_field("steps"));
     }
     let mut parsed_steps = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
-        let step: Step = serde_json::from_value(s.clone()).map_err(|e| Error::invalid(&format!("steps[{i}]"), "", format!("steps[{i}]: {e}")))?;
+        let step: Step = serde_json::from_value(s.clone())
+            .map_err(|e| Error::invalid(&format!("steps[{i}]"), "", format!("steps[{i}]: {e}")))?;
         parsed_steps.push(step);
     }
     let mut head = obj.clone();
     head.insert("steps".to_string(), Value::Array(Vec::new()));
-    let mut sc: Scenario = serde_json::from_value(Value::Object(head)).map_err(|e| Error::invalid("document", "", format!("{e}")))?;
+    let mut sc: Scenario =
+        serde_json::from_value(Value::Object(head)).map_err(|e| Error::invalid("document", "", format!("{e}")))?;
     if sc.version != FORMAT_VERSION {
-        return Err(Error::invalid("version", "", format!("unsupported scenario version {} (this build reads version {FORMAT_VERSION})", sc.version)));
+        return Err(Error::invalid(
+            "version",
+            "",
+            format!("unsupported scenario version {} (this build reads version {FORMAT_VERSION})", sc.version),
+        ));
     }
     sc.steps = parsed_steps;
     Ok(sc)
@@ -142,7 +159,8 @@ pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
     let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", "", "Steps must be a list of steps"))?;
     let mut out = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
-        let step: Step = serde_json::from_value(s.clone()).map_err(|e| Error::invalid(&format!("Steps[{i}]"), "", format!("Steps[{i}]: {e}")))?;
+        let step: Step = serde_json::from_value(s.clone())
+            .map_err(|e| Error::invalid(&format!("Steps[{i}]"), "", format!("Steps[{i}]: {e}")))?;
         let caller = Identity::parse(&step.caller).map_err(|e| e.at_field(&format!("Steps[{i}].caller")))?;
         let t = match &step.at {
             Some(s) => crate::time::parse(s)?,
@@ -298,7 +316,8 @@ impl Runner {
                 out.caller = call.caller.to_string();
                 out.at = crate::time::format(call.at);
                 self.now = call.at;
-                let before = if opts.check_unchanged_on_failure { Some(self.engine.state.without_audit()) } else { None };
+                let before =
+                    if opts.check_unchanged_on_failure { Some(self.engine.state.without_audit()) } else { None };
                 match self.engine.execute(&call) {
                     Ok(r) => {
                         out.ok = true;
@@ -342,7 +361,15 @@ impl Runner {
             None => self.now,
         };
         if at < self.now {
-            return Err(Error::invalid("at", "", format!("step time {} is before the previous step's {}", shorten(step.at.as_deref().unwrap_or("")), crate::time::format(self.now))));
+            return Err(Error::invalid(
+                "at",
+                "",
+                format!(
+                    "step time {} is before the previous step's {}",
+                    shorten(step.at.as_deref().unwrap_or("")),
+                    crate::time::format(self.now)
+                ),
+            ));
         }
         Ok(Call { caller, action: step.action.clone(), params, at })
     }
@@ -362,7 +389,11 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
     let f = &mut out.expect_failures;
     if let Some(ok) = exp.ok {
         if ok != out.ok {
-            let got = out.error.as_ref().map(|e| format!("{}: {}", e.code, e.message)).unwrap_or_else(|| "success".to_string());
+            let got = out
+                .error
+                .as_ref()
+                .map(|e| format!("{}: {}", e.code, e.message))
+                .unwrap_or_else(|| "success".to_string());
             f.push(format!("expected ok={ok}, got {got}"));
         }
     }
@@ -373,7 +404,11 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
         }
     }
     if let Some(rule) = &exp.rule {
-        let got = out.error.as_ref().and_then(|e| e.rule.clone()).or_else(|| out.decision.as_ref().and_then(|d| d.rule.clone()));
+        let got = out
+            .error
+            .as_ref()
+            .and_then(|e| e.rule.clone())
+            .or_else(|| out.decision.as_ref().and_then(|d| d.rule.clone()));
         if got.as_deref() != Some(rule.as_str()) {
             f.push(format!("expected rule {rule}, got {}", got.unwrap_or_else(|| "none".to_string())));
         }
@@ -436,7 +471,9 @@ fn subset(want: &Value, got: &Value, path: String) -> core::result::Result<(), S
 fn lookup(path: &str, bound: &Map<String, Value>) -> Result<Value> {
     let mut parts = path.split('.');
     let name = parts.next().unwrap_or("");
-    let mut v = bound.get(name).ok_or_else(|| Error::invalid("params", "", format!("`${}` refers to no bound result", shorten(name))))?;
+    let mut v = bound
+        .get(name)
+        .ok_or_else(|| Error::invalid("params", "", format!("`${}` refers to no bound result", shorten(name))))?;
     for p in parts {
         v = match v {
             Value::Object(m) => m.get(p),
@@ -450,7 +487,10 @@ fn lookup(path: &str, bound: &Map<String, Value>) -> Result<Value> {
 
 fn substitute_str(s: &str, bound: &Map<String, Value>) -> Result<Value> {
     if let Some(rest) = s.strip_prefix('$') {
-        if !rest.starts_with('{') && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+        if !rest.starts_with('{')
+            && !rest.is_empty()
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
             return lookup(rest, bound);
         }
     }
@@ -462,7 +502,9 @@ fn substitute_str(s: &str, bound: &Map<String, Value>) -> Result<Value> {
     while let Some(start) = rest.find("${") {
         out.push_str(rest.get(..start).unwrap_or(""));
         let after = rest.get(start + 2..).unwrap_or("");
-        let end = after.find('}').ok_or_else(|| Error::invalid("params", "", format!("unclosed `${{` in `{}`", shorten(s))))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| Error::invalid("params", "", format!("unclosed `${{` in `{}`", shorten(s))))?;
         let v = lookup(after.get(..end).unwrap_or(""), bound)?;
         match v {
             Value::String(t) => out.push_str(&t),

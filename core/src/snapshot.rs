@@ -69,12 +69,20 @@ impl Engine {
             None => BTreeMap::new(),
         };
         let body = Body { state: self.state.clone(), sealed_keys, hardware_keys };
-        let body = serde_json::to_string(&body).map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the state: {e}")))?;
+        let body = serde_json::to_string(&body)
+            .map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the state: {e}")))?;
         let mut nonce = [0u8; 12];
         self.rng.fill(&mut nonce)?;
         let tag = tag_for(&root, &nonce, &body)?;
-        let env = Envelope { format: FORMAT.to_string(), version: VERSION, body, nonce: b64_encode(&nonce), tag: b64_encode(&tag) };
-        serde_json::to_string(&env).map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the snapshot: {e}")))
+        let env = Envelope {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            body,
+            nonce: b64_encode(&nonce),
+            tag: b64_encode(&tag),
+        };
+        serde_json::to_string(&env)
+            .map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the snapshot: {e}")))
     }
 
     /// Load a sealed snapshot into a new engine (software backend; attach a hardware
@@ -96,22 +104,29 @@ impl Engine {
     /// As [`Engine::load_sealed`].
     pub fn load_sealed_into(&mut self, text: &str, root: &[u8]) -> Result<()> {
         let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
-        let env: Envelope = serde_json::from_str(text).map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
+        let env: Envelope = serde_json::from_str(text)
+            .map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
         if env.format != FORMAT {
             return Err(invalid(format!("`{}` is not a kms-share snapshot", crate::ids::shorten(&env.format))));
         }
         if env.version != VERSION {
-            return Err(invalid(format!("unsupported snapshot version {} (this build reads version {VERSION})", env.version)));
+            return Err(invalid(format!(
+                "unsupported snapshot version {} (this build reads version {VERSION})",
+                env.version
+            )));
         }
         let nonce_v = b64_decode("nonce", &env.nonce).map_err(|_| invalid("the snapshot nonce is not base64"))?;
-        let nonce: [u8; 12] = nonce_v.as_slice().try_into().map_err(|_| invalid("the snapshot nonce is not 12 bytes"))?;
+        let nonce: [u8; 12] =
+            nonce_v.as_slice().try_into().map_err(|_| invalid("the snapshot nonce is not 12 bytes"))?;
         let tag = b64_decode("tag", &env.tag).map_err(|_| invalid("the snapshot tag is not base64"))?;
         let mut aad = alloc::vec::Vec::with_capacity(TAG_AAD.len() + env.body.len());
         aad.extend_from_slice(TAG_AAD);
         aad.extend_from_slice(env.body.as_bytes());
-        root.open(&nonce, &aad, &tag)
-            .map_err(|_| invalid("the snapshot failed its integrity check: it was modified, or sealed under another root key"))?;
-        let body: Body = serde_json::from_str(&env.body).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+        root.open(&nonce, &aad, &tag).map_err(|_| {
+            invalid("the snapshot failed its integrity check: it was modified, or sealed under another root key")
+        })?;
+        let body: Body =
+            serde_json::from_str(&env.body).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         let mut software = crate::keystore::SoftwareBackend::new();
         crate::keystore::KeyBackend::unseal_all(&mut software, &root, &body.sealed_keys)?;
         if let Some(h) = self.hardware.as_mut() {

@@ -1,6 +1,6 @@
 //! The whole state of a simulated organization, and its derived indexes.
 //!
-//! [`State`] is plain serde data. [`Index`] is derived from it (never serialized)
+//! [`State`] is plain serde data. `Index` is derived from it (never serialized)
 //! so that every lookup on the decision path is a map lookup: which shares give
 //! an account access to an instance, which accounts count against a quota, which
 //! names are taken in which scope.
@@ -215,11 +215,8 @@ impl State {
         let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
         shares.sort_by_key(|s| s.seq);
         for share in shares {
-            let mut principals: Vec<(&Principal, &Association)> = share
-                .principals
-                .iter()
-                .filter(|(_, a)| a.state == AssociationState::Associated)
-                .collect();
+            let mut principals: Vec<(&Principal, &Association)> =
+                share.principals.iter().filter(|(_, a)| a.state == AssociationState::Associated).collect();
             principals.sort_by_key(|(_, a)| a.seq);
             for (inst_id, ra) in &share.resources {
                 if ra.state != AssociationState::Associated {
@@ -232,8 +229,7 @@ impl State {
                             continue;
                         }
                         let admitted = index.admitted.entry(inst_id.clone()).or_default();
-                        let fits = admitted.contains(&acct)
-                            || (admitted.len() + inst.vpcs.len()) < inst.quota as usize;
+                        let fits = admitted.contains(&acct) || (admitted.len() + inst.vpcs.len()) < inst.quota as usize;
                         if fits {
                             admitted.insert(acct.clone());
                             if let Some(o) = index.over_quota.get_mut(inst_id) {
@@ -257,12 +253,8 @@ impl State {
         let accounts = self.index.admitted.get(instance).map(|s| s.len()).unwrap_or(0) as u32;
         let vpcs = self.instances.get(instance).map(|i| i.vpcs.len()).unwrap_or(0) as u32;
         let quota = self.instances.get(instance).map(|i| i.quota).unwrap_or(0);
-        let over_quota_accounts: Vec<AccountId> = self
-            .index
-            .over_quota
-            .get(instance)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
+        let over_quota_accounts: Vec<AccountId> =
+            self.index.over_quota.get(instance).map(|s| s.iter().cloned().collect()).unwrap_or_default();
         QuotaUsage { quota, accounts, vpcs, used: accounts + vpcs, over_quota_accounts }
     }
 
@@ -273,11 +265,7 @@ impl State {
 
     /// The Active shares through which `account` reaches `instance`.
     pub fn shares_granting(&self, instance: &InstanceId, account: &AccountId) -> &[ShareId] {
-        self.index
-            .access
-            .get(&(instance.clone(), account.clone()))
-            .map(|v| v.as_slice())
-            .unwrap_or(&[])
+        self.index.access.get(&(instance.clone(), account.clone())).map(|v| v.as_slice()).unwrap_or(&[])
     }
 
     /// True if the account was reached by a principal but left out for want of quota.
@@ -291,7 +279,12 @@ impl State {
     }
 
     /// The accounts that hold `name` of `kind` in `instance`.
-    pub(crate) fn name_holders(&self, instance: &InstanceId, kind: NameKind, name: &str) -> Option<&BTreeSet<AccountId>> {
+    pub(crate) fn name_holders(
+        &self,
+        instance: &InstanceId,
+        kind: NameKind,
+        name: &str,
+    ) -> Option<&BTreeSet<AccountId>> {
         self.index.names.get(&(instance.clone(), kind, String::from(name)))
     }
 

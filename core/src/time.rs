@@ -37,7 +37,14 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 pub fn parse(s: &str) -> Result<u64> {
     let bad = || Error::invalid("at", "", format!("`{}` is not a UTC time like `2026-01-01T00:00:00Z`", shorten(s)));
     let b = s.as_bytes();
-    if b.len() != 20 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(10) != Some(&b'T') || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') || b.get(19) != Some(&b'Z') {
+    if b.len() != 20
+        || b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || b.get(10) != Some(&b'T')
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+        || b.get(19) != Some(&b'Z')
+    {
         return Err(bad());
     }
     let num = |r: core::ops::Range<usize>| -> Result<i64> {
@@ -80,7 +87,14 @@ mod tests {
 
     #[test]
     fn rejects_impossible_dates() {
-        for s in ["2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01 00:00:00", "", "2026-01-01T24:00:00Z", "2026-1-01T00:00:00Z"] {
+        for s in [
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01 00:00:00",
+            "",
+            "2026-01-01T24:00:00Z",
+            "2026-1-01T00:00:00Z",
+        ] {
             assert_eq!(parse(s).unwrap_err().code(), "InvalidParameter", "{s}");
         }
     }

@@ -32,7 +32,13 @@ fn every_scenario_passes_and_failed_steps_change_nothing() {
         let res = scenario::run(&text, Box::new(SeededRng::new(7)), RunOptions { check_unchanged_on_failure: true })
             .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for s in res.steps.iter().filter(|s| s.expect_held == Some(false)) {
-            failures.push(format!("{} step {} ({}): {:?}", f.file_name().unwrap().to_string_lossy(), s.index, s.action, s.expect_failures));
+            failures.push(format!(
+                "{} step {} ({}): {:?}",
+                f.file_name().unwrap().to_string_lossy(),
+                s.index,
+                s.action,
+                s.expect_failures
+            ));
         }
         let sc = scenario::parse(&text).unwrap();
         let missing = sc.steps.iter().position(|s| s.expect.is_none());

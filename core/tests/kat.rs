@@ -7,12 +7,7 @@
 //! by running nothing.
 
 // Test code: a malformed vector file should stop the test loudly.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -22,9 +17,7 @@ use kms_share_core::error::ErrorCode;
 use serde_json::Value;
 
 fn vector(path: &str) -> Vec<u8> {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "vectors", path]
-        .iter()
-        .collect();
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "vectors", path].iter().collect();
     std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
 }
 
@@ -43,18 +36,9 @@ fn concat(a: &[u8], b: &[u8]) -> Vec<u8> {
 #[test]
 fn vector_files_match_the_readme_checksums() {
     for (path, expected) in [
-        (
-            "wycheproof/aes_gcm_test.json",
-            "985e5ecc172e181eaf49e89508b9470dcf478002eb7e8559c707eb42dc97dfe7",
-        ),
-        (
-            "nist/gcmEncryptExtIV256.rsp",
-            "67397b910ccd31a1a7ab00d2a11a119778eb5b17e475e9b456358fe51d714175",
-        ),
-        (
-            "nist/gcmDecrypt256.rsp",
-            "e94f77329d6b5e61e344249d41297f097575b2c62df533804770326c5735abcb",
-        ),
+        ("wycheproof/aes_gcm_test.json", "985e5ecc172e181eaf49e89508b9470dcf478002eb7e8559c707eb42dc97dfe7"),
+        ("nist/gcmEncryptExtIV256.rsp", "67397b910ccd31a1a7ab00d2a11a119778eb5b17e475e9b456358fe51d714175"),
+        ("nist/gcmDecrypt256.rsp", "e94f77329d6b5e61e344249d41297f097575b2c62df533804770326c5735abcb"),
     ] {
         let lf: Vec<u8> = vector(path).into_iter().filter(|&b| b != b'\r').collect();
         assert_eq!(hex(&sha256(&lf)), expected, "{path}");
@@ -111,11 +95,7 @@ fn wycheproof_aes_gcm() {
             }
             match result {
                 "valid" => {
-                    assert_eq!(
-                        hex(&k.seal(&iv, &aad, &msg).unwrap()),
-                        hex(&ct_tag),
-                        "tc {id}"
-                    );
+                    assert_eq!(hex(&k.seal(&iv, &aad, &msg).unwrap()), hex(&ct_tag), "tc {id}");
                     assert_eq!(k.open(&iv, &aad, &ct_tag).unwrap(), msg, "tc {id}");
                     n.valid += 1;
                 }
@@ -131,15 +111,7 @@ fn wycheproof_aes_gcm() {
     }
     assert_eq!(total, doc["numberOfTests"].as_u64().unwrap() as usize);
     assert_eq!(total, 316);
-    assert_eq!(
-        n,
-        WycheproofCounts {
-            valid: 39,
-            invalid: 27,
-            rejected_iv_size: 39,
-            rejected_key_size: 211,
-        }
-    );
+    assert_eq!(n, WycheproofCounts { valid: 39, invalid: 27, rejected_iv_size: 39, rejected_key_size: 211 });
 }
 
 // ---------------------------------------------------------------- NIST CAVP
@@ -175,10 +147,7 @@ fn parse_rsp(text: &str) -> Vec<NistCase> {
         if let Some(inner) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             // A new section: the last record of the previous one keeps its parameters.
             if let Some(fields) = current.take() {
-                cases.push(NistCase {
-                    params: params.clone(),
-                    fields,
-                });
+                cases.push(NistCase { params: params.clone(), fields });
             }
             if !in_params {
                 params.clear();
@@ -190,29 +159,18 @@ fn parse_rsp(text: &str) -> Vec<NistCase> {
         }
         in_params = false;
         if line == "FAIL" {
-            current
-                .as_mut()
-                .unwrap()
-                .insert("FAIL".into(), String::new());
+            current.as_mut().unwrap().insert("FAIL".into(), String::new());
             continue;
         }
-        let (k, v) = line
-            .split_once('=')
-            .unwrap_or_else(|| panic!("bad line {line}"));
+        let (k, v) = line.split_once('=').unwrap_or_else(|| panic!("bad line {line}"));
         let (k, v) = (k.trim(), v.trim());
         if k == "Count" {
             if let Some(fields) = current.take() {
-                cases.push(NistCase {
-                    params: params.clone(),
-                    fields,
-                });
+                cases.push(NistCase { params: params.clone(), fields });
             }
             current = Some(BTreeMap::new());
         }
-        current
-            .as_mut()
-            .unwrap()
-            .insert(k.to_string(), v.to_string());
+        current.as_mut().unwrap().insert(k.to_string(), v.to_string());
     }
     if let Some(fields) = current {
         cases.push(NistCase { params, fields });
@@ -276,14 +234,8 @@ fn nist_gcm_decrypt_256_iv96_tag128() {
 #[test]
 fn sha256_fips_180_4_examples() {
     let cases: [(&[u8], &str); 3] = [
-        (
-            b"",
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        ),
-        (
-            b"abc",
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        ),
+        (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (b"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
         (
             b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
@@ -297,10 +249,7 @@ fn sha256_fips_180_4_examples() {
 #[test]
 fn sha256_one_million_a() {
     let msg = vec![b'a'; 1_000_000];
-    assert_eq!(
-        hex(&sha256(&msg)),
-        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
-    );
+    assert_eq!(hex(&sha256(&msg)), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 // ---------------------------------------------------------------- docs example
@@ -310,10 +259,8 @@ fn sha256_one_million_a() {
 #[test]
 fn ciphertext_format_doc_worked_example() {
     let key = AesKey::from_bytes(&(0u8..32).collect::<Vec<_>>()).unwrap();
-    let context: BTreeMap<String, String> = [("tenant", "acme"), ("purpose", "demo")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let context: BTreeMap<String, String> =
+        [("tenant", "acme"), ("purpose", "demo")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let header = BlobHeader {
         key_id: "key-example1".into(),
         key_version: 1,
@@ -340,10 +287,7 @@ fn ciphertext_format_doc_worked_example() {
     );
     let sealed = key.seal(&header.nonce, &aad, b"hello").unwrap();
     // Ciphertext (5 bytes), then the tag (16 bytes).
-    assert_eq!(
-        hex(&sealed),
-        concat!("e2c6cc4ac5", "5be59b88ad72737bb950f91b26a6856e")
-    );
+    assert_eq!(hex(&sealed), concat!("e2c6cc4ac5", "5be59b88ad72737bb950f91b26a6856e"));
     let bytes = blob::encode(&header, &sealed);
     let expected_blob = concat!(
         "4b4d5353",
@@ -367,8 +311,5 @@ fn ciphertext_format_doc_worked_example() {
     let mut other = context.clone();
     other.remove("tenant");
     let wrong = blob::aad(&h.key_id, h.key_version, &other);
-    assert_eq!(
-        key.open(&h.nonce, &wrong, ct_and_tag).unwrap_err().code,
-        ErrorCode::DecryptFailed
-    );
+    assert_eq!(key.open(&h.nonce, &wrong, ct_and_tag).unwrap_err().code, ErrorCode::DecryptFailed);
 }

@@ -46,10 +46,7 @@ impl AesKey {
             return Err(Error::invalid(
                 "key",
                 "CR-1",
-                alloc::format!(
-                    "an AES-256 key is {KEY_LEN} bytes, got {} bytes",
-                    bytes.len()
-                ),
+                alloc::format!("an AES-256 key is {KEY_LEN} bytes, got {} bytes", bytes.len()),
             ));
         }
         // Copied straight into wiped-on-drop storage, not through a plain array.
@@ -88,24 +85,14 @@ impl AesKey {
             Error::invalid(
                 "nonce",
                 "CR-2",
-                alloc::format!(
-                    "an AES-GCM nonce is {NONCE_LEN} bytes, got {} bytes",
-                    nonce.len()
-                ),
+                alloc::format!("an AES-GCM nonce is {NONCE_LEN} bytes, got {} bytes", nonce.len()),
             )
         })?;
         let mut out = Vec::with_capacity(plaintext.len().saturating_add(TAG_LEN));
         out.extend_from_slice(plaintext);
-        let tag = self
-            .cipher
-            .encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out)
-            .map_err(|_| {
-                Error::invalid(
-                    "plaintext",
-                    "CR-2",
-                    "the plaintext or authenticated data is too long for AES-GCM",
-                )
-            })?;
+        let tag = self.cipher.encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out).map_err(|_| {
+            Error::invalid("plaintext", "CR-2", "the plaintext or authenticated data is too long for AES-GCM")
+        })?;
         out.extend_from_slice(&tag);
         Ok(out)
     }
@@ -119,13 +106,8 @@ impl AesKey {
     /// than the tag. The error never says which.
     pub fn open(&self, nonce: &[u8], aad: &[u8], ciphertext_and_tag: &[u8]) -> Result<Vec<u8>> {
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| Error::decrypt_failed())?;
-        let split = ciphertext_and_tag
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or_else(Error::decrypt_failed)?;
-        let (ciphertext, tag) = ciphertext_and_tag
-            .split_at_checked(split)
-            .ok_or_else(Error::decrypt_failed)?;
+        let split = ciphertext_and_tag.len().checked_sub(TAG_LEN).ok_or_else(Error::decrypt_failed)?;
+        let (ciphertext, tag) = ciphertext_and_tag.split_at_checked(split).ok_or_else(Error::decrypt_failed)?;
         let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Error::decrypt_failed())?;
         let mut out = Vec::from(ciphertext);
         // `aes-gcm` checks the tag before it decrypts, so on failure `out` still holds
@@ -179,10 +161,7 @@ mod tests {
             assert_eq!(e.code, ErrorCode::InvalidParameter);
             assert_eq!(e.field.as_deref(), Some("key"));
             assert_eq!(e.rule.as_deref(), Some("CR-1"));
-            assert_eq!(
-                e.message,
-                format!("an AES-256 key is 32 bytes, got {n} bytes")
-            );
+            assert_eq!(e.message, format!("an AES-256 key is 32 bytes, got {n} bytes"));
         }
     }
 
@@ -192,10 +171,7 @@ mod tests {
             let e = key().seal(&vec![0u8; n], b"", b"hi").unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidParameter);
             assert_eq!(e.field.as_deref(), Some("nonce"));
-            assert_eq!(
-                e.message,
-                format!("an AES-GCM nonce is 12 bytes, got {n} bytes")
-            );
+            assert_eq!(e.message, format!("an AES-GCM nonce is 12 bytes, got {n} bytes"));
         }
     }
 
@@ -230,11 +206,7 @@ mod tests {
         fails(k.open(&nonce, b"ctx", &sealed[..sealed.len() - 1]));
         fails(k.open(&nonce, b"ctx", &sealed[..TAG_LEN - 1]));
         fails(k.open(&nonce, b"ctx", b""));
-        fails(
-            AesKey::from_bytes(&[8u8; 32])
-                .unwrap()
-                .open(&nonce, b"ctx", &sealed),
-        );
+        fails(AesKey::from_bytes(&[8u8; 32]).unwrap().open(&nonce, b"ctx", &sealed));
     }
 
     #[test]
@@ -262,10 +234,9 @@ mod tests {
     // McGrew & Viega, "The Galois/Counter Mode of Operation", test case 16 (AES-256).
     #[test]
     fn gcm_spec_test_case_16() {
-        let k = AesKey::from_bytes(
-            &from_hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308").unwrap(),
-        )
-        .unwrap();
+        let k =
+            AesKey::from_bytes(&from_hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308").unwrap())
+                .unwrap();
         let nonce = from_hex("cafebabefacedbaddecaf888").unwrap();
         let aad = from_hex("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
         let pt = from_hex(concat!(

@@ -65,11 +65,8 @@ pub struct BlobHeader {
 /// is) gives a blob that [`decode`] rejects, never one that decodes to another header.
 pub fn encode(h: &BlobHeader, ct_and_tag: &[u8]) -> Vec<u8> {
     let id = h.key_id.as_bytes();
-    let mut out = Vec::with_capacity(
-        (MAGIC.len() + 2 + 4 + NONCE_LEN)
-            .saturating_add(id.len())
-            .saturating_add(ct_and_tag.len()),
-    );
+    let mut out =
+        Vec::with_capacity((MAGIC.len() + 2 + 4 + NONCE_LEN).saturating_add(id.len()).saturating_add(ct_and_tag.len()));
     out.extend_from_slice(&MAGIC);
     out.push(FORMAT_VERSION);
     // INVARIANT: decode rejects a length byte of 0 or above 68, so clamping an oversize
@@ -105,12 +102,10 @@ pub fn decode(bytes: &[u8]) -> Result<(BlobHeader, &[u8])> {
     }
     let id_len = usize::from(r.byte()?);
     if id_len == 0 || id_len > MAX_KEY_ID_LEN {
-        return Err(bad(format!(
-            "the ciphertext blob has a key id of {id_len} bytes (must be 1 to {MAX_KEY_ID_LEN})"
-        )));
+        return Err(bad(format!("the ciphertext blob has a key id of {id_len} bytes (must be 1 to {MAX_KEY_ID_LEN})")));
     }
-    let key_id = core::str::from_utf8(r.take(id_len)?)
-        .map_err(|_| bad("the ciphertext blob has a key id that is not UTF-8"))?;
+    let key_id =
+        core::str::from_utf8(r.take(id_len)?).map_err(|_| bad("the ciphertext blob has a key id that is not UTF-8"))?;
     let key_version = u32::from_be_bytes(r.array()?);
     let nonce: [u8; NONCE_LEN] = r.array()?;
     let rest = r.0;
@@ -120,11 +115,7 @@ pub fn decode(bytes: &[u8]) -> Result<(BlobHeader, &[u8])> {
             rest.len()
         )));
     }
-    let header = BlobHeader {
-        key_id: String::from(key_id),
-        key_version,
-        nonce,
-    };
+    let header = BlobHeader { key_id: String::from(key_id), key_version, nonce };
     Ok((header, rest))
 }
 
@@ -171,10 +162,8 @@ struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let (head, tail) = self
-            .0
-            .split_at_checked(n)
-            .ok_or_else(|| bad("the ciphertext blob is too short for its header"))?;
+        let (head, tail) =
+            self.0.split_at_checked(n).ok_or_else(|| bad("the ciphertext blob is too short for its header"))?;
         self.0 = tail;
         Ok(head)
     }
@@ -186,8 +175,7 @@ impl<'a> Reader<'a> {
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let head = self.take(N)?;
-        head.try_into()
-            .map_err(|_| bad("the ciphertext blob is too short for its header"))
+        head.try_into().map_err(|_| bad("the ciphertext blob is too short for its header"))
     }
 }
 
@@ -198,11 +186,7 @@ mod tests {
     use alloc::string::ToString;
 
     fn header() -> BlobHeader {
-        BlobHeader {
-            key_id: "key-abc123".to_string(),
-            key_version: 0x0102_0304,
-            nonce: [9; 12],
-        }
+        BlobHeader { key_id: "key-abc123".to_string(), key_version: 0x0102_0304, nonce: [9; 12] }
     }
 
     fn blob() -> Vec<u8> {
@@ -242,11 +226,7 @@ mod tests {
 
     #[test]
     fn blob_with_empty_ciphertext_and_longest_key_id_round_trips() {
-        let h = BlobHeader {
-            key_id: format!("key-{}", "a".repeat(64)),
-            key_version: u32::MAX,
-            nonce: [0; 12],
-        };
+        let h = BlobHeader { key_id: format!("key-{}", "a".repeat(64)), key_version: u32::MAX, nonce: [0; 12] };
         let b = encode(&h, &[1; 16]);
         let (got, rest) = decode(&b).unwrap();
         assert_eq!(got, h);
@@ -288,10 +268,7 @@ mod tests {
         for v in [0u8, 2, 255] {
             let mut b = blob();
             b[4] = v;
-            assert_bad_blob(
-                &b,
-                &format!("unsupported ciphertext format version {v} (this build reads version 1)"),
-            );
+            assert_bad_blob(&b, &format!("unsupported ciphertext format version {v} (this build reads version 1)"));
         }
     }
 
@@ -300,10 +277,7 @@ mod tests {
         for n in [0u8, 69, 255] {
             let mut b = blob();
             b[5] = n;
-            assert_bad_blob(
-                &b,
-                &format!("the ciphertext blob has a key id of {n} bytes (must be 1 to 68)"),
-            );
+            assert_bad_blob(&b, &format!("the ciphertext blob has a key id of {n} bytes (must be 1 to 68)"));
         }
     }
 
@@ -317,10 +291,7 @@ mod tests {
     #[test]
     fn encode_of_an_invalid_key_id_never_decodes() {
         for id in [String::new(), "k".repeat(69), "k".repeat(300)] {
-            let h = BlobHeader {
-                key_id: id,
-                ..header()
-            };
+            let h = BlobHeader { key_id: id, ..header() };
             let e = decode(&encode(&h, &[0; 16])).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidParameter);
             assert_eq!(e.field.as_deref(), Some("CiphertextBlob"));
@@ -328,10 +299,7 @@ mod tests {
     }
 
     fn ctx(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -375,10 +343,7 @@ mod tests {
             assert_ne!(&base, v, "variant {i}");
         }
         // Length prefixes keep shifted boundaries apart.
-        assert_ne!(
-            aad("key-1", 1, &ctx(&[("ab", "c")])),
-            aad("key-1", 1, &ctx(&[("a", "bc")]))
-        );
+        assert_ne!(aad("key-1", 1, &ctx(&[("ab", "c")])), aad("key-1", 1, &ctx(&[("a", "bc")])));
         assert_ne!(aad("key-1a", 1, &ctx(&[])), aad("key-1", 1, &ctx(&[])));
     }
 

@@ -58,9 +58,7 @@ pub fn b64_encode(bytes: &[u8]) -> String {
 /// # Errors
 /// `InvalidParameter` naming `field` when `s` is not valid padded standard base64.
 pub fn b64_decode(field: &str, s: &str) -> Result<Vec<u8>> {
-    STANDARD
-        .decode(s)
-        .map_err(|_| Error::invalid(field, "", format!("`{}` is not valid base64", shorten(s))))
+    STANDARD.decode(s).map_err(|_| Error::invalid(field, "", format!("`{}` is not valid base64", shorten(s))))
 }
 
 fn nibble(n: u8) -> char {
@@ -104,10 +102,7 @@ mod tests {
 
     #[test]
     fn sha256_of_abc() {
-        assert_eq!(
-            hex(&sha256(b"abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

@@ -48,12 +48,7 @@ const SEEDED_LABEL: &[u8] = b"kms-share seeded rng v1";
 impl SeededRng {
     /// A deterministic generator for `seed`. **Tests and reproducible scenarios only.**
     pub fn new(seed: u64) -> Self {
-        SeededRng {
-            seed,
-            counter: 0,
-            block: [0; 32],
-            used: 32,
-        }
+        SeededRng { seed, counter: 0, block: [0; 32], used: 32 }
     }
 
     fn next_block(&mut self) {
@@ -91,11 +86,7 @@ pub struct OsRng;
 impl RandomSource for OsRng {
     fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
         getrandom::getrandom(buf).map_err(|e| {
-            Error::new(
-                ErrorCode::BackendError,
-                "",
-                alloc::format!("the operating system random source failed: {e}"),
-            )
+            Error::new(ErrorCode::BackendError, "", alloc::format!("the operating system random source failed: {e}"))
         })
     }
 }
@@ -139,12 +130,7 @@ mod tests {
     #[test]
     fn seeded_rng_streams_across_call_boundaries() {
         let whole = draw(9, 200);
-        for sizes in [
-            &[10usize, 22, 1, 31, 32, 33, 71][..],
-            &[1; 200][..],
-            &[0, 200][..],
-            &[64, 0, 136][..],
-        ] {
+        for sizes in [&[10usize, 22, 1, 31, 32, 33, 71][..], &[1; 200][..], &[0, 200][..], &[64, 0, 136][..]] {
             let mut r = SeededRng::new(9);
             let mut got = Vec::new();
             for &n in sizes {

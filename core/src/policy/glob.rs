@@ -36,11 +36,7 @@ pub(crate) enum Case {
 /// assert!(!glob_match("kms:Decrypt?", "kms:Decrypt", false));
 /// ```
 pub fn glob_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
-    let case = if case_insensitive {
-        Case::FoldBoth
-    } else {
-        Case::Sensitive
-    };
+    let case = if case_insensitive { Case::FoldBoth } else { Case::Sensitive };
     glob(pattern, text, case)
 }
 
@@ -189,21 +185,9 @@ mod tests {
     #[test]
     fn resources_match_with_wildcards_ram3() {
         let p = "acs:kms:*:*:key/*";
-        assert!(glob_match(
-            p,
-            "acs:kms:cn-hangzhou:1234567890123456:key/key-abc",
-            false
-        ));
-        assert!(!glob_match(
-            p,
-            "acs:kms:cn-hangzhou:1234567890123456:secret/db",
-            false
-        ));
-        assert!(!glob_match(
-            p,
-            "ACS:KMS:cn-hangzhou:1234567890123456:key/key-abc",
-            false
-        ));
+        assert!(glob_match(p, "acs:kms:cn-hangzhou:1234567890123456:key/key-abc", false));
+        assert!(!glob_match(p, "acs:kms:cn-hangzhou:1234567890123456:secret/db", false));
+        assert!(!glob_match(p, "ACS:KMS:cn-hangzhou:1234567890123456:key/key-abc", false));
     }
 
     #[test]

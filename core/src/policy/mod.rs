@@ -68,10 +68,7 @@ impl Policy {
         }
         parse::check_size(doc)?;
         let statements = parse::compile(doc)?;
-        Ok(Policy {
-            document: doc.clone(),
-            statements,
-        })
+        Ok(Policy { document: doc.clone(), statements })
     }
 
     /// Parse a policy document from its JSON text.
@@ -81,10 +78,7 @@ impl Policy {
     pub fn parse_str(text: &str) -> Result<Policy> {
         let document = parse::json(text)?;
         let statements = parse::compile(&document)?;
-        Ok(Policy {
-            document,
-            statements,
-        })
+        Ok(Policy { document, statements })
     }
 
     /// The document the policy was parsed from.
@@ -99,14 +93,8 @@ impl Policy {
     /// the verdict is left empty (see [`evaluate`] for named policies).
     pub fn evaluate(&self, req: &Request<'_>) -> Verdict {
         match self.decide(req, true) {
-            Some((Effect::Deny, statement)) => Verdict::ExplicitDeny {
-                policy: String::new(),
-                statement,
-            },
-            Some((Effect::Allow, statement)) => Verdict::Allow {
-                policy: String::new(),
-                statement,
-            },
+            Some((Effect::Deny, statement)) => Verdict::ExplicitDeny { policy: String::new(), statement },
+            Some((Effect::Allow, statement)) => Verdict::Allow { policy: String::new(), statement },
             None => Verdict::NoMatch,
         }
     }
@@ -189,11 +177,8 @@ impl Context {
 
     /// The values of a key, matched case-insensitively.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        let values = if key.chars().all(|c| fold(c) == c) {
-            self.0.get(key)
-        } else {
-            self.0.get(fold_str(key).as_str())
-        };
+        let values =
+            if key.chars().all(|c| fold(c) == c) { self.0.get(key) } else { self.0.get(fold_str(key).as_str()) };
         values.map(Vec::as_slice)
     }
 
@@ -274,19 +259,11 @@ impl Verdict {
 /// in policy then statement order, gives [`Verdict::ExplicitDeny`]; else the
 /// first matching Allow statement gives [`Verdict::Allow`]; else
 /// [`Verdict::NoMatch`].
-pub fn evaluate<'a, I: IntoIterator<Item = (&'a str, &'a Policy)>>(
-    policies: I,
-    req: &Request<'_>,
-) -> Verdict {
+pub fn evaluate<'a, I: IntoIterator<Item = (&'a str, &'a Policy)>>(policies: I, req: &Request<'_>) -> Verdict {
     let mut allow: Option<(&str, usize)> = None;
     for (name, policy) in policies {
         match policy.decide(req, allow.is_none()) {
-            Some((Effect::Deny, statement)) => {
-                return Verdict::ExplicitDeny {
-                    policy: name.to_string(),
-                    statement,
-                }
-            }
+            Some((Effect::Deny, statement)) => return Verdict::ExplicitDeny { policy: name.to_string(), statement },
             Some((Effect::Allow, statement)) if allow.is_none() => {
                 allow = Some((name, statement));
             }
@@ -294,10 +271,7 @@ pub fn evaluate<'a, I: IntoIterator<Item = (&'a str, &'a Policy)>>(
         }
     }
     match allow {
-        Some((name, statement)) => Verdict::Allow {
-            policy: name.to_string(),
-            statement,
-        },
+        Some((name, statement)) => Verdict::Allow { policy: name.to_string(), statement },
         None => Verdict::NoMatch,
     }
 }
@@ -356,10 +330,7 @@ impl Condition {
     /// Positive operators: the key is present and some request value matches
     /// some policy value. Negated ones: no request value matches.
     fn holds(&self, context: &Context) -> bool {
-        let any = context
-            .values(&self.key)
-            .iter()
-            .any(|value| self.test.matches(value));
+        let any = context.values(&self.key).iter().any(|value| self.test.matches(value));
         any != self.negated
     }
 }
@@ -379,13 +350,9 @@ impl Test {
         match self {
             Test::Equals(wanted) => wanted.iter().any(|w| w == value),
             Test::EqualsFold(wanted) => wanted.iter().any(|w| eq_fold(w, value)),
-            Test::Like(patterns) => patterns
-                .iter()
-                .any(|p| glob::glob(p, value, Case::Sensitive)),
+            Test::Like(patterns) => patterns.iter().any(|p| glob::glob(p, value, Case::Sensitive)),
             Test::Bool(wanted) => parse::parse_bool(value).is_some_and(|b| wanted.contains(&b)),
-            Test::Ip(blocks) => value
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| blocks.iter().any(|b| b.contains(ip))),
+            Test::Ip(blocks) => value.parse::<IpAddr>().is_ok_and(|ip| blocks.iter().any(|b| b.contains(ip))),
         }
     }
 }
@@ -401,15 +368,11 @@ impl Cidr {
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,

@@ -28,14 +28,7 @@ pub(super) const MAX_STATEMENTS: usize = 100;
 /// Most items in one list (actions, resources, condition operators, keys, values).
 pub(super) const MAX_ITEMS: usize = 100;
 
-const STATEMENT_FIELDS: [&str; 6] = [
-    "Effect",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-];
+const STATEMENT_FIELDS: [&str; 6] = ["Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"];
 
 /// Supported condition operators: name, test kind, negated.
 const OPERATORS: [(&str, Kind, bool); 9] = [
@@ -81,8 +74,7 @@ pub(super) fn json(text: &str) -> Result<Value> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(too_large(Some(text.len())));
     }
-    serde_json::from_str(text)
-        .map_err(|e| invalid(ROOT, format!("policy document is not valid JSON: {e}")))
+    serde_json::from_str(text).map_err(|e| invalid(ROOT, format!("policy document is not valid JSON: {e}")))
 }
 
 /// Enforce the size cap on a document given as a value: its compact JSON text
@@ -110,19 +102,13 @@ pub(super) fn check_size(doc: &Value) -> Result<()> {
 /// Compile a document (already within the size cap) into statements.
 pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
     let Value::Object(map) = doc else {
-        return Err(invalid(
-            ROOT,
-            format!("policy document must be a JSON object, not {}", kind(doc)),
-        ));
+        return Err(invalid(ROOT, format!("policy document must be a JSON object, not {}", kind(doc))));
     };
     reject_unknown(map, ROOT, &["Version", "Statement"])?;
     version(map.get("Version"))?;
     let path = format!("{ROOT}.Statement");
     match map.get("Statement") {
-        None => Err(invalid(
-            &path,
-            "statement is required: a list of statement objects",
-        )),
+        None => Err(invalid(&path, "statement is required: a list of statement objects")),
         Some(Value::Object(one)) => Ok(alloc::vec![statement(one, &path)?]),
         Some(Value::Array(items)) => {
             if items.is_empty() {
@@ -131,10 +117,7 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
             if items.len() > MAX_STATEMENTS {
                 return Err(limit(
                     &path,
-                    format!(
-                        "a policy may have at most {MAX_STATEMENTS} statements, not {}",
-                        items.len()
-                    ),
+                    format!("a policy may have at most {MAX_STATEMENTS} statements, not {}", items.len()),
                 ));
             }
             items
@@ -144,21 +127,14 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
                     let path = format!("{path}[{i}]");
                     match item {
                         Value::Object(obj) => statement(obj, &path),
-                        other => Err(invalid(
-                            &path,
-                            format!("statement must be an object, not {}", describe(other)),
-                        )),
+                        other => Err(invalid(&path, format!("statement must be an object, not {}", describe(other)))),
                     }
                 })
                 .collect()
         }
-        Some(other) => Err(invalid(
-            &path,
-            format!(
-                "statement must be a list of statement objects, not {}",
-                describe(other)
-            ),
-        )),
+        Some(other) => {
+            Err(invalid(&path, format!("statement must be a list of statement objects, not {}", describe(other))))
+        }
     }
 }
 
@@ -166,14 +142,8 @@ fn version(value: Option<&Value>) -> Result<()> {
     let path = format!("{ROOT}.Version");
     match value {
         Some(Value::String(s)) if s == "1" => Ok(()),
-        None => Err(invalid(
-            &path,
-            "version is required and must be the string `1`",
-        )),
-        Some(other) => Err(invalid(
-            &path,
-            format!("version must be the string `1`, not {}", describe(other)),
-        )),
+        None => Err(invalid(&path, "version is required and must be the string `1`")),
+        Some(other) => Err(invalid(&path, format!("version must be the string `1`, not {}", describe(other)))),
     }
 }
 
@@ -181,30 +151,14 @@ fn statement(obj: &Map<String, Value>, path: &str) -> Result<Statement> {
     reject_unknown(obj, path, &STATEMENT_FIELDS)?;
     let effect = effect(obj.get("Effect"), &format!("{path}.Effect"))?;
     let (not, field, value) = exactly_one(obj, path, "Action", "NotAction")?;
-    let action = Patterns {
-        not,
-        items: strings(value, &format!("{path}.{field}"), "action", action_pattern)?,
-    };
+    let action = Patterns { not, items: strings(value, &format!("{path}.{field}"), "action", action_pattern)? };
     let (not, field, value) = exactly_one(obj, path, "Resource", "NotResource")?;
-    let resource = Patterns {
-        not,
-        items: strings(
-            value,
-            &format!("{path}.{field}"),
-            "resource",
-            resource_pattern,
-        )?,
-    };
+    let resource = Patterns { not, items: strings(value, &format!("{path}.{field}"), "resource", resource_pattern)? };
     let conditions = match obj.get("Condition") {
         None => Vec::new(),
         Some(value) => conditions(value, &format!("{path}.Condition"))?,
     };
-    Ok(Statement {
-        effect,
-        action,
-        resource,
-        conditions,
-    })
+    Ok(Statement { effect, action, resource, conditions })
 }
 
 fn effect(value: Option<&Value>, path: &str) -> Result<Effect> {
@@ -212,10 +166,7 @@ fn effect(value: Option<&Value>, path: &str) -> Result<Effect> {
         Some(Value::String(s)) if s == "Allow" => Ok(Effect::Allow),
         Some(Value::String(s)) if s == "Deny" => Ok(Effect::Deny),
         None => Err(invalid(path, "effect is required: `Allow` or `Deny`")),
-        Some(other) => Err(invalid(
-            path,
-            format!("effect must be `Allow` or `Deny`, not {}", describe(other)),
-        )),
+        Some(other) => Err(invalid(path, format!("effect must be `Allow` or `Deny`, not {}", describe(other)))),
     }
 }
 
@@ -230,25 +181,16 @@ fn exactly_one<'v>(
     match (obj.get(plain), obj.get(negated)) {
         (Some(v), None) => Ok((false, plain, v)),
         (None, Some(v)) => Ok((true, negated, v)),
-        (Some(_), Some(_)) => Err(invalid(
-            &format!("{path}.{negated}"),
-            format!("a statement has `{plain}` or `{negated}`, not both"),
-        )),
-        (None, None) => Err(invalid(
-            &format!("{path}.{plain}"),
-            format!("a statement needs `{plain}` or `{negated}`"),
-        )),
+        (Some(_), Some(_)) => {
+            Err(invalid(&format!("{path}.{negated}"), format!("a statement has `{plain}` or `{negated}`, not both")))
+        }
+        (None, None) => Err(invalid(&format!("{path}.{plain}"), format!("a statement needs `{plain}` or `{negated}`"))),
     }
 }
 
 /// A string or a non-empty list of strings (RAM-2: a single string equals a
 /// one-item list), each item checked and compiled by `item`.
-fn strings(
-    value: &Value,
-    path: &str,
-    what: &str,
-    item: fn(&str, &str) -> Result<String>,
-) -> Result<Vec<String>> {
+fn strings(value: &Value, path: &str, what: &str, item: fn(&str, &str) -> Result<String>) -> Result<Vec<String>> {
     match value {
         Value::String(s) => Ok(alloc::vec![item(s, path)?]),
         Value::Array(items) => {
@@ -260,21 +202,12 @@ fn strings(
                     let path = format!("{path}[{i}]");
                     match v {
                         Value::String(s) => item(s, &path),
-                        other => Err(invalid(
-                            &path,
-                            format!("{what} must be a string, not {}", describe(other)),
-                        )),
+                        other => Err(invalid(&path, format!("{what} must be a string, not {}", describe(other)))),
                     }
                 })
                 .collect()
         }
-        other => Err(invalid(
-            path,
-            format!(
-                "{what} must be a string or a list of strings, not {}",
-                describe(other)
-            ),
-        )),
+        other => Err(invalid(path, format!("{what} must be a string or a list of strings, not {}", describe(other)))),
     }
 }
 
@@ -282,16 +215,12 @@ fn strings(
 /// once here since actions compare case-insensitively (RAM-2, RAM-3).
 fn action_pattern(s: &str, path: &str) -> Result<String> {
     let well_formed = s == "*"
-        || s.split_once(':').is_some_and(|(service, name)| {
-            !service.is_empty() && !name.is_empty() && !name.contains(':')
-        });
+        || s.split_once(':')
+            .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty() && !name.contains(':'));
     if !well_formed {
         return Err(invalid(
             path,
-            format!(
-                "action `{}` must be `*` or look like `service:Name`, for example `kms:Encrypt`",
-                shorten(s)
-            ),
+            format!("action `{}` must be `*` or look like `service:Name`, for example `kms:Encrypt`", shorten(s)),
         ));
     }
     Ok(fold_str(s))
@@ -306,22 +235,13 @@ fn resource_pattern(s: &str, path: &str) -> Result<String> {
     }
     Err(invalid(
         path,
-        format!(
-            "resource `{}` must be `*` or start with `acs:`, for example `acs:kms:*:*:key/*`",
-            shorten(s)
-        ),
+        format!("resource `{}` must be `*` or start with `acs:`, for example `acs:kms:*:*:key/*`", shorten(s)),
     ))
 }
 
 fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
     let Value::Object(ops) = value else {
-        return Err(invalid(
-            path,
-            format!(
-                "condition must be an object of operators, not {}",
-                describe(value)
-            ),
-        ));
+        return Err(invalid(path, format!("condition must be an object of operators, not {}", describe(value))));
     };
     check_max(ops.len(), path, "a condition", "operators")?;
     let mut out = Vec::new();
@@ -331,17 +251,11 @@ fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
         let Value::Object(keys) = keys else {
             return Err(invalid(
                 &op_path,
-                format!(
-                    "condition `{op}` must be an object of condition keys, not {}",
-                    describe(keys)
-                ),
+                format!("condition `{op}` must be an object of condition keys, not {}", describe(keys)),
             ));
         };
         if keys.is_empty() {
-            return Err(invalid(
-                &op_path,
-                format!("condition `{op}` must name at least one condition key"),
-            ));
+            return Err(invalid(&op_path, format!("condition `{op}` must name at least one condition key")));
         }
         check_max(keys.len(), &op_path, &format!("condition `{op}`"), "keys")?;
         for (key, values) in keys {
@@ -350,11 +264,7 @@ fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
                 return Err(invalid(&key_path, "condition key must not be empty"));
             }
             let values = condition_values(values, &key_path)?;
-            out.push(Condition {
-                key: fold_str(key),
-                negated,
-                test: test(kind, op, values, &key_path)?,
-            });
+            out.push(Condition { key: fold_str(key), negated, test: test(kind, op, values, &key_path)? });
         }
     }
     Ok(out)
@@ -364,11 +274,7 @@ fn operator(op: &str, path: &str) -> Result<(Kind, bool)> {
     if let Some((_, kind, negated)) = OPERATORS.iter().find(|(name, _, _)| *name == op) {
         return Ok((*kind, *negated));
     }
-    let supported = OPERATORS
-        .iter()
-        .map(|(name, _, _)| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let supported = OPERATORS.iter().map(|(name, _, _)| format!("`{name}`")).collect::<Vec<_>>().join(", ");
     let message = if UNSUPPORTED_OPERATORS.contains(&op) {
         format!("condition operator `{op}` is not supported; supported operators: {supported}")
     } else if let Some(name) = OPERATORS
@@ -379,10 +285,7 @@ fn operator(op: &str, path: &str) -> Result<(Kind, bool)> {
     {
         format!("unknown condition operator `{op}`; did you mean `{name}`?")
     } else {
-        format!(
-            "unknown condition operator `{}`, expected one of {supported}",
-            shorten(op)
-        )
+        format!("unknown condition operator `{}`, expected one of {supported}", shorten(op))
     };
     Err(invalid(path, message))
 }
@@ -394,26 +297,16 @@ fn condition_values(value: &Value, path: &str) -> Result<Vec<String>> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(invalid(
-            path,
-            format!("condition value must be a string, not {}", describe(other)),
-        )),
+        other => Err(invalid(path, format!("condition value must be a string, not {}", describe(other)))),
     };
     match value {
         Value::Array(items) => {
             check_list_len(items.len(), path, "condition value")?;
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| one(v, &format!("{path}[{i}]")))
-                .collect()
+            items.iter().enumerate().map(|(i, v)| one(v, &format!("{path}[{i}]"))).collect()
         }
         Value::Object(_) | Value::Null => Err(invalid(
             path,
-            format!(
-                "condition values must be a string or a list of strings, not {}",
-                describe(value)
-            ),
+            format!("condition values must be a string or a list of strings, not {}", describe(value)),
         )),
         scalar => Ok(alloc::vec![one(scalar, path)?]),
     }
@@ -429,10 +322,7 @@ fn test(kind: Kind, op: &str, values: Vec<String>, path: &str) -> Result<Test> {
                 .iter()
                 .map(|v| {
                     parse_bool(v).ok_or_else(|| {
-                        invalid(
-                            path,
-                            format!("`{op}` values must be `true` or `false`, not `{}`", shorten(v)),
-                        )
+                        invalid(path, format!("`{op}` values must be `true` or `false`, not `{}`", shorten(v)))
                     })
                 })
                 .collect::<Result<_>>()?,
@@ -493,11 +383,7 @@ fn reject_unknown(map: &Map<String, Value>, path: &str, known: &[&str]) -> Resul
     let message = match known.iter().find(|k| k.eq_ignore_ascii_case(key)) {
         Some(k) => format!("unknown field `{}`; did you mean `{k}`?", shorten(key)),
         None => {
-            let list = known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
             format!("unknown field `{}`, expected one of {list}", shorten(key))
         }
     };
@@ -515,10 +401,7 @@ fn check_list_len(len: usize, path: &str, what: &str) -> Result<()> {
 /// At most [`MAX_ITEMS`]: "`subject` may have at most 100 `items`".
 fn check_max(len: usize, path: &str, subject: &str, items: &str) -> Result<()> {
     if len > MAX_ITEMS {
-        return Err(limit(
-            path,
-            format!("{subject} may have at most {MAX_ITEMS} {items}, not {len}"),
-        ));
+        return Err(limit(path, format!("{subject} may have at most {MAX_ITEMS} {items}, not {len}")));
     }
     Ok(())
 }

@@ -28,25 +28,15 @@ fn check(e: &Error, code: ErrorCode, field: &str, message: &str) {
 }
 
 fn ask<'a>(action: &'a str, resource: &'a str, context: &'a Context) -> Request<'a> {
-    Request {
-        action,
-        resource,
-        context,
-    }
+    Request { action, resource, context }
 }
 
 fn allowed(statement: usize) -> Verdict {
-    Verdict::Allow {
-        policy: String::new(),
-        statement,
-    }
+    Verdict::Allow { policy: String::new(), statement }
 }
 
 fn denied(statement: usize) -> Verdict {
-    Verdict::ExplicitDeny {
-        policy: String::new(),
-        statement,
-    }
+    Verdict::ExplicitDeny { policy: String::new(), statement }
 }
 
 fn ctx(pairs: &[(&str, &str)]) -> Context {
@@ -61,17 +51,11 @@ fn ctx(pairs: &[(&str, &str)]) -> Context {
 
 #[test]
 fn matching_allow_statement_allows_ram2() {
-    let p = policy(json!([allow(
-        json!("kms:Encrypt"),
-        json!("acs:kms:*:*:key/*")
-    )]));
+    let p = policy(json!([allow(json!("kms:Encrypt"), json!("acs:kms:*:*:key/*"))]));
     let c = Context::new();
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), allowed(0));
     assert_eq!(p.evaluate(&ask("kms:Decrypt", KEY, &c)), Verdict::NoMatch);
-    assert_eq!(
-        p.evaluate(&ask("kms:Encrypt", SECRET, &c)),
-        Verdict::NoMatch
-    );
+    assert_eq!(p.evaluate(&ask("kms:Encrypt", SECRET, &c)), Verdict::NoMatch);
 }
 
 #[test]
@@ -95,46 +79,28 @@ fn single_statement_object_is_one_item_list_ram2() {
 
 #[test]
 fn actions_case_insensitive_ram2() {
-    let p = policy(json!([allow(
-        json!(["KMS:encrypt", "Kms:Generate*"]),
-        json!("*")
-    )]));
+    let p = policy(json!([allow(json!(["KMS:encrypt", "Kms:Generate*"]), json!("*"))]));
     let c = Context::new();
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), allowed(0));
     assert_eq!(p.evaluate(&ask("KMS:ENCRYPT", KEY, &c)), allowed(0));
-    assert_eq!(
-        p.evaluate(&ask("kms:generatedatakeywithoutplaintext", KEY, &c)),
-        allowed(0)
-    );
+    assert_eq!(p.evaluate(&ask("kms:generatedatakeywithoutplaintext", KEY, &c)), allowed(0));
     assert_eq!(p.evaluate(&ask("kms:Decrypt", KEY, &c)), Verdict::NoMatch);
 }
 
 #[test]
 fn action_wildcards_ram2() {
-    let p = policy(json!([allow(
-        json!(["kms:Get?ecretValue", "ram:*"]),
-        json!("*")
-    )]));
+    let p = policy(json!([allow(json!(["kms:Get?ecretValue", "ram:*"]), json!("*"))]));
     let c = Context::new();
-    assert!(p
-        .evaluate(&ask("kms:GetSecretValue", SECRET, &c))
-        .is_allow());
+    assert!(p.evaluate(&ask("kms:GetSecretValue", SECRET, &c)).is_allow());
     assert!(p.evaluate(&ask("ram:CreateUser", "*", &c)).is_allow());
-    assert!(!p
-        .evaluate(&ask("kms:GetSSecretValue", SECRET, &c))
-        .is_allow());
+    assert!(!p.evaluate(&ask("kms:GetSSecretValue", SECRET, &c)).is_allow());
     let all = policy(json!([allow(json!("*"), json!("*"))]));
-    assert!(all
-        .evaluate(&ask("resourcesharing:CreateResourceShare", "x", &c))
-        .is_allow());
+    assert!(all.evaluate(&ask("resourcesharing:CreateResourceShare", "x", &c)).is_allow());
 }
 
 #[test]
 fn resources_case_sensitive_ram3() {
-    let p = policy(json!([allow(
-        json!("kms:*"),
-        json!("acs:kms:*:*:key/Key-*")
-    )]));
+    let p = policy(json!([allow(json!("kms:*"), json!("acs:kms:*:*:key/Key-*"))]));
     let c = Context::new();
     let upper = "acs:kms:cn-hangzhou:1234567890123456:key/Key-1";
     assert_eq!(p.evaluate(&ask("kms:Encrypt", upper, &c)), allowed(0));
@@ -149,10 +115,7 @@ fn explicit_deny_wins_ram2() {
         {"Effect": "Deny", "Action": "kms:*", "Resource": "*"}
     ]));
     let c = Context::new();
-    assert_eq!(
-        p.evaluate(&ask("kms:ScheduleKeyDeletion", KEY, &c)),
-        denied(1)
-    );
+    assert_eq!(p.evaluate(&ask("kms:ScheduleKeyDeletion", KEY, &c)), denied(1));
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), denied(2));
     assert_eq!(p.evaluate(&ask("ram:ListUsers", "*", &c)), Verdict::NoMatch);
 }
@@ -168,25 +131,10 @@ fn explicit_deny_wins_across_policies_ram2() {
     let c = Context::new();
     let req = ask("kms:Encrypt", KEY, &c);
     let verdict = evaluate([("grant", &grant), ("also", &also), ("deny", &deny)], &req);
-    assert_eq!(
-        verdict,
-        Verdict::ExplicitDeny {
-            policy: "deny".into(),
-            statement: 1
-        }
-    );
+    assert_eq!(verdict, Verdict::ExplicitDeny { policy: "deny".into(), statement: 1 });
     let verdict = evaluate([("grant", &grant), ("also", &also)], &req);
-    assert_eq!(
-        verdict,
-        Verdict::Allow {
-            policy: "grant".into(),
-            statement: 0
-        }
-    );
-    let verdict = evaluate(
-        [("deny", &deny), ("also", &also)],
-        &ask("kms:Decrypt", KEY, &c),
-    );
+    assert_eq!(verdict, Verdict::Allow { policy: "grant".into(), statement: 0 });
+    let verdict = evaluate([("deny", &deny), ("also", &also)], &ask("kms:Decrypt", KEY, &c));
     assert_eq!(verdict, Verdict::NoMatch);
     let none: [(&str, &Policy); 0] = [];
     assert_eq!(evaluate(none, &req), Verdict::NoMatch);
@@ -199,14 +147,8 @@ fn not_action_matches_every_other_action_ram2() {
     ]));
     let c = Context::new();
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), allowed(0));
-    assert_eq!(
-        p.evaluate(&ask("KMS:scheduleKeyDeletion", KEY, &c)),
-        Verdict::NoMatch
-    );
-    assert_eq!(
-        p.evaluate(&ask("ram:CreateUser", "*", &c)),
-        Verdict::NoMatch
-    );
+    assert_eq!(p.evaluate(&ask("KMS:scheduleKeyDeletion", KEY, &c)), Verdict::NoMatch);
+    assert_eq!(p.evaluate(&ask("ram:CreateUser", "*", &c)), Verdict::NoMatch);
 }
 
 #[test]
@@ -215,10 +157,7 @@ fn not_resource_matches_every_other_resource_ram2() {
         {"Effect": "Deny", "Action": "kms:*", "NotResource": "acs:kms:*:*:key/*"}
     ]));
     let c = Context::new();
-    assert_eq!(
-        p.evaluate(&ask("kms:GetSecretValue", SECRET, &c)),
-        denied(0)
-    );
+    assert_eq!(p.evaluate(&ask("kms:GetSecretValue", SECRET, &c)), denied(0));
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), Verdict::NoMatch);
 }
 
@@ -233,10 +172,7 @@ fn string_equals_needs_key_present_and_a_value_match_ram2() {
     let no = ctx(&[("kms:tag/env", "Prod")]);
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &no)), Verdict::NoMatch);
     let absent = Context::new();
-    assert_eq!(
-        p.evaluate(&ask("kms:Encrypt", KEY, &absent)),
-        Verdict::NoMatch
-    );
+    assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &absent)), Verdict::NoMatch);
 }
 
 #[test]
@@ -250,10 +186,7 @@ fn negated_operator_holds_when_key_absent_or_no_value_matches_ram2() {
     let dev = ctx(&[("kms:tag/env", "dev")]);
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &dev)), denied(0));
     let prod = ctx(&[("kms:tag/env", "dev"), ("kms:tag/env", "prod")]);
-    assert_eq!(
-        p.evaluate(&ask("kms:Encrypt", KEY, &prod)),
-        Verdict::NoMatch
-    );
+    assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &prod)), Verdict::NoMatch);
 }
 
 #[test]
@@ -266,10 +199,7 @@ fn condition_keys_case_insensitive_ram2() {
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), allowed(0));
     let c = ctx(&[("Acs:SECURETRANSPORT", "true")]);
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), allowed(0));
-    assert_eq!(
-        c.get("acs:SecureTransport"),
-        Some(&[String::from("true")][..])
-    );
+    assert_eq!(c.get("acs:SecureTransport"), Some(&[String::from("true")][..]));
 }
 
 #[test]
@@ -288,10 +218,7 @@ fn conditions_are_anded_ram2() {
         ctx(&[("a", "1"), ("c", "x-9")]),
         ctx(&[("a", "1"), ("b", "2"), ("c", "y-9")]),
     ] {
-        assert_eq!(
-            p.evaluate(&ask("kms:Encrypt", KEY, &missing)),
-            Verdict::NoMatch
-        );
+        assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &missing)), Verdict::NoMatch);
     }
 }
 
@@ -341,15 +268,9 @@ fn bool_accepts_json_booleans_and_any_case_ram2() {
     let insecure = ctx(&[("acs:SecureTransport", "FALSE")]);
     assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &insecure)), denied(0));
     let secure = ctx(&[("acs:SecureTransport", "true")]);
-    assert_eq!(
-        p.evaluate(&ask("kms:Encrypt", KEY, &secure)),
-        Verdict::NoMatch
-    );
+    assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &secure)), Verdict::NoMatch);
     let garbage = ctx(&[("acs:SecureTransport", "yes")]);
-    assert_eq!(
-        p.evaluate(&ask("kms:Encrypt", KEY, &garbage)),
-        Verdict::NoMatch
-    );
+    assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &garbage)), Verdict::NoMatch);
 }
 
 #[test]
@@ -385,10 +306,7 @@ fn ip_address_blocks_ram2() {
         "Condition": {"IpAddress": {"acs:SourceIp": "0.0.0.0/0"}}
     }]));
     let c = ctx(&[("acs:SourceIp", "8.8.8.8")]);
-    assert_eq!(
-        everything.evaluate(&ask("kms:Encrypt", KEY, &c)),
-        allowed(0)
-    );
+    assert_eq!(everything.evaluate(&ask("kms:Encrypt", KEY, &c)), allowed(0));
 }
 
 #[test]
@@ -397,18 +315,11 @@ fn not_ip_address_deny_fails_closed_az3() {
         "Effect": "Deny", "Action": "kms:*", "Resource": "*",
         "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}
     }]));
-    for (ip, expect) in [
-        ("10.1.2.3", Verdict::NoMatch),
-        ("8.8.8.8", denied(0)),
-        ("garbage", denied(0)),
-    ] {
+    for (ip, expect) in [("10.1.2.3", Verdict::NoMatch), ("8.8.8.8", denied(0)), ("garbage", denied(0))] {
         let c = ctx(&[("acs:SourceIp", ip)]);
         assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &c)), expect, "{ip}");
     }
-    assert_eq!(
-        p.evaluate(&ask("kms:Encrypt", KEY, &Context::new())),
-        denied(0)
-    );
+    assert_eq!(p.evaluate(&ask("kms:Encrypt", KEY, &Context::new())), denied(0));
 }
 
 #[test]
@@ -427,10 +338,8 @@ fn grants_ignores_conditions_and_denies() {
 
 #[test]
 fn effect_is_case_exact_ram2() {
-    let e = err(
-        json!([{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
-                       {"Effect": "allow", "Action": "kms:*", "Resource": "*"}]),
-    );
+    let e = err(json!([{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+                       {"Effect": "allow", "Action": "kms:*", "Resource": "*"}]));
     check(
         &e,
         ErrorCode::InvalidParameter,
@@ -457,47 +366,24 @@ fn effect_is_case_exact_ram2() {
 fn version_must_be_string_one_ram2() {
     let st = json!([allow(json!("*"), json!("*"))]);
     let cases = [
-        (
-            json!({"Statement": st}),
-            "version is required and must be the string `1`",
-        ),
-        (
-            json!({"Version": 1, "Statement": st}),
-            "version must be the string `1`, not the number `1`",
-        ),
-        (
-            json!({"Version": "2012-10-17", "Statement": st}),
-            "version must be the string `1`, not `2012-10-17`",
-        ),
+        (json!({"Statement": st}), "version is required and must be the string `1`"),
+        (json!({"Version": 1, "Statement": st}), "version must be the string `1`, not the number `1`"),
+        (json!({"Version": "2012-10-17", "Statement": st}), "version must be the string `1`, not `2012-10-17`"),
     ];
     for (doc, message) in cases {
         let e = Policy::parse(&doc).unwrap_err();
-        check(
-            &e,
-            ErrorCode::InvalidParameter,
-            "PolicyDocument.Version",
-            message,
-        );
+        check(&e, ErrorCode::InvalidParameter, "PolicyDocument.Version", message);
     }
 }
 
 #[test]
 fn document_must_be_an_object_ram2() {
     let e = Policy::parse(&json!([1, 2])).unwrap_err();
-    check(
-        &e,
-        ErrorCode::InvalidParameter,
-        "PolicyDocument",
-        "policy document must be a JSON object, not a list",
-    );
+    check(&e, ErrorCode::InvalidParameter, "PolicyDocument", "policy document must be a JSON object, not a list");
     let e = Policy::parse_str("{\"Version\": \"1\",").unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidParameter);
     assert_eq!(e.field.as_deref(), Some("PolicyDocument"));
-    assert!(
-        e.message.starts_with("policy document is not valid JSON: "),
-        "{}",
-        e.message
-    );
+    assert!(e.message.starts_with("policy document is not valid JSON: "), "{}", e.message);
 }
 
 #[test]
@@ -510,12 +396,7 @@ fn statement_shape_errors_ram2() {
         "statement is required: a list of statement objects",
     );
     let e = err(json!([]));
-    check(
-        &e,
-        ErrorCode::InvalidParameter,
-        "PolicyDocument.Statement",
-        "statement must not be empty",
-    );
+    check(&e, ErrorCode::InvalidParameter, "PolicyDocument.Statement", "statement must not be empty");
     let e = err(json!("Allow"));
     check(
         &e,
@@ -524,12 +405,7 @@ fn statement_shape_errors_ram2() {
         "statement must be a list of statement objects, not `Allow`",
     );
     let e = err(json!([allow(json!("*"), json!("*")), null]));
-    check(
-        &e,
-        ErrorCode::InvalidParameter,
-        "PolicyDocument.Statement[1]",
-        "statement must be an object, not `null`",
-    );
+    check(&e, ErrorCode::InvalidParameter, "PolicyDocument.Statement[1]", "statement must be an object, not `null`");
 }
 
 #[test]
@@ -565,16 +441,11 @@ fn action_without_colon_is_error_ram2() {
             &e,
             ErrorCode::InvalidParameter,
             "PolicyDocument.Statement[0].Action[1]",
-            &format!(
-                "action `{bad}` must be `*` or look like `service:Name`, for example `kms:Encrypt`"
-            ),
+            &format!("action `{bad}` must be `*` or look like `service:Name`, for example `kms:Encrypt`"),
         );
     }
     let e = err(json!([{"Effect": "Deny", "NotAction": "Encrypt", "Resource": "*"}]));
-    assert_eq!(
-        e.field.as_deref(),
-        Some("PolicyDocument.Statement[0].NotAction")
-    );
+    assert_eq!(e.field.as_deref(), Some("PolicyDocument.Statement[0].NotAction"));
 }
 
 #[test]
@@ -601,21 +472,13 @@ fn exactly_one_of_action_or_not_action_ram2() {
         "a statement needs `Resource` or `NotResource`",
     );
     let e = err(json!([{"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "*"}]));
-    assert_eq!(
-        e.field.as_deref(),
-        Some("PolicyDocument.Statement[0].NotResource")
-    );
+    assert_eq!(e.field.as_deref(), Some("PolicyDocument.Statement[0].NotResource"));
 }
 
 #[test]
 fn list_items_must_be_strings_ram2() {
     let e = err(json!([allow(json!([]), json!("*"))]));
-    check(
-        &e,
-        ErrorCode::InvalidParameter,
-        "PolicyDocument.Statement[0].Action",
-        "action must not be an empty list",
-    );
+    check(&e, ErrorCode::InvalidParameter, "PolicyDocument.Statement[0].Action", "action must not be an empty list");
     let e = err(json!([allow(json!("*"), json!(["*", 7]))]));
     check(
         &e,
@@ -676,12 +539,10 @@ fn unsupported_operator_is_rejected_az3() {
         "Condition": {"NumericLessThan": {"kms:x": "3"}}
     }]));
     assert_eq!(e.code, ErrorCode::InvalidParameter);
-    assert_eq!(
-        e.field.as_deref(),
-        Some("PolicyDocument.Statement[0].Condition.NumericLessThan")
-    );
+    assert_eq!(e.field.as_deref(), Some("PolicyDocument.Statement[0].Condition.NumericLessThan"));
     assert!(
-        e.message.starts_with("condition operator `NumericLessThan` is not supported; supported operators: `StringEquals`"),
+        e.message
+            .starts_with("condition operator `NumericLessThan` is not supported; supported operators: `StringEquals`"),
         "{}",
         e.message
     );
@@ -689,9 +550,7 @@ fn unsupported_operator_is_rejected_az3() {
 
 #[test]
 fn condition_value_errors_point_at_key_ram2() {
-    let cond = |c: Value| {
-        err(json!([{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": c}]))
-    };
+    let cond = |c: Value| err(json!([{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": c}]));
     let e = cond(json!({"Bool": {"acs:SecureTransport": "yes"}}));
     check(
         &e,
@@ -773,17 +632,12 @@ fn too_many_list_items_is_limit_exceeded_ram2() {
     let e = err(json!([{"Effect": "Allow", "Action": "*", "Resource": "*",
                         "Condition": {"StringEquals": {"k": values}}}]));
     assert_eq!(e.code, ErrorCode::LimitExceeded);
-    assert_eq!(
-        e.field.as_deref(),
-        Some("PolicyDocument.Statement[0].Condition.StringEquals.k")
-    );
+    assert_eq!(e.field.as_deref(), Some("PolicyDocument.Statement[0].Condition.StringEquals.k"));
 }
 
 #[test]
 fn too_many_condition_operators_or_keys_is_limit_exceeded_ram2() {
-    let ops: serde_json::Map<String, Value> = (0..101)
-        .map(|i| (format!("Op{i}"), json!({"k": "v"})))
-        .collect();
+    let ops: serde_json::Map<String, Value> = (0..101).map(|i| (format!("Op{i}"), json!({"k": "v"}))).collect();
     let e = err(json!([{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": ops}]));
     check(
         &e,
@@ -791,8 +645,7 @@ fn too_many_condition_operators_or_keys_is_limit_exceeded_ram2() {
         "PolicyDocument.Statement[0].Condition",
         "a condition may have at most 100 operators, not 101",
     );
-    let keys: serde_json::Map<String, Value> =
-        (0..101).map(|i| (format!("k{i}"), json!("v"))).collect();
+    let keys: serde_json::Map<String, Value> = (0..101).map(|i| (format!("k{i}"), json!("v"))).collect();
     let e = err(json!([{"Effect": "Allow", "Action": "*", "Resource": "*",
                         "Condition": {"StringLike": keys}}]));
     check(
@@ -820,10 +673,7 @@ fn document_over_64_kib_is_limit_exceeded_ram2() {
         &e,
         ErrorCode::LimitExceeded,
         "PolicyDocument",
-        &format!(
-            "a policy document may have at most 65536 bytes of JSON text, not {}",
-            text.len()
-        ),
+        &format!("a policy document may have at most 65536 bytes of JSON text, not {}", text.len()),
     );
     let e = Policy::parse(&Value::String(text)).unwrap_err();
     assert_eq!(e.code, ErrorCode::LimitExceeded);
@@ -833,8 +683,7 @@ fn document_over_64_kib_is_limit_exceeded_ram2() {
 
 #[test]
 fn parse_accepts_a_string_holding_the_document_ram2() {
-    let text =
-        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#;
+    let text = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#;
     let from_string = Policy::parse(&Value::String(text.into())).unwrap();
     let from_str = Policy::parse_str(text).unwrap();
     let from_value = Policy::parse(&serde_json::from_str(text).unwrap()).unwrap();
@@ -844,10 +693,7 @@ fn parse_accepts_a_string_holding_the_document_ram2() {
     // Only one level of string wrapping: a string holding a string is not a document.
     let twice = Value::String(Value::String(text.into()).to_string());
     let e = Policy::parse(&twice).unwrap_err();
-    assert_eq!(
-        e.message,
-        "policy document must be a JSON object, not a string"
-    );
+    assert_eq!(e.message, "policy document must be a JSON object, not a string");
 }
 
 #[test]
@@ -866,18 +712,9 @@ fn policy_serializes_as_its_document_and_deserializes_by_parsing_ram2() {
 
 #[test]
 fn verdict_serializes_with_kind() {
-    let v = Verdict::ExplicitDeny {
-        policy: "p".into(),
-        statement: 2,
-    };
-    assert_eq!(
-        serde_json::to_value(&v).unwrap(),
-        json!({"kind": "explicitDeny", "policy": "p", "statement": 2})
-    );
-    assert_eq!(
-        serde_json::to_value(Verdict::NoMatch).unwrap(),
-        json!({"kind": "noMatch"})
-    );
+    let v = Verdict::ExplicitDeny { policy: "p".into(), statement: 2 };
+    assert_eq!(serde_json::to_value(&v).unwrap(), json!({"kind": "explicitDeny", "policy": "p", "statement": 2}));
+    assert_eq!(serde_json::to_value(Verdict::NoMatch).unwrap(), json!({"kind": "noMatch"}));
 }
 
 #[test]
@@ -889,31 +726,17 @@ fn context_keys_fold_and_values_append() {
     let both = vec![String::from("10.0.0.1"), String::from("10.0.0.2")];
     assert_eq!(c.get("ACS:SOURCEIP"), Some(both.as_slice()));
     assert_eq!(c.get("acs:other"), None);
-    assert_eq!(
-        c.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-        vec!["acs:sourceip"]
-    );
-    assert_eq!(
-        serde_json::to_value(&c).unwrap(),
-        json!({"acs:sourceip": ["10.0.0.1", "10.0.0.2"]})
-    );
+    assert_eq!(c.iter().map(|(k, _)| k).collect::<Vec<_>>(), vec!["acs:sourceip"]);
+    assert_eq!(serde_json::to_value(&c).unwrap(), json!({"acs:sourceip": ["10.0.0.1", "10.0.0.2"]}));
 }
 
 #[test]
 fn context_deserializes_single_values_and_folds_keys() {
-    let c: Context = serde_json::from_value(
-        json!({"Acs:SecureTransport": true, "kms:Tag/Env": ["a", "b"], "n": 3}),
-    )
-    .unwrap();
-    assert_eq!(
-        c.get("acs:securetransport"),
-        Some(&[String::from("true")][..])
-    );
+    let c: Context =
+        serde_json::from_value(json!({"Acs:SecureTransport": true, "kms:Tag/Env": ["a", "b"], "n": 3})).unwrap();
+    assert_eq!(c.get("acs:securetransport"), Some(&[String::from("true")][..]));
     assert_eq!(c.get("KMS:TAG/ENV").map(<[String]>::len), Some(2));
     assert_eq!(c.get("n"), Some(&[String::from("3")][..]));
     let e = serde_json::from_value::<Context>(json!({"k": {"x": 1}})).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "context key `k` must have a string or a list of strings"
-    );
+    assert_eq!(e.to_string(), "context key `k` must have a string or a list of strings");
 }
