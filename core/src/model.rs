@@ -210,9 +210,9 @@ pub struct Instance {
     pub sharing_mode: Option<SharingMode>,
 }
 
-/// A principal of a resource share (RS-2).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "type", content = "id")]
+/// A principal of a resource share (RS-2). Serializes as its id: a 16-digit
+/// account id, `fd-...` or `rd-...`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Principal {
     /// One account.
     Account(AccountId),
@@ -253,6 +253,19 @@ impl Principal {
             Principal::Folder(f) => f.as_str(),
             Principal::Directory(d) => d.as_str(),
         }
+    }
+}
+
+impl Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl<'de> Deserialize<'de> for Principal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Principal::parse(&s).map_err(|e| serde::de::Error::custom(e.message))
     }
 }
 
