@@ -147,6 +147,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
                 state: KeyState::Enabled,
                 deletion_protection: false,
                 rotation_interval: None,
+                next_rotation_at: None,
                 versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: String::new() }],
                 tags: BTreeMap::new(),
                 created_at: 0,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
-use crate::model::{AssociationState, InstanceState, Principal, ShareState, SharingMode};
+use crate::model::{AssociationState, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context, Verdict};
 use crate::state::{instance_arn, State};
 
@@ -441,31 +441,51 @@ fn why_not_shared(
             ),
         );
     }
-    // A failed or deleted association that names the account directly.
-    let p = Principal::Account(account.clone());
+    // A failed or deleted association of a principal that covers the account.
     for share in state.shares.values() {
         if !share.resources.contains_key(instance) {
             continue;
         }
-        if let Some(a) = share.principals.get(&p) {
+        for (p, a) in &share.principals {
+            if !crate::state::covers(state, p, account) {
+                continue;
+            }
             if a.state == AssociationState::Failed {
                 return (
                     "KI-4",
                     format!(
-                        "the association of account {account} with share {} failed: {}",
+                        "the association of principal {} with share {} failed: {}",
+                        p.id(),
                         share.id,
                         a.reason.as_deref().unwrap_or("unknown reason")
                     ),
-                    format!("remove account {account} from share {} and add it again", share.id),
+                    format!(
+                        "raise the quota of {instance} if needed (kms:UpgradeInstance), then remove principal {} from share {} and add it again: a failed principal is not retried",
+                        p.id(),
+                        share.id
+                    ),
                 );
             }
             if share.state == ShareState::Deleted {
                 return (
                     "RS-7",
-                    format!("share {} that named account {account} was deleted", share.id),
+                    format!("share {} that covered account {account} was deleted", share.id),
                     format!("ask the owner {owner} to share instance {instance} again"),
                 );
             }
+        }
+    }
+    if let Some(dir) = &state.directory {
+        let ent = state.accounts.get(account).and_then(|a| a.enterprise_id.as_deref());
+        if dir.members.contains_key(account) && ent != Some(dir.enterprise_id.as_str()) {
+            return (
+                "RS-3",
+                format!(
+                    "account {account} does not belong to the verified enterprise `{}` of the resource directory",
+                    dir.enterprise_id
+                ),
+                "only accounts of the same verified enterprise can use a shared instance".to_string(),
+            );
         }
     }
     let member = state.directory.as_ref().map(|d| d.members.contains_key(account)).unwrap_or(false);

@@ -154,7 +154,9 @@ impl Engine {
                 time: call.at,
                 caller: call.caller.to_string(),
                 account: call.caller.account.to_string(),
-                action: call.action.clone(),
+                action: crate::matrix::canonical_action(&call.action)
+                    .map(|(a, _)| a.to_string())
+                    .unwrap_or_else(|| call.action.clone()),
                 resource: trace.resource,
                 instance: trace.instance.map(|i| i.to_string()),
                 instance_owner: trace.owner.map(|o| o.to_string()),
@@ -194,6 +196,7 @@ impl Engine {
             "LookupEvents" => self.lookup_events(call, &mut p),
             "VerifyAuditTrail" => self.verify_audit(call, &mut p),
             "TamperAuditEvent" => self.tamper_audit(call, &mut p),
+            "SealAndReload" => self.seal_and_reload(&mut p),
             "Explain" | "WhoCan" | "AccessMatrix" | "WhatIf" => self.query(call, &mut p),
             "kms:CreateInstance" => self.create_instance(call, &mut p),
             _ if a.len() > 4 && a.get(..4).map(|s| s.eq_ignore_ascii_case("kms:")).unwrap_or(false) => {
@@ -306,7 +309,10 @@ impl Engine {
         }
         if let Some(rest) = r.strip_prefix("acs:kms:") {
             if let Some((_, tail)) = rest.rsplit_once(":key/") {
-                return self.existing_key(field, tail);
+                // The whole ARN must be the key's (region and creator account), RAM-3.
+                let id = self.existing_key(field, tail)?;
+                let real = self.state.keys.get(&id).map(|k| self.state.key_arn(k)).unwrap_or_default();
+                return if real == r { Ok(id) } else { Err(Error::not_found("key", r)) };
             }
             if let Some((_, tail)) = rest.rsplit_once(":alias/") {
                 let full = format!("alias/{tail}");
@@ -403,7 +409,7 @@ impl Engine {
     }
 
     /// Process what is due by `now`: scheduled key and secret deletions and automatic rotations.
-    fn advance_time(&mut self, now: Timestamp) {
+    pub(crate) fn advance_time(&mut self, now: Timestamp) {
         while let Some((when, item)) = self.state.index.due.iter().next().cloned() {
             if when > now {
                 break;

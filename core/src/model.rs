@@ -407,6 +407,9 @@ pub struct Key {
     /// Automatic rotation interval in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_interval: Option<u64>,
+    /// When the next automatic rotation is due (set when the policy is set and after each rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_rotation_at: Option<Timestamp>,
     /// Versions, oldest first; the last is current.
     pub versions: Vec<KeyVersion>,
     /// Tags.

@@ -140,6 +140,7 @@ impl Engine {
             state: KeyState::Enabled,
             deletion_protection: false,
             rotation_interval: rotation,
+            next_rotation_at: rotation.map(|i| call.at.saturating_add(i)),
             versions: alloc::vec![KeyVersion { version: 1, created_at: call.at, encryptions: 0, handle }],
             tags,
             created_at: call.at,
@@ -161,6 +162,9 @@ impl Engine {
             // Automatic rotation waits for the key to be enabled again.
             if let Some(t) = key.rotation_interval {
                 let next = at.saturating_add(t);
+                if let Some(k) = self.state.keys.get_mut(id) {
+                    k.next_rotation_at = Some(next);
+                }
                 self.state.schedule(next, Due::RotateKey(id.clone()));
             }
             return Err(Error::new(
@@ -182,6 +186,9 @@ impl Engine {
             k.versions.push(KeyVersion { version, created_at: at, encryptions: 0, handle });
         }
         self.state.unschedule(&Due::RotateKey(id.clone()));
+        if let Some(k) = self.state.keys.get_mut(id) {
+            k.next_rotation_at = k.rotation_interval.map(|i| at.saturating_add(i));
+        }
         if let Some(t) = self.state.keys.get(id).and_then(next_rotation) {
             self.state.schedule(t, Due::RotateKey(id.clone()));
         }
@@ -276,6 +283,8 @@ impl Engine {
                 self.state.unschedule(&Due::RotateKey(id.clone()));
                 if let Some(k) = self.state.keys.get_mut(&id) {
                     k.rotation_interval = interval;
+                    // The interval counts from now, not from the last version (no back-dated rotations).
+                    k.next_rotation_at = interval.map(|i| call.at.saturating_add(i));
                 }
                 if let Some(t) = self.state.keys.get(&id).and_then(next_rotation) {
                     self.state.schedule(t, Due::RotateKey(id.clone()));
@@ -523,7 +532,10 @@ impl Engine {
 
     /// Open a base64 blob: structural problems are `InvalidParameter`, anything else `DecryptFailed`.
     fn open_blob(&self, field: &str, b64: &str, ctx: &BTreeMap<String, String>, id: &KeyId) -> Result<(Vec<u8>, u32)> {
-        let raw = b64_decode(field, b64)?;
+        let raw = b64_decode(field, b64).map_err(|mut e| {
+            e.rule = Some("CR-2".to_string());
+            e
+        })?;
         let (h, ct) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
         let key = self.state.keys.get(id).ok_or_else(Error::decrypt_failed)?;
         if key.state == KeyState::Disabled {
@@ -541,7 +553,10 @@ impl Engine {
 
     /// The key a blob names, for the decision; unknown keys are the opaque `DecryptFailed`.
     fn blob_key(&self, field: &str, b64: &str) -> Result<KeyId> {
-        let raw = b64_decode(field, b64)?;
+        let raw = b64_decode(field, b64).map_err(|mut e| {
+            e.rule = Some("CR-2".to_string());
+            e
+        })?;
         let (h, _) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
         let id = KeyId::parse(&h.key_id).map_err(|_| Error::decrypt_failed())?;
         if self.state.keys.contains_key(&id) {

@@ -219,11 +219,16 @@ impl Engine {
         ok(json!({ "FolderId": id }))
     }
 
-    fn billing_account(&self, p: &mut Params<'_>, new: &AccountId) -> Result<AccountId> {
+    fn billing_account(&self, p: &mut Params<'_>, new: &AccountId, new_can_pay: bool) -> Result<AccountId> {
         let dir = self.directory()?;
         match p.opt_str("BillingAccount")? {
             None | Some("Management") => Ok(dir.management_account.clone()),
-            Some("Self") => Ok(new.clone()),
+            Some("Self") if new_can_pay => Ok(new.clone()),
+            Some("Self") => Err(Error::invalid(
+                "BillingAccount",
+                "RD-5",
+                format!("account {new} cannot make payments and cannot be its own billing account"),
+            )),
             Some(other) => {
                 let id = AccountId::parse(other).map_err(|e| e.at_field("BillingAccount"))?;
                 if !dir.members.contains_key(&id) {
@@ -289,7 +294,7 @@ impl Engine {
             Some(id) => id,
             None => self.new_account_id()?,
         };
-        let billing = self.billing_account(p, &id)?;
+        let billing = self.billing_account(p, &id, can_pay)?;
         p.finish()?;
         let role = self.mgmt_role()?;
         let mgmt = self.directory()?.management_account.clone();
@@ -404,27 +409,19 @@ impl Engine {
         if inv.status != InvitationStatus::Pending {
             return Err(Error::new(ErrorCode::InvalidState, "RD-4", format!("handshake {h} is no longer pending")));
         }
-        if call.caller.account != inv.account || !call.caller.is_root() {
-            let d = crate::authz::decide(
-                &self.state,
-                &crate::authz::Request {
-                    caller: &call.caller,
-                    action: "resourcemanager:AcceptHandshake",
-                    target: &crate::authz::Target::Management {
-                        arn: self.trace.resource.clone(),
-                        role: Role::Account(inv.account.clone(), "invited account", "RD-4"),
-                    },
-                    region: None,
-                    context: &crate::policy::Context::default(),
-                },
-            );
-            if !d.allowed() || !call.caller.is_root() {
-                return Err(Error::new(
-                    ErrorCode::AccessDenied,
-                    "RD-4",
-                    format!("only the root identity of the invited account {} may answer handshake {h}", inv.account),
-                ));
-            }
+        // Only the invited account answers: its root, or (once it is known) a RAM
+        // identity of it that its policies allow. The decision says why otherwise.
+        let unknown_invitee_root = call.caller.is_root()
+            && call.caller.account == inv.account
+            && !self.state.accounts.contains_key(&inv.account);
+        if !unknown_invitee_root {
+            let arn = self.trace.resource.clone();
+            self.authorize_mgmt(
+                call,
+                "resourcemanager:AcceptHandshake",
+                arn,
+                Role::Account(inv.account.clone(), "invited account", "RD-4"),
+            )?;
         }
         if accept {
             self.check_member_limit()?;

@@ -30,9 +30,17 @@ fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
     for (i, it) in items.iter().enumerate() {
         let field = format!("Resources[{i}]");
         let (ty, id) = match it {
+            Value::String(s) if s.starts_with("alias/") || s.starts_with("key-") => ("KMSKey", s.as_str()),
             Value::String(s) => ("KMSInstance", s.as_str()),
             Value::Object(m) => (
-                m.get("ResourceType").and_then(Value::as_str).unwrap_or("KMSInstance"),
+                m.get("ResourceType").and_then(Value::as_str).unwrap_or_else(|| {
+                    let id = m.get("ResourceId").and_then(Value::as_str).unwrap_or("");
+                    if id.starts_with("alias/") || id.starts_with("key-") {
+                        "KMSKey"
+                    } else {
+                        "KMSInstance"
+                    }
+                }),
                 m.get("ResourceId")
                     .and_then(Value::as_str)
                     .ok_or_else(|| Error::invalid(&field, "RS-5", format!("{field} needs a string ResourceId")))?,
@@ -323,11 +331,24 @@ impl Engine {
     fn check_shareable(&mut self, owner: &AccountId, inst_id: &InstanceId, mode: Option<SharingMode>) -> Result<()> {
         let inst = self.instance(inst_id)?;
         if inst.owner != *owner {
-            return Err(Error::new(
-                ErrorCode::AccessDenied,
-                "KI-1",
-                format!("account {owner} does not own instance {inst_id}; only its owner {} can share it", inst.owner),
-            ));
+            let d = crate::authz::decide(
+                &self.state,
+                &crate::authz::Request {
+                    caller: &Identity::root(owner.clone()),
+                    action: "resourcesharing:AssociateResourceShare",
+                    target: &crate::authz::Target::Management {
+                        arn: crate::state::instance_arn(&inst),
+                        role: Role::Account(
+                            inst.owner.clone(),
+                            "owner of the instance (only the owner shares it)",
+                            "KI-1",
+                        ),
+                    },
+                    region: None,
+                    context: &Context::default(),
+                },
+            );
+            return Err(Error::denied(d));
         }
         if inst.state != InstanceState::Enabled {
             return Err(Error::new(
@@ -348,10 +369,18 @@ impl Engine {
                 }
                 Ok(())
             }
-            (Some(cur), Some(m)) if cur != m => {
-                // An explicit mode for an already shared instance is a mode change.
-                self.set_mode(&inst, m)
-            }
+            (Some(SharingMode::Independent), Some(SharingMode::Joint)) => Err(Error::new(
+                ErrorCode::ModeChangeNotAllowed,
+                "SM-2",
+                format!("instance {inst_id} is in Independent ownership, which never changes to Joint"),
+            )),
+            (Some(cur), Some(m)) if cur != m => Err(Error::invalid(
+                "SharingMode",
+                "SM-1",
+                format!(
+                    "instance {inst_id} is already shared in {cur:?} ownership; change the mode with kms:SetInstanceSharingMode (Joint to Independent only, SM-2)"
+                ),
+            )),
             _ => Ok(()),
         }
     }
@@ -372,11 +401,14 @@ impl Engine {
                 "resource sharing is not enabled in the resource directory (EnableSharingWithResourceDirectory)",
             ));
         }
-        if !dir.members.contains_key(owner) {
+        let same_enterprise = |a: &AccountId| {
+            self.state.accounts.get(a).and_then(|x| x.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str())
+        };
+        if !dir.members.contains_key(owner) || !same_enterprise(owner) {
             return Err(Error::new(
                 ErrorCode::NotSameDirectory,
                 "RS-3",
-                format!("the owner {owner} is not a member of the resource directory"),
+                format!("the owner {owner} is not a member of the resource directory's verified enterprise"),
             ));
         }
         match t {
@@ -653,14 +685,16 @@ impl Engine {
                             format!("{} is already a principal of share {}", t.id(), share.id),
                         ))
                     }
-                    AssociationState::Failed => return Err(Error::new(
-                        ErrorCode::InvalidState,
-                        "KI-4",
-                        format!(
+                    AssociationState::Failed => {
+                        return Err(Error::new(
+                            ErrorCode::InvalidState,
+                            "KI-4",
+                            format!(
                             "the association of {} failed and is not retried; remove the principal, then add it again",
                             t.id()
                         ),
-                    )),
+                        ))
+                    }
                     AssociationState::Disassociated => {}
                 }
             }

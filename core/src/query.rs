@@ -440,8 +440,13 @@ impl Engine {
         let action = p.opt_str("EventAction")?;
         p.finish()?;
         let acct = &call.caller.account;
-        let events: Vec<&crate::audit::AuditEvent> =
-            self.state.audit.visible_to(acct).filter(|e| action.is_none_or(|a| e.action == a)).take(max).collect();
+        let events: Vec<&crate::audit::AuditEvent> = self
+            .state
+            .audit
+            .visible_to(acct)
+            .filter(|e| action.is_none_or(|a| e.action.eq_ignore_ascii_case(a)))
+            .take(max)
+            .collect();
         Ok(Response { result: json!({ "Events": events, "Count": events.len() }), decision: None })
     }
 

@@ -95,6 +95,12 @@ pub struct Expect {
     /// The decision's first failing check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<CheckName>,
+    /// The error's field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Text the error message (or the decision's message) must contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_contains: Option<String>,
     /// A subset of the result document that must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
@@ -316,6 +322,8 @@ impl Runner {
                 out.caller = call.caller.to_string();
                 out.at = crate::time::format(call.at);
                 self.now = call.at;
+                // What falls due by the step's time happens whatever the step does.
+                self.engine.advance_time(call.at);
                 let before =
                     if opts.check_unchanged_on_failure { Some(self.engine.state.without_audit()) } else { None };
                 match self.engine.execute(&call) {
@@ -411,6 +419,25 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
             .or_else(|| out.decision.as_ref().and_then(|d| d.rule.clone()));
         if got.as_deref() != Some(rule.as_str()) {
             f.push(format!("expected rule {rule}, got {}", got.unwrap_or_else(|| "none".to_string())));
+        }
+    }
+    if let Some(field) = &exp.field {
+        let got = out.error.as_ref().and_then(|e| e.field.clone());
+        if got.as_deref() != Some(field.as_str()) {
+            f.push(format!("expected field {field}, got {}", got.unwrap_or_else(|| "none".to_string())));
+        }
+    }
+    if let Some(text) = &exp.message_contains {
+        let msg = out
+            .error
+            .as_ref()
+            .map(|e| e.message.clone())
+            .or_else(|| out.decision.as_ref().and_then(|d| d.message.clone()));
+        if !msg.as_deref().is_some_and(|m| m.contains(text.as_str())) {
+            f.push(format!(
+                "expected a message containing `{text}`, got {}",
+                msg.unwrap_or_else(|| "none".to_string())
+            ));
         }
     }
     if let Some(eff) = exp.effect {

@@ -172,3 +172,46 @@ pub fn policy_export(state: &State) -> State {
     s.audit = Default::default();
     s
 }
+
+impl Engine {
+    /// `SealAndReload` (scenario action, CR-5): save a sealed snapshot under the
+    /// given root key and load it back into this engine, proving the round trip;
+    /// with `Tamper`, flip one byte of the snapshot first and report the refusal
+    /// (the state is left as it was).
+    pub(crate) fn seal_and_reload(&mut self, p: &mut crate::params::Params<'_>) -> Result<crate::engine::Response> {
+        let root_b64 = p.str("RootKey")?;
+        let tamper = p.opt_bool("Tamper")?.unwrap_or(false);
+        p.finish()?;
+        let root = b64_decode("RootKey", root_b64)?;
+        if root.len() != 32 {
+            return Err(Error::invalid(
+                "RootKey",
+                "CR-5",
+                format!("the root key is 32 bytes (base64), not {}", root.len()),
+            ));
+        }
+        let before = self.state.clone();
+        let text = self.save_sealed(&root)?;
+        let key_versions: usize = self.state.keys.values().map(|k| k.versions.len()).sum();
+        let mut text = text;
+        if tamper {
+            // Flip a byte in the middle of the body: the integrity tag must catch it.
+            let mid = text.len() / 2;
+            let mut bytes = text.into_bytes();
+            if let Some(b) = bytes.get_mut(mid) {
+                *b = if *b == b'a' { b'b' } else { b'a' };
+            }
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        self.load_sealed_into(&text, &root)?;
+        let identical = self.state.without_audit() == before.without_audit();
+        Ok(crate::engine::Response {
+            result: serde_json::json!({
+                "Bytes": text.len(),
+                "KeyVersionsSealed": key_versions,
+                "StateIdentical": identical,
+            }),
+            decision: None,
+        })
+    }
+}

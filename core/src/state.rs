@@ -371,15 +371,44 @@ fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
             }
         }
     }
+    // RS-3: only members of the directory's verified enterprise are ever reached.
+    out.retain(|m| {
+        state.accounts.get(&m.account).and_then(|a| a.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str())
+    });
     out.sort_by_key(|m| m.seq);
     out.into_iter().map(|m| m.account.clone()).collect()
 }
 
+/// Does principal `p` cover `account` (walking the account's folder chain, at most
+/// the directory's depth)? Enterprise membership is not checked here.
+pub(crate) fn covers(state: &State, p: &Principal, account: &AccountId) -> bool {
+    let Some(dir) = &state.directory else { return false };
+    let Some(member) = dir.members.get(account) else { return false };
+    match p {
+        Principal::Account(a) => a == account,
+        Principal::Directory(d) => *d == dir.id,
+        Principal::Folder(f) => {
+            let mut cur = Some(&member.folder);
+            let mut steps = 0;
+            while let Some(c) = cur {
+                if c == f {
+                    return true;
+                }
+                steps += 1;
+                if steps > 64 {
+                    return false;
+                }
+                cur = dir.folders.get(c).and_then(|x| x.parent.as_ref());
+            }
+            false
+        }
+    }
+}
+
 /// When a key's next automatic rotation falls due, if it has a policy.
 pub(crate) fn next_rotation(k: &Key) -> Option<Timestamp> {
-    let interval = k.rotation_interval?;
-    let last = k.versions.last().map(|v| v.created_at).unwrap_or(k.created_at);
-    Some(last.saturating_add(interval))
+    k.rotation_interval?;
+    k.next_rotation_at
 }
 
 fn index_key(index: &mut Index, k: &Key, add: bool) {

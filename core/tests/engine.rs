@@ -40,7 +40,8 @@ fn sealed_snapshot_round_trip_is_exact_cr5() {
 fn tampered_truncated_or_foreign_snapshots_are_refused_cr5() {
     let mut o = org();
     let snap = o.save_sealed(&ROOT).unwrap();
-    let load = |text: &str, root: &[u8]| Organization::load_sealed(text, root, Box::new(SeededRng::new(1))).unwrap_err();
+    let load =
+        |text: &str, root: &[u8]| Organization::load_sealed(text, root, Box::new(SeededRng::new(1))).unwrap_err();
     assert_eq!(load(&snap, &[8u8; 32]).code, ErrorCode::SnapshotInvalid);
     assert_eq!(load(&snap[..snap.len() / 2], &ROOT).code, ErrorCode::SnapshotInvalid);
     let tampered = snap.replacen("dept-b", "dept-c", 1);
@@ -62,14 +63,21 @@ fn no_plaintext_key_material_or_secret_value_in_any_serialized_form_cr5() {
     let dk = step(&mut o, B_ROOT, "kms:GenerateDataKey", json!({"KeyId": "key-b1"}));
     let data_key = dk.result.as_ref().unwrap()["Plaintext"].as_str().unwrap().to_string();
     let secret_value = "s3cr3t-value-that-must-not-leak";
-    let s = step(&mut o, B_ROOT, "kms:CreateSecret", json!({"SecretName": "db", "SecretData": secret_value, "EncryptionKeyId": "key-b1"}));
+    let s = step(
+        &mut o,
+        B_ROOT,
+        "kms:CreateSecret",
+        json!({"SecretName": "db", "SecretData": secret_value, "EncryptionKeyId": "key-b1"}),
+    );
     assert!(s.ok, "{:?}", s.error);
     let snap = o.save_sealed(&ROOT).unwrap();
     let state_json = serde_json::to_string(o.state()).unwrap();
     let export = serde_json::to_string(&o.policy_export()).unwrap();
     let debug = format!("{:?}", o);
     let audit = serde_json::to_string(o.state().audit.events()).unwrap();
-    for (name, text) in [("snapshot", &snap), ("state", &state_json), ("export", &export), ("debug", &debug), ("audit", &audit)] {
+    for (name, text) in
+        [("snapshot", &snap), ("state", &state_json), ("export", &export), ("debug", &debug), ("audit", &audit)]
+    {
         assert!(!text.contains(secret_value), "{name} leaks the secret value");
         assert!(!text.contains(&data_key), "{name} leaks the data key");
     }
@@ -82,18 +90,38 @@ fn no_plaintext_key_material_or_secret_value_in_any_serialized_form_cr5() {
 #[test]
 fn decrypt_with_wrong_context_or_tampered_blob_fails_opaquely_cr2() {
     let mut o = org();
-    let r = step(&mut o, B_ROOT, "kms:Encrypt", json!({"KeyId": "key-b1", "Plaintext": "ctx", "EncryptionContext": {"app": "a", "env": "prod"}}));
+    let r = step(
+        &mut o,
+        B_ROOT,
+        "kms:Encrypt",
+        json!({"KeyId": "key-b1", "Plaintext": "ctx", "EncryptionContext": {"app": "a", "env": "prod"}}),
+    );
     let blob = r.result.unwrap()["CiphertextBlob"].as_str().unwrap().to_string();
     // Context order does not matter.
-    let ok = step(&mut o, B_ROOT, "kms:Decrypt", json!({"CiphertextBlob": blob, "EncryptionContext": {"env": "prod", "app": "a"}}));
+    let ok = step(
+        &mut o,
+        B_ROOT,
+        "kms:Decrypt",
+        json!({"CiphertextBlob": blob, "EncryptionContext": {"env": "prod", "app": "a"}}),
+    );
     assert!(ok.ok);
-    let wrong = step(&mut o, B_ROOT, "kms:Decrypt", json!({"CiphertextBlob": blob, "EncryptionContext": {"app": "b", "env": "prod"}}));
+    let wrong = step(
+        &mut o,
+        B_ROOT,
+        "kms:Decrypt",
+        json!({"CiphertextBlob": blob, "EncryptionContext": {"app": "b", "env": "prod"}}),
+    );
     assert_eq!(wrong.error.unwrap().code, ErrorCode::DecryptFailed);
     let mut raw = b64_decode("x", &blob).unwrap();
     // Flip every byte after the header in turn: each is DecryptFailed (or a structural InvalidParameter).
     for i in 0..raw.len() {
         raw[i] ^= 0x01;
-        let r = step(&mut o, B_ROOT, "kms:Decrypt", json!({"CiphertextBlob": b64_encode(&raw), "EncryptionContext": {"app": "a", "env": "prod"}}));
+        let r = step(
+            &mut o,
+            B_ROOT,
+            "kms:Decrypt",
+            json!({"CiphertextBlob": b64_encode(&raw), "EncryptionContext": {"app": "a", "env": "prod"}}),
+        );
         raw[i] ^= 0x01;
         let code = r.error.expect("a tampered blob never decrypts").code;
         assert!(matches!(code, ErrorCode::DecryptFailed | ErrorCode::InvalidParameter), "byte {i}: {code:?}");
@@ -103,7 +131,12 @@ fn decrypt_with_wrong_context_or_tampered_blob_fails_opaquely_cr2() {
 #[test]
 fn unknown_identity_action_or_resource_is_deny_never_allow_az3() {
     let o = org();
-    let req = |caller: &str, action: &str, resource: &str| DecisionRequest { caller: caller.into(), action: action.into(), resource: resource.into(), region: None };
+    let req = |caller: &str, action: &str, resource: &str| DecisionRequest {
+        caller: caller.into(),
+        action: action.into(),
+        resource: resource.into(),
+        region: None,
+    };
     for (c, a, r) in [
         ("acs:ram::1000000000000003:user/mallory", "kms:Encrypt", "key-b1"),
         ("acs:ram::9999999999999999:root", "kms:Encrypt", "key-b1"),
@@ -134,14 +167,17 @@ fn policy_export_answers_the_same_decisions_without_material() {
     let o = org();
     let mut page = Organization::new(None, Box::new(SeededRng::new(5)), None).unwrap();
     page.load_state(o.policy_export());
-    for (c, a, r) in [(ALICE, "kms:Encrypt", "key-b1"), (ALICE, "kms:ScheduleKeyDeletion", "key-b1"), ("acs:ram::1000000000000002:root", "kms:Decrypt", "key-b1")] {
+    for (c, a, r) in [
+        (ALICE, "kms:Encrypt", "key-b1"),
+        (ALICE, "kms:ScheduleKeyDeletion", "key-b1"),
+        ("acs:ram::1000000000000002:root", "kms:Decrypt", "key-b1"),
+    ] {
         assert_eq!(page.is_allowed(c, a, r), o.is_allowed(c, a, r), "{c} {a} {r}");
     }
     // No material: encryption fails cleanly.
     let r = step(&mut page, B_ROOT, "kms:Encrypt", json!({"KeyId": "key-b1", "Plaintext": "x"}));
     assert_eq!(r.error.unwrap().code, ErrorCode::InvalidState);
 }
-
 
 #[test]
 fn every_error_code_is_documented() {
