@@ -32,7 +32,7 @@ corpus:
 	$(CARGO) test -p kms-share-core --test corpus
 
 bench:
-	$(CARGO) bench -p kms-share-core --bench decision
+	$(CARGO) bench -p kms-share-core
 
 clean:
 	$(CARGO) clean
