@@ -1,0 +1,7 @@
+//! Fuzz target `ops`: see `core/tests/harness/mod.rs` (`fuzz_ops`).
+#![no_main]
+
+#[path = "../../core/tests/harness/mod.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::fuzz_ops(data));
