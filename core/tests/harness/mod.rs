@@ -186,22 +186,21 @@ pub fn check_invariants(org: &Organization) -> Result<(), String> {
     Ok(())
 }
 
+thread_local! {
+    /// The fixed organization's state, built once per thread.
+    static SETUP: kms_share_core::state::State = {
+        let sc = Scenario { version: 1, name: None, description: None, rules: vec![], seed: Some(1), start: None, steps: setup() };
+        let mut runner = Runner::new(&sc, Box::new(SeededRng::new(1))).unwrap();
+        let res = runner.run(&sc, RunOptions::default());
+        assert_eq!(res.errors, 0, "setup failed");
+        runner.engine().state().clone()
+    };
+}
+
 /// The fixed organization, loaded into a fresh `Organization`.
 pub fn org(seed: u64) -> Organization {
-    let sc = Scenario {
-        version: 1,
-        name: None,
-        description: None,
-        rules: vec![],
-        seed: Some(seed),
-        start: None,
-        steps: setup(),
-    };
-    let mut runner = Runner::new(&sc, Box::new(SeededRng::new(seed))).unwrap();
-    let res = runner.run(&sc, RunOptions::default());
-    assert_eq!(res.errors, 0, "setup failed");
     let mut org = Organization::new(Some(seed), Box::new(SeededRng::new(seed)), None).unwrap();
-    org.load_state(runner.engine().state().clone());
+    org.load_state(SETUP.with(|s| s.clone()));
     org
 }
 
