@@ -40,9 +40,9 @@ fn load(path: &str) -> Result<scenario::Scenario, String> {
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     match a.as_slice() {
-        ["run", file, rest @ ..] if rest.len() <= 1 => {
+        ["run", file] | ["run", file, "--check"] => {
             let sc = load(file)?;
-            let check = rest.first() == Some(&"--check");
+            let check = a.len() == 3;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             let res = r.run(&sc, RunOptions { check_unchanged_on_failure: check });
             println!("{}", scenario::to_json(&res));

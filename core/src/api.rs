@@ -204,10 +204,7 @@ impl Organization {
     /// Load a plain state (for example a policy-only export). Keys loaded this way
     /// have no material: decisions work, cryptography fails with `InvalidState`.
     pub fn load_state(&mut self, state: State) {
-        let now = self.runner_now();
-        let mut engine = self.engine().fork();
-        engine.replace_state(state);
-        self.runner = Runner::with_engine(engine, now);
+        self.runner.engine_mut().replace_state(state);
     }
 
     /// Save a sealed snapshot under a 32-byte root key (CR-5).

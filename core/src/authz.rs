@@ -271,7 +271,7 @@ pub fn decide(state: &State, req: &Request<'_>) -> Decision {
             b.na(CheckName::SharePermission, "a management call: no share permission involved");
             check_ram(state, req, &mut b, arn, &[]);
             if !b.failed() {
-                check_role(state, req, &mut b, role);
+                check_role(req, &mut b, role);
             }
         }
     }
@@ -566,7 +566,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
     }
 }
 
-fn check_role(state: &State, req: &Request<'_>, b: &mut Builder, role: &Role) {
+fn check_role(req: &Request<'_>, b: &mut Builder, role: &Role) {
     let account = &req.caller.account;
     match role {
         Role::AnyAccount => b.pass(CheckName::Ownership, "AZ-1", "any account may make this call".to_string()),
@@ -595,7 +595,6 @@ fn check_role(state: &State, req: &Request<'_>, b: &mut Builder, role: &Role) {
             }
         }
     }
-    let _ = state;
 }
 
 /// The ARN used for instance-level calls.

@@ -128,6 +128,16 @@ impl Engine {
         }
     }
 
+    /// Generate new key material for a key version of `instance`, in its backend.
+    pub(crate) fn generate_material(&mut self, instance: &InstanceId, label: &str) -> Result<String> {
+        let hw = self.state.instances.get(instance).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
+        let rng = self.rng.as_mut();
+        match (&mut self.hardware, hw) {
+            (Some(h), true) => h.generate(label, rng),
+            _ => self.software.generate(label, rng),
+        }
+    }
+
     /// Execute one call (parse, decide, apply, record).
     ///
     /// # Errors

@@ -56,11 +56,13 @@ pub enum ErrorCode {
     SnapshotInvalid,
     /// The key backend (for example a PKCS#11 token) failed.
     BackendError,
+    /// A bug: an internal invariant failed (a binding caught a panic). Report it.
+    InternalError,
 }
 
 impl ErrorCode {
     /// Every code, in documentation order.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidParameter,
         ErrorCode::NotFound,
         ErrorCode::AlreadyExists,
@@ -81,10 +83,11 @@ impl ErrorCode {
         ErrorCode::DecryptFailed,
         ErrorCode::SnapshotInvalid,
         ErrorCode::BackendError,
+        ErrorCode::InternalError,
     ];
 
     /// The stable string form of the code.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidParameter => "InvalidParameter",
             ErrorCode::NotFound => "NotFound",
@@ -106,6 +109,7 @@ impl ErrorCode {
             ErrorCode::DecryptFailed => "DecryptFailed",
             ErrorCode::SnapshotInvalid => "SnapshotInvalid",
             ErrorCode::BackendError => "BackendError",
+            ErrorCode::InternalError => "InternalError",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::crypto::{AesKey, RandomSource};
 use crate::error::{Error, ErrorCode, Result};
 
 /// A store of AES-256 keys addressed by opaque handles.
-pub trait KeyBackend {
+pub trait KeyBackend: Send {
     /// A short name for messages (`software`, `pkcs11`).
     fn name(&self) -> &'static str;
 

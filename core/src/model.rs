@@ -19,7 +19,7 @@ pub type Timestamp = u64;
 
 /// Configurable resource directory limits (RD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Limits {
     /// Most folders in a directory (default 100).
     pub max_folders: u32,
@@ -38,7 +38,7 @@ impl Default for Limits {
 
 /// An Alibaba Cloud account known to the simulation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Account {
     /// The account id.
     pub id: AccountId,
@@ -57,7 +57,7 @@ pub struct Account {
 
 /// A folder of the resource directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Folder {
     /// The folder id.
     pub id: FolderId,
@@ -72,7 +72,7 @@ pub struct Folder {
 
 /// A member of the resource directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Member {
     /// The member account.
     pub account: AccountId,
@@ -102,7 +102,7 @@ pub enum JoinMethod {
 
 /// An invitation (handshake) to join the directory (RD-4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Invitation {
     /// The handshake id (`h-...`).
     pub id: String,
@@ -133,7 +133,7 @@ pub enum InvitationStatus {
 
 /// The resource directory of an enterprise (RD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Directory {
     /// The directory id.
     pub id: DirectoryId,
@@ -188,7 +188,7 @@ pub enum SharingMode {
 
 /// A KMS instance (KI-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Instance {
     /// The instance id.
     pub id: InstanceId,
@@ -284,7 +284,7 @@ pub enum AssociationState {
 
 /// A principal's association with a share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Association {
     /// The state.
     pub state: AssociationState,
@@ -310,7 +310,7 @@ pub enum ShareState {
 
 /// The KMS instance permissions of the permission library (RS-4).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SharePermission {
     /// The permission name.
     pub name: String,
@@ -335,7 +335,7 @@ impl SharePermission {
 
 /// A resource share (RS-*).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Share {
     /// The share id.
     pub id: ShareId,
@@ -373,7 +373,7 @@ pub enum KeyState {
 
 /// One version of a key's material (CR-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyVersion {
     /// Version number, from 1.
     pub version: u32,
@@ -387,7 +387,7 @@ pub struct KeyVersion {
 
 /// A key: metadata with its creator account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Key {
     /// The key id.
     pub id: KeyId,
@@ -421,7 +421,7 @@ pub struct Key {
 
 /// An alias naming a key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Alias {
     /// The alias name.
     pub name: AliasName,
@@ -435,7 +435,7 @@ pub struct Alias {
 
 /// One version of a secret value (CR-4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretVersion {
     /// The version id.
     pub version_id: String,
@@ -449,7 +449,7 @@ pub struct SecretVersion {
 
 /// A secret: metadata with its creator, and encrypted versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secret {
     /// The name.
     pub name: SecretName,
@@ -479,7 +479,7 @@ pub struct Secret {
 
 /// An application access point (metadata with creator).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessPoint {
     /// The name.
     pub name: RamName,
@@ -491,7 +491,7 @@ pub struct AccessPoint {
 
 /// A backup of a key or secret (metadata).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Backup {
     /// The backup id.
     pub id: String,
@@ -505,7 +505,7 @@ pub struct Backup {
 
 /// The RAM side of one account: users, roles, custom policies and attachments (RAM-1).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RamAccount {
     /// Users and the policy names attached to each.
     #[serde(default)]

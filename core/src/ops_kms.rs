@@ -8,7 +8,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde_json::{json, Value};
 
-use crate::authz::{Decision, Target};
+use crate::authz::Decision;
 use crate::crypto::{b64_decode, b64_encode, blob};
 use crate::engine::{days_in, parse_interval, Call, Engine, Response, DAY};
 use crate::error::{Error, ErrorCode, Result};
@@ -120,17 +120,7 @@ impl Engine {
             Some(k) => k,
             None => KeyId::parse(&self.new_id("key-")?)?,
         };
-        let handle = {
-            let label = format!("{id}/v1");
-            let backend = self.backend_for_mut(&inst_id) as *mut dyn crate::keystore::KeyBackend;
-            let _ = backend;
-            let rng = self.rng.as_mut();
-            let hw = self.state.instances.get(&inst_id).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
-            match (&mut self.hardware, hw) {
-                (Some(h), true) => h.generate(&label, rng)?,
-                _ => self.software.generate(&label, rng)?,
-            }
-        };
+        let handle = self.generate_material(&inst_id, &format!("{id}/v1"))?;
         let key = Key {
             id: id.clone(),
             instance: inst_id.clone(),
@@ -175,13 +165,7 @@ impl Engine {
         }
         let version = key.versions.last().map(|v| v.version + 1).unwrap_or(1);
         let inst = key.instance.clone();
-        let label = format!("{id}/v{version}");
-        let hw = self.state.instances.get(&inst).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
-        let rng = self.rng.as_mut();
-        let handle = match (&mut self.hardware, hw) {
-            (Some(h), true) => h.generate(&label, rng)?,
-            _ => self.software.generate(&label, rng)?,
-        };
+        let handle = self.generate_material(&inst, &format!("{id}/v{version}"))?;
         if let Some(k) = self.state.keys.get_mut(id) {
             k.versions.push(KeyVersion { version, created_at: at, encryptions: 0, handle });
         }
@@ -338,7 +322,7 @@ impl Engine {
             }
             "kms:CreateAlias" => {
                 let name = alias_param.ok_or_else(|| Error::invalid("AliasName", "SM-3", "AliasName is required"))?;
-                self.create_alias(&key, name, call)?;
+                self.create_alias(&key, name)?;
                 result = json!({ "KeyId": id, "AliasName": self.state.aliases_of(&id) });
             }
             "kms:DeleteAlias" => {
@@ -430,7 +414,7 @@ impl Engine {
         Ok(())
     }
 
-    fn create_alias(&mut self, key: &Key, name: AliasName, call: &Call) -> Result<()> {
+    fn create_alias(&mut self, key: &Key, name: AliasName) -> Result<()> {
         if name.is_default_key_alias() {
             return Err(Error::invalid(
                 "AliasName",
@@ -456,7 +440,6 @@ impl Engine {
         index_alias(&mut index, &self.state, &alias, true);
         self.state.index = index;
         self.state.aliases.insert(arn, alias);
-        let _ = call;
         Ok(())
     }
 
@@ -891,7 +874,6 @@ impl Engine {
             }
             _ => json!({}),
         };
-        let _ = Target::Management { arn: String::new(), role: crate::authz::Role::AnyAccount };
         respond(result, d)
     }
 }

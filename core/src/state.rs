@@ -17,7 +17,7 @@ use crate::model::*;
 
 /// Everything the engine knows. Serializes to the snapshot's `state` part.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct State {
     /// Accounts known to the simulation.
     #[serde(default)]
@@ -326,7 +326,7 @@ impl State {
 
 /// Quota figures of an instance (KI-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QuotaUsage {
     /// The access management quota.
     pub quota: u32,

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode};
 use sha2::{Digest, Sha256};
 
 /// A source of random bytes for keys and nonces.
-pub trait RandomSource {
+pub trait RandomSource: Send {
     /// Fill `buf` entirely with random bytes.
     ///
     /// # Errors

@@ -1,0 +1,426 @@
+//! `Organization`: the Python face of [`kms_share_core::api::Organization`], and `run`.
+//!
+//! Every method has the same three phases: convert the Python arguments, call the core
+//! with the organization locked, convert the result after the lock is released. Only
+//! the core call holds the lock, because touching Python objects can run arbitrary
+//! Python code (a garbage-collector finalizer) that might call back into the same
+//! organization. The lock is a `try_lock`: such a re-entrant call is refused with
+//! `InvalidState` instead of deadlocking, and a panic inside the core poisons it, so a
+//! half-changed organization is refused rather than used.
+
+use std::sync::{Mutex, TryLockError};
+
+use kms_share_core::api::{DecisionRequest, Organization};
+use kms_share_core::crypto::{OsRng, RandomSource, SeededRng};
+use kms_share_core::scenario::{self, RunOptions};
+use kms_share_core::state::State;
+use kms_share_core::{Error, ErrorCode};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+use crate::convert::{self, json, opt_text, text, to_py};
+use crate::errors::{exception, guard, invalid_input, to_py_err, OrRaise};
+use crate::types::{PyDecision, PyRunResult, PyStepResult};
+
+/// The core organization (`Send`: the core's randomness and key backends are `Send`).
+struct Inner(Organization);
+
+/// An organization: accounts, a resource directory, KMS instances, shares, keys and
+/// secrets, and the audit trail. Change it with steps (`step`, `call`,
+/// `run_scenario`); ask it questions with `explain`, `is_allowed`, `who_can`,
+/// `access_matrix` and `what_if`, which change nothing.
+///
+/// `Organization(seed=None, start=None)`: an empty organization. With `seed` every id,
+/// nonce and key derives from it (tests and reproducible demos only: a seeded
+/// organization protects nothing); without, the operating system's random source is
+/// used. `start` is the time of the first step (`YYYY-MM-DDTHH:MM:SSZ`).
+#[pyclass(frozen, module = "kms_share._native", name = "Organization")]
+pub struct PyOrganization {
+    org: Mutex<Inner>,
+}
+
+impl PyOrganization {
+    fn wrap(org: Organization) -> Self {
+        PyOrganization { org: Mutex::new(Inner(org)) }
+    }
+
+    /// Run `f` on the locked organization.
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&mut Organization) -> T) -> PyResult<T> {
+        match self.org.try_lock() {
+            Ok(mut g) => Ok(f(&mut g.0)),
+            Err(TryLockError::WouldBlock) => Err(to_py_err(
+                py,
+                Error::new(ErrorCode::InvalidState, "", "this organization is busy with another call"),
+            )),
+            Err(TryLockError::Poisoned(_)) => Err(to_py_err(
+                py,
+                Error::new(
+                    ErrorCode::InvalidState,
+                    "",
+                    "this organization is unusable: an earlier call stopped on an internal error",
+                ),
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl PyOrganization {
+    #[new]
+    #[pyo3(signature = (seed=None, start=None))]
+    fn new(py: Python<'_>, seed: Option<&Bound<'_, PyAny>>, start: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        guard(py, || {
+            let seed = convert::seed(seed)?;
+            let start = opt_text(start, "start")?;
+            Organization::new(seed, Box::new(OsRng), start.as_deref()).map(Self::wrap).or_raise(py)
+        })
+    }
+
+    /// Run a scenario document (JSON text or a dict) on a fresh organization, honouring
+    /// its `seed` and `start`. Returns the organization and the run's result.
+    ///
+    /// Raises `InvalidInput` for a document that does not parse; failing steps are in
+    /// the result, not raised.
+    #[staticmethod]
+    fn from_scenario(py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<(Self, PyRunResult)> {
+        guard(py, || {
+            let text = convert::document_text(document, "document")?;
+            let (org, res) = Organization::from_scenario(&text, Box::new(OsRng)).or_raise(py)?;
+            Ok((Self::wrap(org), PyRunResult(res)))
+        })
+    }
+
+    /// Load a sealed snapshot (CR-5) saved by `save_sealed` under the same 32-byte root key.
+    #[staticmethod]
+    #[pyo3(signature = (snapshot, root_key, seed=None))]
+    fn load_sealed(
+        py: Python<'_>,
+        snapshot: &Bound<'_, PyAny>,
+        root_key: &Bound<'_, PyAny>,
+        seed: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let snapshot = text(snapshot, "snapshot")?;
+            let root = convert::bytes(root_key, "root_key")?;
+            let rng: Box<dyn RandomSource> = match convert::seed(seed)? {
+                Some(s) => Box::new(SeededRng::new(s)),
+                None => Box::new(OsRng),
+            };
+            Organization::load_sealed(&snapshot, &root, rng).map(Self::wrap).or_raise(py)
+        })
+    }
+
+    /// Run a scenario document's steps on this organization (its `seed` and `start` apply
+    /// only to a fresh organization: see `from_scenario`).
+    fn run_scenario(&self, py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<PyRunResult> {
+        guard(py, || {
+            let text = convert::document_text(document, "document")?;
+            self.with(py, |o| o.run_scenario(&text))?.or_raise(py).map(PyRunResult)
+        })
+    }
+
+    /// Execute one step, `{"caller", "action", "params"?, "at"?, "bind"?, "expect"?}`.
+    /// The call's own failure is in the result (`ok`, `error`), not raised.
+    fn step(&self, py: Python<'_>, step: &Bound<'_, PyAny>) -> PyResult<PyStepResult> {
+        guard(py, || {
+            let step = json(step, "step")?;
+            self.with(py, |o| o.step(&step))?.or_raise(py).map(PyStepResult)
+        })
+    }
+
+    /// Make one call as `caller` and return its result document; a failure is raised
+    /// (`AccessDenied` carries the decision).
+    #[pyo3(signature = (caller, action, params=None, *, at=None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        caller: &Bound<'py, PyAny>,
+        action: &Bound<'py, PyAny>,
+        params: Option<&Bound<'py, PyAny>>,
+        at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let mut step = Map::new();
+            step.insert("caller".to_string(), Value::String(text(caller, "caller")?));
+            step.insert("action".to_string(), Value::String(text(action, "action")?));
+            if let Some(p) = params.filter(|p| !p.is_none()) {
+                step.insert("params".to_string(), json(p, "params")?);
+            }
+            if let Some(at) = opt_text(at, "at")? {
+                step.insert("at".to_string(), Value::String(at));
+            }
+            let step = Value::Object(step);
+            let r = self.with(py, |o| o.step(&step))?.or_raise(py)?;
+            match (r.error, r.result) {
+                (Some(e), _) => Err(to_py_err(py, e)),
+                (None, Some(v)) => to_py(py, &v),
+                (None, None) => Ok(PyDict::new(py).into_any()),
+            }
+        })
+    }
+
+    /// The full decision for `caller` doing `action` on `resource` (an instance id, key
+    /// id, alias, secret name or ARN), optionally from `region` (KI-6). A Deny is a
+    /// returned value; `InvalidInput` is raised only for a malformed request.
+    #[pyo3(signature = (caller, action, resource, region=None))]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        caller: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        resource: &Bound<'_, PyAny>,
+        region: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyDecision> {
+        guard(py, || {
+            let req = DecisionRequest {
+                caller: text(caller, "caller")?,
+                action: text(action, "action")?,
+                resource: text(resource, "resource")?,
+                region: opt_text(region, "region")?,
+            };
+            self.with(py, |o| o.explain(&req))?.or_raise(py).map(PyDecision)
+        })
+    }
+
+    /// May `caller` do `action` on `resource`? Malformed ids answer `False` (fail closed).
+    fn is_allowed(
+        &self,
+        py: Python<'_>,
+        caller: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        resource: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        guard(py, || {
+            let (c, a, r) = (text(caller, "caller")?, text(action, "action")?, text(resource, "resource")?);
+            self.with(py, |o| o.is_allowed(&c, &a, &r))
+        })
+    }
+
+    /// Many decisions in one call. `requests` is an iterable of `(caller, action,
+    /// resource)` or `(caller, action, resource, region)` tuples or lists, or of dicts
+    /// with those keys. Each entry of the returned list is a `Decision` or, for a request
+    /// the engine refuses (a malformed id), the `KmsShareError` it would raise (returned,
+    /// not raised). A request of the wrong shape or type raises `InvalidInput`.
+    fn explain_many<'py>(&self, py: Python<'py>, requests: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || {
+            let reqs = decision_requests(requests)?;
+            let results = self.with(py, |o| o.explain_batch(&reqs))?;
+            let items = results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(d) => Ok(Bound::new(py, PyDecision(d))?.into_any()),
+                    Err(e) => exception(py, e),
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)
+        })
+    }
+
+    /// Many yes/no answers in one call (the fast path: no explanations are kept).
+    /// Same `requests` as `explain_many`; malformed requests answer `False`.
+    fn allowed_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<bool>> {
+        guard(py, || {
+            let reqs = decision_requests(requests)?;
+            self.with(py, |o| o.allowed_batch(&reqs))
+        })
+    }
+
+    /// The actions of the permission matrix that `caller` may perform on `resource`
+    /// (what a console may enable).
+    fn allowed_actions(
+        &self,
+        py: Python<'_>,
+        caller: &Bound<'_, PyAny>,
+        resource: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        guard(py, || {
+            let (c, r) = (text(caller, "caller")?, text(resource, "resource")?);
+            self.with(py, |o| o.allowed_actions(&c, &r))?.or_raise(py)
+        })
+    }
+
+    /// Every identity allowed to perform `action` on `resource`: a list of
+    /// `{"identity", "account", "role", "viaShare"?, "reason"}` dicts.
+    fn who_can<'py>(
+        &self,
+        py: Python<'py>,
+        action: &Bound<'py, PyAny>,
+        resource: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let (a, r) = (text(action, "action")?, text(resource, "resource")?);
+            let allowed = self.with(py, |o| o.who_can(&a, &r))?.or_raise(py)?;
+            convert::serde_to_py(py, &allowed)
+        })
+    }
+
+    /// The access matrix of an instance (identities x resources x features) as a dict.
+    fn access_matrix<'py>(&self, py: Python<'py>, instance_id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let id = text(instance_id, "instance_id")?;
+            let m = self.with(py, |o| o.access_matrix(&id))?.or_raise(py)?;
+            convert::serde_to_py(py, &m)
+        })
+    }
+
+    /// Preview `steps` (a list of step dicts) on a copy: their results and the
+    /// differences in quota, access and matrix cells. Changes nothing.
+    fn what_if<'py>(&self, py: Python<'py>, steps: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let steps = json(steps, "steps")?;
+            let v = self.with(py, |o| o.what_if(&steps))?.or_raise(py)?;
+            to_py(py, &v)
+        })
+    }
+
+    /// The whole state as a dict (no key material; secret values only as ciphertext).
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let v = self.with(py, |o| serde_json::to_value(o.state()))?;
+            let v = v.map_err(|e| crate::errors::internal(py, &e.to_string()))?;
+            to_py(py, &v)
+        })
+    }
+
+    /// The policy-only export for in-page checks: everything decisions read, with no key
+    /// material and no secret values.
+    fn policy_export<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let v = self.with(py, |o| serde_json::to_value(o.policy_export()))?;
+            let v = v.map_err(|e| crate::errors::internal(py, &e.to_string()))?;
+            to_py(py, &v)
+        })
+    }
+
+    /// Replace the state with `state` (a dict or JSON text, e.g. a `policy_export()`).
+    /// Keys loaded this way have no material: decisions work, cryptography fails with
+    /// `InvalidState`.
+    fn load_state(&self, py: Python<'_>, state: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let state: State = if state.is_instance_of::<PyString>() {
+                serde_json::from_str(&text(state, "state")?)
+            } else {
+                serde_json::from_value(json(state, "state")?)
+            }
+            .map_err(|e| invalid_input(py, "state", format!("`state` is not a state: {e}")))?;
+            self.with(py, |o| o.load_state(state))
+        })
+    }
+
+    /// Save the whole organization as a sealed snapshot (CR-5) under a 32-byte root key.
+    fn save_sealed(&self, py: Python<'_>, root_key: &Bound<'_, PyAny>) -> PyResult<String> {
+        guard(py, || {
+            let root = convert::bytes(root_key, "root_key")?;
+            self.with(py, |o| o.save_sealed(&root))?.or_raise(py)
+        })
+    }
+
+    /// Test hook: panic inside the engine lock, to prove a panic becomes `KmsShareError`
+    /// and leaves the organization refused rather than half-changed. Never use it.
+    fn _panic_for_tests(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.with(py, |_| {
+                #[allow(clippy::panic)]
+                {
+                    panic!("deliberate panic for tests")
+                }
+            })
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            self.with(py, |o| {
+                let s = o.state();
+                format!(
+                    "<Organization: {} accounts, {} instances, {} shares, {} keys, {} secrets>",
+                    s.accounts.len(),
+                    s.instances.len(),
+                    s.shares.len(),
+                    s.keys.len(),
+                    s.secrets.len()
+                )
+            })
+        })
+    }
+}
+
+/// Run a scenario document (JSON text or a dict) on a fresh organization, exactly as
+/// `kms-share run` does. With `check=True`, also check that every failing step leaves
+/// the state unchanged (slower; for tests).
+#[pyfunction]
+#[pyo3(signature = (document, *, check=None))]
+pub fn run(py: Python<'_>, document: &Bound<'_, PyAny>, check: Option<&Bound<'_, PyAny>>) -> PyResult<PyRunResult> {
+    guard(py, || {
+        let text = convert::document_text(document, "document")?;
+        let opts = RunOptions { check_unchanged_on_failure: convert::flag(check, "check")? };
+        scenario::run(&text, Box::new(OsRng), opts).or_raise(py).map(PyRunResult)
+    })
+}
+
+/// The requests of `explain_many` / `allowed_many`.
+fn decision_requests(requests: &Bound<'_, PyAny>) -> PyResult<Vec<DecisionRequest>> {
+    let py = requests.py();
+    if requests.is_instance_of::<PyString>() || requests.is_instance_of::<PyDict>() {
+        return Err(invalid_input(py, "requests", REQUESTS_SHAPE.to_string()));
+    }
+    let iter = requests.try_iter().map_err(|_| invalid_input(py, "requests", REQUESTS_SHAPE.to_string()))?;
+    let mut out = Vec::with_capacity(requests.len().unwrap_or(0));
+    for (i, item) in iter.enumerate() {
+        out.push(decision_request(&item?, i)?);
+    }
+    Ok(out)
+}
+
+const REQUESTS_SHAPE: &str =
+    "`requests` must be an iterable of (caller, action, resource[, region]) tuples or of dicts with those keys";
+
+fn decision_request(item: &Bound<'_, PyAny>, i: usize) -> PyResult<DecisionRequest> {
+    let py = item.py();
+    if let Ok(t) = item.cast::<PyTuple>() {
+        return from_parts(py, t.iter(), t.len(), i);
+    }
+    if let Ok(l) = item.cast::<PyList>() {
+        return from_parts(py, l.iter(), l.len(), i);
+    }
+    let field = format!("requests[{i}]");
+    if item.is_instance_of::<PyDict>() {
+        // The dict form is read by the core's own serde type (unknown keys are refused).
+        return serde_json::from_value(json(item, &field)?)
+            .map_err(|e| invalid_input(py, &field, format!("`{field}`: {e}")));
+    }
+    Err(invalid_input(py, &field, convert::must_be(&field, "a tuple or a dict", item)))
+}
+
+fn from_parts<'py>(
+    py: Python<'py>,
+    mut parts: impl Iterator<Item = Bound<'py, PyAny>>,
+    len: usize,
+    i: usize,
+) -> PyResult<DecisionRequest> {
+    let (Some(c), Some(a), Some(r), region, true) = (parts.next(), parts.next(), parts.next(), parts.next(), len <= 4)
+    else {
+        let field = format!("requests[{i}]");
+        return Err(invalid_input(py, &field, format!("`{field}` must have 3 or 4 items, not {len}")));
+    };
+    Ok(DecisionRequest {
+        caller: part(&c, i, "caller")?,
+        action: part(&a, i, "action")?,
+        resource: part(&r, i, "resource")?,
+        region: match region {
+            Some(x) if !x.is_none() => Some(part(&x, i, "region")?),
+            _ => None,
+        },
+    })
+}
+
+/// One string of a request; the field name is only formatted on error.
+fn part(obj: &Bound<'_, PyAny>, i: usize, name: &str) -> PyResult<String> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        if let Ok(c) = s.to_cow() {
+            return Ok(c.into_owned());
+        }
+    }
+    text(obj, &format!("requests[{i}].{name}"))
+}

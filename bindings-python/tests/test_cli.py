@@ -1,0 +1,62 @@
+"""`python -m kms_share`: usage, exit statuses and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import DEPT
+
+
+def py_cli(*args: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run([sys.executable, "-m", "kms_share", *args], capture_output=True, text=True, check=False)
+
+
+def test_usage_is_exit_status_2() -> None:
+    for args in ([], ["run"], ["frobnicate", "x"], ["run", "a", "b"], ["explain", "f", "c", "a"], ["matrix", "f"]):
+        r = py_cli(*args)
+        assert r.returncode == 2, args
+        assert r.stdout == ""
+        assert r.stderr.startswith("kms-share: usage:")
+
+
+def test_unreadable_file_is_exit_status_2(tmp_path: Path) -> None:
+    r = py_cli("run", str(tmp_path / "missing.json"))
+    assert r.returncode == 2 and "cannot read" in r.stderr
+
+
+def test_invalid_document_is_exit_status_2(tmp_path: Path) -> None:
+    f = tmp_path / "bad.json"
+    f.write_text('{"version": 1, "steps": [', encoding="utf-8")
+    for args in (["run", str(f)], ["explain", str(f), "a", "b", "c"], ["matrix", str(f), "kst-x"]):
+        r = py_cli(*args)
+        assert r.returncode == 2, args
+        assert r.stderr.startswith(f"kms-share: {f}: InvalidParameter: the scenario is not valid JSON")
+
+
+def test_failed_expectation_is_exit_status_1(tmp_path: Path) -> None:
+    f = tmp_path / "fails.json"
+    f.write_text(json.dumps({"version": 1, "seed": 1, "steps": [
+        {"caller": "acs:ram::1000000000000001:root", "action": "kms:GetKmsInstance",
+         "params": {"InstanceId": "kst-none"}, "expect": {"ok": True}}]}), encoding="utf-8")
+    r = py_cli("run", str(f))
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["expectationsFailed"] == 1
+
+
+def test_run_explain_matrix_succeed() -> None:
+    r = py_cli("run", str(DEPT))
+    assert r.returncode == 0 and json.loads(r.stdout)["passed"] is True
+    r = py_cli("explain", str(DEPT), "acs:ram::1000000000000003:user/alice", "kms:Encrypt", "key-b1")
+    assert r.returncode == 0 and json.loads(r.stdout)["effect"] == "Allow"
+    r = py_cli("matrix", str(DEPT), "kst-depta")
+    assert r.returncode == 0 and json.loads(r.stdout)["instanceId"] == "kst-depta"
+
+
+def test_bad_question_is_exit_status_2() -> None:
+    r = py_cli("explain", str(DEPT), "nobody", "kms:Encrypt", "key-b1")
+    assert r.returncode == 2 and r.stderr.startswith("kms-share: InvalidParameter:")
+    r = py_cli("matrix", str(DEPT), "kst-none")
+    assert r.returncode == 2 and r.stderr.startswith("kms-share: NotFound:")
