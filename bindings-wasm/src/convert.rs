@@ -1,0 +1,140 @@
+//! Conversions between JavaScript values and the core's types, and the module-level
+//! functions that are nothing but a conversion.
+//!
+//! - Inputs (scenarios, steps, states, decision requests) arrive as plain objects or JSON
+//!   text. Objects go through `JSON.stringify` and the core's own serde_json parsing, so every
+//!   runtime reads an input with the same parser, the same `deny_unknown_fields` refusals
+//!   (serde-wasm-bindgen silently skips unknown keys) and the same recursion limit (a deeply
+//!   nested object is an `InvalidParameter`, never a stack overflow).
+//! - Results convert with serde-wasm-bindgen's JSON-compatible serializer: plain objects,
+//!   maps as objects, numbers as numbers.
+//! - Errors become real JavaScript `Error`s named `KmsShareError` carrying `code`, and where
+//!   known `rule`, `field` and `decision`.
+
+use kms_share_core::{Error, ErrorCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// The result type of every exported function: the error is a thrown `KmsShareError`.
+pub(crate) type JsResult<T> = Result<T, JsValue>;
+
+/// A core error as a thrown JavaScript `Error` (`name` `KmsShareError`, `message`, `code`,
+/// and `rule`, `field`, `decision` where the core gives them).
+pub(crate) fn throw(e: Error) -> JsValue {
+    let js = js_sys::Error::new(&e.message);
+    js.set_name("KmsShareError");
+    let set = |key: &str, value: &JsValue| {
+        // Setting a property on a fresh Error cannot fail; nothing to report if it did.
+        let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), value);
+    };
+    set("code", &JsValue::from_str(e.code()));
+    if let Some(rule) = &e.rule {
+        set("rule", &JsValue::from_str(rule));
+    }
+    if let Some(field) = &e.field {
+        set("field", &JsValue::from_str(field));
+    }
+    if let Some(decision) = &e.decision {
+        if let Ok(d) = to_js(decision.as_ref()) {
+            set("decision", &d);
+        }
+    }
+    js.into()
+}
+
+/// A result value as a plain JavaScript value.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| {
+        throw(Error::new(
+            ErrorCode::InvalidState,
+            "",
+            format!("the result cannot be represented in JavaScript: {}", js_message(&e.into())),
+        ))
+    })
+}
+
+/// A plain JavaScript scalar (a seed) through serde-wasm-bindgen's checks.
+pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, field: &str) -> Result<T, Error> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(field, "", js_message(&e.into())))
+}
+
+/// A document given as JSON text or as a plain object, as JSON text.
+pub(crate) fn doc_text(value: &JsValue, field: &str) -> Result<String, Error> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::invalid(field, "", format!("`{field}` must be a plain object or JSON text")))
+}
+
+/// A document given as JSON text or as a plain object, parsed by the core's serde.
+pub(crate) fn doc<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
+    let text = doc_text(value, field)?;
+    serde_json::from_str(&text).map_err(|e| Error::invalid(field, "", format!("{e}")))
+}
+
+/// The message of a thrown JavaScript value.
+fn js_message(value: &JsValue) -> String {
+    js_sys::Reflect::get(value, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "not a valid value".to_string())
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use kms_share_core::authz::{Check, CheckName, Outcome};
+    use kms_share_core::{Decision, Effect};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn prop(v: &JsValue, key: &str) -> JsValue {
+        js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn access_denied_is_a_real_error_carrying_code_rule_and_decision_az1() {
+        let decision = Decision {
+            effect: Effect::Deny,
+            caller: "acs:ram::1000000000000003:user/alice".into(),
+            action: "kms:Encrypt".into(),
+            resource: "acs:kms:cn-hangzhou:1000000000000002:key/key-a1".into(),
+            checks: vec![Check {
+                check: CheckName::Ownership,
+                outcome: Outcome::Failed,
+                rule: "SM-3".into(),
+                detail: "the key belongs to another account".into(),
+            }],
+            denied_by: Some(CheckName::Ownership),
+            rule: Some("SM-3".into()),
+            message: Some("access denied by the ownership check (SM-3)".into()),
+            fix: None,
+            via_share: None,
+        };
+        let err = throw(Error::denied(decision));
+        let e = err.dyn_ref::<js_sys::Error>().unwrap();
+        assert_eq!(String::from(e.name()), "KmsShareError");
+        assert_eq!(String::from(e.message()), "access denied by the ownership check (SM-3)");
+        assert_eq!(prop(&err, "code").as_string().as_deref(), Some("AccessDenied"));
+        assert_eq!(prop(&err, "rule").as_string().as_deref(), Some("SM-3"));
+        assert!(prop(&err, "field").is_undefined());
+        let d = prop(&err, "decision");
+        assert_eq!(prop(&d, "effect").as_string().as_deref(), Some("Deny"));
+        assert_eq!(prop(&d, "deniedBy").as_string().as_deref(), Some("ownership"));
+        assert!(prop(&d, "fix").is_undefined());
+    }
+
+    #[wasm_bindgen_test]
+    fn invalid_input_names_its_field() {
+        let err = throw(Error::invalid("caller", "RAM-1", "`x` is not a RAM identity"));
+        assert_eq!(prop(&err, "code").as_string().as_deref(), Some("InvalidParameter"));
+        assert_eq!(prop(&err, "field").as_string().as_deref(), Some("caller"));
+        assert_eq!(prop(&err, "rule").as_string().as_deref(), Some("RAM-1"));
+        assert!(prop(&err, "decision").is_undefined());
+    }
+}

@@ -1,0 +1,88 @@
+// The npm package's entry points and the JavaScript face of the API: real Errors with codes,
+// the in-page surface loaded from a policy-only export, and each entry point loading.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as pkg from "kms-share";
+
+const require = createRequire(import.meta.url);
+const deptAB = readFileSync(fileURLToPath(new URL("../../tests/scenarios/01-dept-a-shares-with-dept-b.json", import.meta.url)), "utf8");
+const ALICE = "acs:ram::1000000000000003:user/alice";
+
+test("require() and import give the same Node entry", () => {
+  const cjs = require("kms-share");
+  assert.equal(cjs.Organization, pkg.Organization);
+  assert.equal(pkg.version(), JSON.parse(readFileSync(fileURLToPath(new URL("../pkg/package.json", import.meta.url)), "utf8")).version);
+});
+
+test("errors are real Errors named KmsShareError with code, rule and field", () => {
+  const { organization } = pkg.Organization.fromScenario(deptAB);
+  assert.throws(
+    () => organization.explain({ caller: "nobody", action: "kms:Encrypt", resource: "key-b1" }),
+    (e) => {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, "KmsShareError");
+      assert.equal(e.code, "InvalidParameter");
+      assert.equal(e.rule, "RAM-1");
+      assert.equal(e.field, "caller");
+      assert.ok(e.stack.length > 0);
+      return true;
+    },
+  );
+  assert.throws(() => organization.accessMatrix("kst-none"), { name: "KmsShareError", code: "NotFound" });
+  assert.throws(() => pkg.runScenarioJson("{"), { code: "InvalidParameter", field: "document" });
+  assert.deepEqual(pkg.errorCodes().slice(0, 3), ["InvalidParameter", "NotFound", "AlreadyExists"]);
+});
+
+test("a page's organization from a policy-only export answers like the full one", () => {
+  const { organization } = pkg.Organization.fromScenario(deptAB);
+  const exported = JSON.stringify(organization.policyExport());
+  assert.ok(!exported.includes("ciphertext"), "the policy export carries no secret values");
+  const page = pkg.Organization.fromPolicyExport(exported);
+  const requests = [];
+  for (const caller of [ALICE, "acs:ram::1000000000000002:root", "acs:ram::1000000000000003:root", "acs:ram::1000000000000001:root"]) {
+    for (const action of ["kms:Encrypt", "kms:Decrypt", "kms:CreateKey", "kms:DescribeKey", "kms:ScheduleKeyDeletion"]) {
+      for (const resource of ["key-b1", "kst-depta"]) requests.push({ caller, action, resource });
+    }
+  }
+  for (const r of requests) {
+    assert.equal(page.isAllowed(r.caller, r.action, r.resource), organization.isAllowed(r.caller, r.action, r.resource), JSON.stringify(r));
+  }
+  assert.deepEqual(page.allowedBatch(requests), organization.allowedBatch(requests));
+  assert.deepEqual(page.allowedActions(ALICE, "key-b1"), organization.allowedActions(ALICE, "key-b1"));
+  assert.ok(page.allowedActions(ALICE, "key-b1").includes("kms:Encrypt"));
+});
+
+test("the decision-only policy module answers like the full engine", async () => {
+  const policy = await import("kms-share/policy");
+  policy.initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("kms-share/policy/kms_share_policy_bg.wasm"))) });
+  const { organization } = pkg.Organization.fromScenario(deptAB);
+  const page = policy.Organization.fromPolicyExport(JSON.stringify(organization.policyExport()));
+  for (const caller of [ALICE, "acs:ram::1000000000000001:root", "acs:ram::1000000000000003:root", "bad"]) {
+    for (const action of ["kms:Encrypt", "kms:CreateKey", "kms:DescribeKey"]) {
+      assert.equal(page.isAllowed(caller, action, "key-b1"), organization.isAllowed(caller, action, "key-b1"));
+    }
+  }
+  assert.deepEqual(page.allowedActions(ALICE, "key-b1"), organization.allowedActions(ALICE, "key-b1"));
+  assert.deepEqual(page.explain({ caller: ALICE, action: "kms:Encrypt", resource: "key-b1" }),
+    organization.explain({ caller: ALICE, action: "kms:Encrypt", resource: "key-b1" }));
+  // Only the decision surface is there: no scenarios, no steps.
+  assert.equal(policy.Organization.fromScenario, undefined);
+  assert.equal(typeof page.step, "undefined");
+  assert.throws(() => page.explain({ caller: "x", action: "y", resource: "z" }), { name: "KmsShareError", code: "InvalidParameter" });
+});
+
+test("the bundler entry loads where ES module integration of wasm is available", () => {
+  // Bundlers import the .wasm as a module; Node does so behind a flag.
+  const r = spawnSync(
+    process.execPath,
+    ["--experimental-wasm-modules", "--no-warnings", "--input-type=module", "-e",
+      'import * as m from "kms-share/bundler"; console.log(m.version(), m.errorCodes().join())'],
+    { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) },
+  );
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout.trim(), `${pkg.version()} ${pkg.errorCodes().join()}`);
+});

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build the npm package `kms-share` into bindings-wasm/pkg from one release build of the
+# wasm crate: wasm-bindgen for three targets (web: browsers' ES module; bundler; nodejs),
+# `wasm-opt -Oz` on each module, then the package files. Prints the sizes.
+#
+#   pkg/package.json  pkg/README.md  pkg/bin/kms-share.mjs
+#   pkg/web/      kms_share.js (ES module, `await init()`), kms_share_bg.wasm, kms_share.d.ts
+#   pkg/bundler/  kms_share.js (imports the .wasm; for webpack, Vite, ...), ...
+#   pkg/node/     kms_share.js (CommonJS, loads the .wasm synchronously), ...
+#   pkg/policy/   kms_share_policy.js (ES module): the decision-only build (no `engine`
+#                 feature) for in-page checks on a policy-only export; about half the size
+set -euo pipefail
+source "$(dirname "$0")/wasm-env.sh"
+cd "$WASM_ROOT"
+
+wasm_release_env
+wasm_cargo build --release -p kms-share-wasm --quiet
+module="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/kms_share_wasm.wasm"
+
+pkg=bindings-wasm/pkg
+stage=$(mktemp -d "${TMPDIR:-/tmp}/kms-share-pkg.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+for target in web bundler nodejs; do
+  dir=$target
+  [ "$target" = nodejs ] && dir=node
+  wasm-bindgen --target "$target" --out-dir "$stage/$dir" --out-name kms_share "$module"
+  wasm-opt "${WASM_OPT_FLAGS[@]}" "$stage/$dir/kms_share_bg.wasm" -o "$stage/$dir/kms_share_bg.wasm"
+done
+# The decision-only module: the same crate without the `engine` feature.
+wasm_cargo build --release -p kms-share-wasm --no-default-features --quiet
+wasm-bindgen --target web --out-dir "$stage/policy" --out-name kms_share_policy "$module"
+wasm-opt "${WASM_OPT_FLAGS[@]}" "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
+echo '{ "type": "module" }' >"$stage/policy/package.json"
+
+# Each folder says how Node should read its .js files (the package root sets no type).
+echo '{ "type": "module" }' >"$stage/web/package.json"
+echo '{ "type": "module" }' >"$stage/bundler/package.json"
+echo '{ "type": "commonjs" }' >"$stage/node/package.json"
+
+mkdir -p "$stage/bin"
+cp bindings-wasm/npm/bin/kms-share.mjs "$stage/bin/"
+cp bindings-wasm/README.md "$stage/README.md"
+version=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" bindings-wasm/npm/package.json >"$stage/package.json"
+
+rm -rf "$pkg"
+mkdir -p "$(dirname "$pkg")"
+cp -r "$stage" "$pkg"
+chmod -R a+rX "$pkg"
+
+echo "wasm-pkg: $pkg (kms-share $version, $WASM_ROUTE route)"
+for f in web/kms_share_bg.wasm policy/kms_share_policy_bg.wasm; do
+  raw=$(stat -c %s "$pkg/$f")
+  gz=$(gzip -9 -c "$pkg/$f" | wc -c)
+  echo "  $f: $raw bytes ($((raw / 1024)) KiB), gzip -9 $gz bytes ($((gz / 1024)) KiB)"
+done

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every test of the WebAssembly binding, on the package scripts/build-wasm-pkg.sh built:
+#  1. wasm-bindgen-test in Node: the crate's unit tests and tests/node.rs (API, error mapping);
+#  2. the same API tests in headless Chromium (tests/browser.rs, run_in_browser);
+#  3. node:test over the npm package: the whole scenario corpus against the native CLI byte
+#     for byte, the package's CLI, its entry points and errors;
+#  4. tsc --noEmit over a TypeScript usage example against the generated declarations.
+set -euo pipefail
+source "$(dirname "$0")/wasm-env.sh"
+cd "$WASM_ROOT"
+
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+echo "test-wasm: wasm-bindgen-test in Node ($WASM_ROUTE route)"
+wasm_cargo test -p kms-share-wasm --lib --test node
+
+echo "test-wasm: wasm-bindgen-test in headless Chromium"
+# The runner adds --headless and --no-sandbox (needed as root); webdriver.json adds the rest.
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WASM_ROOT/bindings-wasm/webdriver.json" \
+  wasm_cargo test -p kms-share-wasm --test browser
+
+echo "test-wasm: the npm package against the native runner"
+cargo build -p kms-share-cli --quiet
+# The tests and the example import the package by name, as a user would.
+ln -sfn ../pkg bindings-wasm/node_modules/kms-share
+(cd bindings-wasm && KMS_SHARE_NATIVE="$WASM_ROOT/target/debug/kms-share" node --test test/)
+
+echo "test-wasm: tsc --noEmit over examples/usage.ts"
+(cd bindings-wasm && node_modules/.bin/tsc --noEmit -p examples/tsconfig.json)
+echo "test-wasm: all green"

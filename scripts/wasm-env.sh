@@ -1,0 +1,64 @@
+# Sourced by the wasm scripts: which compiler route builds wasm32-unknown-unknown.
+#
+# - rustup route: the rustup toolchain has the wasm32-unknown-unknown target installed
+#   (`rustup target add wasm32-unknown-unknown`): plain `cargo`, prebuilt std, target/.
+# - Debian route (otherwise): Debian's rustc-web compiler rebuilds std for the target
+#   (`-Z build-std`), in its own target directory so the two compilers never share artifacts.
+#
+# Sets WASM_ROUTE, WASM_CARGO (an array: the cargo command and its route flags, to which
+# `build`/`test` and their arguments are appended by the caller through wasm_cargo) and
+# WASM_TARGET_DIR.
+
+WASM_ROOT=${WASM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+if [ -z "${WASM_ROUTE:-}" ]; then
+  if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    WASM_ROUTE=rustup
+  else
+    WASM_ROUTE=debian
+  fi
+fi
+
+case "$WASM_ROUTE" in
+  rustup)
+    WASM_TARGET_DIR="$WASM_ROOT/target"
+    ;;
+  debian)
+    WASM_TARGET_DIR="$WASM_ROOT/target/wasm"
+    ;;
+  *)
+    echo "WASM_ROUTE must be rustup or debian, not '$WASM_ROUTE'" >&2
+    return 1
+    ;;
+esac
+
+# wasm_cargo SUBCOMMAND ARGS...: run cargo for wasm32-unknown-unknown on the chosen route.
+wasm_cargo() {
+  local sub=$1
+  shift
+  if [ "$WASM_ROUTE" = rustup ]; then
+    cargo "$sub" --target wasm32-unknown-unknown --target-dir "$WASM_TARGET_DIR" "$@"
+  else
+    RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+      /usr/bin/cargo "$sub" --target wasm32-unknown-unknown --target-dir "$WASM_TARGET_DIR" \
+      -Z build-std=std,panic_abort "$@"
+  fi
+}
+
+# The release profile of the package: smallest code, one unit, no debug info. Set here,
+# not in Cargo.toml, so the native release builds keep the workspace's profile.
+wasm_release_env() {
+  export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+  export CARGO_PROFILE_RELEASE_LTO=fat
+  export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+  export CARGO_PROFILE_RELEASE_DEBUG=0
+  export CARGO_PROFILE_RELEASE_PANIC=abort
+  # binaryen 108's wasm-opt breaks wasm-bindgen's externref table (the module then fails to
+  # load with "function-typed object must be null"); without reference types wasm-bindgen
+  # keeps JS objects in a JS-side slab instead, which wasm-opt handles.
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Ctarget-feature=-reference-types"
+}
+
+# binaryen 108 needs the features Rust 1.96 emits spelled out.
+WASM_OPT_FLAGS=(-Oz --strip-debug --strip-producers --enable-bulk-memory
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
