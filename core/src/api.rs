@@ -215,12 +215,34 @@ impl Organization {
         self.runner.engine_mut().save_sealed(root)
     }
 
+    /// Keep the keys of hardware instances in `backend` (a PKCS#11 token).
+    pub fn set_hardware_backend(&mut self, backend: Box<dyn crate::keystore::KeyBackend>) {
+        self.runner.engine_mut().set_hardware_backend(backend);
+    }
+
     /// Load a sealed snapshot (CR-5).
     ///
     /// # Errors
     /// As [`Engine::load_sealed`].
     pub fn load_sealed(text: &str, root: &[u8], rng: Box<dyn RandomSource>) -> Result<Self> {
-        let engine = Engine::load_sealed(text, root, rng)?;
+        Self::load_sealed_with(text, root, rng, None)
+    }
+
+    /// Load a sealed snapshot whose hardware instances keep their keys in `hardware`.
+    ///
+    /// # Errors
+    /// As [`Engine::load_sealed`].
+    pub fn load_sealed_with(
+        text: &str,
+        root: &[u8],
+        rng: Box<dyn RandomSource>,
+        hardware: Option<Box<dyn crate::keystore::KeyBackend>>,
+    ) -> Result<Self> {
+        let mut engine = Engine::new(rng);
+        if let Some(h) = hardware {
+            engine.set_hardware_backend(h);
+        }
+        engine.load_sealed_into(text, root)?;
         let now = engine.state().audit.events().last().map(|e| e.time).unwrap_or(0);
         Ok(Organization { runner: Runner::with_engine(engine, now), step_index: 0 })
     }

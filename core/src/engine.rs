@@ -426,7 +426,7 @@ impl Engine {
             }
             self.state.index.due.remove(&(when, item.clone()));
             match item {
-                crate::state::Due::DeleteKey(id) => self.destroy_key(&id),
+                crate::state::Due::DeleteKey(id) => self.destroy_key(&id, now),
                 crate::state::Due::DeleteSecret(arn) => self.remove_secret(&arn),
                 crate::state::Due::RotateKey(id) => {
                     // Rotation catches up one interval at a time, stamped at the due time.
@@ -436,12 +436,24 @@ impl Engine {
         }
     }
 
-    /// Remove a key for good: material destroyed, aliases removed.
-    pub(crate) fn destroy_key(&mut self, id: &KeyId) {
-        let Some(key) = self.state.keys.remove(id) else { return };
+    /// Remove a key for good: material destroyed, aliases removed. When the backend
+    /// cannot destroy the material now (a token out of reach), the key stays pending
+    /// and the destruction is retried a minute later: nothing is left behind in the HSM.
+    pub(crate) fn destroy_key(&mut self, id: &KeyId, now: Timestamp) {
+        let Some(key) = self.state.keys.get(id).cloned() else { return };
+        let mut failed = false;
         for v in &key.versions {
-            let _ = self.backend_for_mut(&key.instance).destroy(&v.handle);
+            if self.backend_for(&key.instance).contains(&v.handle)
+                && self.backend_for_mut(&key.instance).destroy(&v.handle).is_err()
+            {
+                failed = true;
+            }
         }
+        if failed {
+            self.state.schedule(now.saturating_add(60), crate::state::Due::DeleteKey(id.clone()));
+            return;
+        }
+        self.state.keys.remove(id);
         for a in self.state.aliases_of(id) {
             if let Some(region) = self.state.region_of(&key.instance).cloned() {
                 let arn = crate::state::alias_arn(&region, &key.creator, &a);

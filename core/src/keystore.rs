@@ -19,6 +19,8 @@ pub trait KeyBackend: Send {
     fn name(&self) -> &'static str;
 
     /// Generate a new AES-256 key labelled `label` (`<key-id>/v<version>`); return its handle.
+    /// Draws exactly 32 bytes from `rng` whatever the backend, so that seeded runs give
+    /// the same ids and results on every backend.
     ///
     /// # Errors
     /// `BackendError` when the store fails.
@@ -27,7 +29,7 @@ pub trait KeyBackend: Send {
     /// AES-256-GCM seal: returns ciphertext || 16-byte tag.
     ///
     /// # Errors
-    /// `NotFound` for an unknown handle, `BackendError` when the store fails.
+    /// `InvalidState` for an unknown or destroyed handle (CR-3), `BackendError` when the store fails.
     fn encrypt(&self, handle: &str, nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>>;
 
     /// AES-256-GCM open of ciphertext || tag.
