@@ -13,13 +13,20 @@ set -euo pipefail
 source "$(dirname "$0")/wasm-env.sh"
 cd "$WASM_ROOT"
 
+# One build at a time in a tree (the full and the policy builds write the same module file),
+# and never while a test reads the package (scripts/test-wasm.sh holds the lock shared).
+mkdir -p target
+exec 9>target/wasm-pkg.lock
+flock 9
+
 wasm_release_env
 wasm_cargo build --release -p kms-share-wasm --quiet
 module="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/kms_share_wasm.wasm"
 
 pkg=bindings-wasm/pkg
-stage=$(mktemp -d "${TMPDIR:-/tmp}/kms-share-pkg.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+# Staged beside pkg (same file system) and swapped in by renames at the end.
+stage=$(mktemp -d bindings-wasm/.pkg-stage.XXXXXX)
+trap 'rm -rf "$stage" "$pkg.old"' EXIT
 
 for target in web bundler nodejs; do
   dir=$target
@@ -44,10 +51,10 @@ cp bindings-wasm/README.md "$stage/README.md"
 version=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" bindings-wasm/npm/package.json >"$stage/package.json"
 
-rm -rf "$pkg"
-mkdir -p "$(dirname "$pkg")"
-cp -r "$stage" "$pkg"
-chmod -R a+rX "$pkg"
+chmod -R a+rX "$stage"
+rm -rf "$pkg.old"
+[ -e "$pkg" ] && mv "$pkg" "$pkg.old"
+mv "$stage" "$pkg"
 
 echo "wasm-pkg: $pkg (kms-share $version, $WASM_ROUTE route)"
 for f in web/kms_share_bg.wasm policy/kms_share_policy_bg.wasm; do

@@ -20,6 +20,9 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   wasm_cargo test -p kms-share-wasm --test browser
 
 echo "test-wasm: the npm package against the native runner"
+# Read the package only while no build replaces it (scripts/build-wasm-pkg.sh).
+exec 9>target/wasm-pkg.lock
+flock -s 9
 cargo build -p kms-share-cli --quiet
 # The tests and the example import the package by name, as a user would.
 ln -sfn ../pkg bindings-wasm/node_modules/kms-share
