@@ -247,12 +247,17 @@ impl Organization {
 #[cfg(feature = "engine")]
 /// Run a scenario document on a fresh organization and return the result document as
 /// the canonical JSON text: byte for byte what the Rust runner (`kms-share run`) prints.
+/// With `check`, a failing step that changes the state fails its expectation (`--check`).
 ///
 /// # Errors
 /// Throws `InvalidParameter` for a document that does not parse.
 #[wasm_bindgen(js_name = runScenarioJson)]
-pub fn run_scenario_json(#[wasm_bindgen(unchecked_param_type = "Scenario | string")] doc: JsValue) -> JsResult<String> {
+pub fn run_scenario_json(
+    #[wasm_bindgen(unchecked_param_type = "Scenario | string")] doc: JsValue,
+    check: Option<bool>,
+) -> JsResult<String> {
     let text = doc_text(&doc, "document").map_err(throw)?;
-    let (_, result) = api::Organization::from_scenario(&text, Box::new(HostRng)).map_err(throw)?;
+    let opts = kms_share_core::scenario::RunOptions { check_unchanged_on_failure: check.unwrap_or(false) };
+    let (_, result) = api::Organization::from_scenario_with(&text, Box::new(HostRng), opts).map_err(throw)?;
     Ok(kms_share_core::scenario::to_json(&result))
 }

@@ -7,6 +7,7 @@
 //! ```
 //! `explain` and `matrix` first run the scenario, then ask about the state it built.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use kms_share_core::crypto::OsRng;
@@ -32,6 +33,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Print to stdout; a closed pipe (`kms-share run x.json | head`) is not an error.
+fn emit(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
+    }
+}
+
 fn load(path: &str) -> Result<scenario::Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     scenario::parse(&text).map_err(|e| format!("{path}: {e}"))
@@ -45,7 +55,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let check = a.len() == 3;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             let res = r.run(&sc, RunOptions { check_unchanged_on_failure: check });
-            println!("{}", scenario::to_json(&res));
+            emit(&scenario::to_json(&res))?;
             Ok(if res.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         ["explain", file, caller, action, resource] => {
@@ -55,7 +65,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let caller = Identity::parse(caller).map_err(|e| e.to_string())?;
             let d =
                 r.engine().explain(&caller, action, resource, None, &Context::default()).map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
+            emit(&serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
         ["matrix", file, instance] => {
@@ -64,7 +74,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             r.run(&sc, RunOptions::default());
             let inst = InstanceId::parse(instance).map_err(|e| e.to_string())?;
             let m = r.engine().access_matrix(&inst).map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?);
+            emit(&serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
         _ => Err(USAGE.to_string()),

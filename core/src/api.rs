@@ -83,9 +83,18 @@ impl Organization {
     /// # Errors
     /// `InvalidParameter` for a document that does not parse.
     pub fn from_scenario(text: &str, rng: Box<dyn RandomSource>) -> Result<(Self, RunResult)> {
+        Self::from_scenario_with(text, rng, RunOptions::default())
+    }
+
+    /// As [`Organization::from_scenario`], with run options (for example the check that
+    /// failed steps change nothing, the CLIs' `--check`).
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a document that does not parse.
+    pub fn from_scenario_with(text: &str, rng: Box<dyn RandomSource>, opts: RunOptions) -> Result<(Self, RunResult)> {
         let sc = scenario::parse(text)?;
         let mut runner = Runner::new(&sc, rng)?;
-        let res = runner.run(&sc, RunOptions::default());
+        let res = runner.run(&sc, opts);
         Ok((Organization { runner, step_index: sc.steps.len() }, res))
     }
 

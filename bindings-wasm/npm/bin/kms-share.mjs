@@ -2,7 +2,7 @@
 // kms-share: run scenario documents and ask the engine questions from a shell, through the
 // WebAssembly build. Same commands, output and exit status as the Rust CLI:
 //
-//   kms-share run SCENARIO.json                              the result document; exit 1 if an expect failed
+//   kms-share run SCENARIO.json [--check]                    the result document; exit 1 if an expect failed
 //   kms-share explain SCENARIO.json CALLER ACTION RESOURCE   the decision
 //   kms-share matrix SCENARIO.json INSTANCE-ID               the access matrix
 //
@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { Organization, runScenarioJson } from "kms-share";
 
 const USAGE = `usage:
-  kms-share run SCENARIO.json
+  kms-share run SCENARIO.json [--check]
   kms-share explain SCENARIO.json CALLER ACTION RESOURCE
   kms-share matrix SCENARIO.json INSTANCE-ID
 
@@ -44,11 +44,11 @@ function organization(path) {
 
 function main(args) {
   const [command, file, ...rest] = args;
-  if (command === "run" && file && rest.length === 0) {
+  if (command === "run" && file && (rest.length === 0 || (rest.length === 1 && rest[0] === "--check"))) {
     const text = read(file);
     let out;
     try {
-      out = runScenarioJson(text);
+      out = runScenarioJson(text, rest.length === 1);
     } catch (e) {
       throw new Usage(`${file}: ${describe(e)}`);
     }

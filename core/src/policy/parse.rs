@@ -78,24 +78,47 @@ pub(super) fn json(text: &str) -> Result<Value> {
 }
 
 /// Enforce the size cap on a document given as a value: its compact JSON text
-/// may have at most [`MAX_DOCUMENT_BYTES`]. Counts without building the text and
-/// stops as soon as the cap is passed.
+/// may have at most [`MAX_DOCUMENT_BYTES`]. Computes the length of that text without
+/// building it (and without `Display`, whose error propagation differs without `std`),
+/// stopping as soon as the cap is passed.
 pub(super) fn check_size(doc: &Value) -> Result<()> {
-    struct Counter(usize);
-    impl fmt::Write for Counter {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            self.0 = self.0.saturating_add(s.len());
-            if self.0 > MAX_DOCUMENT_BYTES {
-                Err(fmt::Error)
-            } else {
-                Ok(())
+    fn string_len(s: &str) -> usize {
+        2 + s
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+                c if (c as u32) < 0x20 => 6,
+                c => c.len_utf8(),
+            })
+            .sum::<usize>()
+    }
+    fn size(v: &Value, used: usize) -> Option<usize> {
+        let add = |n: usize| used.checked_add(n).filter(|t| *t <= MAX_DOCUMENT_BYTES);
+        match v {
+            Value::Null => add(4),
+            Value::Bool(b) => add(if *b { 4 } else { 5 }),
+            Value::Number(n) => add(alloc::format!("{n}").len()),
+            Value::String(s) => add(string_len(s)),
+            Value::Array(items) => {
+                let mut used = add(2 + items.len().saturating_sub(1))?;
+                for it in items {
+                    used = size(it, used)?;
+                }
+                Some(used)
+            }
+            Value::Object(map) => {
+                let mut used = add(2 + map.len().saturating_sub(1))?;
+                for (k, it) in map {
+                    used = used.checked_add(string_len(k) + 1).filter(|t| *t <= MAX_DOCUMENT_BYTES)?;
+                    used = size(it, used)?;
+                }
+                Some(used)
             }
         }
     }
-    let mut counter = Counter(0);
-    match write!(counter, "{doc}") {
-        Ok(()) => Ok(()),
-        Err(_) => Err(too_large(None)),
+    match size(doc, 0) {
+        Some(_) => Ok(()),
+        None => Err(too_large(None)),
     }
 }
 

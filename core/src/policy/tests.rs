@@ -740,3 +740,17 @@ fn context_deserializes_single_values_and_folds_keys() {
     let e = serde_json::from_value::<Context>(json!({"k": {"x": 1}})).unwrap_err();
     assert_eq!(e.to_string(), "context key `k` must have a string or a list of strings");
 }
+
+#[test]
+fn size_cap_counts_the_compact_text_exactly_ram2() {
+    // Pad a resource so that the compact JSON text is exactly the cap, then one byte more;
+    // escapes and non-ASCII characters count as serde_json writes them.
+    let base = json!({"Version": "1", "Statement": [allow(json!("*"), json!("acs:\"é\\\u{1}"))]});
+    let base_len = base.to_string().len();
+    for (extra, ok) in [(0usize, true), (1, false)] {
+        let pad = super::parse::MAX_DOCUMENT_BYTES - base_len + extra;
+        let doc = json!({"Version": "1", "Statement": [allow(json!("*"), json!(format!("acs:\"é\\\u{1}{}", "k".repeat(pad))))]});
+        assert_eq!(doc.to_string().len(), super::parse::MAX_DOCUMENT_BYTES + extra);
+        assert_eq!(super::parse::check_size(&doc).is_ok(), ok, "extra {extra}");
+    }
+}
