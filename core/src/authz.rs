@@ -442,10 +442,7 @@ fn why_not_shared(
         );
     }
     // A failed or deleted association of a principal that covers the account.
-    for share in state.shares.values() {
-        if !share.resources.contains_key(instance) {
-            continue;
-        }
+    for share in state.shares_naming(instance) {
         for (p, a) in &share.principals {
             if !crate::state::covers(state, p, account) {
                 continue;

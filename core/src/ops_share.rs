@@ -296,9 +296,7 @@ impl Engine {
 
     fn shares_of(&self, inst: &InstanceId) -> Vec<Value> {
         self.state
-            .shares
-            .values()
-            .filter(|s| s.resources.contains_key(inst))
+            .shares_naming(inst)
             .map(|s| json!({ "ResourceShareId": s.id, "Name": s.name, "State": s.state }))
             .collect()
     }

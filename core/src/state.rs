@@ -76,6 +76,8 @@ pub(crate) struct Index {
     pub admitted: BTreeMap<InstanceId, BTreeSet<AccountId>>,
     /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
     pub over_quota: BTreeMap<InstanceId, BTreeSet<AccountId>>,
+    /// instance -> every share (any state) that names it, for explaining denials.
+    pub instance_shares: BTreeMap<InstanceId, Vec<ShareId>>,
     /// folder -> direct child folders.
     pub children: BTreeMap<FolderId, BTreeSet<FolderId>>,
     /// folder -> direct members.
@@ -150,6 +152,7 @@ impl State {
         index.access.clear();
         index.admitted.clear();
         index.over_quota.clear();
+        index.instance_shares.clear();
         self.index_directory(&mut index);
         self.index_access(&mut index);
         self.index = index;
@@ -210,6 +213,11 @@ impl State {
     }
 
     fn index_access(&self, index: &mut Index) {
+        for share in self.shares.values() {
+            for inst in share.resources.keys() {
+                index.instance_shares.entry(inst.clone()).or_default().push(share.id.clone());
+            }
+        }
         // INVARIANT: shares and principals are visited in creation order, so quota
         // admission of members who joined later is deterministic (KI-3, KI-4).
         let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
@@ -266,6 +274,11 @@ impl State {
     /// The Active shares through which `account` reaches `instance`.
     pub fn shares_granting(&self, instance: &InstanceId, account: &AccountId) -> &[ShareId] {
         self.index.access.get(&(instance.clone(), account.clone())).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Every share (any state) that names `instance`.
+    pub fn shares_naming(&self, instance: &InstanceId) -> impl Iterator<Item = &Share> + '_ {
+        self.index.instance_shares.get(instance).into_iter().flatten().filter_map(|id| self.shares.get(id))
     }
 
     /// True if the account was reached by a principal but left out for want of quota.
