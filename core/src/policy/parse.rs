@@ -9,7 +9,6 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
 use core::net::IpAddr;
 use serde_json::{Map, Value};
 
