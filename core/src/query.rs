@@ -278,7 +278,7 @@ impl Engine {
             creator: None
         }];
         let mut targets = alloc::vec![instance_target(state, inst)];
-        for k in state.keys.values().filter(|k| k.instance == *inst) {
+        for k in state.keys_in(inst) {
             let arn = state.key_arn(k);
             resources.push(MatrixResource {
                 arn: arn.clone(),
@@ -294,7 +294,7 @@ impl Engine {
                 tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
             });
         }
-        for (arn, s) in state.secrets.iter().filter(|(_, s)| s.instance == *inst) {
+        for (arn, s) in state.secrets_in(inst) {
             resources.push(MatrixResource {
                 arn: arn.clone(),
                 kind: ResourceKind::Secret,

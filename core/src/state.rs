@@ -92,6 +92,10 @@ pub(crate) struct Index {
     pub key_aliases: BTreeMap<KeyId, BTreeSet<String>>,
     /// (instance, account) -> number of keys and secrets the account created there (RS-7).
     pub owned: BTreeMap<(InstanceId, AccountId), u32>,
+    /// instance -> its keys (the access matrix lists them without a scan).
+    pub instance_keys: BTreeMap<InstanceId, BTreeSet<KeyId>>,
+    /// instance -> the ARNs of its secrets.
+    pub instance_secrets: BTreeMap<InstanceId, BTreeSet<String>>,
     /// What falls due when: deletions and automatic rotations, driven by call times.
     pub due: BTreeSet<(Timestamp, Due)>,
 }
@@ -276,6 +280,21 @@ impl State {
         self.index.access.get(&(instance.clone(), account.clone())).map(|v| v.as_slice()).unwrap_or(&[])
     }
 
+    /// The keys of an instance (index, no scan).
+    pub fn keys_in<'a>(&'a self, instance: &InstanceId) -> impl Iterator<Item = &'a Key> + 'a {
+        self.index.instance_keys.get(instance).into_iter().flatten().filter_map(|id| self.keys.get(id))
+    }
+
+    /// The secrets of an instance with their ARNs (index, no scan).
+    pub fn secrets_in<'a>(&'a self, instance: &InstanceId) -> impl Iterator<Item = (&'a String, &'a Secret)> + 'a {
+        self.index
+            .instance_secrets
+            .get(instance)
+            .into_iter()
+            .flatten()
+            .filter_map(|arn| self.secrets.get_key_value(arn))
+    }
+
     /// Every share (any state) that names `instance`.
     pub fn shares_naming(&self, instance: &InstanceId) -> impl Iterator<Item = &Share> + '_ {
         self.index.instance_shares.get(instance).into_iter().flatten().filter_map(|id| self.shares.get(id))
@@ -428,6 +447,7 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
     let owned_key = (k.instance.clone(), k.creator.clone());
     if add {
         *index.owned.entry(owned_key).or_default() += 1;
+        index.instance_keys.entry(k.instance.clone()).or_default().insert(k.id.clone());
         if let KeyState::PendingDeletion { delete_at } = k.state {
             index.due.insert((delete_at, Due::DeleteKey(k.id.clone())));
         }
@@ -441,6 +461,7 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
                 index.owned.remove(&owned_key);
             }
         }
+        remove_from(&mut index.instance_keys, &k.instance, &k.id);
         index.due.retain(|(_, d)| !matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
     }
 }
@@ -467,9 +488,11 @@ pub(crate) fn index_secret(index: &mut Index, arn: &str, s: &Secret, add: bool) 
         index.secret_arns.entry(s.name.clone()).or_default().insert(String::from(arn));
         index.names.entry(name_key).or_default().insert(s.creator.clone());
         *index.owned.entry(owned_key).or_default() += 1;
+        index.instance_secrets.entry(s.instance.clone()).or_default().insert(String::from(arn));
     } else {
         remove_from(&mut index.secret_arns, &s.name, &String::from(arn));
         remove_from(&mut index.names, &name_key, &s.creator);
+        remove_from(&mut index.instance_secrets, &s.instance, &String::from(arn));
         if let Some(n) = index.owned.get_mut(&owned_key) {
             *n = n.saturating_sub(1);
             if *n == 0 {
