@@ -128,10 +128,14 @@ impl Organization {
     /// Many yes/no answers in one call (the fast path: no explanations kept).
     /// Malformed requests answer `false` (fail closed, AZ-3).
     pub fn allowed_batch(&self, reqs: &[DecisionRequest]) -> Vec<bool> {
-        reqs.iter().map(|r| self.is_allowed(&r.caller, &r.action, &r.resource)).collect()
+        // Every field of the request counts, the region included (KI-6): never answer
+        // a question other than the one asked.
+        reqs.iter().map(|r| self.explain(r).map(|d| d.allowed()).unwrap_or(false)).collect()
     }
 
-    /// In-page check: may `caller` do `action` on `resource`? Fails closed.
+    /// In-page check: may `caller` do `action` on `resource`, for a call that names no
+    /// region? Fails closed. (Use [`Organization::allowed_batch`] or
+    /// [`Organization::explain`] to ask about a call from a given region.)
     pub fn is_allowed(&self, caller: &str, action: &str, resource: &str) -> bool {
         let Ok(caller) = Identity::parse(caller) else { return false };
         self.engine()

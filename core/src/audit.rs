@@ -103,12 +103,7 @@ fn event_hash(e: &AuditEvent) -> String {
     field(e.instance_owner.as_deref().unwrap_or(""));
     field(&e.outcome);
     field(&e.prev_hash);
-    let digest = h.finalize();
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    crate::crypto::hex(&h.finalize())
 }
 
 impl AuditLog {

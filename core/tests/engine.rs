@@ -186,3 +186,18 @@ fn every_error_code_is_documented() {
         assert!(doc.contains(&format!("| `{}` |", c.as_str())), "docs/errors.md lacks {}", c.as_str());
     }
 }
+
+#[test]
+fn batch_answers_take_the_region_into_account_ki6() {
+    let o = org();
+    let req = |region: Option<&str>| DecisionRequest {
+        caller: ALICE.into(),
+        action: "kms:Encrypt".into(),
+        resource: "key-b1".into(),
+        region: region.map(String::from),
+    };
+    let reqs = [req(None), req(Some("cn-hangzhou")), req(Some("cn-shanghai"))];
+    assert_eq!(o.allowed_batch(&reqs), vec![true, true, false]);
+    let explained: Vec<bool> = o.explain_batch(&reqs).into_iter().map(|d| d.unwrap().allowed()).collect();
+    assert_eq!(explained, vec![true, true, false]);
+}
