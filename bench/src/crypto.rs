@@ -1,0 +1,256 @@
+//! Part 4 of the issue: a 64-byte `kms:Encrypt` through the whole engine (decision, blob,
+//! AES-256-GCM, audit event) next to a bare AES-256-GCM seal of the same 64 bytes with
+//! `ring`; bulk AES-256-GCM throughput at 4 KiB and 1 MiB: the core's `AesKey`
+//! (RustCrypto aes-gcm 0.10), aes-gcm 0.11 and ring, interleaved round by round.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use aes_gcm_011::aead::{AeadInOut, KeyInit};
+use kms_share_core::audit::{AuditLog, NewEvent};
+use kms_share_core::crypto::AesKey;
+use kms_share_core::engine::Call;
+use kms_share_core::ids::Identity;
+use kms_share_core::matrix::ResourceKind;
+use kms_share_core::policy::Context;
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+use serde_json::{json, Value};
+
+use crate::org;
+use crate::stats::Summary;
+use crate::{log, Args};
+
+const KEY: [u8; 32] = [7u8; 32];
+const NONCE: [u8; 12] = [3u8; 12];
+const AAD: [u8; 32] = [0u8; 32];
+
+/// Time several closures in interleaved rounds (each runs `ops` operations per call).
+fn interleave(rounds: usize, ops: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Summary> {
+    for f in fs.iter_mut() {
+        f();
+    }
+    let mut samples = vec![Vec::new(); fs.len()];
+    for _ in 0..rounds {
+        for (i, f) in fs.iter_mut().enumerate() {
+            let t = Instant::now();
+            f();
+            samples[i].push(t.elapsed().as_nanos() as f64 / ops as f64);
+        }
+    }
+    samples.into_iter().map(|v| Summary::from_samples(v, ops)).collect()
+}
+
+fn ratios(a: &Summary, b: &Summary) -> f64 {
+    a.median / b.median
+}
+
+pub fn run(args: &Args) -> Value {
+    let rounds = args.usize("rounds", 30);
+    let ring_key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &KEY).expect("ring key"));
+    let core_key = AesKey::from_bytes(&KEY).expect("core key");
+    let rc11 = aes_gcm_011::Aes256Gcm::new(&KEY.into());
+    let ring_seal = |pt: &[u8]| {
+        let mut buf = pt.to_vec();
+        ring_key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(NONCE), Aad::from(&AAD), &mut buf)
+            .expect("ring seal");
+        buf
+    };
+    let rc11_seal = |pt: &[u8]| {
+        let mut buf = Vec::with_capacity(pt.len() + 16);
+        buf.extend_from_slice(pt);
+        let tag = rc11.encrypt_inout_detached(&NONCE.into(), &AAD, buf.as_mut_slice().into()).expect("seal");
+        buf.extend_from_slice(&tag);
+        buf
+    };
+    // Same ciphertext from all three (they are the same algorithm).
+    let probe = vec![0x61u8; 100];
+    let c = core_key.seal(&NONCE, &AAD, &probe).expect("seal");
+    assert_eq!(c, ring_seal(&probe));
+    assert_eq!(c, rc11_seal(&probe));
+
+    // 1. kms:Encrypt of 64 bytes through the engine.
+    log("crypto: engine Encrypt vs ring");
+    let o = org::generate(1_000, 10);
+    let ctx = Context::default();
+    let mut engine = o.engine;
+    let (caller, key) = o
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Key)
+        .find_map(|r| {
+            let id = Identity::parse(&format!("acs:ram::{}:user/app", org::acct_str(r.creator))).ok()?;
+            let d = engine.explain(&id, "kms:Encrypt", &r.name, None, &ctx).ok()?;
+            d.allowed().then(|| (id, r.name.clone()))
+        })
+        .expect("an allowed Encrypt");
+    let text = "a".repeat(64);
+    let call = Call {
+        caller: caller.clone(),
+        action: "kms:Encrypt".into(),
+        params: json!({"KeyId": key, "Plaintext": text}),
+        at: org::AT + 10,
+    };
+    engine.execute(&call).expect("encrypt");
+    // The decision of the same call, on a copy of the engine (execute needs it mutably).
+    let reader = engine.fork();
+    const OPS: usize = 2_000;
+    let pt64 = vec![b'a'; 64];
+    let mut n = 0usize;
+    let mut audit = AuditLog::default();
+    let mut audit_n = 0usize;
+    let summaries = interleave(
+        rounds,
+        OPS,
+        &mut [
+            &mut || {
+                for _ in 0..OPS {
+                    n += 1;
+                    if n.is_multiple_of(50_000) {
+                        // The audit trail is not what is measured: keep it from growing.
+                        engine.state_mut().audit.events_mut().clear();
+                    }
+                    black_box(engine.execute(&call).expect("encrypt"));
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    black_box(ring_seal(black_box(&pt64)));
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    black_box(core_key.seal(&NONCE, &AAD, black_box(&pt64)).expect("seal"));
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    black_box(rc11_seal(black_box(&pt64)));
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    black_box(reader.explain(&caller, "kms:Encrypt", &key, None, &ctx).expect("explain"));
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    audit_n += 1;
+                    if audit_n.is_multiple_of(50_000) {
+                        audit.events_mut().clear();
+                    }
+                    black_box(audit.append(NewEvent {
+                        request_id: "0123456789abcdef".into(),
+                        time: org::AT,
+                        caller: caller.to_string(),
+                        account: caller.account.to_string(),
+                        action: "kms:Encrypt".into(),
+                        resource: format!("acs:kms:cn-hangzhou:{}:key/{key}", caller.account),
+                        instance: Some("kst-1".into()),
+                        instance_owner: Some("1000000000000001".into()),
+                        outcome: "Success".into(),
+                    }));
+                }
+            },
+        ],
+    );
+    let [engine_t, ring_t, core_t, rc11_t, explain_t, audit_t] = <[Summary; 6]>::try_from(summaries).expect("six");
+    // Inside the audit event: the digest's hex as `audit::event_hash` writes it (one
+    // `format!` per byte) against the core's `crypto::hex`, and the SHA-256 itself.
+    let digest = kms_share_core::crypto::sha256(b"an event");
+    let event = vec![b'e'; 320];
+    let parts = interleave(
+        rounds,
+        OPS,
+        &mut [
+            &mut || {
+                for _ in 0..OPS {
+                    let mut out = String::with_capacity(64);
+                    for b in black_box(&digest).iter() {
+                        out.push_str(&format!("{b:02x}"));
+                    }
+                    black_box(out);
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    black_box(kms_share_core::crypto::hex(black_box(&digest)));
+                }
+            },
+            &mut || {
+                for _ in 0..OPS {
+                    black_box(kms_share_core::crypto::sha256(black_box(&event)));
+                }
+            },
+        ],
+    );
+    let encrypt64 = json!({
+        "engineEncrypt": engine_t,
+        "ringSeal": ring_t,
+        "coreAesKeySeal": core_t,
+        "aesGcm011Seal": rc11_t,
+        "engineExplainSameCall": explain_t,
+        "auditAppend": audit_t,
+        "auditParts": {"hexFormatPerByte": parts[0], "hexCoreHex": parts[1], "sha256Event": parts[2]},
+        "ratioEngineOverRing": ratios(&engine_t, &ring_t),
+        "ratioEngineOverCoreSeal": ratios(&engine_t, &core_t),
+        "ratioCoreSealOverRing": ratios(&core_t, &ring_t),
+        "call": {"caller": caller.to_string(), "key": key, "plaintextBytes": 64},
+    });
+
+    // 2. Bulk throughput.
+    let mut bulk = Vec::new();
+    for (size, ops) in [(4096usize, 2_000usize), (1 << 20, 16)] {
+        log(format!("crypto: bulk {size} bytes"));
+        let pt = vec![0x5au8; size];
+        let s = interleave(
+            rounds.min(20),
+            ops,
+            &mut [
+                &mut || {
+                    for _ in 0..ops {
+                        black_box(core_key.seal(&NONCE, &AAD, black_box(&pt)).expect("seal"));
+                    }
+                },
+                &mut || {
+                    for _ in 0..ops {
+                        black_box(rc11_seal(black_box(&pt)));
+                    }
+                },
+                &mut || {
+                    for _ in 0..ops {
+                        black_box(ring_seal(black_box(&pt)));
+                    }
+                },
+            ],
+        );
+        // ns per op -> GB/s (1e9 bytes per second).
+        let gbps = |x: &Summary| x.map(|ns| size as f64 / ns);
+        bulk.push(json!({
+            "bytes": size,
+            "nsPerOp": {"core": s[0], "aesGcm011": s[1], "ring": s[2]},
+            "gbPerSecond": {"core": gbps(&s[0]), "aesGcm011": gbps(&s[1]), "ring": gbps(&s[2])},
+            "ratioRingOverCore": s[0].median / s[2].median,
+            "ratioRingOverAesGcm011": s[1].median / s[2].median,
+            "ratioAesGcm011OverCore": s[0].median / s[1].median,
+        }));
+    }
+    json!({
+        "encrypt64": encrypt64,
+        "bulk": bulk,
+        "sizes": {
+            "coreAesKey": std::mem::size_of::<AesKey>(),
+            "aesGcm011Aes256Gcm": std::mem::size_of::<aes_gcm_011::Aes256Gcm>(),
+            "ringLessSafeKey": std::mem::size_of::<LessSafeKey>(),
+        },
+        "cpuFlags": cpu_flags(),
+    })
+}
+
+/// The AES-related CPU flags of this machine.
+pub fn cpu_flags() -> Vec<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags = info.lines().find(|l| l.starts_with("flags")).unwrap_or("");
+    let wanted = ["aes", "pclmulqdq", "vaes", "vpclmulqdq", "avx2", "avx512f", "sha_ni"];
+    wanted.iter().filter(|w| flags.split_whitespace().any(|f| f == **w)).map(|w| w.to_string()).collect()
+}

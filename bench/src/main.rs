@@ -1,0 +1,101 @@
+//! `kms-share-bench`: the benchmark suite of issue #8. Each subcommand measures one part
+//! and writes one JSON document; `scripts/bench.sh` runs them all and
+//! `bench/report.py` turns the documents into BENCHMARKS.md.
+//!
+//! ```text
+//! kms-share-bench scale    --sizes 100,10000,100000 --out scale.json
+//! kms-share-bench cedar    --accounts 10000 --requests 100000 --out cedar.json
+//! kms-share-bench crypto   --out crypto.json
+//! kms-share-bench state    --accounts 100000 --snapshot org.snapshot --out state.json
+//! kms-share-bench rss-build --accounts 100000      (prints JSON; run in its own process)
+//! kms-share-bench rss-load  --snapshot org.snapshot (prints JSON; run in its own process)
+//! kms-share-bench rss-policy --export org.policy.json (prints JSON; run in its own process)
+//! kms-share-bench export   --accounts 10000 --requests 100000 --dir DIR
+//! kms-share-bench native   --dir DIR --out native.json
+//! ```
+
+mod cedar;
+mod crypto;
+mod fastpath;
+mod org;
+mod runtimes;
+mod scale;
+mod snapshot;
+mod stats;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+/// `--name value` pairs.
+pub struct Args(BTreeMap<String, String>);
+
+impl Args {
+    fn parse(v: &[String]) -> Args {
+        let mut m = BTreeMap::new();
+        let mut it = v.iter();
+        while let Some(k) = it.next() {
+            let k = k.strip_prefix("--").unwrap_or_else(|| panic!("expected --name, got {k}"));
+            let val = it.next().unwrap_or_else(|| panic!("--{k} needs a value"));
+            m.insert(k.to_string(), val.clone());
+        }
+        Args(m)
+    }
+    pub fn str(&self, k: &str, default: &str) -> String {
+        self.0.get(k).cloned().unwrap_or_else(|| default.to_string())
+    }
+    pub fn usize(&self, k: &str, default: usize) -> usize {
+        self.0.get(k).map(|v| v.replace('_', "").parse().expect("a number")).unwrap_or(default)
+    }
+    pub fn out(&self) -> Option<String> {
+        self.0.get("out").cloned()
+    }
+}
+
+fn write(args: &Args, v: Value) {
+    let text = serde_json::to_string_pretty(&v).expect("json");
+    match args.out() {
+        Some(p) => std::fs::write(&p, text + "\n").unwrap_or_else(|e| panic!("{p}: {e}")),
+        None => println!("{text}"),
+    }
+}
+
+/// Log progress on stderr with the elapsed time.
+pub fn log(msg: impl AsRef<str>) {
+    use std::sync::OnceLock;
+    static START: OnceLock<Instant> = OnceLock::new();
+    let t = START.get_or_init(Instant::now).elapsed().as_secs_f64();
+    eprintln!("[bench {t:7.1}s] {}", msg.as_ref());
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = argv.first().cloned() else {
+        eprintln!(
+            "usage: kms-share-bench <scale|cedar|crypto|state|rss-build|rss-load|export|native> [--opt value]..."
+        );
+        std::process::exit(2);
+    };
+    let args = Args::parse(&argv[1..]);
+    let started = Instant::now();
+    let mut v = match cmd.as_str() {
+        "scale" => scale::run(&args),
+        "cedar" => cedar::run(&args),
+        "crypto" => crypto::run(&args),
+        "state" => snapshot::run(&args),
+        "rss-build" => snapshot::rss_build(&args),
+        "rss-load" => snapshot::rss_load(&args),
+        "rss-policy" => snapshot::rss_policy(&args),
+        "export" => runtimes::export(&args),
+        "native" => runtimes::native(&args),
+        other => {
+            eprintln!("unknown subcommand {other}");
+            std::process::exit(2);
+        }
+    };
+    if let Value::Object(m) = &mut v {
+        m.insert("wallSeconds".into(), json!(started.elapsed().as_secs_f64()));
+    }
+    write(&args, v);
+}

@@ -1,0 +1,316 @@
+//! Part 2 of the issue: decision time at 100, 10,000 and 100,000 accounts (10 keys per
+//! account, folders 5 deep), `who_can` and the access matrix of an instance at those
+//! sizes. The organizations are all in memory at once and timed in interleaved rounds,
+//! so the ratios between sizes see the same machine load.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use kms_share_core::authz::{decide, Request};
+use kms_share_core::ids::InstanceId;
+use kms_share_core::matrix::ResourceKind;
+use kms_share_core::policy::Context;
+use serde_json::{json, Value};
+
+use crate::org::{self, Org, Req};
+use crate::stats::Summary;
+use crate::{log, Args};
+
+pub const REQUESTS: usize = 100_000;
+const CHUNK: usize = 10_000;
+pub const HOT: usize = 20;
+
+struct Sized {
+    org: Org,
+    reqs: Vec<Req>,
+    build_s: f64,
+    /// Request indexes by outcome: `Allow`, `Deny:Sharing`, ...
+    cats: std::collections::BTreeMap<String, Vec<usize>>,
+}
+
+pub const CATEGORIES: &[&str] = &["Allow", "Deny:Sharing", "Deny:SharePermission", "Deny:RamPolicy", "Deny:Ownership"];
+
+/// Sanity: `decide` on the pre-resolved target and `Engine::explain` on the names give the
+/// same effect and the same denying check for every request. Returns counts.
+fn check_and_count(s: &mut Sized) -> Value {
+    let ctx = Context::default();
+    let st = s.org.engine.state();
+    let (mut allow, mut deny) = (0usize, 0usize);
+    let mut fast_mismatch = 0usize;
+    let mut by: std::collections::BTreeMap<String, usize> = Default::default();
+    for (i, r) in s.reqs.iter().enumerate() {
+        let d = decide(
+            st,
+            &Request {
+                caller: &r.caller,
+                action: r.action,
+                target: &r.target,
+                region: r.region.as_ref(),
+                context: &ctx,
+            },
+        );
+        let e = s
+            .org
+            .engine
+            .explain(&r.caller, r.action, &s.org.resources[r.res].name, r.region.as_ref(), &ctx)
+            .expect("explain");
+        assert_eq!(
+            d.effect, e.effect,
+            "decide and explain disagree on {} {} {}",
+            r.caller_str, r.action, s.org.resources[r.res].name
+        );
+        assert_eq!(d.denied_by, e.denied_by);
+        let f = crate::fastpath::decide_fast(
+            st,
+            &Request {
+                caller: &r.caller,
+                action: r.action,
+                target: &r.target,
+                region: r.region.as_ref(),
+                context: &ctx,
+            },
+        );
+        if f != d.denied_by {
+            fast_mismatch += 1;
+        }
+        let cat = match d.denied_by {
+            None => "Allow".to_string(),
+            Some(c) => format!("Deny:{c:?}"),
+        };
+        s.cats.entry(cat).or_default().push(i);
+        if d.allowed() {
+            allow += 1;
+        } else {
+            deny += 1;
+            *by.entry(format!("{:?}", d.denied_by.expect("denied by"))).or_default() += 1;
+        }
+    }
+    json!({"allow": allow, "deny": deny, "deniedBy": by, "fastPathMismatches": fast_mismatch})
+}
+
+fn decide_chunk(s: &Sized, round: usize) {
+    let ctx = Context::default();
+    let st = s.org.engine.state();
+    let start = (round * CHUNK) % s.reqs.len();
+    for r in &s.reqs[start..start + CHUNK] {
+        black_box(decide(
+            st,
+            &Request {
+                caller: &r.caller,
+                action: r.action,
+                target: &r.target,
+                region: r.region.as_ref(),
+                context: &ctx,
+            },
+        ));
+    }
+}
+
+fn explain_chunk(s: &Sized, round: usize) {
+    let ctx = Context::default();
+    let start = (round * CHUNK) % s.reqs.len();
+    for r in &s.reqs[start..start + CHUNK] {
+        black_box(
+            s.org.engine.explain(&r.caller, r.action, &s.org.resources[r.res].name, r.region.as_ref(), &ctx).is_ok(),
+        );
+    }
+}
+
+/// Time one closure per size, interleaving the sizes round by round.
+fn interleave_sizes(sizes: &[Sized], rounds: usize, ops: usize, f: impl Fn(&Sized, usize)) -> Vec<Summary> {
+    for s in sizes {
+        f(s, 0);
+    }
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); sizes.len()];
+    for r in 0..rounds {
+        for (i, s) in sizes.iter().enumerate() {
+            let t = Instant::now();
+            f(s, r);
+            samples[i].push(t.elapsed().as_nanos() as f64 / ops as f64);
+        }
+    }
+    samples.into_iter().map(|v| Summary::from_samples(v, ops)).collect()
+}
+
+/// A key of instance `s` (the first one created there).
+fn key_of(org: &Org, s: usize) -> Option<String> {
+    org.resources.iter().find(|r| r.kind == ResourceKind::Key && r.instance == s).map(|r| r.name.clone())
+}
+
+pub fn run(args: &Args) -> Value {
+    let sizes: Vec<usize> =
+        args.str("sizes", "100,10000,100000").split(',').map(|s| s.trim().parse().expect("size")).collect();
+    let rounds = args.usize("rounds", 40);
+    let mut all = Vec::new();
+    for &n in &sizes {
+        log(format!("scale: generating {n} accounts"));
+        let t = Instant::now();
+        let org = org::generate(n, 10);
+        let build_s = t.elapsed().as_secs_f64();
+        let reqs = org::requests(&org, REQUESTS, 0x5ca1e + n as u64);
+        log(format!("scale: {n} accounts, {} keys, {} secrets in {build_s:.1}s", org.keys, org.secrets));
+        all.push(Sized { org, reqs, build_s, cats: Default::default() });
+    }
+    let counts: Vec<Value> = all.iter_mut().map(check_and_count).collect();
+    log("scale: decide");
+    let decide_s = interleave_sizes(&all, rounds, CHUNK, decide_chunk);
+    log("scale: effect-only prototype (bench/src/fastpath.rs)");
+    let fast_s = interleave_sizes(&all, rounds / 2, CHUNK, |s, round| {
+        let ctx = Context::default();
+        let st = s.org.engine.state();
+        let start = (round * CHUNK) % s.reqs.len();
+        for r in &s.reqs[start..start + CHUNK] {
+            black_box(crate::fastpath::decide_fast(
+                st,
+                &Request {
+                    caller: &r.caller,
+                    action: r.action,
+                    target: &r.target,
+                    region: r.region.as_ref(),
+                    context: &ctx,
+                },
+            ));
+        }
+    });
+    // The same requests, but only the first HOT cycled: they stay in the CPU caches, which
+    // separates the cost of the decision's work from the cost of reaching a large state.
+    log("scale: decide (hot set)");
+    let hot_s = interleave_sizes(&all, rounds / 2, CHUNK, |s, _| {
+        let ctx = Context::default();
+        let st = s.org.engine.state();
+        for j in 0..CHUNK {
+            let r = &s.reqs[j % HOT];
+            black_box(decide(
+                st,
+                &Request {
+                    caller: &r.caller,
+                    action: r.action,
+                    target: &r.target,
+                    region: r.region.as_ref(),
+                    context: &ctx,
+                },
+            ));
+        }
+    });
+    // The same, by outcome (each outcome's own requests, cycled to CHUNK decisions a round).
+    log("scale: decide by outcome");
+    let mut by_outcome = serde_json::Map::new();
+    for cat in CATEGORIES {
+        if all.iter().any(|s| s.cats.get(*cat).is_none_or(|v| v.is_empty())) {
+            continue;
+        }
+        let sums = interleave_sizes(&all, rounds / 4, CHUNK, |s, round| {
+            let ctx = Context::default();
+            let st = s.org.engine.state();
+            let idx = &s.cats[*cat];
+            for j in 0..CHUNK {
+                let r = &s.reqs[idx[(round * CHUNK + j) % idx.len()]];
+                black_box(decide(
+                    st,
+                    &Request {
+                        caller: &r.caller,
+                        action: r.action,
+                        target: &r.target,
+                        region: r.region.as_ref(),
+                        context: &ctx,
+                    },
+                ));
+            }
+        });
+        by_outcome.insert(cat.to_string(), json!(sums));
+    }
+    log("scale: explain");
+    let explain_s = interleave_sizes(&all, rounds / 2, CHUNK, explain_chunk);
+
+    // who_can and the access matrix: kst-1 (shared with one folder: about the same size at
+    // every scale) and kst-0 (shared with the whole directory: grows with the organization).
+    log("scale: who_can / access_matrix");
+    struct Q {
+        k1: String,
+        k0: String,
+        who1: usize,
+        who0: usize,
+        reaching1: usize,
+        reaching0: usize,
+        identities: usize,
+        resources: usize,
+        cells: usize,
+    }
+    let inst1 = InstanceId::parse("kst-1").expect("id");
+    let inst0 = InstanceId::parse("kst-0").expect("id");
+    let qs: Vec<Q> = all
+        .iter()
+        .map(|s| {
+            let e = &s.org.engine;
+            let k1 = key_of(&s.org, 1).expect("a key in kst-1");
+            let k0 = key_of(&s.org, 0).expect("a key in kst-0");
+            let m = e.access_matrix(&inst1).expect("matrix");
+            Q {
+                who1: e.who_can("kms:Encrypt", &k1).expect("who_can").len(),
+                who0: e.who_can("kms:Encrypt", &k0).expect("who_can").len(),
+                k1,
+                k0,
+                reaching1: e.state().admitted_accounts(&inst1).len() + 1,
+                reaching0: e.state().admitted_accounts(&inst0).len() + 1,
+                identities: m.identities.len(),
+                resources: m.resources.len(),
+                cells: m.cells.len(),
+            }
+        })
+        .collect();
+    // Each size's runs back to back on a warm engine, after one untimed run. (Not
+    // interleaved: a query on the largest organization evicts the smaller ones from the
+    // caches and leaves millions of freed allocations for the next call to consolidate.)
+    let per_size = |runs: usize, f: &dyn Fn(&Sized, &Q)| -> Vec<Summary> {
+        all.iter()
+            .zip(&qs)
+            .map(|(s, q)| {
+                crate::snapshot::trim();
+                crate::stats::rounds(runs, 1, || f(s, q))
+            })
+            .collect()
+    };
+    let who1_t = per_size(11, &|s, q| {
+        black_box(s.org.engine.who_can("kms:Encrypt", &q.k1).expect("who_can"));
+    });
+    let who0_t = per_size(5, &|s, q| {
+        black_box(s.org.engine.who_can("kms:Encrypt", &q.k0).expect("who_can"));
+    });
+    let matrix_t = per_size(5, &|s, _| {
+        black_box(s.org.engine.access_matrix(&inst1).expect("matrix"));
+    });
+    let mut queries = Vec::new();
+    for (i, s) in all.iter().enumerate() {
+        let q = &qs[i];
+        queries.push(json!({
+            "accounts": s.org.accounts,
+            "whoCanFolderShared": {"instance": "kst-1", "key": q.k1, "accountsReaching": q.reaching1, "allowed": q.who1, "ns": who1_t[i]},
+            "whoCanDirectoryShared": {"instance": "kst-0", "key": q.k0, "accountsReaching": q.reaching0, "allowed": q.who0, "ns": who0_t[i]},
+            "accessMatrix": {"instance": "kst-1", "identities": q.identities, "resources": q.resources,
+                             "cells": q.cells, "ns": matrix_t[i],
+                             "nsPerCell": matrix_t[i].median / q.cells.max(1) as f64},
+        }));
+    }
+    let orgs: Vec<Value> = all
+        .iter()
+        .zip(&counts)
+        .map(|(s, c)| {
+            json!({
+                "accounts": s.org.accounts, "folders": s.org.folders, "instances": s.org.instances,
+                "keys": s.org.keys, "secrets": s.org.secrets, "buildSeconds": s.build_s,
+                "requests": s.reqs.len(), "outcomes": c,
+            })
+        })
+        .collect();
+    json!({
+        "sizes": sizes,
+        "orgs": orgs,
+        "decide": decide_s,
+        "explain": explain_s,
+        "decideByOutcome": by_outcome,
+        "decideHot": hot_s,
+        "decideHotRequests": HOT,
+        "decideFastPrototype": fast_s,
+        "queries": queries,
+    })
+}

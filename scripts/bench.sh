@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The benchmark suite of issue #8: runs every part of bench/ and regenerates BENCHMARKS.md.
+# `make bench` runs it (through `make bench-report`, which first builds the Python wheel
+# and the wasm package); it can also be run directly once those exist.
+#
+#   scripts/bench.sh             the figures of record (about 10 minutes once built)
+#   BENCH_QUICK=1 scripts/bench.sh   small sizes, for trying the suite out (not of record)
+#
+# Each part writes JSON (or text) into target/bench/results/; bench/report.py reads them
+# and writes BENCHMARKS.md. Parts that need an optional runtime (Python wheel, wasm
+# package, Node) are skipped with the reason recorded when it is missing.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export CARGO_TARGET_DIR="$ROOT/target/bench"
+RESULTS="$CARGO_TARGET_DIR/results"
+RUNTIMES="$CARGO_TARGET_DIR/runtimes"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS" "$RUNTIMES"
+BIN="$CARGO_TARGET_DIR/release/kms-share-bench"
+PY="$ROOT/.venv/bin/python"
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  SIZES=100,1000,10000; CEDAR=(--accounts 1000 --requests 20000 --rounds 20); STATE_N=10000; RT_N=1000
+else
+  SIZES=100,10000,100000; CEDAR=(--accounts 10000 --requests 100000); STATE_N=100000; RT_N=10000
+fi
+
+step() { echo "== bench: $* ($(date -u +%H:%M:%S))" >&2; }
+skip() { # skip NAME REASON: record why a part was not measured
+  printf '{"skipped": true, "reason": %s}\n' "$(printf '%s' "$2" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" >"$RESULTS/$1.json"
+  echo "bench: $1 skipped: $2" >&2
+}
+snapshot_load() { # the machine's load and its busiest processes, for the report
+  python3 - "$1" <<'EOF'
+import json, os, subprocess, sys
+ps = subprocess.run(["ps", "-eo", "pcpu,rss,comm", "--sort=-pcpu", "--no-headers"], capture_output=True, text=True).stdout.splitlines()
+busy = [l.split(None, 2) for l in ps[:8]]
+print(json.dumps({"loadavg": os.getloadavg(), "busiest": [{"cpu": float(b[0]), "rssKb": int(b[1]), "command": b[2]} for b in busy if len(b) == 3]}))
+EOF
+}
+
+step "build (release, $CARGO_TARGET_DIR)"
+cargo build --release --quiet --manifest-path bench/Cargo.toml
+start=$(date -u +%s)
+snapshot_load start >"$RESULTS/load-start.json"
+{
+  echo "{"
+  echo "\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  echo "\"quick\": $([ "$QUICK" = 1 ] && echo true || echo false),"
+  echo "\"commit\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- core bench 2>/dev/null || echo +dirty)\","
+  echo "\"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p' | head -1)\","
+  echo "\"cpus\": $(nproc),"
+  echo "\"memKb\": $(awk '/MemTotal/ {print $2}' /proc/meminfo),"
+  echo "\"kernel\": \"$(uname -r)\","
+  echo "\"rustc\": \"$(rustc --version)\","
+  echo "\"node\": \"$(node --version 2>/dev/null || echo none)\","
+  echo "\"python\": \"$($PY --version 2>/dev/null || python3 --version)\","
+  echo "\"cedarPolicy\": \"$(awk '/^name = "cedar-policy"$/ {getline; print $3}' bench/Cargo.lock | tr -d '"')\","
+  echo "\"ring\": \"$(awk '/^name = "ring"$/ {getline; print $3}' bench/Cargo.lock | tr -d '"')\","
+  echo "\"aesGcm\": \"$(awk '/^name = "aes-gcm"$/ {getline; print $3}' bench/Cargo.lock | tr -d '"' | paste -sd, -)\""
+  echo "}"
+} >"$RESULTS/machine.json"
+
+step "1. decisions vs Cedar"
+"$BIN" cedar "${CEDAR[@]}" --out "$RESULTS/cedar.json"
+
+step "2. scale ($SIZES accounts, then the smallest again)"
+# One process per size (a process holds one organization, as the engine's hosts do), the
+# smallest run again at the end so that the ratio brackets the machine's load drift.
+i=0
+for n in ${SIZES//,/ } ${SIZES%%,*}; do
+  i=$((i + 1))
+  "$BIN" scale --sizes "$n" --out "$RESULTS/scale-$i.json"
+done
+
+step "5. state: sealed snapshot of $STATE_N accounts"
+"$BIN" state --accounts "$STATE_N" --snapshot "$CARGO_TARGET_DIR/org.snapshot" \
+  --export "$CARGO_TARGET_DIR/org.policy.json" --out "$RESULTS/state.json"
+step "2. memory: each figure in a process of its own"
+"$BIN" rss-load --snapshot "$CARGO_TARGET_DIR/org.snapshot" --out "$RESULTS/rss-load.json"
+"$BIN" rss-policy --export "$CARGO_TARGET_DIR/org.policy.json" --out "$RESULTS/rss-policy.json"
+"$BIN" rss-build --accounts "$STATE_N" --keys-per-account 0 --out "$RESULTS/rss-structure.json"
+rm -f "$CARGO_TARGET_DIR/org.snapshot" "$CARGO_TARGET_DIR/org.policy.json"
+
+step "4. crypto"
+"$BIN" crypto --out "$RESULTS/crypto.json"
+
+step "3. runtimes: native, Python, wasm in Node, native again (one run)"
+"$BIN" export --accounts "$RT_N" --dir "$RUNTIMES" --out "$RESULTS/runtimes-export.json"
+"$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-1.json"
+if [ -x "$PY" ] && "$PY" -c 'import kms_share' 2>/dev/null; then
+  "$PY" bench/runtimes/decisions.py "$RUNTIMES" >"$RESULTS/python.json"
+else
+  skip python "the wheel is not installed in .venv (make python-wheel)"
+fi
+if command -v node >/dev/null 2>&1 && [ -f bindings-wasm/pkg/node/kms_share.js ]; then
+  node bench/runtimes/decisions.mjs "$RUNTIMES" >"$RESULTS/wasm.json"
+else
+  skip wasm "Node or bindings-wasm/pkg/node is missing (make wasm-pkg)"
+fi
+"$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-2.json"
+
+step "3. the existing binding benches (make bench-python, make bench-wasm)"
+if grep -q '^bench-python:' mk/python.mk 2>/dev/null && [ -x "$PY" ]; then
+  make -s --no-print-directory bench-python >"$RESULTS/existing-python.txt" 2>"$RESULTS/existing-python.err" \
+    || echo "make bench-python failed (exit $?)" >>"$RESULTS/existing-python.txt"
+fi
+if [ -f mk/wasm.mk ] && [ -f bindings-wasm/pkg/package.json ]; then
+  make -s --no-print-directory bench-wasm >"$RESULTS/existing-wasm.txt" 2>"$RESULTS/existing-wasm.err" \
+    || echo "make bench-wasm failed (exit $?)" >>"$RESULTS/existing-wasm.txt"
+fi
+
+step "6. wasm size"
+if [ -f bindings-wasm/pkg/web/kms_share_bg.wasm ]; then
+  bench/wasm-size.sh "$RESULTS" >/dev/null || skip wasm-size "bench/wasm-size.sh failed"
+else
+  skip wasm-size "bindings-wasm/pkg/web/kms_share_bg.wasm is missing (make wasm-pkg)"
+fi
+
+snapshot_load end >"$RESULTS/load-end.json"
+echo "{\"seconds\": $(($(date -u +%s) - start))}" >"$RESULTS/wall.json"
+step "report"
+python3 bench/report.py "$RESULTS" BENCHMARKS.md
+echo "bench: BENCHMARKS.md written" >&2
