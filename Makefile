@@ -11,7 +11,8 @@ include $(wildcard mk/*.mk)
 
 help:
 	@echo "make test   - every test (format, lints, unit, integration, scenario corpus, no_std build)"
-	@echo "make bench  - benchmarks (criterion)"
+	@echo "make demo   - build and serve the browser policy simulator on http://127.0.0.1:8080 (DEMO_PORT=...)"
+	@echo "make bench  - the benchmark suite (bench/, regenerates BENCHMARKS.md) and the core's criterion benches"
 
 test: lint test-rust nostd $(EXTRA_TESTS)
 	@echo "make test: all green"
