@@ -33,6 +33,17 @@ def text(name: str) -> Optional[str]:
     return p.read_text(encoding="utf-8") if p.exists() else None
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def src_has(path: str, needle: str) -> bool:
+    """Whether the engine's source still reads as the report says: every statement about
+    the code is conditioned on it, so that a regenerated report never describes code
+    that has changed since."""
+    p = ROOT / path
+    return p.exists() and needle in p.read_text(encoding="utf-8")
+
+
 def w(line: str = "") -> None:
     OUT.append(line)
 
@@ -142,8 +153,10 @@ def growth(s: Dict[str, Any], key: str) -> Tuple[float, float, float]:
 # ---- the report ----
 
 def main() -> int:
-    global R
+    global R, SCAN, HEXFMT
     R = Path(sys.argv[1])
+    SCAN = src_has("core/src/query.rs", "state.keys.values().filter(|k| k.instance == *inst)")
+    HEXFMT = src_has("core/src/audit.rs", 'format!("{b:02x}")')
     out_path = Path(sys.argv[2])
     machine = load("machine.json") or {}
     ls, le = load("load-start.json") or {}, load("load-end.json") or {}
@@ -323,9 +336,8 @@ def part1(c: Optional[Dict[str, Any]]) -> None:
         w("```")
         w()
     else:
-        w("Both engines agree on every request, effect and denying check. (While building the suite, the "
-          "agreement check was also used on the binding entry points: see part 3 for a disagreement it found "
-          "there.)")
+        w("Both engines agree on every request, effect and denying check. The binding entry points are checked "
+          "the same way against `explain` in part 3.")
         w()
     d, f, n = c["decide"], c.get("fastPrototype"), c["fromNames"]
     table(["comparison (interleaved chunks of the same requests)", "ours", "Cedar", "Cedar / ours"], [
@@ -342,6 +354,10 @@ def part1(c: Optional[Dict[str, Any]]) -> None:
     w()
     w("Reproduce: `target/bench/release/kms-share-bench cedar --accounts 10000 --requests 100000 --out cedar.json`.")
     w()
+
+
+SCAN = False
+HEXFMT = False
 
 
 def part2(s, state, rl, rp, rs) -> None:
@@ -381,10 +397,11 @@ def part2(s, state, rl, rp, rs) -> None:
          if s.get("decideFastPrototype") else "")
       + ". No part of the decision scans the organization: its work grows only with the depth of the maps it "
         "looks into (O(log n) comparisons, which is the hot set's growth, its data staying in cache); the rest "
-        "is the cost of *reaching* a large state. Every lookup on the decision path (account, "
-        "instance, `(instance, account)` access index, RAM account, user, policies) is a `BTreeMap` keyed by "
-        "`String` ids, where each comparison follows a pointer to a heap string: on a state of a few MB that is "
-        "all in cache, on one of several GB each comparison is a likely cache miss.")
+        "is the cost of *reaching* a large state."
+      + (" Every lookup on the decision path (account, instance, `(instance, account)` access index, RAM account, "
+         "user, policies) is a `BTreeMap` keyed by `String` ids, where each comparison follows a pointer to a heap "
+         "string: on a state of a few MB that is all in cache, on one of several GB each comparison is a likely "
+         "cache miss." if src_has("core/src/state.rs", "pub accounts: BTreeMap<AccountId, Account>") else ""))
     w()
     q = s["queries"]
     w("The queries, in the same processes, on a warm engine (runs back to back after an untimed one):")
@@ -404,9 +421,12 @@ def part2(s, state, rl, rp, rs) -> None:
       f"{num(w0['accountsReaching'])} → {num(w1['accountsReaching'])} accounts, time x{w1['ns']['median'] / w0['ns']['median']:.0f}; "
       f"per account reached {ns(w0['ns']['median'] / w0['accountsReaching'])} → {ns(w1['ns']['median'] / w1['accountsReaching'])}), "
       "one full explained decision per identity. The access matrix is one full decision per cell "
-      f"({ns(m0['nsPerCell'])} → {ns(m1['nsPerCell'])} per cell), and `Engine::access_matrix` also scans *every* key and "
-      "secret of the organization to find the instance's (`state.keys.values().filter(|k| k.instance == *inst)`), "
-      f"so its cost grows with the organization even when the instance does not.")
+      f"({ns(m0['nsPerCell'])} → {ns(m1['nsPerCell'])} per cell)"
+      + (", and `Engine::access_matrix` also scans *every* key and secret of the organization to find the "
+         "instance's (`state.keys.values().filter(..)`), so its cost grows with the organization even when the "
+         "instance does not." if SCAN else
+         ": the instance's keys and secrets come from an index, so the growth per cell is the decision's own "
+         "(part 2 above)."))
     w()
     w("### Memory")
     w()
@@ -424,7 +444,7 @@ def part2(s, state, rl, rp, rs) -> None:
                          f"({size(rs['steadyRssBytes'] / keys)} per key of the full org; {size(rs['steadyRssBytes'] / n_acc)} per account)"])
         table([f"process ({num(keys)} keys, each measured in its own process)", "peak RSS (VmHWM)", "per key",
                "held after load (VmRSS, freed memory trimmed)", "per key"], rows)
-        if rp and rs:
+        if rp and rs and src_has("core/src/keystore.rs", "keys: BTreeMap<String, AesKey>"):
             meta = (rp["steadyRssBytes"] - rs["steadyRssBytes"]) / keys
             mat = (rl["steadyRssBytes"] - rp["steadyRssBytes"]) / keys
             pk = rl["peakBytesPerKey"]
@@ -575,16 +595,20 @@ def part4(c) -> None:
       + f"{ns(med(e['coreAesKeySeal']))}. The decision with its explanation ({ns(med(e['engineExplainSameCall']))}) and the "
       f"audit event ({ns(med(e['auditAppend']))}) dominate; the remaining {ns(max(rest, 0))} is parameter parsing, "
       "the blob, base64, the JSON response and the request id. "
-      + (f"Inside the audit event, `audit::event_hash` hex-encodes the digest with one `format!(\"{{b:02x}}\")` per "
-         f"byte ({ns(med(parts['hexFormatPerByte']))} for 32 bytes, against {ns(med(parts['hexCoreHex']))} with the "
-         f"core's own `crypto::hex`), while the SHA-256 of an event-sized input is {ns(med(parts['sha256Event']))}. "
+      + ((f"Inside the audit event, `audit::event_hash` hex-encodes the digest with one `format!(\"{{b:02x}}\")` per "
+          f"byte ({ns(med(parts['hexFormatPerByte']))} for 32 bytes, against {ns(med(parts['hexCoreHex']))} with the "
+          f"core's own `crypto::hex`), while the SHA-256 of an event-sized input is {ns(med(parts['sha256Event']))}. ")
+         if parts and HEXFMT else
+         (f"Inside the audit event the SHA-256 of an event-sized input is {ns(med(parts['sha256Event']))}; "
+          "`audit::event_hash` hex-encodes the digest with `crypto::hex` (the one `format!` per byte it used "
+          f"before cost {ns(med(parts['hexFormatPerByte']))} against {ns(med(parts['hexCoreHex']))}, measured here). ")
          if parts else "")
       + "3x of a ~130 ns seal is a budget of about 400 ns for the whole call: even an effect-only decision "
       "(part 1) plus one SHA-256 for the audit chain does not fit, so this target cannot be met while every "
       "call is decided and audited. Read it as the engine's own overhead per call"
       + (f": the hex change in `event_hash` alone would remove "
          f"{ns(med(parts['hexFormatPerByte']) - med(parts['hexCoreHex']))} of the {ns(med(e['engineEncrypt']))}."
-         if parts else "."))
+         if parts and HEXFMT else "."))
     w()
     rows = []
     for b in c["bulk"]:
@@ -772,7 +796,8 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      f"{num(n1['requests'])} requests answered Allow where `explain` denies). Pass the region through "
                      "(parse it as `explain` does and call `Engine::explain(.., region, ..)`), and give `is_allowed` an "
                      "optional region so the bindings' single calls can say it too.")
-    if scale and scale.get("decideFastPrototype") and cedar:
+    if scale and scale.get("decideFastPrototype") and cedar and src_has(
+            "core/src/authz.rs", "fn pass(&mut self, check: CheckName, rule: &str, detail: String)"):
         f, d = scale["decideFastPrototype"], scale["decide"]
         items.append("**An effect-only decision path.** `core/src/authz.rs` `decide` always builds the explanation: "
                      "a `String` rule and a `format!`ted detail for each of the four checks, the caller, action and "
@@ -786,23 +811,26 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      + (f"; against Cedar x{cedar['fastPrototype']['ratioCedarOverOurs']['median']:.1f} instead of "
                         f"x{cedar['decide']['ratioCedarOverOurs']['median']:.1f}" if cedar.get("fastPrototype") else "")
                      + ". The explanation can be built only when asked for (explain, a Deny's fix).")
-    if scale:
+    if scale and src_has("core/src/state.rs", "pub accounts: BTreeMap<AccountId, Account>"):
         gd, gh = growth(scale, "decide")[0], growth(scale, "decideHot")[0]
+        clones = src_has("core/src/state.rs", "self.index.access.get(&(instance.clone(), account.clone()))")
         items.append("**Compact ids for the decision path's lookups.** `core/src/state.rs` `Index::access` is a "
-                     "`BTreeMap<(InstanceId, AccountId), Vec<ShareId>>` and `State::shares_granting` clones both ids "
-                     "into a tuple for every lookup; `State::accounts`, `instances`, `ram` and the RAM users/policies "
+                     "`BTreeMap<(InstanceId, AccountId), Vec<ShareId>>`"
+                     + (" and `State::shares_granting` clones both ids into a tuple for every lookup" if clones else "")
+                     + "; `State::accounts`, `instances`, `ram` and the RAM users/policies "
                      "maps are `BTreeMap`s keyed by `String` ids. Interning ids to `u32` at load (or at least keying "
                      "the index by `(&str, &str)`-comparable borrowed keys and using `HashMap`s) removes the pointer "
                      f"chase per comparison that makes the decision x{gd:.1f} slower at "
                      f"{num(max(scale['sizes']))} accounts than at {num(min(scale['sizes']))}, against x"
                      f"{gh:.1f} when the same requests are hot in cache.")
-        items.append("**An index from instance to its keys and secrets.** `core/src/query.rs` `Engine::access_matrix` "
+        if SCAN:
+            items.append("**An index from instance to its keys and secrets.** `core/src/query.rs` `Engine::access_matrix` "
                      "finds the instance's resources with `state.keys.values().filter(..)` and "
                      "`state.secrets.iter().filter(..)`: a scan of the whole organization (a million keys at 100,000 "
                      "accounts) per call. `Index` already keeps `owned` per (instance, account); an "
                      "`instance -> BTreeSet<KeyId>` / `-> BTreeSet<secret ARN>` index maintained in `index_key` / "
                      "`index_secret` makes it proportional to the instance.")
-    if rl and rp and rs:
+    if rl and rp and rs and src_has("core/src/keystore.rs", "keys: BTreeMap<String, AesKey>"):
         keys = rl["keys"]
         mat = (rl["steadyRssBytes"] - rp["steadyRssBytes"]) / keys
         items.append(f"**Key material memory ({size(mat)} per key).** `core/src/keystore.rs` `SoftwareBackend` keeps "
@@ -811,14 +839,14 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      "the expanded ciphers in a bounded cache of recently used keys (re-expanding costs 150–300 ns, "
                      "`shared/TOOLCHAIN.md`): about 100 bytes per key instead; together with compact ids this is the way "
                      "under 1 KiB per key.")
-    if crypto:
+    if crypto and HEXFMT:
         e = crypto["encrypt64"]
         items.append(f"**The audit event ({ns(med(e['auditAppend']))} of the {ns(med(e['engineEncrypt']))} Encrypt).** "
                      "`core/src/audit.rs` `event_hash` hex-encodes the digest with `format!(\"{b:02x}\")` per byte and "
                      "formats `seq`/`time` through `format!`; use `crypto::hex` and write the numbers' bytes into the "
                      "hasher directly (the format of the hashed input must stay identical, or the chain of existing "
                      "trails breaks: hash the same decimal text).")
-    if state:
+    if state and state["loadSeconds"]["median"] >= 1 and src_has("core/src/snapshot.rs", "    body: String,"):
         b = state["loadBreakdownSeconds"]
         items.append(f"**Snapshot load under 1 s at {num(state['keys'])} keys** (now {secs(state['loadSeconds']['median'])}). "
                      f"`core/src/snapshot.rs`: (1) store the body as raw bytes, not an escaped JSON string inside the "
@@ -826,8 +854,10 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      f"larger); (2) unseal key material lazily, on first use of a handle ({secs(b['unsealKeys'])}); "
                      f"(3) a binary encoding of `State` with interned ids instead of JSON ({secs(b['stateParse'])} to "
                      f"parse and re-validate); (4) `State::rebuild_index` ({secs(b['rebuildIndex'])}) could be built "
-                     "from the already-sorted maps in one pass or saved. `save_sealed` also clones the whole state "
-                     "(`Body { state: self.state.clone(), .. }`) before serializing it: serialize from a reference.")
+                     "from the already-sorted maps in one pass or saved."
+                     + (" `save_sealed` also clones the whole state (`Body { state: self.state.clone(), .. }`) before "
+                        "serializing it: serialize from a reference."
+                        if src_has("core/src/snapshot.rs", "state: self.state.clone()") else ""))
     for i, t in enumerate(items, 1):
         w(f"{i}. {t}")
     w()
