@@ -10,7 +10,9 @@ cd "$WASM_ROOT"
 # --- Debian packages -----------------------------------------------------------------
 packages=(binaryen chromium chromium-driver)
 if [ "$WASM_ROUTE" = debian ]; then
-  packages+=(rustc-web cargo-web rust-web-src lld-22)
+  # rust-web-llvm provides /usr/bin/rust-lld, the linker rustc-web invokes for wasm32
+  # (a recommendation of rustc-web, so --no-install-recommends leaves it out).
+  packages+=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
