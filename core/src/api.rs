@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::authz::{decide, Decision, Request};
+use crate::authz::{allows, CheckName, Decision, Request};
 use crate::crypto::{RandomSource, SeededRng};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -32,6 +32,13 @@ pub struct DecisionRequest {
     /// The region the call is made in (KI-6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+}
+
+impl DecisionRequest {
+    /// The caller and region, validated.
+    fn parse(&self) -> Result<(Identity, Option<Region>)> {
+        Ok((Identity::parse(&self.caller)?, self.region.as_deref().map(Region::parse).transpose()?))
+    }
 }
 
 /// An organization: the engine plus the scenario runner's bindings and clock.
@@ -115,9 +122,18 @@ impl Organization {
     /// # Errors
     /// `InvalidParameter` for a malformed caller, action or resource.
     pub fn explain(&self, req: &DecisionRequest) -> Result<Decision> {
-        let caller = Identity::parse(&req.caller)?;
-        let region = req.region.as_deref().map(Region::parse).transpose()?;
+        let (caller, region) = req.parse()?;
         self.engine().explain(&caller, &req.action, &req.resource, region.as_ref(), &Context::default())
+    }
+
+    /// The effect of [`Organization::explain`] without explanations: `None` for Allow,
+    /// else the first failing check.
+    ///
+    /// # Errors
+    /// As [`Organization::explain`].
+    pub fn denied_by(&self, req: &DecisionRequest) -> Result<Option<CheckName>> {
+        let (caller, region) = req.parse()?;
+        self.engine().denied_by(&caller, &req.action, &req.resource, region.as_ref(), &Context::default())
     }
 
     /// Many decisions in one call; each entry is a decision or the input error.
@@ -130,7 +146,7 @@ impl Organization {
     pub fn allowed_batch(&self, reqs: &[DecisionRequest]) -> Vec<bool> {
         // Every field of the request counts, the region included (KI-6): never answer
         // a question other than the one asked.
-        reqs.iter().map(|r| self.explain(r).map(|d| d.allowed()).unwrap_or(false)).collect()
+        reqs.iter().map(|r| matches!(self.denied_by(r), Ok(None))).collect()
     }
 
     /// In-page check: may `caller` do `action` on `resource`, for a call that names no
@@ -138,10 +154,7 @@ impl Organization {
     /// [`Organization::explain`] to ask about a call from a given region.)
     pub fn is_allowed(&self, caller: &str, action: &str, resource: &str) -> bool {
         let Ok(caller) = Identity::parse(caller) else { return false };
-        self.engine()
-            .explain(&caller, action, resource, None, &Context::default())
-            .map(|d| d.allowed())
-            .unwrap_or(false)
+        matches!(self.engine().denied_by(&caller, action, resource, None, &Context::default()), Ok(None))
     }
 
     /// The actions of the permission matrix that `caller` may perform on `resource`
@@ -163,11 +176,8 @@ impl Organization {
                 if out.iter().any(|x| x == a) {
                     continue;
                 }
-                let d = decide(
-                    &self.engine().state,
-                    &Request { caller: &id, action: a, target: &target, region: None, context: &ctx },
-                );
-                if d.allowed() {
+                let req = Request { caller: &id, action: a, target: &target, region: None, context: &ctx };
+                if allows(&self.engine().state, &req) {
                     out.push(a.to_string());
                 }
             }

@@ -15,7 +15,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
+use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region, ShareId};
 use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context, Verdict};
@@ -168,20 +168,51 @@ pub struct Request<'a> {
     pub context: &'a Context,
 }
 
-struct Builder {
+/// Where the four checks report. The checks are written once ([`run`]); [`decide`]
+/// hands them an [`Explained`] sink that records every explanation, while
+/// [`denied_by`] and [`allows`] hand them a [`FirstFailure`] that keeps only the
+/// first failing check and never calls the closures that build the texts. So the
+/// effect-only path builds no string, and both paths answer the same by construction.
+trait Sink {
+    /// The check passed, for the rule and reason the closure gives.
+    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String);
+    /// The check does not apply to this kind of call.
+    fn na(&mut self, check: CheckName, detail: &'static str);
+    /// The check failed: the closure gives the rule, what was found and the fix.
+    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String));
+    /// Whether a check has failed.
+    fn failed(&self) -> bool;
+    /// The share through which a principal reaches the instance.
+    fn via_share(&mut self, share: &ShareId);
+}
+
+/// The explained sink of [`decide`].
+struct Explained {
     checks: Vec<Check>,
-    denied: Option<(CheckName, String, String, String)>,
+    denied: Option<(CheckName, &'static str, String, String)>,
     via_share: Option<String>,
 }
 
-impl Builder {
-    fn new() -> Self {
-        Builder { checks: Vec::with_capacity(4), denied: None, via_share: None }
+/// The effect-only sink: the first failing check, nothing else.
+struct FirstFailure(Option<CheckName>);
+
+impl Sink for FirstFailure {
+    fn pass(&mut self, _: CheckName, _: &'static str, _: impl FnOnce() -> String) {}
+    fn na(&mut self, _: CheckName, _: &'static str) {}
+    fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (&'static str, String, String)) {
+        self.0.get_or_insert(check);
     }
-    fn pass(&mut self, check: CheckName, rule: &str, detail: String) {
-        self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail });
+    fn failed(&self) -> bool {
+        self.0.is_some()
     }
-    fn na(&mut self, check: CheckName, detail: &str) {
+    fn via_share(&mut self, _: &ShareId) {}
+}
+
+impl Sink for Explained {
+    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String) {
+        self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail: detail() });
+    }
+    fn na(&mut self, check: CheckName, detail: &'static str) {
         self.checks.push(Check {
             check,
             outcome: Outcome::NotApplicable,
@@ -189,12 +220,22 @@ impl Builder {
             detail: detail.to_string(),
         });
     }
-    fn fail(&mut self, check: CheckName, rule: &str, detail: String, fix: String) {
+    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String)) {
+        let (rule, detail, fix) = why();
         self.checks.push(Check { check, outcome: Outcome::Failed, rule: rule.to_string(), detail: detail.clone() });
-        self.denied = Some((check, rule.to_string(), detail, fix));
+        self.denied.get_or_insert((check, rule, detail, fix));
     }
     fn failed(&self) -> bool {
         self.denied.is_some()
+    }
+    fn via_share(&mut self, share: &ShareId) {
+        self.via_share = Some(share.to_string());
+    }
+}
+
+impl Explained {
+    fn new() -> Self {
+        Explained { checks: Vec::with_capacity(4), denied: None, via_share: None }
     }
     fn finish(mut self, req: &Request<'_>, arn: &str) -> Decision {
         for name in [CheckName::Sharing, CheckName::SharePermission, CheckName::RamPolicy, CheckName::Ownership] {
@@ -210,7 +251,7 @@ impl Builder {
         let (effect, denied_by, rule, message, fix) = match self.denied {
             Some((check, rule, detail, fix)) => {
                 let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
-                (Effect::Deny, Some(check), Some(rule), Some(message), Some(fix))
+                (Effect::Deny, Some(check), Some(rule.to_string()), Some(message), Some(fix))
             }
             None => (Effect::Allow, None, None, None, None),
         };
@@ -247,125 +288,135 @@ fn check_label(c: CheckName) -> &'static str {
 /// Decide a request against the state (AZ-1). Fails closed (AZ-3): anything
 /// unknown is a Deny with its reason, never an Allow.
 pub fn decide(state: &State, req: &Request<'_>) -> Decision {
-    let mut b = Builder::new();
+    let mut b = Explained::new();
+    run(state, req, &mut b);
+    b.finish(req, target_arn(req.target))
+}
+
+/// The effect of [`decide`] without its explanations: `None` for Allow, else the
+/// first failing check (the `deniedBy` of the full decision). The same checks run in
+/// the same order; only the texts are never built. For in-page checks, batches, the
+/// access matrix's cells and who-can's filter.
+pub fn denied_by(state: &State, req: &Request<'_>) -> Option<CheckName> {
+    let mut s = FirstFailure(None);
+    run(state, req, &mut s);
+    s.0
+}
+
+/// Whether [`decide`] would allow the request (fails closed, AZ-3).
+pub fn allows(state: &State, req: &Request<'_>) -> bool {
+    denied_by(state, req).is_none()
+}
+
+/// The four checks, written once for every sink.
+fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
     let account = &req.caller.account;
-    let arn = target_arn(req.target);
     if !state.accounts.contains_key(account) {
-        b.fail(
-            CheckName::Sharing,
-            "AZ-3",
-            format!("account {account} is unknown"),
-            format!("register account {account} (RegisterAccount) or have it join the resource directory"),
-        );
-        return b.finish(req, arn);
+        b.fail(CheckName::Sharing, || {
+            (
+                "AZ-3",
+                format!("account {account} is unknown"),
+                format!("register account {account} (RegisterAccount) or have it join the resource directory"),
+            )
+        });
+        return;
     }
     match req.target {
-        Target::Kms { instance, kind, creator, tags, .. } => {
-            decide_kms(state, req, &mut b, instance, *kind, creator.as_ref(), tags);
+        Target::Kms { instance, kind, creator, tags, arn } => {
+            decide_kms(state, req, b, instance, *kind, creator.as_ref(), arn, tags);
         }
         Target::Unknown { why, .. } => {
-            b.fail(CheckName::Sharing, "AZ-3", why.clone(), "check the resource name or id".to_string());
+            b.fail(CheckName::Sharing, || ("AZ-3", why.clone(), "check the resource name or id".to_string()));
         }
-        Target::Management { role, .. } => {
+        Target::Management { role, arn } => {
             b.na(CheckName::Sharing, "a management call: no shared instance involved");
             b.na(CheckName::SharePermission, "a management call: no share permission involved");
-            check_ram(state, req, &mut b, arn, &[]);
+            check_ram(state, req, b, arn, &[]);
             if !b.failed() {
-                check_role(req, &mut b, role);
+                check_role(req, b, role);
             }
         }
     }
-    b.finish(req, arn)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn decide_kms(
     state: &State,
     req: &Request<'_>,
-    b: &mut Builder,
+    b: &mut impl Sink,
     instance: &InstanceId,
     kind: ResourceKind,
     creator: Option<&AccountId>,
+    arn: &str,
     tags: &[(String, String)],
 ) {
     let account = &req.caller.account;
-    let arn = target_arn(req.target);
     let Some(inst) = state.instances.get(instance) else {
-        b.fail(
-            CheckName::Sharing,
-            "AZ-3",
-            format!("instance {instance} does not exist"),
-            "check the instance id".to_string(),
-        );
+        b.fail(CheckName::Sharing, || {
+            ("AZ-3", format!("instance {instance} does not exist"), "check the instance id".to_string())
+        });
         return;
     };
     let is_owner = inst.owner == *account;
     // 1. sharing
     if is_owner {
-        b.pass(CheckName::Sharing, "AZ-1", format!("account {account} owns instance {instance}"));
+        b.pass(CheckName::Sharing, "AZ-1", || format!("account {account} owns instance {instance}"));
         b.na(CheckName::SharePermission, "the owner needs no share permission");
     } else {
-        if let Some(r) = req.region {
-            if *r != inst.region {
-                b.fail(
-                    CheckName::Sharing,
+        if let Some(r) = req.region.filter(|r| **r != inst.region) {
+            b.fail(CheckName::Sharing, || {
+                (
                     "KI-6",
                     format!("instance {instance} is in region {}, the call was made in {r}", inst.region),
                     format!(
                         "call the {} endpoint: a principal cannot use a shared instance from another region",
                         inst.region
                     ),
-                );
-                return;
-            }
+                )
+            });
+            return;
         }
         if inst.state != InstanceState::Enabled {
-            b.fail(
-                CheckName::Sharing,
-                "KI-2",
-                format!("instance {instance} is not enabled"),
-                format!("the owner {} must enable instance {instance} (kms:EnableInstance)", inst.owner),
-            );
+            b.fail(CheckName::Sharing, || {
+                (
+                    "KI-2",
+                    format!("instance {instance} is not enabled"),
+                    format!("the owner {} must enable instance {instance} (kms:EnableInstance)", inst.owner),
+                )
+            });
             return;
         }
         let shares = state.shares_granting(instance, account);
         if shares.is_empty() {
-            let (rule, detail, fix) = why_not_shared(state, instance, &inst.owner, account);
-            b.fail(CheckName::Sharing, rule, detail, fix);
+            b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account));
             return;
         }
-        let names: Vec<&str> = shares.iter().map(|s| s.as_str()).collect();
-        b.pass(
-            CheckName::Sharing,
-            "RS-2",
-            format!("account {account} is an associated principal of active share {}", names.join(", ")),
-        );
-        // 2. share permission
-        let working = shares.iter().find(|s| {
-            state.shares.get(*s).map(|sh| sh.permissions.iter().any(|p| p.grants_kms_instance())).unwrap_or(false)
+        let names = || shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        b.pass(CheckName::Sharing, "RS-2", || {
+            format!("account {account} is an associated principal of active share {}", names())
+        });
+        // 2. share permission: the first share (in id order) whose permission still works.
+        let working = shares.iter().find_map(|s| {
+            let sh = state.shares.get(s)?;
+            sh.permissions.iter().find(|p| p.grants_kms_instance()).map(|p| (s, p))
         });
         match working {
-            Some(s) => {
-                b.via_share = Some(s.to_string());
-                let p = state
-                    .shares
-                    .get(s)
-                    .and_then(|sh| sh.permissions.iter().find(|p| p.grants_kms_instance()))
-                    .map(|p| match &p.version {
-                        Some(v) => format!("{} {v}", p.name),
-                        None => p.name.clone(),
-                    })
-                    .unwrap_or_default();
-                b.pass(CheckName::SharePermission, "RS-4", format!("share {s} carries {p}"));
+            Some((s, p)) => {
+                b.via_share(s);
+                b.pass(CheckName::SharePermission, "RS-4", || match &p.version {
+                    Some(v) => format!("share {s} carries {} {v}", p.name),
+                    None => format!("share {s} carries {}", p.name),
+                });
             }
             None => {
-                let first = names.first().copied().unwrap_or("");
-                b.fail(
-                    CheckName::SharePermission,
-                    "RS-4",
-                    format!("share {} carries no working KMS instance permission", names.join(", ")),
-                    format!("attach AliyunRSDefaultPermissionKMSInstance v2 to share {first} (AssociateResourceSharePermission)"),
-                );
+                b.fail(CheckName::SharePermission, || {
+                    let first = shares.first().map(|s| s.as_str()).unwrap_or("");
+                    (
+                        "RS-4",
+                        format!("share {} carries no working KMS instance permission", names()),
+                        format!("attach AliyunRSDefaultPermissionKMSInstance v2 to share {first} (AssociateResourceSharePermission)"),
+                    )
+                });
                 return;
             }
         }
@@ -377,53 +428,56 @@ fn decide_kms(
     }
     // 4. ownership (the permission matrix)
     let Some(row) = row_for(req.action, kind) else {
-        b.fail(
-            CheckName::Ownership,
-            "AZ-3",
-            format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action),
-            "use a KMS action of the permission matrix on this kind of resource".to_string(),
-        );
+        b.fail(CheckName::Ownership, || {
+            (
+                "AZ-3",
+                format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action),
+                "use a KMS action of the permission matrix on this kind of resource".to_string(),
+            )
+        });
         return;
     };
     let own = creator.map(|c| c == account).unwrap_or(true);
     let grant = if is_owner { row.owner } else { row.principal };
     let role = if is_owner { "owner" } else { "principal" };
-    let mode_label = match inst.sharing_mode {
+    let mode_label = || match inst.sharing_mode {
         Some(SharingMode::Joint) => "Joint ownership",
         Some(SharingMode::Independent) => "Independent ownership",
         None => "an instance not yet shared",
     };
     if grant.allows(inst.sharing_mode, own) {
-        let why = match (grant, own) {
-            (Grant::Yes, _) => format!("the {role} may use `{}` ({})", row.label, mode_label),
+        b.pass(CheckName::Ownership, "SM-3", || match (grant, own) {
+            (Grant::Yes, _) => format!("the {role} may use `{}` ({})", row.label, mode_label()),
             (_, true) => format!("account {account} created this resource"),
-            (_, false) => format!("in {mode_label} the owner manages and uses every key and secret"),
-        };
-        b.pass(CheckName::Ownership, "SM-3", why);
+            (_, false) => format!("in {} the owner manages and uses every key and secret", mode_label()),
+        });
         return;
     }
-    let creator_txt = creator.map(|c| c.to_string()).unwrap_or_default();
-    let (detail, fix) = match grant {
-        Grant::No if is_owner => (
-            format!("no account may perform `{}` here", row.label),
-            "no change of policy allows this".to_string(),
-        ),
-        Grant::No => (
-            format!("a principal may not perform `{}`; only the owner {} may", row.label, inst.owner),
-            format!("ask the instance owner {} to do it", inst.owner),
-        ),
-        _ if is_owner => (
-            format!(
-                "in Independent ownership the owner may only use the keys and secrets it created; this one was created by {creator_txt}"
+    b.fail(CheckName::Ownership, || {
+        let creator_txt = creator.map(|c| c.to_string()).unwrap_or_default();
+        let rule = if grant == Grant::No { "AZ-1" } else { "SM-3" };
+        let (detail, fix) = match grant {
+            Grant::No if is_owner => (
+                format!("no account may perform `{}` here", row.label),
+                "no change of policy allows this".to_string(),
             ),
-            format!("ask account {creator_txt}, which created it, to do it (Independent never changes back to Joint, SM-2)"),
-        ),
-        _ => (
-            format!("a principal may only use the keys and secrets it created; this one was created by {creator_txt}"),
-            format!("create your own key or secret in instance {instance}, or ask account {creator_txt}"),
-        ),
-    };
-    b.fail(CheckName::Ownership, if grant == Grant::No { "AZ-1" } else { "SM-3" }, detail, fix);
+            Grant::No => (
+                format!("a principal may not perform `{}`; only the owner {} may", row.label, inst.owner),
+                format!("ask the instance owner {} to do it", inst.owner),
+            ),
+            _ if is_owner => (
+                format!(
+                    "in Independent ownership the owner may only use the keys and secrets it created; this one was created by {creator_txt}"
+                ),
+                format!("ask account {creator_txt}, which created it, to do it (Independent never changes back to Joint, SM-2)"),
+            ),
+            _ => (
+                format!("a principal may only use the keys and secrets it created; this one was created by {creator_txt}"),
+                format!("create your own key or secret in instance {instance}, or ask account {creator_txt}"),
+            ),
+        };
+        (rule, detail, fix)
+    });
 }
 
 fn why_not_shared(
@@ -500,15 +554,13 @@ fn why_not_shared(
     )
 }
 
-fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags: &[(String, String)]) {
+fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tags: &[(String, String)]) {
     let account = &req.caller.account;
     let (kind, name) = match &req.caller.kind {
         IdentityKind::Root => {
-            b.pass(
-                CheckName::RamPolicy,
-                "RAM-1",
-                format!("the root identity holds every permission in account {account}"),
-            );
+            b.pass(CheckName::RamPolicy, "RAM-1", || {
+                format!("the root identity holds every permission in account {account}")
+            });
             return;
         }
         IdentityKind::User(n) => ("user", n),
@@ -517,15 +569,16 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
     let ram = state.ram.get(account);
     let attached = ram.and_then(|r| if kind == "user" { r.users.get(name) } else { r.roles.get(name) });
     let Some(attached) = attached else {
-        b.fail(
-            CheckName::RamPolicy,
-            "AZ-3",
-            format!("{kind} {name} does not exist in account {account}"),
-            format!(
-                "create {kind} {name} in account {account} (Create{})",
-                if kind == "user" { "User" } else { "Role" }
-            ),
-        );
+        b.fail(CheckName::RamPolicy, || {
+            (
+                "AZ-3",
+                format!("{kind} {name} does not exist in account {account}"),
+                format!(
+                    "create {kind} {name} in account {account} (Create{})",
+                    if kind == "user" { "User" } else { "Role" }
+                ),
+            )
+        });
         return;
     };
     let mut ctx_with_tags;
@@ -540,57 +593,53 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut Builder, arn: &str, tags:
     let preq = policy::Request { action: req.action, resource: arn, context: ctx };
     let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
     match policy::evaluate(policies, &preq) {
-        Verdict::Allow { policy, statement } => b.pass(
-            CheckName::RamPolicy,
-            "RAM-2",
-            format!("policy {policy} statement {statement} allows {} on {arn}", req.action),
-        ),
-        Verdict::ExplicitDeny { policy, statement } => b.fail(
-            CheckName::RamPolicy,
-            "RAM-2",
-            format!(
-                "policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins",
-                req.action
-            ),
-            format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
-        ),
-        Verdict::NoMatch => b.fail(
-            CheckName::RamPolicy,
-            "RAM-2",
-            format!("no policy attached to {kind} {name} allows {} on {arn}", req.action),
-            format!("grant {} on {arn} to {kind} {name}", req.action),
-        ),
+        Verdict::Allow { policy, statement } => b.pass(CheckName::RamPolicy, "RAM-2", || {
+            format!("policy {policy} statement {statement} allows {} on {arn}", req.action)
+        }),
+        Verdict::ExplicitDeny { policy, statement } => b.fail(CheckName::RamPolicy, || {
+            (
+                "RAM-2",
+                format!(
+                    "policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins",
+                    req.action
+                ),
+                format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
+            )
+        }),
+        Verdict::NoMatch => b.fail(CheckName::RamPolicy, || {
+            (
+                "RAM-2",
+                format!("no policy attached to {kind} {name} allows {} on {arn}", req.action),
+                format!("grant {} on {arn} to {kind} {name}", req.action),
+            )
+        }),
     }
 }
 
-fn check_role(req: &Request<'_>, b: &mut Builder, role: &Role) {
+fn check_role(req: &Request<'_>, b: &mut impl Sink, role: &Role) {
     let account = &req.caller.account;
     match role {
-        Role::AnyAccount => b.pass(CheckName::Ownership, "AZ-1", "any account may make this call".to_string()),
-        Role::ManagementAccount(m) => {
-            if m == account {
-                b.pass(CheckName::Ownership, "RD-1", format!("account {account} is the management account"));
-            } else {
-                b.fail(
-                    CheckName::Ownership,
-                    "RD-1",
-                    format!("only the management account {m} may manage the resource directory"),
-                    format!("make this call as the management account {m}"),
-                );
-            }
+        Role::AnyAccount => b.pass(CheckName::Ownership, "AZ-1", || "any account may make this call".to_string()),
+        Role::ManagementAccount(m) if m == account => {
+            b.pass(CheckName::Ownership, "RD-1", || format!("account {account} is the management account"));
         }
-        Role::Account(a, what, rule) => {
-            if a == account {
-                b.pass(CheckName::Ownership, rule, format!("account {account} is the {what}"));
-            } else {
-                b.fail(
-                    CheckName::Ownership,
-                    rule,
-                    format!("only the {what}, account {a}, may make this call"),
-                    format!("make this call as account {a}"),
-                );
-            }
+        Role::ManagementAccount(m) => b.fail(CheckName::Ownership, || {
+            (
+                "RD-1",
+                format!("only the management account {m} may manage the resource directory"),
+                format!("make this call as the management account {m}"),
+            )
+        }),
+        Role::Account(a, what, rule) if a == account => {
+            b.pass(CheckName::Ownership, rule, || format!("account {account} is the {what}"));
         }
+        Role::Account(a, what, rule) => b.fail(CheckName::Ownership, || {
+            (
+                *rule,
+                format!("only the {what}, account {a}, may make this call"),
+                format!("make this call as account {a}"),
+            )
+        }),
     }
 }
 

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::authz::{decide, instance_target, CheckName, Decision, Effect, Request, Target};
+use crate::authz::{allows, decide, denied_by, instance_target, CheckName, Decision, Effect, Request, Target};
 use crate::crypto::SeededRng;
 use crate::engine::{Call, Engine, Response, Trace};
 use crate::error::{Error, ErrorCode, Result};
@@ -131,7 +131,7 @@ fn accounts_reaching(state: &State, inst: &InstanceId) -> Vec<(AccountId, &'stat
     out
 }
 
-/// Resolve what `Explain` and `WhoCan` name: an instance id, key id, alias, secret name or ARN.
+/// Resolve what `Explain` and `WhoCan` name: an instance id or ARN, key id, alias, secret name or ARN.
 pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Result<Target> {
     let state = &engine.state;
     if resource.starts_with("kst-") {
@@ -140,6 +140,18 @@ pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Re
             return Ok(Target::Unknown { arn: resource.to_string(), why: format!("instance {id} does not exist") });
         }
         return Ok(instance_target(state, &id));
+    }
+    // An instance ARN, as the access matrix lists it: only the exact ARN (region and
+    // owner) names the instance; any other is unknown (AZ-3), never a near match.
+    if let Some((_, id)) = resource.split_once(":instance/").filter(|_| resource.starts_with("acs:kms:")) {
+        let id = InstanceId::parse(id).map_err(|e| e.at_field("Resource"))?;
+        return Ok(match state.instances.get(&id) {
+            Some(i) if crate::state::instance_arn(i) == resource => instance_target(state, &id),
+            _ => Target::Unknown {
+                arn: resource.to_string(),
+                why: format!("`{}` names no instance of this organization", shorten(resource)),
+            },
+        });
     }
     let is_secret = resource.contains(":secret/")
         || !(resource.starts_with("key-") || resource.starts_with("alias/") || resource.starts_with("acs:"));
@@ -199,6 +211,29 @@ impl Engine {
         region: Option<&Region>,
         context: &Context,
     ) -> Result<Decision> {
+        let (action, target) = self.request_parts(caller, action, resource)?;
+        Ok(decide(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+    }
+
+    /// The effect of [`Engine::explain`] without its explanations (the fast path of
+    /// in-page checks and batches): `None` for Allow, else the first failing check.
+    ///
+    /// # Errors
+    /// As [`Engine::explain`].
+    pub fn denied_by(
+        &self,
+        caller: &Identity,
+        action: &str,
+        resource: &str,
+        region: Option<&Region>,
+        context: &Context,
+    ) -> Result<Option<CheckName>> {
+        let (action, target) = self.request_parts(caller, action, resource)?;
+        Ok(denied_by(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+    }
+
+    /// The canonical action and the resolved target of a request.
+    fn request_parts(&self, caller: &Identity, action: &str, resource: &str) -> Result<(String, Target)> {
         if action.is_empty() || action.len() > 128 || !action.contains(':') {
             return Err(Error::invalid(
                 "Action",
@@ -207,8 +242,7 @@ impl Engine {
             ));
         }
         let target = resolve_target(self, resource, &caller.account)?;
-        let action = canonical(action);
-        Ok(decide(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+        Ok((canonical(action), target))
     }
 
     /// Who can: every identity allowed to perform `action` on `resource`, with the reason.
@@ -227,10 +261,12 @@ impl Engine {
         let mut out = Vec::new();
         for (acct, role) in accounts_reaching(&self.state, &inst) {
             for id in identities_of(&self.state, &acct) {
-                let d = decide(
-                    &self.state,
-                    &Request { caller: &id, action: &action, target: &target, region: None, context: &ctx },
-                );
+                let req = Request { caller: &id, action: &action, target: &target, region: None, context: &ctx };
+                // Most identities are denied: only those allowed pay for the explanation.
+                if !allows(&self.state, &req) {
+                    continue;
+                }
+                let d = decide(&self.state, &req);
                 if d.allowed() {
                     let reason = d
                         .checks
@@ -315,14 +351,15 @@ impl Engine {
             for (ri, (res, t)) in resources.iter().zip(targets.iter()).enumerate() {
                 for f in features_for(res.kind) {
                     let action = representative_action(*f);
-                    let d = decide(state, &Request { caller: id, action, target: t, region: None, context: &ctx });
+                    let first_failure =
+                        denied_by(state, &Request { caller: id, action, target: t, region: None, context: &ctx });
                     cells.push(MatrixCell {
                         identity: ii,
                         resource: ri,
                         feature: *f,
                         action: action.to_string(),
-                        effect: d.effect,
-                        denied_by: d.denied_by,
+                        effect: if first_failure.is_none() { Effect::Allow } else { Effect::Deny },
+                        denied_by: first_failure,
                     });
                 }
             }

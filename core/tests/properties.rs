@@ -59,4 +59,113 @@ proptest! {
             prop_assert!(!org.explain(&req).unwrap().allowed());
         }
     }
+
+    /// The effect-only path (`denied_by`, `allowed_batch`, `is_allowed`, the matrix's
+    /// cells) answers exactly what the explained decision answers (AZ-1, AZ-2): the same
+    /// effect and the same first failing check, on every identity, action, resource
+    /// and region of a random organization, unknown ones included (AZ-3).
+    #[test]
+    fn effect_only_decision_agrees_with_the_explained_decision_az1(ops in prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>()), 1..40)) {
+        let mut org = org(5);
+        for s in ram_setup() {
+            let r = org.step(&serde_json::to_value(&s).unwrap()).unwrap();
+            prop_assert!(r.ok, "setup step {} failed: {:?}", s.action, r.error);
+        }
+        for (kind, a, b, c) in ops {
+            org.step(&serde_json::to_value(agreement_op(kind, a, b, c)).unwrap()).unwrap();
+        }
+        let mut callers: Vec<String> = (0..ACCOUNTS.len()).map(root).collect();
+        callers.extend([
+            format!("acs:ram::{}:user/alice", ACCOUNTS[2]),
+            format!("acs:ram::{}:user/bob", ACCOUNTS[2]),
+            format!("acs:ram::{}:user/nobody", ACCOUNTS[2]),
+            "acs:ram::1999999999999999:root".to_string(),
+        ]);
+        let mut resources: Vec<String> = INSTANCES.iter().map(|s| s.to_string()).collect();
+        resources.extend((0..8).map(|i| format!("key-k{i}")));
+        resources.extend((0..3).map(|i| format!("s{i}")));
+        resources.extend(["key-missing".to_string(), "kst-missing".to_string()]);
+        let actions = ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:GetSecretValue", "kms:GetKmsInstance", "kms:CreateKey", "kms:ScheduleKeyDeletion", "kms:Nope"];
+        let regions = [None, Some("cn-hangzhou".to_string()), Some("cn-shanghai".to_string())];
+        let mut batch = Vec::new();
+        let mut expected = Vec::new();
+        for caller in &callers {
+            for resource in &resources {
+                for action in actions {
+                    for region in &regions {
+                        let req = DecisionRequest { caller: caller.clone(), action: action.into(), resource: resource.clone(), region: region.clone() };
+                        let full = org.explain(&req);
+                        let fast = org.denied_by(&req);
+                        match (&full, &fast) {
+                            (Ok(d), Ok(first)) => {
+                                prop_assert_eq!(d.denied_by, *first, "{:?}", req);
+                                prop_assert_eq!(d.allowed(), first.is_none(), "{:?}", req);
+                            }
+                            (Err(a), Err(b)) => prop_assert_eq!(a.code, b.code, "{:?}", req),
+                            _ => prop_assert!(false, "{:?}: explain {:?} but effect-only {:?}", req, full, fast),
+                        }
+                        if region.is_none() {
+                            prop_assert_eq!(org.is_allowed(caller, action, resource), matches!(&full, Ok(d) if d.allowed()));
+                        }
+                        expected.push(matches!(&full, Ok(d) if d.allowed()));
+                        batch.push(req);
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(org.allowed_batch(&batch), expected);
+        // Every cell of the access matrix is the explained decision of its action.
+        for inst in INSTANCES {
+            let m = org.access_matrix(inst).unwrap();
+            for cell in &m.cells {
+                let req = DecisionRequest {
+                    caller: m.identities[cell.identity].identity.clone(),
+                    action: cell.action.clone(),
+                    resource: m.resources[cell.resource].arn.clone(),
+                    region: None,
+                };
+                let d = org.explain(&req).unwrap();
+                prop_assert_eq!((d.effect, d.denied_by), (cell.effect, cell.denied_by), "{:?}", req);
+            }
+        }
+    }
+}
+
+/// The random operations of the harness, plus what reaches the checks they leave
+/// alone: share permissions removed and attached again (RS-4), instances disabled and
+/// enabled (KI-2), policies detached and attached (RAM-2).
+fn agreement_op(kind: u8, a: u8, b: u8, c: u8) -> kms_share_core::scenario::Step {
+    let (share, owner) = if a % 2 == 0 { ("rs-one", root(1)) } else { ("rs-two", root(2)) };
+    let perm = json!({"ResourceShareId": share, "PermissionName": "AliyunRSDefaultPermissionKMSInstance"});
+    let inst = json!({"InstanceId": INSTANCES[(a % 2) as usize]});
+    let user = json!({"UserName": "alice", "PolicyName": "p"});
+    match kind % 20 {
+        14 | 15 => step(owner, "DisassociateResourceSharePermission", perm),
+        16 => step(owner, "AssociateResourceSharePermission", perm),
+        17 => step(owner, if b % 2 == 0 { "kms:DisableInstance" } else { "kms:EnableInstance" }, inst),
+        18 => step(root(2), if b % 2 == 0 { "DetachPolicyFromUser" } else { "AttachPolicyToUser" }, user),
+        _ => op(kind, a, b, c),
+    }
+}
+
+/// RAM users in account 3 for the agreement test: alice may encrypt with keys of
+/// accounts 2 and 3 and read secrets, except that key-k1 is denied explicitly; bob
+/// has no policy.
+fn ram_setup() -> Vec<kms_share_core::scenario::Step> {
+    let owner = root(2);
+    vec![
+        step(owner.clone(), "CreateUser", json!({"UserName": "alice"})),
+        step(owner.clone(), "CreateUser", json!({"UserName": "bob"})),
+        step(
+            owner.clone(),
+            "CreatePolicy",
+            json!({"PolicyName": "p", "PolicyDocument": {"Version": "1", "Statement": [
+                {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:Describe*", "kms:GetSecretValue"], "Resource": [
+                    format!("acs:kms:*:{}:key/*", ACCOUNTS[1]), format!("acs:kms:*:{}:*", ACCOUNTS[2])]},
+                {"Effect": "Allow", "Action": "kms:GetKmsInstance", "Resource": "*"},
+                {"Effect": "Deny", "Action": "kms:*", "Resource": "acs:kms:*:*:key/key-k1"}
+            ]}}),
+        ),
+        step(owner, "AttachPolicyToUser", json!({"UserName": "alice", "PolicyName": "p"})),
+    ]
 }
