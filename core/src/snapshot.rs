@@ -45,6 +45,16 @@ struct Body {
     hardware_keys: BTreeMap<String, String>,
 }
 
+/// [`Body`] as written: the state borrowed, never cloned (a large organization's state
+/// is hundreds of MB).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyRef<'a> {
+    state: &'a State,
+    sealed_keys: BTreeMap<String, String>,
+    hardware_keys: BTreeMap<String, String>,
+}
+
 fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorCode::SnapshotInvalid, "CR-5", msg)
 }
@@ -68,7 +78,7 @@ impl Engine {
             Some(h) => h.seal_all(&root, self.rng.as_mut())?,
             None => BTreeMap::new(),
         };
-        let body = Body { state: self.state.clone(), sealed_keys, hardware_keys };
+        let body = BodyRef { state: &self.state, sealed_keys, hardware_keys };
         let body = serde_json::to_string(&body)
             .map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the state: {e}")))?;
         let mut nonce = [0u8; 12];

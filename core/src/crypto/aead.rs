@@ -1,11 +1,15 @@
 //! AES-256-GCM with 96-bit nonces and 128-bit tags, the only AEAD the software backend
 //! uses (CR-1: spec `Aliyun_AES_256`).
 //!
-//! [`AesKey`] caches the expanded cipher, because re-expanding the key on every call
-//! costs more than encrypting a small message. Failures to open are opaque
+//! [`AesKey`] expands its cipher on first use and keeps it, because re-expanding the key
+//! on every call costs more than encrypting a small message, while most keys of a large
+//! organization are never used in a process's life: an unused key holds 32 bytes and a
+//! pointer, not the 1 KB of round keys. Failures to open are opaque
 //! ([`Error::decrypt_failed`]): the caller learns that decryption failed, never why.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::cell::OnceCell;
 use core::fmt;
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -22,7 +26,7 @@ pub const NONCE_LEN: usize = 12;
 /// Length of the GCM authentication tag, in bytes (128 bits, never truncated).
 pub const TAG_LEN: usize = 16;
 
-/// An AES-256-GCM key with its expanded cipher cached.
+/// An AES-256-GCM key, its expanded cipher cached from the first use.
 ///
 /// The raw key bytes are wiped when the key is dropped. The key never serializes and its
 /// `Debug` output is `AesKey(<redacted>)`; the only way to the raw bytes is
@@ -30,9 +34,9 @@ pub const TAG_LEN: usize = 16;
 #[derive(Clone)]
 pub struct AesKey {
     material: Zeroizing<[u8; KEY_LEN]>,
-    // The expanded round keys and GHASH key live here. `aes-gcm` 0.10 wipes them on drop
-    // only when the `aes` and `polyval` crates' own `zeroize` features are enabled.
-    cipher: Aes256Gcm,
+    // The expanded round keys and GHASH key, built on first use. `aes-gcm` 0.10 wipes them
+    // on drop only when the `aes` and `polyval` crates' own `zeroize` features are enabled.
+    cipher: OnceCell<Box<Aes256Gcm>>,
 }
 
 impl AesKey {
@@ -54,8 +58,7 @@ impl AesKey {
         for (dst, src) in material.iter_mut().zip(bytes) {
             *dst = *src;
         }
-        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(material.as_slice()));
-        Ok(AesKey { material, cipher })
+        Ok(AesKey { material, cipher: OnceCell::new() })
     }
 
     /// A fresh key of 32 bytes drawn from `rng`.
@@ -90,7 +93,7 @@ impl AesKey {
         })?;
         let mut out = Vec::with_capacity(plaintext.len().saturating_add(TAG_LEN));
         out.extend_from_slice(plaintext);
-        let tag = self.cipher.encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out).map_err(|_| {
+        let tag = self.cipher().encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out).map_err(|_| {
             Error::invalid("plaintext", "CR-2", "the plaintext or authenticated data is too long for AES-GCM")
         })?;
         out.extend_from_slice(&tag);
@@ -112,10 +115,15 @@ impl AesKey {
         let mut out = Vec::from(ciphertext);
         // `aes-gcm` checks the tag before it decrypts, so on failure `out` still holds
         // only ciphertext: nothing unauthenticated escapes.
-        self.cipher
+        self.cipher()
             .decrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out, &Tag::from(tag))
             .map_err(|_| Error::decrypt_failed())?;
         Ok(out)
+    }
+
+    /// The expanded cipher, built on the first call.
+    fn cipher(&self) -> &Aes256Gcm {
+        self.cipher.get_or_init(|| Box::new(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.material.as_slice()))))
     }
 
     /// A copy of the raw 32 key bytes, wiped when the returned value drops.
