@@ -10,6 +10,7 @@ use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
+use crate::idtext::IdText;
 
 /// Longest id or name accepted anywhere, before any rule-specific check.
 pub const MAX_ID_LEN: usize = 256;
@@ -19,7 +20,7 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(IdText);
 
         impl $name {
             /// Parse and validate.
@@ -31,17 +32,17 @@ macro_rules! id_type {
                 check(s).map_err(|(rule, why)| {
                     Error::invalid($field, rule, format!("`{}` is not a valid {}: {}", shorten(s), $field, why))
                 })?;
-                Ok($name(s.to_string()))
+                Ok($name(IdText::new(s)))
             }
             /// The id as text.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.0.as_str())
             }
         }
 
@@ -261,7 +262,7 @@ id_type!(
 impl AliasName {
     /// Default (service) key aliases live under `alias/acs/` (KI-5).
     pub fn is_default_key_alias(&self) -> bool {
-        self.0.starts_with("alias/acs/")
+        self.as_str().starts_with("alias/acs/")
     }
 }
 

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod engine;
 pub mod error;
 pub mod ids;
+mod idtext;
 pub mod keystore;
 pub mod matrix;
 pub mod model;

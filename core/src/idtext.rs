@@ -1,0 +1,150 @@
+//! [`IdText`]: the text of an id or name, kept inline when it is short.
+//!
+//! Ids are the keys of every map on the decision path. As a `String`, each comparison
+//! during a map search follows a pointer to the heap, which in a large organization is
+//! a likely cache miss per tree node visited, and every id costs an allocation. Up to
+//! [`INLINE`] bytes (every account id, and the ids the engine generates) the text lives
+//! in the 24 bytes a `String` would take, so a search compares inside the map's node
+//! and a clone copies. Longer text goes to the heap as before. Order, equality and hash
+//! are exactly those of the text as a `str`.
+
+use alloc::boxed::Box;
+use core::cmp::Ordering;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use serde::{Serialize, Serializer};
+
+/// Longest text kept inline, in bytes: with its length and the variant tag, 24 bytes.
+pub const INLINE: usize = 22;
+
+/// The text of an id: inline up to [`INLINE`] bytes, else on the heap.
+#[derive(Clone)]
+pub enum IdText {
+    /// Short text: its length and bytes (the first `len` bytes are valid UTF-8).
+    Inline {
+        /// Bytes used.
+        len: u8,
+        /// The text, zero-padded.
+        bytes: [u8; INLINE],
+    },
+    /// Longer text.
+    Heap(Box<str>),
+}
+
+impl IdText {
+    /// The text of `s`.
+    pub fn new(s: &str) -> Self {
+        match u8::try_from(s.len()) {
+            Ok(len) if s.len() <= INLINE => {
+                let mut bytes = [0u8; INLINE];
+                for (d, b) in bytes.iter_mut().zip(s.as_bytes()) {
+                    *d = *b;
+                }
+                IdText::Inline { len, bytes }
+            }
+            _ => IdText::Heap(s.into()),
+        }
+    }
+
+    /// The text's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            IdText::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            IdText::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            // INVARIANT: built from a `&str` by `new`, so always UTF-8; the fallback is
+            // never taken (and this crate forbids the unchecked conversion).
+            IdText::Inline { .. } => core::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            IdText::Heap(s) => s,
+        }
+    }
+}
+
+impl PartialEq for IdText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IdText {}
+
+impl PartialOrd for IdText {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdText {
+    // `str` orders by bytes, so this is the text's order.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl Hash for IdText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for IdText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for IdText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    fn texts() -> Vec<String> {
+        let mut v: Vec<String> = ["", "a", "1000000000000001", "key-", "kst-x", "fd-é", "名前", "\u{7f}"]
+            .iter()
+            .map(|s| String::from(*s))
+            .collect();
+        // Both sides of the inline limit, with shared prefixes.
+        for n in [INLINE - 1, INLINE, INLINE + 1, 64] {
+            v.push("k".repeat(n));
+            v.push(alloc::format!("{}z", "k".repeat(n)));
+            v.push(alloc::format!("{}é", "k".repeat(n.saturating_sub(1))));
+        }
+        v
+    }
+
+    #[test]
+    fn text_order_equality_and_round_trip_match_str() {
+        assert_eq!(core::mem::size_of::<IdText>(), 24);
+        let all = texts();
+        for a in &all {
+            let ta = IdText::new(a);
+            assert_eq!(ta.as_str(), a);
+            assert_eq!(matches!(ta, IdText::Inline { .. }), a.len() <= INLINE);
+            for b in &all {
+                let tb = IdText::new(b);
+                assert_eq!(ta.cmp(&tb), a.as_str().cmp(b.as_str()), "{a:?} vs {b:?}");
+                assert_eq!(ta == tb, a == b);
+            }
+        }
+    }
+
+    #[test]
+    fn debug_and_serialized_forms_are_the_texts() {
+        let t = IdText::new("key-\"quoted\"");
+        assert_eq!(alloc::format!("{t:?}"), alloc::format!("{:?}", "key-\"quoted\""));
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"key-\\\"quoted\\\"\"");
+    }
+}
