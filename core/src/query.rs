@@ -397,7 +397,7 @@ impl Engine {
         let mut steps = Vec::new();
         for c in calls {
             match fork.execute(c) {
-                Ok(r) => steps.push(json!({ "ok": true, "result": r.result })),
+                Ok(r) => steps.push(json!({ "ok": true, "result": without_values(r.result) })),
                 Err(e) => steps.push(json!({ "ok": false, "error": e })),
             }
         }
@@ -553,4 +553,17 @@ fn matrix_diff(before: &Engine, after: &Engine, inst: &InstanceId) -> Vec<Value>
         }
     }
     out
+}
+
+/// A previewed step's result without plaintexts, secret values or ciphertexts (CR-5).
+/// A preview runs as whichever callers its steps name, so what they could read is not
+/// the asker's to see; and the copy draws its nonces from a fixed seed under the real
+/// keys, so two previews would show two ciphertexts under one nonce.
+fn without_values(mut result: Value) -> Value {
+    if let Some(o) = result.as_object_mut() {
+        for field in ["Plaintext", "SecretData", "CiphertextBlob"] {
+            o.remove(field);
+        }
+    }
+    result
 }

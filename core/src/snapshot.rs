@@ -192,7 +192,9 @@ impl Engine {
         let root_b64 = p.str("RootKey")?;
         let tamper = p.opt_bool("Tamper")?.unwrap_or(false);
         p.finish()?;
-        let root = b64_decode("RootKey", root_b64)?;
+        // Not `?`: the decoder's message echoes its input, and this input is the root key.
+        let root = b64_decode("RootKey", root_b64)
+            .map_err(|_| Error::invalid("RootKey", "CR-5", "the root key is 32 bytes in padded standard base64"))?;
         if root.len() != 32 {
             return Err(Error::invalid(
                 "RootKey",
