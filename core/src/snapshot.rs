@@ -1,19 +1,28 @@
 //! Sealed snapshots (CR-5): the whole state, with every key's material sealed under
 //! a root key the host supplies, and an integrity tag over the whole document.
 //!
-//! Layout (JSON): `{"format": "kms-share-snapshot", "version": 1, "body": "<JSON text>",
-//! "nonce": "<base64 12 bytes>", "tag": "<base64 16 bytes>"}`. The body is kept as
-//! text so the tag covers exact bytes; it holds `state` (plain data: no key material,
-//! secret values only as ciphertext) and `sealedKeys` (handle -> base64 of nonce ||
-//! AES-256-GCM(root, material) with the handle as authenticated data). The tag is
-//! AES-256-GCM under the root key of an empty plaintext with the body as authenticated
-//! data. Hardware instances' keys appear only as handles (references into the token).
+//! Layout of version 2, the one written (JSON): `{"format": "kms-share-snapshot",
+//! "version": 2, "nonce": "<base64 12 bytes>", "tag": "<base64>", "body": {...}}`. The
+//! body is raw JSON and the tag covers its exact bytes, so a reformatted snapshot is
+//! refused as modified. It holds `state` (plain data: no key material, secret values
+//! only as ciphertext), `sealedKeys` (handle -> base64 of nonce || AES-256-GCM(root,
+//! material) with the handle as authenticated data) and `hardwareKeys`. The tag is
+//! AES-256-GCM under the root key of the label `kms-share/snapshot/v2` with the body
+//! as authenticated data (the label is checked on opening: format and version are
+//! bound without copying the body). Hardware instances' keys appear only as handles
+//! (references into the token).
+//!
+//! Version 1 still loads: there the body is the same JSON as an escaped string, and
+//! the tag seals an empty plaintext with `kms-share/snapshot/v1:` + body as
+//! authenticated data. Version 2 parses without un-escaping and authenticates without
+//! copying hundreds of MB.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::crypto::{b64_decode, b64_encode, AesKey, RandomSource};
 use crate::engine::Engine;
@@ -22,16 +31,22 @@ use crate::state::State;
 
 /// The snapshot format name.
 pub const FORMAT: &str = "kms-share-snapshot";
-/// The snapshot format version this build writes and reads.
-pub const VERSION: u32 = 1;
-const TAG_AAD: &[u8] = b"kms-share/snapshot/v1:";
+/// The snapshot format version this build writes (it also reads version 1).
+pub const VERSION: u32 = 2;
+/// Version 1's authenticated-data prefix.
+const TAG_AAD_V1: &[u8] = b"kms-share/snapshot/v1:";
+/// Version 2's sealed label.
+const TAG_LABEL_V2: &[u8] = b"kms-share/snapshot/v2";
 
-#[derive(Serialize, Deserialize)]
+/// The envelope as read: the body is kept as the exact text it has in the document
+/// (for version 1 a JSON string, for version 2 the object itself).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Envelope {
+struct Envelope<'a> {
     format: String,
     version: u32,
-    body: String,
+    #[serde(borrow)]
+    body: &'a RawValue,
     nonce: String,
     tag: String,
 }
@@ -59,11 +74,22 @@ fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorCode::SnapshotInvalid, "CR-5", msg)
 }
 
-fn tag_for(root: &AesKey, nonce: &[u8; 12], body: &str) -> Result<alloc::vec::Vec<u8>> {
-    let mut aad = alloc::vec::Vec::with_capacity(TAG_AAD.len() + body.len());
-    aad.extend_from_slice(TAG_AAD);
-    aad.extend_from_slice(body.as_bytes());
-    root.seal(nonce, &aad, &[])
+/// Check the integrity tag of a body of the given version.
+fn check_tag(root: &AesKey, version: u32, nonce: &[u8; 12], tag: &[u8], body: &str) -> Result<()> {
+    let ok = match version {
+        1 => {
+            let mut aad = alloc::vec::Vec::with_capacity(TAG_AAD_V1.len() + body.len());
+            aad.extend_from_slice(TAG_AAD_V1);
+            aad.extend_from_slice(body.as_bytes());
+            root.open(nonce, &aad, tag).is_ok_and(|p| p.is_empty())
+        }
+        _ => root.open(nonce, body.as_bytes(), tag).is_ok_and(|p| p == TAG_LABEL_V2),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("the snapshot failed its integrity check: it was modified, or sealed under another root key"))
+    }
 }
 
 impl Engine {
@@ -83,16 +109,22 @@ impl Engine {
             .map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the state: {e}")))?;
         let mut nonce = [0u8; 12];
         self.rng.fill(&mut nonce)?;
-        let tag = tag_for(&root, &nonce, &body)?;
-        let env = Envelope {
-            format: FORMAT.to_string(),
-            version: VERSION,
-            body,
-            nonce: b64_encode(&nonce),
-            tag: b64_encode(&tag),
-        };
-        serde_json::to_string(&env)
-            .map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the snapshot: {e}")))
+        let tag = root.seal(&nonce, body.as_bytes(), TAG_LABEL_V2)?;
+        // Written by hand around the body so that it is not copied or escaped again.
+        let (nonce, tag) = (b64_encode(&nonce), b64_encode(&tag));
+        let mut out = String::with_capacity(body.len() + 160);
+        out.push_str("{\"format\":\"");
+        out.push_str(FORMAT);
+        out.push_str("\",\"version\":");
+        out.push_str(&VERSION.to_string());
+        out.push_str(",\"nonce\":\"");
+        out.push_str(&nonce);
+        out.push_str("\",\"tag\":\"");
+        out.push_str(&tag);
+        out.push_str("\",\"body\":");
+        out.push_str(&body);
+        out.push('}');
+        Ok(out)
     }
 
     /// Load a sealed snapshot into a new engine (software backend; attach a hardware
@@ -119,9 +151,9 @@ impl Engine {
         if env.format != FORMAT {
             return Err(invalid(format!("`{}` is not a kms-share snapshot", crate::ids::shorten(&env.format))));
         }
-        if env.version != VERSION {
+        if env.version != 1 && env.version != VERSION {
             return Err(invalid(format!(
-                "unsupported snapshot version {} (this build reads version {VERSION})",
+                "unsupported snapshot version {} (this build reads versions 1 and {VERSION})",
                 env.version
             )));
         }
@@ -129,14 +161,17 @@ impl Engine {
         let nonce: [u8; 12] =
             nonce_v.as_slice().try_into().map_err(|_| invalid("the snapshot nonce is not 12 bytes"))?;
         let tag = b64_decode("tag", &env.tag).map_err(|_| invalid("the snapshot tag is not base64"))?;
-        let mut aad = alloc::vec::Vec::with_capacity(TAG_AAD.len() + env.body.len());
-        aad.extend_from_slice(TAG_AAD);
-        aad.extend_from_slice(env.body.as_bytes());
-        root.open(&nonce, &aad, &tag).map_err(|_| {
-            invalid("the snapshot failed its integrity check: it was modified, or sealed under another root key")
-        })?;
+        let v1_text;
+        let body_text = if env.version == 1 {
+            v1_text = serde_json::from_str::<String>(env.body.get())
+                .map_err(|_| invalid("the body of a version 1 snapshot is a JSON string"))?;
+            v1_text.as_str()
+        } else {
+            env.body.get()
+        };
+        check_tag(&root, env.version, &nonce, &tag, body_text)?;
         let body: Body =
-            serde_json::from_str(&env.body).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+            serde_json::from_str(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         let mut software = crate::keystore::SoftwareBackend::new();
         crate::keystore::KeyBackend::unseal_all(&mut software, &root, &body.sealed_keys)?;
         if let Some(h) = self.hardware.as_mut() {

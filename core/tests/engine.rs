@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use kms_share_core::api::{DecisionRequest, Organization};
-use kms_share_core::crypto::{b64_decode, b64_encode, SeededRng};
+use kms_share_core::crypto::{b64_decode, b64_encode, AesKey, SeededRng};
 use kms_share_core::scenario;
 use kms_share_core::ErrorCode;
 use serde_json::{json, Value};
@@ -50,9 +50,38 @@ fn tampered_truncated_or_foreign_snapshots_are_refused_cr5() {
     let e = load(&tampered, &ROOT);
     assert_eq!(e.code, ErrorCode::SnapshotInvalid);
     assert!(e.message.contains("integrity"), "{}", e.message);
-    let future = snap.replacen("\"version\":1", "\"version\":2", 1);
-    assert!(load(&future, &ROOT).message.contains("unsupported snapshot version 2"));
+    let future = snap.replacen("\"version\":2", "\"version\":3", 1);
+    assert_ne!(future, snap);
+    assert!(load(&future, &ROOT).message.contains("unsupported snapshot version 3"));
+    // The tag covers the body's exact bytes: reformatting it is a modification.
+    let spaced = snap.replacen("\"state\":{", "\"state\": {", 1);
+    assert_ne!(spaced, snap);
+    assert!(load(&spaced, &ROOT).message.contains("integrity"));
+    // The version is bound by the tag: a version 2 body relabelled as version 1 is refused.
+    let relabelled = snap.replacen("\"version\":2", "\"version\":1", 1);
+    assert_eq!(load(&relabelled, &ROOT).code, ErrorCode::SnapshotInvalid);
     assert_eq!(load(&snap, &[1u8; 31]).code, ErrorCode::InvalidParameter);
+}
+
+/// A version 1 snapshot, built by hand from its documented layout (`snapshot.rs`), still
+/// loads into the same state.
+#[test]
+fn version_1_snapshots_still_load_cr5() {
+    let mut o = org();
+    let snap: Value = serde_json::from_str(&o.save_sealed(&ROOT).unwrap()).unwrap();
+    let body = serde_json::to_string(&snap["body"]).unwrap();
+    let nonce = [5u8; 12];
+    let root = AesKey::from_bytes(&ROOT).unwrap();
+    let tag = root.seal(&nonce, &[b"kms-share/snapshot/v1:".as_slice(), body.as_bytes()].concat(), &[]).unwrap();
+    let v1 = json!({"format": "kms-share-snapshot", "version": 1, "body": body,
+                    "nonce": b64_encode(&nonce), "tag": b64_encode(&tag)});
+    let back = Organization::load_sealed(&v1.to_string(), &ROOT, Box::new(SeededRng::new(3))).unwrap();
+    assert_eq!(back.state(), o.state());
+    // Its tag covers its own body: another body under the same tag is refused.
+    let other = json!({"format": "kms-share-snapshot", "version": 1, "body": body.replacen("dept-b", "dept-c", 1),
+                       "nonce": b64_encode(&nonce), "tag": b64_encode(&tag)});
+    let e = Organization::load_sealed(&other.to_string(), &ROOT, Box::new(SeededRng::new(3))).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SnapshotInvalid);
 }
 
 #[test]

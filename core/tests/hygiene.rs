@@ -417,7 +417,8 @@ fn previewed(org: &Organization, run: &scenario::RunResult, forms: &mut Forms) -
 /// `kms-share/sealed-key/v1:` + handle as authenticated data.
 fn unseal(snapshot: &str, root: &[u8; 32]) -> Vec<(String, Vec<u8>)> {
     let envelope: Value = serde_json::from_str(snapshot).unwrap();
-    let body: Value = serde_json::from_str(envelope["body"].as_str().unwrap()).unwrap();
+    assert_eq!(envelope["version"], 2);
+    let body = &envelope["body"];
     let root = AesKey::from_bytes(root).unwrap();
     let mut out = Vec::new();
     for (handle, sealed) in body["sealedKeys"].as_object().unwrap() {
