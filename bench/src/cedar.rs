@@ -1,5 +1,8 @@
 //! Part 1 of the issue: the same sharing model in Cedar, the same 100,000 requests through
-//! both engines, agreement first (effect and denying check on every request), then time.
+//! both engines, agreement first (effect and denying check on every request, and the
+//! engine's effect-only `authz::denied_by` against its explained `authz::decide`; any
+//! disagreement stops the suite), then time: `denied_by` vs Cedar's decision (of record,
+//! an effect on both sides), then `decide` and `Engine::explain` vs Cedar.
 //!
 //! Encoding (read from the engine's plain data and the generator's RAM templates, never
 //! from the engine's derived indexes, so that the two can disagree):
@@ -28,7 +31,7 @@ use cedar_policy::{
     Authorizer, Context, Decision as CDecision, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy,
     PolicyId, PolicySet, Request as CRequest, RestrictedExpression,
 };
-use kms_share_core::authz::{decide, CheckName, Request};
+use kms_share_core::authz::{decide, denied_by, CheckName};
 use kms_share_core::ids::AccountId;
 use kms_share_core::matrix::{Grant, ResourceKind, MATRIX};
 use kms_share_core::model::*;
@@ -462,24 +465,20 @@ pub fn run(args: &Args) -> Value {
     let az = Authorizer::new();
     let ctx = KContext::default();
 
-    // 1. Agreement on every request: effect, and the first failing check.
+    // 1. Agreement on every request: effect, and the first failing check, between Cedar
+    // and `decide`, and between the engine's two paths (`denied_by` must be exactly
+    // `decide(..).denied_by`). Any disagreement stops the suite: a time is only worth
+    // comparing for answers that agree.
     log("cedar: agreement");
     let mut effect_mismatch = Vec::new();
     let mut check_mismatch = Vec::new();
+    let mut path_mismatch = Vec::new();
     let mut cedar_errors = 0usize;
     let (mut allow, mut deny) = (0usize, 0usize);
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
     for (r, q) in reqs.iter().zip(&creqs) {
-        let d = decide(
-            st,
-            &Request {
-                caller: &r.caller,
-                action: r.action,
-                target: &r.target,
-                region: r.region.as_ref(),
-                context: &ctx,
-            },
-        );
+        let d = decide(st, &r.request(&ctx));
+        let effect_only = denied_by(st, &r.request(&ctx));
         let (c_allow, c_check, errs) = cedar.decide_explained(&az, r, q);
         cedar_errors += errs;
         if d.allowed() {
@@ -491,8 +490,12 @@ pub fn run(args: &Args) -> Value {
         let example = || {
             json!({"caller": r.caller_str, "action": r.action, "resource": org.resources[r.res].name,
                    "ours": format!("{:?} {:?}", d.effect, d.denied_by), "ourMessage": d.message,
+                   "oursEffectOnly": format!("{effect_only:?}"),
                    "cedar": format!("{} {:?}", if c_allow {"Allow"} else {"Deny"}, c_check)})
         };
+        if effect_only != d.denied_by {
+            path_mismatch.push(example());
+        }
         if d.allowed() != c_allow {
             effect_mismatch.push(example());
         } else if d.denied_by != c_check {
@@ -500,73 +503,70 @@ pub fn run(args: &Args) -> Value {
         }
     }
     log(format!(
-        "cedar: {} effect mismatches, {} denying-check mismatches, {cedar_errors} Cedar evaluation errors",
+        "cedar: {} effect mismatches, {} denying-check mismatches, {} denied_by/decide mismatches, \
+         {cedar_errors} Cedar evaluation errors",
         effect_mismatch.len(),
-        check_mismatch.len()
+        check_mismatch.len(),
+        path_mismatch.len()
     ));
+    for (what, v) in [
+        ("authz::denied_by and authz::decide(..).denied_by differ", &path_mismatch),
+        ("Cedar and authz::decide differ on the effect", &effect_mismatch),
+        ("Cedar and authz::decide differ on the first failing check", &check_mismatch),
+    ] {
+        if !v.is_empty() {
+            eprintln!("error: {what} on {} of {} requests; first examples:", v.len(), reqs.len());
+            for x in v.iter().take(10) {
+                eprintln!("  {x}");
+            }
+        }
+    }
+    if !(path_mismatch.is_empty() && effect_mismatch.is_empty() && check_mismatch.is_empty()) {
+        eprintln!("error: the engines disagree (see above); nothing is timed");
+        std::process::exit(1);
+    }
     let agreement = json!({
         "requests": reqs.len(),
         "allow": allow, "deny": deny, "deniedBy": by,
         "effectMismatches": effect_mismatch.len(),
         "checkMismatches": check_mismatch.len(),
+        "effectOnlyMismatches": path_mismatch.len(),
         "cedarEvaluationErrors": cedar_errors,
-        "examples": effect_mismatch.iter().chain(check_mismatch.iter()).take(10).collect::<Vec<_>>(),
     });
 
-    // 2. Time: ours (decide on the resolved target) vs Cedar (is_authorized on the built
-    // request, policy slice looked up by account), interleaved chunk by chunk.
+    // 2. Time, interleaved chunk by chunk, with the policy slice looked up by account inside
+    // Cedar's loop. Of record: the engine's effect-only decision against Cedar's decision,
+    // both an effect and nothing more; then the explained `decide` against the same.
     let chunk = count / rounds.max(1);
-    log("cedar: timing decide vs is_authorized");
-    let (ours, theirs, ratio) = stats::interleaved(
+    let cedar_chunk = |round: usize| {
+        let start = (round * chunk) % (reqs.len() - chunk + 1);
+        for (r, q) in reqs[start..start + chunk].iter().zip(&creqs[start..start + chunk]) {
+            black_box(az.is_authorized(q, cedar.set_for(&r.account_str), &cedar.entities).decision());
+        }
+    };
+    log("cedar: timing denied_by (effect only) vs is_authorized");
+    let (effect_ours, effect_theirs, effect_ratio) = stats::interleaved(
         rounds,
         chunk,
         |round| {
             let start = (round * chunk) % (reqs.len() - chunk + 1);
             for r in &reqs[start..start + chunk] {
-                black_box(decide(
-                    st,
-                    &Request {
-                        caller: &r.caller,
-                        action: r.action,
-                        target: &r.target,
-                        region: r.region.as_ref(),
-                        context: &ctx,
-                    },
-                ));
+                black_box(denied_by(st, &r.request(&ctx)));
             }
         },
-        |round| {
-            let start = (round * chunk) % (reqs.len() - chunk + 1);
-            for (r, q) in reqs[start..start + chunk].iter().zip(&creqs[start..start + chunk]) {
-                black_box(az.is_authorized(q, cedar.set_for(&r.account_str), &cedar.entities).decision());
-            }
-        },
+        cedar_chunk,
     );
-    log("cedar: timing the effect-only prototype vs is_authorized");
-    let (fast, theirs_fast, ratio_fast) = stats::interleaved(
+    log("cedar: timing decide (explained) vs is_authorized");
+    let (ours, theirs, ratio) = stats::interleaved(
         rounds / 2,
         chunk,
         |round| {
             let start = (round * chunk) % (reqs.len() - chunk + 1);
             for r in &reqs[start..start + chunk] {
-                black_box(crate::fastpath::decide_fast(
-                    st,
-                    &Request {
-                        caller: &r.caller,
-                        action: r.action,
-                        target: &r.target,
-                        region: r.region.as_ref(),
-                        context: &ctx,
-                    },
-                ));
+                black_box(decide(st, &r.request(&ctx)));
             }
         },
-        |round| {
-            let start = (round * chunk) % (reqs.len() - chunk + 1);
-            for (r, q) in reqs[start..start + chunk].iter().zip(&creqs[start..start + chunk]) {
-                black_box(az.is_authorized(q, cedar.set_for(&r.account_str), &cedar.entities).decision());
-            }
-        },
+        cedar_chunk,
     );
     // From names: our Engine::explain (resolves the key id or secret ARN) vs Cedar with the
     // request built from the same strings.
@@ -612,8 +612,8 @@ pub fn run(args: &Args) -> Value {
         "cedarPoliciesPerSlice": cedar.common.policies().count(),
         "encodeSeconds": encode_s,
         "agreement": agreement,
+        "effectOnly": {"ours": effect_ours, "cedar": effect_theirs, "ratioCedarOverOurs": effect_ratio},
         "decide": {"ours": ours, "cedar": theirs, "ratioCedarOverOurs": ratio},
-        "fastPrototype": {"ours": fast, "cedar": theirs_fast, "ratioCedarOverOurs": ratio_fast},
         "fromNames": {"ours": ours_names, "cedar": theirs_names, "ratioCedarOverOurs": ratio_names},
         "cedarUnsliced": unsliced,
     })

@@ -16,7 +16,6 @@
 
 mod cedar;
 mod crypto;
-mod fastpath;
 mod org;
 mod runtimes;
 mod scale;

@@ -24,13 +24,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kms_share_core::authz::Target;
+use kms_share_core::authz::{Request, Target};
 use kms_share_core::crypto::SeededRng;
 use kms_share_core::engine::Call;
 use kms_share_core::ids::*;
 use kms_share_core::matrix::ResourceKind;
 use kms_share_core::model::*;
-use kms_share_core::policy::Policy;
+use kms_share_core::policy::{Context, Policy};
 use kms_share_core::state::State;
 use kms_share_core::Engine;
 use serde_json::json;
@@ -471,6 +471,19 @@ pub struct Req {
     pub target: Target,
     /// The region the call is made in (KI-6), on some requests.
     pub region: Option<Region>,
+}
+
+impl Req {
+    /// The engine's request (resolved target) under `context`.
+    pub fn request<'a>(&'a self, context: &'a Context) -> Request<'a> {
+        Request {
+            caller: &self.caller,
+            action: self.action,
+            target: &self.target,
+            region: self.region.as_ref(),
+            context,
+        }
+    }
 }
 
 pub const KEY_ACTIONS: &[(u32, &str)] = &[

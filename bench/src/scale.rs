@@ -1,12 +1,13 @@
-//! Part 2 of the issue: decision time at 100, 10,000 and 100,000 accounts (10 keys per
-//! account, folders 5 deep), `who_can` and the access matrix of an instance at those
+//! Part 2 of the issue: decision time (the explained `authz::decide`, the effect-only
+//! `authz::denied_by`) at 100, 10,000 and 100,000 accounts (10 keys per account, folders
+//! 5 deep), `who_can` and the access matrix of an instance at those
 //! sizes. The organizations are all in memory at once and timed in interleaved rounds,
 //! so the ratios between sizes see the same machine load.
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use kms_share_core::authz::{decide, Request};
+use kms_share_core::authz::{decide, denied_by};
 use kms_share_core::ids::InstanceId;
 use kms_share_core::matrix::ResourceKind;
 use kms_share_core::policy::Context;
@@ -30,25 +31,17 @@ struct Sized {
 
 pub const CATEGORIES: &[&str] = &["Allow", "Deny:Sharing", "Deny:SharePermission", "Deny:RamPolicy", "Deny:Ownership"];
 
-/// Sanity: `decide` on the pre-resolved target and `Engine::explain` on the names give the
-/// same effect and the same denying check for every request. Returns counts.
+/// Sanity: `decide` on the pre-resolved target, `Engine::explain` on the names and the
+/// effect-only `denied_by` give the same effect and the same denying check for every
+/// request; the suite stops otherwise. Returns counts.
 fn check_and_count(s: &mut Sized) -> Value {
     let ctx = Context::default();
     let st = s.org.engine.state();
     let (mut allow, mut deny) = (0usize, 0usize);
-    let mut fast_mismatch = 0usize;
+    let mut effect_only_mismatch = Vec::new();
     let mut by: std::collections::BTreeMap<String, usize> = Default::default();
     for (i, r) in s.reqs.iter().enumerate() {
-        let d = decide(
-            st,
-            &Request {
-                caller: &r.caller,
-                action: r.action,
-                target: &r.target,
-                region: r.region.as_ref(),
-                context: &ctx,
-            },
-        );
+        let d = decide(st, &r.request(&ctx));
         let e = s
             .org
             .engine
@@ -60,18 +53,12 @@ fn check_and_count(s: &mut Sized) -> Value {
             r.caller_str, r.action, s.org.resources[r.res].name
         );
         assert_eq!(d.denied_by, e.denied_by);
-        let f = crate::fastpath::decide_fast(
-            st,
-            &Request {
-                caller: &r.caller,
-                action: r.action,
-                target: &r.target,
-                region: r.region.as_ref(),
-                context: &ctx,
-            },
-        );
+        let f = denied_by(st, &r.request(&ctx));
         if f != d.denied_by {
-            fast_mismatch += 1;
+            effect_only_mismatch.push(format!(
+                "{} {} {}: denied_by {f:?}, decide {:?}",
+                r.caller_str, r.action, s.org.resources[r.res].name, d.denied_by
+            ));
         }
         let cat = match d.denied_by {
             None => "Allow".to_string(),
@@ -85,7 +72,19 @@ fn check_and_count(s: &mut Sized) -> Value {
             *by.entry(format!("{:?}", d.denied_by.expect("denied by"))).or_default() += 1;
         }
     }
-    json!({"allow": allow, "deny": deny, "deniedBy": by, "fastPathMismatches": fast_mismatch})
+    if !effect_only_mismatch.is_empty() {
+        eprintln!(
+            "error: authz::denied_by and authz::decide(..).denied_by differ on {} of {} requests ({} accounts); first examples:",
+            effect_only_mismatch.len(),
+            s.reqs.len(),
+            s.org.accounts
+        );
+        for x in effect_only_mismatch.iter().take(10) {
+            eprintln!("  {x}");
+        }
+        std::process::exit(1);
+    }
+    json!({"allow": allow, "deny": deny, "deniedBy": by, "effectOnlyMismatches": effect_only_mismatch.len()})
 }
 
 fn decide_chunk(s: &Sized, round: usize) {
@@ -93,16 +92,7 @@ fn decide_chunk(s: &Sized, round: usize) {
     let st = s.org.engine.state();
     let start = (round * CHUNK) % s.reqs.len();
     for r in &s.reqs[start..start + CHUNK] {
-        black_box(decide(
-            st,
-            &Request {
-                caller: &r.caller,
-                action: r.action,
-                target: &r.target,
-                region: r.region.as_ref(),
-                context: &ctx,
-            },
-        ));
+        black_box(decide(st, &r.request(&ctx)));
     }
 }
 
@@ -154,22 +144,13 @@ pub fn run(args: &Args) -> Value {
     let counts: Vec<Value> = all.iter_mut().map(check_and_count).collect();
     log("scale: decide");
     let decide_s = interleave_sizes(&all, rounds, CHUNK, decide_chunk);
-    log("scale: effect-only prototype (bench/src/fastpath.rs)");
-    let fast_s = interleave_sizes(&all, rounds / 2, CHUNK, |s, round| {
+    log("scale: denied_by (effect only)");
+    let effect_only_s = interleave_sizes(&all, rounds / 2, CHUNK, |s, round| {
         let ctx = Context::default();
         let st = s.org.engine.state();
         let start = (round * CHUNK) % s.reqs.len();
         for r in &s.reqs[start..start + CHUNK] {
-            black_box(crate::fastpath::decide_fast(
-                st,
-                &Request {
-                    caller: &r.caller,
-                    action: r.action,
-                    target: &r.target,
-                    region: r.region.as_ref(),
-                    context: &ctx,
-                },
-            ));
+            black_box(denied_by(st, &r.request(&ctx)));
         }
     });
     // The same requests, but only the first HOT cycled: they stay in the CPU caches, which
@@ -180,16 +161,7 @@ pub fn run(args: &Args) -> Value {
         let st = s.org.engine.state();
         for j in 0..CHUNK {
             let r = &s.reqs[j % HOT];
-            black_box(decide(
-                st,
-                &Request {
-                    caller: &r.caller,
-                    action: r.action,
-                    target: &r.target,
-                    region: r.region.as_ref(),
-                    context: &ctx,
-                },
-            ));
+            black_box(decide(st, &r.request(&ctx)));
         }
     });
     // The same, by outcome (each outcome's own requests, cycled to CHUNK decisions a round).
@@ -205,16 +177,7 @@ pub fn run(args: &Args) -> Value {
             let idx = &s.cats[*cat];
             for j in 0..CHUNK {
                 let r = &s.reqs[idx[(round * CHUNK + j) % idx.len()]];
-                black_box(decide(
-                    st,
-                    &Request {
-                        caller: &r.caller,
-                        action: r.action,
-                        target: &r.target,
-                        region: r.region.as_ref(),
-                        context: &ctx,
-                    },
-                ));
+                black_box(decide(st, &r.request(&ctx)));
             }
         });
         by_outcome.insert(cat.to_string(), json!(sums));
@@ -310,7 +273,7 @@ pub fn run(args: &Args) -> Value {
         "decideByOutcome": by_outcome,
         "decideHot": hot_s,
         "decideHotRequests": HOT,
-        "decideFastPrototype": fast_s,
+        "decideEffectOnly": effect_only_s,
         "queries": queries,
     })
 }
