@@ -140,9 +140,11 @@ impl Model {
                 Item::Macro(im) => {
                     let Some(name) = im.mac.path.get_ident().map(ToString::to_string) else { continue };
                     if name == "macro_rules" {
-                        // A macro that stamps out `#[serde(transparent)] struct $name(String)`.
+                        // A macro that stamps out `#[serde(transparent)] struct $name(T)` where T
+                        // serializes as a string: `String`, or the core's inline `IdText`.
                         let body = im.mac.tokens.to_string().replace(' ', "");
-                        if body.contains("serde(transparent)") && body.contains("struct$name(String)") {
+                        let over_text = ["struct$name(String)", "struct$name(IdText)"].iter().any(|p| body.contains(p));
+                        if body.contains("serde(transparent)") && over_text {
                             if let Some(ident) = &im.ident {
                                 string_macros.insert(ident.to_string());
                             }
