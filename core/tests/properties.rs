@@ -60,6 +60,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Each case asks some 3,600 questions twice, and the matrices: fewer cases suffice.
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
     /// The effect-only path (`denied_by`, `allowed_batch`, `is_allowed`, the matrix's
     /// cells) answers exactly what the explained decision answers (AZ-1, AZ-2): the same
     /// effect and the same first failing check, on every identity, action, resource

@@ -15,11 +15,14 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region, ShareId};
+use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context, Verdict};
 use crate::state::{instance_arn, State};
+
+mod sink;
+use sink::{Explained, FirstFailure, Sink};
 
 /// Allow or Deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,120 +171,9 @@ pub struct Request<'a> {
     pub context: &'a Context,
 }
 
-/// Where the four checks report. The checks are written once ([`run`]); [`decide`]
-/// hands them an [`Explained`] sink that records every explanation, while
-/// [`denied_by`] and [`allows`] hand them a [`FirstFailure`] that keeps only the
-/// first failing check and never calls the closures that build the texts. So the
-/// effect-only path builds no string, and both paths answer the same by construction.
-trait Sink {
-    /// The check passed, for the rule and reason the closure gives.
-    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String);
-    /// The check does not apply to this kind of call.
-    fn na(&mut self, check: CheckName, detail: &'static str);
-    /// The check failed: the closure gives the rule, what was found and the fix.
-    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String));
-    /// Whether a check has failed.
-    fn failed(&self) -> bool;
-    /// The share through which a principal reaches the instance.
-    fn via_share(&mut self, share: &ShareId);
-}
-
-/// The explained sink of [`decide`].
-struct Explained {
-    checks: Vec<Check>,
-    denied: Option<(CheckName, &'static str, String, String)>,
-    via_share: Option<String>,
-}
-
-/// The effect-only sink: the first failing check, nothing else.
-struct FirstFailure(Option<CheckName>);
-
-impl Sink for FirstFailure {
-    fn pass(&mut self, _: CheckName, _: &'static str, _: impl FnOnce() -> String) {}
-    fn na(&mut self, _: CheckName, _: &'static str) {}
-    fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (&'static str, String, String)) {
-        self.0.get_or_insert(check);
-    }
-    fn failed(&self) -> bool {
-        self.0.is_some()
-    }
-    fn via_share(&mut self, _: &ShareId) {}
-}
-
-impl Sink for Explained {
-    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String) {
-        self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail: detail() });
-    }
-    fn na(&mut self, check: CheckName, detail: &'static str) {
-        self.checks.push(Check {
-            check,
-            outcome: Outcome::NotApplicable,
-            rule: "AZ-1".to_string(),
-            detail: detail.to_string(),
-        });
-    }
-    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String)) {
-        let (rule, detail, fix) = why();
-        self.checks.push(Check { check, outcome: Outcome::Failed, rule: rule.to_string(), detail: detail.clone() });
-        self.denied.get_or_insert((check, rule, detail, fix));
-    }
-    fn failed(&self) -> bool {
-        self.denied.is_some()
-    }
-    fn via_share(&mut self, share: &ShareId) {
-        self.via_share = Some(share.to_string());
-    }
-}
-
-impl Explained {
-    fn new() -> Self {
-        Explained { checks: Vec::with_capacity(4), denied: None, via_share: None }
-    }
-    fn finish(mut self, req: &Request<'_>, arn: &str) -> Decision {
-        for name in [CheckName::Sharing, CheckName::SharePermission, CheckName::RamPolicy, CheckName::Ownership] {
-            if !self.checks.iter().any(|c| c.check == name) {
-                self.checks.push(Check {
-                    check: name,
-                    outcome: Outcome::NotReached,
-                    rule: "AZ-1".to_string(),
-                    detail: "not reached: an earlier check failed".to_string(),
-                });
-            }
-        }
-        let (effect, denied_by, rule, message, fix) = match self.denied {
-            Some((check, rule, detail, fix)) => {
-                let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
-                (Effect::Deny, Some(check), Some(rule.to_string()), Some(message), Some(fix))
-            }
-            None => (Effect::Allow, None, None, None, None),
-        };
-        Decision {
-            effect,
-            caller: req.caller.to_string(),
-            action: req.action.to_string(),
-            resource: arn.to_string(),
-            checks: self.checks,
-            denied_by,
-            rule,
-            message,
-            fix,
-            via_share: self.via_share,
-        }
-    }
-}
-
 fn target_arn(t: &Target) -> &str {
     match t {
         Target::Kms { arn, .. } | Target::Management { arn, .. } | Target::Unknown { arn, .. } => arn.as_str(),
-    }
-}
-
-fn check_label(c: CheckName) -> &'static str {
-    match c {
-        CheckName::Sharing => "sharing",
-        CheckName::SharePermission => "share permission",
-        CheckName::RamPolicy => "RAM policy",
-        CheckName::Ownership => "ownership",
     }
 }
 

@@ -1,0 +1,120 @@
+//! Where the four checks of [`super::decide`] report: a [`Sink`]. The checks are
+//! written once; [`Explained`] records every outcome with its explanation (the
+//! [`Decision`] of `decide`), while [`FirstFailure`] keeps only the first failing check
+//! and never calls the closures that build the texts (the effect-only path of
+//! `denied_by` and `allows`). So the effect-only path builds no string, and both paths
+//! answer the same by construction.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::{Check, CheckName, Decision, Effect, Outcome, Request};
+use crate::ids::ShareId;
+
+/// Where the checks report their outcomes.
+pub(super) trait Sink {
+    /// The check passed, for the rule and reason the closure gives.
+    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String);
+    /// The check does not apply to this kind of call.
+    fn na(&mut self, check: CheckName, detail: &'static str);
+    /// The check failed: the closure gives the rule, what was found and the fix.
+    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String));
+    /// Whether a check has failed.
+    fn failed(&self) -> bool;
+    /// The share through which a principal reaches the instance.
+    fn via_share(&mut self, share: &ShareId);
+}
+
+/// The explained sink of [`decide`].
+pub(super) struct Explained {
+    checks: Vec<Check>,
+    denied: Option<(CheckName, &'static str, String, String)>,
+    via_share: Option<String>,
+}
+
+/// The effect-only sink: the first failing check, nothing else.
+pub(super) struct FirstFailure(pub(super) Option<CheckName>);
+
+impl Sink for FirstFailure {
+    fn pass(&mut self, _: CheckName, _: &'static str, _: impl FnOnce() -> String) {}
+    fn na(&mut self, _: CheckName, _: &'static str) {}
+    fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (&'static str, String, String)) {
+        self.0.get_or_insert(check);
+    }
+    fn failed(&self) -> bool {
+        self.0.is_some()
+    }
+    fn via_share(&mut self, _: &ShareId) {}
+}
+
+impl Sink for Explained {
+    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String) {
+        self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail: detail() });
+    }
+    fn na(&mut self, check: CheckName, detail: &'static str) {
+        self.checks.push(Check {
+            check,
+            outcome: Outcome::NotApplicable,
+            rule: "AZ-1".to_string(),
+            detail: detail.to_string(),
+        });
+    }
+    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String)) {
+        let (rule, detail, fix) = why();
+        self.checks.push(Check { check, outcome: Outcome::Failed, rule: rule.to_string(), detail: detail.clone() });
+        self.denied.get_or_insert((check, rule, detail, fix));
+    }
+    fn failed(&self) -> bool {
+        self.denied.is_some()
+    }
+    fn via_share(&mut self, share: &ShareId) {
+        self.via_share = Some(share.to_string());
+    }
+}
+
+impl Explained {
+    pub(super) fn new() -> Self {
+        Explained { checks: Vec::with_capacity(4), denied: None, via_share: None }
+    }
+    pub(super) fn finish(mut self, req: &Request<'_>, arn: &str) -> Decision {
+        for name in [CheckName::Sharing, CheckName::SharePermission, CheckName::RamPolicy, CheckName::Ownership] {
+            if !self.checks.iter().any(|c| c.check == name) {
+                self.checks.push(Check {
+                    check: name,
+                    outcome: Outcome::NotReached,
+                    rule: "AZ-1".to_string(),
+                    detail: "not reached: an earlier check failed".to_string(),
+                });
+            }
+        }
+        let (effect, denied_by, rule, message, fix) = match self.denied {
+            Some((check, rule, detail, fix)) => {
+                let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
+                (Effect::Deny, Some(check), Some(rule.to_string()), Some(message), Some(fix))
+            }
+            None => (Effect::Allow, None, None, None, None),
+        };
+        Decision {
+            effect,
+            caller: req.caller.to_string(),
+            action: req.action.to_string(),
+            resource: arn.to_string(),
+            checks: self.checks,
+            denied_by,
+            rule,
+            message,
+            fix,
+            via_share: self.via_share,
+        }
+    }
+}
+
+fn check_label(c: CheckName) -> &'static str {
+    match c {
+        CheckName::Sharing => "sharing",
+        CheckName::SharePermission => "share permission",
+        CheckName::RamPolicy => "RAM policy",
+        CheckName::Ownership => "ownership",
+    }
+}
