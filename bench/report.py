@@ -153,8 +153,13 @@ def growth(s: Dict[str, Any], key: str) -> Tuple[float, float, float]:
 # ---- the report ----
 
 def main() -> int:
-    global R, SCAN, HEXFMT
+    global R, SCAN, HEXFMT, IDTEXT, LAZYKEY, SNAPV2, IDTMP, EAGER_UNSEAL
     R = Path(sys.argv[1])
+    IDTEXT = src_has("core/src/ids.rs", "pub struct $name(IdText);") and src_has("core/src/idtext.rs", "pub const INLINE: usize = 22;")
+    LAZYKEY = src_has("core/src/crypto/aead.rs", "cipher: OnceCell<Box<Aes256Gcm>>")
+    SNAPV2 = src_has("core/src/snapshot.rs", "body: &'a RawValue") and src_has("core/src/snapshot.rs", "pub const VERSION: u32 = 2;")
+    IDTMP = src_has("core/src/ids.rs", "let s = String::deserialize(d)?;")
+    EAGER_UNSEAL = src_has("core/src/keystore.rs", "root.open(nonce, &aad, ct)")
     SCAN = src_has("core/src/query.rs", "state.keys.values().filter(|k| k.instance == *inst)")
     HEXFMT = src_has("core/src/audit.rs", 'format!("{b:02x}")')
     out_path = Path(sys.argv[2])
@@ -398,6 +403,11 @@ def alone_text(c: Dict[str, Any], scale: Optional[Dict[str, Any]]) -> str:
 
 SCAN = False
 HEXFMT = False
+IDTEXT = False  # ids keep their text inline up to 22 bytes (core/src/idtext.rs)
+LAZYKEY = False  # AesKey expands its cipher on first use (core/src/crypto/aead.rs)
+SNAPV2 = False  # snapshot version 2: raw JSON body, tag over its bytes (core/src/snapshot.rs)
+IDTMP = False  # an id deserializes through a temporary String (core/src/ids.rs)
+EAGER_UNSEAL = False  # a load unseals every key version (core/src/keystore.rs unseal_all)
 
 
 def part2(s, state, rl, rp, rs) -> None:
@@ -438,10 +448,16 @@ def part2(s, state, rl, rp, rs) -> None:
       + ". No part of the decision scans the organization: its work grows only with the depth of the maps it "
         "looks into (O(log n) comparisons, which is the hot set's growth, its data staying in cache); the rest "
         "is the cost of *reaching* a large state."
-      + (" Every lookup on the decision path (account, instance, `(instance, account)` access index, RAM account, "
-         "user, policies) is a `BTreeMap` keyed by `String` ids, where each comparison follows a pointer to a heap "
-         "string: on a state of a few MB that is all in cache, on one of several GB each comparison is a likely "
-         "cache miss." if src_has("core/src/state.rs", "pub accounts: BTreeMap<AccountId, Account>") else ""))
+      + ((" Every lookup on the decision path (account, instance, `(instance, account)` access index, RAM account, "
+          "user, policies) is a `BTreeMap` search keyed by ids that keep their text inline (`IdText`, up to 22 "
+          "bytes: every account id and every id the engine generates), so a comparison reads inside the tree's "
+          "node instead of following a pointer to a heap string; the search still visits O(log n) nodes per map, "
+          "and on a state of a few MB they are all in cache while on one of several GB each node visited is a "
+          "likely cache miss." if IDTEXT else
+          " Every lookup on the decision path (account, instance, `(instance, account)` access index, RAM account, "
+          "user, policies) is a `BTreeMap` search: on a state of a few MB its nodes are all in cache, on one of "
+          "several GB each node visited is a likely cache miss.")
+         if src_has("core/src/state.rs", "pub accounts: BTreeMap<AccountId, Account>") else ""))
     w()
     q = s["queries"]
     w("The queries, in the same processes, on a warm engine (runs back to back after an untimed one):")
@@ -493,12 +509,21 @@ def part2(s, state, rl, rp, rs) -> None:
             meta = (rp["steadyRssBytes"] - rs["steadyRssBytes"]) / keys
             mat = (rl["steadyRssBytes"] - rp["steadyRssBytes"]) / keys
             pk = rl["peakBytesPerKey"]
-            w(f"Per key, held: **{size(meta)} of key metadata** (the `Key` value is {rs.get('detail', {}).get('sizeOfKey', '?')} bytes "
-              "inline in a `BTreeMap<KeyId, Key>` node, plus its heap strings: id, instance, creator, spec, the "
-              f"version's handle) and **{size(mat)} of key material** in the software backend: each `AesKey` is "
-              "1,024 bytes (the 32-byte key plus aes-gcm 0.10's expanded cipher, whose autodetect union is sized for "
-              "the bitsliced software fallback), stored inline in a `BTreeMap<String, AesKey>` whose nodes are "
-              "partly empty. The peak adds the snapshot text and its parsed body during the load. Target "
+            det = rs.get("detail", {})
+            w(f"Per key, held: **{size(meta)} of key metadata** (the `Key` value is {det.get('sizeOfKey', '?')} bytes "
+              "inline in a `BTreeMap<KeyId, Key>` node, plus its heap parts: "
+              + ("the spec `String` and the `Vec` of versions, whose handles the export leaves empty; its ids (id, "
+                 "instance, creator) are inline `IdText`s; and the index's entries for it) " if IDTEXT else
+                 "its id, instance, creator, spec and each version's handle as heap strings, and the `Vec` of versions) ")
+              + f"and **{size(mat)} of key material**, the versions' handles with the software backend: "
+              + (f"each `AesKey` is {det.get('sizeOfAesKey', '?')} bytes (the 32-byte key and an empty slot for its "
+                 "expanded cipher, which is built on the key's first use only, and no key is used in these "
+                 "processes), stored in a `BTreeMap<String, AesKey>` keyed by the handle, a heap `String`, in "
+                 "nodes that are partly empty. "
+                 if LAZYKEY else
+                 f"each `AesKey` is {det.get('sizeOfAesKey', '?')} bytes, stored in a `BTreeMap<String, AesKey>` "
+                 "keyed by the handle, a heap `String`, in nodes that are partly empty. ")
+              + "The peak adds the snapshot text and its parsed body during the load. Target "
               + (f"(1 KiB per key, peak) **missed**: {size(pk)} per key." if pk >= 1024 else f"(1 KiB per key, peak) met: {size(pk)} per key."))
             w()
     w("Reproduce: `kms-share-bench scale --sizes 100,10000,100000`; memory: `kms-share-bench state --accounts 100000` "
@@ -665,19 +690,27 @@ def part4(c, cedar=None) -> None:
     small = c["bulk"][0]
     t4_core = small["nsPerOp"]["core"]["median"]
     t4_011 = small["nsPerOp"]["aesGcm011"]["median"]
+    sz = c["sizes"]
+    s64_011, s64_core = med(e["aesGcm011Seal"]), med(e["coreAesKeySeal"])
+    small_slower = s64_011 > s64_core
     w(f"ring is x{big['ratioRingOverCore']:.1f} faster than the core's aes-gcm 0.10 in bulk (its assembly interleaves "
       "AES and GHASH over wide vector registers). **Switching the core to aes-gcm 0.11** would give "
       f"x{big['ratioAesGcm011OverCore']:.2f} on 1 MiB and x{small['ratioAesGcm011OverCore']:.2f} on 4 KiB "
-      f"({ns(t4_core)} → {ns(t4_011)} per 4 KiB seal), and a smaller expanded key ({c['sizes']['aesGcm011Aes256Gcm']} "
-      f"bytes against the {c['sizes']['coreAesKey']}-byte `AesKey`, which matters for part 2's memory), but 64-byte "
-      f"seals get slower here ({ns(med(e['aesGcm011Seal']))} vs {ns(med(e['coreAesKeySeal']))}). "
-      "Why the core stays on 0.10 for now: the engine encrypts at most 6 KiB per call (`blob::MAX_PLAINTEXT`), "
-      "where AES is a small part of the call (above) and the common small messages would get slower; 0.11 is an "
-      "API migration (`aead` 0.6's `AeadInOut`, `hybrid-array` types in `crypto/aead.rs`) with the key-wiping "
-      "wiring to re-verify (the `zeroize` features of `aes`/`polyval`, which 0.10 needs spelled out in "
+      f"({ns(t4_core)} → {ns(t4_011)} per 4 KiB seal)"
+      + (f" and a smaller expanded cipher ({sz['aesGcm011Aes256Gcm']} bytes against 0.10's {sz['coreExpandedCipher']})"
+         if sz.get("coreExpandedCipher") and sz["aesGcm011Aes256Gcm"] < sz["coreExpandedCipher"] else "")
+      + (f", but 64-byte seals get slower here ({ns(s64_011)} vs {ns(s64_core)}). " if small_slower else
+         f"; 64-byte seals are not slower here ({ns(s64_011)} vs {ns(s64_core)}). ")
+      + "Why the core stays on 0.10 for now: the engine encrypts at most 6 KiB per call (`blob::MAX_PLAINTEXT`), "
+      "where AES is a small part of the call (above)"
+      + (" and the common small messages would get slower" if small_slower else "")
+      + "; 0.11 is an API migration (`aead` 0.6's `AeadInOut`, `hybrid-array` types in `crypto/aead.rs`) with the "
+      "key-wiping wiring to re-verify (the `zeroize` features of `aes`/`polyval`, which 0.10 needs spelled out in "
       "`core/Cargo.toml`) and the wasm and `no_std` builds to re-check. ring is faster still but builds C and "
-      "assembly (a C compiler for every target, wasm32 included) where the core is pure Rust and `no_std`. The switch is worth making together with the "
-      "key cache of the recommendations, where the smaller expanded key counts.")
+      "assembly (a C compiler for every target, wasm32 included) where the core is pure Rust and `no_std`."
+      + (f" Memory does not press for the switch: `AesKey` ({sz['coreAesKey']} bytes) expands its cipher only on "
+         "first use, so a process holds expanded ciphers only for the keys it has used."
+         if LAZYKEY else ""))
     w()
     w("Reproduce: `kms-share-bench crypto`.")
     w()
@@ -715,33 +748,54 @@ def part5(s) -> None:
     w(f"`Engine::save_sealed` / `Engine::load_sealed` of the {num(s['accounts'])}-account organization "
       f"({num(s['keys'])} keys with their material, {num(s['secrets'])} secrets), root key supplied by the host:")
     w()
+    v2 = s.get("snapshotVersion") == 2
+    body_txt = (f"the body is {size(s['bodyBytes'])} of JSON written raw inside the envelope (version 2; "
+                f"{num(s['snapshotBytes'] - s['bodyBytes'])} bytes of envelope around it)" if v2 else
+                f"the body is {size(s['bodyBytes'])} of JSON text stored as an escaped JSON string")
     table(["", ""], [
         ["snapshot size", f"{size(s['snapshotBytes'])} ({num(s['snapshotBytes'])} bytes; {s['bytesPerKey']:.0f} bytes per key): "
-                          f"the body is {size(s['bodyBytes'])} of JSON text stored as an escaped JSON string, holding the "
-                          f"state ({size(s['stateJsonBytes'])}) and the sealed keys ({size(s['sealedKeysJsonBytes'])})"],
+                          f"{body_txt}, holding the state ({size(s['stateJsonBytes'])}) and the sealed keys "
+                          f"({size(s['sealedKeysJsonBytes'])})"],
         ["save", spread(s["saveSeconds"], secs)],
         ["load", spread(s["loadSeconds"], secs)],
     ])
     total = sum(b.values())
-    w("Where the load goes (each stage timed alone with the engine's public pieces; together "
-      f"{secs(total)} of the {secs(s['loadSeconds']['median'])}):")
-    w()
-    table(["stage", "seconds"], [
-        ["parse the envelope (un-escape the body string)", secs(b["envelopeParse"])],
-        ["integrity tag (AES-GCM over the whole body as AAD)", secs(b["integrityTag"])],
-        ["parse the state JSON (every id re-validated, one String per id)", secs(b["stateParse"])],
-        ["unseal every key (base64, AES-256-GCM open, key expansion; sampled)", secs(b["unsealKeys"])],
-        ["`State::rebuild_index`", secs(b["rebuildIndex"])],
-    ])
     ld = s["loadSeconds"]["median"]
-    labels = {"envelopeParse": "the envelope", "integrityTag": "the tag", "stateParse": "the state JSON",
-              "unsealKeys": "unsealing", "rebuildIndex": "the index"}
+    rounds = s.get("loadBreakdownRounds")
+    w("Where the load goes: the stages of `Engine::load_sealed_into`, run in its order with the engine's public "
+      "pieces (`serde_json`, `AesKey::open`, `keystore::SoftwareBackend::unseal_all`, `State::rebuild_index`) and "
+      "each timed on its own"
+      + (f", the median of {rounds} rounds, each right after a timed load" if rounds else "")
+      + f"; together {secs(total)} of the {secs(ld)}"
+      + (" (outside the stages, the load also creates the engine and frees the parsed sealed-keys map before "
+         "it returns)" if v2 and total < ld else "")
+      + ":")
+    w()
+    stages = {
+        "envelopeParse": ("parse the envelope: the body borrowed as raw text (one scan, no copy, no un-escaping), "
+                          "nonce and tag from base64") if v2 else "parse the envelope (un-escape the body string)",
+        "integrityTag": ("integrity check: `AesKey::open` of the tag with the body's bytes as authenticated data, "
+                         "in place") if v2 else "integrity tag (AES-GCM over the whole body as AAD)",
+        "bodyParse": ("parse the body JSON: the state (every id validated"
+                      + (", each read into a temporary `String` first" if IDTMP else "")
+                      + ") and the sealed-keys map"
+                      + (f"; the state alone takes {secs(s['bodyParseStateSeconds'])}" if s.get("bodyParseStateSeconds") is not None else "")),
+        "stateParse": "parse the state JSON",
+        "unsealKeys": (f"unseal every key version ({num(s.get('keyVersions', s['keys']))}: base64, AES-256-GCM open under "
+                       "the root key" + ("; each key's cipher is expanded later, on its first use" if LAZYKEY else "") + ")"),
+        "rebuildIndex": "`State::rebuild_index`",
+    }
+    table(["stage", "seconds"], [[stages.get(k, k), secs(v)] for k, v in b.items()])
+    labels = {"envelopeParse": "the envelope", "integrityTag": "the integrity check", "bodyParse": "the body JSON",
+              "stateParse": "the state JSON", "unsealKeys": "unsealing", "rebuildIndex": "the index"}
     over = [labels.get(k, k) for k, v in b.items() if v > 0.25]
     if ld >= 1:
+        one_fix = [labels.get(k, k) for k, v in b.items() if ld - v < 1]
         w(f"Target (load under 1 s) **missed**: {secs(ld)}, x{ld:.1f} the budget, at {num(s['keys'])} keys. "
           + (f"{len(over)} of the {len(b)} stages take a quarter of the budget or more on their own "
-             f"({', '.join(over)}): no single fix brings it under 1 s; see the recommendations." if over else "")
-          )
+             f"({', '.join(over)}). " if over else "")
+          + (f"Removing {' or '.join(one_fix)} alone would bring it under 1 s; see the recommendations." if one_fix else
+             "No single stage's removal brings it under 1 s; see the recommendations."))
     else:
         w(f"Target (load under 1 s) met: {secs(ld)} at {num(s['keys'])} keys.")
     w()
@@ -864,15 +918,28 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
     if scale and src_has("core/src/state.rs", "pub accounts: BTreeMap<AccountId, Account>"):
         gd, gh = growth(scale, "decide")[0], growth(scale, "decideHot")[0]
         clones = src_has("core/src/state.rs", "self.index.access.get(&(instance.clone(), account.clone()))")
-        items.append("**Compact ids for the decision path's lookups.** `core/src/state.rs` `Index::access` is a "
-                     "`BTreeMap<(InstanceId, AccountId), Vec<ShareId>>`"
-                     + (" and `State::shares_granting` clones both ids into a tuple for every lookup" if clones else "")
-                     + "; `State::accounts`, `instances`, `ram` and the RAM users/policies "
-                     "maps are `BTreeMap`s keyed by `String` ids. Interning ids to `u32` at load (or at least keying "
-                     "the index by `(&str, &str)`-comparable borrowed keys and using `HashMap`s) removes the pointer "
-                     f"chase per comparison that makes the decision x{gd:.1f} slower at "
-                     f"{num(max(scale['sizes']))} accounts than at {num(min(scale['sizes']))}, against x"
-                     f"{gh:.1f} when the same requests are hot in cache.")
+        growth_txt = (f"the decision is x{gd:.1f} slower at {num(max(scale['sizes']))} accounts than at "
+                      f"{num(min(scale['sizes']))}, against x{gh:.1f} when the same requests are hot in cache")
+        if IDTEXT:
+            items.append("**Hash lookups on the decision path.** Ids already keep their text inline (`core/src/idtext.rs` "
+                         "`IdText`, up to 22 bytes), so comparing two ids no longer follows a pointer to the heap"
+                         + (", and `State::shares_granting`'s tuple of cloned ids is a copy, not an allocation, "
+                            "for ids that fit inline" if clones else "")
+                         + ". The lookups are still ordered-tree searches: `core/src/state.rs` `Index::access` is a "
+                         "`BTreeMap<(InstanceId, AccountId), Vec<ShareId>>` and `State::accounts`, `instances`, `ram` "
+                         "and the RAM users/policies maps are `BTreeMap`s, so each lookup visits O(log n) nodes, each a "
+                         f"likely cache miss on a state of several GB: {growth_txt}. `HashMap`s for the maps the "
+                         "decision reads (or ids interned to dense `u32` indexes into `Vec`s at load) make a lookup one "
+                         "or two memory accesses whatever the size; the ordered maps can stay where the engine lists "
+                         "in order. The measurement to repeat after the change is this growth ratio.")
+        elif src_has("core/src/ids.rs", "pub struct $name(String);"):
+            items.append("**Compact ids for the decision path's lookups.** `core/src/state.rs` `Index::access` is a "
+                         "`BTreeMap<(InstanceId, AccountId), Vec<ShareId>>`"
+                         + (" and `State::shares_granting` clones both ids into a tuple for every lookup" if clones else "")
+                         + "; `State::accounts`, `instances`, `ram` and the RAM users/policies "
+                         "maps are `BTreeMap`s keyed by `String` ids. Interning ids to `u32` at load (or at least keying "
+                         "the index by `(&str, &str)`-comparable borrowed keys and using `HashMap`s) removes the pointer "
+                         f"chase per comparison: {growth_txt}.")
         if SCAN:
             items.append("**An index from instance to its keys and secrets.** `core/src/query.rs` `Engine::access_matrix` "
                      "finds the instance's resources with `state.keys.values().filter(..)` and "
@@ -880,15 +947,35 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      "accounts) per call. `Index` already keeps `owned` per (instance, account); an "
                      "`instance -> BTreeSet<KeyId>` / `-> BTreeSet<secret ARN>` index maintained in `index_key` / "
                      "`index_secret` makes it proportional to the instance.")
-    if rl and rp and rs and src_has("core/src/keystore.rs", "keys: BTreeMap<String, AesKey>"):
+    if rl and rp and rs and rl.get("peakBytesPerKey", 0) >= 1024:
         keys = rl["keys"]
         mat = (rl["steadyRssBytes"] - rp["steadyRssBytes"]) / keys
-        items.append(f"**Key material memory ({size(mat)} per key).** `core/src/keystore.rs` `SoftwareBackend` keeps "
-                     "`BTreeMap<String, AesKey>` and `core/src/crypto/aead.rs` `AesKey` caches the expanded cipher "
-                     "(1,024 bytes) for every key version, used or not. Keep the 32-byte material per handle and "
-                     "the expanded ciphers in a bounded cache of recently used keys (re-expanding costs 150–300 ns, "
-                     "`shared/TOOLCHAIN.md`): about 100 bytes per key instead; together with compact ids this is the way "
-                     "under 1 KiB per key.")
+        meta = (rp["steadyRssBytes"] - rs["steadyRssBytes"]) / keys
+        struct = rs["steadyRssBytes"] / keys
+        trans = rl["peakBytesPerKey"] - rl["steadyBytesPerKey"]
+        snap = (rl.get("detail") or {}).get("snapshotBytes")
+        det = rs.get("detail", {})
+        parts = [f"{size(meta)} of key metadata", f"{size(mat)} of key material",
+                 f"{size(struct)} of the rest of the organization (directory, instances, shares, RAM)"]
+        changes = []
+        if src_has("core/src/model.rs", "    pub spec: String,"):
+            changes.append("`core/src/model.rs` `Key::spec` is a heap `String` on every key although the engine "
+                           "accepts one spec (`Aliyun_AES_256`, CR-1): a unit enum or a `&'static str` removes an "
+                           "allocation per key")
+        if src_has("core/src/model.rs", "    pub handle: String,") and \
+                src_has("core/src/keystore.rs", "keys: BTreeMap<String, AesKey>"):
+            changes.append("each `KeyVersion::handle` is a heap `String` (`sw:<key id>/v<n>`, over 22 bytes for the "
+                           "engine's generated key ids, so it would not fit inline) and the software backend's "
+                           "`BTreeMap<String, AesKey>` keys a second copy of it"
+                           + (f" (`AesKey` itself is {det.get('sizeOfAesKey', '?')} bytes until first used: "
+                              "`core/src/crypto/aead.rs` expands its cipher lazily)" if LAZYKEY else "")
+                           + ": one shared copy (`Arc<str>`) saves an allocation per version")
+        if snap:
+            changes.append(f"the peak adds {size(trans)} per key during the load, which holds the whole snapshot "
+                           f"text ({size(snap / keys)} per key) and its parsed body at once: a smaller encoding of "
+                           "the state (see the snapshot item) lowers both")
+        items.append(f"**Memory per key ({size(rl['peakBytesPerKey'])} peak, target 1 KiB).** Held after a load: "
+                     + ", ".join(parts) + " per key. " + ("; ".join(changes) + "." if changes else ""))
     if crypto and HEXFMT:
         e = crypto["encrypt64"]
         items.append(f"**The audit event ({ns(med(e['auditAppend']))} of the {ns(med(e['engineEncrypt']))} Encrypt).** "
@@ -896,15 +983,28 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      "formats `seq`/`time` through `format!`; use `crypto::hex` and write the numbers' bytes into the "
                      "hasher directly (the format of the hashed input must stay identical, or the chain of existing "
                      "trails breaks: hash the same decimal text).")
-    if state and state["loadSeconds"]["median"] >= 1 and src_has("core/src/snapshot.rs", "    body: String,"):
+    if state and state["loadSeconds"]["median"] >= 1 and SNAPV2 and state.get("snapshotVersion") == 2:
         b = state["loadBreakdownSeconds"]
+        body = b.get("bodyParse", b.get("stateParse", 0))
+        st = state.get("bodyParseStateSeconds")
+        steps = []
+        if EAGER_UNSEAL:
+            steps.append(f"unseal key material lazily, on first use of a handle, keeping the sealed blobs: "
+                         f"`core/src/keystore.rs` `SoftwareBackend::unseal_all` opens all "
+                         f"{num(state.get('keyVersions', state['keys']))} key versions at load ({secs(b['unsealKeys'])})")
+        steps.append("a binary encoding of `State` instead of JSON ("
+                     + f"{secs(body)} to parse the body"
+                     + (f", of which {secs(st)} the state" if st is not None else "")
+                     + ", every id validated"
+                     + (("; `core/src/ids.rs` reads each id into a temporary `String` before keeping it inline, "
+                         "which deserializing a `Cow<str>` would avoid for unescaped text even with JSON") if IDTMP else "")
+                     + ")")
+        steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}) could be built from the already-sorted "
+                     "maps in one pass or saved in the snapshot")
         items.append(f"**Snapshot load under 1 s at {num(state['keys'])} keys** (now {secs(state['loadSeconds']['median'])}). "
-                     f"`core/src/snapshot.rs`: (1) store the body as raw bytes, not an escaped JSON string inside the "
-                     f"envelope ({secs(b['envelopeParse'])} to un-escape, and ~{100 * (state['snapshotBytes'] / state['bodyBytes'] - 1):.0f}% "
-                     f"larger); (2) unseal key material lazily, on first use of a handle ({secs(b['unsealKeys'])}); "
-                     f"(3) a binary encoding of `State` with interned ids instead of JSON ({secs(b['stateParse'])} to "
-                     f"parse and re-validate); (4) `State::rebuild_index` ({secs(b['rebuildIndex'])}) could be built "
-                     "from the already-sorted maps in one pass or saved."
+                     f"With format version 2 the envelope ({secs(b['envelopeParse'])}) and the integrity check "
+                     f"({secs(b['integrityTag'])}) are one scan and one AES-GCM pass over the body, without a copy; "
+                     "what remains is " + "; ".join(f"({i}) {x}" for i, x in enumerate(steps, 1)) + "."
                      + (" `save_sealed` also clones the whole state (`Body { state: self.state.clone(), .. }`) before "
                         "serializing it: serialize from a reference."
                         if src_has("core/src/snapshot.rs", "state: self.state.clone()") else ""))

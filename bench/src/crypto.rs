@@ -240,6 +240,7 @@ pub fn run(args: &Args) -> Value {
         "bulk": bulk,
         "sizes": {
             "coreAesKey": std::mem::size_of::<AesKey>(),
+            "coreExpandedCipher": std::mem::size_of::<aes_gcm_010::Aes256Gcm>(),
             "aesGcm011Aes256Gcm": std::mem::size_of::<aes_gcm_011::Aes256Gcm>(),
             "ringLessSafeKey": std::mem::size_of::<LessSafeKey>(),
         },

@@ -47,9 +47,22 @@ impl Args {
     pub fn usize(&self, k: &str, default: usize) -> usize {
         self.0.get(k).map(|v| v.replace('_', "").parse().expect("a number")).unwrap_or(default)
     }
+    /// A path argument, by default `NAME` in the bench's target directory ([`target_dir`]).
+    pub fn path(&self, k: &str, name: &str) -> String {
+        self.0.get(k).cloned().unwrap_or_else(|| format!("{}/{name}", target_dir()))
+    }
     pub fn out(&self) -> Option<String> {
         self.0.get("out").cloned()
     }
+}
+
+/// Where files go by default: `$CARGO_TARGET_DIR` (scripts/bench.sh exports it as
+/// `<repo>/target/bench`), else `target/bench` of the repository this crate was built from.
+pub fn target_dir() -> String {
+    std::env::var("CARGO_TARGET_DIR")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench").to_string())
 }
 
 fn write(args: &Args, v: Value) {

@@ -23,7 +23,7 @@ pub const CHUNK: usize = 10_000;
 pub fn export(args: &Args) -> Value {
     let n = args.usize("accounts", 10_000);
     let count = args.usize("requests", 100_000);
-    let dir = args.str("dir", "/work/main/target/bench/runtimes");
+    let dir = args.path("dir", "runtimes");
     std::fs::create_dir_all(&dir).expect("dir");
     log(format!("export: generating {n} accounts"));
     let o = org::generate(n, 10);
@@ -74,7 +74,7 @@ fn agreement(expected: &[bool], got: &[bool], reqs: &[DecisionRequest]) -> Value
 }
 
 pub fn native(args: &Args) -> Value {
-    let dir = args.str("dir", "/work/main/target/bench/runtimes");
+    let dir = args.path("dir", "runtimes");
     let rounds = args.usize("rounds", 10);
     let org = load(&dir);
     let reqs = requests(&dir);

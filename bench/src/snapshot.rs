@@ -1,14 +1,18 @@
 //! Part 5 (state: sealed snapshot save and load of the 100,000-account organization) and
 //! the memory figure of part 2 (peak RSS), each RSS figure in a process of its own.
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
 use kms_share_core::api::Organization;
 use kms_share_core::crypto::{b64_decode, AesKey, SeededRng};
+use kms_share_core::keystore::{KeyBackend, SoftwareBackend};
 use kms_share_core::snapshot::policy_export;
 use kms_share_core::state::State;
 use kms_share_core::Engine;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::org;
@@ -34,11 +38,49 @@ fn secs(v: Vec<f64>) -> Summary {
     Summary::from_samples(v, 1)
 }
 
+/// The sealed snapshot's envelope as `Engine::load_sealed_into` reads it (version 2):
+/// the body borrowed as its exact text, never copied.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Envelope<'a> {
+    format: String,
+    version: u32,
+    #[serde(borrow)]
+    body: &'a RawValue,
+    nonce: String,
+    tag: String,
+}
+
+/// The body as the engine parses it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Body {
+    state: State,
+    sealed_keys: BTreeMap<String, String>,
+    #[serde(default)]
+    hardware_keys: BTreeMap<String, String>,
+}
+
+/// The body's members as their exact text, for their sizes and for timing the state alone.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BodyRaw<'a> {
+    #[serde(borrow)]
+    state: &'a RawValue,
+    #[serde(borrow)]
+    sealed_keys: &'a RawValue,
+    #[serde(borrow, default)]
+    hardware_keys: Option<&'a RawValue>,
+}
+
+/// The label a version 2 tag seals (core/src/snapshot.rs).
+const TAG_LABEL_V2: &[u8] = b"kms-share/snapshot/v2";
+
 pub fn run(args: &Args) -> Value {
     let n = args.usize("accounts", 100_000);
     let reps = args.usize("rounds", 3);
-    let snap_path = args.str("snapshot", "/work/main/target/bench/org.snapshot");
-    let export_path = args.str("export", "/work/main/target/bench/org.policy.json");
+    let snap_path = args.path("snapshot", "org.snapshot");
+    let export_path = args.path("export", "org.policy.json");
     log(format!("state: generating {n} accounts"));
     let org = org::generate(n, 10);
     let (keys, secrets) = (org.keys, org.secrets);
@@ -54,78 +96,48 @@ pub fn run(args: &Args) -> Value {
         save.push(t.elapsed().as_secs_f64());
     }
     std::fs::write(&snap_path, &text).expect("write snapshot");
-    let env: Value = serde_json::from_str(&text).expect("envelope");
-    let body_len = env["body"].as_str().map(str::len).unwrap_or(0);
-    let body: Value = serde_json::from_str(env["body"].as_str().expect("body")).expect("body json");
-    let state_len = serde_json::to_string(&body["state"]).expect("state").len();
-    let sealed_len = serde_json::to_string(&body["sealedKeys"]).expect("sealed").len();
-    drop(body);
-    drop(env);
+    let (version, body_len, state_len, sealed_len) = {
+        let env: Envelope = serde_json::from_str(&text).expect("envelope");
+        let raw: BodyRaw = serde_json::from_str(env.body.get()).expect("body members");
+        assert!(raw.hardware_keys.is_none_or(|h| h.get() == "{}"), "no hardware instance in the generated org");
+        (env.version, env.body.get().len(), raw.state.get().len(), raw.sealed_keys.get().len())
+    };
+    assert_eq!(version, 2, "this breakdown follows the version 2 load");
 
     std::fs::write(&export_path, serde_json::to_string(&policy_export(engine.state())).expect("export"))
         .expect("write export");
 
-    // Where load time goes (each stage timed on its own, with the engine's public pieces).
-    log("state: load breakdown");
+    // Where load time goes: the stages of `Engine::load_sealed_into`, run in its order on
+    // the snapshot text with the engine's public pieces, each timed on its own; a round of
+    // them after each timed load, so both see the allocator in the same state.
     let key_count = engine.state().keys.len();
-    let state_text = serde_json::to_string(engine.state()).expect("state json");
     drop(engine);
-    let t = Instant::now();
-    let mut parsed: State = serde_json::from_str(&state_text).expect("state parse");
-    let t_parse_state = t.elapsed().as_secs_f64();
-    drop(state_text);
-    let t = Instant::now();
-    parsed.rebuild_index();
-    let t_index = t.elapsed().as_secs_f64();
-    drop(parsed);
-    let t = Instant::now();
-    let env: serde_json::Map<String, Value> = serde_json::from_str(&text).expect("envelope");
-    let t_envelope = t.elapsed().as_secs_f64();
-    let body_text = env["body"].as_str().expect("body").to_string();
-    drop(env);
-    let root = AesKey::from_bytes(&ROOT_KEY).expect("root");
-    let t = Instant::now();
-    black_box(root.seal(&[0u8; 12], body_text.as_bytes(), &[]).expect("tag"));
-    let t_tag = t.elapsed().as_secs_f64();
-    // Unsealing one key: base64, AES-256-GCM open of 32 bytes, key expansion. Timed on a
-    // sample of the snapshot's own sealed keys and scaled to all of them.
-    let body: Value = serde_json::from_str(&body_text).expect("body");
-    drop(body_text);
-    let sealed: Vec<(String, String)> = body["sealedKeys"]
-        .as_object()
-        .expect("sealed keys")
-        .iter()
-        .take(20_000)
-        .map(|(h, v)| (h.clone(), v.as_str().expect("b64").to_string()))
-        .collect();
-    drop(body);
-    let t = Instant::now();
-    for (h, b) in &sealed {
-        let blob = b64_decode("x", b).expect("b64");
-        let mut aad = b"kms-share/sealed-key/v1:".to_vec();
-        aad.extend_from_slice(h.as_bytes());
-        // The sealed-key layout of core/src/keystore.rs (nonce || AES-256-GCM, the handle as
-        // authenticated data); should it change, the timing stays representative.
-        let m = root.open(&blob[..12], &aad, &blob[12..]).unwrap_or_else(|_| vec![0u8; 32]);
-        black_box(AesKey::from_bytes(&m).ok());
-    }
-    let t_unseal = t.elapsed().as_secs_f64() / sealed.len() as f64 * versions as f64;
-
-    log("state: load_sealed");
+    log("state: load_sealed, each followed by its breakdown");
     let mut load = Vec::new();
+    let mut stages: [Vec<f64>; STAGES.len()] = Default::default();
+    let mut state_alone = Vec::new();
     for _ in 0..reps {
         let t = Instant::now();
         let e = Engine::load_sealed(&text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load_sealed");
         load.push(t.elapsed().as_secs_f64());
         assert_eq!(e.state().keys.len(), key_count);
         drop(e);
+        let (b, st) = load_stages(&text, versions);
+        for (v, x) in stages.iter_mut().zip(b) {
+            v.push(x);
+        }
+        state_alone.push(st);
     }
+    let median = |v: &Vec<f64>| Summary::from_samples(v.clone(), 1).median;
+    let breakdown: serde_json::Map<String, Value> =
+        STAGES.iter().zip(&stages).map(|(k, v)| (k.to_string(), json!(median(v)))).collect();
 
     json!({
         "accounts": n,
         "keys": keys,
         "secrets": secrets,
         "keyVersions": versions,
+        "snapshotVersion": version,
         "snapshotBytes": text.len(),
         "bodyBytes": body_len,
         "stateJsonBytes": state_len,
@@ -133,16 +145,59 @@ pub fn run(args: &Args) -> Value {
         "bytesPerKey": text.len() as f64 / keys as f64,
         "saveSeconds": secs(save),
         "loadSeconds": secs(load),
-        "loadBreakdownSeconds": {
-            "envelopeParse": t_envelope,
-            "integrityTag": t_tag,
-            "stateParse": t_parse_state,
-            "unsealKeys": t_unseal,
-            "rebuildIndex": t_index,
-        },
+        "loadBreakdownSeconds": breakdown,
+        "loadBreakdownRounds": reps,
+        "bodyParseStateSeconds": median(&state_alone),
         "snapshotPath": snap_path,
         "exportPath": export_path,
     })
+}
+
+/// The stages of a version 2 load, in `Engine::load_sealed_into`'s order.
+const STAGES: [&str; 5] = ["envelopeParse", "integrityTag", "bodyParse", "unsealKeys", "rebuildIndex"];
+
+/// One timed run of the load's stages on the snapshot `text` (seconds per stage, in
+/// [`STAGES`]' order), and the time to parse the body's state alone.
+fn load_stages(text: &str, versions: usize) -> ([f64; STAGES.len()], f64) {
+    let root = AesKey::from_bytes(&ROOT_KEY).expect("root");
+    // The envelope: the body borrowed as raw text (scanned, not parsed into values).
+    let t = Instant::now();
+    let env: Envelope = serde_json::from_str(text).expect("envelope");
+    let nonce: [u8; 12] = b64_decode("nonce", &env.nonce).expect("nonce").try_into().expect("12 bytes");
+    let tag = b64_decode("tag", &env.tag).expect("tag");
+    let t_envelope = t.elapsed().as_secs_f64();
+    assert_eq!((env.format.as_str(), env.version), ("kms-share-snapshot", 2));
+    let body_text = env.body.get();
+    // The integrity check: the tag opens to the version label, with the body's bytes as
+    // authenticated data, in place.
+    let t = Instant::now();
+    let label = root.open(&nonce, body_text.as_bytes(), &tag).expect("integrity tag");
+    let t_tag = t.elapsed().as_secs_f64();
+    assert_eq!(label, TAG_LABEL_V2);
+    // The body: the state (every id validated) and the sealed-keys map.
+    let t = Instant::now();
+    let body: Body = serde_json::from_str(body_text).expect("body");
+    let t_body = t.elapsed().as_secs_f64();
+    assert_eq!(body.sealed_keys.len(), versions);
+    assert!(body.hardware_keys.is_empty());
+    // Every key version unsealed into a new software backend.
+    let t = Instant::now();
+    let mut software = SoftwareBackend::new();
+    software.unseal_all(&root, &body.sealed_keys).expect("unseal");
+    let t_unseal = t.elapsed().as_secs_f64();
+    let mut state = body.state;
+    let t = Instant::now();
+    state.rebuild_index();
+    let t_index = t.elapsed().as_secs_f64();
+    black_box(&software);
+    drop((state, software, body.sealed_keys));
+    // Of the body's parse, the state's share alone (the rest is the sealed-keys map).
+    let state_raw = serde_json::from_str::<BodyRaw>(body_text).expect("body members").state;
+    let t = Instant::now();
+    let parsed: State = serde_json::from_str(state_raw.get()).expect("state");
+    let t_state = t.elapsed().as_secs_f64();
+    drop(parsed);
+    ([t_envelope, t_tag, t_body, t_unseal, t_index], t_state)
 }
 
 fn rss_json(what: &str, keys: usize, peak: u64, steady: u64, extra: Value) -> Value {
@@ -189,7 +244,7 @@ pub fn rss_build(args: &Args) -> Value {
 /// A process that loads the sealed snapshot (`Engine::load_sealed`): peak during the
 /// load (the snapshot text is held), steady once the text is dropped.
 pub fn rss_load(args: &Args) -> Value {
-    let path = args.str("snapshot", "/work/main/target/bench/org.snapshot");
+    let path = args.path("snapshot", "org.snapshot");
     let (_, base) = stats::rss();
     let text = std::fs::read_to_string(&path).expect("snapshot");
     let bytes = text.len();
@@ -211,7 +266,7 @@ pub fn rss_load(args: &Args) -> Value {
 /// A process that loads the policy-only export (what a decision-only host holds: no key
 /// material, no secret values).
 pub fn rss_policy(args: &Args) -> Value {
-    let path = args.str("export", "/work/main/target/bench/org.policy.json");
+    let path = args.path("export", "org.policy.json");
     let (_, base) = stats::rss();
     let text = std::fs::read_to_string(&path).expect("export");
     let bytes = text.len();

@@ -114,7 +114,7 @@ fn the_sealed_snapshot_holds_references_and_a_removed_object_is_reported_not_fat
 
     let snapshot = org.engine_mut().save_sealed(&ROOT).unwrap();
     let envelope: Value = serde_json::from_str(&snapshot).unwrap();
-    let body: Value = serde_json::from_str(envelope["body"].as_str().unwrap()).unwrap();
+    let body = &envelope["body"];
     let refs: BTreeMap<String, String> = serde_json::from_value(body["hardwareKeys"].clone()).unwrap();
     assert_eq!(refs, BTreeMap::from([(b1.clone(), format!("{KEY}/v1")), (b2.clone(), "key-b2/v1".to_string())]));
     let sealed = body["sealedKeys"].as_object().unwrap();
