@@ -26,8 +26,10 @@ softhsm:
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends softhsm2 >/dev/null; \
 	fi
 
+# One test at a time: the tests share one token, and under heavy load SoftHSM2 once
+# failed a C_GenerateKey with CKR_GENERAL_ERROR while other tests wrote to the same token.
 test-pkcs11: softhsm
-	KMS_SHARE_SOFTHSM_MODULE=$(SOFTHSM_MODULE) $(WITH_SOFTHSM) $(CARGO) test -p kms-share-pkcs11 --quiet
+	KMS_SHARE_SOFTHSM_MODULE=$(SOFTHSM_MODULE) $(WITH_SOFTHSM) $(CARGO) test -p kms-share-pkcs11 --quiet -- --test-threads=1
 
 bench-pkcs11: softhsm
 	KMS_SHARE_SOFTHSM_MODULE=$(SOFTHSM_MODULE) $(WITH_SOFTHSM) $(CARGO) run --release --quiet -p kms-share-pkcs11 --example bench
