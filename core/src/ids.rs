@@ -48,11 +48,26 @@ macro_rules! id_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                $name::parse(&s).map_err(|e| serde::de::Error::custom(e.message))
+                d.deserialize_str(IdVisitor($field, $name::parse))
             }
         }
     };
+}
+
+/// Reads an id straight from the text the deserializer holds (borrowed from the input
+/// when it has no escapes), with no intermediate `String`: a large state holds millions.
+struct IdVisitor<T>(&'static str, fn(&str) -> Result<T>);
+
+impl<T> serde::de::Visitor<'_> for IdVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a string (the {})", self.0)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> core::result::Result<T, E> {
+        (self.1)(s).map_err(|e| E::custom(e.message))
+    }
 }
 
 /// Cut long user input in messages so an error never echoes a megabyte.
