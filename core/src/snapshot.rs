@@ -51,7 +51,8 @@ struct Envelope<'a> {
     tag: String,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The body as read.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Body {
     state: State,
