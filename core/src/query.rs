@@ -211,8 +211,7 @@ impl Engine {
         region: Option<&Region>,
         context: &Context,
     ) -> Result<Decision> {
-        let (action, target) = self.request_parts(caller, action, resource)?;
-        Ok(decide(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+        self.ask(caller, action, resource, region, context, decide)
     }
 
     /// The effect of [`Engine::explain`] without its explanations (the fast path of
@@ -228,12 +227,20 @@ impl Engine {
         region: Option<&Region>,
         context: &Context,
     ) -> Result<Option<CheckName>> {
-        let (action, target) = self.request_parts(caller, action, resource)?;
-        Ok(denied_by(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+        self.ask(caller, action, resource, region, context, denied_by)
     }
 
-    /// The canonical action and the resolved target of a request.
-    fn request_parts(&self, caller: &Identity, action: &str, resource: &str) -> Result<(String, Target)> {
+    /// Validate the action, resolve the resource, and put the request to `answer` (the
+    /// explained or the effect-only decision).
+    fn ask<T>(
+        &self,
+        caller: &Identity,
+        action: &str,
+        resource: &str,
+        region: Option<&Region>,
+        context: &Context,
+        answer: fn(&State, &Request<'_>) -> T,
+    ) -> Result<T> {
         if action.is_empty() || action.len() > 128 || !action.contains(':') {
             return Err(Error::invalid(
                 "Action",
@@ -242,7 +249,8 @@ impl Engine {
             ));
         }
         let target = resolve_target(self, resource, &caller.account)?;
-        Ok((canonical(action), target))
+        let action = canonical(action);
+        Ok(answer(&self.state, &Request { caller, action: &action, target: &target, region, context }))
     }
 
     /// Who can: every identity allowed to perform `action` on `resource`, with the reason.
@@ -267,22 +275,20 @@ impl Engine {
                     continue;
                 }
                 let d = decide(&self.state, &req);
-                if d.allowed() {
-                    let reason = d
-                        .checks
-                        .iter()
-                        .filter(|c| matches!(c.check, CheckName::RamPolicy | CheckName::Ownership))
-                        .map(|c| c.detail.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    out.push(Allowed {
-                        identity: id.to_string(),
-                        account: acct.clone(),
-                        role: role.to_string(),
-                        via_share: d.via_share,
-                        reason,
-                    });
-                }
+                let reason = d
+                    .checks
+                    .iter()
+                    .filter(|c| matches!(c.check, CheckName::RamPolicy | CheckName::Ownership))
+                    .map(|c| c.detail.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                out.push(Allowed {
+                    identity: id.to_string(),
+                    account: acct.clone(),
+                    role: role.to_string(),
+                    via_share: d.via_share,
+                    reason,
+                });
             }
         }
         Ok(out)
