@@ -57,6 +57,13 @@ wasm_release_env() {
   # load with "function-typed object must be null"); without reference types wasm-bindgen
   # keeps JS objects in a JS-side slab instead, which wasm-opt handles.
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Ctarget-feature=-reference-types"
+  # A panic already ends in a trap on this target: no hook prints its message (the target
+  # has no stderr) and nothing unwinds. `immediate-abort` traps at once and drops the
+  # message formatting and location data the panics would never show: 45 KB smaller.
+  # Unstable, so only on the Debian route, which already builds std itself (RUSTC_BOOTSTRAP).
+  if [ "$WASM_ROUTE" = debian ]; then
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS+=" -Zunstable-options -Cpanic=immediate-abort"
+  fi
 }
 
 # binaryen 108 needs the features Rust 1.96 emits spelled out.

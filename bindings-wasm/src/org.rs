@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "engine")]
 use crate::convert::doc_text;
-use crate::convert::{doc, from_js, throw, to_js, JsResult};
+use crate::convert::{doc, doc_to_js, from_js, throw, to_js, JsResult};
 use crate::rng::HostRng;
 
 /// One simulated organization: accounts, resource directory, KMS instances, shares, keys,
@@ -51,7 +51,7 @@ impl Organization {
         let text = doc_text(&doc, "document").map_err(throw)?;
         let (inner, result) = api::Organization::from_scenario(&text, Box::new(HostRng)).map_err(throw)?;
         let out = js_sys::Object::new();
-        let result = to_js(&result)?;
+        let result = doc_to_js(&result)?;
         js_sys::Reflect::set(&out, &JsValue::from_str("organization"), &Organization { inner }.into())?;
         js_sys::Reflect::set(&out, &JsValue::from_str("result"), &result)?;
         Ok(out.into())
@@ -103,7 +103,7 @@ impl Organization {
         #[wasm_bindgen(unchecked_param_type = "Scenario | string")] doc: JsValue,
     ) -> JsResult<JsValue> {
         let text = doc_text(&doc, "document").map_err(throw)?;
-        to_js(&self.inner.run_scenario(&text).map_err(throw)?)
+        doc_to_js(&self.inner.run_scenario(&text).map_err(throw)?)
     }
 
     #[cfg(feature = "engine")]
@@ -116,7 +116,7 @@ impl Organization {
     #[wasm_bindgen(unchecked_return_type = "StepResult")]
     pub fn step(&mut self, #[wasm_bindgen(unchecked_param_type = "Step | string")] step: JsValue) -> JsResult<JsValue> {
         let step = doc(&step, "step").map_err(throw)?;
-        to_js(&self.inner.step(&step).map_err(throw)?)
+        doc_to_js(&self.inner.step(&step).map_err(throw)?)
     }
 
     /// Explain one request: the four checks, who denied, the rule and the fix.
@@ -190,7 +190,7 @@ impl Organization {
     /// Throws `InvalidParameter` or `NotFound` for the instance id.
     #[wasm_bindgen(js_name = accessMatrix, unchecked_return_type = "AccessMatrix")]
     pub fn access_matrix(&self, #[wasm_bindgen(js_name = instanceId)] instance_id: &str) -> JsResult<JsValue> {
-        to_js(&self.inner.access_matrix(instance_id).map_err(throw)?)
+        doc_to_js(&self.inner.access_matrix(instance_id).map_err(throw)?)
     }
 
     #[cfg(feature = "engine")]
@@ -205,7 +205,7 @@ impl Organization {
         #[wasm_bindgen(unchecked_param_type = "Step[] | string")] steps: JsValue,
     ) -> JsResult<JsValue> {
         let steps = doc(&steps, "steps").map_err(throw)?;
-        to_js(&self.inner.what_if(&steps).map_err(throw)?)
+        doc_to_js(&self.inner.what_if(&steps).map_err(throw)?)
     }
 
     #[cfg(feature = "engine")]
@@ -215,7 +215,7 @@ impl Organization {
     /// Throws `InvalidState` if the state cannot be represented in JavaScript.
     #[wasm_bindgen(unchecked_return_type = "State")]
     pub fn state(&self) -> JsResult<JsValue> {
-        to_js(self.inner.state())
+        doc_to_js(self.inner.state())
     }
 
     #[cfg(feature = "engine")]
@@ -225,7 +225,7 @@ impl Organization {
     /// Throws `InvalidState` if the state cannot be represented in JavaScript.
     #[wasm_bindgen(js_name = policyExport, unchecked_return_type = "State")]
     pub fn policy_export(&self) -> JsResult<JsValue> {
-        to_js(&self.inner.policy_export())
+        doc_to_js(&self.inner.policy_export())
     }
 
     /// Replace the state by a plain one (for example a policy-only export). Keys loaded
