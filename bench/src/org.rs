@@ -22,7 +22,9 @@
 //! The structure is built from the model types (`Engine::replace_state`), the keys and
 //! secrets through the engine's own calls.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use kms_share_core::idmap::{IdMap, IdSet};
 
 use kms_share_core::authz::{Request, Target};
 use kms_share_core::crypto::SeededRng;
@@ -163,7 +165,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
     let ni = instance_count(n);
     let mut st = State::new();
     let root = FolderId::parse("fd-root").expect("root");
-    let mut folders = BTreeMap::new();
+    let mut folders = IdMap::new();
     folders.insert(
         root.clone(),
         Folder { id: root.clone(), name: FolderName::parse("Root").expect("name"), parent: None, depth: 0 },
@@ -181,7 +183,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
             },
         );
     }
-    let mut members = BTreeMap::new();
+    let mut members = IdMap::new();
     for i in 0..n {
         let a = acct(i);
         st.accounts.insert(
@@ -201,7 +203,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
                 folder: member_folder(i, nf).map(folder_id).unwrap_or_else(|| root.clone()),
                 billing_account: acct(0),
                 joined_by: if i == 0 { JoinMethod::Management } else { JoinMethod::Created },
-                tags: BTreeMap::new(),
+                tags: IdMap::new(),
                 seq: i as u64,
             },
         );
@@ -216,7 +218,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
                 {"Effect": "Allow", "Action": "kms:GetSecretValue", "Resource": format!("acs:kms:*:{a}:secret/*")}
             ]})),
         );
-        let mut app: BTreeSet<RamName> = [name("crypto")].into_iter().collect();
+        let mut app: IdSet<RamName> = [name("crypto")].into_iter().collect();
         if prof.deny_decrypt {
             ram.policies.insert(
                 name("no-decrypt"),
@@ -251,7 +253,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
         root_folder: root,
         folders,
         members,
-        invitations: BTreeMap::new(),
+        invitations: IdMap::new(),
         sharing_enabled: true,
         service_linked_roles: ["AliyunServiceRoleForResourceSharing".to_string()].into_iter().collect(),
         limits: Limits { max_folders: 1_000_000, max_depth: 5, max_members: None },
@@ -268,7 +270,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
             owner: acct(owners[ni]),
             state: InstanceState::Enabled,
             quota: 10,
-            vpcs: BTreeMap::new(),
+            vpcs: IdMap::new(),
             sharing_mode: None,
         },
     );
@@ -284,7 +286,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
                 owner: acct(owners[s]),
                 state: InstanceState::Enabled,
                 quota: (n + 10) as u32,
-                vpcs: BTreeMap::new(),
+                vpcs: IdMap::new(),
                 sharing_mode: Some(if s % 2 == 0 { SharingMode::Joint } else { SharingMode::Independent }),
             },
         );

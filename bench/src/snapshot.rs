@@ -1,7 +1,7 @@
 //! Part 5 (state: sealed snapshot save and load of the 100,000-account organization) and
 //! the memory figure of part 2 (peak RSS), each RSS figure in a process of its own.
 
-use std::collections::BTreeMap;
+use kms_share_core::idmap::IdMap;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -56,9 +56,9 @@ struct Envelope<'a> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Body {
     state: State,
-    sealed_keys: BTreeMap<String, String>,
+    sealed_keys: IdMap<String, String>,
     #[serde(default)]
-    hardware_keys: BTreeMap<String, String>,
+    hardware_keys: IdMap<String, String>,
 }
 
 /// The body's members as their exact text, for their sizes and for timing the state alone.

@@ -130,7 +130,10 @@ impl Model {
                         .and_then(|(_, p, _)| p.segments.last())
                         .is_some_and(|s| s.ident == "Serialize");
                     if let (true, Type::Path(tp)) = (is_serialize, &*imp.self_ty) {
-                        if let Some(seg) = tp.path.segments.last() {
+                        // The core's containers (`IdMap`, `IdSet`) are mapped like `BTreeMap`
+                        // and `BTreeSet` where they are used (`ts_of`).
+                        if let Some(seg) = tp.path.segments.last().filter(|s| s.ident != "IdMap" && s.ident != "IdSet")
+                        {
                             let def = manual_serialize(imp)
                                 .ok_or_else(|| format!("cannot read the hand-written Serialize of `{}`", seg.ident))?;
                             self.defs.entry(seg.ident.to_string()).or_default().push(def);
@@ -434,8 +437,8 @@ impl<'m> Printer<'m> {
             "Map" => "{ [key: string]: JsonValue }".to_string(),
             "Option" => format!("{} | null", self.ts_of(arg(0)?)?),
             "Box" | "Rc" | "Arc" => self.ts_of(arg(0)?)?,
-            "Vec" | "VecDeque" | "BTreeSet" | "HashSet" => array_of(&self.ts_of(arg(0)?)?),
-            "BTreeMap" | "HashMap" => {
+            "Vec" | "VecDeque" | "BTreeSet" | "HashSet" | "IdSet" => array_of(&self.ts_of(arg(0)?)?),
+            "BTreeMap" | "HashMap" | "IdMap" => {
                 let k = self.ts_of(arg(0)?)?;
                 let v = self.ts_of(arg(1)?)?;
                 // JSON object keys are strings: keep a key type only when it is one.

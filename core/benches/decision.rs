@@ -3,7 +3,8 @@
 //! 100,000 keys. The cost of a decision must not grow with these numbers.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use kms_share_core::idmap::{IdMap, IdSet};
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -30,7 +31,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
     let mut st = State::new();
     let ent = "ent-bench".to_string();
     let root = FolderId::parse("fd-root").unwrap();
-    let mut dir_folders = BTreeMap::new();
+    let mut dir_folders = IdMap::new();
     dir_folders.insert(
         root.clone(),
         Folder { id: root.clone(), name: FolderName::parse("Root").unwrap(), parent: None, depth: 0 },
@@ -47,7 +48,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
         );
         folder_ids.push(id);
     }
-    let mut members = BTreeMap::new();
+    let mut members = IdMap::new();
     for i in 0..accounts {
         let a = acct(i);
         st.accounts.insert(
@@ -62,7 +63,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
                 folder,
                 billing_account: acct(0),
                 joined_by: JoinMethod::Created,
-                tags: BTreeMap::new(),
+                tags: IdMap::new(),
                 seq: i as u64,
             },
         );
@@ -83,9 +84,9 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
         root_folder: root,
         folders: dir_folders,
         members,
-        invitations: BTreeMap::new(),
+        invitations: IdMap::new(),
         sharing_enabled: true,
-        service_linked_roles: BTreeSet::new(),
+        service_linked_roles: IdSet::new(),
         limits: Limits { max_folders: 100_000, max_depth: 5, max_members: None },
     });
     // One instance per share, owned by accounts 1..=shares, each shared with a folder.
@@ -101,7 +102,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
                 owner: owner.clone(),
                 state: InstanceState::Enabled,
                 quota: 100_000,
-                vpcs: BTreeMap::new(),
+                vpcs: IdMap::new(),
                 sharing_mode: Some(if s % 2 == 0 { SharingMode::Joint } else { SharingMode::Independent }),
             },
         );
@@ -111,7 +112,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
             Principal::Folder(folder_ids[(s * 5) % folders].clone()),
             Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 },
         );
-        let mut resources = BTreeMap::new();
+        let mut resources = IdMap::new();
         resources.insert(
             inst,
             Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 },
@@ -149,7 +150,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
                 rotation_interval: None,
                 next_rotation_at: None,
                 versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: String::new() }],
-                tags: BTreeMap::new(),
+                tags: IdMap::new(),
                 created_at: 0,
             },
         );

@@ -360,7 +360,7 @@ impl Engine {
     /// Pick among ARNs carrying one name: the caller's own first, else the only one.
     fn pick(
         &self,
-        arns: Option<&alloc::collections::BTreeSet<String>>,
+        arns: Option<&crate::idmap::IdSet<String>>,
         account: &AccountId,
         field: &str,
         r: &str,

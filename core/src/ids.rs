@@ -40,6 +40,15 @@ macro_rules! id_type {
             }
         }
 
+        impl crate::idmap::KeyText for $name {
+            fn key_text(&self) -> &str {
+                self.0.as_str()
+            }
+            fn key_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.0.as_str())

@@ -5,8 +5,8 @@
 //! a likely cache miss per tree node visited, and every id costs an allocation. Up to
 //! [`INLINE`] bytes (every account id, and the ids the engine generates) the text lives
 //! in the 24 bytes a `String` would take, so a search compares inside the map's node
-//! and a clone copies. Longer text goes to the heap as before. Order, equality and hash
-//! are exactly those of the text as a `str`.
+//! and a clone copies. Longer text goes to the heap as before. Order and equality are
+//! exactly those of the text as a `str`.
 
 use alloc::boxed::Box;
 use core::cmp::Ordering;
@@ -86,9 +86,17 @@ impl Ord for IdText {
     }
 }
 
+// Order, equality and hash are those of the text's bytes, so a map keyed by `IdText` can
+// be searched with a `&[u8]` (crate::idmap does), comparing bytes as `Ord for IdText` does.
+impl core::borrow::Borrow<[u8]> for IdText {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 impl Hash for IdText {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        self.as_bytes().hash(state);
     }
 }
 

@@ -4,8 +4,8 @@
 //! Handles are opaque strings: the engine stores them in key versions and never
 //! looks inside, so a PKCS#11 backend (hardware instances) fits the same trait.
 
+use crate::idmap::IdMap;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -51,13 +51,13 @@ pub trait KeyBackend: Send {
     ///
     /// # Errors
     /// `BackendError` when sealing fails.
-    fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<BTreeMap<String, String>>;
+    fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>>;
 
     /// Import what [`KeyBackend::seal_all`] exported.
     ///
     /// # Errors
     /// `SnapshotInvalid` when an entry does not unseal under `root`.
-    fn unseal_all(&mut self, root: &AesKey, sealed: &BTreeMap<String, String>) -> Result<()>;
+    fn unseal_all(&mut self, root: &AesKey, sealed: &IdMap<String, String>) -> Result<()>;
 
     /// A copy for what-if previews, where the backend can be copied.
     fn fork(&self) -> Option<Box<dyn KeyBackend>>;
@@ -66,7 +66,7 @@ pub trait KeyBackend: Send {
 /// The software backend: AES-256 keys in memory, zeroized on drop.
 #[derive(Default)]
 pub struct SoftwareBackend {
-    keys: BTreeMap<String, AesKey>,
+    keys: IdMap<String, AesKey>,
 }
 
 impl core::fmt::Debug for SoftwareBackend {
@@ -121,8 +121,8 @@ impl KeyBackend for SoftwareBackend {
         self.keys.contains_key(handle)
     }
 
-    fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<BTreeMap<String, String>> {
-        let mut out = BTreeMap::new();
+    fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>> {
+        let mut out = IdMap::new();
         for (handle, key) in &self.keys {
             let mut nonce = [0u8; 12];
             rng.fill(&mut nonce)?;
@@ -138,7 +138,7 @@ impl KeyBackend for SoftwareBackend {
         Ok(out)
     }
 
-    fn unseal_all(&mut self, root: &AesKey, sealed: &BTreeMap<String, String>) -> Result<()> {
+    fn unseal_all(&mut self, root: &AesKey, sealed: &IdMap<String, String>) -> Result<()> {
         let bad = |h: &str| {
             Error::new(
                 ErrorCode::SnapshotInvalid,
@@ -146,7 +146,7 @@ impl KeyBackend for SoftwareBackend {
                 format!("sealed key material `{}` does not unseal under this root key", crate::ids::shorten(h)),
             )
         };
-        let mut keys = BTreeMap::new();
+        let mut keys = IdMap::new();
         for (handle, b64) in sealed {
             let blob = crate::crypto::b64_decode("sealedKeys", b64).map_err(|_| bad(handle))?;
             let (nonce, ct) = blob.split_at_checked(12).ok_or_else(|| bad(handle))?;
@@ -160,7 +160,7 @@ impl KeyBackend for SoftwareBackend {
     }
 
     fn fork(&self) -> Option<Box<dyn KeyBackend>> {
-        let mut keys = BTreeMap::new();
+        let mut keys = IdMap::new();
         for (h, k) in &self.keys {
             let m = k.material();
             keys.insert(h.clone(), AesKey::from_bytes(m.as_slice()).ok()?);

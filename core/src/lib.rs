@@ -11,6 +11,7 @@ pub mod authz;
 pub mod crypto;
 pub mod engine;
 pub mod error;
+pub mod idmap;
 pub mod ids;
 mod idtext;
 pub mod keystore;

@@ -7,6 +7,8 @@
 //! [`KeyBackend`](crate::keystore::KeyBackend).
 
 use alloc::collections::{BTreeMap, BTreeSet};
+
+use crate::idmap::{IdMap, IdSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -83,8 +85,8 @@ pub struct Member {
     /// How the member joined.
     pub joined_by: JoinMethod,
     /// Tags.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub tags: IdMap<String, String>,
     /// Join order, for deterministic quota admission.
     pub seq: u64,
 }
@@ -112,8 +114,8 @@ pub struct Invitation {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remark: String,
     /// Tags given to the member on joining.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub tags: IdMap<String, String>,
     /// The folder the member will join.
     pub parent_folder: FolderId,
     /// Pending, accepted or declined.
@@ -144,17 +146,17 @@ pub struct Directory {
     /// The root folder.
     pub root_folder: FolderId,
     /// Every folder, root included.
-    pub folders: BTreeMap<FolderId, Folder>,
+    pub folders: IdMap<FolderId, Folder>,
     /// Every member, management account included.
-    pub members: BTreeMap<AccountId, Member>,
+    pub members: IdMap<AccountId, Member>,
     /// Invitations, by handshake id.
     #[serde(default)]
-    pub invitations: BTreeMap<String, Invitation>,
+    pub invitations: IdMap<String, Invitation>,
     /// Whether resource sharing is enabled (RD-7).
     pub sharing_enabled: bool,
     /// Service-linked roles created in the management account (RD-7).
     #[serde(default)]
-    pub service_linked_roles: BTreeSet<String>,
+    pub service_linked_roles: IdSet<String>,
     /// Limits.
     pub limits: Limits,
 }
@@ -204,7 +206,7 @@ pub struct Instance {
     pub quota: u32,
     /// Attached VPCs and the account each belongs to (KI-7).
     #[serde(default)]
-    pub vpcs: BTreeMap<VpcId, AccountId>,
+    pub vpcs: IdMap<VpcId, AccountId>,
     /// The sharing mode, chosen when first shared (SM-1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharing_mode: Option<SharingMode>,
@@ -346,7 +348,7 @@ pub struct Share {
     /// Active, Deleting or Deleted.
     pub state: ShareState,
     /// Shared instances and their association.
-    pub resources: BTreeMap<InstanceId, Association>,
+    pub resources: IdMap<InstanceId, Association>,
     /// Principals and their association.
     pub principals: BTreeMap<Principal, Association>,
     /// Attached permissions.
@@ -413,8 +415,8 @@ pub struct Key {
     /// Versions, oldest first; the last is current.
     pub versions: Vec<KeyVersion>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub tags: IdMap<String, String>,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -440,7 +442,7 @@ pub struct SecretVersion {
     /// The version id.
     pub version_id: String,
     /// The stages on this version (`ACSCurrent`, `ACSPrevious`).
-    pub stages: BTreeSet<String>,
+    pub stages: IdSet<String>,
     /// The value, encrypted under the secret's key (a ciphertext blob, base64).
     pub ciphertext: String,
     /// When it was created.
@@ -468,8 +470,8 @@ pub struct Secret {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_interval: Option<u64>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub tags: IdMap<String, String>,
     /// Description.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
@@ -509,11 +511,11 @@ pub struct Backup {
 pub struct RamAccount {
     /// Users and the policy names attached to each.
     #[serde(default)]
-    pub users: BTreeMap<RamName, BTreeSet<RamName>>,
+    pub users: IdMap<RamName, IdSet<RamName>>,
     /// Roles and the policy names attached to each.
     #[serde(default)]
-    pub roles: BTreeMap<RamName, BTreeSet<RamName>>,
+    pub roles: IdMap<RamName, IdSet<RamName>>,
     /// Custom policies.
     #[serde(default)]
-    pub policies: BTreeMap<RamName, Policy>,
+    pub policies: IdMap<RamName, Policy>,
 }

@@ -2,7 +2,7 @@
 //! (CR-4), cryptographic operations (CR-2), backups and application access points.
 //! Every call here goes through the four-step decision (AZ-1) first.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::idmap::{IdMap, IdSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -47,7 +47,7 @@ fn respond(result: Value, d: Decision) -> Result<Response> {
     Ok(Response { result, decision: Some(d) })
 }
 
-fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Result<BTreeMap<String, String>> {
+fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Result<IdMap<String, String>> {
     Ok(p.opt_map(name)?.unwrap_or_default())
 }
 
@@ -469,7 +469,7 @@ impl Engine {
     // ---- cryptographic operations (CR-2) ----
 
     /// Encrypt `plaintext` under the key's current version; returns the base64 blob and version.
-    fn seal_with(&mut self, id: &KeyId, plaintext: &[u8], ctx: &BTreeMap<String, String>) -> Result<(String, u32)> {
+    fn seal_with(&mut self, id: &KeyId, plaintext: &[u8], ctx: &IdMap<String, String>) -> Result<(String, u32)> {
         let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
         match key.state {
             KeyState::Enabled => {}
@@ -514,7 +514,7 @@ impl Engine {
     }
 
     /// Open a base64 blob: structural problems are `InvalidParameter`, anything else `DecryptFailed`.
-    fn open_blob(&self, field: &str, b64: &str, ctx: &BTreeMap<String, String>, id: &KeyId) -> Result<(Vec<u8>, u32)> {
+    fn open_blob(&self, field: &str, b64: &str, ctx: &IdMap<String, String>, id: &KeyId) -> Result<(Vec<u8>, u32)> {
         let raw = b64_decode(field, b64).map_err(|mut e| {
             e.rule = Some("CR-2".to_string());
             e
@@ -647,8 +647,8 @@ impl Engine {
 
     // ---- secrets (CR-4) ----
 
-    fn secret_context(arn: &str, version: &str) -> BTreeMap<String, String> {
-        let mut m = BTreeMap::new();
+    fn secret_context(arn: &str, version: &str) -> IdMap<String, String> {
+        let mut m = IdMap::new();
         m.insert("SecretArn".to_string(), arn.to_string());
         m.insert("VersionId".to_string(), version.to_string());
         m
@@ -677,7 +677,7 @@ impl Engine {
         self.trace.resource = arn.clone();
         self.check_name(&inst_id, NameKind::Secret, name.as_str(), &acct, self.state.secrets.contains_key(&arn))?;
         let (ct, _) = self.seal_with(&key_id, data.as_bytes(), &Self::secret_context(&arn, &version))?;
-        let mut stages = BTreeSet::new();
+        let mut stages = IdSet::new();
         stages.insert("ACSCurrent".to_string());
         let secret = Secret {
             name: name.clone(),
@@ -791,7 +791,7 @@ impl Engine {
                             v.stages.insert("ACSPrevious".to_string());
                         }
                     }
-                    let mut stages = BTreeSet::new();
+                    let mut stages = IdSet::new();
                     stages.insert("ACSCurrent".to_string());
                     s.versions.push(SecretVersion {
                         version_id: vid.to_string(),

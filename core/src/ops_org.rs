@@ -1,7 +1,8 @@
 //! Operations on the organization: accounts, the resource directory (RD-1..RD-7)
 //! and RAM identities and policies (RAM-1, RAM-2).
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::idmap::{IdMap, IdSet};
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -116,13 +117,13 @@ impl Engine {
             None => FolderId::parse(&self.new_id("fd-")?)?,
         };
         self.ensure_account(&acct, Some(enterprise.clone()), None, true);
-        let mut folders = BTreeMap::new();
+        let mut folders = IdMap::new();
         folders.insert(
             root_id.clone(),
             Folder { id: root_id.clone(), name: FolderName::parse("Root")?, parent: None, depth: 0 },
         );
         let seq = self.state.next_seq();
-        let mut members = BTreeMap::new();
+        let mut members = IdMap::new();
         members.insert(
             acct.clone(),
             Member {
@@ -130,7 +131,7 @@ impl Engine {
                 folder: root_id.clone(),
                 billing_account: acct.clone(),
                 joined_by: JoinMethod::Management,
-                tags: BTreeMap::new(),
+                tags: IdMap::new(),
                 seq,
             },
         );
@@ -141,9 +142,9 @@ impl Engine {
             root_folder: root_id.clone(),
             folders,
             members,
-            invitations: BTreeMap::new(),
+            invitations: IdMap::new(),
             sharing_enabled: false,
-            service_linked_roles: BTreeSet::new(),
+            service_linked_roles: IdSet::new(),
             limits,
         });
         self.trace.resource = format!("acs:resourcemanager::{acct}:resourcedirectory/{dir_id}");
@@ -270,7 +271,7 @@ impl Engine {
         folder: FolderId,
         billing: AccountId,
         how: JoinMethod,
-        tags: BTreeMap<String, String>,
+        tags: IdMap<String, String>,
     ) {
         let seq = self.state.next_seq();
         if let Some(d) = self.state.directory.as_mut() {
@@ -541,7 +542,7 @@ impl Engine {
                         format!("{kind} `{name}` already exists in account {acct}"),
                     ));
                 }
-                set.insert(name.clone(), BTreeSet::new());
+                set.insert(name.clone(), IdSet::new());
             }
             "CreatePolicy" => {
                 if ram.policies.contains_key(&name) {

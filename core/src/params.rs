@@ -1,7 +1,8 @@
 //! Reading an action's `params` object: typed getters that name the field on
 //! error, and a final check that no unknown parameter was passed.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::idmap::IdMap;
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -196,7 +197,7 @@ impl<'a> Params<'a> {
     ///
     /// # Errors
     /// `InvalidParameter` for anything else.
-    pub fn opt_map(&mut self, name: &'a str) -> Result<Option<BTreeMap<String, String>>> {
+    pub fn opt_map(&mut self, name: &'a str) -> Result<Option<IdMap<String, String>>> {
         let v = match self.raw(name) {
             None => return Ok(None),
             Some(v) => v,
@@ -210,7 +211,7 @@ impl<'a> Params<'a> {
             }
             other => other,
         };
-        let mut out = BTreeMap::new();
+        let mut out = IdMap::new();
         match v {
             Value::Object(m) => {
                 for (k, val) in m {

@@ -17,8 +17,8 @@
 //! authenticated data. Version 2 parses without un-escaping and authenticates without
 //! copying hundreds of MB.
 
+use crate::idmap::IdMap;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use serde::{Deserialize, Serialize};
@@ -56,9 +56,9 @@ struct Envelope<'a> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Body {
     state: State,
-    sealed_keys: BTreeMap<String, String>,
+    sealed_keys: IdMap<String, String>,
     #[serde(default)]
-    hardware_keys: BTreeMap<String, String>,
+    hardware_keys: IdMap<String, String>,
 }
 
 /// [`Body`] as written: the state borrowed, never cloned (a large organization's state
@@ -67,8 +67,8 @@ struct Body {
 #[serde(rename_all = "camelCase")]
 struct BodyRef<'a> {
     state: &'a State,
-    sealed_keys: BTreeMap<String, String>,
-    hardware_keys: BTreeMap<String, String>,
+    sealed_keys: IdMap<String, String>,
+    hardware_keys: IdMap<String, String>,
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
@@ -103,7 +103,7 @@ impl Engine {
         let sealed_keys = self.software.seal_all(&root, self.rng.as_mut())?;
         let hardware_keys = match &self.hardware {
             Some(h) => h.seal_all(&root, self.rng.as_mut())?,
-            None => BTreeMap::new(),
+            None => IdMap::new(),
         };
         let body = BodyRef { state: &self.state, sealed_keys, hardware_keys };
         let body = serde_json::to_string(&body)

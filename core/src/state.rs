@@ -6,6 +6,8 @@
 //! names are taken in which scope.
 
 use alloc::collections::{BTreeMap, BTreeSet};
+
+use crate::idmap::{IdMap, IdSet, KeyText};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -21,34 +23,34 @@ use crate::model::*;
 pub struct State {
     /// Accounts known to the simulation.
     #[serde(default)]
-    pub accounts: BTreeMap<AccountId, Account>,
+    pub accounts: IdMap<AccountId, Account>,
     /// The resource directory, once enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
     /// KMS instances.
     #[serde(default)]
-    pub instances: BTreeMap<InstanceId, Instance>,
+    pub instances: IdMap<InstanceId, Instance>,
     /// Resource shares.
     #[serde(default)]
-    pub shares: BTreeMap<ShareId, Share>,
+    pub shares: IdMap<ShareId, Share>,
     /// Keys.
     #[serde(default)]
-    pub keys: BTreeMap<KeyId, Key>,
+    pub keys: IdMap<KeyId, Key>,
     /// Aliases, by ARN.
     #[serde(default)]
-    pub aliases: BTreeMap<String, Alias>,
+    pub aliases: IdMap<String, Alias>,
     /// Secrets, by ARN.
     #[serde(default)]
-    pub secrets: BTreeMap<String, Secret>,
+    pub secrets: IdMap<String, Secret>,
     /// Application access points, by ARN.
     #[serde(default)]
-    pub access_points: BTreeMap<String, AccessPoint>,
+    pub access_points: IdMap<String, AccessPoint>,
     /// Backups, by id.
     #[serde(default)]
-    pub backups: BTreeMap<String, Backup>,
+    pub backups: IdMap<String, Backup>,
     /// RAM users, roles and policies per account.
     #[serde(default)]
-    pub ram: BTreeMap<AccountId, RamAccount>,
+    pub ram: IdMap<AccountId, RamAccount>,
     /// The audit trail (AT-1, AT-2).
     #[serde(default)]
     pub audit: AuditLog,
@@ -73,29 +75,29 @@ pub(crate) struct Index {
     /// (instance, account) -> Active shares through which the account reaches the instance.
     pub access: BTreeMap<(InstanceId, AccountId), Vec<ShareId>>,
     /// instance -> accounts (other than the owner) counted against its quota (KI-3).
-    pub admitted: BTreeMap<InstanceId, BTreeSet<AccountId>>,
+    pub admitted: IdMap<InstanceId, IdSet<AccountId>>,
     /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
-    pub over_quota: BTreeMap<InstanceId, BTreeSet<AccountId>>,
+    pub over_quota: IdMap<InstanceId, IdSet<AccountId>>,
     /// instance -> every share (any state) that names it, for explaining denials.
-    pub instance_shares: BTreeMap<InstanceId, Vec<ShareId>>,
+    pub instance_shares: IdMap<InstanceId, Vec<ShareId>>,
     /// folder -> direct child folders.
-    pub children: BTreeMap<FolderId, BTreeSet<FolderId>>,
+    pub children: IdMap<FolderId, IdSet<FolderId>>,
     /// folder -> direct members.
-    pub folder_members: BTreeMap<FolderId, BTreeSet<AccountId>>,
+    pub folder_members: IdMap<FolderId, IdSet<AccountId>>,
     /// (instance, kind, name) -> accounts holding that name there.
-    pub names: BTreeMap<(InstanceId, NameKind, String), BTreeSet<AccountId>>,
+    pub names: BTreeMap<(InstanceId, NameKind, String), IdSet<AccountId>>,
     /// alias name -> alias ARNs; secret name -> secret ARNs (name resolution).
-    pub alias_arns: BTreeMap<AliasName, BTreeSet<String>>,
+    pub alias_arns: IdMap<AliasName, IdSet<String>>,
     /// Secret name -> secret ARNs.
-    pub secret_arns: BTreeMap<SecretName, BTreeSet<String>>,
+    pub secret_arns: IdMap<SecretName, IdSet<String>>,
     /// key -> alias ARNs naming it.
-    pub key_aliases: BTreeMap<KeyId, BTreeSet<String>>,
+    pub key_aliases: IdMap<KeyId, IdSet<String>>,
     /// (instance, account) -> number of keys and secrets the account created there (RS-7).
     pub owned: BTreeMap<(InstanceId, AccountId), u32>,
     /// instance -> its keys (the access matrix lists them without a scan).
-    pub instance_keys: BTreeMap<InstanceId, BTreeSet<KeyId>>,
+    pub instance_keys: IdMap<InstanceId, IdSet<KeyId>>,
     /// instance -> the ARNs of its secrets.
-    pub instance_secrets: BTreeMap<InstanceId, BTreeSet<String>>,
+    pub instance_secrets: IdMap<InstanceId, IdSet<String>>,
     /// What falls due when: deletions and automatic rotations, driven by call times.
     pub due: BTreeSet<(Timestamp, Due)>,
 }
@@ -311,12 +313,7 @@ impl State {
     }
 
     /// The accounts that hold `name` of `kind` in `instance`.
-    pub(crate) fn name_holders(
-        &self,
-        instance: &InstanceId,
-        kind: NameKind,
-        name: &str,
-    ) -> Option<&BTreeSet<AccountId>> {
+    pub(crate) fn name_holders(&self, instance: &InstanceId, kind: NameKind, name: &str) -> Option<&IdSet<AccountId>> {
         self.index.names.get(&(instance.clone(), kind, String::from(name)))
     }
 
@@ -477,7 +474,7 @@ pub(crate) fn index_alias(index: &mut Index, state: &State, a: &Alias, add: bool
     } else {
         remove_from(&mut index.alias_arns, &a.name, &arn);
         remove_from(&mut index.key_aliases, &a.key, &arn);
-        remove_from(&mut index.names, &name_key, &a.creator);
+        remove_name(&mut index.names, &name_key, &a.creator);
     }
 }
 
@@ -491,7 +488,7 @@ pub(crate) fn index_secret(index: &mut Index, arn: &str, s: &Secret, add: bool) 
         index.instance_secrets.entry(s.instance.clone()).or_default().insert(String::from(arn));
     } else {
         remove_from(&mut index.secret_arns, &s.name, &String::from(arn));
-        remove_from(&mut index.names, &name_key, &s.creator);
+        remove_name(&mut index.names, &name_key, &s.creator);
         remove_from(&mut index.instance_secrets, &s.instance, &String::from(arn));
         if let Some(n) = index.owned.get_mut(&owned_key) {
             *n = n.saturating_sub(1);
@@ -502,7 +499,20 @@ pub(crate) fn index_secret(index: &mut Index, arn: &str, s: &Secret, add: bool) 
     }
 }
 
-fn remove_from<K: Ord, V: Ord>(map: &mut BTreeMap<K, BTreeSet<V>>, k: &K, v: &V) {
+fn remove_from<K: KeyText, V: KeyText>(map: &mut IdMap<K, IdSet<V>>, k: &K, v: &V) {
+    if let Some(set) = map.get_mut(k) {
+        set.remove(v);
+        if set.is_empty() {
+            map.remove(k);
+        }
+    }
+}
+
+fn remove_name(
+    map: &mut BTreeMap<(InstanceId, NameKind, String), IdSet<AccountId>>,
+    k: &(InstanceId, NameKind, String),
+    v: &AccountId,
+) {
     if let Some(set) = map.get_mut(k) {
         set.remove(v);
         if set.is_empty() {

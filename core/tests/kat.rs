@@ -259,7 +259,7 @@ fn sha256_one_million_a() {
 #[test]
 fn ciphertext_format_doc_worked_example() {
     let key = AesKey::from_bytes(&(0u8..32).collect::<Vec<_>>()).unwrap();
-    let context: BTreeMap<String, String> =
+    let context: kms_share_core::idmap::IdMap<String, String> =
         [("tenant", "acme"), ("purpose", "demo")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let header = BlobHeader {
         key_id: "key-example1".into(),

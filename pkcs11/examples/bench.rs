@@ -11,7 +11,6 @@
 //! the backends so machine noise hits both alike. The ratio is the figure to compare.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -32,7 +31,7 @@ fn main() {
     let mut software = SoftwareBackend::new();
     let sw = software.generate("key-bench/v1", &mut OsRng).unwrap();
     let hw = token.generate("key-bench/v1", &mut OsRng).unwrap();
-    let aad = blob::aad("key-bench", 1, &BTreeMap::from([("app".to_string(), "bench".to_string())]));
+    let aad = blob::aad("key-bench", 1, &[("app".to_string(), "bench".to_string())].into_iter().collect());
     println!("64-byte plaintext, {}-byte AAD; median of {ROUNDS} rounds of {ROUND:?}", aad.len());
 
     let mut enc = (Vec::new(), Vec::new());

@@ -7,7 +7,8 @@
 //! giving byte for byte what the software backend gives, so the ciphertext blob format
 //! (`docs/ciphertext-format.md`) does not depend on where a key lives.
 
-use std::collections::{BTreeMap, HashMap};
+use kms_share_core::idmap::IdMap;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -59,7 +60,7 @@ struct Inner {
     pool: Pool,
     module: PathBuf,
     /// What [`KeyBackend::seal_all`] exports: handle -> label.
-    known: Mutex<BTreeMap<String, String>>,
+    known: Mutex<IdMap<String, String>>,
     /// Handle -> object handle found earlier (and when its identity was last checked),
     /// so an operation needs no search.
     objects: Mutex<HashMap<String, Cached>>,
@@ -98,7 +99,7 @@ impl Pkcs11Backend {
             inner: Arc::new(Inner {
                 pool,
                 module: config.module.clone(),
-                known: Mutex::new(BTreeMap::new()),
+                known: Mutex::new(IdMap::new()),
                 objects: Mutex::new(HashMap::new()),
             }),
         })
@@ -357,14 +358,14 @@ impl KeyBackend for Pkcs11Backend {
     }
 
     /// References only: handle -> label. No material leaves the token, sealed or not.
-    fn seal_all(&self, _root: &AesKey, _rng: &mut dyn RandomSource) -> Result<BTreeMap<String, String>> {
+    fn seal_all(&self, _root: &AesKey, _rng: &mut dyn RandomSource) -> Result<IdMap<String, String>> {
         Ok(lock(&self.inner.known).clone())
     }
 
     /// Take back the references [`KeyBackend::seal_all`] exported. Objects missing from
     /// the token are not an error here: the engine reports them
     /// (`Engine::unavailable_keys`) and keeps the rest of the snapshot usable.
-    fn unseal_all(&mut self, _root: &AesKey, sealed: &BTreeMap<String, String>) -> Result<()> {
+    fn unseal_all(&mut self, _root: &AesKey, sealed: &IdMap<String, String>) -> Result<()> {
         check_references(sealed)?;
         *lock(&self.inner.known) = sealed.clone();
         lock(&self.inner.objects).clear();
@@ -383,7 +384,7 @@ impl KeyBackend for Pkcs11Backend {
 ///
 /// # Errors
 /// `SnapshotInvalid` naming the first entry that is not.
-pub(crate) fn check_references(sealed: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn check_references(sealed: &IdMap<String, String>) -> Result<()> {
     for (handle, label) in sealed {
         if ObjectRef::parse(handle).is_none_or(|r| r.label() != label) {
             return Err(Error::new(

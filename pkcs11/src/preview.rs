@@ -6,7 +6,8 @@
 //! preview generates in a scratch software backend, and hides keys the preview destroys
 //! instead of destroying them. To the forked engine it behaves like a copy.
 
-use std::collections::{BTreeMap, BTreeSet};
+use kms_share_core::idmap::IdMap;
+use std::collections::BTreeSet;
 
 use kms_share_core::crypto::{AesKey, RandomSource};
 use kms_share_core::keystore::{KeyBackend, SoftwareBackend};
@@ -22,11 +23,11 @@ pub(crate) struct Preview {
     /// Token keys destroyed in the preview (still in the token).
     hidden: BTreeSet<String>,
     /// The token references the preview knows, as the forked backend knew them.
-    known: BTreeMap<String, String>,
+    known: IdMap<String, String>,
 }
 
 impl Preview {
-    pub(crate) fn new(token: Pkcs11Backend, known: BTreeMap<String, String>) -> Self {
+    pub(crate) fn new(token: Pkcs11Backend, known: IdMap<String, String>) -> Self {
         Preview { token, scratch: Box::new(SoftwareBackend::new()), hidden: BTreeSet::new(), known }
     }
 
@@ -84,14 +85,14 @@ impl KeyBackend for Preview {
 
     /// The token references, and the scratch keys sealed as the software backend seals
     /// them (a preview's `SealAndReload` round-trips both).
-    fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<BTreeMap<String, String>> {
+    fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>> {
         let mut out = self.known.clone();
         out.extend(self.scratch.seal_all(root, rng)?);
         Ok(out)
     }
 
-    fn unseal_all(&mut self, root: &AesKey, sealed: &BTreeMap<String, String>) -> Result<()> {
-        let (refs, scratch): (BTreeMap<_, _>, BTreeMap<_, _>) = sealed
+    fn unseal_all(&mut self, root: &AesKey, sealed: &IdMap<String, String>) -> Result<()> {
+        let (refs, scratch): (IdMap<_, _>, IdMap<_, _>) = sealed
             .iter()
             .map(|(h, v)| (h.clone(), v.clone()))
             .partition(|(h, _)| h.starts_with(crate::object_ref::SCHEME));

@@ -304,7 +304,8 @@ fn token_ciphertext_matches_the_software_backend_byte_for_byte() {
     }
     let obj = s.create_object(&template).unwrap();
     let nonce: [u8; 12] = from_hex("cafebabefacedbaddecaf888").unwrap().try_into().unwrap();
-    let ctx = BTreeMap::from([("tenant".to_string(), "acme".to_string()), ("purpose".to_string(), "demo".to_string())]);
+    let ctx: kms_share_core::idmap::IdMap<String, String> =
+        [("tenant".to_string(), "acme".to_string()), ("purpose".to_string(), "demo".to_string())].into_iter().collect();
     let aad = blob::aad("key-example1", 1, &ctx);
     let ct = backend.encrypt(&r.to_handle(), &nonce, &aad, b"hello").unwrap();
     assert_eq!(kms_share_core::crypto::hex(&ct), "e2c6cc4ac55be59b88ad72737bb950f91b26a6856e");

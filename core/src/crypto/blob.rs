@@ -10,7 +10,7 @@
 //! "KMSS" | version=1 | key id len (1..=68) | key id | key version u32 BE | nonce (12) | ciphertext | tag (16)
 //! ```
 
-use alloc::collections::BTreeMap;
+use crate::idmap::IdMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -131,7 +131,7 @@ pub fn decode(bytes: &[u8]) -> Result<(BlobHeader, &[u8])> {
 ///
 /// Lengths and counts are written as u32. Callers bound contexts far below 4 GiB; a
 /// longer string would have its length saturate at `u32::MAX`.
-pub fn aad(key_id: &str, key_version: u32, context: &BTreeMap<String, String>) -> Vec<u8> {
+pub fn aad(key_id: &str, key_version: u32, context: &IdMap<String, String>) -> Vec<u8> {
     let mut out = Vec::with_capacity(AAD_LABEL.len() + 12 + key_id.len());
     out.extend_from_slice(AAD_LABEL);
     put_str(&mut out, key_id);
@@ -298,7 +298,7 @@ mod tests {
         }
     }
 
-    fn ctx(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn ctx(pairs: &[(&str, &str)]) -> IdMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 

@@ -137,7 +137,7 @@ pub fn check_invariants(org: &Organization) -> Result<(), String> {
         // Access goes only through Active shares holding the instance.
         for acct in st.admitted_accounts(id) {
             for sid in st.shares_granting(id, &acct) {
-                let sh = &st.shares[sid];
+                let Some(sh) = st.shares.get(sid) else { return Err(format!("{sid} is granted but missing")) };
                 if sh.state != ShareState::Active || !sh.resources.contains_key(id) {
                     return Err(format!("{acct} reaches {id} through inactive share {sid}"));
                 }
@@ -145,7 +145,9 @@ pub fn check_invariants(org: &Organization) -> Result<(), String> {
         }
     }
     for k in st.keys.values() {
-        let inst = &st.instances[&k.instance];
+        let Some(inst) = st.instances.get(&k.instance) else {
+            return Err(format!("key {} in missing {}", k.id, k.instance));
+        };
         // RS-7: no key is ever orphaned.
         if k.creator != inst.owner && st.shares_granting(&k.instance, &k.creator).is_empty() {
             return Err(format!("key {} of {} is orphaned in {}", k.id, k.creator, k.instance));
@@ -166,7 +168,9 @@ pub fn check_invariants(org: &Organization) -> Result<(), String> {
         }
     }
     for s in st.secrets.values() {
-        let inst = &st.instances[&s.instance];
+        let Some(inst) = st.instances.get(&s.instance) else {
+            return Err(format!("secret {} in missing {}", s.name, s.instance));
+        };
         if s.creator != inst.owner && st.shares_granting(&s.instance, &s.creator).is_empty() {
             return Err(format!("secret {} of {} is orphaned", s.name, s.creator));
         }

@@ -5,7 +5,6 @@
 //! backend; the snapshot case unseals into a second one, the engine cases hand one to
 //! an engine as its hardware backend.
 
-use std::collections::BTreeMap;
 use std::fs;
 
 use kms_share_core::crypto::{b64_decode, blob, AesKey, SeededRng};
@@ -174,7 +173,7 @@ fn sealed_keys_unseal_into_a_fresh_backend_cr5(make: Factory<'_>) {
         sealed.keys().collect::<Vec<_>>()
     );
     // A tampered entry is refused as a whole, changing nothing.
-    let mut bad: BTreeMap<String, String> = sealed.clone();
+    let mut bad: kms_share_core::idmap::IdMap<String, String> = sealed.clone();
     bad.insert("not-a-handle".into(), "AAAA".into());
     let mut other = make();
     assert_eq!(other.unseal_all(&root, &bad).unwrap_err().code, ErrorCode::SnapshotInvalid);

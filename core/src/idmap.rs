@@ -1,0 +1,542 @@
+//! [`IdMap`] and [`IdSet`]: the state's maps and sets keyed by an id or a name.
+//!
+//! Every map of the state used to be a `BTreeMap<K, V>` of its own key and value types,
+//! and each such pair compiles its own copy of the whole tree (search, insert, split,
+//! merge, steal, iterate, clone, drop): about 4 KB of WebAssembly per pair, 40 pairs.
+//! Here the tree is one `BTreeMap<IdText, u32>` from a key's text to a slot, whatever the
+//! key and value types; the entries live in a `Vec<(K, V)>` of slots. What stays per type
+//! is the slot vector's code, a few hundred bytes.
+//!
+//! - Order is the keys' text order, which is the `Ord` of every key type used here (ids
+//!   and names over [`IdText`], and `String`): iteration, `Debug` and the serialized form
+//!   are exactly those of the `BTreeMap` they replace, and equality ignores slot order.
+//! - A removal moves the last slot into the freed one (and repoints its tree entry), so
+//!   slots stay dense.
+//! - Lookups take the key, or any borrowed form of it that has a text (`&str` for a
+//!   `String` key), like `BTreeMap`'s.
+
+use alloc::collections::btree_map::{self, BTreeMap};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::borrow::Borrow;
+use core::fmt;
+use core::marker::PhantomData;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, Serializer};
+
+use crate::idtext::IdText;
+
+/// A key whose order is its text's order.
+pub trait KeyText {
+    /// The key's text.
+    fn key_text(&self) -> &str;
+    /// The key's text as bytes (what a search compares; for an id this skips the UTF-8
+    /// check that reading its text as `str` makes).
+    fn key_bytes(&self) -> &[u8] {
+        self.key_text().as_bytes()
+    }
+}
+
+impl KeyText for str {
+    fn key_text(&self) -> &str {
+        self
+    }
+}
+
+impl KeyText for String {
+    fn key_text(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// A map from ids or names to values, in key order (see the module documentation).
+#[derive(Clone)]
+pub struct IdMap<K, V> {
+    tree: BTreeMap<IdText, u32>,
+    slots: Vec<(K, V)>,
+}
+
+impl<K, V> Default for IdMap<K, V> {
+    fn default() -> Self {
+        IdMap { tree: BTreeMap::new(), slots: Vec::new() }
+    }
+}
+
+/// The slot number of a position (slots are far fewer than 2^32: each is a state entry).
+fn slot_no(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn pos(slot: u32) -> usize {
+    usize::try_from(slot).unwrap_or(usize::MAX)
+}
+
+impl<K: KeyText, V> IdMap<K, V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    fn slot_of<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<usize> {
+        self.tree.get(key.key_bytes()).map(|s| pos(*s))
+    }
+
+    /// The value of `key`.
+    pub fn get<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.slots.get(self.slot_of(key)?).map(|(_, v)| v)
+    }
+
+    /// The stored key and value of `key`.
+    pub fn get_key_value<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.slots.get(self.slot_of(key)?).map(|(k, v)| (k, v))
+    }
+
+    /// The value of `key`, to change.
+    pub fn get_mut<Q: KeyText + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        let i = self.slot_of(key)?;
+        self.slots.get_mut(i).map(|(_, v)| v)
+    }
+
+    /// True if `key` has a value.
+    pub fn contains_key<Q: KeyText + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.tree.contains_key(key.key_bytes())
+    }
+
+    /// Set the value of `key`, returning the one it replaces.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.slot_of(&key).and_then(|i| self.slots.get_mut(i)) {
+            Some((_, v)) => Some(core::mem::replace(v, value)),
+            None => {
+                self.tree.insert(IdText::new(key.key_text()), slot_no(self.slots.len()));
+                self.slots.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// Remove `key`, returning its value.
+    pub fn remove<Q: KeyText + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// Remove `key`, returning the stored key and its value.
+    pub fn remove_entry<Q: KeyText + ?Sized>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+    {
+        let i = pos(self.tree.remove(key.key_bytes())?);
+        if i >= self.slots.len() {
+            return None;
+        }
+        let removed = self.slots.swap_remove(i);
+        // The last entry moved into the freed slot: point its tree entry there.
+        if let Some((moved, _)) = self.slots.get(i) {
+            if let Some(s) = self.tree.get_mut(moved.key_bytes()) {
+                *s = slot_no(i);
+            }
+        }
+        Some(removed)
+    }
+
+    /// Remove every entry.
+    pub fn clear(&mut self) {
+        self.tree.clear();
+        self.slots.clear();
+    }
+
+    /// The place of `key`, to fill when empty (as `BTreeMap::entry`).
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        Entry { map: self, key }
+    }
+
+    /// The value of `key`, inserting `make()` first when there is none.
+    fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.slot_of(&key) {
+            Some(i) if i < self.slots.len() => i,
+            _ => {
+                self.insert(key, make());
+                self.slots.len() - 1
+            }
+        };
+        // INVARIANT: `i` is a slot: found in the tree and checked, or the one just pushed.
+        #[allow(clippy::indexing_slicing)]
+        &mut self.slots[i].1
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter { order: self.tree.values(), slots: &self.slots }
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// Every value, to change, in no particular order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
+        self.slots.iter_mut().map(|(_, v)| v)
+    }
+
+    /// The entries, in key order, consuming the map.
+    pub fn into_sorted_vec(self) -> Vec<(K, V)> {
+        let mut slots: Vec<Option<(K, V)>> = self.slots.into_iter().map(Some).collect();
+        self.tree.values().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect()
+    }
+}
+
+/// The place of one key in an [`IdMap`], from [`IdMap::entry`].
+pub struct Entry<'a, K, V> {
+    map: &'a mut IdMap<K, V>,
+    key: K,
+}
+
+impl<'a, K: KeyText, V> Entry<'a, K, V> {
+    /// The value, inserting `make()` first when there is none.
+    pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        self.map.get_or_insert_with(self.key, make)
+    }
+
+    /// The value, inserting the default first when there is none.
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.map.get_or_insert_with(self.key, V::default)
+    }
+}
+
+/// The entries of an [`IdMap`] in key order.
+pub struct Iter<'a, K, V> {
+    order: btree_map::Values<'a, IdText, u32>,
+    slots: &'a [(K, V)],
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.order.next()?;
+        self.slots.get(pos(*s)).map(|(k, v)| (k, v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.order.size_hint()
+    }
+}
+
+impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let s = self.order.next_back()?;
+        self.slots.get(pos(*s)).map(|(k, v)| (k, v))
+    }
+}
+
+impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
+
+impl<'a, K: KeyText, V> IntoIterator for &'a IdMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<K: KeyText, V> IntoIterator for IdMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = alloc::vec::IntoIter<(K, V)>;
+
+    /// The entries in key order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_sorted_vec().into_iter()
+    }
+}
+
+impl<K: KeyText, V> FromIterator<(K, V)> for IdMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut m = IdMap::new();
+        m.extend(iter);
+        m
+    }
+}
+
+impl<K: KeyText, V> Extend<(K, V)> for IdMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: KeyText, V: PartialEq> PartialEq for IdMap<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self.iter().all(|(k, v)| other.slot_of(k).and_then(|i| other.slots.get(i)).map(|(_, w)| w) == Some(v))
+    }
+}
+
+impl<K: KeyText, V: Eq> Eq for IdMap<K, V> {}
+
+impl<K: KeyText + fmt::Debug, V: fmt::Debug> fmt::Debug for IdMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: KeyText + Serialize, V: Serialize> Serialize for IdMap<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de, K: KeyText + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for IdMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<K, V>(PhantomData<(K, V)>);
+
+        impl<'de, K: KeyText + Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for MapVisitor<K, V> {
+            type Value = IdMap<K, V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            // A repeated key keeps its last value, as `BTreeMap` did.
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut m = IdMap::new();
+                while let Some((k, v)) = access.next_entry()? {
+                    m.insert(k, v);
+                }
+                Ok(m)
+            }
+        }
+
+        d.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// A set of ids or names, in order: an [`IdMap`] with no values.
+#[derive(Clone)]
+pub struct IdSet<K>(IdMap<K, ()>);
+
+impl<K> Default for IdSet<K> {
+    fn default() -> Self {
+        IdSet(IdMap::default())
+    }
+}
+
+impl<K: KeyText> IdSet<K> {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there is no member.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True if `key` is a member.
+    pub fn contains<Q: KeyText + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.0.contains_key(key)
+    }
+
+    /// Add `key`; false if it was already a member.
+    pub fn insert(&mut self, key: K) -> bool {
+        self.0.insert(key, ()).is_none()
+    }
+
+    /// Remove `key`; false if it was not a member.
+    pub fn remove<Q: KeyText + ?Sized>(&mut self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.0.remove(key).is_some()
+    }
+
+    /// Members in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + '_ {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The first member in order.
+    pub fn first(&self) -> Option<&K> {
+        self.iter().next()
+    }
+}
+
+impl<'a, K: KeyText> IntoIterator for &'a IdSet<K> {
+    type Item = &'a K;
+    type IntoIter = core::iter::Map<Iter<'a, K, ()>, fn((&'a K, &'a ())) -> &'a K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
+
+impl<K: KeyText> IntoIterator for IdSet<K> {
+    type Item = K;
+    type IntoIter = core::iter::Map<alloc::vec::IntoIter<(K, ())>, fn((K, ())) -> K>;
+
+    /// The members in order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_sorted_vec().into_iter().map(|(k, ())| k)
+    }
+}
+
+impl<K: KeyText> FromIterator<K> for IdSet<K> {
+    fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
+        let mut s = IdSet::new();
+        s.extend(iter);
+        s
+    }
+}
+
+impl<K: KeyText> Extend<K> for IdSet<K> {
+    fn extend<I: IntoIterator<Item = K>>(&mut self, iter: I) {
+        for k in iter {
+            self.insert(k);
+        }
+    }
+}
+
+impl<K: KeyText> PartialEq for IdSet<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K: KeyText> Eq for IdSet<K> {}
+
+impl<K: KeyText + fmt::Debug> fmt::Debug for IdSet<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl<K: KeyText + Serialize> Serialize for IdSet<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de, K: KeyText + Deserialize<'de>> Deserialize<'de> for IdSet<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SeqVisitor<K>(PhantomData<K>);
+
+        impl<'de, K: KeyText + Deserialize<'de>> Visitor<'de> for SeqVisitor<K> {
+            type Value = IdSet<K>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut s = IdSet::new();
+                while let Some(k) = access.next_element()? {
+                    s.insert(k);
+                }
+                Ok(s)
+            }
+        }
+
+        d.deserialize_seq(SeqVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
+
+    /// A model of the map: a `BTreeMap`, driven by the same operations.
+    #[test]
+    fn behaves_like_a_btreemap_under_inserts_removes_and_lookups() {
+        let mut ours: IdMap<String, u64> = IdMap::new();
+        let mut model: BTreeMap<String, u64> = BTreeMap::new();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for step in 0..4000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Keys on both sides of IdText's inline limit, sharing prefixes.
+            let key = format!("{}{}", if x % 3 == 0 { "key-with-a-rather-long-prefix-" } else { "k" }, x % 97);
+            match x % 5 {
+                0 | 1 => assert_eq!(ours.insert(key.clone(), step), model.insert(key, step)),
+                2 => assert_eq!(ours.remove(key.as_str()), model.remove(&key)),
+                3 => {
+                    *ours.entry(key.clone()).or_default() += 1;
+                    *model.entry(key).or_default() += 1;
+                }
+                _ => assert_eq!(ours.get(key.as_str()), model.get(&key)),
+            }
+            assert_eq!(ours.len(), model.len());
+        }
+        assert!(ours.iter().map(|(k, v)| (k.clone(), *v)).eq(model.clone()));
+        assert!(ours.iter().rev().map(|(k, v)| (k.clone(), *v)).eq(model.clone().into_iter().rev()));
+        assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&model).unwrap());
+        assert_eq!(format!("{ours:?}"), format!("{model:?}"));
+        assert_eq!(ours.clone().into_sorted_vec(), model.into_iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn equality_ignores_insertion_order_and_json_round_trips() {
+        let a: IdMap<String, u8> = [("b", 2), ("a", 1), ("c", 3)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let mut b: IdMap<String, u8> = [("c", 3), ("a", 1)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_ne!(a, b);
+        b.insert("b".to_string(), 2);
+        assert_eq!(a, b);
+        let text = serde_json::to_string(&b).unwrap();
+        assert_eq!(text, r#"{"a":1,"b":2,"c":3}"#);
+        assert_eq!(serde_json::from_str::<IdMap<String, u8>>(&text).unwrap(), a);
+        // A repeated key keeps its last value, as BTreeMap's deserializer does.
+        let dup: IdMap<String, u8> = serde_json::from_str(r#"{"a":1,"a":2}"#).unwrap();
+        assert_eq!(dup.get("a"), Some(&2));
+
+        let s: IdSet<String> = ["z", "x", "y", "x"].iter().map(|k| k.to_string()).collect();
+        assert_eq!(s.len(), 3);
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"["x","y","z"]"#);
+        assert_eq!(format!("{s:?}"), r#"{"x", "y", "z"}"#);
+        assert_eq!(s.first().map(String::as_str), Some("x"));
+    }
+}
