@@ -50,10 +50,19 @@ pub(crate) fn throw(e: Error) -> JsValue {
 /// A decision-sized result (a decision, a batch of them, who-can) as a plain JavaScript
 /// value, built property by property by serde-wasm-bindgen's JSON-compatible serializer:
 /// the fastest route for the small results of the hot calls.
+#[cfg(feature = "engine")]
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| unrepresentable(&js_message(&e.into())))
+}
+
+/// In the module that only decides, decisions take the documents' route too: its size is
+/// the point (serde-wasm-bindgen's serializer weighs 10 KB there), and a page's hot calls
+/// (`isAllowed`, `allowedActions`, `allowedBatch`) return no object.
+#[cfg(not(feature = "engine"))]
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    doc_to_js(value)
 }
 
 /// A document (a state, a run or step result, an access matrix, a what-if preview) as a
@@ -69,6 +78,7 @@ fn unrepresentable(why: &str) -> JsValue {
     throw(Error::new(ErrorCode::InvalidState, "", format!("the result cannot be represented in JavaScript: {why}")))
 }
 
+#[cfg(feature = "engine")]
 /// A plain JavaScript scalar (a seed) through serde-wasm-bindgen's checks.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, field: &str) -> Result<T, Error> {
     serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(field, "", js_message(&e.into())))
@@ -92,6 +102,7 @@ pub(crate) fn doc<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T
 }
 
 /// The message of a thrown JavaScript value.
+#[cfg(feature = "engine")]
 fn js_message(value: &JsValue) -> String {
     js_sys::Reflect::get(value, &JsValue::from_str("message"))
         .ok()

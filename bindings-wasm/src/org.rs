@@ -12,7 +12,9 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "engine")]
 use crate::convert::doc_text;
-use crate::convert::{doc, doc_to_js, from_js, throw, to_js, JsResult};
+#[cfg(feature = "engine")]
+use crate::convert::from_js;
+use crate::convert::{doc, doc_to_js, throw, to_js, JsResult};
 use crate::rng::HostRng;
 
 /// One simulated organization: accounts, resource directory, KMS instances, shares, keys,
@@ -31,11 +33,29 @@ impl Organization {
     ///
     /// # Errors
     /// Throws `InvalidParameter` for a seed that is not a non-negative integer or a bad time.
+    #[cfg(feature = "engine")]
     #[wasm_bindgen(constructor)]
     pub fn new(seed: Option<f64>, start: Option<String>) -> JsResult<Organization> {
         let seed: Option<u64> = seed.map(|s| from_js(JsValue::from_f64(s), "seed")).transpose().map_err(throw)?;
         let inner = api::Organization::new(seed, Box::new(HostRng), start.as_deref()).map_err(throw)?;
         Ok(Organization { inner })
+    }
+
+    #[cfg(not(feature = "engine"))]
+    /// An empty organization, to fill with [`Organization::load_state`]. (The module that
+    /// only decides runs no steps, so it takes no seed and no start time.)
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Organization {
+        Organization::empty()
+    }
+
+    /// An empty organization on the host's randomness, its clock at the default start.
+    fn empty() -> Organization {
+        use kms_share_core::{scenario::DEFAULT_START, time};
+        // The default start is a valid time: the fallback is never taken.
+        let now = time::parse(DEFAULT_START).unwrap_or_default();
+        Organization { inner: api::Organization::with_rng(Box::new(HostRng), now) }
     }
 
     #[cfg(feature = "engine")]
@@ -66,7 +86,7 @@ impl Organization {
     pub fn from_policy_export(
         #[wasm_bindgen(unchecked_param_type = "State | string")] state: JsValue,
     ) -> JsResult<Organization> {
-        let mut org = Organization::new(None, None)?;
+        let mut org = Organization::empty();
         org.load_state(state)?;
         Ok(org)
     }

@@ -65,7 +65,14 @@ impl Organization {
             None => rng,
         };
         let now = crate::time::parse(start.unwrap_or(scenario::DEFAULT_START))?;
-        Ok(Organization { runner: Runner::with_engine(Engine::new(rng), now), step_index: 0 })
+        Ok(Self::with_rng(rng, now))
+    }
+
+    /// An empty organization drawing on `rng`, its clock at `now` (what [`Organization::new`]
+    /// makes without a seed; a build that only decides uses this one and compiles no
+    /// seeded generator).
+    pub fn with_rng(rng: Box<dyn RandomSource>, now: crate::model::Timestamp) -> Self {
+        Organization { runner: Runner::with_engine(Engine::new(rng), now), step_index: 0 }
     }
 
     /// The engine.

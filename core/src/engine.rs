@@ -62,7 +62,9 @@ pub(crate) struct Trace {
 /// The engine: state, key backends and randomness.
 pub struct Engine {
     pub(crate) state: State,
-    pub(crate) software: Box<dyn KeyBackend>,
+    /// Made on first use: an engine that only decides (a page's policy-only export)
+    /// never creates one, so a build that only decides compiles no cipher code.
+    pub(crate) software: Option<Box<dyn KeyBackend>>,
     pub(crate) hardware: Option<Box<dyn KeyBackend>>,
     pub(crate) rng: Box<dyn RandomSource>,
     pub(crate) trace: Trace,
@@ -70,7 +72,10 @@ pub struct Engine {
 
 impl core::fmt::Debug for Engine {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Engine").field("state", &self.state).field("software", &self.software.name()).finish()
+        f.debug_struct("Engine")
+            .field("state", &self.state)
+            .field("software", &self.software.as_ref().map(|s| s.name()))
+            .finish()
     }
 }
 
@@ -80,13 +85,7 @@ pub const DAY: u64 = 86_400;
 impl Engine {
     /// A new engine with an empty organization, the software backend and `rng`.
     pub fn new(rng: Box<dyn RandomSource>) -> Self {
-        Engine {
-            state: State::new(),
-            software: Box::new(SoftwareBackend::new()),
-            hardware: None,
-            rng,
-            trace: Trace::default(),
-        }
+        Engine { state: State::new(), software: None, hardware: None, rng, trace: Trace::default() }
     }
 
     /// Use `backend` for the keys of hardware instances (a PKCS#11 token). Without
@@ -112,19 +111,26 @@ impl Engine {
         &mut self.state
     }
 
-    pub(crate) fn backend_for(&self, instance: &InstanceId) -> &dyn KeyBackend {
+    /// The backend holding the keys of `instance`; none before the software backend's
+    /// first use (then it holds nothing).
+    pub(crate) fn backend_for(&self, instance: &InstanceId) -> Option<&dyn KeyBackend> {
         let hw = self.state.instances.get(instance).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
         match (&self.hardware, hw) {
-            (Some(h), true) => h.as_ref(),
-            _ => self.software.as_ref(),
+            (Some(h), true) => Some(h.as_ref()),
+            _ => self.software.as_deref(),
         }
+    }
+
+    /// True if the backend of `instance` holds the material `handle`.
+    pub(crate) fn has_material(&self, instance: &InstanceId, handle: &str) -> bool {
+        self.backend_for(instance).is_some_and(|b| b.contains(handle))
     }
 
     pub(crate) fn backend_for_mut(&mut self, instance: &InstanceId) -> &mut dyn KeyBackend {
         let hw = self.state.instances.get(instance).map(|i| i.kind == InstanceKind::Hardware).unwrap_or(false);
         match (&mut self.hardware, hw) {
             (Some(h), true) => h.as_mut(),
-            _ => self.software.as_mut(),
+            _ => self.software.get_or_insert_with(|| Box::new(SoftwareBackend::new())).as_mut(),
         }
     }
 
@@ -134,7 +140,7 @@ impl Engine {
         let rng = self.rng.as_mut();
         match (&mut self.hardware, hw) {
             (Some(h), true) => h.generate(label, rng),
-            _ => self.software.generate(label, rng),
+            _ => self.software.get_or_insert_with(|| Box::new(SoftwareBackend::new())).generate(label, rng),
         }
     }
 
@@ -443,7 +449,7 @@ impl Engine {
         let Some(key) = self.state.keys.get(id).cloned() else { return };
         let mut failed = false;
         for v in &key.versions {
-            if self.backend_for(&key.instance).contains(&v.handle)
+            if self.has_material(&key.instance, &v.handle)
                 && self.backend_for_mut(&key.instance).destroy(&v.handle).is_err()
             {
                 failed = true;

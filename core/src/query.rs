@@ -384,7 +384,7 @@ impl Engine {
     /// A copy of this engine for previews: same state, copied key material where
     /// the backend allows it, a fixed-seed RNG (the original's is not advanced).
     pub fn fork(&self) -> Engine {
-        let software = self.software.fork().unwrap_or_else(|| Box::new(crate::keystore::SoftwareBackend::new()));
+        let software = self.software.as_ref().and_then(|s| s.fork());
         let hardware = self.hardware.as_ref().and_then(|h| h.fork());
         Engine {
             state: self.state.clone(),

@@ -100,7 +100,10 @@ impl Engine {
     /// `InvalidParameter` for a root key that is not 32 bytes; `BackendError` if sealing fails.
     pub fn save_sealed(&mut self, root: &[u8]) -> Result<String> {
         let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
-        let sealed_keys = self.software.seal_all(&root, self.rng.as_mut())?;
+        let sealed_keys = match &self.software {
+            Some(s) => s.seal_all(&root, self.rng.as_mut())?,
+            None => IdMap::new(),
+        };
         let hardware_keys = match &self.hardware {
             Some(h) => h.seal_all(&root, self.rng.as_mut())?,
             None => IdMap::new(),
@@ -181,7 +184,7 @@ impl Engine {
         let mut state = body.state;
         state.rebuild_index();
         self.state = state;
-        self.software = Box::new(software);
+        self.software = Some(Box::new(software));
         Ok(())
     }
 
@@ -192,7 +195,7 @@ impl Engine {
         let mut out = alloc::vec::Vec::new();
         for k in self.state.keys.values() {
             for v in &k.versions {
-                if !self.backend_for(&k.instance).contains(&v.handle) {
+                if !self.has_material(&k.instance, &v.handle) {
                     out.push((k.id.clone(), v.version));
                 }
             }
