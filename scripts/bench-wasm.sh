@@ -14,6 +14,9 @@ const parse = (s) => s.trim().split("\n").map((l) => JSON.parse(l));
 const [n, w] = [parse(process.argv[1]), parse(process.argv[2])];
 for (const a of n) {
   const b = w.find((x) => x.request === a.request);
-  console.log(`${a.request}: isAllowed ${b.isAllowedNs} ns wasm vs ${a.isAllowedNs} ns native (x${(b.isAllowedNs / a.isAllowedNs).toFixed(2)}); ` +
-    `explain ${b.explainNs} ns vs ${a.explainNs} ns (x${(b.explainNs / a.explainNs).toFixed(2)})`);
+  const x = (w, n) => `x${(w / n).toFixed(2)}`;
+  console.log(`${a.request}: isAllowed ${b.isAllowedNs} ns wasm vs ${a.isAllowedNs} ns native (${x(b.isAllowedNs, a.isAllowedNs)}); ` +
+    `explain ${b.explainNs} ns vs ${a.explainNs} ns (${x(b.explainNs, a.explainNs)}); ` +
+    `decision-only module: isAllowed ${b.policyIsAllowedNs} ns (${x(b.policyIsAllowedNs, a.isAllowedNs)}), ` +
+    `explain ${b.policyExplainNs} ns (${x(b.policyExplainNs, a.explainNs)})`);
 }' "$native" "$wasm"

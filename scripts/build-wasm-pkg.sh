@@ -8,7 +8,8 @@
 #   pkg/bundler/  kms_share.js (imports the .wasm; for webpack, Vite, ...), ...
 #   pkg/node/     kms_share.js (CommonJS, loads the .wasm synchronously), ...
 #   pkg/policy/   kms_share_policy.js (ES module): the decision-only build (no `engine`
-#                 feature) for in-page checks on a policy-only export; about half the size
+#                 feature) for in-page checks on a policy-only export; half the size, and
+#                 within the 400 KiB budget (scripts/test-wasm.sh checks it)
 set -euo pipefail
 source "$(dirname "$0")/wasm-env.sh"
 cd "$WASM_ROOT"

@@ -1,5 +1,6 @@
 // The Node side of `make bench-wasm`: the median cost of one decision through the npm
-// package (the same requests, rounds and report as examples/decision_bench.rs, natively).
+// package (the same requests, rounds and report as examples/decision_bench.rs, natively),
+// in the whole engine's module and in the decision-only module (`kms-share/policy`).
 //
 //   node bench/decision.mjs [SCENARIO.json]
 import { readFileSync } from "node:fs";
@@ -16,6 +17,10 @@ const REQUESTS = [
 const path = process.argv[2] ?? fileURLToPath(new URL("../../tests/scenarios/01-dept-a-shares-with-dept-b.json", import.meta.url));
 const { organization: org } = Organization.fromScenario(readFileSync(path, "utf8"));
 const page = Organization.fromPolicyExport(org.policyExport());
+// The decision-only module a page loads, on the same export.
+const policy = await import("kms-share/policy");
+policy.initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("kms-share/policy/kms_share_policy_bg.wasm"))) });
+const small = policy.Organization.fromPolicyExport(JSON.stringify(org.policyExport()));
 
 // Median over rounds of the mean time of one call in a round.
 function medianNs(f) {
@@ -37,5 +42,10 @@ for (const [name, caller, action, resource] of REQUESTS) {
   const isAllowedNs = medianNs(() => org.isAllowed(caller, action, resource));
   const explainNs = medianNs(() => org.explain(request).effect === "Allow");
   const pageIsAllowedNs = medianNs(() => page.isAllowed(caller, action, resource));
-  console.log(JSON.stringify({ runtime: "wasm-node", request: name, isAllowedNs: Math.round(isAllowedNs), explainNs: Math.round(explainNs), pageIsAllowedNs: Math.round(pageIsAllowedNs) }));
+  const policyIsAllowedNs = medianNs(() => small.isAllowed(caller, action, resource));
+  const policyExplainNs = medianNs(() => small.explain(request).effect === "Allow");
+  console.log(JSON.stringify({
+    runtime: "wasm-node", request: name, isAllowedNs: Math.round(isAllowedNs), explainNs: Math.round(explainNs),
+    pageIsAllowedNs: Math.round(pageIsAllowedNs), policyIsAllowedNs: Math.round(policyIsAllowedNs), policyExplainNs: Math.round(policyExplainNs),
+  }));
 }

@@ -208,6 +208,24 @@ impl<K: KeyText, V> IdMap<K, V> {
         self.slots.iter_mut().map(|(_, v)| v)
     }
 
+    /// A map of `entries`. In key order without repeats (a serialized map is), the tree is
+    /// built in one pass and the slots are in key order, so walking the map reads them
+    /// in sequence; otherwise each entry is inserted in turn, a repeated key keeping its
+    /// last value, as `BTreeMap` does.
+    fn from_entries(entries: Vec<(K, V)>) -> Self {
+        let ascending = entries.windows(2).all(|w| match w {
+            [(a, _), (b, _)] => a.key_bytes() < b.key_bytes(),
+            _ => true,
+        });
+        if !ascending {
+            let mut m = IdMap::new();
+            m.extend(entries);
+            return m;
+        }
+        let tree = entries.iter().enumerate().map(|(i, (k, _))| (IdText::new(k.key_text()), slot_no(i))).collect();
+        IdMap { tree, slots: entries }
+    }
+
     /// The entries, in key order, consuming the map.
     pub fn into_sorted_vec(self) -> Vec<(K, V)> {
         let mut slots: Vec<Option<(K, V)>> = self.slots.into_iter().map(Some).collect();
@@ -285,9 +303,7 @@ impl<K: KeyText, V> IntoIterator for IdMap<K, V> {
 
 impl<K: KeyText, V> FromIterator<(K, V)> for IdMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let mut m = IdMap::new();
-        m.extend(iter);
-        m
+        IdMap::from_entries(iter.into_iter().collect())
     }
 }
 
@@ -331,13 +347,12 @@ impl<'de, K: KeyText + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> f
                 f.write_str("a map")
             }
 
-            // A repeated key keeps its last value, as `BTreeMap` did.
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut m = IdMap::new();
-                while let Some((k, v)) = access.next_entry()? {
-                    m.insert(k, v);
+                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+                while let Some(entry) = access.next_entry()? {
+                    entries.push(entry);
                 }
-                Ok(m)
+                Ok(IdMap::from_entries(entries))
             }
         }
 
@@ -529,9 +544,17 @@ mod tests {
         let text = serde_json::to_string(&b).unwrap();
         assert_eq!(text, r#"{"a":1,"b":2,"c":3}"#);
         assert_eq!(serde_json::from_str::<IdMap<String, u8>>(&text).unwrap(), a);
-        // A repeated key keeps its last value, as BTreeMap's deserializer does.
-        let dup: IdMap<String, u8> = serde_json::from_str(r#"{"a":1,"a":2}"#).unwrap();
+        // A repeated key keeps its last value, as BTreeMap's deserializer does; order in
+        // the input does not matter.
+        let dup: IdMap<String, u8> = serde_json::from_str(r#"{"b":1,"a":1,"a":2,"b":3}"#).unwrap();
         assert_eq!(dup.get("a"), Some(&2));
+        assert_eq!(serde_json::to_string(&dup).unwrap(), r#"{"a":2,"b":3}"#);
+        // In order (the one-pass build), then changed: lookups, removal and order hold.
+        let mut sorted: IdMap<String, u8> = serde_json::from_str(r#"{"a":1,"b":2,"c":3,"d":4}"#).unwrap();
+        assert_eq!(sorted.remove("b"), Some(2));
+        sorted.insert("bb".to_string(), 5);
+        assert_eq!(sorted.get("d"), Some(&4));
+        assert_eq!(serde_json::to_string(&sorted).unwrap(), r#"{"a":1,"bb":5,"c":3,"d":4}"#);
 
         let s: IdSet<String> = ["z", "x", "y", "x"].iter().map(|k| k.to_string()).collect();
         assert_eq!(s.len(), 3);
