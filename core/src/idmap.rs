@@ -8,7 +8,7 @@
 //! is the slot vector's code, a few hundred bytes.
 //!
 //! - Order is the keys' text order, which is the `Ord` of every key type used here (ids
-//!   and names over [`IdText`], and `String`): iteration, `Debug` and the serialized form
+//!   and names over `IdText`, and `String`): iteration, `Debug` and the serialized form
 //!   are exactly those of the `BTreeMap` they replace, and equality ignores slot order.
 //! - A removal moves the last slot into the freed one (and repoints its tree entry), so
 //!   slots stay dense.
