@@ -35,6 +35,10 @@ pub trait KeyText {
     fn key_bytes(&self) -> &[u8] {
         self.key_text().as_bytes()
     }
+    /// The key's text as the tree stores it (an id copies its own, unchecked).
+    fn id_text(&self) -> IdText {
+        IdText::new(self.key_text())
+    }
 }
 
 impl KeyText for str {
@@ -126,10 +130,13 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Set the value of `key`, returning the one it replaces.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.slot_of(&key).and_then(|i| self.slots.get_mut(i)) {
-            Some((_, v)) => Some(core::mem::replace(v, value)),
-            None => {
-                self.tree.insert(IdText::new(key.key_text()), slot_no(self.slots.len()));
+        // One search of the tree, whether the key is new or not.
+        match self.tree.entry(key.id_text()) {
+            btree_map::Entry::Occupied(e) => {
+                self.slots.get_mut(pos(*e.get())).map(|(_, v)| core::mem::replace(v, value))
+            }
+            btree_map::Entry::Vacant(e) => {
+                e.insert(slot_no(self.slots.len()));
                 self.slots.push((key, value));
                 None
             }
@@ -206,24 +213,6 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// Every value, to change, in no particular order.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
         self.slots.iter_mut().map(|(_, v)| v)
-    }
-
-    /// A map of `entries`. In key order without repeats (a serialized map is), the tree is
-    /// built in one pass and the slots are in key order, so walking the map reads them
-    /// in sequence; otherwise each entry is inserted in turn, a repeated key keeping its
-    /// last value, as `BTreeMap` does.
-    fn from_entries(entries: Vec<(K, V)>) -> Self {
-        let ascending = entries.windows(2).all(|w| match w {
-            [(a, _), (b, _)] => a.key_bytes() < b.key_bytes(),
-            _ => true,
-        });
-        if !ascending {
-            let mut m = IdMap::new();
-            m.extend(entries);
-            return m;
-        }
-        let tree = entries.iter().enumerate().map(|(i, (k, _))| (IdText::new(k.key_text()), slot_no(i))).collect();
-        IdMap { tree, slots: entries }
     }
 
     /// The entries, in key order, consuming the map.
@@ -303,7 +292,9 @@ impl<K: KeyText, V> IntoIterator for IdMap<K, V> {
 
 impl<K: KeyText, V> FromIterator<(K, V)> for IdMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        IdMap::from_entries(iter.into_iter().collect())
+        let mut m = IdMap::new();
+        m.extend(iter);
+        m
     }
 }
 
@@ -348,11 +339,12 @@ impl<'de, K: KeyText + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> f
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
-                while let Some(entry) = access.next_entry()? {
-                    entries.push(entry);
+                // A repeated key keeps its last value, as `BTreeMap` does.
+                let mut m = IdMap::new();
+                while let Some((k, v)) = access.next_entry()? {
+                    m.insert(k, v);
                 }
-                Ok(IdMap::from_entries(entries))
+                Ok(m)
             }
         }
 

@@ -47,6 +47,9 @@ macro_rules! id_type {
             fn key_bytes(&self) -> &[u8] {
                 self.0.as_bytes()
             }
+            fn id_text(&self) -> IdText {
+                self.0.clone()
+            }
         }
 
         impl fmt::Display for $name {
