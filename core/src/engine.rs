@@ -83,7 +83,8 @@ impl core::fmt::Debug for Engine {
 pub const DAY: u64 = 86_400;
 
 impl Engine {
-    /// A new engine with an empty organization, the software backend and `rng`.
+    /// A new engine with an empty organization and `rng` (the software key backend is
+    /// made on first use).
     pub fn new(rng: Box<dyn RandomSource>) -> Self {
         Engine { state: State::new(), software: None, hardware: None, rng, trace: Trace::default() }
     }

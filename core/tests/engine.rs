@@ -161,9 +161,16 @@ fn allowed_actions_lists_what_a_console_may_enable() {
 
 #[test]
 fn policy_export_answers_the_same_decisions_without_material() {
-    let o = org();
+    let mut o = org();
+    let ct = step(&mut o, B_ROOT, "kms:Encrypt", json!({"KeyId": "key-b1", "Plaintext": "x"}));
+    let blob = ct.result.unwrap()["CiphertextBlob"].as_str().unwrap().to_string();
     let mut page = Organization::new(None, Box::new(SeededRng::new(5)), None).unwrap();
     page.load_state(o.policy_export());
+    // The page's engine has made no key backend yet (it is made on first use): a decrypt
+    // meets none and fails as an empty backend does: the opaque DecryptFailed (CR-2).
+    let r = step(&mut page, B_ROOT, "kms:Decrypt", json!({"CiphertextBlob": blob}));
+    let e = r.error.unwrap();
+    assert_eq!((e.code, e.rule.as_deref()), (ErrorCode::DecryptFailed, Some("CR-2")), "{}", e.message);
     for (c, a, r) in [
         (ALICE, "kms:Encrypt", "key-b1"),
         (ALICE, "kms:ScheduleKeyDeletion", "key-b1"),
