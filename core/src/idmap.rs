@@ -403,11 +403,6 @@ impl<K: KeyText> IdSet<K> {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + '_ {
         self.0.iter().map(|(k, _)| k)
     }
-
-    /// The first member in order.
-    pub fn first(&self) -> Option<&K> {
-        self.iter().next()
-    }
 }
 
 impl<'a, K: KeyText> IntoIterator for &'a IdSet<K> {
@@ -552,6 +547,6 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(serde_json::to_string(&s).unwrap(), r#"["x","y","z"]"#);
         assert_eq!(format!("{s:?}"), r#"{"x", "y", "z"}"#);
-        assert_eq!(s.first().map(String::as_str), Some("x"));
+        assert_eq!(s.iter().next().map(String::as_str), Some("x"));
     }
 }

@@ -530,17 +530,9 @@ impl Engine {
         }
         let v = key.versions.iter().find(|v| v.version == h.key_version).ok_or_else(Error::decrypt_failed)?;
         let aad = blob::aad(&h.key_id, h.key_version, ctx);
-        let pt = match self.backend_for(&key.instance) {
-            Some(b) => b.decrypt(&v.handle, &h.nonce, &aad, ct)?,
-            // No backend yet holds nothing: the same refusal as an empty one's.
-            None => crate::keystore::KeyBackend::decrypt(
-                &crate::keystore::SoftwareBackend::new(),
-                &v.handle,
-                &h.nonce,
-                &aad,
-                ct,
-            )?,
-        };
+        // No backend made yet holds no material: the opaque refusal an empty one gives.
+        let backend = self.backend_for(&key.instance).ok_or_else(Error::decrypt_failed)?;
+        let pt = backend.decrypt(&v.handle, &h.nonce, &aad, ct)?;
         Ok((pt, h.key_version))
     }
 
