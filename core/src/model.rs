@@ -357,9 +357,10 @@ pub struct Share {
     pub seq: u64,
 }
 
-/// Key state (CR-1, CR-3).
+/// Key state (CR-1, CR-3). In JSON, `{"state": "enabled"}`, `{"state": "disabled"}` or
+/// `{"state": "pendingDeletion", "deleteAt": <ms>}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "state")]
+#[serde(rename_all = "camelCase", tag = "state", try_from = "KeyStateDoc")]
 pub enum KeyState {
     /// Usable.
     Enabled,
@@ -371,6 +372,41 @@ pub enum KeyState {
         #[serde(rename = "deleteAt")]
         delete_at: Timestamp,
     },
+}
+
+/// [`KeyState`] as read. serde's reader for an internally tagged enum buffers the whole
+/// object first (its `Content` type), about 12 KB of WebAssembly for this one type; a
+/// plain struct reads it directly, and rejects what the tagged reader let through: a
+/// `deleteAt` on a key that is not pending deletion, or an unknown field.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KeyStateDoc {
+    state: KeyStateName,
+    #[serde(default)]
+    delete_at: Option<Timestamp>,
+}
+
+/// The tag of a [`KeyStateDoc`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum KeyStateName {
+    Enabled,
+    Disabled,
+    PendingDeletion,
+}
+
+impl TryFrom<KeyStateDoc> for KeyState {
+    type Error = &'static str;
+
+    fn try_from(doc: KeyStateDoc) -> Result<Self, Self::Error> {
+        match (doc.state, doc.delete_at) {
+            (KeyStateName::Enabled, None) => Ok(KeyState::Enabled),
+            (KeyStateName::Disabled, None) => Ok(KeyState::Disabled),
+            (KeyStateName::PendingDeletion, Some(delete_at)) => Ok(KeyState::PendingDeletion { delete_at }),
+            (KeyStateName::PendingDeletion, None) => Err("a key pending deletion needs `deleteAt` (CR-3)"),
+            (_, Some(_)) => Err("only a key pending deletion has a `deleteAt` (CR-3)"),
+        }
+    }
 }
 
 /// One version of a key's material (CR-1).

@@ -584,8 +584,9 @@ impl Engine {
             return Err(e);
         }
         self.state.rebuild_access();
-        for (inst, acct) in before.keys() {
-            if !self.state.index.access.contains_key(&(inst.clone(), acct.clone())) {
+        let pairs = before.iter().flat_map(|(inst, accts)| accts.keys().map(move |acct| (inst, acct)));
+        for (inst, acct) in pairs {
+            if self.state.shares_granting(inst, acct).is_empty() {
                 let n = self.state.owned_count(inst, acct);
                 if n > 0 {
                     self.state = before_state;

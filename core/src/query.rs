@@ -120,13 +120,8 @@ fn accounts_reaching(state: &State, inst: &InstanceId) -> Vec<(AccountId, &'stat
     if let Some(i) = state.instances.get(inst) {
         out.push((i.owner.clone(), "owner"));
     }
-    if let Ok(lo) = AccountId::parse("0000000000000000") {
-        for ((i, a), _) in state.index.access.range((inst.clone(), lo)..) {
-            if i != inst {
-                break;
-            }
-            out.push((a.clone(), "principal"));
-        }
+    for a in state.index.access.get(inst).into_iter().flat_map(crate::idmap::IdMap::keys) {
+        out.push((a.clone(), "principal"));
     }
     out
 }

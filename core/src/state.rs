@@ -5,7 +5,7 @@
 //! an account access to an instance, which accounts count against a quota, which
 //! names are taken in which scope.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 
 use crate::idmap::{IdMap, IdSet, KeyText};
 use alloc::format;
@@ -72,8 +72,8 @@ pub(crate) enum NameKind {
 /// Derived lookups, rebuilt from [`State`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Index {
-    /// (instance, account) -> Active shares through which the account reaches the instance.
-    pub access: BTreeMap<(InstanceId, AccountId), Vec<ShareId>>,
+    /// instance -> account -> Active shares through which the account reaches the instance.
+    pub access: IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>,
     /// instance -> accounts (other than the owner) counted against its quota (KI-3).
     pub admitted: IdMap<InstanceId, IdSet<AccountId>>,
     /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
@@ -84,16 +84,18 @@ pub(crate) struct Index {
     pub children: IdMap<FolderId, IdSet<FolderId>>,
     /// folder -> direct members.
     pub folder_members: IdMap<FolderId, IdSet<AccountId>>,
-    /// (instance, kind, name) -> accounts holding that name there.
-    pub names: BTreeMap<(InstanceId, NameKind, String), IdSet<AccountId>>,
+    /// instance -> alias name -> accounts holding that alias name there.
+    pub alias_names: IdMap<InstanceId, IdMap<String, IdSet<AccountId>>>,
+    /// instance -> secret name -> accounts holding that secret name there.
+    pub secret_names: IdMap<InstanceId, IdMap<String, IdSet<AccountId>>>,
     /// alias name -> alias ARNs; secret name -> secret ARNs (name resolution).
     pub alias_arns: IdMap<AliasName, IdSet<String>>,
     /// Secret name -> secret ARNs.
     pub secret_arns: IdMap<SecretName, IdSet<String>>,
     /// key -> alias ARNs naming it.
     pub key_aliases: IdMap<KeyId, IdSet<String>>,
-    /// (instance, account) -> number of keys and secrets the account created there (RS-7).
-    pub owned: BTreeMap<(InstanceId, AccountId), u32>,
+    /// instance -> account -> number of keys and secrets the account created there (RS-7).
+    pub owned: IdMap<InstanceId, IdMap<AccountId, u32>>,
     /// instance -> its keys (the access matrix lists them without a scan).
     pub instance_keys: IdMap<InstanceId, IdSet<KeyId>>,
     /// instance -> the ARNs of its secrets.
@@ -249,7 +251,7 @@ impl State {
                             if let Some(o) = index.over_quota.get_mut(inst_id) {
                                 o.remove(&acct);
                             }
-                            let via = index.access.entry((inst_id.clone(), acct)).or_default();
+                            let via = index.access.entry(inst_id.clone()).or_default().entry(acct).or_default();
                             if !via.contains(&share.id) {
                                 via.push(share.id.clone());
                             }
@@ -279,7 +281,7 @@ impl State {
 
     /// The Active shares through which `account` reaches `instance`.
     pub fn shares_granting(&self, instance: &InstanceId, account: &AccountId) -> &[ShareId] {
-        self.index.access.get(&(instance.clone(), account.clone())).map(|v| v.as_slice()).unwrap_or(&[])
+        self.index.access.get(instance).and_then(|m| m.get(account)).map(|v| v.as_slice()).unwrap_or(&[])
     }
 
     /// The keys of an instance (index, no scan).
@@ -309,12 +311,16 @@ impl State {
 
     /// Number of keys and secrets `account` created in `instance` (RS-7).
     pub fn owned_count(&self, instance: &InstanceId, account: &AccountId) -> u32 {
-        self.index.owned.get(&(instance.clone(), account.clone())).copied().unwrap_or(0)
+        self.index.owned.get(instance).and_then(|m| m.get(account)).copied().unwrap_or(0)
     }
 
     /// The accounts that hold `name` of `kind` in `instance`.
     pub(crate) fn name_holders(&self, instance: &InstanceId, kind: NameKind, name: &str) -> Option<&IdSet<AccountId>> {
-        self.index.names.get(&(instance.clone(), kind, String::from(name)))
+        let names = match kind {
+            NameKind::Alias => &self.index.alias_names,
+            NameKind::Secret => &self.index.secret_names,
+        };
+        names.get(instance).and_then(|m| m.get(name))
     }
 
     /// Next creation-order number.
@@ -441,9 +447,8 @@ pub(crate) fn next_rotation(k: &Key) -> Option<Timestamp> {
 }
 
 fn index_key(index: &mut Index, k: &Key, add: bool) {
-    let owned_key = (k.instance.clone(), k.creator.clone());
     if add {
-        *index.owned.entry(owned_key).or_default() += 1;
+        count_owned(&mut index.owned, &k.instance, &k.creator, true);
         index.instance_keys.entry(k.instance.clone()).or_default().insert(k.id.clone());
         if let KeyState::PendingDeletion { delete_at } = k.state {
             index.due.insert((delete_at, Due::DeleteKey(k.id.clone())));
@@ -452,12 +457,7 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
             index.due.insert((t, Due::RotateKey(k.id.clone())));
         }
     } else {
-        if let Some(n) = index.owned.get_mut(&owned_key) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                index.owned.remove(&owned_key);
-            }
-        }
+        count_owned(&mut index.owned, &k.instance, &k.creator, false);
         remove_from(&mut index.instance_keys, &k.instance, &k.id);
         index.due.retain(|(_, d)| !matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
     }
@@ -466,36 +466,28 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
 pub(crate) fn index_alias(index: &mut Index, state: &State, a: &Alias, add: bool) {
     let Some(region) = state.region_of(&a.instance) else { return };
     let arn = alias_arn(region, &a.creator, &a.name);
-    let name_key = (a.instance.clone(), NameKind::Alias, String::from(a.name.as_str()));
     if add {
         index.alias_arns.entry(a.name.clone()).or_default().insert(arn.clone());
         index.key_aliases.entry(a.key.clone()).or_default().insert(arn);
-        index.names.entry(name_key).or_default().insert(a.creator.clone());
+        add_name(&mut index.alias_names, &a.instance, a.name.as_str(), &a.creator);
     } else {
         remove_from(&mut index.alias_arns, &a.name, &arn);
         remove_from(&mut index.key_aliases, &a.key, &arn);
-        remove_name(&mut index.names, &name_key, &a.creator);
+        remove_name(&mut index.alias_names, &a.instance, a.name.as_str(), &a.creator);
     }
 }
 
 pub(crate) fn index_secret(index: &mut Index, arn: &str, s: &Secret, add: bool) {
-    let name_key = (s.instance.clone(), NameKind::Secret, String::from(s.name.as_str()));
-    let owned_key = (s.instance.clone(), s.creator.clone());
     if add {
         index.secret_arns.entry(s.name.clone()).or_default().insert(String::from(arn));
-        index.names.entry(name_key).or_default().insert(s.creator.clone());
-        *index.owned.entry(owned_key).or_default() += 1;
+        add_name(&mut index.secret_names, &s.instance, s.name.as_str(), &s.creator);
+        count_owned(&mut index.owned, &s.instance, &s.creator, true);
         index.instance_secrets.entry(s.instance.clone()).or_default().insert(String::from(arn));
     } else {
         remove_from(&mut index.secret_arns, &s.name, &String::from(arn));
-        remove_name(&mut index.names, &name_key, &s.creator);
+        remove_name(&mut index.secret_names, &s.instance, s.name.as_str(), &s.creator);
         remove_from(&mut index.instance_secrets, &s.instance, &String::from(arn));
-        if let Some(n) = index.owned.get_mut(&owned_key) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                index.owned.remove(&owned_key);
-            }
-        }
+        count_owned(&mut index.owned, &s.instance, &s.creator, false);
     }
 }
 
@@ -508,15 +500,55 @@ fn remove_from<K: KeyText, V: KeyText>(map: &mut IdMap<K, IdSet<V>>, k: &K, v: &
     }
 }
 
-fn remove_name(
-    map: &mut BTreeMap<(InstanceId, NameKind, String), IdSet<AccountId>>,
-    k: &(InstanceId, NameKind, String),
-    v: &AccountId,
+/// Count one key or secret more (`add`) or less for `account` in `instance` (RS-7);
+/// a count that reaches zero leaves the index.
+fn count_owned(
+    owned: &mut IdMap<InstanceId, IdMap<AccountId, u32>>,
+    instance: &InstanceId,
+    account: &AccountId,
+    add: bool,
 ) {
-    if let Some(set) = map.get_mut(k) {
-        set.remove(v);
-        if set.is_empty() {
-            map.remove(k);
+    if add {
+        *owned.entry(instance.clone()).or_default().entry(account.clone()).or_default() += 1;
+        return;
+    }
+    let Some(counts) = owned.get_mut(instance) else { return };
+    if let Some(n) = counts.get_mut(account) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(account);
         }
+    }
+    if counts.is_empty() {
+        owned.remove(instance);
+    }
+}
+
+/// Record that `account` holds `name` in `instance` (SM-3).
+fn add_name(
+    names: &mut IdMap<InstanceId, IdMap<String, IdSet<AccountId>>>,
+    instance: &InstanceId,
+    name: &str,
+    account: &AccountId,
+) {
+    names.entry(instance.clone()).or_default().entry(String::from(name)).or_default().insert(account.clone());
+}
+
+/// Forget that `account` holds `name` in `instance`; empty sets and maps leave the index.
+fn remove_name(
+    names: &mut IdMap<InstanceId, IdMap<String, IdSet<AccountId>>>,
+    instance: &InstanceId,
+    name: &str,
+    account: &AccountId,
+) {
+    let Some(by_name) = names.get_mut(instance) else { return };
+    if let Some(holders) = by_name.get_mut(name) {
+        holders.remove(account);
+        if holders.is_empty() {
+            by_name.remove(name);
+        }
+    }
+    if by_name.is_empty() {
+        names.remove(instance);
     }
 }

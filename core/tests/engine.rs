@@ -205,3 +205,32 @@ fn batch_answers_take_the_region_into_account_ki6() {
     let explained: Vec<bool> = o.explain_batch(&reqs).into_iter().map(|d| d.unwrap().allowed()).collect();
     assert_eq!(explained, vec![true, true, false]);
 }
+
+#[test]
+fn key_state_reads_back_as_written_and_contradictions_are_refused_cr3() {
+    use kms_share_core::model::KeyState;
+    for (text, want) in [
+        (r#"{"state":"enabled"}"#, KeyState::Enabled),
+        (r#"{"state":"disabled"}"#, KeyState::Disabled),
+        (
+            r#"{"state":"pendingDeletion","deleteAt":1767830400000}"#,
+            KeyState::PendingDeletion { delete_at: 1_767_830_400_000 },
+        ),
+    ] {
+        assert_eq!(serde_json::from_str::<KeyState>(text).unwrap(), want, "{text}");
+        assert_eq!(serde_json::to_string(&want).unwrap(), text);
+    }
+    for (text, message) in [
+        (r#"{"state":"pendingDeletion"}"#, "a key pending deletion needs `deleteAt` (CR-3)"),
+        (r#"{"state":"enabled","deleteAt":5}"#, "only a key pending deletion has a `deleteAt` (CR-3)"),
+        (r#"{"state":"enabled","since":5}"#, "unknown field `since`, expected `state` or `deleteAt`"),
+        (
+            r#"{"state":"destroyed"}"#,
+            "unknown variant `destroyed`, expected one of `enabled`, `disabled`, `pendingDeletion`",
+        ),
+        (r#"{"deleteAt":5}"#, "missing field `state`"),
+    ] {
+        let err = serde_json::from_str::<KeyState>(text).unwrap_err().to_string();
+        assert!(err.starts_with(message), "{text}: {err}");
+    }
+}
