@@ -2,7 +2,6 @@
 //! and the audit trail's lookup and verification (AT-1, AT-2).
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -13,6 +12,7 @@ use crate::authz::{allows, decide, denied_by, instance_target, CheckName, Decisi
 use crate::crypto::SeededRng;
 use crate::engine::{Call, Engine, Response, Trace};
 use crate::error::{Error, ErrorCode, Result};
+use crate::idmap::{IdMap, IdSet};
 use crate::ids::*;
 use crate::matrix::{canonical_action, features_for, representative_action, Feature, ResourceKind};
 use crate::model::SharingMode;
@@ -120,7 +120,7 @@ fn accounts_reaching(state: &State, inst: &InstanceId) -> Vec<(AccountId, &'stat
     if let Some(i) = state.instances.get(inst) {
         out.push((i.owner.clone(), "owner"));
     }
-    for a in state.index.access.get(inst).into_iter().flat_map(crate::idmap::IdMap::keys) {
+    for a in state.index.access.get(inst).into_iter().flat_map(IdMap::keys) {
         out.push((a.clone(), "principal"));
     }
     out
@@ -404,16 +404,16 @@ impl Engine {
         }
         let before = &self.state;
         let after = &fork.state;
-        let mut instances: BTreeSet<&InstanceId> = before.instances.keys().collect();
-        instances.extend(after.instances.keys());
+        let mut instances: IdSet<InstanceId> = before.instances.keys().cloned().collect();
+        instances.extend(after.instances.keys().cloned());
         let mut quota = Vec::new();
         let mut access = Vec::new();
         let mut matrix = Vec::new();
-        for inst in instances {
+        for inst in &instances {
             let qb = before.used_quota(inst);
             let qa = after.used_quota(inst);
-            let ab: BTreeSet<AccountId> = accounts_reaching(before, inst).into_iter().map(|(a, _)| a).collect();
-            let aa: BTreeSet<AccountId> = accounts_reaching(after, inst).into_iter().map(|(a, _)| a).collect();
+            let ab: IdSet<AccountId> = accounts_reaching(before, inst).into_iter().map(|(a, _)| a).collect();
+            let aa: IdSet<AccountId> = accounts_reaching(after, inst).into_iter().map(|(a, _)| a).collect();
             let mode_changed =
                 before.instances.get(inst).map(|i| i.sharing_mode) != after.instances.get(inst).map(|i| i.sharing_mode);
             if qb != qa {
@@ -422,8 +422,8 @@ impl Engine {
             if ab != aa {
                 access.push(json!({
                     "InstanceId": inst,
-                    "Gained": aa.difference(&ab).collect::<Vec<_>>(),
-                    "Lost": ab.difference(&aa).collect::<Vec<_>>(),
+                    "Gained": aa.iter().filter(|a| !ab.contains(*a)).collect::<Vec<_>>(),
+                    "Lost": ab.iter().filter(|a| !aa.contains(*a)).collect::<Vec<_>>(),
                 }));
             }
             if ab != aa || mode_changed || qb != qa {
@@ -538,22 +538,27 @@ impl Engine {
 
 fn matrix_diff(before: &Engine, after: &Engine, inst: &InstanceId) -> Vec<Value> {
     let (Ok(mb), Ok(ma)) = (before.access_matrix(inst), after.access_matrix(inst)) else { return Vec::new() };
-    let key = |m: &AccessMatrix, c: &MatrixCell| -> Option<(String, String, Feature)> {
-        Some((m.identities.get(c.identity)?.identity.clone(), m.resources.get(c.resource)?.arn.clone(), c.feature))
-    };
-    let b: BTreeMap<_, Effect> = mb.cells.iter().filter_map(|c| key(&mb, c).map(|k| (k, c.effect))).collect();
-    let a: BTreeMap<_, Effect> = ma.cells.iter().filter_map(|c| key(&ma, c).map(|k| (k, c.effect))).collect();
-    let mut keys: BTreeSet<&(String, String, Feature)> = b.keys().collect();
-    keys.extend(a.keys());
-    let mut out = Vec::new();
-    for k in keys {
-        let eb = b.get(k).copied().unwrap_or(Effect::Deny);
-        let ea = a.get(k).copied().unwrap_or(Effect::Deny);
-        if eb != ea {
-            out.push(json!({ "InstanceId": inst, "Identity": k.0, "Resource": k.1, "Feature": k.2, "Before": eb, "After": ea }));
+    // (identity, resource, feature) -> effect before and after, in the order of that
+    // triple: the key's text joins identity and ARN with NUL, which sorts below every
+    // character either may hold, then the feature's rank.
+    let mut cells: IdMap<String, (&str, &str, Feature, [Effect; 2])> = IdMap::new();
+    for (side, m) in [&mb, &ma].into_iter().enumerate() {
+        for c in &m.cells {
+            let (Some(id), Some(res)) = (m.identities.get(c.identity), m.resources.get(c.resource)) else { continue };
+            let key = format!("{}\0{}\0{:03}", id.identity, res.arn, c.feature as u8);
+            let cell = cells.entry(key).or_insert_with(|| (&id.identity, &res.arn, c.feature, [Effect::Deny; 2]));
+            if let Some(e) = cell.3.get_mut(side) {
+                *e = c.effect;
+            }
         }
     }
-    out
+    cells
+        .values()
+        .filter(|(.., [eb, ea])| eb != ea)
+        .map(|(identity, resource, feature, [eb, ea])| {
+            json!({ "InstanceId": inst, "Identity": identity, "Resource": resource, "Feature": feature, "Before": eb, "After": ea })
+        })
+        .collect()
 }
 
 /// A previewed step's result without plaintexts, secret values or ciphertexts (CR-5).
