@@ -290,7 +290,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
                 sharing_mode: Some(if s % 2 == 0 { SharingMode::Joint } else { SharingMode::Independent }),
             },
         );
-        let mut principals = BTreeMap::new();
+        let mut principals = IdMap::new();
         if s == 0 {
             principals.insert(Principal::Directory(DirectoryId::parse(DIRECTORY).expect("dir")), assoc(1));
         } else {

@@ -4,7 +4,6 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use kms_share_core::idmap::{IdMap, IdSet};
-use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -107,7 +106,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
             },
         );
         let sid = ShareId::parse(&format!("rs-{s}")).unwrap();
-        let mut principals = BTreeMap::new();
+        let mut principals = IdMap::new();
         principals.insert(
             Principal::Folder(folder_ids[(s * 5) % folders].clone()),
             Association { state: AssociationState::Associated, reason: None, updated_at: 0, seq: s as u64 },

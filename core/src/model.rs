@@ -6,7 +6,7 @@
 //! Key material is not here: versions hold opaque handles into a
 //! [`KeyBackend`](crate::keystore::KeyBackend).
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 
 use crate::idmap::{IdMap, IdSet};
 use alloc::string::String;
@@ -258,6 +258,14 @@ impl Principal {
     }
 }
 
+/// A principal's text orders principals as their type does: account ids are digits,
+/// which sort before the `fd-` of folders, which sort before the `rd-` of the directory.
+impl crate::idmap::KeyText for Principal {
+    fn key_text(&self) -> &str {
+        self.id()
+    }
+}
+
 impl Serialize for Principal {
     fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.id())
@@ -350,7 +358,7 @@ pub struct Share {
     /// Shared instances and their association.
     pub resources: IdMap<InstanceId, Association>,
     /// Principals and their association.
-    pub principals: BTreeMap<Principal, Association>,
+    pub principals: IdMap<Principal, Association>,
     /// Attached permissions.
     pub permissions: BTreeSet<SharePermission>,
     /// Creation order.

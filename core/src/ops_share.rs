@@ -1,7 +1,7 @@
 //! Operations on KMS instances (KI-1..KI-7) and resource shares (RS-1..RS-8,
 //! SM-1..SM-3): creating, associating, disassociating, deleting, permissions.
 
-use alloc::collections::BTreeSet;
+use crate::idmap::IdSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -469,7 +469,7 @@ impl Engine {
             let mut failure = None;
             for inst in &instances {
                 let Some(i) = self.state.instances.get(inst) else { continue };
-                let admitted: BTreeSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
+                let admitted: IdSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
                 let needed = accounts.iter().filter(|a| **a != i.owner && !admitted.contains(*a)).count() as u32;
                 let used = self.state.used_quota(inst).used;
                 if used + needed > i.quota {
@@ -516,8 +516,8 @@ impl Engine {
                 .map(|(p, _)| p.clone())
                 .collect();
             let Some(i) = self.state.instances.get(inst) else { continue };
-            let admitted: BTreeSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
-            let mut gained: BTreeSet<AccountId> = BTreeSet::new();
+            let admitted: IdSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
+            let mut gained: IdSet<AccountId> = IdSet::new();
             for p in &principals {
                 gained.extend(
                     self.state.resolve_principal(p).into_iter().filter(|a| *a != i.owner && !admitted.contains(a)),
