@@ -299,9 +299,9 @@ impl PyOrganization {
     fn load_state(&self, py: Python<'_>, state: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
             let state: State = if state.is_instance_of::<PyString>() {
-                serde_json::from_str(&text(state, "state")?)
+                kms_share_core::objects::from_str(&text(state, "state")?)
             } else {
-                serde_json::from_value(json(state, "state")?)
+                kms_share_core::objects::from_value(json(state, "state")?)
             }
             .map_err(|e| invalid_input(py, "state", format!("`state` is not a state: {e}")))?;
             self.with(py, |o| o.load_state(state))
@@ -387,7 +387,7 @@ fn decision_request(item: &Bound<'_, PyAny>, i: usize) -> PyResult<DecisionReque
     let field = format!("requests[{i}]");
     if item.is_instance_of::<PyDict>() {
         // The dict form is read by the core's own serde type (unknown keys are refused).
-        return serde_json::from_value(json(item, &field)?)
+        return kms_share_core::objects::from_value(json(item, &field)?)
             .map_err(|e| invalid_input(py, &field, format!("`{field}`: {e}")));
     }
     Err(invalid_input(py, &field, convert::must_be(&field, "a tuple or a dict", item)))

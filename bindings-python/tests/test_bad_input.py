@@ -134,6 +134,20 @@ def test_invalid_json_text(org: Organization) -> None:
         Organization.load_sealed("not a snapshot", bytes(32))
 
 
+
+def test_records_are_objects_not_arrays(org: Organization) -> None:
+    """README Semantics 24: a record given as the array of its field values is refused."""
+    with pytest.raises(InvalidInput) as e:
+        org.load_state([{}, None])
+    assert e.value.field == "state"
+    assert "invalid type: sequence, expected struct State" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        org.step([ALICE, "kms:Encrypt"])  # type: ignore[arg-type]
+    assert "invalid type: sequence, expected struct Step" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        org.load_state({"keys": {"key-a": {"state": ["enabled"]}}})
+    assert "invalid type: sequence, expected struct KeyState" in e.value.message
+
 def test_values_that_are_not_json(org: Organization) -> None:
     cyclic: List[Any] = []
     cyclic.append(cyclic)

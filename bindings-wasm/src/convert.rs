@@ -98,7 +98,7 @@ pub(crate) fn doc_text(value: &JsValue, field: &str) -> Result<String, Error> {
 /// A document given as JSON text or as a plain object, parsed by the core's serde.
 pub(crate) fn doc<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
     let text = doc_text(value, field)?;
-    serde_json::from_str(&text).map_err(|e| Error::invalid(field, "", format!("{e}")))
+    kms_share_core::objects::from_str(&text).map_err(|e| Error::invalid(field, "", format!("{e}")))
 }
 
 /// The message of a thrown JavaScript value.

@@ -17,6 +17,7 @@ mod idtext;
 pub mod keystore;
 pub mod matrix;
 pub mod model;
+pub mod objects;
 mod ops_kms;
 mod ops_org;
 mod ops_share;

@@ -387,7 +387,7 @@ pub enum KeyState {
 /// plain struct reads it directly, and rejects what the tagged reader let through: a
 /// `deleteAt` on a key that is not pending deletion, or an unknown field.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "struct KeyState")]
 struct KeyStateDoc {
     state: KeyStateName,
     #[serde(default)]

@@ -138,14 +138,14 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
     }
     let mut parsed_steps = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
-        let step: Step = serde_json::from_value(s.clone())
+        let step: Step = crate::objects::from_value(s.clone())
             .map_err(|e| Error::invalid(&format!("steps[{i}]"), "", format!("steps[{i}]: {e}")))?;
         parsed_steps.push(step);
     }
     let mut head = obj.clone();
     head.insert("steps".to_string(), Value::Array(Vec::new()));
     let mut sc: Scenario =
-        serde_json::from_value(Value::Object(head)).map_err(|e| Error::invalid("document", "", format!("{e}")))?;
+        crate::objects::from_value(Value::Object(head)).map_err(|e| Error::invalid("document", "", format!("{e}")))?;
     if sc.version != FORMAT_VERSION {
         return Err(Error::invalid(
             "version",
@@ -165,7 +165,7 @@ pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
     let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", "", "Steps must be a list of steps"))?;
     let mut out = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
-        let step: Step = serde_json::from_value(s.clone())
+        let step: Step = crate::objects::from_value(s.clone())
             .map_err(|e| Error::invalid(&format!("Steps[{i}]"), "", format!("Steps[{i}]: {e}")))?;
         let caller = Identity::parse(&step.caller).map_err(|e| e.at_field(&format!("Steps[{i}].caller")))?;
         let t = match &step.at {

@@ -174,8 +174,8 @@ impl Engine {
             env.body.get()
         };
         check_tag(&root, env.version, &nonce, &tag, body_text)?;
-        let body: Body =
-            serde_json::from_str(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+        let body: Body = crate::objects::from_str(body_text)
+            .map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         let mut software = crate::keystore::SoftwareBackend::new();
         crate::keystore::KeyBackend::unseal_all(&mut software, &root, &body.sealed_keys)?;
         if let Some(h) = self.hardware.as_mut() {

@@ -234,3 +234,18 @@ fn key_state_reads_back_as_written_and_contradictions_are_refused_cr3() {
         assert!(err.starts_with(message), "{text}: {err}");
     }
 }
+
+#[test]
+fn records_are_read_from_objects_only() {
+    // README Semantics 24: a record given as the array of its field values is refused,
+    // in a state document as in a step.
+    let mut o = org();
+    let err = o.step(&json!([ALICE, "kms:Encrypt"])).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidParameter);
+    assert_eq!(err.message, "invalid type: sequence, expected struct Step");
+    let err = kms_share_core::objects::from_str::<kms_share_core::state::State>(
+        r#"{"keys": {"key-a": {"state": ["enabled"]}}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "invalid type: sequence, expected struct KeyState at line 1 column 29");
+}
