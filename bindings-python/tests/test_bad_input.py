@@ -138,7 +138,7 @@ def test_invalid_json_text(org: Organization) -> None:
 def test_records_are_objects_not_arrays(org: Organization) -> None:
     """README Semantics 24: a record given as the array of its field values is refused."""
     with pytest.raises(InvalidInput) as e:
-        org.load_state([{}, None])
+        org.load_state([{}, None])  # type: ignore[arg-type]
     assert e.value.field == "state"
     assert "invalid type: sequence, expected struct State" in e.value.message
     with pytest.raises(InvalidInput) as e:

@@ -29,7 +29,7 @@
 //! # Ok::<(), kms_share_core::error::Error>(())
 //! ```
 
-use alloc::collections::BTreeMap;
+use crate::idmap::IdMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::net::IpAddr;
@@ -162,7 +162,7 @@ pub struct Request<'a> {
 /// Serializes as a JSON object of key -> list of strings; deserializes also
 /// from single strings, booleans and numbers (as their text).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Context(BTreeMap<String, Vec<String>>);
+pub struct Context(IdMap<String, Vec<String>>);
 
 impl Context {
     /// An empty context.
@@ -200,7 +200,7 @@ impl Context {
 
 impl<'de> Deserialize<'de> for Context {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
-        let raw = BTreeMap::<String, Value>::deserialize(deserializer)?;
+        let raw = IdMap::<String, Value>::deserialize(deserializer)?;
         let mut context = Context::new();
         for (key, value) in raw {
             let items = match value {
