@@ -427,11 +427,7 @@ impl Engine {
 
     /// Process what is due by `now`: scheduled key and secret deletions and automatic rotations.
     pub(crate) fn advance_time(&mut self, now: Timestamp) {
-        while let Some((when, item)) = self.state.index.due.iter().next().cloned() {
-            if when > now {
-                break;
-            }
-            self.state.index.due.remove(&(when, item.clone()));
+        while let Some((when, item)) = self.state.take_due(now) {
             match item {
                 crate::state::Due::DeleteKey(id) => self.destroy_key(&id, now),
                 crate::state::Due::DeleteSecret(arn) => self.remove_secret(&arn),

@@ -6,8 +6,6 @@
 //! Key material is not here: versions hold opaque handles into a
 //! [`KeyBackend`](crate::keystore::KeyBackend).
 
-use alloc::collections::BTreeSet;
-
 use crate::idmap::{IdMap, IdSet};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -343,6 +341,72 @@ impl SharePermission {
     }
 }
 
+/// The permissions attached to a share, in order, each once: a sorted vector. (A
+/// `BTreeSet` did the same with a tree's code compiled for this one type, about 10 KB of
+/// WebAssembly for a set that holds one or two entries.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct SharePermissions(Vec<SharePermission>);
+
+impl SharePermissions {
+    /// Add a permission; false if it was there already.
+    pub fn insert(&mut self, permission: SharePermission) -> bool {
+        match self.0.binary_search(&permission) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, permission);
+                true
+            }
+        }
+    }
+
+    /// Keep only the permissions for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&SharePermission) -> bool) {
+        self.0.retain(keep);
+    }
+
+    /// How many permissions.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The permissions, in order.
+    pub fn iter(&self) -> core::slice::Iter<'_, SharePermission> {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<SharePermission> for SharePermissions {
+    fn from_iter<I: IntoIterator<Item = SharePermission>>(items: I) -> Self {
+        let mut set = SharePermissions::default();
+        for p in items {
+            set.insert(p);
+        }
+        set
+    }
+}
+
+impl<'a> IntoIterator for &'a SharePermissions {
+    type Item = &'a SharePermission;
+    type IntoIter = core::slice::Iter<'a, SharePermission>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Read as a list, sorted and de-duplicated as a set would be.
+impl<'de> Deserialize<'de> for SharePermissions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        Ok(Vec::<SharePermission>::deserialize(d)?.into_iter().collect())
+    }
+}
+
 /// A resource share (RS-*).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -360,7 +424,7 @@ pub struct Share {
     /// Principals and their association.
     pub principals: IdMap<Principal, Association>,
     /// Attached permissions.
-    pub permissions: BTreeSet<SharePermission>,
+    pub permissions: SharePermissions,
     /// Creation order.
     pub seq: u64,
 }

@@ -5,8 +5,6 @@
 //! an account access to an instance, which accounts count against a quota, which
 //! names are taken in which scope.
 
-use alloc::collections::BTreeSet;
-
 use crate::idmap::{IdMap, IdSet, KeyText};
 use alloc::format;
 use alloc::string::String;
@@ -100,8 +98,9 @@ pub(crate) struct Index {
     pub instance_keys: IdMap<InstanceId, IdSet<KeyId>>,
     /// instance -> the ARNs of its secrets.
     pub instance_secrets: IdMap<InstanceId, IdSet<String>>,
-    /// What falls due when: deletions and automatic rotations, driven by call times.
-    pub due: BTreeSet<(Timestamp, Due)>,
+    /// What falls due when: deletions and automatic rotations, driven by call times. In
+    /// (time, item) order: the key is [`due_key`]'s text.
+    pub due: IdMap<String, (Timestamp, Due)>,
 }
 
 /// Something that happens at a time (CR-1 rotation, CR-3 and CR-4 deletion).
@@ -190,7 +189,7 @@ impl State {
         }
         for (arn, sec) in &self.secrets {
             if let Some(t) = sec.delete_at {
-                index.due.insert((t, Due::DeleteSecret(arn.clone())));
+                schedule_in(index, t, Due::DeleteSecret(arn.clone()));
             }
         }
     }
@@ -207,12 +206,22 @@ impl State {
 
     /// Drop a scheduled item.
     pub(crate) fn unschedule(&mut self, item: &Due) {
-        self.index.due.retain(|(_, d)| d != item);
+        unschedule_in(&mut self.index, |d| d == item);
     }
 
     /// Schedule an item.
     pub(crate) fn schedule(&mut self, at: Timestamp, item: Due) {
-        self.index.due.insert((at, item));
+        schedule_in(&mut self.index, at, item);
+    }
+
+    /// Take the first scheduled item if it falls due at or before `now`.
+    pub(crate) fn take_due(&mut self, now: Timestamp) -> Option<(Timestamp, Due)> {
+        let (key, (when, _)) = self.index.due.iter().next()?;
+        if *when > now {
+            return None;
+        }
+        let key = key.clone();
+        self.index.due.remove(&key)
     }
 
     /// The member accounts a principal resolves to now, in join order (RS-2).
@@ -451,15 +460,15 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
         count_owned(&mut index.owned, &k.instance, &k.creator, true);
         index.instance_keys.entry(k.instance.clone()).or_default().insert(k.id.clone());
         if let KeyState::PendingDeletion { delete_at } = k.state {
-            index.due.insert((delete_at, Due::DeleteKey(k.id.clone())));
+            schedule_in(index, delete_at, Due::DeleteKey(k.id.clone()));
         }
         if let Some(t) = next_rotation(k) {
-            index.due.insert((t, Due::RotateKey(k.id.clone())));
+            schedule_in(index, t, Due::RotateKey(k.id.clone()));
         }
     } else {
         count_owned(&mut index.owned, &k.instance, &k.creator, false);
         remove_from(&mut index.instance_keys, &k.instance, &k.id);
-        index.due.retain(|(_, d)| !matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
+        unschedule_in(index, |d| matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
     }
 }
 
@@ -497,6 +506,29 @@ fn remove_from<K: KeyText, V: KeyText>(map: &mut IdMap<K, IdSet<V>>, k: &K, v: &
         if set.is_empty() {
             map.remove(k);
         }
+    }
+}
+
+/// The schedule's key for `item` at `at`: the time in 20 digits, then the item's rank
+/// (as `Due`'s variant order) and id, so that text order is (time, item) order.
+fn due_key(at: Timestamp, item: &Due) -> String {
+    let (rank, id) = match item {
+        Due::DeleteKey(id) => ('0', id.as_str()),
+        Due::DeleteSecret(arn) => ('1', arn.as_str()),
+        Due::RotateKey(id) => ('2', id.as_str()),
+    };
+    format!("{at:020}{rank}{id}")
+}
+
+fn schedule_in(index: &mut Index, at: Timestamp, item: Due) {
+    index.due.insert(due_key(at, &item), (at, item));
+}
+
+/// Drop every scheduled item for which `drop` is true.
+fn unschedule_in(index: &mut Index, mut drop: impl FnMut(&Due) -> bool) {
+    let gone: Vec<String> = index.due.iter().filter(|(_, (_, d))| drop(d)).map(|(k, _)| k.clone()).collect();
+    for k in gone {
+        index.due.remove(&k);
     }
 }
 
@@ -550,5 +582,33 @@ fn remove_name(
     }
     if by_name.is_empty() {
         names.remove(instance);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The schedule's text keys order items as (time, item) tuples do, the order the
+    /// schedule had as a `BTreeSet<(Timestamp, Due)>` (CR-1 rotation, CR-3/CR-4 deletion).
+    #[test]
+    fn due_keys_sort_as_time_then_item() {
+        let key = |s: &str| KeyId::parse(s).unwrap();
+        let mut items = Vec::new();
+        for at in [0, 9, 10, 1_767_225_600_000, u64::MAX] {
+            for k in ["key-a", "key-ab", "key-b"] {
+                items.push((at, Due::DeleteKey(key(k))));
+                items.push((at, Due::RotateKey(key(k))));
+            }
+            for arn in ["acs:kms:cn-hangzhou:1:secret/a", "acs:kms:cn-hangzhou:1:secret/a-b"] {
+                items.push((at, Due::DeleteSecret(arn.into())));
+            }
+        }
+        let mut by_tuple = items.clone();
+        by_tuple.sort();
+        let mut by_text = items;
+        by_text.sort_by_key(|(at, d)| due_key(*at, d));
+        assert_eq!(by_text, by_tuple);
     }
 }

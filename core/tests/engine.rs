@@ -249,3 +249,24 @@ fn records_are_read_from_objects_only() {
     .unwrap_err();
     assert_eq!(err.to_string(), "invalid type: sequence, expected struct KeyState at line 1 column 29");
 }
+
+#[test]
+fn share_permissions_keep_set_order_and_uniqueness_rs4() {
+    use kms_share_core::model::{SharePermission, SharePermissions};
+    let p = |name: &str, version: Option<&str>| SharePermission { name: name.into(), version: version.map(Into::into) };
+    // Read from a list in any order, with a repeat: sorted by name then version, once each.
+    let text = r#"[{"name":"B","version":"v2"},{"name":"A"},{"name":"B","version":"v1"},{"name":"A"}]"#;
+    let set: SharePermissions = serde_json::from_str(text).unwrap();
+    let want = vec![p("A", None), p("B", Some("v1")), p("B", Some("v2"))];
+    assert_eq!(set.iter().cloned().collect::<Vec<_>>(), want);
+    assert_eq!(
+        serde_json::to_string(&set).unwrap(),
+        r#"[{"name":"A"},{"name":"B","version":"v1"},{"name":"B","version":"v2"}]"#
+    );
+    let mut set = set;
+    assert!(!set.insert(p("A", None)));
+    assert!(set.insert(p("AA", None)));
+    set.retain(|x| x.name != "B");
+    assert_eq!(set.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["A", "AA"]);
+    assert_eq!(set.len(), 2);
+}
