@@ -527,3 +527,18 @@ pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
     }
     Ok(secs)
 }
+
+/// A JSON object from `(key, value)` pairs, in order (what `obj!` builds).
+pub(crate) fn object(fields: &mut [(&str, Value)]) -> Value {
+    let mut map = serde_json::Map::with_capacity(fields.len());
+    for (key, value) in fields.iter_mut() {
+        map.insert(String::from(*key), core::mem::take(value));
+    }
+    Value::Object(map)
+}
+
+/// `value` as JSON. serde_json fails only for a map whose keys are not strings, which no
+/// result holds; that would be `null`.
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}

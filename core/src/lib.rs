@@ -5,6 +5,15 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// `obj!("Key": value, ...)`: a result document's JSON object, keys in the order given.
+/// It builds the same object as `serde_json::json!({ "Key": value, ... })` with one call
+/// per document instead of an insert per key at each call site.
+macro_rules! obj {
+    ($($key:literal : $value:expr),* $(,)?) => {
+        $crate::engine::object(&mut [$(($key, $crate::engine::to_json(&$value))),*])
+    };
+}
+
 pub mod api;
 pub mod audit;
 pub mod authz;

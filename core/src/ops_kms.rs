@@ -6,7 +6,7 @@ use crate::idmap::{IdMap, IdSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::authz::Decision;
 use crate::crypto::{b64_decode, b64_encode, blob};
@@ -140,7 +140,7 @@ impl Engine {
         self.state.index_key(&key);
         self.state.keys.insert(id.clone(), key);
         respond(
-            json!({ "KeyId": id, "Arn": arn, "InstanceId": inst_id, "KeyVersion": 1, "Creator": call.caller.account }),
+            obj!("KeyId": id, "Arn": arn, "InstanceId": inst_id, "KeyVersion": 1, "Creator": call.caller.account),
             d,
         )
     }
@@ -193,7 +193,7 @@ impl Engine {
             (None, Some(a)) => self.resolve_key("AliasName", a.as_str(), &call.caller.account)?,
             (None, None) => return Err(p.missing("KeyId")),
         };
-        let mut result = json!({ "KeyId": id });
+        let mut result = obj!("KeyId": id);
         // Read the action's own params before deciding, so bad input stops first.
         let window = if action == "kms:ScheduleKeyDeletion" {
             Some(days_in(p, "PendingWindowInDays", None, 7, 366, "CR-3")?)
@@ -229,7 +229,7 @@ impl Engine {
         let key = self.state.keys.get(&id).cloned().ok_or_else(|| Error::not_found("key", id.as_str()))?;
         match action {
             "kms:DescribeKey" => {
-                result = json!({ "KeyMetadata": key_metadata(&key, &self.state.aliases_of(&id), &self.state) });
+                result = obj!("KeyMetadata": key_metadata(&key, &self.state.aliases_of(&id), &self.state));
             }
             "kms:EnableKey" | "kms:DisableKey" => {
                 let enable = action == "kms:EnableKey";
@@ -256,11 +256,11 @@ impl Engine {
                 if let Some(k) = self.state.keys.get_mut(&id) {
                     k.state = if enable { KeyState::Enabled } else { KeyState::Disabled };
                 }
-                result = json!({ "KeyId": id, "KeyState": if enable { "Enabled" } else { "Disabled" } });
+                result = obj!("KeyId": id, "KeyState": if enable { "Enabled" } else { "Disabled" });
             }
             "kms:CreateKeyVersion" => {
                 let v = self.rotate_key(&id, call.at)?;
-                result = json!({ "KeyId": id, "KeyVersion": v });
+                result = obj!("KeyId": id, "KeyVersion": v);
             }
             "kms:UpdateRotationPolicy" => {
                 let interval = rotation.flatten();
@@ -273,7 +273,7 @@ impl Engine {
                 if let Some(t) = self.state.keys.get(&id).and_then(next_rotation) {
                     self.state.schedule(t, Due::RotateKey(id.clone()));
                 }
-                result = json!({ "KeyId": id, "RotationInterval": interval });
+                result = obj!("KeyId": id, "RotationInterval": interval);
             }
             "kms:ScheduleKeyDeletion" => {
                 if key.deletion_protection {
@@ -296,8 +296,7 @@ impl Engine {
                     k.state = KeyState::PendingDeletion { delete_at };
                 }
                 self.state.schedule(delete_at, Due::DeleteKey(id.clone()));
-                result =
-                    json!({ "KeyId": id, "KeyState": "PendingDeletion", "DeleteAt": crate::time::format(delete_at) });
+                result = obj!("KeyId": id, "KeyState": "PendingDeletion", "DeleteAt": crate::time::format(delete_at));
             }
             "kms:CancelKeyDeletion" => {
                 if !matches!(key.state, KeyState::PendingDeletion { .. }) {
@@ -311,19 +310,19 @@ impl Engine {
                     k.state = KeyState::Enabled;
                 }
                 self.state.unschedule(&Due::DeleteKey(id.clone()));
-                result = json!({ "KeyId": id, "KeyState": "Enabled" });
+                result = obj!("KeyId": id, "KeyState": "Enabled");
             }
             "kms:SetDeletionProtection" => {
                 let on = protection.unwrap_or(false);
                 if let Some(k) = self.state.keys.get_mut(&id) {
                     k.deletion_protection = on;
                 }
-                result = json!({ "KeyId": id, "DeletionProtection": on });
+                result = obj!("KeyId": id, "DeletionProtection": on);
             }
             "kms:CreateAlias" => {
                 let name = alias_param.ok_or_else(|| Error::invalid("AliasName", "SM-3", "AliasName is required"))?;
                 self.create_alias(&key, name)?;
-                result = json!({ "KeyId": id, "AliasName": self.state.aliases_of(&id) });
+                result = obj!("KeyId": id, "AliasName": self.state.aliases_of(&id));
             }
             "kms:DeleteAlias" => {
                 let name = alias_param.ok_or_else(|| Error::invalid("AliasName", "SM-3", "AliasName is required"))?;
@@ -337,7 +336,7 @@ impl Engine {
                 let mut index = core::mem::take(&mut self.state.index);
                 index_alias(&mut index, &self.state, &alias, false);
                 self.state.index = index;
-                result = json!({ "AliasName": name });
+                result = obj!("AliasName": name);
             }
             "kms:TagResource" => {
                 let tags = tags.unwrap_or_default();
@@ -353,7 +352,7 @@ impl Engine {
                         ));
                     }
                 }
-                result = json!({ "KeyId": id, "Tags": self.state.keys.get(&id).map(|k| k.tags.clone()) });
+                result = obj!("KeyId": id, "Tags": self.state.keys.get(&id).map(|k| k.tags.clone()));
             }
             "kms:UntagResource" => {
                 if let Some(k) = self.state.keys.get_mut(&id) {
@@ -361,7 +360,7 @@ impl Engine {
                         k.tags.remove(&t);
                     }
                 }
-                result = json!({ "KeyId": id, "Tags": self.state.keys.get(&id).map(|k| k.tags.clone()) });
+                result = obj!("KeyId": id, "Tags": self.state.keys.get(&id).map(|k| k.tags.clone()));
             }
             "kms:CreateBackup" => {
                 let bid = self.new_id("backup-")?;
@@ -370,7 +369,7 @@ impl Engine {
                     bid.clone(),
                     Backup { id: bid.clone(), resource: arn, instance: key.instance.clone(), created_at: call.at },
                 );
-                result = json!({ "BackupId": bid, "KeyId": id });
+                result = obj!("BackupId": bid, "KeyId": id);
             }
             _ => {}
         }
@@ -463,7 +462,7 @@ impl Engine {
             arn.clone(),
             AccessPoint { name: name.clone(), instance: inst_id.clone(), creator: call.caller.account.clone() },
         );
-        respond(json!({ "Arn": arn, "Name": name, "InstanceId": inst_id }), d)
+        respond(obj!("Arn": arn, "Name": name, "InstanceId": inst_id), d)
     }
 
     // ---- cryptographic operations (CR-2) ----
@@ -605,7 +604,7 @@ impl Engine {
         let (target, _) = self.key_target(&id)?;
         let d = self.authorize(call, action, &target, c.region.as_ref(), &c.context)?;
         let (blob_b64, version) = self.seal_with(&id, &plaintext, &ctx)?;
-        let mut result = json!({ "KeyId": id, "KeyVersion": version, "CiphertextBlob": blob_b64 });
+        let mut result = obj!("KeyId": id, "KeyVersion": version, "CiphertextBlob": blob_b64);
         if action == "kms:GenerateDataKey" {
             if let Some(o) = result.as_object_mut() {
                 o.insert("Plaintext".to_string(), Value::String(String::from_utf8_lossy(&plaintext).into_owned()));
@@ -625,7 +624,7 @@ impl Engine {
         let (pt, version) = self.open_blob("CiphertextBlob", b, &ctx, &id)?;
         let pt = zeroize::Zeroizing::new(pt);
         let text = core::str::from_utf8(&pt).map_err(|_| Error::decrypt_failed())?;
-        respond(json!({ "KeyId": id, "KeyVersion": version, "Plaintext": text }), d)
+        respond(obj!("KeyId": id, "KeyVersion": version, "Plaintext": text), d)
     }
 
     fn re_encrypt(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
@@ -644,7 +643,7 @@ impl Engine {
         let (pt, _) = self.open_blob("CiphertextBlob", b, &src_ctx, &src)?;
         let pt = zeroize::Zeroizing::new(pt);
         let (blob_b64, version) = self.seal_with(&dst, &pt, &dst_ctx)?;
-        respond(json!({ "KeyId": dst, "KeyVersion": version, "SourceKeyId": src, "CiphertextBlob": blob_b64 }), d)
+        respond(obj!("KeyId": dst, "KeyVersion": version, "SourceKeyId": src, "CiphertextBlob": blob_b64), d)
     }
 
     // ---- secrets (CR-4) ----
@@ -700,7 +699,7 @@ impl Engine {
         };
         index_secret(&mut self.state.index, &arn, &secret, true);
         self.state.secrets.insert(arn.clone(), secret);
-        respond(json!({ "Arn": arn, "SecretName": name, "VersionId": version, "InstanceId": inst_id }), d)
+        respond(obj!("Arn": arn, "SecretName": name, "VersionId": version, "InstanceId": inst_id), d)
     }
 
     fn secret_op(&mut self, call: &Call, p: &mut Params<'_>, action: &'static str) -> Result<Response> {
@@ -767,7 +766,7 @@ impl Engine {
                 )?;
                 let pt = zeroize::Zeroizing::new(pt);
                 let text = core::str::from_utf8(&pt).map_err(|_| Error::decrypt_failed())?;
-                json!({ "SecretName": secret.name, "VersionId": v.version_id, "VersionStages": v.stages, "SecretData": text })
+                obj!("SecretName": secret.name, "VersionId": v.version_id, "VersionStages": v.stages, "SecretData": text)
             }
             "kms:PutSecretValue" => {
                 let (data, vid) = put.ok_or_else(|| Error::invalid("SecretData", "CR-4", "SecretData is required"))?;
@@ -802,7 +801,7 @@ impl Engine {
                         created_at: call.at,
                     });
                 }
-                json!({ "SecretName": secret.name, "VersionId": vid, "VersionStages": ["ACSCurrent"] })
+                obj!("SecretName": secret.name, "VersionId": vid, "VersionStages": ["ACSCurrent"])
             }
             "kms:DescribeSecret" => secret_metadata(&arn, &secret),
             "kms:DeleteSecret" => {
@@ -815,14 +814,14 @@ impl Engine {
                 }
                 if force {
                     self.remove_secret(&arn);
-                    json!({ "SecretName": secret.name, "Deleted": true })
+                    obj!("SecretName": secret.name, "Deleted": true)
                 } else {
                     let at = call.at.saturating_add(window.unwrap_or(30) * DAY);
                     if let Some(s) = self.state.secrets.get_mut(&arn) {
                         s.delete_at = Some(at);
                     }
                     self.state.schedule(at, Due::DeleteSecret(arn.clone()));
-                    json!({ "SecretName": secret.name, "PlannedDeleteTime": crate::time::format(at) })
+                    obj!("SecretName": secret.name, "PlannedDeleteTime": crate::time::format(at))
                 }
             }
             "kms:RestoreSecret" => {
@@ -837,14 +836,14 @@ impl Engine {
                     s.delete_at = None;
                 }
                 self.state.unschedule(&Due::DeleteSecret(arn.clone()));
-                json!({ "SecretName": secret.name })
+                obj!("SecretName": secret.name)
             }
             "kms:UpdateSecretRotationPolicy" => {
                 let iv = rotation.flatten();
                 if let Some(s) = self.state.secrets.get_mut(&arn) {
                     s.rotation_interval = iv;
                 }
-                json!({ "SecretName": secret.name, "RotationInterval": iv })
+                obj!("SecretName": secret.name, "RotationInterval": iv)
             }
             "kms:TagResource" | "kms:UntagResource" => {
                 if let Some(s) = self.state.secrets.get_mut(&arn) {
@@ -859,7 +858,7 @@ impl Engine {
                         return Err(Error::new(ErrorCode::LimitExceeded, "", "a secret has at most 64 tags"));
                     }
                 }
-                json!({ "SecretName": secret.name, "Tags": self.state.secrets.get(&arn).map(|s| s.tags.clone()) })
+                obj!("SecretName": secret.name, "Tags": self.state.secrets.get(&arn).map(|s| s.tags.clone()))
             }
             "kms:CreateBackup" => {
                 let bid = self.new_id("backup-")?;
@@ -872,9 +871,9 @@ impl Engine {
                         created_at: call.at,
                     },
                 );
-                json!({ "BackupId": bid, "SecretName": secret.name })
+                obj!("BackupId": bid, "SecretName": secret.name)
             }
-            _ => json!({}),
+            _ => obj!(),
         };
         respond(result, d)
     }
@@ -909,7 +908,7 @@ pub fn key_metadata(k: &Key, aliases: &[AliasName], state: &crate::state::State)
         KeyState::Disabled => ("Disabled", None),
         KeyState::PendingDeletion { delete_at } => ("PendingDeletion", Some(crate::time::format(delete_at))),
     };
-    json!({
+    obj!(
         "KeyId": k.id,
         "Arn": state.key_arn(k),
         "InstanceId": k.instance,
@@ -925,20 +924,20 @@ pub fn key_metadata(k: &Key, aliases: &[AliasName], state: &crate::state::State)
         "Tags": k.tags,
         "Description": k.description,
         "CreationDate": crate::time::format(k.created_at),
-    })
+    )
 }
 
 fn secret_metadata(arn: &str, s: &Secret) -> Value {
-    json!({
+    obj!(
         "Arn": arn,
         "SecretName": s.name,
         "InstanceId": s.instance,
         "Creator": s.creator,
         "EncryptionKeyId": s.key,
-        "Versions": s.versions.iter().map(|v| json!({ "VersionId": v.version_id, "VersionStages": v.stages })).collect::<Vec<_>>(),
+        "Versions": s.versions.iter().map(|v| obj!("VersionId": v.version_id, "VersionStages": v.stages)).collect::<Vec<_>>(),
         "PlannedDeleteTime": s.delete_at.map(crate::time::format),
         "RotationInterval": s.rotation_interval,
         "Tags": s.tags,
         "Description": s.description,
-    })
+    )
 }

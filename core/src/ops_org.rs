@@ -6,7 +6,7 @@ use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::authz::Role;
 use crate::engine::{Call, Engine, Response};
@@ -46,7 +46,7 @@ impl Engine {
             id.clone(),
             Account { id: id.clone(), name, display_name: display, enterprise_id: enterprise, can_pay },
         );
-        ok(json!({ "AccountId": id }))
+        ok(obj!("AccountId": id))
     }
 
     fn ensure_account(&mut self, id: &AccountId, enterprise: Option<String>, name: Option<AccountName>, can_pay: bool) {
@@ -149,7 +149,7 @@ impl Engine {
         });
         self.trace.resource = format!("acs:resourcemanager::{acct}:resourcedirectory/{dir_id}");
         self.state.rebuild_access();
-        ok(json!({ "ResourceDirectoryId": dir_id, "RootFolderId": root_id, "MasterAccountId": acct }))
+        ok(obj!("ResourceDirectoryId": dir_id, "RootFolderId": root_id, "MasterAccountId": acct))
     }
 
     fn mgmt_role(&self) -> Result<Role> {
@@ -217,7 +217,7 @@ impl Engine {
         }
         self.trace.resource = self.folder_arn(id.as_str());
         self.state.rebuild_access();
-        ok(json!({ "FolderId": id }))
+        ok(obj!("FolderId": id))
     }
 
     fn billing_account(&self, p: &mut Params<'_>, new: &AccountId, new_can_pay: bool) -> Result<AccountId> {
@@ -331,7 +331,7 @@ impl Engine {
         self.add_member(&id, folder.clone(), billing.clone(), JoinMethod::Created, tags);
         self.trace.resource = format!("acs:resourcemanager::{mgmt}:account/{id}");
         self.state.rebuild_access();
-        ok(json!({ "AccountId": id, "FolderId": folder, "BillingAccountId": billing }))
+        ok(obj!("AccountId": id, "FolderId": folder, "BillingAccountId": billing))
     }
 
     /// InviteAccountToResourceDirectory: one or several account ids, comma-separated (RD-4).
@@ -386,9 +386,9 @@ impl Engine {
             if let Some(d) = self.state.directory.as_mut() {
                 d.invitations.insert(h.clone(), inv);
             }
-            out.push(json!({ "HandshakeId": h, "TargetEntity": id, "Status": "Pending" }));
+            out.push(obj!("HandshakeId": h, "TargetEntity": id, "Status": "Pending"));
         }
-        ok(json!({ "Handshakes": out }))
+        ok(obj!("Handshakes": out))
     }
 
     /// AcceptHandshake / DeclineHandshake, by the invited account's root (RD-4).
@@ -449,7 +449,7 @@ impl Engine {
             }
         }
         self.state.rebuild_access();
-        ok(json!({ "HandshakeId": h, "Status": if accept { "Accepted" } else { "Declined" } }))
+        ok(obj!("HandshakeId": h, "Status": if accept { "Accepted" } else { "Declined" }))
     }
 
     /// MoveAccount between folders (RD-6). Refused when the move would take away
@@ -481,7 +481,7 @@ impl Engine {
             }
             Ok(())
         })?;
-        ok(json!({ "AccountId": acct, "SourceFolderId": from, "DestinationFolderId": dest }))
+        ok(obj!("AccountId": acct, "SourceFolderId": from, "DestinationFolderId": dest))
     }
 
     /// EnableSharingWithResourceDirectory (RD-7).
@@ -502,7 +502,7 @@ impl Engine {
             d.sharing_enabled = true;
             d.service_linked_roles.insert(SHARING_ROLE.to_string());
         }
-        ok(json!({ "SharingEnabled": true, "ServiceLinkedRole": SHARING_ROLE }))
+        ok(obj!("SharingEnabled": true, "ServiceLinkedRole": SHARING_ROLE))
     }
 
     /// RAM: users, roles, policies and attachments in the caller's own account (RAM-1, RAM-2).
@@ -570,7 +570,7 @@ impl Engine {
                 }
             }
         }
-        ok(json!({ "Account": acct, "Name": name }))
+        ok(obj!("Account": acct, "Name": name))
     }
 
     /// Apply `change`, then refuse it (restoring the state) if any account would lose

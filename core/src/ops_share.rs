@@ -5,7 +5,7 @@ use crate::idmap::IdSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::authz::Role;
 use crate::engine::{Call, Engine, Response};
@@ -161,7 +161,7 @@ impl Engine {
         self.trace.instance = Some(id.clone());
         self.trace.owner = Some(inst.owner.clone());
         self.state.instances.insert(id.clone(), inst);
-        ok(json!({ "InstanceId": id }))
+        ok(obj!("InstanceId": id))
     }
 
     /// Instance management by the owner (KI-2, KI-3, KI-7, SM-2).
@@ -189,10 +189,10 @@ impl Engine {
         let inst = self.instance(&id)?;
         let decision = self.authorize_instance(call, action, &id, region.as_ref(), &Context::default())?;
         let usage = self.state.used_quota(&id);
-        let mut result = json!({ "InstanceId": id });
+        let mut result = obj!("InstanceId": id);
         match action {
             "kms:GetKmsInstance" | "kms:GetInstanceQuota" => {
-                result = json!({ "Instance": inst, "Quota": usage, "Shares": self.shares_of(&id) });
+                result = obj!("Instance": inst, "Quota": usage, "Shares": self.shares_of(&id));
             }
             "kms:AttachVpc" => {
                 let vpc = vpc.ok_or_else(|| p.missing("VpcId"))?;
@@ -218,7 +218,7 @@ impl Engine {
                     i.vpcs.insert(vpc, owner);
                 }
                 self.state.rebuild_access();
-                result = json!({ "InstanceId": id, "Quota": self.state.used_quota(&id) });
+                result = obj!("InstanceId": id, "Quota": self.state.used_quota(&id));
             }
             "kms:DetachVpc" => {
                 let vpc = vpc.ok_or_else(|| p.missing("VpcId"))?;
@@ -229,7 +229,7 @@ impl Engine {
                     i.vpcs.remove(&vpc);
                 }
                 self.state.rebuild_access();
-                result = json!({ "InstanceId": id, "Quota": self.state.used_quota(&id) });
+                result = obj!("InstanceId": id, "Quota": self.state.used_quota(&id));
             }
             "kms:UpgradeInstance" => {
                 let q = quota
@@ -247,7 +247,7 @@ impl Engine {
                 }
                 // KI-4: failed principals stay failed; only members reached later may now fit.
                 self.state.rebuild_access();
-                result = json!({ "InstanceId": id, "Quota": self.state.used_quota(&id) });
+                result = obj!("InstanceId": id, "Quota": self.state.used_quota(&id));
             }
             "kms:RenewInstance" => {}
             "kms:EnableInstance" | "kms:DisableInstance" => {
@@ -262,12 +262,12 @@ impl Engine {
                 if let Some(i) = self.state.instances.get_mut(&id) {
                     i.state = st;
                 }
-                result = json!({ "InstanceId": id, "State": st });
+                result = obj!("InstanceId": id, "State": st);
             }
             "kms:SetInstanceSharingMode" => {
                 let new = mode.ok_or_else(|| p.missing("SharingMode"))?;
                 self.set_mode(&inst, new)?;
-                result = json!({ "InstanceId": id, "SharingMode": new });
+                result = obj!("InstanceId": id, "SharingMode": new);
             }
             _ => {}
         }
@@ -297,7 +297,7 @@ impl Engine {
     fn shares_of(&self, inst: &InstanceId) -> Vec<Value> {
         self.state
             .shares_naming(inst)
-            .map(|s| json!({ "ResourceShareId": s.id, "Name": s.name, "State": s.state }))
+            .map(|s| obj!("ResourceShareId": s.id, "Name": s.name, "State": s.state))
             .collect()
     }
 
@@ -491,7 +491,7 @@ impl Engine {
                 s.principals.insert(t.clone(), assoc.clone());
             }
             self.state.rebuild_access();
-            out.push(json!({ "Target": t.id(), "Status": assoc.state, "StatusMessage": failure }));
+            out.push(obj!("Target": t.id(), "Status": assoc.state, "StatusMessage": failure));
         }
         out
     }
@@ -543,7 +543,7 @@ impl Engine {
                 );
             }
             self.state.rebuild_access();
-            out.push(json!({ "ResourceId": inst, "Status": "Associated", "AccountsGainingAccess": gained.into_iter().collect::<Vec<_>>() }));
+            out.push(obj!("ResourceId": inst, "Status": "Associated", "AccountsGainingAccess": gained.into_iter().collect::<Vec<_>>()));
         }
         Ok(out)
     }
@@ -660,7 +660,7 @@ impl Engine {
         );
         let res = self.add_instances(&id, &resources, call.at)?;
         let prin = self.add_principals(&id, &targets, call.at);
-        ok(json!({ "ResourceShareId": id, "Resources": res, "Principals": prin }))
+        ok(obj!("ResourceShareId": id, "Resources": res, "Principals": prin))
     }
 
     /// AssociateResourceShare: add instances (RS-5) and/or principals (RS-6, KI-4).
@@ -705,7 +705,7 @@ impl Engine {
             }
             let res = self.add_instances(&share.id, &resources, call.at)?;
             let prin = self.add_principals(&share.id, &targets, call.at);
-            Ok(json!({ "ResourceShareId": share.id, "Resources": res, "Principals": prin }))
+            Ok(obj!("ResourceShareId": share.id, "Resources": res, "Principals": prin))
         })();
         match r {
             Ok(v) => ok(v),
@@ -756,7 +756,7 @@ impl Engine {
             Ok(())
         })?;
         ok(
-            json!({ "ResourceShareId": sid, "Disassociated": targets.iter().map(|t| t.id().to_string()).chain(resources.iter().map(|r| r.to_string())).collect::<Vec<_>>() }),
+            obj!("ResourceShareId": sid, "Disassociated": targets.iter().map(|t| t.id().to_string()).chain(resources.iter().map(|r| r.to_string())).collect::<Vec<_>>()),
         )
     }
 
@@ -778,7 +778,7 @@ impl Engine {
             }
             Ok(())
         })?;
-        ok(json!({ "ResourceShareId": sid, "State": ShareState::Deleted }))
+        ok(obj!("ResourceShareId": sid, "State": ShareState::Deleted))
     }
 
     /// Attach or detach a permission (RS-4).
@@ -828,7 +828,7 @@ impl Engine {
         }
         let perms =
             self.state.shares.get(&sid).map(|s| s.permissions.iter().cloned().collect::<Vec<_>>()).unwrap_or_default();
-        ok(json!({ "ResourceShareId": sid, "Permissions": perms }))
+        ok(obj!("ResourceShareId": sid, "Permissions": perms))
     }
 
     /// GetResourceShare: the share with its associations and quota impact.
@@ -844,7 +844,7 @@ impl Engine {
             Role::Account(share.owner.clone(), "owner of the resource share", "RS-8"),
         )?;
         let quotas: Vec<Value> =
-            share.resources.keys().map(|i| json!({ "InstanceId": i, "Quota": self.state.used_quota(i) })).collect();
-        ok(json!({ "ResourceShare": share, "Quotas": quotas }))
+            share.resources.keys().map(|i| obj!("InstanceId": i, "Quota": self.state.used_quota(i))).collect();
+        ok(obj!("ResourceShare": share, "Quotas": quotas))
     }
 }

@@ -6,7 +6,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::authz::{allows, decide, denied_by, instance_target, CheckName, Decision, Effect, Request, Target};
 use crate::crypto::SeededRng;
@@ -398,8 +398,8 @@ impl Engine {
         let mut steps = Vec::new();
         for c in calls {
             match fork.execute(c) {
-                Ok(r) => steps.push(json!({ "ok": true, "result": without_values(r.result) })),
-                Err(e) => steps.push(json!({ "ok": false, "error": e })),
+                Ok(r) => steps.push(obj!("ok": true, "result": without_values(r.result))),
+                Err(e) => steps.push(obj!("ok": false, "error": e)),
             }
         }
         let before = &self.state;
@@ -417,20 +417,20 @@ impl Engine {
             let mode_changed =
                 before.instances.get(inst).map(|i| i.sharing_mode) != after.instances.get(inst).map(|i| i.sharing_mode);
             if qb != qa {
-                quota.push(json!({ "InstanceId": inst, "Before": qb, "After": qa }));
+                quota.push(obj!("InstanceId": inst, "Before": qb, "After": qa));
             }
             if ab != aa {
-                access.push(json!({
+                access.push(obj!(
                     "InstanceId": inst,
                     "Gained": aa.iter().filter(|a| !ab.contains(*a)).collect::<Vec<_>>(),
                     "Lost": ab.iter().filter(|a| !aa.contains(*a)).collect::<Vec<_>>(),
-                }));
+                ));
             }
             if ab != aa || mode_changed || qb != qa {
                 matrix.extend(matrix_diff(self, &fork, inst));
             }
         }
-        json!({ "Steps": steps, "Quota": quota, "Access": access, "Matrix": matrix })
+        obj!("Steps": steps, "Quota": quota, "Access": access, "Matrix": matrix)
     }
 
     /// Route the query actions of the scenario document.
@@ -455,7 +455,7 @@ impl Engine {
                 let action = p.str("Action")?;
                 let resource = p.str("Resource")?;
                 p.finish()?;
-                json!({ "Action": canonical(action), "Resource": resource, "Allowed": self.who_can(action, resource)? })
+                obj!("Action": canonical(action), "Resource": resource, "Allowed": self.who_can(action, resource)?)
             }
             "AccessMatrix" => {
                 let inst = p.parse("InstanceId", InstanceId::parse)?;
@@ -485,15 +485,15 @@ impl Engine {
             .filter(|e| action.is_none_or(|a| e.action.eq_ignore_ascii_case(a)))
             .take(max)
             .collect();
-        Ok(Response { result: json!({ "Events": events, "Count": events.len() }), decision: None })
+        Ok(Response { result: obj!("Events": events, "Count": events.len()), decision: None })
     }
 
     /// VerifyAuditTrail: check the hash chain (AT-2).
     pub(crate) fn verify_audit(&mut self, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
         p.finish()?;
         let result = match self.state.audit.verify() {
-            Ok(()) => json!({ "Valid": true, "Events": self.state.audit.len() }),
-            Err(b) => json!({ "Valid": false, "Events": self.state.audit.len(), "BrokenLink": b }),
+            Ok(()) => obj!("Valid": true, "Events": self.state.audit.len()),
+            Err(b) => obj!("Valid": false, "Events": self.state.audit.len(), "BrokenLink": b),
         };
         Ok(Response { result, decision: None })
     }
@@ -532,7 +532,7 @@ impl Engine {
                 ))
             }
         }
-        Ok(Response { result: json!({ "Tampered": seq }), decision: None })
+        Ok(Response { result: obj!("Tampered": seq), decision: None })
     }
 }
 
@@ -556,7 +556,7 @@ fn matrix_diff(before: &Engine, after: &Engine, inst: &InstanceId) -> Vec<Value>
         .values()
         .filter(|(.., [eb, ea])| eb != ea)
         .map(|(identity, resource, feature, [eb, ea])| {
-            json!({ "InstanceId": inst, "Identity": identity, "Resource": resource, "Feature": feature, "Before": eb, "After": ea })
+            obj!("InstanceId": inst, "Identity": identity, "Resource": resource, "Feature": feature, "Before": eb, "After": ea)
         })
         .collect()
 }
