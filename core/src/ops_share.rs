@@ -469,8 +469,8 @@ impl Engine {
             let mut failure = None;
             for inst in &instances {
                 let Some(i) = self.state.instances.get(inst) else { continue };
-                let admitted: IdSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
-                let needed = accounts.iter().filter(|a| **a != i.owner && !admitted.contains(*a)).count() as u32;
+                let needed =
+                    accounts.iter().filter(|a| **a != i.owner && !self.state.is_admitted(inst, a)).count() as u32;
                 let used = self.state.used_quota(inst).used;
                 if used + needed > i.quota {
                     failure = Some(format!(
@@ -516,11 +516,13 @@ impl Engine {
                 .map(|(p, _)| p.clone())
                 .collect();
             let Some(i) = self.state.instances.get(inst) else { continue };
-            let admitted: IdSet<AccountId> = self.state.admitted_accounts(inst).into_iter().collect();
             let mut gained: IdSet<AccountId> = IdSet::new();
             for p in &principals {
                 gained.extend(
-                    self.state.resolve_principal(p).into_iter().filter(|a| *a != i.owner && !admitted.contains(a)),
+                    self.state
+                        .resolve_principal(p)
+                        .into_iter()
+                        .filter(|a| *a != i.owner && !self.state.is_admitted(inst, a)),
                 );
             }
             let used = self.state.used_quota(inst).used;

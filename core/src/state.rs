@@ -313,6 +313,11 @@ impl State {
         self.index.instance_shares.get(instance).into_iter().flatten().filter_map(|id| self.shares.get(id))
     }
 
+    /// True if the account counts against the instance's quota (KI-3).
+    pub fn is_admitted(&self, instance: &InstanceId, account: &AccountId) -> bool {
+        self.index.admitted.get(instance).is_some_and(|s| s.contains(account))
+    }
+
     /// True if the account was reached by a principal but left out for want of quota.
     pub fn is_over_quota(&self, instance: &InstanceId, account: &AccountId) -> bool {
         self.index.over_quota.get(instance).map(|s| s.contains(account)).unwrap_or(false)
