@@ -383,6 +383,26 @@ impl Engine {
         }
     }
 
+    /// A share takes new principals only while every instance it holds is enabled (KI-2):
+    /// a principal added to a disabled instance would take quota for an instance that
+    /// cannot be shared. Principals it already has keep their association.
+    fn check_instances_enabled(&self, share: &Share) -> Result<()> {
+        let held = share.resources.iter().filter(|(_, a)| a.state == AssociationState::Associated);
+        for (id, _) in held {
+            if self.state.instances.get(id).is_some_and(|i| i.state != InstanceState::Enabled) {
+                return Err(Error::new(
+                    ErrorCode::InstanceNotShareable,
+                    "KI-2",
+                    format!(
+                        "instance {id} of share {} is not enabled; only enabled instances can be shared, so the share takes no new principal until its owner enables it (kms:EnableInstance)",
+                        share.id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Validate a principal (RS-2, RS-3, RD-7).
     fn check_principal(&self, owner: &AccountId, t: &Principal) -> Result<()> {
         let dir = self.directory().map_err(|_| {
@@ -699,6 +719,9 @@ impl Engine {
                 }
             }
             self.check_principal(&share.owner, t)?;
+        }
+        if !targets.is_empty() {
+            self.check_instances_enabled(&share)?;
         }
         let before = self.state.clone();
         let r = (|| {

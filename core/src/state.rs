@@ -55,6 +55,14 @@ pub struct State {
     /// A counter for creation order.
     #[serde(default)]
     pub seq: u64,
+    /// Per instance, the accounts (owner aside) its shares reach, in the order each
+    /// became reachable (KI-3, KI-4; README Semantics 3): the first `quota − VPCs` are
+    /// admitted, the rest wait. It is history, so it is data, not a derived index: an
+    /// account keeps its place while it stays reachable, and one that joins later never
+    /// takes the place of one already in. A state written without it (an older export)
+    /// gets the order [`State::rebuild_index`] gives newly reachable accounts.
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub admission: IdMap<InstanceId, Vec<AccountId>>,
     /// Derived indexes.
     #[serde(skip)]
     pub(crate) index: Index,
@@ -229,14 +237,25 @@ impl State {
         resolve(self, &self.index, p)
     }
 
-    fn index_access(&self, index: &mut Index) {
+    /// The access part of the index, and the admission order it rests on (KI-3, KI-4).
+    ///
+    /// An account is reachable from an instance when an `Associated` principal of an
+    /// `Active` share that holds the instance (`Associated`) resolves to it, and it is
+    /// not the owner. Reachable accounts keep their place in [`State::admission`];
+    /// newly reachable ones join its end, several at once in the order the shares were
+    /// created, then the order their principals were associated, then the members'
+    /// join order. The first `quota − VPCs` of the order are admitted; the rest wait
+    /// (`overQuotaAccounts`) until room appears.
+    fn index_access(&mut self, index: &mut Index) {
         for share in self.shares.values() {
             for inst in share.resources.keys() {
                 index.instance_shares.entry(inst.clone()).or_default().push(share.id.clone());
             }
         }
-        // INVARIANT: shares and principals are visited in creation order, so quota
-        // admission of members who joined later is deterministic (KI-3, KI-4).
+        // instance -> account -> the shares through which it is reachable, and per
+        // instance the accounts in the order they were found.
+        let mut routes: IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>> = IdMap::new();
+        let mut found: IdMap<InstanceId, Vec<AccountId>> = IdMap::new();
         let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
         shares.sort_by_key(|s| s.seq);
         for share in shares {
@@ -248,44 +267,76 @@ impl State {
                     continue;
                 }
                 let Some(inst) = self.instances.get(inst_id) else { continue };
+                let reach = routes.entry(inst_id.clone()).or_default();
                 for (p, _) in &principals {
                     for acct in resolve(self, index, p) {
                         if acct == inst.owner {
                             continue;
                         }
-                        let admitted = index.admitted.entry(inst_id.clone()).or_default();
-                        let fits = admitted.contains(&acct) || (admitted.len() + inst.vpcs.len()) < inst.quota as usize;
-                        if fits {
-                            admitted.insert(acct.clone());
-                            if let Some(o) = index.over_quota.get_mut(inst_id) {
-                                o.remove(&acct);
+                        match reach.get_mut(&acct) {
+                            Some(via) if via.contains(&share.id) => {}
+                            Some(via) => via.push(share.id.clone()),
+                            None => {
+                                reach.insert(acct.clone(), alloc::vec![share.id.clone()]);
+                                found.entry(inst_id.clone()).or_default().push(acct);
                             }
-                            let via = index.access.entry(inst_id.clone()).or_default().entry(acct).or_default();
-                            if !via.contains(&share.id) {
-                                via.push(share.id.clone());
-                            }
-                        } else {
-                            index.over_quota.entry(inst_id.clone()).or_default().insert(acct);
                         }
                     }
                 }
             }
         }
+        let mut admission = IdMap::new();
+        for (inst_id, mut reach) in routes {
+            let Some(inst) = self.instances.get(&inst_id) else { continue };
+            // INVARIANT: the places of accounts still reachable are kept; an account
+            // that stopped being reachable loses its place and joins the end if it is
+            // reached again.
+            let mut order: Vec<AccountId> = self
+                .admission
+                .get(&inst_id)
+                .map(|o| o.iter().filter(|a| reach.contains_key(*a)).cloned().collect())
+                .unwrap_or_default();
+            let placed: IdSet<AccountId> = order.iter().cloned().collect();
+            order.extend(found.remove(&inst_id).unwrap_or_default().into_iter().filter(|a| !placed.contains(a)));
+            let room = (inst.quota as usize).saturating_sub(inst.vpcs.len());
+            for (place, acct) in order.iter().enumerate() {
+                if place < room {
+                    index.admitted.entry(inst_id.clone()).or_default().insert(acct.clone());
+                    if let Some(via) = reach.remove(acct) {
+                        index.access.entry(inst_id.clone()).or_default().insert(acct.clone(), via);
+                    }
+                } else {
+                    index.over_quota.entry(inst_id.clone()).or_default().insert(acct.clone());
+                }
+            }
+            admission.insert(inst_id, order);
+        }
+        self.admission = admission;
     }
 
-    /// Used access management quota of an instance: accounts + VPCs (KI-3).
+    /// Used access management quota of an instance: accounts + VPCs (KI-3), with the
+    /// admitted and the waiting accounts in their admission order.
     pub fn used_quota(&self, instance: &InstanceId) -> QuotaUsage {
-        let accounts = self.index.admitted.get(instance).map(|s| s.len()).unwrap_or(0) as u32;
+        let order = self.admission.get(instance).map(Vec::as_slice).unwrap_or(&[]);
+        let (admitted, waiting): (Vec<&AccountId>, Vec<&AccountId>) =
+            order.iter().partition(|a| self.is_admitted(instance, a));
+        let accounts = admitted.len() as u32;
         let vpcs = self.instances.get(instance).map(|i| i.vpcs.len()).unwrap_or(0) as u32;
         let quota = self.instances.get(instance).map(|i| i.quota).unwrap_or(0);
-        let over_quota_accounts: Vec<AccountId> =
-            self.index.over_quota.get(instance).map(|s| s.iter().cloned().collect()).unwrap_or_default();
-        QuotaUsage { quota, accounts, vpcs, used: accounts + vpcs, over_quota_accounts }
+        QuotaUsage {
+            quota,
+            accounts,
+            vpcs,
+            used: accounts + vpcs,
+            admitted_accounts: admitted.into_iter().cloned().collect(),
+            over_quota_accounts: waiting.into_iter().cloned().collect(),
+        }
     }
 
-    /// The accounts (other than the owner) that count against an instance's quota.
+    /// The accounts (other than the owner) that count against an instance's quota, in
+    /// admission order.
     pub fn admitted_accounts(&self, instance: &InstanceId) -> Vec<AccountId> {
-        self.index.admitted.get(instance).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+        self.used_quota(instance).admitted_accounts
     }
 
     /// The Active shares through which `account` reaches `instance`.
@@ -385,7 +436,11 @@ pub struct QuotaUsage {
     pub vpcs: u32,
     /// accounts + vpcs.
     pub used: u32,
-    /// Accounts a principal reaches but that did not fit in the quota (KI-4).
+    /// The accounts counted, in the order they were admitted (KI-3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admitted_accounts: Vec<AccountId>,
+    /// Accounts a principal reaches that wait for room in the quota, in the order they
+    /// became reachable: the first is admitted when room appears (KI-4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub over_quota_accounts: Vec<AccountId>,
 }

@@ -97,7 +97,8 @@ function renderInstance(m: AccessMatrix | null): void {
     <div style="margin-top:8px">Access management quota: <b data-testid="quota-used">${q.used}</b> of <b>${q.quota}</b> used
       (<span title="accounts the instance is shared with">${q.accounts} account(s)</span> + <span title="attached VPCs">${q.vpcs} VPC(s)</span>, KI-3)</div>
     <div class="gauge" data-testid="quota-gauge"><div class="acc" style="width:${pct(q.accounts)}%"></div><div class="vpc" style="width:${pct(q.vpcs)}%"></div></div>
-    ${q.overQuotaAccounts?.length ? `<div class="error">Left out for want of quota (KI-4): ${q.overQuotaAccounts.map(esc).join(', ')}</div>` : ''}
+    ${q.admittedAccounts?.length ? `<div class="hint" data-testid="quota-admitted">Admitted, first come first served: ${q.admittedAccounts.map((a) => esc(accountLabel(a))).join(', ')}</div>` : ''}
+    ${q.overQuotaAccounts?.length ? `<div class="error" data-testid="quota-waiting">Waiting for room in the quota, in order (KI-4): ${q.overQuotaAccounts.map((a) => esc(accountLabel(a))).join(', ')}</div>` : ''}
     <table style="margin-top:6px"><tr><th>share</th><th>principal</th><th>association</th></tr>
       ${shares.flatMap((sh) => Object.entries(sh.principals).map(([p, a]) => `<tr><td class="id">${esc(sh.id)}${sh.state !== 'Active' ? ` (${esc(sh.state)})` : ''}</td><td class="id">${esc(p)}</td><td title="${esc(a.reason ?? '')}">${esc(a.state)}${a.reason ? ' ⚠' : ''}</td></tr>`)).join('') || '<tr><td colspan="3">not shared</td></tr>'}
     </table>`;

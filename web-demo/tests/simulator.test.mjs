@@ -60,6 +60,7 @@ test('the default story renders: directory, instance, quota, matrix', async () =
   await assert.doesNotReject(page.getByTestId('directory').getByText('dept-b (1000000000000003)').waitFor());
   assert.equal(await page.getByTestId('mode').textContent(), 'Joint');
   assert.equal(await page.getByTestId('quota-used').textContent(), '2');
+  assert.match(await page.getByTestId('quota-admitted').textContent(), /first come first served: dept-b \(1000000000000003\)$/);
   assert.equal(await page.getByTestId('matrix-mode').textContent(), 'Joint ownership');
   assert.ok((await page.getByTestId('cell').count()) > 20);
   assert.equal(await cell(page, A_ROOT, 'key-b1', 'kms:Encrypt').getAttribute('data-effect'), 'Allow');
@@ -111,6 +112,8 @@ test('a what-if preview changes nothing until applied (RS-5)', async () => {
   await page.screenshot({ path: join(shots, '04-what-if-preview.png'), fullPage: true });
   await page.getByTestId('whatif-apply').click();
   await page.getByTestId('quota-used').getByText('4').waitFor();
+  // KI-4: the accounts gained in one call join the quota in their join order, after dept-b.
+  assert.match(await page.getByTestId('quota-admitted').textContent(), /dept-b \(1000000000000003\), platform-ci \(1000000000000004\), analytics \(1000000000000005\)$/);
   await page.close();
 });
 
