@@ -14,7 +14,7 @@ for t in "${targets[@]}"; do
   corpus="fuzz/corpus/$t"
   mkdir -p "$corpus" "fuzz/regressions/$t"
   case $t in
-    scenario) cp tests/scenarios/*.json "$corpus/" 2>/dev/null; find tests/malformed -name '*.json' -size -64k -exec cp {} "$corpus/" \; ;;
+    scenario) cp tests/scenarios/*.json "$corpus/" 2>/dev/null; find tests/malformed tests/hostile -name '*.json' -size -64k -exec cp {} "$corpus/" \; ;;
     policy) python3 - "$corpus" <<'PY'
 import json, glob, sys, os
 n = 0
@@ -27,7 +27,7 @@ PY
     ;;
   esac
   log=$(mktemp)
-  cargo +nightly fuzz run "$t" "$corpus" -- -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 >"$log" 2>&1
+  cargo +nightly fuzz run "$t" "$corpus" -- -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1
   rc=$?
   execs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+' | tail -1)
   [ -z "$execs" ] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')

@@ -431,10 +431,7 @@ impl Engine {
             match item {
                 crate::state::Due::DeleteKey(id) => self.destroy_key(&id, now),
                 crate::state::Due::DeleteSecret(arn) => self.remove_secret(&arn),
-                crate::state::Due::RotateKey(id) => {
-                    // Rotation catches up one interval at a time, stamped at the due time.
-                    let _ = self.rotate_key(&id, when);
-                }
+                crate::state::Due::RotateKey(id) => self.rotate_when_due(&id, when, now),
             }
         }
     }

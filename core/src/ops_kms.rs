@@ -25,6 +25,9 @@ pub const KEY_SPEC: &str = "Aliyun_AES_256";
 pub const MAX_SECRET_BYTES: usize = 30_720;
 /// Most versions kept per secret.
 pub const MAX_SECRET_VERSIONS: usize = 100;
+/// Most versions a key keeps (CR-1): a vendor-like limit (the vendor caps key versions
+/// too) that also bounds what automatic rotation can create over any span of time.
+pub const MAX_KEY_VERSIONS: usize = 100;
 
 /// Common KMS request parameters: the region called and condition keys.
 struct Common {
@@ -47,8 +50,22 @@ fn respond(result: Value, d: Decision) -> Result<Response> {
     Ok(Response { result, decision: Some(d) })
 }
 
+/// Most bytes of keys and values in one encryption context (the vendor's limit on its
+/// JSON text is 8,192 characters): it is bound into every ciphertext as authenticated data.
+pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
+
 fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Result<IdMap<String, String>> {
-    Ok(p.opt_map(name)?.unwrap_or_default())
+    let ctx = p.opt_map(name)?.unwrap_or_default();
+    let bytes = ctx.iter().fold(0usize, |n, (k, v)| n.saturating_add(k.len()).saturating_add(v.len()));
+    if bytes > MAX_ENCRYPTION_CONTEXT_BYTES {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            "CR-2",
+            format!("{name} holds {bytes} bytes of keys and values; at most {MAX_ENCRYPTION_CONTEXT_BYTES}"),
+        )
+        .at_field(name));
+    }
+    Ok(ctx)
 }
 
 impl Engine {
@@ -145,38 +162,69 @@ impl Engine {
         )
     }
 
-    /// Add a key version (manual rotation, or automatic when due).
+    /// Add a key version (manual rotation, or automatic when due), stamped `at`, and
+    /// count the next automatic rotation from it.
+    ///
+    /// # Errors
+    /// `InvalidState` for a key that is not enabled, `LimitExceeded` (CR-1) for a key
+    /// that has [`MAX_KEY_VERSIONS`] versions.
     pub(crate) fn rotate_key(&mut self, id: &KeyId, at: u64) -> Result<u32> {
         let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
         if key.state != KeyState::Enabled {
-            // Automatic rotation waits for the key to be enabled again.
-            if let Some(t) = key.rotation_interval {
-                let next = at.saturating_add(t);
-                if let Some(k) = self.state.keys.get_mut(id) {
-                    k.next_rotation_at = Some(next);
-                }
-                self.state.schedule(next, Due::RotateKey(id.clone()));
-            }
             return Err(Error::new(
                 ErrorCode::InvalidState,
                 "CR-1",
                 format!("key {id} is not enabled and cannot rotate"),
             ));
         }
+        if key.versions.len() >= MAX_KEY_VERSIONS {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                "CR-1",
+                format!("key {id} has {MAX_KEY_VERSIONS} versions, the most a key keeps; create a new key"),
+            ));
+        }
         let version = key.versions.last().map(|v| v.version + 1).unwrap_or(1);
         let inst = key.instance.clone();
         let handle = self.generate_material(&inst, &format!("{id}/v{version}"))?;
-        if let Some(k) = self.state.keys.get_mut(id) {
-            k.versions.push(KeyVersion { version, created_at: at, encryptions: 0, handle });
-        }
         self.state.unschedule(&Due::RotateKey(id.clone()));
         if let Some(k) = self.state.keys.get_mut(id) {
+            k.versions.push(KeyVersion { version, created_at: at, encryptions: 0, handle });
             k.next_rotation_at = k.rotation_interval.map(|i| at.saturating_add(i));
         }
         if let Some(t) = self.state.keys.get(id).and_then(next_rotation) {
             self.state.schedule(t, Due::RotateKey(id.clone()));
         }
         Ok(version)
+    }
+
+    /// An automatic rotation of key `id` fell due at `when`; the calls' time is `now`.
+    /// Bounded whatever the span (README Semantics 20): a rotation creates a version
+    /// stamped at its due time and schedules the next one interval later, so a long
+    /// span is caught up one version per interval, up to [`MAX_KEY_VERSIONS`], where
+    /// automatic rotation is suspended; a key that is not enabled skips the rotations
+    /// due while it is not, and waits for the first one after `now`.
+    pub(crate) fn rotate_when_due(&mut self, id: &KeyId, when: u64, now: u64) {
+        let Some(key) = self.state.keys.get(id) else { return };
+        let Some(interval) = key.rotation_interval.filter(|i| *i > 0) else { return };
+        let next = if key.state != KeyState::Enabled {
+            let skipped = now.saturating_sub(when) / interval + 1;
+            Some(when.saturating_add(skipped.saturating_mul(interval)))
+        } else if key.versions.len() >= MAX_KEY_VERSIONS {
+            None
+        } else {
+            // Schedules the next rotation itself; one still due by `now` comes next.
+            if self.rotate_key(id, when).is_ok() {
+                return;
+            }
+            None
+        };
+        if let Some(k) = self.state.keys.get_mut(id) {
+            k.next_rotation_at = next;
+        }
+        if let Some(t) = next {
+            self.state.schedule(t, Due::RotateKey(id.clone()));
+        }
     }
 
     fn key_op(&mut self, call: &Call, p: &mut Params<'_>, action: &'static str) -> Result<Response> {
@@ -920,6 +968,13 @@ pub fn key_metadata(k: &Key, aliases: &[AliasName], state: &crate::state::State)
         "CurrentKeyVersion": k.versions.last().map(|v| v.version),
         "KeyVersions": k.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
         "RotationInterval": k.rotation_interval,
+        "AutomaticRotation": match (k.rotation_interval, next_rotation(k)) {
+            (None, _) => "Disabled",
+            (Some(_), Some(_)) => "Enabled",
+            // Suspended at the version limit (CR-1, README Semantics 20).
+            (Some(_), None) => "Suspended",
+        },
+        "NextRotationDate": next_rotation(k).map(crate::time::format),
         "Aliases": aliases,
         "Tags": k.tags,
         "Description": k.description,

@@ -128,14 +128,7 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
         .get("steps")
         .and_then(Value::as_array)
         .ok_or_else(|| Error::invalid("steps", "", "a scenario needs `steps`, a list"))?;
-    if steps.len() > MAX_STEPS {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            "",
-            format!("a scenario has at most {MAX_STEPS} steps, not {}", steps.len()),
-        )
-        .at_field("steps"));
-    }
+    check_step_count(steps, "steps")?;
     let mut parsed_steps = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
         let step: Step = crate::objects::from_value(s.clone())
@@ -163,6 +156,7 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
 /// `InvalidParameter` for a malformed step.
 pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
     let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", "", "Steps must be a list of steps"))?;
+    check_step_count(list, "Steps")?;
     let mut out = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
         let step: Step = crate::objects::from_value(s.clone())
@@ -175,6 +169,34 @@ pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
         out.push(Call { caller, action: step.action, params: step.params, at: t });
     }
     Ok(out)
+}
+
+/// Refuse a list of steps that holds more than [`MAX_STEPS`], counting the steps of
+/// `WhatIf` previews inside it at any depth: a preview runs its steps, so they cost what
+/// top-level steps cost.
+fn check_step_count(steps: &[Value], field: &str) -> Result<()> {
+    let n = count_steps(steps);
+    if n > MAX_STEPS {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            "",
+            format!("a scenario has at most {MAX_STEPS} steps, those inside `WhatIf` included, not {n}"),
+        )
+        .at_field(field));
+    }
+    Ok(())
+}
+
+/// The steps of a list, those of `WhatIf` previews at any depth included. The depth is
+/// bounded by the JSON reader's nesting limit.
+fn count_steps(steps: &[Value]) -> usize {
+    steps.iter().fold(0usize, |n, s| {
+        let nested = match (s.get("action").and_then(Value::as_str), s.get("params").and_then(|p| p.get("Steps"))) {
+            (Some("WhatIf"), Some(Value::Array(inner))) => count_steps(inner),
+            _ => 0,
+        };
+        n.saturating_add(1).saturating_add(nested)
+    })
 }
 
 /// The result of one step.

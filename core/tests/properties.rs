@@ -43,6 +43,14 @@ proptest! {
         prop_assert!(back.state() == org.state());
     }
 
+    /// The `ops` fuzz target's entry on random inputs, so `make test` runs what the fuzzer
+    /// runs: random operations, far-future jumps among them (rotation catch-up stays within
+    /// 100 versions a key, README Semantics 20), every invariant checked after each step.
+    #[test]
+    fn fuzzed_operation_sequences_keep_every_invariant(data in prop::collection::vec(any::<u8>(), 0..256)) {
+        fuzz_ops(&data);
+    }
+
     #[test]
     fn deleted_share_leaves_no_principal_access(targets in prop::collection::vec(any::<u8>(), 1..6)) {
         let mut org = org(3);
