@@ -27,6 +27,7 @@ const types = {
   '.wasm': 'application/wasm',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
+  '.md': 'text/markdown; charset=utf-8',
 };
 
 const server = createServer(async (req, res) => {

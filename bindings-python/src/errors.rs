@@ -53,12 +53,12 @@ pub fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
 /// Only if the `kms_share.errors` module cannot be imported.
 pub fn exception(py: Python<'_>, e: Error) -> PyResult<Bound<'_, PyAny>> {
     let Error { code, message, rule, field, decision, .. } = e;
-    build(py, code.as_str(), &message, rule.as_deref(), field.as_deref(), decision.map(|d| *d))
+    build(py, code.as_str(), &message, rule.map(|r| r.id()), field.as_deref(), decision.map(|d| *d))
 }
 
 /// `InvalidInput` (code `InvalidParameter`) for a bad argument.
 pub fn invalid_input(py: Python<'_>, field: &str, message: String) -> PyErr {
-    to_py_err(py, Error::invalid(field, "", message))
+    to_py_err(py, Error::invalid(field, None, message))
 }
 
 /// A `KmsShareError` with code [`INTERNAL_ERROR`]: a bug, not bad input.

@@ -51,13 +51,13 @@ impl PyOrganization {
             Ok(mut g) => Ok(f(&mut g.0)),
             Err(TryLockError::WouldBlock) => Err(to_py_err(
                 py,
-                Error::new(ErrorCode::InvalidState, "", "this organization is busy with another call"),
+                Error::new(ErrorCode::InvalidState, None, "this organization is busy with another call"),
             )),
             Err(TryLockError::Poisoned(_)) => Err(to_py_err(
                 py,
                 Error::new(
                     ErrorCode::InvalidState,
-                    "",
+                    None,
                     "this organization is unusable: an earlier call stopped on an internal error",
                 ),
             )),

@@ -70,7 +70,7 @@ impl PyDecision {
     /// For a Deny, the rule id of the failing check.
     #[getter]
     fn rule(&self) -> Option<&str> {
-        self.0.rule.as_deref()
+        self.0.rule.map(|r| r.id())
     }
 
     /// For a Deny, a message naming the rule.
@@ -148,7 +148,7 @@ impl PyCheck {
     /// The rule id behind the outcome.
     #[getter]
     fn rule(&self) -> &str {
-        &self.0.rule
+        self.0.rule.id()
     }
 
     /// What was found.

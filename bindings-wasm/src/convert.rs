@@ -34,7 +34,7 @@ pub(crate) fn throw(e: Error) -> JsValue {
     };
     set("code", &JsValue::from_str(e.code()));
     if let Some(rule) = &e.rule {
-        set("rule", &JsValue::from_str(rule));
+        set("rule", &JsValue::from_str(rule.id()));
     }
     if let Some(field) = &e.field {
         set("field", &JsValue::from_str(field));
@@ -75,13 +75,13 @@ pub(crate) fn doc_to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
 }
 
 fn unrepresentable(why: &str) -> JsValue {
-    throw(Error::new(ErrorCode::InvalidState, "", format!("the result cannot be represented in JavaScript: {why}")))
+    throw(Error::new(ErrorCode::InvalidState, None, format!("the result cannot be represented in JavaScript: {why}")))
 }
 
 #[cfg(feature = "engine")]
 /// A plain JavaScript scalar (a seed) through serde-wasm-bindgen's checks.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, field: &str) -> Result<T, Error> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(field, "", js_message(&e.into())))
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(field, None, js_message(&e.into())))
 }
 
 /// A document given as JSON text or as a plain object, as JSON text.
@@ -92,13 +92,13 @@ pub(crate) fn doc_text(value: &JsValue, field: &str) -> Result<String, Error> {
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::invalid(field, "", format!("`{field}` must be a plain object or JSON text")))
+        .ok_or_else(|| Error::invalid(field, None, format!("`{field}` must be a plain object or JSON text")))
 }
 
 /// A document given as JSON text or as a plain object, parsed by the core's serde.
 pub(crate) fn doc<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
     let text = doc_text(value, field)?;
-    kms_share_core::objects::from_str(&text).map_err(|e| Error::invalid(field, "", format!("{e}")))
+    kms_share_core::objects::from_str(&text).map_err(|e| Error::invalid(field, None, format!("{e}")))
 }
 
 /// The message of a thrown JavaScript value.
@@ -133,11 +133,11 @@ mod tests {
             checks: vec![Check {
                 check: CheckName::Ownership,
                 outcome: Outcome::Failed,
-                rule: "SM-3".into(),
+                rule: kms_share_core::Rule::Sm3,
                 detail: "the key belongs to another account".into(),
             }],
             denied_by: Some(CheckName::Ownership),
-            rule: Some("SM-3".into()),
+            rule: Some(kms_share_core::Rule::Sm3),
             message: Some("access denied by the ownership check (SM-3)".into()),
             fix: None,
             via_share: None,
@@ -157,7 +157,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn invalid_input_names_its_field() {
-        let err = throw(Error::invalid("caller", "RAM-1", "`x` is not a RAM identity"));
+        let err = throw(Error::invalid("caller", kms_share_core::Rule::Ram1, "`x` is not a RAM identity"));
         assert_eq!(prop(&err, "code").as_string().as_deref(), Some("InvalidParameter"));
         assert_eq!(prop(&err, "field").as_string().as_deref(), Some("caller"));
         assert_eq!(prop(&err, "rule").as_string().as_deref(), Some("RAM-1"));

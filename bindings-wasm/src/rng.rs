@@ -14,7 +14,7 @@ impl RandomSource for HostRng {
         getrandom::getrandom(buf).map_err(|e| {
             Error::new(
                 ErrorCode::BackendError,
-                "",
+                None,
                 format!("the host random source (crypto.getRandomValues) failed: {e}"),
             )
         })

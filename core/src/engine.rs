@@ -23,6 +23,7 @@ use crate::matrix::ResourceKind;
 use crate::model::*;
 use crate::params::Params;
 use crate::policy::Context;
+use crate::rules::Rule;
 use crate::state::{instance_arn, State};
 
 /// One call: who, what, with which parameters, when.
@@ -221,7 +222,7 @@ impl Engine {
             }
             _ => Err(Error::invalid(
                 "action",
-                "",
+                None,
                 format!("unknown action `{}`; see docs/scenario-format.md for the list", shorten(a)),
             )),
         }
@@ -286,7 +287,7 @@ impl Engine {
     /// The directory, or `NotFound` (RD-1).
     pub(crate) fn directory(&self) -> Result<&Directory> {
         self.state.directory.as_ref().ok_or_else(|| {
-            Error::new(ErrorCode::NotFound, "RD-1", "no resource directory is enabled yet (EnableResourceDirectory)")
+            Error::new(ErrorCode::NotFound, Rule::Rd1, "no resource directory is enabled yet (EnableResourceDirectory)")
         })
     }
 
@@ -337,7 +338,7 @@ impl Engine {
                 let _ = AliasName::parse(&full).map_err(|e| e.at_field(field))?;
                 return self.state.aliases.get(&arn).map(|a| a.key.clone()).ok_or_else(|| Error::not_found("alias", r));
             }
-            return Err(Error::invalid(field, "RAM-3", format!("`{}` is not a key or alias ARN", shorten(r))));
+            return Err(Error::invalid(field, Rule::Ram3, format!("`{}` is not a key or alias ARN", shorten(r))));
         }
         self.existing_key(field, r)
     }
@@ -381,7 +382,7 @@ impl Engine {
             ([], 1) => arns.iter().next().cloned().ok_or_else(|| Error::not_found("resource", r)),
             _ => Err(Error::invalid(
                 field,
-                "SM-3",
+                Rule::Sm3,
                 format!("`{}` names resources of several accounts or regions; pass the ARN", shorten(r)),
             )),
         }
@@ -488,7 +489,7 @@ pub(crate) fn days_in(
     default: Option<u64>,
     lo: u64,
     hi: u64,
-    rule: &str,
+    rule: Rule,
 ) -> Result<u64> {
     let d = match (p.opt_u64(name)?, default) {
         (Some(d), _) => d,
@@ -504,7 +505,11 @@ pub(crate) fn days_in(
 /// Parse an interval such as `30d`, `720h` or `2592000s` into seconds.
 pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
     let bad = || {
-        Error::invalid(field, "CR-1", format!("`{}` is not an interval like `30d`, `720h` or `2592000s`", shorten(s)))
+        Error::invalid(
+            field,
+            Rule::Cr1,
+            format!("`{}` is not an interval like `30d`, `720h` or `2592000s`", shorten(s)),
+        )
     };
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num.parse().map_err(|_| bad())?;
@@ -518,7 +523,7 @@ pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
     if !(DAY * 7..=DAY * 365 * 10).contains(&secs) {
         return Err(Error::invalid(
             field,
-            "CR-1",
+            Rule::Cr1,
             format!("the rotation interval must be 7 days to 10 years, not `{}`", shorten(s)),
         ));
     }

@@ -2,7 +2,7 @@
 //!
 //! One error type for the whole engine: every failure carries a [`ErrorCode`]
 //! whose string form never changes (bindings, scenario results and docs use it),
-//! a human message, the `DOMAIN.md` rule id where one applies, the offending field
+//! a human message, the [`Rule`] where one applies, the offending field
 //! where input was bad and, for [`ErrorCode::AccessDenied`], the full decision.
 //! A denial found by a *query* is a [`Decision`] value, not an error.
 
@@ -11,7 +11,8 @@ use alloc::string::{String, ToString};
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
-use crate::authz::Decision;
+use crate::decision::Decision;
+use crate::rules::Rule;
 
 /// Stable error codes. The string of a variant is its name (`QuotaExceeded`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -128,9 +129,9 @@ pub struct Error {
     pub code: ErrorCode,
     /// A human message: lowercase start, no final period, user input in backticks.
     pub message: String,
-    /// The `DOMAIN.md` rule id behind the error, if one applies.
+    /// The rule behind the error, if one applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Rule>,
     /// The input field that was bad (for [`ErrorCode::InvalidParameter`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -143,19 +144,13 @@ pub struct Error {
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 impl Error {
-    /// A new error with a code, a rule id (empty for none) and a message.
-    pub fn new(code: ErrorCode, rule: &str, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            rule: if rule.is_empty() { None } else { Some(rule.to_string()) },
-            field: None,
-            decision: None,
-        }
+    /// A new error with a code, the rule it rests on (or `None`) and a message.
+    pub fn new(code: ErrorCode, rule: impl Into<Option<Rule>>, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), rule: rule.into(), field: None, decision: None }
     }
 
-    /// Bad input in `field`, breaking rule `rule` (may be empty).
-    pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {
+    /// Bad input in `field`, breaking `rule` (or `None`).
+    pub fn invalid(field: &str, rule: impl Into<Option<Rule>>, message: impl Into<String>) -> Self {
         let mut e = Error::new(ErrorCode::InvalidParameter, rule, message);
         e.field = Some(field.to_string());
         e
@@ -163,14 +158,14 @@ impl Error {
 
     /// `what` was not found.
     pub fn not_found(what: &str, id: &str) -> Self {
-        Error::new(ErrorCode::NotFound, "", alloc::format!("{what} `{id}` not found"))
+        Error::new(ErrorCode::NotFound, None, alloc::format!("{what} `{id}` not found"))
     }
 
     /// The call was denied; the decision says why and how to fix it.
     pub fn denied(decision: Decision) -> Self {
         let mut e = Error::new(
             ErrorCode::AccessDenied,
-            decision.rule.as_deref().unwrap_or("AZ-1"),
+            decision.rule.unwrap_or(Rule::Az1),
             decision.message.clone().unwrap_or_else(|| "access denied".to_string()),
         );
         e.decision = Some(Box::new(decision));
@@ -179,7 +174,7 @@ impl Error {
 
     /// The opaque decryption failure (CR-2).
     pub fn decrypt_failed() -> Self {
-        Error::new(ErrorCode::DecryptFailed, "CR-2", "decryption failed")
+        Error::new(ErrorCode::DecryptFailed, Rule::Cr2, "decryption failed")
     }
 
     /// Attach the field name.

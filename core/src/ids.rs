@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
 use crate::idtext::IdText;
+use crate::rules::Rule;
 
 /// Longest id or name accepted anywhere, before any rule-specific check.
 pub const MAX_ID_LEN: usize = 256;
@@ -28,7 +29,7 @@ macro_rules! id_type {
             /// # Errors
             /// `InvalidParameter` when the text is not a valid id of this kind.
             pub fn parse(s: &str) -> Result<Self> {
-                let check: fn(&str) -> core::result::Result<(), (&'static str, String)> = $check;
+                let check: fn(&str) -> core::result::Result<(), (Rule, String)> = $check;
                 check(s).map_err(|(rule, why)| {
                     Error::invalid($field, rule, format!("`{}` is not a valid {}: {}", shorten(s), $field, why))
                 })?;
@@ -107,7 +108,7 @@ id_type!(
         if s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit()) {
             Ok(())
         } else {
-            Err(("RD-6", "an account id is a 16-digit number".to_string()))
+            Err((Rule::Rd6, "an account id is a 16-digit number".to_string()))
         }
     }
 );
@@ -120,7 +121,7 @@ id_type!(
         if prefixed_alnum(s, "fd-", 1, 64) {
             Ok(())
         } else {
-            Err(("RD-6", "a folder id is `fd-` followed by 1 to 64 letters or digits".to_string()))
+            Err((Rule::Rd6, "a folder id is `fd-` followed by 1 to 64 letters or digits".to_string()))
         }
     }
 );
@@ -133,7 +134,7 @@ id_type!(
         if prefixed_alnum(s, "rd-", 1, 64) {
             Ok(())
         } else {
-            Err(("RD-1", "a directory id is `rd-` followed by 1 to 64 letters or digits".to_string()))
+            Err((Rule::Rd1, "a directory id is `rd-` followed by 1 to 64 letters or digits".to_string()))
         }
     }
 );
@@ -146,7 +147,7 @@ id_type!(
         if prefixed_alnum(s, "kst-", 1, 64) {
             Ok(())
         } else {
-            Err(("KI-1", "an instance id is `kst-` followed by 1 to 64 letters or digits".to_string()))
+            Err((Rule::Ki1, "an instance id is `kst-` followed by 1 to 64 letters or digits".to_string()))
         }
     }
 );
@@ -159,7 +160,7 @@ id_type!(
         if prefixed_alnum(s, "rs-", 1, 64) {
             Ok(())
         } else {
-            Err(("RS-8", "a resource share id is `rs-` followed by 1 to 64 letters or digits".to_string()))
+            Err((Rule::Rs8, "a resource share id is `rs-` followed by 1 to 64 letters or digits".to_string()))
         }
     }
 );
@@ -172,7 +173,7 @@ id_type!(
         if prefixed_alnum(s, "key-", 1, 64) {
             Ok(())
         } else {
-            Err(("RAM-3", "a key id is `key-` followed by 1 to 64 letters or digits".to_string()))
+            Err((Rule::Ram3, "a key id is `key-` followed by 1 to 64 letters or digits".to_string()))
         }
     }
 );
@@ -185,7 +186,7 @@ id_type!(
         if prefixed_alnum(s, "vpc-", 1, 64) {
             Ok(())
         } else {
-            Err(("KI-7", "a vpc id is `vpc-` followed by 1 to 64 letters or digits".to_string()))
+            Err((Rule::Ki7, "a vpc id is `vpc-` followed by 1 to 64 letters or digits".to_string()))
         }
     }
 );
@@ -202,7 +203,7 @@ id_type!(
         if ok {
             Ok(())
         } else {
-            Err(("KI-6", "a region is 2 to 32 lowercase letters, digits and `-`, like `cn-hangzhou`".to_string()))
+            Err((Rule::Ki6, "a region is 2 to 32 lowercase letters, digits and `-`, like `cn-hangzhou`".to_string()))
         }
     }
 );
@@ -211,28 +212,28 @@ id_type!(
     /// A member account name (RD-2).
     AccountName,
     "account name",
-    |s| check_account_name(s).map_err(|w| ("RD-2", w))
+    |s| check_account_name(s).map_err(|w| (Rule::Rd2, w))
 );
 
 id_type!(
     /// A display name (RD-3).
     DisplayName,
     "display name",
-    |s| check_display_name(s).map_err(|w| ("RD-3", w))
+    |s| check_display_name(s).map_err(|w| (Rule::Rd3, w))
 );
 
 id_type!(
     /// A resource share name (RS-1).
     ShareName,
     "resource share name",
-    |s| check_share_name(s).map_err(|w| ("RS-1", w))
+    |s| check_share_name(s).map_err(|w| (Rule::Rs1, w))
 );
 
 id_type!(
     /// A folder name (same character rules as a display name, RD-3).
     FolderName,
     "folder name",
-    |s| check_display_name(s).map_err(|w| ("RD-1", w))
+    |s| check_display_name(s).map_err(|w| (Rule::Rd1, w))
 );
 
 id_type!(
@@ -247,7 +248,7 @@ id_type!(
         if ok {
             Ok(())
         } else {
-            Err(("SM-3", "a secret name is 1 to 192 letters, digits and `_ / + = . @ -`".to_string()))
+            Err((Rule::Sm3, "a secret name is 1 to 192 letters, digits and `_ / + = . @ -`".to_string()))
         }
     }
 );
@@ -265,7 +266,7 @@ id_type!(
             {
                 Ok(())
             }
-            _ => Err(("SM-3", "an alias is `alias/` followed by 1 to 255 letters, digits and `_ / : -`".to_string())),
+            _ => Err((Rule::Sm3, "an alias is `alias/` followed by 1 to 255 letters, digits and `_ / : -`".to_string())),
         }
     }
 );
@@ -281,7 +282,7 @@ id_type!(
         if ok {
             Ok(())
         } else {
-            Err(("RAM-1", "a RAM name is 1 to 64 letters, digits and `. _ - @`".to_string()))
+            Err((Rule::Ram1, "a RAM name is 1 to 64 letters, digits and `. _ - @`".to_string()))
         }
     }
 );
@@ -385,7 +386,7 @@ impl Identity {
         let bad = || {
             Error::invalid(
                 "caller",
-                "RAM-1",
+                Rule::Ram1,
                 format!(
                     "`{}` is not a RAM identity (expected `acs:ram::<account-id>:root`, `...:user/<name>` or `...:role/<name>`)",
                     shorten(s)
@@ -460,7 +461,7 @@ mod tests {
         for bad in ["a", "-ab", "ab-", "a--b", "a._b", "ab cd", "名字ab", &"a".repeat(51)] {
             let e = AccountName::parse(bad).unwrap_err();
             assert_eq!(e.code(), "InvalidParameter", "{bad}");
-            assert_eq!(e.rule.as_deref(), Some("RD-2"));
+            assert_eq!(e.rule, Some(Rule::Rd2));
         }
         assert!(AccountName::parse(&"a".repeat(50)).is_ok());
     }
@@ -468,7 +469,7 @@ mod tests {
     #[test]
     fn display_name_allows_cjk_rd3() {
         assert!(DisplayName::parse("部门B-prod").is_ok());
-        assert_eq!(DisplayName::parse("x").unwrap_err().rule.as_deref(), Some("RD-3"));
+        assert_eq!(DisplayName::parse("x").unwrap_err().rule, Some(Rule::Rd3));
         assert!(DisplayName::parse("a b").is_err());
     }
 
@@ -476,7 +477,7 @@ mod tests {
     fn share_name_rs1() {
         assert!(ShareName::parse("s").is_ok());
         assert!(ShareName::parse("共享.kms_1-a").is_ok());
-        assert_eq!(ShareName::parse("").unwrap_err().rule.as_deref(), Some("RS-1"));
+        assert_eq!(ShareName::parse("").unwrap_err().rule, Some(Rule::Rs1));
         assert!(ShareName::parse(&"s".repeat(51)).is_err());
         assert!(ShareName::parse("a/b").is_err());
     }

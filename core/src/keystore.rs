@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 
 use crate::crypto::{AesKey, RandomSource};
 use crate::error::{Error, ErrorCode, Result};
+use crate::rules::Rule;
 
 /// A store of AES-256 keys addressed by opaque handles.
 pub trait KeyBackend: Send {
@@ -92,7 +93,11 @@ impl KeyBackend for SoftwareBackend {
     fn generate(&mut self, label: &str, rng: &mut dyn RandomSource) -> Result<String> {
         let handle = format!("sw:{label}");
         if self.keys.contains_key(&handle) {
-            return Err(Error::new(ErrorCode::AlreadyExists, "CR-1", format!("key material `{label}` already exists")));
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                Rule::Cr1,
+                format!("key material `{label}` already exists"),
+            ));
         }
         let key = AesKey::generate(rng)?;
         self.keys.insert(handle.clone(), key);
@@ -101,7 +106,7 @@ impl KeyBackend for SoftwareBackend {
 
     fn encrypt(&self, handle: &str, nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let key = self.keys.get(handle).ok_or_else(|| {
-            Error::new(ErrorCode::InvalidState, "CR-3", "the key material of this key version was destroyed")
+            Error::new(ErrorCode::InvalidState, Rule::Cr3, "the key material of this key version was destroyed")
         })?;
         key.seal(nonce, aad, plaintext)
     }
@@ -142,7 +147,7 @@ impl KeyBackend for SoftwareBackend {
         let bad = |h: &str| {
             Error::new(
                 ErrorCode::SnapshotInvalid,
-                "CR-5",
+                Rule::Cr5,
                 format!("sealed key material `{}` does not unseal under this root key", crate::ids::shorten(h)),
             )
         };

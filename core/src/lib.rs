@@ -18,6 +18,7 @@ pub mod api;
 pub mod audit;
 pub mod authz;
 pub mod crypto;
+pub mod decision;
 pub mod engine;
 pub mod error;
 pub mod idmap;
@@ -39,6 +40,7 @@ pub mod snapshot;
 pub mod state;
 pub mod time;
 
-pub use authz::{Decision, Effect};
+pub use decision::{Decision, Effect};
 pub use engine::{Call, Engine, Response};
 pub use error::{Error, ErrorCode, Result};
+pub use rules::Rule;

@@ -83,7 +83,7 @@ pub struct MatrixRow {
     pub actions: &'static [&'static str],
 }
 
-/// The permission matrix (DOMAIN.md "Who may do what").
+/// The permission matrix (rule PM, `docs/rules.md`).
 pub const MATRIX: &[MatrixRow] = &[
     MatrixRow {
         feature: Feature::InstanceManagement,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::*;
 use crate::policy::Policy;
+use crate::rules::Rule;
 
 /// Seconds since the Unix epoch (UTC). The core reads no clock: time is an argument.
 pub type Timestamp = u64;
@@ -237,7 +238,7 @@ impl Principal {
         } else {
             Err(crate::error::Error::invalid(
                 "Targets",
-                "RS-2",
+                Rule::Rs2,
                 alloc::format!(
                     "`{}` is not a principal: use a 16-digit account id, a folder id `fd-...` or the directory id `rd-...`",
                     shorten(s)

@@ -17,6 +17,7 @@ use crate::matrix::canonical_action;
 use crate::model::*;
 use crate::params::Params;
 use crate::policy::Context;
+use crate::rules::Rule;
 use crate::state::{alias_arn, index_alias, index_secret, next_rotation, Due, NameKind};
 
 /// The one key spec (CR-1).
@@ -60,7 +61,7 @@ fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Result<IdMap<St
     if bytes > MAX_ENCRYPTION_CONTEXT_BYTES {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            "CR-2",
+            Rule::Cr2,
             format!("{name} holds {bytes} bytes of keys and values; at most {MAX_ENCRYPTION_CONTEXT_BYTES}"),
         )
         .at_field(name));
@@ -72,7 +73,11 @@ impl Engine {
     /// Route a `kms:` action.
     pub(crate) fn kms(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
         let Some((action, _)) = canonical_action(&call.action) else {
-            return Err(Error::invalid("action", "RAM-3", format!("unknown KMS action `{}`", shorten(&call.action))));
+            return Err(Error::invalid(
+                "action",
+                Rule::Ram3,
+                format!("unknown KMS action `{}`", shorten(&call.action)),
+            ));
         };
         match action {
             "kms:GetKmsInstance"
@@ -112,13 +117,13 @@ impl Engine {
         if spec != KEY_SPEC {
             return Err(Error::invalid(
                 "KeySpec",
-                "CR-1",
+                Rule::Cr1,
                 format!("KeySpec must be `{KEY_SPEC}`, not `{}`", shorten(spec)),
             ));
         }
         let description = p.opt_str("Description")?.unwrap_or("").to_string();
         if description.chars().count() > 8192 {
-            return Err(Error::invalid("Description", "CR-1", "Description is at most 8192 characters"));
+            return Err(Error::invalid("Description", Rule::Cr1, "Description is at most 8192 characters"));
         }
         let tags = p.opt_map("Tags")?.unwrap_or_default();
         let rotation = match (p.opt_bool("EnableAutomaticRotation")?, p.opt_str("RotationInterval")?) {
@@ -132,7 +137,7 @@ impl Engine {
         let d = self.authorize_instance(call, "kms:CreateKey", &inst_id, c.region.as_ref(), &c.context)?;
         let id = match fixed {
             Some(k) if self.state.keys.contains_key(&k) => {
-                return Err(Error::new(ErrorCode::AlreadyExists, "CR-1", format!("key {k} already exists")))
+                return Err(Error::new(ErrorCode::AlreadyExists, Rule::Cr1, format!("key {k} already exists")))
             }
             Some(k) => k,
             None => KeyId::parse(&self.new_id("key-")?)?,
@@ -173,14 +178,14 @@ impl Engine {
         if key.state != KeyState::Enabled {
             return Err(Error::new(
                 ErrorCode::InvalidState,
-                "CR-1",
+                Rule::Cr1,
                 format!("key {id} is not enabled and cannot rotate"),
             ));
         }
         if key.versions.len() >= MAX_KEY_VERSIONS {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
-                "CR-1",
+                Rule::Cr1,
                 format!("key {id} has {MAX_KEY_VERSIONS} versions, the most a key keeps; create a new key"),
             ));
         }
@@ -244,7 +249,7 @@ impl Engine {
         let mut result = obj!("KeyId": id);
         // Read the action's own params before deciding, so bad input stops first.
         let window = if action == "kms:ScheduleKeyDeletion" {
-            Some(days_in(p, "PendingWindowInDays", None, 7, 366, "CR-3")?)
+            Some(days_in(p, "PendingWindowInDays", None, 7, 366, Rule::Cr3)?)
         } else {
             None
         };
@@ -285,17 +290,21 @@ impl Engine {
                     KeyState::PendingDeletion { .. } => {
                         return Err(Error::new(
                             ErrorCode::InvalidState,
-                            "CR-3",
+                            Rule::Cr3,
                             format!("key {id} is pending deletion; cancel the deletion first"),
                         ))
                     }
                     KeyState::Enabled if enable => {
-                        return Err(Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} is already enabled")))
+                        return Err(Error::new(
+                            ErrorCode::InvalidState,
+                            Rule::Cr1,
+                            format!("key {id} is already enabled"),
+                        ))
                     }
                     KeyState::Disabled if !enable => {
                         return Err(Error::new(
                             ErrorCode::InvalidState,
-                            "CR-1",
+                            Rule::Cr1,
                             format!("key {id} is already disabled"),
                         ))
                     }
@@ -327,14 +336,14 @@ impl Engine {
                 if key.deletion_protection {
                     return Err(Error::new(
                         ErrorCode::DeletionProtected,
-                        "CR-3",
+                        Rule::Cr3,
                         format!("key {id} has deletion protection; disable it before scheduling deletion"),
                     ));
                 }
                 if matches!(key.state, KeyState::PendingDeletion { .. }) {
                     return Err(Error::new(
                         ErrorCode::InvalidState,
-                        "CR-3",
+                        Rule::Cr3,
                         format!("key {id} is already pending deletion"),
                     ));
                 }
@@ -350,7 +359,7 @@ impl Engine {
                 if !matches!(key.state, KeyState::PendingDeletion { .. }) {
                     return Err(Error::new(
                         ErrorCode::InvalidState,
-                        "CR-3",
+                        Rule::Cr3,
                         format!("key {id} is not pending deletion"),
                     ));
                 }
@@ -368,12 +377,14 @@ impl Engine {
                 result = obj!("KeyId": id, "DeletionProtection": on);
             }
             "kms:CreateAlias" => {
-                let name = alias_param.ok_or_else(|| Error::invalid("AliasName", "SM-3", "AliasName is required"))?;
+                let name =
+                    alias_param.ok_or_else(|| Error::invalid("AliasName", Rule::Sm3, "AliasName is required"))?;
                 self.create_alias(&key, name)?;
                 result = obj!("KeyId": id, "AliasName": self.state.aliases_of(&id));
             }
             "kms:DeleteAlias" => {
-                let name = alias_param.ok_or_else(|| Error::invalid("AliasName", "SM-3", "AliasName is required"))?;
+                let name =
+                    alias_param.ok_or_else(|| Error::invalid("AliasName", Rule::Sm3, "AliasName is required"))?;
                 let region = self
                     .state
                     .region_of(&key.instance)
@@ -395,7 +406,7 @@ impl Engine {
                         *k = key.clone();
                         return Err(Error::new(
                             ErrorCode::LimitExceeded,
-                            "",
+                            None,
                             format!("a key has at most 64 tags, not {n}"),
                         ));
                     }
@@ -438,7 +449,7 @@ impl Engine {
         if arn_taken {
             return Err(Error::new(
                 ErrorCode::NameConflict,
-                "SM-3",
+                Rule::Sm3,
                 format!("{what} `{name}` is already used by account {account} in this region"),
             ));
         }
@@ -451,7 +462,7 @@ impl Engine {
             if clash {
                 return Err(Error::new(
                     ErrorCode::NameConflict,
-                    "SM-3",
+                    Rule::Sm3,
                     format!(
                         "{what} `{name}` is already used in instance {inst}; in Joint ownership every key alias and secret name is unique across accounts (choose another name, or switch to Independent ownership)"
                     ),
@@ -465,7 +476,7 @@ impl Engine {
         if name.is_default_key_alias() {
             return Err(Error::invalid(
                 "AliasName",
-                "KI-5",
+                Rule::Ki5,
                 "aliases under `alias/acs/` are reserved for default (service) keys",
             ));
         }
@@ -502,7 +513,7 @@ impl Engine {
         if self.state.access_points.contains_key(&arn) {
             return Err(Error::new(
                 ErrorCode::AlreadyExists,
-                "",
+                None,
                 format!("application access point `{name}` already exists"),
             ));
         }
@@ -523,14 +534,14 @@ impl Engine {
             KeyState::Disabled => {
                 return Err(Error::new(
                     ErrorCode::InvalidState,
-                    "CR-3",
+                    Rule::Cr3,
                     format!("key {id} is disabled and cannot encrypt"),
                 ))
             }
             KeyState::PendingDeletion { .. } => {
                 return Err(Error::new(
                     ErrorCode::InvalidState,
-                    "CR-3",
+                    Rule::Cr3,
                     format!("key {id} is pending deletion and cannot encrypt"),
                 ))
             }
@@ -538,11 +549,11 @@ impl Engine {
         let v = key
             .versions
             .last()
-            .ok_or_else(|| Error::new(ErrorCode::InvalidState, "CR-1", format!("key {id} has no version")))?;
+            .ok_or_else(|| Error::new(ErrorCode::InvalidState, Rule::Cr1, format!("key {id} has no version")))?;
         if v.encryptions >= blob::MAX_ENCRYPTIONS_PER_VERSION {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
-                "CR-1",
+                Rule::Cr1,
                 format!("key version {} of {id} reached its limit of 2^32 encryptions; rotate the key (kms:CreateKeyVersion)", v.version),
             ));
         }
@@ -563,7 +574,7 @@ impl Engine {
     /// Open a base64 blob: structural problems are `InvalidParameter`, anything else `DecryptFailed`.
     fn open_blob(&self, field: &str, b64: &str, ctx: &IdMap<String, String>, id: &KeyId) -> Result<(Vec<u8>, u32)> {
         let raw = b64_decode(field, b64).map_err(|mut e| {
-            e.rule = Some("CR-2".to_string());
+            e.rule = Some(Rule::Cr2);
             e
         })?;
         let (h, ct) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
@@ -571,7 +582,7 @@ impl Engine {
         if key.state == KeyState::Disabled {
             return Err(Error::new(
                 ErrorCode::InvalidState,
-                "CR-3",
+                Rule::Cr3,
                 format!("key {id} is disabled and cannot decrypt"),
             ));
         }
@@ -586,7 +597,7 @@ impl Engine {
     /// The key a blob names, for the decision; unknown keys are the opaque `DecryptFailed`.
     fn blob_key(&self, field: &str, b64: &str) -> Result<KeyId> {
         let raw = b64_decode(field, b64).map_err(|mut e| {
-            e.rule = Some("CR-2".to_string());
+            e.rule = Some(Rule::Cr2);
             e
         })?;
         let (h, _) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
@@ -605,12 +616,12 @@ impl Engine {
         let plaintext: zeroize::Zeroizing<Vec<u8>> = if action == "kms:Encrypt" {
             let s = p.str("Plaintext")?;
             if s.is_empty() {
-                return Err(Error::invalid("Plaintext", "CR-2", "Plaintext must not be empty"));
+                return Err(Error::invalid("Plaintext", Rule::Cr2, "Plaintext must not be empty"));
             }
             if s.len() > blob::MAX_PLAINTEXT {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
-                    "CR-2",
+                    Rule::Cr2,
                     format!(
                         "Plaintext is {} bytes; Encrypt takes at most {} (6 KiB); use GenerateDataKey for more",
                         s.len(),
@@ -630,7 +641,7 @@ impl Engine {
                 (None, Some(o)) => {
                     return Err(Error::invalid(
                         "KeySpec",
-                        "CR-2",
+                        Rule::Cr2,
                         format!("KeySpec must be `AES_256` or `AES_128`, not `{}`", shorten(o)),
                     ))
                 }
@@ -638,7 +649,7 @@ impl Engine {
             if !(1..=1024).contains(&n) {
                 return Err(Error::invalid(
                     "NumberOfBytes",
-                    "CR-2",
+                    Rule::Cr2,
                     format!("NumberOfBytes must be 1 to 1024, not {n}"),
                 ));
             }
@@ -770,7 +781,7 @@ impl Engine {
             "kms:GetSecretValue" => get = (p.opt_str("VersionId")?, p.opt_str("VersionStage")?),
             "kms:DeleteSecret" => {
                 force = p.opt_bool("ForceDeleteWithoutRecovery")?.unwrap_or(false);
-                window = Some(days_in(p, "RecoveryWindowInDays", Some(30), 7, 30, "CR-4")?);
+                window = Some(days_in(p, "RecoveryWindowInDays", Some(30), 7, 30, Rule::Cr4)?);
             }
             "kms:UpdateSecretRotationPolicy" => {
                 let on = p.opt_bool("EnableAutomaticRotation")?.ok_or_else(|| p.missing("EnableAutomaticRotation"))?;
@@ -793,7 +804,7 @@ impl Engine {
         if pending && !matches!(action, "kms:RestoreSecret" | "kms:DescribeSecret" | "kms:DeleteSecret") {
             return Err(Error::new(
                 ErrorCode::InvalidState,
-                "CR-4",
+                Rule::Cr4,
                 format!("secret `{}` is pending deletion; restore it first (kms:RestoreSecret)", secret.name),
             ));
         }
@@ -817,18 +828,19 @@ impl Engine {
                 obj!("SecretName": secret.name, "VersionId": v.version_id, "VersionStages": v.stages, "SecretData": text)
             }
             "kms:PutSecretValue" => {
-                let (data, vid) = put.ok_or_else(|| Error::invalid("SecretData", "CR-4", "SecretData is required"))?;
+                let (data, vid) =
+                    put.ok_or_else(|| Error::invalid("SecretData", Rule::Cr4, "SecretData is required"))?;
                 if secret.versions.iter().any(|v| v.version_id == vid) {
                     return Err(Error::new(
                         ErrorCode::AlreadyExists,
-                        "CR-4",
+                        Rule::Cr4,
                         format!("version `{}` of secret `{}` already exists", shorten(vid), secret.name),
                     ));
                 }
                 if secret.versions.len() >= MAX_SECRET_VERSIONS {
                     return Err(Error::new(
                         ErrorCode::LimitExceeded,
-                        "CR-4",
+                        Rule::Cr4,
                         format!("secret `{}` already has {MAX_SECRET_VERSIONS} versions", secret.name),
                     ));
                 }
@@ -856,7 +868,7 @@ impl Engine {
                 if pending && !force {
                     return Err(Error::new(
                         ErrorCode::InvalidState,
-                        "CR-4",
+                        Rule::Cr4,
                         format!("secret `{}` is already pending deletion", secret.name),
                     ));
                 }
@@ -876,7 +888,7 @@ impl Engine {
                 if !pending {
                     return Err(Error::new(
                         ErrorCode::InvalidState,
-                        "CR-4",
+                        Rule::Cr4,
                         format!("secret `{}` is not pending deletion", secret.name),
                     ));
                 }
@@ -903,7 +915,7 @@ impl Engine {
                     }
                     if s.tags.len() > 64 {
                         *s = secret.clone();
-                        return Err(Error::new(ErrorCode::LimitExceeded, "", "a secret has at most 64 tags"));
+                        return Err(Error::new(ErrorCode::LimitExceeded, None, "a secret has at most 64 tags"));
                     }
                 }
                 obj!("SecretName": secret.name, "Tags": self.state.secrets.get(&arn).map(|s| s.tags.clone()))
@@ -931,7 +943,7 @@ fn check_secret_value(data: &str, version: &str) -> Result<()> {
     if data.len() > MAX_SECRET_BYTES {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            "CR-4",
+            Rule::Cr4,
             format!("SecretData is {} bytes; at most {MAX_SECRET_BYTES}", data.len()),
         )
         .at_field("SecretData"));
@@ -942,7 +954,7 @@ fn check_secret_value(data: &str, version: &str) -> Result<()> {
     {
         return Err(Error::invalid(
             "VersionId",
-            "CR-4",
+            Rule::Cr4,
             format!("`{}` is not a version id (1 to 64 letters, digits, `- _ .`)", shorten(version)),
         ));
     }

@@ -15,6 +15,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::params::Params;
 use crate::policy::Policy;
+use crate::rules::Rule;
 
 /// The service-linked role created when sharing is enabled (RD-7).
 pub const SHARING_ROLE: &str = "AliyunServiceRoleForResourceSharing";
@@ -34,13 +35,13 @@ impl Engine {
         if !call.caller.is_root() {
             return Err(Error::invalid(
                 "caller",
-                "RAM-1",
+                Rule::Ram1,
                 "RegisterAccount is made by the new account's root identity",
             ));
         }
         let id = call.caller.account.clone();
         if self.state.accounts.contains_key(&id) {
-            return Err(Error::new(ErrorCode::AlreadyExists, "", format!("account {id} is already registered")));
+            return Err(Error::new(ErrorCode::AlreadyExists, None, format!("account {id} is already registered")));
         }
         self.state.accounts.insert(
             id.clone(),
@@ -84,26 +85,26 @@ impl Engine {
         if enterprise.is_empty() || enterprise.len() > 64 {
             return Err(Error::invalid(
                 "EnterpriseId",
-                "RD-1",
+                Rule::Rd1,
                 "EnterpriseId must be 1 to 64 characters (a verified enterprise id)",
             ));
         }
         if !call.caller.is_root() {
             return Err(Error::invalid(
                 "caller",
-                "RD-1",
+                Rule::Rd1,
                 "the resource directory is enabled by an account's root identity",
             ));
         }
         if self.state.directory.is_some() {
-            return Err(Error::new(ErrorCode::AlreadyExists, "RD-1", "the resource directory is already enabled"));
+            return Err(Error::new(ErrorCode::AlreadyExists, Rule::Rd1, "the resource directory is already enabled"));
         }
         let acct = call.caller.account.clone();
         if let Some(a) = self.state.accounts.get(&acct) {
             if a.enterprise_id.as_deref().is_some_and(|e| e != enterprise) {
                 return Err(Error::new(
                     ErrorCode::NotSameDirectory,
-                    "RD-1",
+                    Rule::Rd1,
                     format!("account {acct} belongs to another enterprise than `{}`", shorten(&enterprise)),
                 ));
             }
@@ -183,7 +184,7 @@ impl Engine {
         if depth > dir.limits.max_depth {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
-                "RD-1",
+                Rule::Rd1,
                 format!(
                     "folders nest at most {} levels below the root; `{name}` would be at level {depth}",
                     dir.limits.max_depth
@@ -194,20 +195,20 @@ impl Engine {
         if dir.folders.len() > dir.limits.max_folders as usize {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
-                "RD-1",
+                Rule::Rd1,
                 format!("the directory already has {} folders", dir.limits.max_folders),
             ));
         }
         if dir.folders.values().any(|f| f.parent.as_ref() == Some(&parent) && f.name == name) {
             return Err(Error::new(
                 ErrorCode::AlreadyExists,
-                "RD-1",
+                Rule::Rd1,
                 format!("folder `{name}` already exists in {parent}"),
             ));
         }
         let id = match fixed {
             Some(f) if dir.folders.contains_key(&f) => {
-                return Err(Error::new(ErrorCode::AlreadyExists, "RD-6", format!("folder {f} already exists")))
+                return Err(Error::new(ErrorCode::AlreadyExists, Rule::Rd6, format!("folder {f} already exists")))
             }
             Some(f) => f,
             None => FolderId::parse(&self.new_id("fd-")?)?,
@@ -227,7 +228,7 @@ impl Engine {
             Some("Self") if new_can_pay => Ok(new.clone()),
             Some("Self") => Err(Error::invalid(
                 "BillingAccount",
-                "RD-5",
+                Rule::Rd5,
                 format!("account {new} cannot make payments and cannot be its own billing account"),
             )),
             Some(other) => {
@@ -235,14 +236,14 @@ impl Engine {
                 if !dir.members.contains_key(&id) {
                     return Err(Error::invalid(
                         "BillingAccount",
-                        "RD-5",
+                        Rule::Rd5,
                         format!("billing account {id} is not a member of the directory"),
                     ));
                 }
                 if !self.state.accounts.get(&id).map(|a| a.can_pay).unwrap_or(false) {
                     return Err(Error::invalid(
                         "BillingAccount",
-                        "RD-5",
+                        Rule::Rd5,
                         format!("account {id} cannot make payments and cannot be chosen as billing account"),
                     ));
                 }
@@ -257,7 +258,7 @@ impl Engine {
             if dir.members.len() >= max as usize {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
-                    "RD-1",
+                    Rule::Rd1,
                     format!("the directory already has {max} members"),
                 ));
             }
@@ -307,14 +308,14 @@ impl Engine {
         )?;
         self.check_member_limit()?;
         if self.state.accounts.contains_key(&id) {
-            return Err(Error::new(ErrorCode::AlreadyExists, "RD-6", format!("account {id} already exists")));
+            return Err(Error::new(ErrorCode::AlreadyExists, Rule::Rd6, format!("account {id} already exists")));
         }
         let dir = self.directory()?;
         let enterprise = dir.enterprise_id.clone();
         if dir.members.keys().any(|m| self.state.accounts.get(m).and_then(|a| a.name.as_ref()) == Some(&name)) {
             return Err(Error::new(
                 ErrorCode::AlreadyExists,
-                "RD-2",
+                Rule::Rd2,
                 format!("account name `{name}` is already used in the resource directory"),
             ));
         }
@@ -342,10 +343,10 @@ impl Engine {
         let folder = self.parent_folder(p, "ParentFolderId")?;
         p.finish()?;
         if targets.is_empty() {
-            return Err(Error::invalid("TargetEntity", "RD-4", "TargetEntity names no account"));
+            return Err(Error::invalid("TargetEntity", Rule::Rd4, "TargetEntity names no account"));
         }
         if remark.chars().count() > 1024 {
-            return Err(Error::invalid("Note", "RD-4", "the remark is at most 1024 characters"));
+            return Err(Error::invalid("Note", Rule::Rd4, "the remark is at most 1024 characters"));
         }
         let mut ids = Vec::with_capacity(targets.len());
         for t in &targets {
@@ -362,12 +363,16 @@ impl Engine {
         let dir = self.directory()?;
         for id in &ids {
             if dir.members.contains_key(id) {
-                return Err(Error::new(ErrorCode::AlreadyExists, "RD-4", format!("account {id} is already a member")));
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    Rule::Rd4,
+                    format!("account {id} is already a member"),
+                ));
             }
             if dir.invitations.values().any(|i| i.account == *id && i.status == InvitationStatus::Pending) {
                 return Err(Error::new(
                     ErrorCode::AlreadyExists,
-                    "RD-4",
+                    Rule::Rd4,
                     format!("account {id} already has a pending invitation"),
                 ));
             }
@@ -408,7 +413,7 @@ impl Engine {
         let mgmt = dir.management_account.clone();
         self.trace.resource = format!("acs:resourcemanager::{mgmt}:handshake/{h}");
         if inv.status != InvitationStatus::Pending {
-            return Err(Error::new(ErrorCode::InvalidState, "RD-4", format!("handshake {h} is no longer pending")));
+            return Err(Error::new(ErrorCode::InvalidState, Rule::Rd4, format!("handshake {h} is no longer pending")));
         }
         // Only the invited account answers: its root, or (once it is known) a RAM
         // identity of it that its policies allow. The decision says why otherwise.
@@ -421,7 +426,7 @@ impl Engine {
                 call,
                 "resourcemanager:AcceptHandshake",
                 arn,
-                Role::Account(inv.account.clone(), "invited account", "RD-4"),
+                Role::Account(inv.account.clone(), "invited account", Rule::Rd4),
             )?;
         }
         if accept {
@@ -430,7 +435,7 @@ impl Engine {
             if name_taken {
                 return Err(Error::new(
                     ErrorCode::AlreadyExists,
-                    "RD-2",
+                    Rule::Rd2,
                     "the account name is already used in the resource directory",
                 ));
             }
@@ -496,7 +501,7 @@ impl Engine {
             role,
         )?;
         if self.directory()?.sharing_enabled {
-            return Err(Error::new(ErrorCode::AlreadyExists, "RD-7", "resource sharing is already enabled"));
+            return Err(Error::new(ErrorCode::AlreadyExists, Rule::Rd7, "resource sharing is already enabled"));
         }
         if let Some(d) = self.state.directory.as_mut() {
             d.sharing_enabled = true;
@@ -530,7 +535,7 @@ impl Engine {
         };
         p.finish()?;
         let arn = format!("acs:ram::{acct}:{kind}/{name}");
-        self.authorize_mgmt(call, &format!("ram:{a}"), arn, Role::Account(acct.clone(), "account itself", "RAM-1"))?;
+        self.authorize_mgmt(call, &format!("ram:{a}"), arn, Role::Account(acct.clone(), "account itself", Rule::Ram1))?;
         let ram = self.state.ram.entry(acct.clone()).or_default();
         match a {
             "CreateUser" | "CreateRole" => {
@@ -538,7 +543,7 @@ impl Engine {
                 if set.contains_key(&name) {
                     return Err(Error::new(
                         ErrorCode::AlreadyExists,
-                        "RAM-1",
+                        Rule::Ram1,
                         format!("{kind} `{name}` already exists in account {acct}"),
                     ));
                 }
@@ -548,7 +553,7 @@ impl Engine {
                 if ram.policies.contains_key(&name) {
                     return Err(Error::new(
                         ErrorCode::AlreadyExists,
-                        "RAM-2",
+                        Rule::Ram2,
                         format!("policy `{name}` already exists in account {acct}"),
                     ));
                 }
@@ -557,7 +562,8 @@ impl Engine {
                 }
             }
             _ => {
-                let pol = policy_name.ok_or_else(|| Error::invalid("PolicyName", "RAM-2", "PolicyName is required"))?;
+                let pol =
+                    policy_name.ok_or_else(|| Error::invalid("PolicyName", Rule::Ram2, "PolicyName is required"))?;
                 if !ram.policies.contains_key(&pol) {
                     return Err(Error::not_found("policy", pol.as_str()).at_field("PolicyName"));
                 }
@@ -592,7 +598,7 @@ impl Engine {
                     self.state = before_state;
                     return Err(Error::new(
                         ErrorCode::PrincipalResourcesRemain,
-                        "RS-7",
+                        Rule::Rs7,
                         format!(
                             "account {acct} still has {n} key(s) or secret(s) in instance {inst} (keys pending deletion count); it must delete them before losing access"
                         ),

@@ -14,6 +14,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::params::Params;
 use crate::policy::Context;
+use crate::rules::Rule;
 
 fn ok(result: Value) -> Result<Response> {
     Ok(Response { result, decision: None })
@@ -43,12 +44,12 @@ fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
                 }),
                 m.get("ResourceId")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| Error::invalid(&field, "RS-5", format!("{field} needs a string ResourceId")))?,
+                    .ok_or_else(|| Error::invalid(&field, Rule::Rs5, format!("{field} needs a string ResourceId")))?,
             ),
             _ => {
                 return Err(Error::invalid(
                     &field,
-                    "RS-5",
+                    Rule::Rs5,
                     format!("{field} must be an object with ResourceType and ResourceId"),
                 ))
             }
@@ -59,21 +60,21 @@ fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
                 if id.starts_with("alias/acs/") {
                     return Err(Error::new(
                         ErrorCode::DefaultKeyNotShareable,
-                        "KI-5",
+                        Rule::Ki5,
                         format!("default key `{}` cannot be shared", shorten(id)),
                     )
                     .at_field(&field));
                 }
                 return Err(Error::invalid(
                     &field,
-                    "KI-5",
+                    Rule::Ki5,
                     "keys are not shared one by one: share the KMS instance that holds them",
                 ));
             }
             other => {
                 return Err(Error::invalid(
                     &field,
-                    "RS-5",
+                    Rule::Rs5,
                     format!("resource type `{}` cannot be shared here; use `KMSInstance`", shorten(other)),
                 ))
             }
@@ -81,7 +82,7 @@ fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
     }
     if out.len() > 100 {
         return Err(
-            Error::new(ErrorCode::LimitExceeded, "RS-5", "at most 100 resources per request").at_field("Resources")
+            Error::new(ErrorCode::LimitExceeded, Rule::Rs5, "at most 100 resources per request").at_field("Resources")
         );
     }
     Ok(out)
@@ -103,7 +104,7 @@ fn parse_mode(p: &mut Params<'_>) -> Result<Option<SharingMode>> {
         Some("Independent") => Ok(Some(SharingMode::Independent)),
         Some(other) => Err(Error::invalid(
             "SharingMode",
-            "SM-1",
+            Rule::Sm1,
             format!("SharingMode must be `Joint` or `Independent`, not `{}`", shorten(other)),
         )),
     }
@@ -122,7 +123,7 @@ impl Engine {
             Some(o) => {
                 return Err(Error::invalid(
                     "Kind",
-                    "KI-1",
+                    Rule::Ki1,
                     format!("Kind must be `Software` or `Hardware`, not `{}`", shorten(o)),
                 ))
             }
@@ -132,7 +133,8 @@ impl Engine {
         let enabled = p.opt_bool("Enabled")?.unwrap_or(true);
         let fixed = p.opt_parse("InstanceId", InstanceId::parse)?;
         p.finish()?;
-        let quota = u32::try_from(quota).map_err(|_| Error::invalid("Quota", "KI-3", "Quota is at most 4294967295"))?;
+        let quota =
+            u32::try_from(quota).map_err(|_| Error::invalid("Quota", Rule::Ki3, "Quota is at most 4294967295"))?;
         let acct = call.caller.account.clone();
         self.authorize_mgmt(
             call,
@@ -142,7 +144,7 @@ impl Engine {
         )?;
         let id = match fixed {
             Some(i) if self.state.instances.contains_key(&i) => {
-                return Err(Error::new(ErrorCode::AlreadyExists, "KI-1", format!("instance {i} already exists")))
+                return Err(Error::new(ErrorCode::AlreadyExists, Rule::Ki1, format!("instance {i} already exists")))
             }
             Some(i) => i,
             None => InstanceId::parse(&self.new_id("kst-")?)?,
@@ -198,19 +200,23 @@ impl Engine {
                 let vpc = vpc.ok_or_else(|| p.missing("VpcId"))?;
                 let vr = vpc_region.unwrap_or_else(|| inst.region.clone());
                 if vr != inst.region {
-                    return Err(Error::new(ErrorCode::CrossRegion, "KI-7", format!("vpc {vpc} is in region {vr}; instance {id} is in {}: only same-region VPCs can be attached", inst.region)));
+                    return Err(Error::new(ErrorCode::CrossRegion, Rule::Ki7, format!("vpc {vpc} is in region {vr}; instance {id} is in {}: only same-region VPCs can be attached", inst.region)));
                 }
                 let owner = vpc_owner.unwrap_or_else(|| inst.owner.clone());
                 if owner != inst.owner && self.state.shares_granting(&id, &owner).is_empty() {
-                    return Err(Error::new(ErrorCode::NotSameDirectory, "KI-7", format!("account {owner} is not a principal of instance {id}; share the instance with it before attaching its VPC")));
+                    return Err(Error::new(ErrorCode::NotSameDirectory, Rule::Ki7, format!("account {owner} is not a principal of instance {id}; share the instance with it before attaching its VPC")));
                 }
                 if inst.vpcs.contains_key(&vpc) {
-                    return Err(Error::new(ErrorCode::AlreadyExists, "KI-7", format!("vpc {vpc} is already attached")));
+                    return Err(Error::new(
+                        ErrorCode::AlreadyExists,
+                        Rule::Ki7,
+                        format!("vpc {vpc} is already attached"),
+                    ));
                 }
                 if usage.used + 1 > inst.quota {
                     return Err(Error::new(
                         ErrorCode::QuotaExceeded,
-                        "KI-7",
+                        Rule::Ki7,
                         format!("attaching vpc {vpc} needs 1 more quota: {} of {} used (KI-3)", usage.used, inst.quota),
                     ));
                 }
@@ -234,11 +240,11 @@ impl Engine {
             "kms:UpgradeInstance" => {
                 let q = quota
                     .and_then(|q| u32::try_from(q).ok())
-                    .ok_or_else(|| Error::invalid("Quota", "KI-3", "Quota is at most 4294967295"))?;
+                    .ok_or_else(|| Error::invalid("Quota", Rule::Ki3, "Quota is at most 4294967295"))?;
                 if q < usage.used {
                     return Err(Error::new(
                         ErrorCode::QuotaExceeded,
-                        "KI-3",
+                        Rule::Ki3,
                         format!("the quota cannot go below the {} already used", usage.used),
                     ));
                 }
@@ -255,7 +261,7 @@ impl Engine {
                 if inst.state == st {
                     return Err(Error::new(
                         ErrorCode::InvalidState,
-                        "KI-2",
+                        Rule::Ki2,
                         format!("instance {id} is already {st:?}"),
                     ));
                 }
@@ -280,7 +286,7 @@ impl Engine {
             (Some(SharingMode::Independent), SharingMode::Joint) => {
                 return Err(Error::new(
                     ErrorCode::ModeChangeNotAllowed,
-                    "SM-2",
+                    Rule::Sm2,
                     format!("instance {} is in Independent ownership, which never changes to Joint", inst.id),
                 ));
             }
@@ -313,12 +319,12 @@ impl Engine {
             call,
             action,
             share_arn(&share.owner, id.as_str()),
-            Role::Account(share.owner.clone(), "owner of the resource share", "RS-7"),
+            Role::Account(share.owner.clone(), "owner of the resource share", Rule::Rs7),
         )?;
         if share.state != ShareState::Active {
             return Err(Error::new(
                 ErrorCode::InvalidState,
-                "RS-8",
+                Rule::Rs8,
                 format!("resource share {id} is {:?}", share.state),
             ));
         }
@@ -339,7 +345,7 @@ impl Engine {
                         role: Role::Account(
                             inst.owner.clone(),
                             "owner of the instance (only the owner shares it)",
-                            "KI-1",
+                            Rule::Ki1,
                         ),
                     },
                     region: None,
@@ -351,14 +357,14 @@ impl Engine {
         if inst.state != InstanceState::Enabled {
             return Err(Error::new(
                 ErrorCode::InstanceNotShareable,
-                "KI-2",
+                Rule::Ki2,
                 format!("instance {inst_id} is not enabled; only enabled instances can be shared"),
             ));
         }
         match (inst.sharing_mode, mode) {
             (None, None) => Err(Error::invalid(
                 "SharingMode",
-                "SM-1",
+                Rule::Sm1,
                 format!("choose a sharing mode (`Joint` or `Independent`) for instance {inst_id}, shared for the first time"),
             )),
             (None, Some(m)) => {
@@ -369,12 +375,12 @@ impl Engine {
             }
             (Some(SharingMode::Independent), Some(SharingMode::Joint)) => Err(Error::new(
                 ErrorCode::ModeChangeNotAllowed,
-                "SM-2",
+                Rule::Sm2,
                 format!("instance {inst_id} is in Independent ownership, which never changes to Joint"),
             )),
             (Some(cur), Some(m)) if cur != m => Err(Error::invalid(
                 "SharingMode",
-                "SM-1",
+                Rule::Sm1,
                 format!(
                     "instance {inst_id} is already shared in {cur:?} ownership; change the mode with kms:SetInstanceSharingMode (Joint to Independent only, SM-2)"
                 ),
@@ -392,7 +398,7 @@ impl Engine {
             if self.state.instances.get(id).is_some_and(|i| i.state != InstanceState::Enabled) {
                 return Err(Error::new(
                     ErrorCode::InstanceNotShareable,
-                    "KI-2",
+                    Rule::Ki2,
                     format!(
                         "instance {id} of share {} is not enabled; only enabled instances can be shared, so the share takes no new principal until its owner enables it (kms:EnableInstance)",
                         share.id
@@ -408,14 +414,14 @@ impl Engine {
         let dir = self.directory().map_err(|_| {
             Error::new(
                 ErrorCode::SharingNotEnabled,
-                "RD-7",
+                Rule::Rd7,
                 "there is no resource directory: enable one and enable resource sharing first",
             )
         })?;
         if !dir.sharing_enabled {
             return Err(Error::new(
                 ErrorCode::SharingNotEnabled,
-                "RD-7",
+                Rule::Rd7,
                 "resource sharing is not enabled in the resource directory (EnableSharingWithResourceDirectory)",
             ));
         }
@@ -425,7 +431,7 @@ impl Engine {
         if !dir.members.contains_key(owner) || !same_enterprise(owner) {
             return Err(Error::new(
                 ErrorCode::NotSameDirectory,
-                "RS-3",
+                Rule::Rs3,
                 format!("the owner {owner} is not a member of the resource directory's verified enterprise"),
             ));
         }
@@ -434,14 +440,14 @@ impl Engine {
                 if a == owner {
                     return Err(Error::invalid(
                         "Targets",
-                        "RS-2",
+                        Rule::Rs2,
                         format!("account {a} owns the share; it cannot be its own principal"),
                     ));
                 }
                 if !dir.members.contains_key(a) {
                     return Err(Error::new(
                         ErrorCode::NotSameDirectory,
-                        "RS-3",
+                        Rule::Rs3,
                         format!("account {a} is not a member of the owner's resource directory"),
                     ));
                 }
@@ -449,7 +455,7 @@ impl Engine {
                 if ent != Some(dir.enterprise_id.as_str()) {
                     return Err(Error::new(
                         ErrorCode::NotSameDirectory,
-                        "RS-3",
+                        Rule::Rs3,
                         format!("account {a} does not belong to the verified enterprise `{}`", dir.enterprise_id),
                     ));
                 }
@@ -463,7 +469,7 @@ impl Engine {
                 if *d != dir.id {
                     return Err(Error::new(
                         ErrorCode::NotSameDirectory,
-                        "RS-3",
+                        Rule::Rs3,
                         format!("`{d}` is not the owner's resource directory {}", dir.id),
                     ));
                 }
@@ -525,7 +531,7 @@ impl Engine {
             if share.resources.get(inst).is_some_and(|a| a.state == AssociationState::Associated) {
                 return Err(Error::new(
                     ErrorCode::AlreadyExists,
-                    "RS-5",
+                    Rule::Rs5,
                     format!("instance {inst} is already in share {share_id}"),
                 ));
             }
@@ -549,7 +555,7 @@ impl Engine {
             if used + gained.len() as u32 > i.quota {
                 return Err(Error::new(
                     ErrorCode::QuotaExceeded,
-                    "RS-5",
+                    Rule::Rs5,
                     format!(
                         "adding instance {inst} to share {share_id} gives {} existing principal account(s) access and needs {} quota, {used} of {} used (KI-3)",
                         gained.len(),
@@ -579,7 +585,7 @@ impl Engine {
             if n == DEPRECATED_PERMISSION && !legacy {
                 return Err(Error::new(
                     ErrorCode::DeprecatedPermission,
-                    "RS-4",
+                    Rule::Rs4,
                     format!("{DEPRECATED_PERMISSION} is deprecated and cannot be attached to {}; use {DEFAULT_PERMISSION} v2", if new_share { "a new share" } else { "a share" }),
                 )
                 .at_field("PermissionNames"));
@@ -589,7 +595,7 @@ impl Engine {
                 if v != "v1" && v != "v2" {
                     return Err(Error::invalid(
                         "PermissionVersion",
-                        "RS-4",
+                        Rule::Rs4,
                         format!("{DEFAULT_PERMISSION} has versions v1 and v2, not `{}`", shorten(&v)),
                     ));
                 }
@@ -600,7 +606,7 @@ impl Engine {
             if n.is_empty() || n.len() > 128 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 return Err(Error::invalid(
                     "PermissionNames",
-                    "RS-4",
+                    Rule::Rs4,
                     format!("`{}` is not a permission name", shorten(&n)),
                 ));
             }
@@ -623,7 +629,11 @@ impl Engine {
         self.authorize_mgmt(call, "resourcesharing:CreateResourceShare", share_arn(&owner, "*"), Role::AnyAccount)?;
         let id = match fixed {
             Some(i) if self.state.shares.contains_key(&i) => {
-                return Err(Error::new(ErrorCode::AlreadyExists, "RS-8", format!("resource share {i} already exists")))
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    Rule::Rs8,
+                    format!("resource share {i} already exists"),
+                ))
             }
             Some(i) => i,
             None => ShareId::parse(&self.new_id("rs-")?)?,
@@ -657,7 +667,7 @@ impl Engine {
             if !enabled {
                 return Err(Error::new(
                     ErrorCode::SharingNotEnabled,
-                    "RD-7",
+                    Rule::Rd7,
                     "resource sharing is not enabled in the resource directory",
                 ));
             }
@@ -693,7 +703,7 @@ impl Engine {
         let mode = parse_mode(p)?;
         p.finish()?;
         if resources.is_empty() && targets.is_empty() {
-            return Err(Error::invalid("Targets", "RS-6", "name Resources or Targets to associate"));
+            return Err(Error::invalid("Targets", Rule::Rs6, "name Resources or Targets to associate"));
         }
         for t in &targets {
             if let Some(a) = share.principals.get(t) {
@@ -701,14 +711,14 @@ impl Engine {
                     AssociationState::Associated | AssociationState::Associating => {
                         return Err(Error::new(
                             ErrorCode::AlreadyExists,
-                            "RS-6",
+                            Rule::Rs6,
                             format!("{} is already a principal of share {}", t.id(), share.id),
                         ))
                     }
                     AssociationState::Failed => {
                         return Err(Error::new(
                             ErrorCode::InvalidState,
-                            "KI-4",
+                            Rule::Ki4,
                             format!(
                             "the association of {} failed and is not retried; remove the principal, then add it again",
                             t.id()
@@ -748,7 +758,7 @@ impl Engine {
         let targets = parse_targets(p)?;
         p.finish()?;
         if resources.is_empty() && targets.is_empty() {
-            return Err(Error::invalid("Targets", "RS-6", "name Resources or Targets to disassociate"));
+            return Err(Error::invalid("Targets", Rule::Rs6, "name Resources or Targets to disassociate"));
         }
         for t in &targets {
             if !share.principals.get(t).is_some_and(|a| a.state != AssociationState::Disassociated) {
@@ -822,7 +832,7 @@ impl Engine {
             if name == DEPRECATED_PERMISSION {
                 return Err(Error::new(
                     ErrorCode::DeprecatedPermission,
-                    "RS-4",
+                    Rule::Rs4,
                     format!(
                         "{DEPRECATED_PERMISSION} is deprecated and cannot be attached; use {DEFAULT_PERMISSION} v2"
                     ),
@@ -833,7 +843,7 @@ impl Engine {
             if name == DEFAULT_PERMISSION && !matches!(v.as_deref(), Some("v1") | Some("v2")) {
                 return Err(Error::invalid(
                     "PermissionVersion",
-                    "RS-4",
+                    Rule::Rs4,
                     format!("{DEFAULT_PERMISSION} has versions v1 and v2"),
                 ));
             }
@@ -866,7 +876,7 @@ impl Engine {
             call,
             "resourcesharing:GetResourceShare",
             share_arn(&share.owner, id.as_str()),
-            Role::Account(share.owner.clone(), "owner of the resource share", "RS-8"),
+            Role::Account(share.owner.clone(), "owner of the resource share", Rule::Rs8),
         )?;
         let quotas: Vec<Value> =
             share.resources.keys().map(|i| obj!("InstanceId": i, "Quota": self.state.used_quota(i))).collect();

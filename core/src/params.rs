@@ -44,7 +44,7 @@ impl<'a> Params<'a> {
             other => {
                 return Err(Error::invalid(
                     "params",
-                    "",
+                    None,
                     format!("params of {action} must be an object, not {}", type_name(other)),
                 ))
             }
@@ -74,10 +74,12 @@ impl<'a> Params<'a> {
             None => Ok(None),
             Some(Value::String(s)) if s.len() <= MAX_PARAM_LEN => Ok(Some(s.as_str())),
             Some(Value::String(_)) => {
-                Err(Error::new(crate::error::ErrorCode::LimitExceeded, "", format!("{name} is longer than 1 MiB"))
+                Err(Error::new(crate::error::ErrorCode::LimitExceeded, None, format!("{name} is longer than 1 MiB"))
                     .at_field(name))
             }
-            Some(other) => Err(Error::invalid(name, "", format!("{name} must be a string, not {}", type_name(other)))),
+            Some(other) => {
+                Err(Error::invalid(name, None, format!("{name} must be a string, not {}", type_name(other))))
+            }
         }
     }
 
@@ -120,7 +122,7 @@ impl<'a> Params<'a> {
             Some(Value::String(s)) if s == "true" => Ok(Some(true)),
             Some(Value::String(s)) if s == "false" => Ok(Some(false)),
             Some(other) => {
-                Err(Error::invalid(name, "", format!("{name} must be true or false, not {}", type_name(other))))
+                Err(Error::invalid(name, None, format!("{name} must be true or false, not {}", type_name(other))))
             }
         }
     }
@@ -135,13 +137,13 @@ impl<'a> Params<'a> {
             Some(Value::Number(n)) => n
                 .as_u64()
                 .map(Some)
-                .ok_or_else(|| Error::invalid(name, "", format!("{name} must be a non-negative integer, not `{n}`"))),
+                .ok_or_else(|| Error::invalid(name, None, format!("{name} must be a non-negative integer, not `{n}`"))),
             Some(Value::String(s)) => s.parse::<u64>().map(Some).map_err(|_| {
-                Error::invalid(name, "", format!("{name} must be a non-negative integer, not `{}`", shorten(s)))
+                Error::invalid(name, None, format!("{name} must be a non-negative integer, not `{}`", shorten(s)))
             }),
             Some(other) => Err(Error::invalid(
                 name,
-                "",
+                None,
                 format!("{name} must be a non-negative integer, not {}", type_name(other)),
             )),
         }
@@ -166,7 +168,7 @@ impl<'a> Params<'a> {
                 if items.len() > 1000 {
                     return Err(Error::new(
                         crate::error::ErrorCode::LimitExceeded,
-                        "",
+                        None,
                         format!("{name} has more than 1000 items"),
                     )
                     .at_field(name));
@@ -178,7 +180,7 @@ impl<'a> Params<'a> {
                         other => {
                             return Err(Error::invalid(
                                 &format!("{name}[{i}]"),
-                                "",
+                                None,
                                 format!("{name}[{i}] must be a string, not {}", type_name(other)),
                             ))
                         }
@@ -187,7 +189,7 @@ impl<'a> Params<'a> {
                 Ok(Some(out))
             }
             Some(other) => {
-                Err(Error::invalid(name, "", format!("{name} must be a list of strings, not {}", type_name(other))))
+                Err(Error::invalid(name, None, format!("{name} must be a list of strings, not {}", type_name(other))))
             }
         }
     }
@@ -206,7 +208,7 @@ impl<'a> Params<'a> {
         let v = match v {
             Value::String(s) => {
                 parsed = serde_json::from_str::<Value>(s)
-                    .map_err(|_| Error::invalid(name, "", format!("{name} must be an object of strings")))?;
+                    .map_err(|_| Error::invalid(name, None, format!("{name} must be an object of strings")))?;
                 &parsed
             }
             other => other,
@@ -222,7 +224,7 @@ impl<'a> Params<'a> {
                         other => {
                             return Err(Error::invalid(
                                 &format!("{name}.{k}"),
-                                "",
+                                None,
                                 format!("{name}.{k} must be a string, not {}", type_name(other)),
                             ))
                         }
@@ -240,7 +242,7 @@ impl<'a> Params<'a> {
                         None => {
                             return Err(Error::invalid(
                                 &format!("{name}[{i}]"),
-                                "",
+                                None,
                                 format!("{name}[{i}] must be an object with a string `Key`"),
                             ))
                         }
@@ -250,7 +252,7 @@ impl<'a> Params<'a> {
             other => {
                 return Err(Error::invalid(
                     name,
-                    "",
+                    None,
                     format!("{name} must be an object of strings, not {}", type_name(other)),
                 ))
             }
@@ -258,7 +260,7 @@ impl<'a> Params<'a> {
         if out.len() > 64 {
             return Err(Error::new(
                 crate::error::ErrorCode::LimitExceeded,
-                "",
+                None,
                 format!("{name} has more than 64 entries"),
             )
             .at_field(name));
@@ -273,7 +275,7 @@ impl<'a> Params<'a> {
 
     /// The error for a missing required parameter.
     pub fn missing(&self, name: &str) -> Error {
-        Error::invalid(name, "", format!("{} needs the parameter {name}", self.action))
+        Error::invalid(name, None, format!("{} needs the parameter {name}", self.action))
     }
 
     /// Fail on any parameter that was not read.
@@ -287,7 +289,7 @@ impl<'a> Params<'a> {
                 known.sort_unstable();
                 return Err(Error::invalid(
                     k,
-                    "",
+                    None,
                     format!("unknown parameter `{}` for {} (known: {})", shorten(k), self.action, known.join(", ")),
                 ));
             }

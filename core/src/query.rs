@@ -18,6 +18,7 @@ use crate::matrix::{canonical_action, features_for, representative_action, Featu
 use crate::model::SharingMode;
 use crate::params::Params;
 use crate::policy::Context;
+use crate::rules::Rule;
 use crate::state::{QuotaUsage, State};
 
 /// One identity allowed by `who_can`.
@@ -239,7 +240,7 @@ impl Engine {
         if action.is_empty() || action.len() > 128 || !action.contains(':') {
             return Err(Error::invalid(
                 "Action",
-                "RAM-3",
+                Rule::Ram3,
                 format!("`{}` is not an action like `kms:Encrypt`", shorten(action)),
             ));
         }
@@ -527,7 +528,7 @@ impl Engine {
             other => {
                 return Err(Error::invalid(
                     "Field",
-                    "AT-2",
+                    Rule::At2,
                     format!("Field must be `outcome`, `action`, `caller` or `remove`, not `{}`", shorten(other)),
                 ))
             }

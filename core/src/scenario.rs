@@ -18,6 +18,7 @@ use crate::crypto::{RandomSource, SeededRng};
 use crate::engine::{Call, Engine};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{shorten, Identity};
+use crate::rules::Rule;
 
 /// The scenario format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -112,7 +113,7 @@ pub struct Expect {
 /// `InvalidParameter` naming the bad part (`steps[3].expect`), `LimitExceeded` for too many steps.
 pub fn parse(text: &str) -> Result<Scenario> {
     let v: Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid("document", "", format!("the scenario is not valid JSON: {e}")))?;
+        .map_err(|e| Error::invalid("document", None, format!("the scenario is not valid JSON: {e}")))?;
     from_value(&v)
 }
 
@@ -123,26 +124,26 @@ pub fn parse(text: &str) -> Result<Scenario> {
 pub fn from_value(v: &Value) -> Result<Scenario> {
     let obj = v
         .as_object()
-        .ok_or_else(|| Error::invalid("document", "", "a scenario is a JSON object with `version` and `steps`"))?;
+        .ok_or_else(|| Error::invalid("document", None, "a scenario is a JSON object with `version` and `steps`"))?;
     let steps = obj
         .get("steps")
         .and_then(Value::as_array)
-        .ok_or_else(|| Error::invalid("steps", "", "a scenario needs `steps`, a list"))?;
+        .ok_or_else(|| Error::invalid("steps", None, "a scenario needs `steps`, a list"))?;
     check_step_count(steps, "steps")?;
     let mut parsed_steps = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
         let step: Step = crate::objects::from_value(s.clone())
-            .map_err(|e| Error::invalid(&format!("steps[{i}]"), "", format!("steps[{i}]: {e}")))?;
+            .map_err(|e| Error::invalid(&format!("steps[{i}]"), None, format!("steps[{i}]: {e}")))?;
         parsed_steps.push(step);
     }
     let mut head = obj.clone();
     head.insert("steps".to_string(), Value::Array(Vec::new()));
-    let mut sc: Scenario =
-        crate::objects::from_value(Value::Object(head)).map_err(|e| Error::invalid("document", "", format!("{e}")))?;
+    let mut sc: Scenario = crate::objects::from_value(Value::Object(head))
+        .map_err(|e| Error::invalid("document", None, format!("{e}")))?;
     if sc.version != FORMAT_VERSION {
         return Err(Error::invalid(
             "version",
-            "",
+            None,
             format!("unsupported scenario version {} (this build reads version {FORMAT_VERSION})", sc.version),
         ));
     }
@@ -155,12 +156,12 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
 /// # Errors
 /// `InvalidParameter` for a malformed step.
 pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
-    let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", "", "Steps must be a list of steps"))?;
+    let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", None, "Steps must be a list of steps"))?;
     check_step_count(list, "Steps")?;
     let mut out = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
         let step: Step = crate::objects::from_value(s.clone())
-            .map_err(|e| Error::invalid(&format!("Steps[{i}]"), "", format!("Steps[{i}]: {e}")))?;
+            .map_err(|e| Error::invalid(&format!("Steps[{i}]"), None, format!("Steps[{i}]: {e}")))?;
         let caller = Identity::parse(&step.caller).map_err(|e| e.at_field(&format!("Steps[{i}].caller")))?;
         let t = match &step.at {
             Some(s) => crate::time::parse(s)?,
@@ -179,7 +180,7 @@ fn check_step_count(steps: &[Value], field: &str) -> Result<()> {
     if n > MAX_STEPS {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            "",
+            None,
             format!("a scenario has at most {MAX_STEPS} steps, those inside `WhatIf` included, not {n}"),
         )
         .at_field(field));
@@ -393,7 +394,7 @@ impl Runner {
         if at < self.now {
             return Err(Error::invalid(
                 "at",
-                "",
+                None,
                 format!(
                     "step time {} is before the previous step's {}",
                     shorten(step.at.as_deref().unwrap_or("")),
@@ -434,13 +435,9 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
         }
     }
     if let Some(rule) = &exp.rule {
-        let got = out
-            .error
-            .as_ref()
-            .and_then(|e| e.rule.clone())
-            .or_else(|| out.decision.as_ref().and_then(|d| d.rule.clone()));
-        if got.as_deref() != Some(rule.as_str()) {
-            f.push(format!("expected rule {rule}, got {}", got.unwrap_or_else(|| "none".to_string())));
+        let got = out.error.as_ref().and_then(|e| e.rule).or_else(|| out.decision.as_ref().and_then(|d| d.rule));
+        if got.map(Rule::id) != Some(rule.as_str()) {
+            f.push(format!("expected rule {rule}, got {}", got.map(Rule::id).unwrap_or("none")));
         }
     }
     if let Some(field) = &exp.field {
@@ -522,14 +519,14 @@ fn lookup(path: &str, bound: &Map<String, Value>) -> Result<Value> {
     let name = parts.next().unwrap_or("");
     let mut v = bound
         .get(name)
-        .ok_or_else(|| Error::invalid("params", "", format!("`${}` refers to no bound result", shorten(name))))?;
+        .ok_or_else(|| Error::invalid("params", None, format!("`${}` refers to no bound result", shorten(name))))?;
     for p in parts {
         v = match v {
             Value::Object(m) => m.get(p),
             Value::Array(a) => p.parse::<usize>().ok().and_then(|i| a.get(i)),
             _ => None,
         }
-        .ok_or_else(|| Error::invalid("params", "", format!("`${}` has no field `{}`", shorten(path), shorten(p))))?;
+        .ok_or_else(|| Error::invalid("params", None, format!("`${}` has no field `{}`", shorten(path), shorten(p))))?;
     }
     Ok(v.clone())
 }
@@ -553,7 +550,7 @@ fn substitute_str(s: &str, bound: &Map<String, Value>) -> Result<Value> {
         let after = rest.get(start + 2..).unwrap_or("");
         let end = after
             .find('}')
-            .ok_or_else(|| Error::invalid("params", "", format!("unclosed `${{` in `{}`", shorten(s))))?;
+            .ok_or_else(|| Error::invalid("params", None, format!("unclosed `${{` in `{}`", shorten(s))))?;
         let v = lookup(after.get(..end).unwrap_or(""), bound)?;
         match v {
             Value::String(t) => out.push_str(&t),

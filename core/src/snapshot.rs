@@ -27,6 +27,7 @@ use serde_json::value::RawValue;
 use crate::crypto::{b64_decode, b64_encode, AesKey, RandomSource};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
+use crate::rules::Rule;
 use crate::state::State;
 
 /// The snapshot format name.
@@ -72,7 +73,7 @@ struct BodyRef<'a> {
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
-    Error::new(ErrorCode::SnapshotInvalid, "CR-5", msg)
+    Error::new(ErrorCode::SnapshotInvalid, Rule::Cr5, msg)
 }
 
 /// Check the integrity tag of a body of the given version.
@@ -110,7 +111,7 @@ impl Engine {
         };
         let body = BodyRef { state: &self.state, sealed_keys, hardware_keys };
         let body = serde_json::to_string(&body)
-            .map_err(|e| Error::new(ErrorCode::BackendError, "CR-5", format!("cannot serialize the state: {e}")))?;
+            .map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}")))?;
         let mut nonce = [0u8; 12];
         self.rng.fill(&mut nonce)?;
         let tag = root.seal(&nonce, body.as_bytes(), TAG_LABEL_V2)?;
@@ -233,11 +234,11 @@ impl Engine {
         p.finish()?;
         // Not `?`: the decoder's message echoes its input, and this input is the root key.
         let root = b64_decode("RootKey", root_b64)
-            .map_err(|_| Error::invalid("RootKey", "CR-5", "the root key is 32 bytes in padded standard base64"))?;
+            .map_err(|_| Error::invalid("RootKey", Rule::Cr5, "the root key is 32 bytes in padded standard base64"))?;
         if root.len() != 32 {
             return Err(Error::invalid(
                 "RootKey",
-                "CR-5",
+                Rule::Cr5,
                 format!("the root key is 32 bytes (base64), not {}", root.len()),
             ));
         }

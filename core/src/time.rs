@@ -35,7 +35,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 /// # Errors
 /// `InvalidParameter` on any other form or an impossible date (field `at`).
 pub fn parse(s: &str) -> Result<u64> {
-    let bad = || Error::invalid("at", "", format!("`{}` is not a UTC time like `2026-01-01T00:00:00Z`", shorten(s)));
+    let bad = || Error::invalid("at", None, format!("`{}` is not a UTC time like `2026-01-01T00:00:00Z`", shorten(s)));
     let b = s.as_bytes();
     if b.len() != 20
         || b.get(4) != Some(&b'-')

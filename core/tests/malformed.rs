@@ -24,7 +24,7 @@ fn bad_documents_fail_with_their_documented_code() {
         // Invalid UTF-8 is refused before parsing, as every binding does.
         let result = match String::from_utf8(bytes) {
             Ok(text) => scenario::run(&text, Box::new(SeededRng::new(1)), RunOptions::default()).map(|_| ()),
-            Err(_) => Err(kms_share_core::Error::invalid("document", "", "the document is not UTF-8")),
+            Err(_) => Err(kms_share_core::Error::invalid("document", None, "the document is not UTF-8")),
         };
         let err = result.err().unwrap_or_else(|| panic!("{file} was accepted"));
         assert_eq!(err.code(), d["code"].as_str().unwrap(), "{file}: {}", err.message);

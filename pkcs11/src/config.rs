@@ -9,6 +9,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use kms_share_core::{Error, ErrorCode, Result};
+
+use crate::error::RULE;
 use zeroize::Zeroizing;
 
 /// The environment variable naming the PKCS#11 module (a shared library path).
@@ -94,7 +96,7 @@ impl Pkcs11Config {
             config.max_sessions = text.trim().parse().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| {
                 Error::invalid(
                     ENV_MAX_SESSIONS,
-                    "CR-5",
+                    RULE,
                     format!("{ENV_MAX_SESSIONS} must be a number from 1 to 64, not `{}`", short(&text)),
                 )
             })?;
@@ -105,14 +107,14 @@ impl Pkcs11Config {
 
 fn required(var: &mut impl FnMut(&str) -> Option<OsString>, name: &str) -> Result<String> {
     let value = var(name).ok_or_else(|| {
-        Error::invalid(name, "CR-5", format!("{ENV_MODULE} is set but {name} is not: set both, or neither"))
+        Error::invalid(name, RULE, format!("{ENV_MODULE} is set but {name} is not: set both, or neither"))
     })?;
     // INVARIANT: the PIN passes through here; on error the value is not echoed.
     let value = value
         .into_string()
-        .map_err(|_| Error::new(ErrorCode::InvalidParameter, "CR-5", format!("{name} is not valid UTF-8")))?;
+        .map_err(|_| Error::new(ErrorCode::InvalidParameter, RULE, format!("{name} is not valid UTF-8")))?;
     if value.is_empty() {
-        return Err(Error::invalid(name, "CR-5", format!("{name} is empty")));
+        return Err(Error::invalid(name, RULE, format!("{name} is empty")));
     }
     Ok(value)
 }

@@ -8,10 +8,10 @@
 
 use cryptoki::context::Function;
 use cryptoki::error::{Error as P11Error, RvError};
-use kms_share_core::{Error, ErrorCode};
+use kms_share_core::{Error, ErrorCode, Rule};
 
 /// The rule behind hardware key storage.
-pub(crate) const RULE: &str = "CR-5";
+pub(crate) const RULE: Rule = Rule::Cr5;
 
 /// The `CKR_...` name of a return value (`PinIncorrect` -> `CKR_PIN_INCORRECT`).
 pub fn rv_name(rv: RvError) -> String {
@@ -101,7 +101,7 @@ mod tests {
         let e = backend("logging in to token `t`", &P11Error::Pkcs11(RvError::PinIncorrect, Function::Login));
         assert_eq!(e.code, ErrorCode::BackendError);
         assert_eq!(e.message, "logging in to token `t`: C_Login returned CKR_PIN_INCORRECT");
-        assert_eq!(e.rule.as_deref(), Some("CR-5"));
+        assert_eq!(e.rule, Some(Rule::Cr5));
     }
 
     #[test]

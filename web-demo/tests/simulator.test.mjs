@@ -64,6 +64,10 @@ test('the default story renders: directory, instance, quota, matrix', async () =
   assert.equal(await page.getByTestId('matrix-mode').textContent(), 'Joint ownership');
   assert.ok((await page.getByTestId('cell').count()) > 20);
   assert.equal(await cell(page, A_ROOT, 'key-b1', 'kms:Encrypt').getAttribute('data-effect'), 'Allow');
+  // The footer's rule ids lead to the list of rules, served beside the page.
+  const rules = await page.request.get(new URL(await page.getByTestId('rules-link').getAttribute('href'), base).href);
+  assert.equal(rules.status(), 200);
+  assert.match(await rules.text(), /\| KI-4 \| A principal that would exceed the quota fails for that principal/);
   await page.screenshot({ path: join(shots, '01-default-story.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

@@ -2,7 +2,7 @@
 stable error code of the engine (``ErrorCode`` in ``core/src/error.rs``).
 
 Every exception carries the engine's error as attributes: ``code`` (the stable machine
-code, e.g. ``"QuotaExceeded"``), ``message``, ``rule`` (the ``DOMAIN.md`` rule id, or
+code, e.g. ``"QuotaExceeded"``), ``message``, ``rule`` (the rule id, listed in ``docs/rules.md``, or
 ``None``), ``field`` (the input field that was bad, or ``None``) and ``decision`` (for
 :class:`AccessDenied`, the :class:`~kms_share.Decision` that denied the call).
 
@@ -53,7 +53,7 @@ class KmsShareError(Exception):
     code: str = "KmsShareError"
     #: A human message: lowercase start, no final period, user input in backticks.
     message: str
-    #: The ``DOMAIN.md`` rule id behind the error, if one applies.
+    #: The rule id behind the error (``docs/rules.md``), if one applies.
     rule: Optional[str]
     #: The input field that was bad (mostly for :class:`InvalidInput`).
     field: Optional[str]

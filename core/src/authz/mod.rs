@@ -13,7 +13,6 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
@@ -24,94 +23,8 @@ use crate::state::{instance_arn, State};
 mod sink;
 use sink::{Explained, FirstFailure, Sink};
 
-/// Allow or Deny.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Effect {
-    /// The call may proceed.
-    Allow,
-    /// The call is refused.
-    Deny,
-}
-
-/// The four checks of AZ-1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CheckName {
-    /// 1. resource sharing.
-    Sharing,
-    /// 2. the share's KMS instance permission.
-    SharePermission,
-    /// 3. the caller's RAM policies.
-    RamPolicy,
-    /// 4. the permission matrix (ownership).
-    Ownership,
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Outcome {
-    /// The check passed.
-    Passed,
-    /// The check failed: the decision is Deny.
-    Failed,
-    /// An earlier check failed.
-    NotReached,
-    /// The check does not apply to this kind of call.
-    NotApplicable,
-}
-
-/// One check with its outcome and explanation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Check {
-    /// Which check.
-    pub check: CheckName,
-    /// Its outcome.
-    pub outcome: Outcome,
-    /// The rule id behind the outcome.
-    pub rule: String,
-    /// What was found.
-    pub detail: String,
-}
-
-/// A decision (AZ-2): never an error, always explained.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Decision {
-    /// Allow or Deny.
-    pub effect: Effect,
-    /// The caller.
-    pub caller: String,
-    /// The action, canonical spelling.
-    pub action: String,
-    /// The resource ARN.
-    pub resource: String,
-    /// The four checks.
-    pub checks: Vec<Check>,
-    /// For a Deny, the first failing check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub denied_by: Option<CheckName>,
-    /// For a Deny, the rule id of the failing check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// For a Deny, a message naming the rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// For a Deny, the concrete fix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-    /// The share through which a principal reaches the instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_share: Option<String>,
-}
-
-impl Decision {
-    /// True for Allow.
-    pub fn allowed(&self) -> bool {
-        self.effect == Effect::Allow
-    }
-}
+pub use crate::decision::{Check, CheckName, Decision, Effect, Outcome};
+use crate::rules::Rule;
 
 /// What a call acts on, for the decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +66,7 @@ pub enum Role {
     /// The management account of the directory (RD-1, RD-7).
     ManagementAccount(AccountId),
     /// A specific account (share owner, instance owner, invitee).
-    Account(AccountId, &'static str, &'static str),
+    Account(AccountId, &'static str, Rule),
 }
 
 /// A request to decide.
@@ -206,7 +119,7 @@ fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
     if !state.accounts.contains_key(account) {
         b.fail(CheckName::Sharing, || {
             (
-                "AZ-3",
+                Rule::Az3,
                 format!("account {account} is unknown"),
                 format!("register account {account} (RegisterAccount) or have it join the resource directory"),
             )
@@ -218,7 +131,7 @@ fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
             decide_kms(state, req, b, instance, *kind, creator.as_ref(), arn, tags);
         }
         Target::Unknown { why, .. } => {
-            b.fail(CheckName::Sharing, || ("AZ-3", why.clone(), "check the resource name or id".to_string()));
+            b.fail(CheckName::Sharing, || (Rule::Az3, why.clone(), "check the resource name or id".to_string()));
         }
         Target::Management { role, arn } => {
             b.na(CheckName::Sharing, "a management call: no shared instance involved");
@@ -245,20 +158,20 @@ fn decide_kms(
     let account = &req.caller.account;
     let Some(inst) = state.instances.get(instance) else {
         b.fail(CheckName::Sharing, || {
-            ("AZ-3", format!("instance {instance} does not exist"), "check the instance id".to_string())
+            (Rule::Az3, format!("instance {instance} does not exist"), "check the instance id".to_string())
         });
         return;
     };
     let is_owner = inst.owner == *account;
     // 1. sharing
     if is_owner {
-        b.pass(CheckName::Sharing, "AZ-1", || format!("account {account} owns instance {instance}"));
+        b.pass(CheckName::Sharing, Rule::Az1, || format!("account {account} owns instance {instance}"));
         b.na(CheckName::SharePermission, "the owner needs no share permission");
     } else {
         if let Some(r) = req.region.filter(|r| **r != inst.region) {
             b.fail(CheckName::Sharing, || {
                 (
-                    "KI-6",
+                    Rule::Ki6,
                     format!("instance {instance} is in region {}, the call was made in {r}", inst.region),
                     format!(
                         "call the {} endpoint: a principal cannot use a shared instance from another region",
@@ -271,7 +184,7 @@ fn decide_kms(
         if inst.state != InstanceState::Enabled {
             b.fail(CheckName::Sharing, || {
                 (
-                    "KI-2",
+                    Rule::Ki2,
                     format!("instance {instance} is not enabled"),
                     format!("the owner {} must enable instance {instance} (kms:EnableInstance)", inst.owner),
                 )
@@ -284,7 +197,7 @@ fn decide_kms(
             return;
         }
         let names = || shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-        b.pass(CheckName::Sharing, "RS-2", || {
+        b.pass(CheckName::Sharing, Rule::Rs2, || {
             format!("account {account} is an associated principal of active share {}", names())
         });
         // 2. share permission: the first share (in id order) whose permission still works.
@@ -295,7 +208,7 @@ fn decide_kms(
         match working {
             Some((s, p)) => {
                 b.via_share(s);
-                b.pass(CheckName::SharePermission, "RS-4", || match &p.version {
+                b.pass(CheckName::SharePermission, Rule::Rs4, || match &p.version {
                     Some(v) => format!("share {s} carries {} {v}", p.name),
                     None => format!("share {s} carries {}", p.name),
                 });
@@ -304,7 +217,7 @@ fn decide_kms(
                 b.fail(CheckName::SharePermission, || {
                     let first = shares.first().map(|s| s.as_str()).unwrap_or("");
                     (
-                        "RS-4",
+                        Rule::Rs4,
                         format!("share {} carries no working KMS instance permission", names()),
                         format!("attach AliyunRSDefaultPermissionKMSInstance v2 to share {first} (AssociateResourceSharePermission)"),
                     )
@@ -322,7 +235,7 @@ fn decide_kms(
     let Some(row) = row_for(req.action, kind) else {
         b.fail(CheckName::Ownership, || {
             (
-                "AZ-3",
+                Rule::Az3,
                 format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action),
                 "use a KMS action of the permission matrix on this kind of resource".to_string(),
             )
@@ -338,7 +251,7 @@ fn decide_kms(
         None => "an instance not yet shared",
     };
     if grant.allows(inst.sharing_mode, own) {
-        b.pass(CheckName::Ownership, "SM-3", || match (grant, own) {
+        b.pass(CheckName::Ownership, Rule::Sm3, || match (grant, own) {
             (Grant::Yes, _) => format!("the {role} may use `{}` ({})", row.label, mode_label()),
             (_, true) => format!("account {account} created this resource"),
             (_, false) => format!("in {} the owner manages and uses every key and secret", mode_label()),
@@ -347,7 +260,7 @@ fn decide_kms(
     }
     b.fail(CheckName::Ownership, || {
         let creator_txt = creator.map(|c| c.to_string()).unwrap_or_default();
-        let rule = if grant == Grant::No { "AZ-1" } else { "SM-3" };
+        let rule = if grant == Grant::No { Rule::Az1 } else { Rule::Sm3 };
         let (detail, fix) = match grant {
             Grant::No if is_owner => (
                 format!("no account may perform `{}` here", row.label),
@@ -377,10 +290,10 @@ fn why_not_shared(
     instance: &InstanceId,
     owner: &AccountId,
     account: &AccountId,
-) -> (&'static str, String, String) {
+) -> (Rule, String, String) {
     if state.is_over_quota(instance, account) {
         return (
-            "KI-4",
+            Rule::Ki4,
             format!("account {account} is covered by a principal but did not fit in the access management quota of {instance}"),
             format!(
                 "raise the quota of {instance} (kms:UpgradeInstance), then remove the principal and add it again: a failed principal is not retried"
@@ -395,7 +308,7 @@ fn why_not_shared(
             }
             if a.state == AssociationState::Failed {
                 return (
-                    "KI-4",
+                    Rule::Ki4,
                     format!(
                         "the association of principal {} with share {} failed: {}",
                         p.id(),
@@ -411,7 +324,7 @@ fn why_not_shared(
             }
             if share.state == ShareState::Deleted {
                 return (
-                    "RS-7",
+                    Rule::Rs7,
                     format!("share {} that covered account {account} was deleted", share.id),
                     format!("ask the owner {owner} to share instance {instance} again"),
                 );
@@ -422,7 +335,7 @@ fn why_not_shared(
         let ent = state.accounts.get(account).and_then(|a| a.enterprise_id.as_deref());
         if dir.members.contains_key(account) && ent != Some(dir.enterprise_id.as_str()) {
             return (
-                "RS-3",
+                Rule::Rs3,
                 format!(
                     "account {account} does not belong to the verified enterprise `{}` of the resource directory",
                     dir.enterprise_id
@@ -434,13 +347,13 @@ fn why_not_shared(
     let member = state.directory.as_ref().map(|d| d.members.contains_key(account)).unwrap_or(false);
     if !member {
         return (
-            "RS-3",
+            Rule::Rs3,
             format!("account {account} is not a member of the owner's resource directory"),
             format!("invite account {account} to the resource directory, then add it to a share of {instance}"),
         );
     }
     (
-        "RS-2",
+        Rule::Rs2,
         format!("account {account} is not an associated principal of any active share that holds instance {instance}"),
         format!("ask the owner {owner} to add account {account} (or a folder containing it) to a resource share that holds {instance}"),
     )
@@ -450,7 +363,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     let account = &req.caller.account;
     let (kind, name) = match &req.caller.kind {
         IdentityKind::Root => {
-            b.pass(CheckName::RamPolicy, "RAM-1", || {
+            b.pass(CheckName::RamPolicy, Rule::Ram1, || {
                 format!("the root identity holds every permission in account {account}")
             });
             return;
@@ -463,7 +376,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     let Some(attached) = attached else {
         b.fail(CheckName::RamPolicy, || {
             (
-                "AZ-3",
+                Rule::Az3,
                 format!("{kind} {name} does not exist in account {account}"),
                 format!(
                     "create {kind} {name} in account {account} (Create{})",
@@ -485,12 +398,12 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     let preq = policy::Request { action: req.action, resource: arn, context: ctx };
     let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
     match policy::evaluate(policies, &preq) {
-        Verdict::Allow { policy, statement } => b.pass(CheckName::RamPolicy, "RAM-2", || {
+        Verdict::Allow { policy, statement } => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
             format!("policy {policy} statement {statement} allows {} on {arn}", req.action)
         }),
         Verdict::ExplicitDeny { policy, statement } => b.fail(CheckName::RamPolicy, || {
             (
-                "RAM-2",
+                Rule::Ram2,
                 format!(
                     "policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins",
                     req.action
@@ -500,7 +413,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
         }),
         Verdict::NoMatch => b.fail(CheckName::RamPolicy, || {
             (
-                "RAM-2",
+                Rule::Ram2,
                 format!("no policy attached to {kind} {name} allows {} on {arn}", req.action),
                 format!("grant {} on {arn} to {kind} {name}", req.action),
             )
@@ -511,19 +424,19 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
 fn check_role(req: &Request<'_>, b: &mut impl Sink, role: &Role) {
     let account = &req.caller.account;
     match role {
-        Role::AnyAccount => b.pass(CheckName::Ownership, "AZ-1", || "any account may make this call".to_string()),
+        Role::AnyAccount => b.pass(CheckName::Ownership, Rule::Az1, || "any account may make this call".to_string()),
         Role::ManagementAccount(m) if m == account => {
-            b.pass(CheckName::Ownership, "RD-1", || format!("account {account} is the management account"));
+            b.pass(CheckName::Ownership, Rule::Rd1, || format!("account {account} is the management account"));
         }
         Role::ManagementAccount(m) => b.fail(CheckName::Ownership, || {
             (
-                "RD-1",
+                Rule::Rd1,
                 format!("only the management account {m} may manage the resource directory"),
                 format!("make this call as the management account {m}"),
             )
         }),
         Role::Account(a, what, rule) if a == account => {
-            b.pass(CheckName::Ownership, rule, || format!("account {account} is the {what}"));
+            b.pass(CheckName::Ownership, *rule, || format!("account {account} is the {what}"));
         }
         Role::Account(a, what, rule) => b.fail(CheckName::Ownership, || {
             (

@@ -11,15 +11,16 @@ use alloc::vec::Vec;
 
 use super::{Check, CheckName, Decision, Effect, Outcome, Request};
 use crate::ids::ShareId;
+use crate::rules::Rule;
 
 /// Where the checks report their outcomes.
 pub(super) trait Sink {
     /// The check passed, for the rule and reason the closure gives.
-    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String);
+    fn pass(&mut self, check: CheckName, rule: Rule, detail: impl FnOnce() -> String);
     /// The check does not apply to this kind of call.
     fn na(&mut self, check: CheckName, detail: &'static str);
     /// The check failed: the closure gives the rule, what was found and the fix.
-    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String));
+    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String));
     /// Whether a check has failed.
     fn failed(&self) -> bool;
     /// The share through which a principal reaches the instance.
@@ -29,7 +30,7 @@ pub(super) trait Sink {
 /// The explained sink of [`decide`].
 pub(super) struct Explained {
     checks: Vec<Check>,
-    denied: Option<(CheckName, &'static str, String, String)>,
+    denied: Option<(CheckName, Rule, String, String)>,
     via_share: Option<String>,
 }
 
@@ -37,9 +38,9 @@ pub(super) struct Explained {
 pub(super) struct FirstFailure(pub(super) Option<CheckName>);
 
 impl Sink for FirstFailure {
-    fn pass(&mut self, _: CheckName, _: &'static str, _: impl FnOnce() -> String) {}
+    fn pass(&mut self, _: CheckName, _: Rule, _: impl FnOnce() -> String) {}
     fn na(&mut self, _: CheckName, _: &'static str) {}
-    fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (&'static str, String, String)) {
+    fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (Rule, String, String)) {
         self.0.get_or_insert(check);
     }
     fn failed(&self) -> bool {
@@ -49,20 +50,15 @@ impl Sink for FirstFailure {
 }
 
 impl Sink for Explained {
-    fn pass(&mut self, check: CheckName, rule: &'static str, detail: impl FnOnce() -> String) {
-        self.checks.push(Check { check, outcome: Outcome::Passed, rule: rule.to_string(), detail: detail() });
+    fn pass(&mut self, check: CheckName, rule: Rule, detail: impl FnOnce() -> String) {
+        self.checks.push(Check { check, outcome: Outcome::Passed, rule, detail: detail() });
     }
     fn na(&mut self, check: CheckName, detail: &'static str) {
-        self.checks.push(Check {
-            check,
-            outcome: Outcome::NotApplicable,
-            rule: "AZ-1".to_string(),
-            detail: detail.to_string(),
-        });
+        self.checks.push(Check { check, outcome: Outcome::NotApplicable, rule: Rule::Az1, detail: detail.to_string() });
     }
-    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (&'static str, String, String)) {
+    fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String)) {
         let (rule, detail, fix) = why();
-        self.checks.push(Check { check, outcome: Outcome::Failed, rule: rule.to_string(), detail: detail.clone() });
+        self.checks.push(Check { check, outcome: Outcome::Failed, rule, detail: detail.clone() });
         self.denied.get_or_insert((check, rule, detail, fix));
     }
     fn failed(&self) -> bool {
@@ -83,7 +79,7 @@ impl Explained {
                 self.checks.push(Check {
                     check: name,
                     outcome: Outcome::NotReached,
-                    rule: "AZ-1".to_string(),
+                    rule: Rule::Az1,
                     detail: "not reached: an earlier check failed".to_string(),
                 });
             }
@@ -91,7 +87,7 @@ impl Explained {
         let (effect, denied_by, rule, message, fix) = match self.denied {
             Some((check, rule, detail, fix)) => {
                 let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
-                (Effect::Deny, Some(check), Some(rule.to_string()), Some(message), Some(fix))
+                (Effect::Deny, Some(check), Some(rule), Some(message), Some(fix))
             }
             None => (Effect::Allow, None, None, None, None),
         };

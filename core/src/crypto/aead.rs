@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::rng::RandomSource;
 use crate::error::{Error, Result};
+use crate::rules::Rule;
 
 /// Length of an AES-256 key, in bytes.
 pub const KEY_LEN: usize = 32;
@@ -49,7 +50,7 @@ impl AesKey {
         if bytes.len() != KEY_LEN {
             return Err(Error::invalid(
                 "key",
-                "CR-1",
+                Rule::Cr1,
                 alloc::format!("an AES-256 key is {KEY_LEN} bytes, got {} bytes", bytes.len()),
             ));
         }
@@ -87,14 +88,14 @@ impl AesKey {
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| {
             Error::invalid(
                 "nonce",
-                "CR-2",
+                Rule::Cr2,
                 alloc::format!("an AES-GCM nonce is {NONCE_LEN} bytes, got {} bytes", nonce.len()),
             )
         })?;
         let mut out = Vec::with_capacity(plaintext.len().saturating_add(TAG_LEN));
         out.extend_from_slice(plaintext);
         let tag = self.cipher().encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out).map_err(|_| {
-            Error::invalid("plaintext", "CR-2", "the plaintext or authenticated data is too long for AES-GCM")
+            Error::invalid("plaintext", Rule::Cr2, "the plaintext or authenticated data is too long for AES-GCM")
         })?;
         out.extend_from_slice(&tag);
         Ok(out)
@@ -168,7 +169,7 @@ mod tests {
             let e = AesKey::from_bytes(&vec![0u8; n]).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidParameter);
             assert_eq!(e.field.as_deref(), Some("key"));
-            assert_eq!(e.rule.as_deref(), Some("CR-1"));
+            assert_eq!(e.rule, Some(Rule::Cr1));
             assert_eq!(e.message, format!("an AES-256 key is 32 bytes, got {n} bytes"));
         }
     }

@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 
 use super::aead::{NONCE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
+use crate::rules::Rule;
 
 /// The largest plaintext `Encrypt` accepts: 6 KiB, the vendor's limit. Larger data is
 /// encrypted locally under a data key from `GenerateDataKey` (envelope encryption).
@@ -154,7 +155,7 @@ fn u32_len(n: usize) -> u32 {
 }
 
 fn bad(message: impl Into<String>) -> Error {
-    Error::invalid(FIELD, "CR-2", message)
+    Error::invalid(FIELD, Rule::Cr2, message)
 }
 
 /// A cursor over the blob that fails, instead of panicking, when the bytes run out.
@@ -197,7 +198,7 @@ mod tests {
         let e = decode(bytes).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidParameter);
         assert_eq!(e.field.as_deref(), Some("CiphertextBlob"));
-        assert_eq!(e.rule.as_deref(), Some("CR-2"));
+        assert_eq!(e.rule, Some(Rule::Cr2));
         assert_eq!(e.message, message);
     }
 

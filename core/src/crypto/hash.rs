@@ -58,7 +58,7 @@ pub fn b64_encode(bytes: &[u8]) -> String {
 /// # Errors
 /// `InvalidParameter` naming `field` when `s` is not valid padded standard base64.
 pub fn b64_decode(field: &str, s: &str) -> Result<Vec<u8>> {
-    STANDARD.decode(s).map_err(|_| Error::invalid(field, "", format!("`{}` is not valid base64", shorten(s))))
+    STANDARD.decode(s).map_err(|_| Error::invalid(field, None, format!("`{}` is not valid base64", shorten(s))))
 }
 
 fn nibble(n: u8) -> char {

@@ -86,7 +86,7 @@ pub struct OsRng;
 impl RandomSource for OsRng {
     fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
         getrandom::getrandom(buf).map_err(|e| {
-            Error::new(ErrorCode::BackendError, "", alloc::format!("the operating system random source failed: {e}"))
+            Error::new(ErrorCode::BackendError, None, alloc::format!("the operating system random source failed: {e}"))
         })
     }
 }

@@ -16,8 +16,9 @@ use super::glob::fold_str;
 use super::{Cidr, Condition, Effect, Patterns, Statement, Test};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::shorten;
+use crate::rules::Rule;
 
-const RULE: &str = "RAM-2";
+const RULE: Rule = Rule::Ram2;
 const ROOT: &str = "PolicyDocument";
 
 /// Most bytes of JSON text in one policy document.

@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::{Error, ErrorCode};
+use crate::rules::Rule;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -22,7 +23,7 @@ fn err(statements: Value) -> Error {
 
 fn check(e: &Error, code: ErrorCode, field: &str, message: &str) {
     assert_eq!(e.code, code, "{e:?}");
-    assert_eq!(e.rule.as_deref(), Some("RAM-2"), "{e:?}");
+    assert_eq!(e.rule, Some(Rule::Ram2), "{e:?}");
     assert_eq!(e.field.as_deref(), Some(field), "{e:?}");
     assert_eq!(e.message, message, "{e:?}");
 }

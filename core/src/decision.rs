@@ -1,0 +1,98 @@
+//! The decision (AZ-2) as a value: its effect, the four checks of AZ-1 with their
+//! outcomes, and for a Deny the failing check, its rule and the fix. A leaf module: the
+//! error type carries a decision without importing the engine that makes it.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Rule;
+
+/// Allow or Deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    /// The call may proceed.
+    Allow,
+    /// The call is refused.
+    Deny,
+}
+
+/// The four checks of AZ-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CheckName {
+    /// 1. resource sharing.
+    Sharing,
+    /// 2. the share's KMS instance permission.
+    SharePermission,
+    /// 3. the caller's RAM policies.
+    RamPolicy,
+    /// 4. the permission matrix (ownership).
+    Ownership,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// The check passed.
+    Passed,
+    /// The check failed: the decision is Deny.
+    Failed,
+    /// An earlier check failed.
+    NotReached,
+    /// The check does not apply to this kind of call.
+    NotApplicable,
+}
+
+/// One check with its outcome and explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    /// Which check.
+    pub check: CheckName,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// The rule behind the outcome.
+    pub rule: Rule,
+    /// What was found.
+    pub detail: String,
+}
+
+/// A decision (AZ-2): never an error, always explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// The caller.
+    pub caller: String,
+    /// The action, canonical spelling.
+    pub action: String,
+    /// The resource ARN.
+    pub resource: String,
+    /// The four checks.
+    pub checks: Vec<Check>,
+    /// For a Deny, the first failing check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<CheckName>,
+    /// For a Deny, the rule of the failing check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Rule>,
+    /// For a Deny, a message naming the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For a Deny, the concrete fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The share through which a principal reaches the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_share: Option<String>,
+}
+
+impl Decision {
+    /// True for Allow.
+    pub fn allowed(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+}
