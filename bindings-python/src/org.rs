@@ -17,7 +17,7 @@ use kms_share_core::state::State;
 use kms_share_core::{Error, ErrorCode};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::convert::{self, json, opt_text, text, to_py};
 use crate::errors::{exception, guard, invalid_input, to_py_err, OrRaise};
@@ -130,7 +130,8 @@ impl PyOrganization {
     }
 
     /// Make one call as `caller` and return its result document; a failure is raised
-    /// (`AccessDenied` carries the decision).
+    /// (`AccessDenied` carries the decision). The parameters are passed as they are:
+    /// nothing in them is templated (that is the scenario runner's).
     #[pyo3(signature = (caller, action, params=None, *, at=None))]
     fn call<'py>(
         &self,
@@ -141,22 +142,15 @@ impl PyOrganization {
         at: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let mut step = Map::new();
-            step.insert("caller".to_string(), Value::String(text(caller, "caller")?));
-            step.insert("action".to_string(), Value::String(text(action, "action")?));
-            if let Some(p) = params.filter(|p| !p.is_none()) {
-                step.insert("params".to_string(), json(p, "params")?);
-            }
-            if let Some(at) = opt_text(at, "at")? {
-                step.insert("at".to_string(), Value::String(at));
-            }
-            let step = Value::Object(step);
-            let r = self.with(py, |o| o.step(&step))?.or_raise(py)?;
-            match (r.error, r.result) {
-                (Some(e), _) => Err(to_py_err(py, e)),
-                (None, Some(v)) => to_py(py, &v),
-                (None, None) => Ok(PyDict::new(py).into_any()),
-            }
+            let caller = text(caller, "caller")?;
+            let action = text(action, "action")?;
+            let params = match params.filter(|p| !p.is_none()) {
+                Some(p) => json(p, "params")?,
+                None => Value::Null,
+            };
+            let at = opt_text(at, "at")?;
+            let r = self.with(py, |o| o.call(&caller, &action, params, at.as_deref()))?.or_raise(py)?;
+            to_py(py, &r.result)
         })
     }
 

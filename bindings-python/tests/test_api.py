@@ -141,6 +141,24 @@ def test_secrets_are_calls(org: Organization) -> None:
     assert got["SecretData"] == "hunter2"
 
 
+def test_call_passes_user_data_as_it_is_never_templated(org: Organization) -> None:
+    # `$name` and `${...}` are the scenario runner's templating; a host's data is data.
+    for text in ["$abc", "${x}", "$", "a ${b.c} d", "${"]:
+        blob = org.call(ALICE, "kms:Encrypt", {"KeyId": KEY, "Plaintext": text})["CiphertextBlob"]
+        assert org.call(ALICE, "kms:Decrypt", {"CiphertextBlob": blob})["Plaintext"] == text
+    org.call(B_ROOT, "kms:CreateSecret", {"SecretName": "templated", "SecretData": "${x}", "EncryptionKeyId": KEY})
+    assert org.call(B_ROOT, "kms:GetSecretValue", {"SecretName": "templated"})["SecretData"] == "${x}"
+
+
+def test_call_cannot_run_test_fixtures(org: Organization) -> None:
+    with pytest.raises(kms_share.InvalidInput) as e:
+        org.call(OWNER, "TamperAuditEvent", {"Seq": 1, "Field": "remove"})
+    assert e.value.field == "action" and "test fixture" in e.value.message
+    with pytest.raises(kms_share.InvalidInput):
+        org.call(OWNER, "SealAndReload", {"RootKey": base64.b64encode(bytes(32)).decode()})
+    assert org.call(OWNER, "VerifyAuditTrail")["Valid"] is True
+
+
 def test_decrypt_of_a_tampered_blob_is_decrypt_failed(org: Organization) -> None:
     blob = bytearray(base64.b64decode(org.call(ALICE, "kms:Encrypt", {"KeyId": KEY, "Plaintext": "x"})["CiphertextBlob"]))
     blob[-1] ^= 1

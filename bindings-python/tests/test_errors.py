@@ -70,6 +70,13 @@ def _expected_errors() -> List[Any]:
     return cases
 
 
+def _runner_only(step: Dict[str, Any]) -> bool:
+    """A step only a scenario runs: its params refer to earlier results (`$ct.Blob`,
+    templating that `call` never does to a user's data), or it is a test fixture."""
+    text = json.dumps(step.get("params"))
+    return "$" in text or step["action"] in ("TamperAuditEvent", "SealAndReload")
+
+
 @pytest.mark.parametrize("path", _expected_errors())
 def test_corpus_errors_are_raised_as_their_class_by_call(path: Path) -> None:
     """Replay a scenario step by step; every step whose `expect` names an error code is
@@ -78,7 +85,7 @@ def test_corpus_errors_are_raised_as_their_class_by_call(path: Path) -> None:
     org = Organization(seed=doc.get("seed"), start=doc.get("start"))
     for i, step in enumerate(doc["steps"]):
         expect = step.get("expect") or {}
-        if "error" not in expect:
+        if "error" not in expect or _runner_only(step):
             org.step(step)
             continue
         cls = errors.class_for(expect["error"])

@@ -139,6 +139,31 @@ impl Organization {
         doc_to_js(&self.inner.step(&step).map_err(throw)?)
     }
 
+    #[cfg(feature = "engine")]
+    /// Make one call as `caller` and return its result document; a failure throws
+    /// (`AccessDenied` carries the decision). `params` (an object or JSON text) is passed
+    /// as it is: nothing in it is templated, unlike a step's. `at`, when given, is the
+    /// call's time (`YYYY-MM-DDTHH:MM:SSZ`), never before the latest step's.
+    ///
+    /// # Errors
+    /// Throws the call's error, or `InvalidParameter` for a malformed caller, params or time.
+    #[wasm_bindgen(unchecked_return_type = "JsonValue")]
+    pub fn call(
+        &mut self,
+        caller: String,
+        action: String,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, JsonValue> | string | undefined")] params: JsValue,
+        at: Option<String>,
+    ) -> JsResult<JsValue> {
+        let params: serde_json::Value = if params.is_undefined() || params.is_null() {
+            serde_json::Value::Null
+        } else {
+            doc(&params, "params").map_err(throw)?
+        };
+        let r = self.inner.call(&caller, &action, params, at.as_deref()).map_err(throw)?;
+        doc_to_js(&r.result)
+    }
+
     /// Explain one request: the four checks, who denied, the rule and the fix.
     ///
     /// # Errors

@@ -86,3 +86,17 @@ test("the bundler entry loads where ES module integration of wasm is available",
   assert.equal(r.stderr, "");
   assert.equal(r.stdout.trim(), `${pkg.version()} ${pkg.errorCodes().join()}`);
 });
+
+test("call passes a user's data as it is: nothing is templated, and test fixtures are not calls", () => {
+  const { organization } = pkg.Organization.fromScenario(deptAB);
+  for (const text of ["$abc", "${x}", "$", "a ${b.c} d", "${"]) {
+    const { CiphertextBlob } = organization.call(ALICE, "kms:Encrypt", { KeyId: "key-b1", Plaintext: text });
+    assert.equal(organization.call(ALICE, "kms:Decrypt", { CiphertextBlob }).Plaintext, text);
+  }
+  const B = "acs:ram::1000000000000003:root";
+  organization.call(B, "kms:CreateSecret", { SecretName: "templated", SecretData: "${x}", EncryptionKeyId: "key-b1" });
+  assert.equal(organization.call(B, "kms:GetSecretValue", { SecretName: "templated" }).SecretData, "${x}");
+  assert.throws(() => organization.call(B, "TamperAuditEvent", { Seq: 1, Field: "remove" }), { code: "InvalidParameter", field: "action" });
+  assert.throws(() => organization.call(ALICE, "kms:DisableKey", { KeyId: "key-b1" }), (e) => e.code === "AccessDenied" && e.decision.deniedBy === "ramPolicy");
+  assert.equal(organization.call(B, "VerifyAuditTrail").Valid, true);
+});

@@ -7,6 +7,7 @@ use kms_share_core::idmap::{IdMap, IdSet};
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use kms_share_core::action::Action;
 use kms_share_core::authz::{decide, Request, Target};
 use kms_share_core::crypto::SeededRng;
 use kms_share_core::ids::*;
@@ -187,7 +188,7 @@ fn bench(c: &mut Criterion) {
         .filter(|(id, t)| {
             decide(
                 org.engine.state(),
-                &Request { caller: id, action: "kms:Encrypt", target: t, region: None, context: &ctx },
+                &Request { caller: id, action: Action::Encrypt, target: t, region: None, context: &ctx },
             )
             .allowed()
         })
@@ -200,7 +201,7 @@ fn bench(c: &mut Criterion) {
             i += 1;
             black_box(decide(
                 org.engine.state(),
-                &Request { caller: id, action: "kms:Encrypt", target: t, region: None, context: &ctx },
+                &Request { caller: id, action: Action::Encrypt, target: t, region: None, context: &ctx },
             ))
         })
     });

@@ -124,6 +124,26 @@ impl Organization {
         Ok(r)
     }
 
+    /// Make one call as `caller` (`acs:ram::<account>:root|user/<n>|role/<n>`) at `at`
+    /// (`YYYY-MM-DDTHH:MM:SSZ`, default: the latest step's time, never earlier). The
+    /// parameters are the user's data, passed as they are: nothing in them is templated
+    /// (that is the scenario runner's), and test fixtures are not calls.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a malformed caller or time; the call's own errors
+    /// (`AccessDenied` carries the decision).
+    pub fn call(
+        &mut self,
+        caller: &str,
+        action: &str,
+        params: Value,
+        at: Option<&str>,
+    ) -> Result<crate::engine::Response> {
+        let caller = Identity::parse(caller).map_err(|e| e.at_field("caller"))?;
+        let at = at.map(crate::time::parse).transpose().map_err(|e| e.at_field("at"))?;
+        self.runner.call(caller, action, params, at)
+    }
+
     /// Explain one request.
     ///
     /// # Errors
@@ -180,12 +200,12 @@ impl Organization {
         let mut out: Vec<String> = Vec::new();
         for row in MATRIX.iter().filter(|r| r.resource == kind && features_for(kind).contains(&r.feature)) {
             for a in row.actions {
-                if out.iter().any(|x| x == a) {
+                if out.iter().any(|x| x == a.ram()) {
                     continue;
                 }
-                let req = Request { caller: &id, action: a, target: &target, region: None, context: &ctx };
+                let req = Request { caller: &id, action: *a, target: &target, region: None, context: &ctx };
                 if allows(&self.engine().state, &req) {
-                    out.push(a.to_string());
+                    out.push(a.ram().to_string());
                 }
             }
         }

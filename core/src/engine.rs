@@ -1,10 +1,7 @@
-//! The engine: one entry point, [`Engine::execute`], for every call.
-//!
-//! A call travels parse -> decide -> apply -> record: its params are read into
-//! typed values (bad input stops there, state untouched), the authorization
-//! decision is made, the change is applied all or nothing, and an audit event is
-//! appended whatever the outcome. Queries (explain, who can, access matrix,
-//! what if) live in [`crate::query`] and change nothing.
+//! The engine: the state, the key backends and the randomness every call uses, and the
+//! helpers the calls share (resolving keys and secrets, decision targets, time passing).
+//! The calls themselves, and [`Engine::execute`] that drives them, are in
+//! `core/src/ops/`; the queries in [`crate::query`].
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -13,16 +10,16 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::audit::NewEvent;
-use crate::authz::{decide, instance_target, Decision, Request, Role, Target};
+use crate::authz::{instance_target, Target};
 use crate::crypto::RandomSource;
+use crate::decision::Decision;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::*;
 use crate::keystore::{KeyBackend, SoftwareBackend};
 use crate::matrix::ResourceKind;
 use crate::model::*;
+use crate::ops::gate::AuditRef;
 use crate::params::Params;
-use crate::policy::Context;
 use crate::rules::Rule;
 use crate::state::{instance_arn, State};
 
@@ -52,14 +49,6 @@ pub struct Response {
     pub decision: Option<Decision>,
 }
 
-/// What the audit event of the current call names.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Trace {
-    pub resource: String,
-    pub instance: Option<InstanceId>,
-    pub owner: Option<AccountId>,
-}
-
 /// The engine: state, key backends and randomness.
 pub struct Engine {
     pub(crate) state: State,
@@ -68,7 +57,6 @@ pub struct Engine {
     pub(crate) software: Option<Box<dyn KeyBackend>>,
     pub(crate) hardware: Option<Box<dyn KeyBackend>>,
     pub(crate) rng: Box<dyn RandomSource>,
-    pub(crate) trace: Trace,
 }
 
 impl core::fmt::Debug for Engine {
@@ -87,7 +75,7 @@ impl Engine {
     /// A new engine with an empty organization and `rng` (the software key backend is
     /// made on first use).
     pub fn new(rng: Box<dyn RandomSource>) -> Self {
-        Engine { state: State::new(), software: None, hardware: None, rng, trace: Trace::default() }
+        Engine { state: State::new(), software: None, hardware: None, rng }
     }
 
     /// Use `backend` for the keys of hardware instances (a PKCS#11 token). Without
@@ -146,88 +134,6 @@ impl Engine {
         }
     }
 
-    /// Execute one call (parse, decide, apply, record).
-    ///
-    /// # Errors
-    /// An [`Error`] with a stable code; for a denied call `AccessDenied` carrying the
-    /// decision. A failed call changes nothing but the audit trail.
-    pub fn execute(&mut self, call: &Call) -> Result<Response> {
-        self.trace = Trace::default();
-        self.advance_time(call.at);
-        let mut request_id = [0u8; 8];
-        let rid = match self.rng.fill(&mut request_id) {
-            Ok(()) => crate::crypto::hex(&request_id),
-            Err(e) => return Err(e),
-        };
-        let out = self.dispatch(call);
-        if !is_query(&call.action) && call.action != "RegisterAccount" {
-            let outcome = match &out {
-                Ok(_) => "Success".to_string(),
-                Err(e) if e.code == ErrorCode::AccessDenied => "Denied".to_string(),
-                Err(e) => e.code().to_string(),
-            };
-            let trace = core::mem::take(&mut self.trace);
-            self.state.audit.append(NewEvent {
-                request_id: rid,
-                time: call.at,
-                caller: call.caller.to_string(),
-                account: call.caller.account.to_string(),
-                action: crate::matrix::canonical_action(&call.action)
-                    .map(|(a, _)| a.to_string())
-                    .unwrap_or_else(|| call.action.clone()),
-                resource: trace.resource,
-                instance: trace.instance.map(|i| i.to_string()),
-                instance_owner: trace.owner.map(|o| o.to_string()),
-                outcome,
-            });
-        }
-        out
-    }
-
-    fn dispatch(&mut self, call: &Call) -> Result<Response> {
-        let a = call.action.as_str();
-        let mut p = Params::new(a, &call.params)?;
-        match a {
-            "RegisterAccount" => self.register_account(call, &mut p),
-            "EnableResourceDirectory" => self.enable_directory(call, &mut p),
-            "CreateFolder" => self.create_folder(call, &mut p),
-            "CreateResourceAccount" => self.create_member(call, &mut p),
-            "InviteAccountToResourceDirectory" => self.invite(call, &mut p),
-            "AcceptHandshake" | "DeclineHandshake" => self.answer_invitation(call, &mut p, a == "AcceptHandshake"),
-            "MoveAccount" => self.move_account(call, &mut p),
-            "EnableSharingWithResourceDirectory" => self.enable_sharing(call, &mut p),
-            "CreateUser"
-            | "CreateRole"
-            | "CreatePolicy"
-            | "AttachPolicyToUser"
-            | "AttachPolicyToRole"
-            | "DetachPolicyFromUser"
-            | "DetachPolicyFromRole" => self.ram_op(call, &mut p),
-            "CreateResourceShare" => self.create_share(call, &mut p),
-            "AssociateResourceShare" => self.associate(call, &mut p),
-            "DisassociateResourceShare" => self.disassociate(call, &mut p),
-            "DeleteResourceShare" => self.delete_share(call, &mut p),
-            "AssociateResourceSharePermission" | "DisassociateResourceSharePermission" => {
-                self.share_permission(call, &mut p, a == "AssociateResourceSharePermission")
-            }
-            "GetResourceShare" => self.get_share(call, &mut p),
-            "LookupEvents" => self.lookup_events(call, &mut p),
-            "VerifyAuditTrail" => self.verify_audit(call, &mut p),
-            "TamperAuditEvent" => self.tamper_audit(call, &mut p),
-            "SealAndReload" => self.seal_and_reload(&mut p),
-            "Explain" | "WhoCan" | "AccessMatrix" | "WhatIf" => self.query(call, &mut p),
-            "kms:CreateInstance" => self.create_instance(call, &mut p),
-            _ if a.len() > 4 && a.get(..4).map(|s| s.eq_ignore_ascii_case("kms:")).unwrap_or(false) => {
-                self.kms(call, &mut p)
-            }
-            _ => Err(Error::invalid(
-                "action",
-                None,
-                format!("unknown action `{}`; see docs/scenario-format.md for the list", shorten(a)),
-            )),
-        }
-    }
-
     // ---- shared helpers for the operation modules ----
 
     /// A fresh id: `prefix` + 16 lowercase letters and digits from the RNG.
@@ -261,29 +167,6 @@ impl Engine {
         }
     }
 
-    /// Decide and turn a Deny into an `AccessDenied` error.
-    pub(crate) fn authorize(
-        &self,
-        call: &Call,
-        action: &str,
-        target: &Target,
-        region: Option<&Region>,
-        ctx: &Context,
-    ) -> Result<Decision> {
-        let d = decide(&self.state, &Request { caller: &call.caller, action, target, region, context: ctx });
-        if d.allowed() {
-            Ok(d)
-        } else {
-            Err(Error::denied(d))
-        }
-    }
-
-    /// Authorize a management call needing `role`.
-    pub(crate) fn authorize_mgmt(&mut self, call: &Call, action: &str, arn: String, role: Role) -> Result<Decision> {
-        self.trace.resource = arn.clone();
-        self.authorize(call, action, &Target::Management { arn, role }, None, &Context::default())
-    }
-
     /// The directory, or `NotFound` (RD-1).
     pub(crate) fn directory(&self) -> Result<&Directory> {
         self.state.directory.as_ref().ok_or_else(|| {
@@ -291,28 +174,25 @@ impl Engine {
         })
     }
 
-    /// The instance, or `NotFound`; records it in the audit trace.
-    pub(crate) fn instance(&mut self, id: &InstanceId) -> Result<Instance> {
-        let inst = self.state.instances.get(id).cloned().ok_or_else(|| Error::not_found("instance", id.as_str()))?;
-        self.trace.instance = Some(inst.id.clone());
-        self.trace.owner = Some(inst.owner.clone());
-        if self.trace.resource.is_empty() {
-            self.trace.resource = instance_arn(&inst);
-        }
-        Ok(inst)
+    /// The instance, or `NotFound`.
+    pub(crate) fn instance(&self, id: &InstanceId) -> Result<&Instance> {
+        self.state.instances.get(id).ok_or_else(|| Error::not_found("instance", id.as_str()))
     }
 
-    /// Instance-level authorization (instance management, create resources).
-    pub(crate) fn authorize_instance(
-        &mut self,
-        call: &Call,
-        action: &str,
-        inst: &InstanceId,
-        region: Option<&Region>,
-        ctx: &Context,
-    ) -> Result<Decision> {
-        let t = instance_target(&self.state, inst);
-        self.authorize(call, action, &t, region, ctx)
+    /// What an audit event names for a resource of `instance` (AT-1: its owner sees it).
+    pub(crate) fn kms_audit(&self, instance: &InstanceId, arn: String) -> AuditRef {
+        AuditRef {
+            resource: arn,
+            instance: Some(instance.clone()),
+            owner: self.state.instances.get(instance).map(|i| i.owner.clone()),
+        }
+    }
+
+    /// An instance as a decision target, with its audit reference.
+    pub(crate) fn instance_target(&self, id: &InstanceId) -> (Target, AuditRef) {
+        let t = instance_target(&self.state, id);
+        let arn = self.state.instances.get(id).map(instance_arn).unwrap_or_default();
+        (t, self.kms_audit(id, arn))
     }
 
     /// Resolve a key reference (key id, `alias/...` or ARN) as seen by `account`.
@@ -388,42 +268,37 @@ impl Engine {
         }
     }
 
-    /// The decision target of a key.
-    pub(crate) fn key_target(&mut self, id: &KeyId) -> Result<(Target, Region)> {
+    /// The decision target of a key, with its audit reference.
+    pub(crate) fn key_target(&self, id: &KeyId) -> Result<(Target, AuditRef)> {
         let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
-        let inst = self
-            .state
-            .instances
-            .get(&key.instance)
-            .ok_or_else(|| Error::not_found("instance", key.instance.as_str()))?;
+        let inst = self.instance(&key.instance)?;
         let arn = crate::state::key_arn(&inst.region, &key.creator, &key.id);
-        self.trace = Trace { resource: arn.clone(), instance: Some(inst.id.clone()), owner: Some(inst.owner.clone()) };
+        let audit =
+            AuditRef { resource: arn.clone(), instance: Some(inst.id.clone()), owner: Some(inst.owner.clone()) };
         let tags = key.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        Ok((
-            Target::Kms {
-                instance: key.instance.clone(),
-                kind: ResourceKind::Key,
-                creator: Some(key.creator.clone()),
-                arn,
-                tags,
-            },
-            inst.region.clone(),
-        ))
+        let target = Target::Kms {
+            instance: key.instance.clone(),
+            kind: ResourceKind::Key,
+            creator: Some(key.creator.clone()),
+            arn,
+            tags,
+        };
+        Ok((target, audit))
     }
 
-    /// The decision target of a secret.
-    pub(crate) fn secret_target(&mut self, arn: &str) -> Result<Target> {
+    /// The decision target of a secret, with its audit reference.
+    pub(crate) fn secret_target(&self, arn: &str) -> Result<(Target, AuditRef)> {
         let s = self.state.secrets.get(arn).ok_or_else(|| Error::not_found("secret", arn))?;
-        let owner = self.state.instances.get(&s.instance).map(|i| i.owner.clone());
-        self.trace = Trace { resource: arn.to_string(), instance: Some(s.instance.clone()), owner };
+        let audit = self.kms_audit(&s.instance, arn.to_string());
         let tags = s.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        Ok(Target::Kms {
+        let target = Target::Kms {
             instance: s.instance.clone(),
             kind: ResourceKind::Secret,
             creator: Some(s.creator.clone()),
             arn: arn.to_string(),
             tags,
-        })
+        };
+        Ok((target, audit))
     }
 
     /// Process what is due by `now`: scheduled key and secret deletions and automatic rotations.
@@ -475,11 +350,6 @@ impl Engine {
             self.state.unschedule(&crate::state::Due::DeleteSecret(arn.to_string()));
         }
     }
-}
-
-/// True for the read-only query actions (not audited, change nothing).
-pub fn is_query(action: &str) -> bool {
-    matches!(action, "Explain" | "WhoCan" | "AccessMatrix" | "WhatIf" | "LookupEvents" | "VerifyAuditTrail")
 }
 
 /// Parse days (`PendingWindowInDays` and the like) within a range.
@@ -542,5 +412,5 @@ pub(crate) fn object(fields: &mut [(&str, Value)]) -> Value {
 /// `value` as JSON. serde_json fails only for a map whose keys are not strings, which no
 /// result holds; that would be `null`.
 pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+    serde_json::to_string(value).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null)
 }

@@ -146,14 +146,19 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 impl Error {
     /// A new error with a code, the rule it rests on (or `None`) and a message.
     pub fn new(code: ErrorCode, rule: impl Into<Option<Rule>>, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), rule: rule.into(), field: None, decision: None }
+        Error::make(code, rule.into(), message.into(), None)
     }
 
     /// Bad input in `field`, breaking `rule` (or `None`).
     pub fn invalid(field: &str, rule: impl Into<Option<Rule>>, message: impl Into<String>) -> Self {
-        let mut e = Error::new(ErrorCode::InvalidParameter, rule, message);
-        e.field = Some(field.to_string());
-        e
+        Error::make(ErrorCode::InvalidParameter, rule.into(), message.into(), Some(field))
+    }
+
+    /// The one constructor, out of line: the engine makes errors at some hundreds of
+    /// places, and each would otherwise carry its own copy of this code.
+    #[inline(never)]
+    fn make(code: ErrorCode, rule: Option<Rule>, message: String, field: Option<&str>) -> Self {
+        Error { code, message, rule, field: field.map(str::to_string), decision: None }
     }
 
     /// `what` was not found.
@@ -179,6 +184,7 @@ impl Error {
 
     /// Attach the field name.
     #[must_use]
+    #[inline(never)]
     pub fn at_field(mut self, field: &str) -> Self {
         self.field = Some(field.to_string());
         self

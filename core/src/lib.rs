@@ -14,6 +14,7 @@ macro_rules! obj {
     };
 }
 
+pub mod action;
 pub mod api;
 pub mod audit;
 pub mod authz;
@@ -28,9 +29,7 @@ pub mod keystore;
 pub mod matrix;
 pub mod model;
 pub mod objects;
-mod ops_kms;
-mod ops_org;
-mod ops_share;
+mod ops;
 pub mod params;
 pub mod policy;
 pub mod query;

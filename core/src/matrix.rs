@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::action::Action;
+
 use crate::model::SharingMode;
 
 /// The kind of resource a call acts on.
@@ -80,7 +82,7 @@ pub struct MatrixRow {
     /// A principal's grant.
     pub principal: Grant,
     /// The KMS actions of the row.
-    pub actions: &'static [&'static str],
+    pub actions: &'static [Action],
 }
 
 /// The permission matrix (rule PM, `docs/rules.md`).
@@ -92,15 +94,15 @@ pub const MATRIX: &[MatrixRow] = &[
         owner: Grant::Yes,
         principal: Grant::No,
         actions: &[
-            "kms:GetKmsInstance",
-            "kms:AttachVpc",
-            "kms:DetachVpc",
-            "kms:UpgradeInstance",
-            "kms:RenewInstance",
-            "kms:EnableInstance",
-            "kms:DisableInstance",
-            "kms:SetInstanceSharingMode",
-            "kms:GetInstanceQuota",
+            Action::GetKmsInstance,
+            Action::AttachVpc,
+            Action::DetachVpc,
+            Action::UpgradeInstance,
+            Action::RenewInstance,
+            Action::EnableInstance,
+            Action::DisableInstance,
+            Action::SetInstanceSharingMode,
+            Action::GetInstanceQuota,
         ],
     },
     MatrixRow {
@@ -109,13 +111,7 @@ pub const MATRIX: &[MatrixRow] = &[
         resource: ResourceKind::Instance,
         owner: Grant::Yes,
         principal: Grant::Yes,
-        actions: &[
-            "kms:CreateKey",
-            "kms:CreateSecret",
-            "kms:CreateApplicationAccessPoint",
-            "kms:ListKeys",
-            "kms:ListSecrets",
-        ],
+        actions: &[Action::CreateKey, Action::CreateSecret, Action::CreateApplicationAccessPoint],
     },
     MatrixRow {
         feature: Feature::KeyManagement,
@@ -124,18 +120,18 @@ pub const MATRIX: &[MatrixRow] = &[
         owner: Grant::AllWhenJoint,
         principal: Grant::OwnOnly,
         actions: &[
-            "kms:DescribeKey",
-            "kms:UpdateRotationPolicy",
-            "kms:CreateKeyVersion",
-            "kms:ScheduleKeyDeletion",
-            "kms:CancelKeyDeletion",
-            "kms:SetDeletionProtection",
-            "kms:CreateAlias",
-            "kms:DeleteAlias",
-            "kms:TagResource",
-            "kms:UntagResource",
-            "kms:EnableKey",
-            "kms:DisableKey",
+            Action::DescribeKey,
+            Action::UpdateRotationPolicy,
+            Action::CreateKeyVersion,
+            Action::ScheduleKeyDeletion,
+            Action::CancelKeyDeletion,
+            Action::SetDeletionProtection,
+            Action::CreateAlias,
+            Action::DeleteAlias,
+            Action::TagResource,
+            Action::UntagResource,
+            Action::EnableKey,
+            Action::DisableKey,
         ],
     },
     MatrixRow {
@@ -145,12 +141,12 @@ pub const MATRIX: &[MatrixRow] = &[
         owner: Grant::AllWhenJoint,
         principal: Grant::OwnOnly,
         actions: &[
-            "kms:DescribeSecret",
-            "kms:DeleteSecret",
-            "kms:RestoreSecret",
-            "kms:UpdateSecretRotationPolicy",
-            "kms:TagResource",
-            "kms:UntagResource",
+            Action::DescribeSecret,
+            Action::DeleteSecret,
+            Action::RestoreSecret,
+            Action::UpdateSecretRotationPolicy,
+            Action::TagResource,
+            Action::UntagResource,
         ],
     },
     MatrixRow {
@@ -159,7 +155,7 @@ pub const MATRIX: &[MatrixRow] = &[
         resource: ResourceKind::Key,
         owner: Grant::AllWhenJoint,
         principal: Grant::No,
-        actions: &["kms:CreateBackup"],
+        actions: &[Action::CreateBackup],
     },
     MatrixRow {
         feature: Feature::Backup,
@@ -167,7 +163,7 @@ pub const MATRIX: &[MatrixRow] = &[
         resource: ResourceKind::Secret,
         owner: Grant::AllWhenJoint,
         principal: Grant::No,
-        actions: &["kms:CreateBackup"],
+        actions: &[Action::CreateBackup],
     },
     MatrixRow {
         feature: Feature::CryptoOperations,
@@ -176,11 +172,11 @@ pub const MATRIX: &[MatrixRow] = &[
         owner: Grant::AllWhenJoint,
         principal: Grant::OwnOnly,
         actions: &[
-            "kms:Encrypt",
-            "kms:Decrypt",
-            "kms:GenerateDataKey",
-            "kms:GenerateDataKeyWithoutPlaintext",
-            "kms:ReEncrypt",
+            Action::Encrypt,
+            Action::Decrypt,
+            Action::GenerateDataKey,
+            Action::GenerateDataKeyWithoutPlaintext,
+            Action::ReEncrypt,
         ],
     },
     MatrixRow {
@@ -189,30 +185,25 @@ pub const MATRIX: &[MatrixRow] = &[
         resource: ResourceKind::Secret,
         owner: Grant::AllWhenJoint,
         principal: Grant::OwnOnly,
-        actions: &["kms:GetSecretValue", "kms:PutSecretValue"],
+        actions: &[Action::GetSecretValue, Action::PutSecretValue],
     },
 ];
 
-/// The row for an action on a kind of resource (actions compare case-insensitively).
-pub fn row_for(action: &str, resource: ResourceKind) -> Option<&'static MatrixRow> {
-    MATRIX.iter().find(|r| r.resource == resource && r.actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
-}
-
-/// The canonical spelling of a KMS action of the matrix, and the kind of resource it acts on first.
-pub fn canonical_action(action: &str) -> Option<(&'static str, ResourceKind)> {
-    MATRIX.iter().find_map(|r| r.actions.iter().find(|a| a.eq_ignore_ascii_case(action)).map(|a| (*a, r.resource)))
+/// The row for an action on a kind of resource.
+pub fn row_for(action: Action, resource: ResourceKind) -> Option<&'static MatrixRow> {
+    MATRIX.iter().find(|r| r.resource == resource && r.actions.contains(&action))
 }
 
 /// The representative action the access matrix uses for each feature.
-pub fn representative_action(feature: Feature) -> &'static str {
+pub fn representative_action(feature: Feature) -> Action {
     match feature {
-        Feature::InstanceManagement => "kms:GetKmsInstance",
-        Feature::CreateResources => "kms:CreateKey",
-        Feature::KeyManagement => "kms:DescribeKey",
-        Feature::SecretManagement => "kms:DescribeSecret",
-        Feature::Backup => "kms:CreateBackup",
-        Feature::CryptoOperations => "kms:Encrypt",
-        Feature::SecretValue => "kms:GetSecretValue",
+        Feature::InstanceManagement => Action::GetKmsInstance,
+        Feature::CreateResources => Action::CreateKey,
+        Feature::KeyManagement => Action::DescribeKey,
+        Feature::SecretManagement => Action::DescribeSecret,
+        Feature::Backup => Action::CreateBackup,
+        Feature::CryptoOperations => Action::Encrypt,
+        Feature::SecretValue => Action::GetSecretValue,
     }
 }
 
@@ -232,12 +223,12 @@ mod tests {
     #[test]
     fn matrix_rows_follow_the_appendix() {
         // Instance management: owner yes, principal no.
-        let r = row_for("kms:AttachVpc", ResourceKind::Instance).unwrap();
+        let r = row_for(Action::AttachVpc, ResourceKind::Instance).unwrap();
         assert_eq!((r.owner, r.principal), (Grant::Yes, Grant::No));
         // Backups: never a principal.
-        assert_eq!(row_for("kms:CreateBackup", ResourceKind::Secret).unwrap().principal, Grant::No);
+        assert_eq!(row_for(Action::CreateBackup, ResourceKind::Secret).unwrap().principal, Grant::No);
         // Independent: owner only its own keys.
-        let k = row_for("kms:encrypt", ResourceKind::Key).unwrap();
+        let k = row_for(Action::Encrypt, ResourceKind::Key).unwrap();
         assert!(!k.owner.allows(Some(SharingMode::Independent), false));
         assert!(k.owner.allows(Some(SharingMode::Joint), false));
         assert!(!k.principal.allows(Some(SharingMode::Joint), false));
@@ -246,7 +237,7 @@ mod tests {
 
     #[test]
     fn every_action_has_one_canonical_spelling() {
-        assert_eq!(canonical_action("KMS:ENCRYPT"), Some(("kms:Encrypt", ResourceKind::Key)));
-        assert_eq!(canonical_action("kms:Nope"), None);
+        assert_eq!(Action::parse_ram("KMS:ENCRYPT"), Some(Action::Encrypt));
+        assert_eq!(Action::parse_ram("kms:Nope"), None);
     }
 }

@@ -8,13 +8,14 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::action::Action;
 use crate::authz::{allows, decide, denied_by, instance_target, CheckName, Decision, Effect, Request, Target};
 use crate::crypto::SeededRng;
-use crate::engine::{Call, Engine, Response, Trace};
+use crate::engine::{Call, Engine, Response};
 use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::{IdMap, IdSet};
 use crate::ids::*;
-use crate::matrix::{canonical_action, features_for, representative_action, Feature, ResourceKind};
+use crate::matrix::{features_for, representative_action, Feature, ResourceKind};
 use crate::model::SharingMode;
 use crate::params::Params;
 use crate::policy::Context;
@@ -189,8 +190,23 @@ pub fn resolve_target(engine: &Engine, resource: &str, caller: &AccountId) -> Re
     }
 }
 
-fn canonical(action: &str) -> String {
-    canonical_action(action).map(|(a, _)| a.to_string()).unwrap_or_else(|| action.to_string())
+/// The action a query names, in the RAM form (`kms:Encrypt`); an unknown one is bad
+/// input, as it is for a call (RAM-3).
+pub fn parse_action(action: &str) -> Result<Action> {
+    if action.is_empty() || action.len() > 128 || !action.contains(':') {
+        return Err(Error::invalid(
+            "Action",
+            Rule::Ram3,
+            format!("`{}` is not an action like `{}`", shorten(action), Action::Encrypt.ram()),
+        ));
+    }
+    Action::parse_ram(action).ok_or_else(|| {
+        Error::invalid(
+            "Action",
+            Rule::Ram3,
+            format!("unknown action `{}`; see docs/scenario-format.md", shorten(action)),
+        )
+    })
 }
 
 impl Engine {
@@ -237,16 +253,9 @@ impl Engine {
         context: &Context,
         answer: fn(&State, &Request<'_>) -> T,
     ) -> Result<T> {
-        if action.is_empty() || action.len() > 128 || !action.contains(':') {
-            return Err(Error::invalid(
-                "Action",
-                Rule::Ram3,
-                format!("`{}` is not an action like `kms:Encrypt`", shorten(action)),
-            ));
-        }
+        let action = parse_action(action)?;
         let target = resolve_target(self, resource, &caller.account)?;
-        let action = canonical(action);
-        Ok(answer(&self.state, &Request { caller, action: &action, target: &target, region, context }))
+        Ok(answer(&self.state, &Request { caller, action, target: &target, region, context }))
     }
 
     /// Who can: every identity allowed to perform `action` on `resource`, with the reason.
@@ -254,9 +263,9 @@ impl Engine {
     /// # Errors
     /// As [`Engine::explain`].
     pub fn who_can(&self, action: &str, resource: &str) -> Result<Vec<Allowed>> {
+        let action = parse_action(action)?;
         let placeholder = AccountId::parse("0000000000000000")?;
         let target = resolve_target(self, resource, &placeholder)?;
-        let action = canonical(action);
         let inst = match &target {
             Target::Kms { instance, .. } => instance.clone(),
             _ => return Ok(Vec::new()),
@@ -265,7 +274,7 @@ impl Engine {
         let mut out = Vec::new();
         for (acct, role) in accounts_reaching(&self.state, &inst) {
             for id in identities_of(&self.state, &acct) {
-                let req = Request { caller: &id, action: &action, target: &target, region: None, context: &ctx };
+                let req = Request { caller: &id, action, target: &target, region: None, context: &ctx };
                 // Most identities are denied: only those allowed pay for the explanation.
                 if !allows(&self.state, &req) {
                     continue;
@@ -359,7 +368,7 @@ impl Engine {
                         identity: ii,
                         resource: ri,
                         feature: *f,
-                        action: action.to_string(),
+                        action: action.ram().to_string(),
                         effect: if first_failure.is_none() { Effect::Allow } else { Effect::Deny },
                         denied_by: first_failure,
                     });
@@ -382,13 +391,7 @@ impl Engine {
     pub fn fork(&self) -> Engine {
         let software = self.software.as_ref().and_then(|s| s.fork());
         let hardware = self.hardware.as_ref().and_then(|h| h.fork());
-        Engine {
-            state: self.state.clone(),
-            software,
-            hardware,
-            rng: Box::new(SeededRng::new(0x5eed_f0f0)),
-            trace: Trace::default(),
-        }
+        Engine { state: self.state.clone(), software, hardware, rng: Box::new(SeededRng::new(0x5eed_f0f0)) }
     }
 
     /// What if: apply `calls` to a copy and report the differences in access and
@@ -433,108 +436,6 @@ impl Engine {
         }
         obj!("Steps": steps, "Quota": quota, "Access": access, "Matrix": matrix)
     }
-
-    /// Route the query actions of the scenario document.
-    pub(crate) fn query(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
-        let a = call.action.as_str();
-        let result = match a {
-            "Explain" => {
-                let action = p.str("Action")?;
-                let resource = p.str("Resource")?;
-                let region = p.opt_parse("RegionId", Region::parse)?;
-                let mut ctx = Context::default();
-                if let Some(m) = p.opt_map("RequestContext")? {
-                    for (k, v) in m {
-                        ctx.insert(&k, &v);
-                    }
-                }
-                p.finish()?;
-                let d = self.explain(&call.caller, action, resource, region.as_ref(), &ctx)?;
-                return Ok(Response { result: serde_json::to_value(&d).unwrap_or(Value::Null), decision: Some(d) });
-            }
-            "WhoCan" => {
-                let action = p.str("Action")?;
-                let resource = p.str("Resource")?;
-                p.finish()?;
-                obj!("Action": canonical(action), "Resource": resource, "Allowed": self.who_can(action, resource)?)
-            }
-            "AccessMatrix" => {
-                let inst = p.parse("InstanceId", InstanceId::parse)?;
-                p.finish()?;
-                serde_json::to_value(self.access_matrix(&inst)?).unwrap_or(Value::Null)
-            }
-            _ => {
-                let steps = p.opt_value("Steps").ok_or_else(|| p.missing("Steps"))?;
-                p.finish()?;
-                let calls = crate::scenario::calls_from(steps, call.at)?;
-                self.what_if(&calls)
-            }
-        };
-        Ok(Response { result, decision: None })
-    }
-
-    /// LookupEvents: the events the caller's account may see (AT-1).
-    pub(crate) fn lookup_events(&mut self, call: &Call, p: &mut Params<'_>) -> Result<Response> {
-        let max = p.opt_u64("MaxResults")?.unwrap_or(1000).min(10_000) as usize;
-        let action = p.opt_str("EventAction")?;
-        p.finish()?;
-        let acct = &call.caller.account;
-        let events: Vec<&crate::audit::AuditEvent> = self
-            .state
-            .audit
-            .visible_to(acct)
-            .filter(|e| action.is_none_or(|a| e.action.eq_ignore_ascii_case(a)))
-            .take(max)
-            .collect();
-        Ok(Response { result: obj!("Events": events, "Count": events.len()), decision: None })
-    }
-
-    /// VerifyAuditTrail: check the hash chain (AT-2).
-    pub(crate) fn verify_audit(&mut self, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
-        p.finish()?;
-        let result = match self.state.audit.verify() {
-            Ok(()) => obj!("Valid": true, "Events": self.state.audit.len()),
-            Err(b) => obj!("Valid": false, "Events": self.state.audit.len(), "BrokenLink": b),
-        };
-        Ok(Response { result, decision: None })
-    }
-
-    /// TamperAuditEvent: edit or remove a recorded event, to demonstrate that the
-    /// verifier catches it (AT-2). A simulator action for demos and tests.
-    pub(crate) fn tamper_audit(&mut self, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
-        let seq = p.opt_u64("Seq")?.ok_or_else(|| p.missing("Seq"))?;
-        let field = p.str("Field")?;
-        let value = p.opt_str("Value")?.unwrap_or("").to_string();
-        p.finish()?;
-        let events = self.state.audit.events_mut();
-        let idx = usize::try_from(seq)
-            .ok()
-            .and_then(|s| s.checked_sub(1))
-            .filter(|i| *i < events.len())
-            .ok_or_else(|| Error::not_found("audit event", &format!("{seq}")))?;
-        match field {
-            "remove" => {
-                events.remove(idx);
-            }
-            "outcome" | "action" | "caller" => {
-                if let Some(e) = events.get_mut(idx) {
-                    match field {
-                        "outcome" => e.outcome = value,
-                        "action" => e.action = value,
-                        _ => e.caller = value,
-                    }
-                }
-            }
-            other => {
-                return Err(Error::invalid(
-                    "Field",
-                    Rule::At2,
-                    format!("Field must be `outcome`, `action`, `caller` or `remove`, not `{}`", shorten(other)),
-                ))
-            }
-        }
-        Ok(Response { result: obj!("Tampered": seq), decision: None })
-    }
 }
 
 fn matrix_diff(before: &Engine, after: &Engine, inst: &InstanceId) -> Vec<Value> {
@@ -573,4 +474,45 @@ fn without_values(mut result: Value) -> Value {
         }
     }
     result
+}
+
+/// `Explain`: the full decision for the caller doing `Action` on `Resource` (AZ-2).
+pub(crate) fn explain_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Result<Response> {
+    let action = p.str("Action")?;
+    let resource = p.str("Resource")?;
+    let region = p.opt_parse("RegionId", Region::parse)?;
+    let mut ctx = Context::default();
+    if let Some(m) = p.opt_map("RequestContext")? {
+        for (k, v) in m {
+            ctx.insert(&k, &v);
+        }
+    }
+    p.finish()?;
+    let d = e.explain(&call.caller, action, resource, region.as_ref(), &ctx)?;
+    Ok(Response { result: crate::engine::to_json(&d), decision: Some(d) })
+}
+
+/// `WhoCan`: every identity allowed to do `Action` on `Resource`, with the reason.
+pub(crate) fn who_can_call(e: &Engine, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
+    let action = p.str("Action")?;
+    let resource = p.str("Resource")?;
+    p.finish()?;
+    let allowed = e.who_can(action, resource)?;
+    let result = obj!("Action": parse_action(action)?.ram(), "Resource": resource, "Allowed": allowed);
+    Ok(Response { result, decision: None })
+}
+
+/// `AccessMatrix`: the instance's identities x resources x features.
+pub(crate) fn access_matrix_call(e: &Engine, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
+    let inst = p.parse("InstanceId", InstanceId::parse)?;
+    p.finish()?;
+    Ok(Response { result: crate::engine::to_json(&e.access_matrix(&inst)?), decision: None })
+}
+
+/// `WhatIf`: the steps previewed on a copy, and what they would change.
+pub(crate) fn what_if_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Result<Response> {
+    let steps = p.opt_value("Steps").ok_or_else(|| p.missing("Steps"))?;
+    p.finish()?;
+    let calls = crate::scenario::calls_from(steps, call.at)?;
+    Ok(Response { result: e.what_if(&calls), decision: None })
 }

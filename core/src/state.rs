@@ -422,6 +422,14 @@ impl State {
         s.audit = AuditLog::default();
         s
     }
+
+    /// The state's document without its audit trail: two states are the same, audit
+    /// trails aside, when these are equal. (Comparing the documents reuses the writer
+    /// every host already has, where a derived comparison of every type of the state
+    /// would be compiled for this alone.)
+    pub fn unaudited_document(&self) -> String {
+        serde_json::to_string(&self.without_audit()).unwrap_or_default()
+    }
 }
 
 /// Quota figures of an instance (KI-3).

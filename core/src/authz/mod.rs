@@ -14,6 +14,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use crate::action::Action;
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, InstanceState, ShareState, SharingMode};
@@ -67,6 +68,9 @@ pub enum Role {
     ManagementAccount(AccountId),
     /// A specific account (share owner, instance owner, invitee).
     Account(AccountId, &'static str, Rule),
+    /// An account's root acting for itself, known to the simulation or not yet: signing
+    /// up, enabling a resource directory, answering its own invitation (RAM-1).
+    NewAccount,
 }
 
 /// A request to decide.
@@ -75,7 +79,7 @@ pub struct Request<'a> {
     /// The caller.
     pub caller: &'a Identity,
     /// The action, e.g. `kms:Encrypt` or `resourcesharing:CreateResourceShare`.
-    pub action: &'a str,
+    pub action: Action,
     /// What it acts on.
     pub target: &'a Target,
     /// The region the call is made in, if known (KI-6).
@@ -116,7 +120,8 @@ pub fn allows(state: &State, req: &Request<'_>) -> bool {
 /// The four checks, written once for every sink.
 fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
     let account = &req.caller.account;
-    if !state.accounts.contains_key(account) {
+    let new_account = matches!(req.target, Target::Management { role: Role::NewAccount, .. });
+    if !new_account && !state.accounts.contains_key(account) {
         b.fail(CheckName::Sharing, || {
             (
                 Rule::Az3,
@@ -186,7 +191,11 @@ fn decide_kms(
                 (
                     Rule::Ki2,
                     format!("instance {instance} is not enabled"),
-                    format!("the owner {} must enable instance {instance} (kms:EnableInstance)", inst.owner),
+                    format!(
+                        "the owner {} must enable instance {instance} ({})",
+                        inst.owner,
+                        Action::EnableInstance.ram()
+                    ),
                 )
             });
             return;
@@ -236,7 +245,7 @@ fn decide_kms(
         b.fail(CheckName::Ownership, || {
             (
                 Rule::Az3,
-                format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action),
+                format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action.ram()),
                 "use a KMS action of the permission matrix on this kind of resource".to_string(),
             )
         });
@@ -296,7 +305,8 @@ fn why_not_shared(
             Rule::Ki4,
             format!("account {account} is covered by a principal but did not fit in the access management quota of {instance}"),
             format!(
-                "raise the quota of {instance} (kms:UpgradeInstance), then remove the principal and add it again: a failed principal is not retried"
+                "raise the quota of {instance} ({}), then remove the principal and add it again: a failed principal is not retried",
+                Action::UpgradeInstance.ram()
             ),
         );
     }
@@ -316,7 +326,8 @@ fn why_not_shared(
                         a.reason.as_deref().unwrap_or("unknown reason")
                     ),
                     format!(
-                        "raise the quota of {instance} if needed (kms:UpgradeInstance), then remove principal {} from share {} and add it again: a failed principal is not retried",
+                        "raise the quota of {instance} if needed ({}), then remove principal {} from share {} and add it again: a failed principal is not retried",
+                        Action::UpgradeInstance.ram(),
                         p.id(),
                         share.id
                     ),
@@ -395,18 +406,18 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
         }
         ctx = &ctx_with_tags;
     }
-    let preq = policy::Request { action: req.action, resource: arn, context: ctx };
+    let preq = policy::Request { action: req.action.ram(), resource: arn, context: ctx };
     let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
     match policy::evaluate(policies, &preq) {
         Verdict::Allow { policy, statement } => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
-            format!("policy {policy} statement {statement} allows {} on {arn}", req.action)
+            format!("policy {policy} statement {statement} allows {} on {arn}", req.action.ram())
         }),
         Verdict::ExplicitDeny { policy, statement } => b.fail(CheckName::RamPolicy, || {
             (
                 Rule::Ram2,
                 format!(
                     "policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins",
-                    req.action
+                    req.action.ram()
                 ),
                 format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
             )
@@ -414,8 +425,8 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
         Verdict::NoMatch => b.fail(CheckName::RamPolicy, || {
             (
                 Rule::Ram2,
-                format!("no policy attached to {kind} {name} allows {} on {arn}", req.action),
-                format!("grant {} on {arn} to {kind} {name}", req.action),
+                format!("no policy attached to {kind} {name} allows {} on {arn}", req.action.ram()),
+                format!("grant {} on {arn} to {kind} {name}", req.action.ram()),
             )
         }),
     }
@@ -424,6 +435,16 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
 fn check_role(req: &Request<'_>, b: &mut impl Sink, role: &Role) {
     let account = &req.caller.account;
     match role {
+        Role::NewAccount if req.caller.is_root() => b.pass(CheckName::Ownership, Rule::Ram1, || {
+            format!("the root identity of account {account} acts for itself")
+        }),
+        Role::NewAccount => b.fail(CheckName::Ownership, || {
+            (
+                Rule::Ram1,
+                format!("only the root identity of account {account} may make this call"),
+                format!("make this call as acs:ram::{account}:root"),
+            )
+        }),
         Role::AnyAccount => b.pass(CheckName::Ownership, Rule::Az1, || "any account may make this call".to_string()),
         Role::ManagementAccount(m) if m == account => {
             b.pass(CheckName::Ownership, Rule::Rd1, || format!("account {account} is the management account"));

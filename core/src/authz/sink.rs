@@ -94,7 +94,7 @@ impl Explained {
         Decision {
             effect,
             caller: req.caller.to_string(),
-            action: req.action.to_string(),
+            action: req.action.ram().to_string(),
             resource: arn.to_string(),
             checks: self.checks,
             denied_by,

@@ -243,7 +243,11 @@ fn action_pattern(s: &str, path: &str) -> Result<String> {
     if !well_formed {
         return Err(invalid(
             path,
-            format!("action `{}` must be `*` or look like `service:Name`, for example `kms:Encrypt`", shorten(s)),
+            format!(
+                "action `{}` must be `*` or look like `service:Name`, for example `{}`",
+                shorten(s),
+                crate::action::Action::Encrypt.ram()
+            ),
         ));
     }
     Ok(fold_str(s))

@@ -1,0 +1,261 @@
+//! Cryptographic calls (CR-2): Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
+//! Decrypt and ReEncrypt, and the sealing and opening of ciphertext blobs they share
+//! with secrets. The encryption context is bound as authenticated data.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::gate::{Ask, Pending, Reply};
+use super::keys::common;
+use crate::action::Action;
+use crate::crypto::{b64_decode, b64_encode, blob};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result};
+use crate::idmap::IdMap;
+use crate::ids::*;
+use crate::model::*;
+use crate::params::Params;
+use crate::rules::Rule;
+
+/// Most bytes of keys and values in one encryption context (the vendor's limit on its
+/// JSON text is 8,192 characters): it is bound into every ciphertext as authenticated data.
+pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
+
+/// An encryption context parameter (CR-2), within [`MAX_ENCRYPTION_CONTEXT_BYTES`].
+pub(super) fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Result<IdMap<String, String>> {
+    let ctx = p.opt_map(name)?.unwrap_or_default();
+    let bytes = ctx.iter().fold(0usize, |n, (k, v)| n.saturating_add(k.len()).saturating_add(v.len()));
+    if bytes > MAX_ENCRYPTION_CONTEXT_BYTES {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            Rule::Cr2,
+            format!("{name} holds {bytes} bytes of keys and values; at most {MAX_ENCRYPTION_CONTEXT_BYTES}"),
+        )
+        .at_field(name));
+    }
+    Ok(ctx)
+}
+
+/// Encrypt, GenerateDataKey and GenerateDataKeyWithoutPlaintext: seal under the key's
+/// newest version (CR-1). A data key travels as base64 text, so that Decrypt returns
+/// exactly the `Plaintext` GenerateDataKey gave (README Semantics 16).
+pub(super) fn encrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let action = Action::parse(&p.call().action).unwrap_or(Action::Encrypt);
+    let key_ref = params.str("KeyId")?;
+    let (region, context) = common(params)?;
+    let ctx = encryption_context(params, "EncryptionContext")?;
+    let plaintext = if action == Action::Encrypt {
+        let s = params.str("Plaintext")?;
+        if s.is_empty() {
+            return Err(Error::invalid("Plaintext", Rule::Cr2, "Plaintext must not be empty"));
+        }
+        if s.len() > blob::MAX_PLAINTEXT {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                Rule::Cr2,
+                format!(
+                    "Plaintext is {} bytes; Encrypt takes at most {} (6 KiB); use GenerateDataKey for more",
+                    s.len(),
+                    blob::MAX_PLAINTEXT
+                ),
+            )
+            .at_field("Plaintext"));
+        }
+        DataKey::Given(s)
+    } else {
+        let n = params.opt_u64("NumberOfBytes")?;
+        let spec = params.opt_str("KeySpec")?;
+        let n = match (n, spec) {
+            (Some(n), _) => n,
+            (None, None) | (None, Some("AES_256")) => 32,
+            (None, Some("AES_128")) => 16,
+            (None, Some(o)) => {
+                return Err(Error::invalid(
+                    "KeySpec",
+                    Rule::Cr2,
+                    format!("KeySpec must be `AES_256` or `AES_128`, not `{}`", shorten(o)),
+                ))
+            }
+        };
+        if !(1..=1024).contains(&n) {
+            return Err(Error::invalid(
+                "NumberOfBytes",
+                Rule::Cr2,
+                format!("NumberOfBytes must be 1 to 1024, not {n}"),
+            ));
+        }
+        DataKey::Draw(n as usize)
+    };
+    params.finish()?;
+    let id = p.resolve_key("KeyId", key_ref, &p.call().caller.account)?;
+    let (target, audit) = p.key_target(&id)?;
+    p.about(audit.clone());
+    let mut ok = p.decide(Ask::new(action, target, audit).within(region, context))?;
+    let plaintext: Zeroizing<Vec<u8>> = match plaintext {
+        DataKey::Given(s) => Zeroizing::new(s.as_bytes().to_vec()),
+        DataKey::Draw(n) => {
+            let mut dk = Zeroizing::new(alloc::vec![0u8; n]);
+            ok.rng.fill(&mut dk)?;
+            Zeroizing::new(b64_encode(&dk).into_bytes())
+        }
+    };
+    let (blob_b64, version) = ok.seal_with(&id, &plaintext, &ctx)?;
+    let mut result = obj!("KeyId": id, "KeyVersion": version, "CiphertextBlob": blob_b64);
+    if action == Action::GenerateDataKey {
+        if let Some(o) = result.as_object_mut() {
+            o.insert("Plaintext".to_string(), Value::String(String::from_utf8_lossy(&plaintext).into_owned()));
+        }
+    }
+    Ok(ok.reply(result))
+}
+
+/// What Encrypt seals: the caller's plaintext, or a data key of `n` random bytes drawn
+/// once the call is allowed.
+enum DataKey<'a> {
+    Given(&'a str),
+    Draw(usize),
+}
+
+/// Decrypt: the blob names its key and version; the context must be the one sealed (CR-2).
+pub(super) fn decrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let b = params.str("CiphertextBlob")?;
+    let (region, context) = common(params)?;
+    let ctx = encryption_context(params, "EncryptionContext")?;
+    params.finish()?;
+    let id = p.blob_key("CiphertextBlob", b)?;
+    let (target, audit) = p.key_target(&id)?;
+    p.about(audit.clone());
+    let ok = p.decide(Ask::new(Action::Decrypt, target, audit).within(region, context))?;
+    let (pt, version) = ok.open_blob("CiphertextBlob", b, &ctx, &id)?;
+    let pt = Zeroizing::new(pt);
+    let text = core::str::from_utf8(&pt).map_err(|_| Error::decrypt_failed())?;
+    let result = obj!("KeyId": id, "KeyVersion": version, "Plaintext": text);
+    Ok(ok.reply(result))
+}
+
+/// ReEncrypt: open under the source key, seal under the destination key; both are
+/// decided, the source first.
+pub(super) fn re_encrypt(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let b = params.str("CiphertextBlob")?;
+    let dest_ref = params.str("DestinationKeyId")?;
+    let (region, context) = common(params)?;
+    let src_ctx = encryption_context(params, "SourceEncryptionContext")?;
+    let dst_ctx = encryption_context(params, "DestinationEncryptionContext")?;
+    params.finish()?;
+    let src = p.blob_key("CiphertextBlob", b)?;
+    let dst = p.resolve_key("DestinationKeyId", dest_ref, &p.call().caller.account)?;
+    let (src_target, src_audit) = p.key_target(&src)?;
+    let (dst_target, dst_audit) = p.key_target(&dst)?;
+    let asks = alloc::vec![
+        Ask::new(Action::ReEncrypt, src_target, src_audit).within(region.clone(), context.clone()),
+        Ask::new(Action::ReEncrypt, dst_target, dst_audit).within(region, context),
+    ];
+    let mut ok = p.decide_all(asks, 1)?;
+    let (pt, _) = ok.open_blob("CiphertextBlob", b, &src_ctx, &src)?;
+    let pt = Zeroizing::new(pt);
+    let (blob_b64, version) = ok.seal_with(&dst, &pt, &dst_ctx)?;
+    Ok(ok.reply(obj!("KeyId": dst, "KeyVersion": version, "SourceKeyId": src, "CiphertextBlob": blob_b64)))
+}
+
+impl Engine {
+    /// Encrypt `plaintext` under the key's current version; returns the base64 blob and version.
+    pub(crate) fn seal_with(
+        &mut self,
+        id: &KeyId,
+        plaintext: &[u8],
+        ctx: &IdMap<String, String>,
+    ) -> Result<(String, u32)> {
+        let key = self.state.keys.get(id).ok_or_else(|| Error::not_found("key", id.as_str()))?;
+        match key.state {
+            KeyState::Enabled => {}
+            KeyState::Disabled => {
+                return Err(Error::new(
+                    ErrorCode::InvalidState,
+                    Rule::Cr3,
+                    format!("key {id} is disabled and cannot encrypt"),
+                ))
+            }
+            KeyState::PendingDeletion { .. } => {
+                return Err(Error::new(
+                    ErrorCode::InvalidState,
+                    Rule::Cr3,
+                    format!("key {id} is pending deletion and cannot encrypt"),
+                ))
+            }
+        }
+        let v = key
+            .versions
+            .last()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidState, Rule::Cr1, format!("key {id} has no version")))?;
+        if v.encryptions >= blob::MAX_ENCRYPTIONS_PER_VERSION {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                Rule::Cr1,
+                format!(
+                    "key version {} of {id} reached its limit of 2^32 encryptions; rotate the key ({})",
+                    v.version,
+                    Action::CreateKeyVersion.ram()
+                ),
+            ));
+        }
+        let (version, handle, inst) = (v.version, v.handle.clone(), key.instance.clone());
+        let mut nonce = [0u8; 12];
+        self.rng.fill(&mut nonce)?;
+        let aad = blob::aad(id.as_str(), version, ctx);
+        let ct = self.backend_for_mut(&inst).encrypt(&handle, &nonce, &aad, plaintext)?;
+        if let Some(k) = self.state.keys.get_mut(id) {
+            if let Some(last) = k.versions.last_mut() {
+                last.encryptions += 1;
+            }
+        }
+        let b = blob::encode(&blob::BlobHeader { key_id: id.to_string(), key_version: version, nonce }, &ct);
+        Ok((b64_encode(&b), version))
+    }
+
+    /// Open a base64 blob: structural problems are `InvalidParameter`, anything else `DecryptFailed`.
+    pub(crate) fn open_blob(
+        &self,
+        field: &str,
+        b64: &str,
+        ctx: &IdMap<String, String>,
+        id: &KeyId,
+    ) -> Result<(Vec<u8>, u32)> {
+        let raw = b64_decode(field, b64).map_err(|mut e| {
+            e.rule = Some(Rule::Cr2);
+            e
+        })?;
+        let (h, ct) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
+        let key = self.state.keys.get(id).ok_or_else(Error::decrypt_failed)?;
+        if key.state == KeyState::Disabled {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                Rule::Cr3,
+                format!("key {id} is disabled and cannot decrypt"),
+            ));
+        }
+        let v = key.versions.iter().find(|v| v.version == h.key_version).ok_or_else(Error::decrypt_failed)?;
+        let aad = blob::aad(&h.key_id, h.key_version, ctx);
+        // No backend made yet holds no material: the opaque refusal an empty one gives.
+        let backend = self.backend_for(&key.instance).ok_or_else(Error::decrypt_failed)?;
+        let pt = backend.decrypt(&v.handle, &h.nonce, &aad, ct)?;
+        Ok((pt, h.key_version))
+    }
+
+    /// The key a blob names, for the decision; unknown keys are the opaque `DecryptFailed`.
+    fn blob_key(&self, field: &str, b64: &str) -> Result<KeyId> {
+        let raw = b64_decode(field, b64).map_err(|mut e| {
+            e.rule = Some(Rule::Cr2);
+            e
+        })?;
+        let (h, _) = blob::decode(&raw).map_err(|e| e.at_field(field))?;
+        let id = KeyId::parse(&h.key_id).map_err(|_| Error::decrypt_failed())?;
+        if self.state.keys.contains_key(&id) {
+            Ok(id)
+        } else {
+            Err(Error::decrypt_failed())
+        }
+    }
+}

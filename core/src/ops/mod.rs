@@ -1,0 +1,203 @@
+//! The one driver every call goes through, and the calls themselves, grouped by family.
+//!
+//! [`Engine::execute`] parses the action once ([`Action::parse`]), runs its handler and
+//! records the audit event (AT-1) whatever the outcome. A handler reads its parameters,
+//! resolves what it acts on, passes the gate ([`gate::Pending::decide`], the four checks
+//! of AZ-1, exactly once per call) and only then changes the state; see `gate.rs` for
+//! why a handler cannot skip the decision. Queries take the engine read-only.
+
+mod audit;
+mod crypto;
+mod directory;
+pub(crate) mod gate;
+mod instance;
+mod keys;
+mod ram;
+mod secrets;
+mod shares;
+
+use alloc::format;
+use alloc::string::ToString;
+
+use crate::action::{Action, Kind};
+use crate::audit::NewEvent;
+use crate::engine::{Call, Engine, Response};
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::shorten;
+use crate::params::Params;
+use crate::rules::Rule;
+use gate::{AuditRef, Pending, Reply};
+
+/// How an action runs.
+pub(crate) enum Handler {
+    /// Decided through the gate; may change the state.
+    Call(fn(Pending<'_>, &mut Params<'_>) -> Result<Reply>),
+    /// Reads the engine, changes nothing.
+    Query(fn(&Engine, &Call, &mut Params<'_>) -> Result<Response>),
+}
+
+/// The handler of each action.
+pub(crate) fn handler(action: Action) -> Handler {
+    use Action as A;
+    use Handler::{Call as C, Query as Q};
+    match action {
+        A::RegisterAccount => C(directory::register_account),
+        A::CreateInstance => C(instance::create),
+        A::GetInstanceQuota | A::GetKmsInstance => C(instance::get),
+        A::AttachVpc => C(instance::attach_vpc),
+        A::DetachVpc => C(instance::detach_vpc),
+        A::UpgradeInstance => C(instance::upgrade),
+        A::RenewInstance => C(instance::renew),
+        A::EnableInstance | A::DisableInstance => C(instance::enable_or_disable),
+        A::SetInstanceSharingMode => C(instance::set_sharing_mode),
+        A::CreateBackup => C(keys::create_backup),
+        A::GetResourceShare => C(shares::get),
+        A::Explain => Q(crate::query::explain_call),
+        A::WhoCan => Q(crate::query::who_can_call),
+        A::AccessMatrix => Q(crate::query::access_matrix_call),
+        A::WhatIf => Q(crate::query::what_if_call),
+        A::VerifyAuditTrail => Q(audit::verify),
+        A::TamperAuditEvent => C(audit::tamper),
+        A::SealAndReload => C(audit::seal_and_reload),
+        A::EnableResourceDirectory => C(directory::enable),
+        A::CreateFolder => C(directory::create_folder),
+        A::CreateResourceAccount => C(directory::create_member),
+        A::InviteAccountToResourceDirectory => C(directory::invite),
+        A::AcceptHandshake | A::DeclineHandshake => C(directory::answer_invitation),
+        A::MoveAccount => C(directory::move_account),
+        A::EnableSharingWithResourceDirectory => C(directory::enable_sharing),
+        A::CreateResourceShare => C(shares::create),
+        A::AssociateResourceShare => C(shares::associate),
+        A::DisassociateResourceShare => C(shares::disassociate),
+        A::DeleteResourceShare => C(shares::delete),
+        A::AssociateResourceSharePermission | A::DisassociateResourceSharePermission => C(shares::permission),
+        A::CreateUser | A::CreateRole => C(ram::create_identity),
+        A::CreatePolicy => C(ram::create_policy),
+        A::AttachPolicyToUser | A::AttachPolicyToRole | A::DetachPolicyFromUser | A::DetachPolicyFromRole => {
+            C(ram::attach_or_detach)
+        }
+        A::CreateApplicationAccessPoint => C(instance::create_access_point),
+        A::CreateKey => C(keys::create),
+        A::DescribeKey => C(keys::describe),
+        A::EnableKey | A::DisableKey => C(keys::enable_or_disable),
+        A::CreateKeyVersion => C(keys::create_version),
+        A::UpdateRotationPolicy => C(keys::update_rotation_policy),
+        A::ScheduleKeyDeletion => C(keys::schedule_deletion),
+        A::CancelKeyDeletion => C(keys::cancel_deletion),
+        A::SetDeletionProtection => C(keys::set_deletion_protection),
+        A::CreateAlias => C(keys::create_alias),
+        A::DeleteAlias => C(keys::delete_alias),
+        A::TagResource | A::UntagResource => C(keys::tag_or_untag),
+        A::Encrypt | A::GenerateDataKey | A::GenerateDataKeyWithoutPlaintext => C(crypto::encrypt),
+        A::Decrypt => C(crypto::decrypt),
+        A::ReEncrypt => C(crypto::re_encrypt),
+        A::CreateSecret => C(secrets::create),
+        A::GetSecretValue => C(secrets::get_value),
+        A::PutSecretValue => C(secrets::put_value),
+        A::DescribeSecret => C(secrets::describe),
+        A::DeleteSecret => C(secrets::delete),
+        A::RestoreSecret => C(secrets::restore),
+        A::UpdateSecretRotationPolicy => C(secrets::update_rotation_policy),
+        A::LookupEvents => Q(audit::lookup_events),
+    }
+}
+
+/// Who makes a call: a host (a binding, a program) or a scenario document's runner,
+/// which may also run the test fixtures ([`Kind::RunnerOnly`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Host,
+    Runner,
+}
+
+impl Engine {
+    /// Execute one call: parse its action, run its handler (parse the parameters,
+    /// resolve, decide, apply), record its audit event whatever the outcome.
+    ///
+    /// # Errors
+    /// An [`Error`] with a stable code; for a denied call `AccessDenied` carrying the
+    /// decision. A failed call changes nothing but the audit trail.
+    pub fn execute(&mut self, call: &Call) -> Result<Response> {
+        self.execute_via(call, Via::Host)
+    }
+
+    /// [`Engine::execute`] for the scenario runner, which may also run test fixtures.
+    pub(crate) fn execute_via(&mut self, call: &Call, via: Via) -> Result<Response> {
+        self.advance_time(call.at);
+        let mut request_id = [0u8; 8];
+        self.rng.fill(&mut request_id)?;
+        let action = Action::parse(&call.action);
+        let mut audit = AuditRef::default();
+        let out = match action {
+            None => Err(unknown_action(&call.action)),
+            Some(a) if a.spec().kind == Kind::RunnerOnly && via == Via::Host => Err(Error::invalid(
+                "action",
+                None,
+                format!("`{}` is a test fixture of scenario documents, not a call", a.name()),
+            )),
+            Some(a) => self.dispatch(a, call, &mut audit),
+        };
+        let audited = action.is_none_or(|a| matches!(a.spec().kind, Kind::Call | Kind::RunnerOnly));
+        if audited {
+            let outcome = match &out {
+                Ok(_) => "Success".to_string(),
+                Err(e) if e.code == ErrorCode::AccessDenied => "Denied".to_string(),
+                Err(e) => e.code().to_string(),
+            };
+            self.state.audit.append(NewEvent {
+                request_id: crate::crypto::hex(&request_id),
+                time: call.at,
+                caller: call.caller.to_string(),
+                account: call.caller.account.to_string(),
+                action: action.map(|a| a.audit_name().to_string()).unwrap_or_else(|| call.action.clone()),
+                resource: audit.resource,
+                instance: audit.instance.map(|i| i.to_string()),
+                instance_owner: audit.owner.map(|o| o.to_string()),
+                outcome,
+            });
+        }
+        out
+    }
+
+    fn dispatch(&mut self, action: Action, call: &Call, audit: &mut AuditRef) -> Result<Response> {
+        let mut p = Params::new(&call.action, &call.params)?;
+        match handler(action) {
+            Handler::Call(run) => run(Pending::new(self, call, audit), &mut p).map(Reply::into_response),
+            Handler::Query(ask) => ask(self, call, &mut p),
+        }
+    }
+}
+
+/// The error for an action no row of the table names.
+pub(crate) fn unknown_action(text: &str) -> Error {
+    if text.len() > 4 && text.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("kms:")) {
+        Error::invalid("action", Rule::Ram3, format!("unknown KMS action `{}`", shorten(text)))
+    } else {
+        Error::invalid(
+            "action",
+            None,
+            format!("unknown action `{}`; see docs/scenario-format.md for the list", shorten(text)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::SPECS;
+
+    /// A call that may change the state runs through the gate, which decides it before
+    /// it can change anything; a query gets the engine read-only (AZ-1).
+    #[test]
+    fn every_call_passes_the_gate_and_only_queries_read_without_it() {
+        for s in SPECS {
+            match handler(s.action) {
+                Handler::Call(_) => assert_ne!(s.kind, Kind::Query, "{} is a query run as a call", s.name),
+                Handler::Query(_) => {
+                    assert_eq!(s.kind, Kind::Query, "{} runs without the gate", s.name);
+                    assert!(!s.mutates, "{} changes the state without a decision", s.name);
+                }
+            }
+        }
+    }
+}
