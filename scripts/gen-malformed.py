@@ -54,7 +54,7 @@ bad_doc("not-json", "version: 1\nsteps: []\n", "InvalidParameter", "YAML is not 
 bad_doc("array", "[]", "InvalidParameter", "a list, not an object")
 bad_doc("string", '"hello"', "InvalidParameter", "a string, not an object")
 bad_doc("null", "null", "InvalidParameter", "null")
-bad_doc("version-2", json.dumps({"version": 2, "steps": []}), "InvalidParameter", "unknown format version")
+bad_doc("version-3", json.dumps({"version": 3, "steps": []}), "InvalidParameter", "unknown format version")
 bad_doc("version-string", json.dumps({"version": "1", "steps": []}), "InvalidParameter", "version of the wrong type")
 bad_doc("no-steps", json.dumps({"version": 1}), "InvalidParameter", "steps missing")
 bad_doc("steps-object", json.dumps({"version": 1, "steps": {}}), "InvalidParameter", "steps of the wrong type")

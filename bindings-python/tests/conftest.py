@@ -14,7 +14,11 @@ import kms_share
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "scenarios"
-SCENARIOS: List[Path] = sorted(CORPUS.glob("*.json"))
+# The corpus in the vendor's names (version 2), then the same documents as version 1 wrote
+# them: both must keep running.
+CORPUS_V1 = REPO / "tests" / "scenarios-v1"
+V2_SCENARIOS: List[Path] = sorted(CORPUS.glob("*.json"))
+SCENARIOS: List[Path] = V2_SCENARIOS + sorted(CORPUS_V1.glob("*.json"))
 DEPT = CORPUS / "01-dept-a-shares-with-dept-b.json"
 
 # Identities of the department scenario (01): account 1 manages the directory,

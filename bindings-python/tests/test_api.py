@@ -18,7 +18,7 @@ from conftest import ALICE, B_ROOT, INSTANCE, KEY, MGMT, OWNER
 
 
 def test_module_constants() -> None:
-    assert kms_share.FORMAT_VERSION == 1
+    assert kms_share.FORMAT_VERSION == 2
     assert kms_share.__version__ == "0.1.0"
     assert kms_share.ERROR_CODES[0] == "InvalidParameter"
     assert len(kms_share.ERROR_CODES) == len(set(kms_share.ERROR_CODES)) == 21
@@ -27,7 +27,7 @@ def test_module_constants() -> None:
 def test_run_returns_a_frozen_run_result(dept_text: str, dept_doc: Dict[str, Any]) -> None:
     res = kms_share.run(dept_text)
     assert isinstance(res, RunResult)
-    assert (res.version, res.name, res.passed) == (1, dept_doc["name"], True)
+    assert (res.version, res.name, res.passed) == (2, dept_doc["name"], True)
     assert (res.steps_run, res.errors, res.expectations_failed) == (len(dept_doc["steps"]), 0, 0)
     assert [s.index for s in res.steps] == list(range(len(dept_doc["steps"])))
     as_dict = res.to_dict()
@@ -71,7 +71,7 @@ def test_same_seed_same_ids_and_no_seed_random_ids() -> None:
     def key_id(org: Organization) -> str:
         org.call(OWNER, "RegisterAccount")
         org.call(OWNER, "kms:CreateInstance", {"RegionId": "cn-hangzhou", "InstanceId": "kst-x"})
-        return str(org.call(OWNER, "kms:CreateKey", {"InstanceId": "kst-x"})["KeyId"])
+        return str(org.call(OWNER, "kms:CreateKey", {"DKMSInstanceId": "kst-x"})["KeyMetadata"]["KeyId"])
 
     assert key_id(Organization(seed=9)) == key_id(Organization(seed=9))
     assert key_id(Organization(seed=9)) != key_id(Organization(seed=10))
@@ -103,7 +103,8 @@ def test_step_returns_success_and_failure_as_values(org: Organization) -> None:
                                      "params": {"Action": "kms:Encrypt", "Resource": KEY}}).index
     # A later step refers to the bound result.
     back = org.step({"caller": ALICE, "action": "kms:Decrypt", "params": {"CiphertextBlob": "$c.CiphertextBlob"}})
-    assert back.ok and back.result == {"KeyId": KEY, "KeyVersion": 1, "Plaintext": "hi"}
+    assert ok.result is not None
+    assert back.ok and back.result == {"KeyId": KEY, "KeyVersionId": ok.result["KeyVersionId"], "Plaintext": "hi"}
 
     denied = org.step({"caller": ALICE, "action": "kms:ScheduleKeyDeletion",
                        "params": {"KeyId": KEY, "PendingWindowInDays": 7}})
@@ -124,7 +125,7 @@ def test_call_returns_the_result_document_and_raises_failures(org: Organization)
     assert e.value.code == "AccessDenied" and e.value.rule == "RAM-2"
     assert isinstance(e.value.decision, Decision) and e.value.decision.denied_by == "ramPolicy"
     with pytest.raises(kms_share.NotFound):
-        org.call(OWNER, "kms:GetKmsInstance", {"InstanceId": "kst-missing"})
+        org.call(OWNER, "kms:GetKmsInstance", {"KmsInstanceId": "kst-missing"})
 
 
 def test_call_takes_a_time_and_refuses_going_back(org: Organization) -> None:
@@ -297,7 +298,7 @@ def test_what_if_previews_without_changing_anything(org: Organization) -> None:
     before = org.state()
     preview = org.what_if([
         {"caller": MGMT, "action": "CreateResourceAccount",
-         "params": {"AccountName": "dept-c", "DisplayName": "Department-C", "AccountId": "1000000000000004",
+         "params": {"AccountNamePrefix": "dept-c", "DisplayName": "Department-C", "AccountId": "1000000000000004",
                     "ParentFolderId": "fd-depts"}},
         {"caller": OWNER, "action": "AssociateResourceShare",
          "params": {"ResourceShareId": "rs-depta", "Targets": ["1000000000000004"]}},
@@ -366,7 +367,7 @@ def test_load_state_keeps_the_os_random_source(org: Organization) -> None:
     for _ in range(2):
         fresh = Organization()
         fresh.load_state(export)
-        keys.append(fresh.call(B_ROOT, "kms:CreateKey", {"InstanceId": INSTANCE})["KeyId"])
+        keys.append(fresh.call(B_ROOT, "kms:CreateKey", {"DKMSInstanceId": INSTANCE})["KeyMetadata"]["KeyId"])
     assert keys[0] != keys[1]
 
 

@@ -1,6 +1,6 @@
 """The whole scenario corpus through the wheel: byte-identical to the Rust runner.
 
-Every document in tests/scenarios/ is run by the Rust CLI (`kms-share run FILE`) and by
+Every document in tests/scenarios/ and tests/scenarios-v1/ is run by the Rust CLI (`kms-share run FILE`) and by
 the wheel three ways: `kms_share.run`, `Organization.from_scenario` and
 `python -m kms_share run FILE`. The result text and the exit status must be identical,
 and every expectation must hold. The access matrix of every instance a scenario builds
@@ -18,7 +18,7 @@ from typing import List
 import pytest
 
 import kms_share
-from conftest import CORPUS, SCENARIOS
+from conftest import CORPUS, CORPUS_V1, SCENARIOS
 
 
 def rust(cli: str, *args: str) -> "subprocess.CompletedProcess[bytes]":
@@ -30,11 +30,11 @@ def python_cli(*args: str) -> "subprocess.CompletedProcess[bytes]":
 
 
 def ids(paths: List[Path]) -> List[str]:
-    return [p.name for p in paths]
+    return [f"{p.parent.name}/{p.name}" for p in paths]
 
 
 def test_the_corpus_is_there() -> None:
-    assert len(SCENARIOS) >= 40, f"only {len(SCENARIOS)} scenarios under {CORPUS}"
+    assert len(SCENARIOS) >= 80, f"only {len(SCENARIOS)} scenarios under {CORPUS} and {CORPUS_V1}"
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=ids(SCENARIOS))

@@ -10,8 +10,9 @@
 //! turn silently into a wrong declaration.
 //!
 //! Optional fields: a field is `?` when serde may omit it on output
-//! (`skip_serializing_if`) or accept it missing on input (`default`); one declaration
-//! serves both directions.
+//! (`skip_serializing_if`) or accept it missing on input (`default`, or `default` in the
+//! core's `record!` declaration of how the type is read); one declaration serves both
+//! directions.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
@@ -42,6 +43,8 @@ enum Def {
 /// Every type definition found in the core, by name.
 pub struct Model {
     defs: BTreeMap<String, Vec<Def>>,
+    /// `(type, field)` that a `record!` declaration reads with `default`.
+    defaulted: BTreeSet<(String, String)>,
     /// Every struct (serde or not), for [`Def::AsField`] lookups.
     structs: BTreeMap<String, Vec<syn::ItemStruct>>,
 }
@@ -52,11 +55,14 @@ impl Model {
     /// # Errors
     /// A file that cannot be read or parsed.
     pub fn load(lib_rs: &Path, seen: &mut Vec<PathBuf>) -> Result<Model, GenError> {
-        let mut m = Model { defs: BTreeMap::new(), structs: BTreeMap::new() };
+        let mut m = Model { defs: BTreeMap::new(), defaulted: BTreeSet::new(), structs: BTreeMap::new() };
         let mut string_macros = BTreeSet::new();
         let mut invocations = Vec::new();
         m.load_file(lib_rs, true, seen, &mut string_macros, &mut invocations)?;
         for (mac, tokens) in invocations {
+            if mac == "record" {
+                m.defaulted.extend(record_defaults(tokens.clone()));
+            }
             if string_macros.contains(&mac) {
                 if let Some(name) = first_ident_after_attrs(tokens) {
                     m.defs.entry(name).or_default().push(Def::Str);
@@ -141,7 +147,7 @@ impl Model {
                     }
                 }
                 Item::Macro(im) => {
-                    let Some(name) = im.mac.path.get_ident().map(ToString::to_string) else { continue };
+                    let Some(name) = im.mac.path.segments.last().map(|s| s.ident.to_string()) else { continue };
                     if name == "macro_rules" {
                         // A macro that stamps out `#[serde(transparent)] struct $name(T)` where T
                         // serializes as a string: `String`, or the core's inline `IdText`.
@@ -318,7 +324,9 @@ impl<'m> Printer<'m> {
                 Some(r) => r,
                 None => rename_field(&rust, rename_all)?,
             };
-            let optional = a.contains_key("skip_serializing_if") || a.contains_key("default");
+            let optional = a.contains_key("skip_serializing_if")
+                || a.contains_key("default")
+                || self.model.defaulted.contains(&(owner.to_string(), rust.clone()));
             let ty = match (optional, option_inner(&f.ty)) {
                 // Omitted when None (or absent on input): `key?: T`.
                 (true, Some(inner)) => self.ts_of(inner)?,
@@ -601,4 +609,28 @@ fn first_ident_after_attrs(tokens: proc_macro2::TokenStream) -> Option<String> {
         }
     }
     None
+}
+
+/// The fields a `record!(Type { "json" field default, ... })` invocation reads with
+/// `default`, as `(Type, field)`.
+fn record_defaults(tokens: proc_macro2::TokenStream) -> Vec<(String, String)> {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut it = tokens.into_iter();
+    let Some(TokenTree::Ident(ty)) = it.next() else { return out };
+    let Some(body) = it.find_map(|t| match t {
+        TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => Some(g.stream()),
+        _ => None,
+    }) else {
+        return out;
+    };
+    let toks: Vec<TokenTree> = body.into_iter().collect();
+    for w in toks.windows(3) {
+        if let [TokenTree::Literal(_), TokenTree::Ident(field), TokenTree::Ident(d)] = w {
+            if d == "default" {
+                out.push((ty.to_string(), field.to_string()));
+            }
+        }
+    }
+    out
 }

@@ -1,4 +1,4 @@
-// The one scenario corpus through the npm package, compared with the Rust runner byte for
+// The scenario corpus (version 2, and the same documents as version 1 wrote them) through the npm package, compared with the Rust runner byte for
 // byte: the package's Node entry, its browser (web) entry and its `kms-share` CLI must print
 // exactly what `kms-share run FILE` (the native CLI) prints, with the same exit status.
 //
@@ -13,10 +13,12 @@ import { Organization, runScenarioJson } from "kms-share";
 import initWeb, * as web from "kms-share/web";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const corpus = join(root, "tests/scenarios");
+const corpora = ["tests/scenarios", "tests/scenarios-v1"].map((d) => join(root, d));
 const native = process.env.KMS_SHARE_NATIVE ?? join(root, "target/debug/kms-share");
 const cli = fileURLToPath(new URL("../pkg/bin/kms-share.mjs", import.meta.url));
-const files = readdirSync(corpus).filter((f) => f.endsWith(".json")).sort();
+const files = corpora.flatMap((dir) =>
+  readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => join(dir, f)),
+);
 
 web.initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("kms-share/web/kms_share_bg.wasm"))) });
 void initWeb;
@@ -28,12 +30,12 @@ function run(command, args) {
 }
 
 test("the corpus is not empty", () => {
-  assert.ok(files.length >= 20, `only ${files.length} scenarios in ${corpus}`);
+  assert.ok(files.length >= 80, `only ${files.length} scenarios in ${corpora.join(" and ")}`);
 });
 
-for (const file of files) {
+for (const path of files) {
+  const file = path.slice(root.length);
   test(`corpus ${file}: the package prints the Rust runner's result byte for byte`, () => {
-    const path = join(corpus, file);
     const text = readFileSync(path, "utf8");
     const want = run(native, ["run", path]);
     assert.ok(want.status === 0 || want.status === 1, `native exit ${want.status}: ${want.stderr}`);

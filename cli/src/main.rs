@@ -19,6 +19,7 @@ const USAGE: &str = "usage:
   kms-share run SCENARIO.json [--check]
   kms-share explain SCENARIO.json CALLER ACTION RESOURCE
   kms-share matrix SCENARIO.json INSTANCE-ID
+  kms-share migrate SCENARIO.json      a version 1 document in the vendor's names (version 2)
 
 exit status: 0 ok, 1 an expect failed, 2 bad input";
 
@@ -68,6 +69,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             emit(&serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
+        ["migrate", file] => {
+            let (v2, notes) = scenario::migrate(&load(file)?);
+            for n in &notes {
+                eprintln!("kms-share migrate: {file}: {n}");
+            }
+            emit(&document_text(&v2)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         ["matrix", file, instance] => {
             let sc = load(file)?;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
@@ -79,4 +88,23 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         _ => Err(USAGE.to_string()),
     }
+}
+
+/// A scenario document as the corpus writes them: one line per header field and per step.
+fn document_text(sc: &scenario::Scenario) -> Result<String, String> {
+    let v = serde_json::to_value(sc).map_err(|e| e.to_string())?;
+    let mut out = String::from("{\n");
+    let obj = v.as_object().ok_or("a scenario is an object")?;
+    for (k, x) in obj.iter().filter(|(k, _)| k.as_str() != "steps") {
+        out.push_str(&format!("  {}: {},\n", serde_json::to_string(k).map_err(|e| e.to_string())?, x));
+    }
+    out.push_str("  \"steps\": [\n");
+    let steps: Vec<String> = sc
+        .steps
+        .iter()
+        .map(|s| serde_json::to_string(s).map(|t| format!("    {t}")).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    out.push_str(&steps.join(",\n"));
+    out.push_str("\n  ]\n}");
+    Ok(out)
 }

@@ -35,6 +35,7 @@ fn bench(c: &mut Criterion) {
             action: "kms:Encrypt".into(),
             params: json!({"KeyId": "key-b1", "Plaintext": text}),
             at: 1_767_225_700,
+            dialect: Default::default(),
         };
         g.throughput(Throughput::Bytes(size as u64));
         let mut n = 0u64;

@@ -233,7 +233,7 @@ impl Organization {
     /// # Errors
     /// `InvalidParameter` for malformed steps.
     pub fn what_if(&self, steps: &Value) -> Result<Value> {
-        let calls = scenario::calls_from(steps, self.runner_now())?;
+        let calls = scenario::calls_from(steps, self.runner_now(), crate::engine::Dialect::V2)?;
         Ok(self.engine().what_if(&calls))
     }
 

@@ -13,7 +13,7 @@ use crate::ids::AccountId;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audited operation (AT-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     /// Position in the trail, from 1.
@@ -29,13 +29,13 @@ pub struct AuditEvent {
     /// The action.
     pub action: String,
     /// The resource acted on (ARN or id), if any.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub resource: String,
     /// The instance involved, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     /// The owner of that instance: it sees this event (AT-1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_owner: Option<String>,
     /// `Success`, `Denied` or the error code.
     pub outcome: String,
@@ -44,6 +44,13 @@ pub struct AuditEvent {
     /// SHA-256 (hex) of this event (all fields above, and `prevHash`).
     pub hash: String,
 }
+
+// An event is read with its fields as written; others are ignored (crate::json).
+crate::json::record!(AuditEvent lenient _ {
+    "seq" seq, "requestId" request_id, "time" time, "caller" caller, "account" account, "action" action,
+    "resource" resource default, "instance" instance default, "instanceOwner" instance_owner default,
+    "outcome" outcome, "prevHash" prev_hash, "hash" hash,
+});
 
 /// The trail.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,3 +238,5 @@ mod tests {
         assert_eq!(log.verify().unwrap_err().seq, 2);
     }
 }
+crate::json::to_value_via_serde!(BrokenLink);
+crate::json::to_value_via_serde!(AuditEvent);

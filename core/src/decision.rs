@@ -96,3 +96,22 @@ impl Decision {
         self.effect == Effect::Allow
     }
 }
+
+crate::json::to_value_via_serde!(Effect);
+
+impl crate::json::FromJson for Effect {
+    fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {
+        crate::json::variant(v, &["Allow", "Deny"], &[Effect::Allow, Effect::Deny])
+    }
+}
+
+impl crate::json::FromJson for CheckName {
+    fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {
+        use CheckName::*;
+        crate::json::variant(
+            v,
+            &["sharing", "sharePermission", "ramPolicy", "ownership"],
+            &[Sharing, SharePermission, RamPolicy, Ownership],
+        )
+    }
+}

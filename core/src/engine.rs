@@ -19,7 +19,6 @@ use crate::keystore::{KeyBackend, SoftwareBackend};
 use crate::matrix::ResourceKind;
 use crate::model::*;
 use crate::ops::gate::AuditRef;
-use crate::params::Params;
 use crate::rules::Rule;
 use crate::state::{instance_arn, State};
 
@@ -36,6 +35,20 @@ pub struct Call {
     pub params: Value,
     /// When (seconds since the epoch).
     pub at: Timestamp,
+    /// The vocabulary the call speaks.
+    #[serde(default)]
+    pub dialect: Dialect,
+}
+
+/// The vocabulary a call speaks: the vendor's (version 2 documents and hosts' calls) or
+/// that of version 1 documents, mapped onto it (`core/src/v1.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dialect {
+    /// Version 1 documents' names and result shapes.
+    V1,
+    /// The vendor's names and nesting.
+    #[default]
+    V2,
 }
 
 /// The result of a successful call.
@@ -352,26 +365,6 @@ impl Engine {
     }
 }
 
-/// Parse days (`PendingWindowInDays` and the like) within a range.
-pub(crate) fn days_in(
-    p: &mut Params<'_>,
-    name: &'static str,
-    default: Option<u64>,
-    lo: u64,
-    hi: u64,
-    rule: Rule,
-) -> Result<u64> {
-    let d = match (p.opt_u64(name)?, default) {
-        (Some(d), _) => d,
-        (None, Some(d)) => d,
-        (None, None) => return Err(p.missing(name)),
-    };
-    if d < lo || d > hi {
-        return Err(Error::invalid(name, rule, format!("{name} must be {lo} to {hi} days, not {d}")));
-    }
-    Ok(d)
-}
-
 /// Parse an interval such as `30d`, `720h` or `2592000s` into seconds.
 pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
     let bad = || {
@@ -386,6 +379,7 @@ pub(crate) fn parse_interval(field: &str, s: &str) -> Result<u64> {
     let mul = match unit {
         "d" => DAY,
         "h" => 3600,
+        "m" => 60,
         "s" | "" => 1,
         _ => return Err(bad()),
     };

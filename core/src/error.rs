@@ -208,3 +208,5 @@ impl fmt::Display for Error {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+crate::json::to_value_via_serde!(Error);

@@ -41,6 +41,27 @@ macro_rules! id_type {
             }
         }
 
+        impl crate::request::Text for $name {
+            fn from_text(s: &str) -> Result<Self> {
+                Self::parse(s)
+            }
+        }
+
+        impl crate::json::ToValue for $name {
+            fn to_value(&self) -> serde_json::Value {
+                serde_json::Value::String(self.0.as_str().into())
+            }
+        }
+
+        impl crate::json::FromJson for $name {
+            fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {
+                match &v {
+                    serde_json::Value::String(s) => Self::parse(s).map_err(|e| e.message),
+                    _ => Err(crate::json::invalid_type(&v, concat!("a string (the ", $field, ")"))),
+                }
+            }
+        }
+
         impl crate::idmap::KeyText for $name {
             fn key_text(&self) -> &str {
                 self.0.as_str()

@@ -10,7 +10,7 @@ extern crate std;
 /// per document instead of an insert per key at each call site.
 macro_rules! obj {
     ($($key:literal : $value:expr),* $(,)?) => {
-        $crate::engine::object(&mut [$(($key, $crate::engine::to_json(&$value))),*])
+        $crate::engine::object(&mut [$(($key, $crate::json::ToValue::to_value(&$value))),*])
     };
 }
 
@@ -25,6 +25,7 @@ pub mod error;
 pub mod idmap;
 pub mod ids;
 mod idtext;
+pub mod json;
 pub mod keystore;
 pub mod matrix;
 pub mod model;
@@ -33,11 +34,13 @@ mod ops;
 pub mod params;
 pub mod policy;
 pub mod query;
+pub mod request;
 pub mod rules;
 pub mod scenario;
 pub mod snapshot;
 pub mod state;
 pub mod time;
+mod v1;
 
 pub use decision::{Decision, Effect};
 pub use engine::{Call, Engine, Response};

@@ -241,3 +241,5 @@ mod tests {
         assert_eq!(Action::parse_ram("kms:Nope"), None);
     }
 }
+
+crate::json::to_value_via_serde!(Feature);

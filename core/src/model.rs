@@ -11,6 +11,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::json::{record, unit_enum, FromJson, JsonResult};
+
 use crate::ids::*;
 use crate::policy::Policy;
 use crate::rules::Rule;
@@ -19,15 +21,15 @@ use crate::rules::Rule;
 pub type Timestamp = u64;
 
 /// Configurable resource directory limits (RD-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Limits {
     /// Most folders in a directory (default 100).
     pub max_folders: u32,
     /// Most folder levels below the root (default 5).
     pub max_depth: u32,
     /// Most member accounts (default unlimited).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_members: Option<u32>,
 }
 
@@ -38,42 +40,42 @@ impl Default for Limits {
 }
 
 /// An Alibaba Cloud account known to the simulation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Account {
     /// The account id.
     pub id: AccountId,
     /// Account name (RD-2), unique in the directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<AccountName>,
     /// Display name (RD-3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<DisplayName>,
     /// The verified enterprise the account belongs to (RS-3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_id: Option<String>,
     /// Whether the account can pay (RD-5).
     pub can_pay: bool,
 }
 
 /// A folder of the resource directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Folder {
     /// The folder id.
     pub id: FolderId,
     /// The folder name.
     pub name: FolderName,
     /// The parent folder (`None` for the root folder).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<FolderId>,
     /// Depth below the root (root = 0).
     pub depth: u32,
 }
 
 /// A member of the resource directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Member {
     /// The member account.
     pub account: AccountId,
@@ -84,14 +86,14 @@ pub struct Member {
     /// How the member joined.
     pub joined_by: JoinMethod,
     /// Tags.
-    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    #[serde(skip_serializing_if = "IdMap::is_empty")]
     pub tags: IdMap<String, String>,
     /// Join order, for deterministic quota admission.
     pub seq: u64,
 }
 
 /// How a member joined (RD-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum JoinMethod {
     /// The management account created the member.
     Created,
@@ -102,18 +104,18 @@ pub enum JoinMethod {
 }
 
 /// An invitation (handshake) to join the directory (RD-4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Invitation {
     /// The handshake id (`h-...`).
     pub id: String,
     /// The invited account.
     pub account: AccountId,
     /// The remark shown to the invitee.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub remark: String,
     /// Tags given to the member on joining.
-    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    #[serde(skip_serializing_if = "IdMap::is_empty")]
     pub tags: IdMap<String, String>,
     /// The folder the member will join.
     pub parent_folder: FolderId,
@@ -122,7 +124,7 @@ pub struct Invitation {
 }
 
 /// The state of an invitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum InvitationStatus {
     /// Waiting for the invitee.
     Pending,
@@ -133,8 +135,8 @@ pub enum InvitationStatus {
 }
 
 /// The resource directory of an enterprise (RD-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Directory {
     /// The directory id.
     pub id: DirectoryId,
@@ -149,19 +151,17 @@ pub struct Directory {
     /// Every member, management account included.
     pub members: IdMap<AccountId, Member>,
     /// Invitations, by handshake id.
-    #[serde(default)]
     pub invitations: IdMap<String, Invitation>,
     /// Whether resource sharing is enabled (RD-7).
     pub sharing_enabled: bool,
     /// Service-linked roles created in the management account (RD-7).
-    #[serde(default)]
     pub service_linked_roles: IdSet<String>,
     /// Limits.
     pub limits: Limits,
 }
 
 /// Software or hardware key management (KI-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum InstanceKind {
     /// Software key management: key material sealed in the product's storage.
     Software,
@@ -170,7 +170,7 @@ pub enum InstanceKind {
 }
 
 /// Instance state (KI-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum InstanceState {
     /// In service: may be shared and used.
     Enabled,
@@ -179,7 +179,7 @@ pub enum InstanceState {
 }
 
 /// Independent or Joint ownership (SM-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum SharingMode {
     /// Each account owns what it creates; the owner cannot use principals' keys.
     Independent,
@@ -188,8 +188,8 @@ pub enum SharingMode {
 }
 
 /// A KMS instance (KI-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Instance {
     /// The instance id.
     pub id: InstanceId,
@@ -204,10 +204,9 @@ pub struct Instance {
     /// The access management quota (KI-3).
     pub quota: u32,
     /// Attached VPCs and the account each belongs to (KI-7).
-    #[serde(default)]
     pub vpcs: IdMap<VpcId, AccountId>,
     /// The sharing mode, chosen when first shared (SM-1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sharing_mode: Option<SharingMode>,
 }
 
@@ -278,8 +277,14 @@ impl<'de> Deserialize<'de> for Principal {
     }
 }
 
+impl crate::request::Text for Principal {
+    fn from_text(s: &str) -> crate::error::Result<Self> {
+        Principal::parse(s)
+    }
+}
+
 /// The state of an association (RS-8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum AssociationState {
     /// Being set up.
     Associating,
@@ -292,13 +297,13 @@ pub enum AssociationState {
 }
 
 /// A principal's association with a share.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Association {
     /// The state.
     pub state: AssociationState,
     /// Why it failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When it last changed.
     pub updated_at: Timestamp,
@@ -307,7 +312,7 @@ pub struct Association {
 }
 
 /// The state of a resource share (RS-8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ShareState {
     /// In effect.
     Active,
@@ -318,13 +323,13 @@ pub enum ShareState {
 }
 
 /// The KMS instance permissions of the permission library (RS-4).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SharePermission {
     /// The permission name.
     pub name: String,
     /// The version (`v1`, `v2`) where the permission has versions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
@@ -402,15 +407,15 @@ impl<'a> IntoIterator for &'a SharePermissions {
 }
 
 /// Read as a list, sorted and de-duplicated as a set would be.
-impl<'de> Deserialize<'de> for SharePermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        Ok(Vec::<SharePermission>::deserialize(d)?.into_iter().collect())
+impl FromJson for SharePermissions {
+    fn from_json(v: serde_json::Value) -> JsonResult<Self> {
+        Ok(Vec::<SharePermission>::from_json(v)?.into_iter().collect())
     }
 }
 
 /// A resource share (RS-*).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Share {
     /// The share id.
     pub id: ShareId,
@@ -432,8 +437,8 @@ pub struct Share {
 
 /// Key state (CR-1, CR-3). In JSON, `{"state": "enabled"}`, `{"state": "disabled"}` or
 /// `{"state": "pendingDeletion", "deleteAt": <ms>}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "state", try_from = "KeyStateDoc")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
 pub enum KeyState {
     /// Usable.
     Enabled,
@@ -447,44 +452,32 @@ pub enum KeyState {
     },
 }
 
-/// [`KeyState`] as read. serde's reader for an internally tagged enum buffers the whole
-/// object first (its `Content` type), about 12 KB of WebAssembly for this one type; a
-/// plain struct reads it directly, and rejects what the tagged reader let through: a
-/// `deleteAt` on a key that is not pending deletion, or an unknown field.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "struct KeyState")]
-struct KeyStateDoc {
-    state: KeyStateName,
-    #[serde(default)]
-    delete_at: Option<Timestamp>,
-}
-
-/// The tag of a [`KeyStateDoc`].
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum KeyStateName {
-    Enabled,
-    Disabled,
-    PendingDeletion,
-}
-
-impl TryFrom<KeyStateDoc> for KeyState {
-    type Error = &'static str;
-
-    fn try_from(doc: KeyStateDoc) -> Result<Self, Self::Error> {
-        match (doc.state, doc.delete_at) {
-            (KeyStateName::Enabled, None) => Ok(KeyState::Enabled),
-            (KeyStateName::Disabled, None) => Ok(KeyState::Disabled),
-            (KeyStateName::PendingDeletion, Some(delete_at)) => Ok(KeyState::PendingDeletion { delete_at }),
-            (KeyStateName::PendingDeletion, None) => Err("a key pending deletion needs `deleteAt` (CR-3)"),
-            (_, Some(_)) => Err("only a key pending deletion has a `deleteAt` (CR-3)"),
+/// Read directly, which also refuses what serde's reader for an internally tagged enum
+/// let through: a `deleteAt` on a key that is not pending deletion, or an unknown field.
+impl FromJson for KeyState {
+    fn from_json(v: serde_json::Value) -> JsonResult<Self> {
+        let mut f = crate::json::Fields::new(v, "struct KeyState")?;
+        let state: Option<String> = f.req("state");
+        let delete_at: Option<Option<Timestamp>> = f.or_default("deleteAt");
+        f.finish(&["state", "deleteAt"])?;
+        let (state, delete_at) = (state.unwrap_or_default(), delete_at.flatten());
+        match (state.as_str(), delete_at) {
+            ("enabled", None) => Ok(KeyState::Enabled),
+            ("disabled", None) => Ok(KeyState::Disabled),
+            ("pendingDeletion", Some(delete_at)) => Ok(KeyState::PendingDeletion { delete_at }),
+            ("pendingDeletion", None) => Err("a key pending deletion needs `deleteAt` (CR-3)".into()),
+            ("enabled" | "disabled", Some(_)) => Err("only a key pending deletion has a `deleteAt` (CR-3)".into()),
+            (other, _) => Err(alloc::format!(
+                "unknown variant `{}`, expected one of `enabled`, `disabled`, `pendingDeletion`",
+                shorten(other)
+            )),
         }
     }
 }
 
 /// One version of a key's material (CR-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KeyVersion {
     /// Version number, from 1.
     pub version: u32,
@@ -497,8 +490,8 @@ pub struct KeyVersion {
 }
 
 /// A key: metadata with its creator account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Key {
     /// The key id.
     pub id: KeyId,
@@ -509,30 +502,30 @@ pub struct Key {
     /// Key spec, `Aliyun_AES_256`.
     pub spec: String,
     /// Description.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// State.
     pub state: KeyState,
     /// Deletion protection (CR-3).
     pub deletion_protection: bool,
     /// Automatic rotation interval in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_interval: Option<u64>,
     /// When the next automatic rotation is due (set when the policy is set and after each rotation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_rotation_at: Option<Timestamp>,
     /// Versions, oldest first; the last is current.
     pub versions: Vec<KeyVersion>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    #[serde(skip_serializing_if = "IdMap::is_empty")]
     pub tags: IdMap<String, String>,
     /// When it was created.
     pub created_at: Timestamp,
 }
 
 /// An alias naming a key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Alias {
     /// The alias name.
     pub name: AliasName,
@@ -545,8 +538,8 @@ pub struct Alias {
 }
 
 /// One version of a secret value (CR-4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SecretVersion {
     /// The version id.
     pub version_id: String,
@@ -559,8 +552,8 @@ pub struct SecretVersion {
 }
 
 /// A secret: metadata with its creator, and encrypted versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Secret {
     /// The name.
     pub name: SecretName,
@@ -573,24 +566,24 @@ pub struct Secret {
     /// Versions, oldest first.
     pub versions: Vec<SecretVersion>,
     /// When deletion is due, if scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_at: Option<Timestamp>,
     /// Rotation interval in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_interval: Option<u64>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    #[serde(skip_serializing_if = "IdMap::is_empty")]
     pub tags: IdMap<String, String>,
     /// Description.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// When it was created.
     pub created_at: Timestamp,
 }
 
 /// An application access point (metadata with creator).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccessPoint {
     /// The name.
     pub name: RamName,
@@ -601,8 +594,8 @@ pub struct AccessPoint {
 }
 
 /// A backup of a key or secret (metadata).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Backup {
     /// The backup id.
     pub id: String,
@@ -615,16 +608,72 @@ pub struct Backup {
 }
 
 /// The RAM side of one account: users, roles, custom policies and attachments (RAM-1).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RamAccount {
     /// Users and the policy names attached to each.
-    #[serde(default)]
     pub users: IdMap<RamName, IdSet<RamName>>,
     /// Roles and the policy names attached to each.
-    #[serde(default)]
     pub roles: IdMap<RamName, IdSet<RamName>>,
     /// Custom policies.
-    #[serde(default)]
     pub policies: IdMap<RamName, Policy>,
 }
+
+// How each record is read (crate::json): its JSON fields, `default` where one may be
+// absent. The names are those serde writes (camelCase).
+unit_enum! {
+    JoinMethod { Created, Invited, Management }
+    InvitationStatus { Pending, Accepted, Declined }
+    InstanceKind { Software, Hardware }
+    InstanceState { Enabled, Disabled }
+    SharingMode { Independent, Joint }
+    AssociationState { Associating, Associated, Failed, Disassociated }
+    ShareState { Active, Deleting, Deleted }
+}
+record!(Limits { "maxFolders" max_folders, "maxDepth" max_depth, "maxMembers" max_members default });
+record!(Account {
+    "id" id, "name" name default, "displayName" display_name default, "enterpriseId" enterprise_id default,
+    "canPay" can_pay,
+});
+record!(Folder { "id" id, "name" name, "parent" parent default, "depth" depth });
+record!(Member {
+    "account" account, "folder" folder, "billingAccount" billing_account, "joinedBy" joined_by,
+    "tags" tags default, "seq" seq,
+});
+record!(Invitation {
+    "id" id, "account" account, "remark" remark default, "tags" tags default, "parentFolder" parent_folder,
+    "status" status,
+});
+record!(Directory {
+    "id" id, "enterpriseId" enterprise_id, "managementAccount" management_account, "rootFolder" root_folder,
+    "folders" folders, "members" members, "invitations" invitations default, "sharingEnabled" sharing_enabled,
+    "serviceLinkedRoles" service_linked_roles default, "limits" limits,
+});
+record!(Instance {
+    "id" id, "kind" kind, "region" region, "owner" owner, "state" state, "quota" quota, "vpcs" vpcs default,
+    "sharingMode" sharing_mode default,
+});
+record!(Association { "state" state, "reason" reason default, "updatedAt" updated_at, "seq" seq });
+record!(SharePermission { "name" name, "version" version default });
+record!(Share {
+    "id" id, "name" name, "owner" owner, "state" state, "resources" resources, "principals" principals,
+    "permissions" permissions, "seq" seq,
+});
+record!(KeyVersion { "version" version, "createdAt" created_at, "encryptions" encryptions, "handle" handle });
+record!(Key {
+    "id" id, "instance" instance, "creator" creator, "spec" spec, "description" description default,
+    "state" state, "deletionProtection" deletion_protection, "rotationInterval" rotation_interval default,
+    "nextRotationAt" next_rotation_at default, "versions" versions, "tags" tags default, "createdAt" created_at,
+});
+record!(Alias { "name" name, "key" key, "instance" instance, "creator" creator });
+record!(SecretVersion { "versionId" version_id, "stages" stages, "ciphertext" ciphertext, "createdAt" created_at });
+record!(Secret {
+    "name" name, "instance" instance, "creator" creator, "key" key, "versions" versions,
+    "deleteAt" delete_at default, "rotationInterval" rotation_interval default, "tags" tags default,
+    "description" description default, "createdAt" created_at,
+});
+record!(AccessPoint { "name" name, "instance" instance, "creator" creator });
+record!(Backup { "id" id, "resource" resource, "instance" instance, "createdAt" created_at });
+record!(RamAccount { "users" users default, "roles" roles default, "policies" policies default });
+crate::json::deserialize_via_json!(KeyState, SharePermissions);
+crate::json::to_value_via_serde!(Instance, Share, SharePermission);

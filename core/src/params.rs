@@ -157,6 +157,11 @@ impl<'a> Params<'a> {
     pub fn opt_list(&mut self, name: &'a str, split_commas: bool) -> Result<Option<Vec<String>>> {
         match self.raw(name) {
             None => Ok(None),
+            Some(Value::String(s)) if s.starts_with('[') => match serde_json::from_str::<Value>(s) {
+                // A list as JSON text, as the SDKs send `TagKeys`.
+                Ok(Value::Array(items)) => Self::strings(name, &items).map(Some),
+                _ => Err(Error::invalid(name, None, format!("{name} must be a list of strings"))),
+            },
             Some(Value::String(s)) => {
                 if split_commas {
                     Ok(Some(s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()))
@@ -164,38 +169,42 @@ impl<'a> Params<'a> {
                     Ok(Some(alloc::vec![s.clone()]))
                 }
             }
-            Some(Value::Array(items)) => {
-                if items.len() > 1000 {
-                    return Err(Error::new(
-                        crate::error::ErrorCode::LimitExceeded,
-                        None,
-                        format!("{name} has more than 1000 items"),
-                    )
-                    .at_field(name));
-                }
-                let mut out = Vec::with_capacity(items.len());
-                for (i, it) in items.iter().enumerate() {
-                    match it {
-                        Value::String(s) => out.push(s.clone()),
-                        other => {
-                            return Err(Error::invalid(
-                                &format!("{name}[{i}]"),
-                                None,
-                                format!("{name}[{i}] must be a string, not {}", type_name(other)),
-                            ))
-                        }
-                    }
-                }
-                Ok(Some(out))
-            }
+            Some(Value::Array(items)) => Self::strings(name, items).map(Some),
             Some(other) => {
                 Err(Error::invalid(name, None, format!("{name} must be a list of strings, not {}", type_name(other))))
             }
         }
     }
 
+    /// A list of strings, at most 1000.
+    fn strings(name: &str, items: &[Value]) -> Result<Vec<String>> {
+        if items.len() > 1000 {
+            return Err(Error::new(
+                crate::error::ErrorCode::LimitExceeded,
+                None,
+                format!("{name} has more than 1000 items"),
+            )
+            .at_field(name));
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, it) in items.iter().enumerate() {
+            match it {
+                Value::String(s) => out.push(s.clone()),
+                other => {
+                    return Err(Error::invalid(
+                        &format!("{name}[{i}]"),
+                        None,
+                        format!("{name}[{i}] must be a string, not {}", type_name(other)),
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// An optional string-to-string map (tags, encryption context). Accepts an object,
-    /// a JSON text of an object, or the vendor's tag list `[{"Key":..,"Value":..}]`.
+    /// or the vendor's tag lists `[{"Key":..,"Value":..}]` (Resource Manager) and
+    /// `[{"TagKey":..,"TagValue":..}]` (KMS), either as JSON or as JSON text.
     ///
     /// # Errors
     /// `InvalidParameter` for anything else.
@@ -233,8 +242,8 @@ impl<'a> Params<'a> {
             }
             Value::Array(items) => {
                 for (i, it) in items.iter().enumerate() {
-                    let k = it.get("Key").and_then(Value::as_str);
-                    let val = it.get("Value").and_then(Value::as_str).unwrap_or("");
+                    let k = it.get("Key").or_else(|| it.get("TagKey")).and_then(Value::as_str);
+                    let val = it.get("Value").or_else(|| it.get("TagValue")).and_then(Value::as_str).unwrap_or("");
                     match k {
                         Some(k) => {
                             out.insert(k.to_string(), val.to_string());
@@ -243,7 +252,7 @@ impl<'a> Params<'a> {
                             return Err(Error::invalid(
                                 &format!("{name}[{i}]"),
                                 None,
-                                format!("{name}[{i}] must be an object with a string `Key`"),
+                                format!("{name}[{i}] must be an object with a string `Key` (or `TagKey`)"),
                             ))
                         }
                     }

@@ -476,43 +476,90 @@ fn without_values(mut result: Value) -> Value {
     result
 }
 
-/// `Explain`: the full decision for the caller doing `Action` on `Resource` (AZ-2).
-pub(crate) fn explain_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Result<Response> {
-    let action = p.str("Action")?;
-    let resource = p.str("Resource")?;
-    let region = p.opt_parse("RegionId", Region::parse)?;
-    let mut ctx = Context::default();
-    if let Some(m) = p.opt_map("RequestContext")? {
-        for (k, v) in m {
-            ctx.insert(&k, &v);
+crate::request::request! {
+    /// Explain (the simulator's): the full decision for the caller doing `Action` on
+    /// `Resource` (AZ-2).
+    pub struct ExplainRequest {
+        required {
+            /// The RAM action, `kms:Encrypt`.
+            "Action" action: String,
+            /// An instance id or ARN, a key id, alias or ARN, a secret name or ARN.
+            "Resource" resource: String,
+        }
+        optional {
+            /// The region the call would be made in (KI-6).
+            "RegionId" region_id: Region,
+            /// Condition keys for RAM policies (RAM-2).
+            "RequestContext" request_context: crate::idmap::IdMap<String, String>,
         }
     }
-    p.finish()?;
-    let d = e.explain(&call.caller, action, resource, region.as_ref(), &ctx)?;
+}
+
+crate::request::request! {
+    /// WhoCan (the simulator's): every identity allowed to do `Action` on `Resource`.
+    pub struct WhoCanRequest {
+        required {
+            /// The RAM action, `kms:Encrypt`.
+            "Action" action: String,
+            /// The resource.
+            "Resource" resource: String,
+        }
+        optional {}
+    }
+}
+
+crate::request::request! {
+    /// AccessMatrix (the simulator's): an instance's identities x resources x features.
+    pub struct AccessMatrixRequest {
+        required {
+            /// The instance.
+            "InstanceId" instance_id: InstanceId,
+        }
+        optional {}
+    }
+}
+
+crate::request::request! {
+    /// WhatIf (the simulator's): steps previewed on a copy, and what they would change.
+    pub struct WhatIfRequest {
+        required {
+            /// The steps, as a scenario document's.
+            "Steps" steps: Value,
+        }
+        optional {}
+    }
+}
+
+/// `Explain`: the full decision for the caller doing `Action` on `Resource` (AZ-2).
+pub(crate) fn explain_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Result<Response> {
+    let r = ExplainRequest::read(p)?;
+    let mut ctx = Context::default();
+    for (k, v) in r.request_context.unwrap_or_default() {
+        ctx.insert(&k, &v);
+    }
+    let d = e.explain(&call.caller, &r.action, &r.resource, r.region_id.as_ref(), &ctx)?;
     Ok(Response { result: crate::engine::to_json(&d), decision: Some(d) })
 }
 
 /// `WhoCan`: every identity allowed to do `Action` on `Resource`, with the reason.
 pub(crate) fn who_can_call(e: &Engine, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
-    let action = p.str("Action")?;
-    let resource = p.str("Resource")?;
-    p.finish()?;
-    let allowed = e.who_can(action, resource)?;
-    let result = obj!("Action": parse_action(action)?.ram(), "Resource": resource, "Allowed": allowed);
+    let r = WhoCanRequest::read(p)?;
+    let allowed = e.who_can(&r.action, &r.resource)?;
+    let result = obj!("Action": parse_action(&r.action)?.ram(), "Resource": r.resource, "Allowed": allowed);
     Ok(Response { result, decision: None })
 }
 
 /// `AccessMatrix`: the instance's identities x resources x features.
 pub(crate) fn access_matrix_call(e: &Engine, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
-    let inst = p.parse("InstanceId", InstanceId::parse)?;
-    p.finish()?;
-    Ok(Response { result: crate::engine::to_json(&e.access_matrix(&inst)?), decision: None })
+    let r = AccessMatrixRequest::read(p)?;
+    Ok(Response { result: crate::engine::to_json(&e.access_matrix(&r.instance_id)?), decision: None })
 }
 
 /// `WhatIf`: the steps previewed on a copy, and what they would change.
 pub(crate) fn what_if_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Result<Response> {
-    let steps = p.opt_value("Steps").ok_or_else(|| p.missing("Steps"))?;
-    p.finish()?;
-    let calls = crate::scenario::calls_from(steps, call.at)?;
+    let r = WhatIfRequest::read(p)?;
+    let calls = crate::scenario::calls_from(&r.steps, call.at, call.dialect)?;
     Ok(Response { result: e.what_if(&calls), decision: None })
 }
+
+crate::json::to_value_via_serde!(Allowed);

@@ -21,7 +21,9 @@ use crate::ids::{shorten, Identity};
 use crate::rules::Rule;
 
 /// The scenario format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+pub use crate::v1::migrate;
+
 /// The time of the first step when the document gives no `start`.
 pub const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
 /// Most steps in one document.
@@ -53,59 +55,68 @@ pub struct Scenario {
 }
 
 /// One step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Step {
     /// The caller: `acs:ram::<account>:root|user/<name>|role/<name>`; may use `${name.Field}`.
     pub caller: String,
     /// The vendor API name or a query.
     pub action: String,
     /// PascalCase parameters; strings may refer to bound results.
-    #[serde(default)]
     pub params: Value,
     /// When; defaults to the previous step's time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
     /// Name the result so later steps can use `$name` / `${name.Field}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
     /// What the step must produce.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
     /// A free comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 /// An expectation on a step's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Expect {
     /// Success (true) or failure (false).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ok: Option<bool>,
     /// The error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The rule id of the error or of the denying check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     /// The decision's effect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
     /// The decision's first failing check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<CheckName>,
     /// The error's field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Text the error message (or the decision's message) must contain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_contains: Option<String>,
     /// A subset of the result document that must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
 }
+
+crate::json::record!(Step {
+    "caller" caller, "action" action, "params" params default, "at" at default, "bind" bind default,
+    "expect" expect default, "note" note default,
+});
+crate::json::record!(Expect {
+    "ok" ok default, "error" error default, "rule" rule default, "effect" effect default,
+    "deniedBy" denied_by default, "field" field default, "messageContains" message_contains default,
+    "result" result default,
+});
 
 /// Parse a scenario document from JSON text.
 ///
@@ -140,11 +151,11 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
     head.insert("steps".to_string(), Value::Array(Vec::new()));
     let mut sc: Scenario = crate::objects::from_value(Value::Object(head))
         .map_err(|e| Error::invalid("document", None, format!("{e}")))?;
-    if sc.version != FORMAT_VERSION {
+    if sc.version != 1 && sc.version != FORMAT_VERSION {
         return Err(Error::invalid(
             "version",
             None,
-            format!("unsupported scenario version {} (this build reads version {FORMAT_VERSION})", sc.version),
+            format!("unsupported scenario version {} (this build reads versions 1 and {FORMAT_VERSION})", sc.version),
         ));
     }
     sc.steps = parsed_steps;
@@ -155,7 +166,7 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
 ///
 /// # Errors
 /// `InvalidParameter` for a malformed step.
-pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
+pub fn calls_from(steps: &Value, at: u64, dialect: crate::engine::Dialect) -> Result<Vec<Call>> {
     let list = steps.as_array().ok_or_else(|| Error::invalid("Steps", None, "Steps must be a list of steps"))?;
     check_step_count(list, "Steps")?;
     let mut out = Vec::with_capacity(list.len());
@@ -167,7 +178,7 @@ pub fn calls_from(steps: &Value, at: u64) -> Result<Vec<Call>> {
             Some(s) => crate::time::parse(s)?,
             None => at,
         };
-        out.push(Call { caller, action: step.action, params: step.params, at: t });
+        out.push(Call { caller, action: step.action, params: step.params, at: t, dialect });
     }
     Ok(out)
 }
@@ -269,6 +280,7 @@ pub struct Runner {
     engine: Engine,
     bound: Map<String, Value>,
     now: u64,
+    dialect: crate::engine::Dialect,
 }
 
 impl Runner {
@@ -282,12 +294,12 @@ impl Runner {
             None => rng,
         };
         let now = crate::time::parse(sc.start.as_deref().unwrap_or(DEFAULT_START)).map_err(|e| e.at_field("start"))?;
-        Ok(Runner { engine: Engine::new(rng), bound: Map::new(), now })
+        Ok(Runner { engine: Engine::new(rng), bound: Map::new(), now, dialect: dialect_of(sc.version) })
     }
 
     /// A runner continuing on an existing engine (the simulator runs documents on its state).
     pub fn with_engine(engine: Engine, now: u64) -> Self {
-        Runner { engine, bound: Map::new(), now }
+        Runner { engine, bound: Map::new(), now, dialect: crate::engine::Dialect::V2 }
     }
 
     /// The engine.
@@ -312,13 +324,15 @@ impl Runner {
 
     /// Run every step.
     pub fn run(&mut self, sc: &Scenario, opts: RunOptions) -> RunResult {
+        // The document's steps, and the steps a host adds after it, speak its version.
+        self.dialect = dialect_of(sc.version);
         let mut steps = Vec::with_capacity(sc.steps.len());
         for (i, step) in sc.steps.iter().enumerate() {
             steps.push(self.run_step(i, step, opts));
         }
         let expectations_failed = steps.iter().filter(|s| s.expect_held == Some(false)).count();
         RunResult {
-            version: FORMAT_VERSION,
+            version: sc.version,
             name: sc.name.clone(),
             passed: expectations_failed == 0,
             steps_run: steps.len(),
@@ -409,7 +423,13 @@ impl Runner {
             ));
         }
         self.now = at;
-        self.engine.execute(&Call { caller, action: action.to_string(), params, at })
+        self.engine.execute(&Call {
+            caller,
+            action: action.to_string(),
+            params,
+            at,
+            dialect: crate::engine::Dialect::V2,
+        })
     }
 
     fn prepare(&self, step: &Step) -> Result<Call> {
@@ -435,7 +455,16 @@ impl Runner {
                 ),
             ));
         }
-        Ok(Call { caller, action: step.action.clone(), params, at })
+        Ok(Call { caller, action: step.action.clone(), params, at, dialect: self.dialect })
+    }
+}
+
+/// The vocabulary of a document version: 1 is version 1's, 2 the vendor's.
+fn dialect_of(version: u32) -> crate::engine::Dialect {
+    if version == 1 {
+        crate::engine::Dialect::V1
+    } else {
+        crate::engine::Dialect::V2
     }
 }
 

@@ -20,34 +20,34 @@ use crate::model::*;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct State {
     /// Accounts known to the simulation.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub accounts: IdMap<AccountId, Account>,
     /// The resource directory, once enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
     /// KMS instances.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub instances: IdMap<InstanceId, Instance>,
     /// Resource shares.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub shares: IdMap<ShareId, Share>,
     /// Keys.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub keys: IdMap<KeyId, Key>,
     /// Aliases, by ARN.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub aliases: IdMap<String, Alias>,
     /// Secrets, by ARN.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub secrets: IdMap<String, Secret>,
     /// Application access points, by ARN.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub access_points: IdMap<String, AccessPoint>,
     /// Backups, by id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub backups: IdMap<String, Backup>,
     /// RAM users, roles and policies per account.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::records")]
     pub ram: IdMap<AccountId, RamAccount>,
     /// The audit trail (AT-1, AT-2).
     #[serde(default)]
@@ -61,7 +61,7 @@ pub struct State {
     /// account keeps its place while it stays reachable, and one that joins later never
     /// takes the place of one already in. A state written without it (an older export)
     /// gets the order [`State::rebuild_index`] gives newly reachable accounts.
-    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    #[serde(default, skip_serializing_if = "IdMap::is_empty", deserialize_with = "crate::json::records")]
     pub admission: IdMap<InstanceId, Vec<AccountId>>,
     /// Derived indexes.
     #[serde(skip)]
@@ -257,11 +257,11 @@ impl State {
         let mut routes: IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>> = IdMap::new();
         let mut found: IdMap<InstanceId, Vec<AccountId>> = IdMap::new();
         let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
-        shares.sort_by_key(|s| s.seq);
+        crate::idmap::sort_by_seq(&mut shares, |s| s.seq);
         for share in shares {
             let mut principals: Vec<(&Principal, &Association)> =
                 share.principals.iter().filter(|(_, a)| a.state == AssociationState::Associated).collect();
-            principals.sort_by_key(|(_, a)| a.seq);
+            crate::idmap::sort_by_seq(&mut principals, |(_, a)| a.seq);
             for (inst_id, ra) in &share.resources {
                 if ra.state != AssociationState::Associated {
                     continue;
@@ -487,7 +487,7 @@ fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
     out.retain(|m| {
         state.accounts.get(&m.account).and_then(|a| a.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str())
     });
-    out.sort_by_key(|m| m.seq);
+    crate::idmap::sort_by_seq(&mut out, |m| m.seq);
     out.into_iter().map(|m| m.account.clone()).collect()
 }
 
@@ -680,3 +680,5 @@ mod tests {
         assert_eq!(by_text, by_tuple);
     }
 }
+
+crate::json::to_value_via_serde!(QuotaUsage);

@@ -246,11 +246,13 @@ fn records_are_read_from_objects_only() {
     let err = o.step(&json!([ALICE, "kms:Encrypt"])).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidParameter);
     assert_eq!(err.message, "invalid type: sequence, expected struct Step");
-    let err = kms_share_core::objects::from_str::<kms_share_core::state::State>(
-        r#"{"keys": {"key-a": {"state": ["enabled"]}}}"#,
-    )
+    let key = r#"{"id": "key-a", "instance": "kst-a", "creator": "1000000000000002", "spec": "Aliyun_AES_256",
+        "state": ["enabled"], "deletionProtection": false, "versions": [], "createdAt": 0}"#;
+    let err = kms_share_core::objects::from_str::<kms_share_core::state::State>(&format!(
+        r#"{{"keys": {{"key-a": {key}}}}}"#
+    ))
     .unwrap_err();
-    assert_eq!(err.to_string(), "invalid type: sequence, expected struct KeyState at line 1 column 29");
+    assert_eq!(err.to_string(), "key-a: state: invalid type: sequence, expected struct KeyState at line 2 column 91");
 }
 
 #[test]

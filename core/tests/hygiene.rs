@@ -221,7 +221,12 @@ fn a_preview_shows_no_plaintext_secret_value_or_ciphertext_cr5() {
     let w = org.step(&step(MGMT, "WhatIf", json!({ "Steps": get }), json!({"ok": true}))).unwrap();
     let inner = &w.result.as_ref().unwrap()["Steps"][0];
     assert_eq!(inner["ok"], true);
-    assert_eq!(inner["result"], json!({"SecretName": "db", "VersionId": "v1", "VersionStages": ["ACSCurrent"]}));
+    let shown = json!({
+        "SecretName": "db", "VersionId": "v1", "VersionStages": {"VersionStage": ["ACSCurrent"]},
+        "AutomaticRotation": "Disabled", "SecretDataType": "text", "SecretType": "Generic",
+        "CreateTime": "2026-01-01T00:00:00Z",
+    });
+    assert_eq!(inner["result"], shown);
 }
 
 /// Randomness from a seed, keeping a copy of every 32-byte draw: key material and data keys.
@@ -276,9 +281,9 @@ fn document(root: &[u8; 32]) -> (Value, Vec<Reveal>) {
         }
         steps.push(s);
     };
-    add(step(B_ROOT, "kms:CreateKey", json!({"InstanceId": "kst-depta", "KeyId": "key-b2"}), ok.clone()), None);
+    add(step(B_ROOT, "kms:CreateKey", json!({"DKMSInstanceId": "kst-depta", "KeyId": "key-b2"}), ok.clone()), None);
     add(step(B_ROOT, "kms:CreateKeyVersion", json!({"KeyId": "key-b1"}), ok.clone()), None);
-    add(step(A_ROOT, "kms:CreateKey", json!({"InstanceId": "kst-depta", "KeyId": "key-a1"}), ok.clone()), None);
+    add(step(A_ROOT, "kms:CreateKey", json!({"DKMSInstanceId": "kst-depta", "KeyId": "key-a1"}), ok.clone()), None);
     add(step(B_ROOT, "kms:GenerateDataKey", json!({"KeyId": "key-b1"}), ok.clone()), Some(("Plaintext", None)));
     add(step(B_ROOT, "kms:GenerateDataKeyWithoutPlaintext", json!({"KeyId": "key-b2"}), ok.clone()), None);
     let create = json!({"SecretName": "db", "SecretData": SECRET_V1, "EncryptionKeyId": "key-b1"});
@@ -346,7 +351,7 @@ fn preview_steps(blob: &str) -> Value {
         {"caller": B_ROOT, "action": "kms:Encrypt", "params": {"KeyId": "key-b1", "Plaintext": PLAIN_PREVIEW}},
         {"caller": B_ROOT, "action": "kms:CreateSecret",
          "params": {"SecretName": "preview", "SecretData": SECRET_PREVIEW, "EncryptionKeyId": "key-b1"}},
-        {"caller": B_ROOT, "action": "kms:CreateKey", "params": {"InstanceId": "kst-depta", "KeyId": "key-preview"}},
+        {"caller": B_ROOT, "action": "kms:CreateKey", "params": {"DKMSInstanceId": "kst-depta", "KeyId": "key-preview"}},
         {"caller": B_ROOT, "action": "kms:GenerateDataKey", "params": {"KeyId": "key-preview"}},
         {"caller": B_ROOT, "action": "kms:ReEncrypt",
          "params": {"CiphertextBlob": blob, "DestinationKeyId": "key-preview", "SourceEncryptionContext": {"app": "hygiene"}}},

@@ -82,7 +82,7 @@ fn a_hardware_instance_creates_its_keys_in_the_token_and_a_software_one_does_not
         "kms:CreateInstance",
         json!({"InstanceId": "kst-soft1", "RegionId": "cn-hangzhou"}),
     ));
-    fx::ok(fx::step(&mut org, A_ROOT, "kms:CreateKey", json!({"InstanceId": "kst-soft1", "KeyId": "key-sw1"})));
+    fx::ok(fx::step(&mut org, A_ROOT, "kms:CreateKey", json!({"DKMSInstanceId": "kst-soft1", "KeyId": "key-sw1"})));
     let sw = fx::handles(&org, "key-sw1");
     assert!(sw[0].starts_with("sw:"), "{}", sw[0]);
     assert!(!backend.contains(&sw[0]));
@@ -99,14 +99,14 @@ fn the_sealed_snapshot_holds_references_and_a_removed_object_is_reported_not_fat
         return;
     };
     let mut org = fx::org(Box::new(backend.clone()));
-    fx::ok(fx::step(&mut org, B_ROOT, "kms:CreateKey", json!({"InstanceId": INSTANCE, "KeyId": "key-b2"})));
+    fx::ok(fx::step(&mut org, B_ROOT, "kms:CreateKey", json!({"DKMSInstanceId": INSTANCE, "KeyId": "key-b2"})));
     fx::ok(fx::step(
         &mut org,
         A_ROOT,
         "kms:CreateInstance",
         json!({"InstanceId": "kst-soft2", "RegionId": "cn-hangzhou"}),
     ));
-    fx::ok(fx::step(&mut org, A_ROOT, "kms:CreateKey", json!({"InstanceId": "kst-soft2", "KeyId": "key-sw2"})));
+    fx::ok(fx::step(&mut org, A_ROOT, "kms:CreateKey", json!({"DKMSInstanceId": "kst-soft2", "KeyId": "key-sw2"})));
     let ct_b1 = fx::ok(fx::step(&mut org, ALICE, "kms:Encrypt", json!({"KeyId": KEY, "Plaintext": "doomed"})));
     let ct_b2 = fx::ok(fx::step(&mut org, ALICE, "kms:Encrypt", json!({"KeyId": "key-b2", "Plaintext": "survivor"})));
     let ct_sw = fx::ok(fx::step(&mut org, A_ROOT, "kms:Encrypt", json!({"KeyId": "key-sw2", "Plaintext": "software"})));
@@ -188,7 +188,7 @@ fn deleting_a_key_destroys_its_token_objects_cr3() {
         &mut org,
         B_ROOT,
         "kms:CreateKey",
-        json!({"InstanceId": INSTANCE, "KeyId": "key-later"}),
+        json!({"DKMSInstanceId": INSTANCE, "KeyId": "key-later"}),
         Some("2026-01-09T00:00:00Z"),
     );
     for h in &hs {
@@ -209,12 +209,13 @@ fn a_what_if_preview_uses_the_token_keys_but_never_creates_or_destroys_token_obj
     let calls = kms_share_core::scenario::calls_from(
         &json!([
             {"caller": ALICE, "action": "kms:Encrypt", "params": {"KeyId": KEY, "Plaintext": "previewed"}},
-            {"caller": B_ROOT, "action": "kms:CreateKey", "params": {"InstanceId": INSTANCE, "KeyId": "key-preview"}},
+            {"caller": B_ROOT, "action": "kms:CreateKey", "params": {"DKMSInstanceId": INSTANCE, "KeyId": "key-preview"}},
             {"caller": B_ROOT, "action": "kms:Encrypt", "params": {"KeyId": "key-preview", "Plaintext": "new key"}},
             {"caller": B_ROOT, "action": "kms:ScheduleKeyDeletion", "params": {"KeyId": KEY, "PendingWindowInDays": 7}},
             {"caller": B_ROOT, "action": "kms:DescribeKey", "params": {"KeyId": KEY}, "at": "2026-02-01T00:00:00Z"},
         ]),
         org.now(),
+        kms_share_core::engine::Dialect::default(),
     )
     .unwrap();
     let preview = org.engine().what_if(&calls);

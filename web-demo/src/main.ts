@@ -276,7 +276,7 @@ function crypto(kind: 'encrypt' | 'decrypt'): void {
   const res = r.result as Record<string, unknown> | undefined;
   if (r.ok && kind === 'encrypt') lastBlob = String(res?.CiphertextBlob ?? '');
   $('crypto-out').innerHTML = r.ok
-    ? `<div class="ok" data-testid="crypto-ok">${kind === 'encrypt' ? `Ciphertext (key version ${esc(res?.KeyVersion)}):` : 'Plaintext:'}</div><div class="mono">${esc(kind === 'encrypt' ? lastBlob : res?.Plaintext)}</div>`
+    ? `<div class="ok" data-testid="crypto-ok">${kind === 'encrypt' ? `Ciphertext (key version ${esc(res?.KeyVersionId)}):` : 'Plaintext:'}</div><div class="mono">${esc(kind === 'encrypt' ? lastBlob : res?.Plaintext)}</div>`
     : `<div class="error" data-testid="crypto-error">${esc(errText(r.error))}</div>${r.decision?.fix ? `<div class="fix"><b>Fix:</b> ${esc(r.decision.fix)}</div>` : ''}`;
 }
 

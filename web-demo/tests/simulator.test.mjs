@@ -126,9 +126,9 @@ test('importing a bad document shows the error next to the input', async () => {
   await page.getByTestId('import-text').fill('{"version": 1, "steps": [');
   await page.getByTestId('import-run').click();
   assert.match(await page.getByTestId('import-error').textContent(), /InvalidParameter: the document is not valid JSON/);
-  await page.getByTestId('import-text').fill('{"version": 2, "steps": []}');
+  await page.getByTestId('import-text').fill('{"version": 3, "steps": []}');
   await page.getByTestId('import-run').click();
-  assert.match(await page.getByTestId('import-error').textContent(), /InvalidParameter.*unsupported scenario version 2/);
+  assert.match(await page.getByTestId('import-error').textContent(), /InvalidParameter.*unsupported scenario version 3/);
   await page.getByTestId('import-text').fill('{"version": 1, "steps": [{"caller": "nobody", "action": "CreateFolder"}]}');
   await page.getByTestId('import-run').click();
   assert.match(await page.getByTestId('import-ok').textContent(), /Ran 1 step\(s\): 1 error\(s\)/);

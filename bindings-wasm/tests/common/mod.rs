@@ -54,7 +54,7 @@ fn assert_error(err: JsValue, code: &str) -> JsValue {
 #[wasm_bindgen_test]
 fn run_scenario_json_is_the_canonical_text_and_passes() {
     let out = run_scenario_json(JsValue::from_str(DEPT_AB), None).unwrap();
-    assert!(out.starts_with("{\n  \"version\": 1,\n  \"name\": \"Department A shares its instance with Department B\",\n  \"passed\": true,"));
+    assert!(out.starts_with("{\n  \"version\": 2,\n  \"name\": \"Department A shares its instance with Department B\",\n  \"passed\": true,"));
     let v = js(&out);
     assert_eq!(get(&v, "stepsRun").as_f64(), Some(15.0));
     assert_eq!(get(&v, "expectationsFailed").as_f64(), Some(0.0));
@@ -231,7 +231,7 @@ fn deeply_nested_input_is_an_error_not_a_trap() {
 fn bad_documents_throw_invalid_parameter_naming_the_place() {
     let err = assert_error(run_scenario_json(JsValue::from_str("not json"), None).unwrap_err(), "InvalidParameter");
     assert_eq!(text(&err, "field").as_deref(), Some("document"));
-    let err = assert_error(run_scenario_json(js(r#"{"version":2,"steps":[]}"#), None).unwrap_err(), "InvalidParameter");
+    let err = assert_error(run_scenario_json(js(r#"{"version":3,"steps":[]}"#), None).unwrap_err(), "InvalidParameter");
     assert_eq!(text(&err, "field").as_deref(), Some("version"));
     let err = assert_error(
         run_scenario_json(js(r#"{"version":1,"steps":[{"caller":"x","action":"y","bogus":1}]}"#), None).unwrap_err(),

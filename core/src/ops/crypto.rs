@@ -5,28 +5,29 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::gate::{Ask, Pending, Reply};
-use super::keys::common;
+use super::keys::{context, key_version_id};
 use crate::action::Action;
 use crate::crypto::{b64_decode, b64_encode, blob};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::IdMap;
 use crate::ids::*;
+use crate::json::response;
 use crate::model::*;
 use crate::params::Params;
+use crate::request::request;
 use crate::rules::Rule;
 
 /// Most bytes of keys and values in one encryption context (the vendor's limit on its
 /// JSON text is 8,192 characters): it is bound into every ciphertext as authenticated data.
 pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
 
-/// An encryption context parameter (CR-2), within [`MAX_ENCRYPTION_CONTEXT_BYTES`].
-pub(super) fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Result<IdMap<String, String>> {
-    let ctx = p.opt_map(name)?.unwrap_or_default();
+/// An encryption context (CR-2) within [`MAX_ENCRYPTION_CONTEXT_BYTES`].
+fn encryption_context(ctx: Option<IdMap<String, String>>, name: &'static str) -> Result<IdMap<String, String>> {
+    let ctx = ctx.unwrap_or_default();
     let bytes = ctx.iter().fold(0usize, |n, (k, v)| n.saturating_add(k.len()).saturating_add(v.len()));
     if bytes > MAX_ENCRYPTION_CONTEXT_BYTES {
         return Err(Error::new(
@@ -39,16 +40,124 @@ pub(super) fn encryption_context(p: &mut Params<'_>, name: &'static str) -> Resu
     Ok(ctx)
 }
 
+request! {
+    /// Encrypt: up to 6 KiB of plaintext under the key's newest version (CR-1, CR-2).
+    pub struct EncryptRequest {
+        required {
+            /// The key: its id, an alias or an ARN.
+            "KeyId" key_id: String,
+            /// The text to encrypt (not templated, whatever it holds).
+            "Plaintext" plaintext: String,
+        }
+        optional {
+            /// Bound as authenticated data: a JSON object of strings, or its JSON text.
+            "EncryptionContext" encryption_context: IdMap<String, String>,
+            /// The simulator's: the region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+            /// The simulator's: condition keys for RAM policies (RAM-2).
+            "RequestContext" request_context: IdMap<String, String>,
+        }
+    }
+}
+
+request! {
+    /// GenerateDataKey and GenerateDataKeyWithoutPlaintext: a random data key, sealed
+    /// under the key (CR-2).
+    pub struct GenerateDataKeyRequest {
+        required {
+            /// The key: its id, an alias or an ARN.
+            "KeyId" key_id: String,
+        }
+        optional {
+            /// `AES_256` (32 bytes, the default) or `AES_128`.
+            "KeySpec" key_spec: String,
+            /// 1 to 1024 bytes, instead of `KeySpec`.
+            "NumberOfBytes" number_of_bytes: u64,
+            /// Bound as authenticated data.
+            "EncryptionContext" encryption_context: IdMap<String, String>,
+            /// The simulator's: the region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+            /// The simulator's: condition keys for RAM policies (RAM-2).
+            "RequestContext" request_context: IdMap<String, String>,
+        }
+    }
+}
+
+request! {
+    /// Decrypt: the blob names its key and version (CR-2).
+    pub struct DecryptRequest {
+        required {
+            /// The ciphertext blob, base64.
+            "CiphertextBlob" ciphertext_blob: String,
+        }
+        optional {
+            /// The context the blob was sealed with.
+            "EncryptionContext" encryption_context: IdMap<String, String>,
+            /// The simulator's: the region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+            /// The simulator's: condition keys for RAM policies (RAM-2).
+            "RequestContext" request_context: IdMap<String, String>,
+        }
+    }
+}
+
+request! {
+    /// ReEncrypt: open under the source key, seal under the destination key (CR-2).
+    pub struct ReEncryptRequest {
+        required {
+            /// The ciphertext blob, base64.
+            "CiphertextBlob" ciphertext_blob: String,
+            /// The destination key: its id, an alias or an ARN.
+            "DestinationKeyId" destination_key_id: String,
+        }
+        optional {
+            /// The context the blob was sealed with.
+            "SourceEncryptionContext" source_encryption_context: IdMap<String, String>,
+            /// The context to seal with.
+            "DestinationEncryptionContext" destination_encryption_context: IdMap<String, String>,
+            /// The simulator's: the region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+            /// The simulator's: condition keys for RAM policies (RAM-2).
+            "RequestContext" request_context: IdMap<String, String>,
+        }
+    }
+}
+
+response! {
+    /// Encrypt's, ReEncrypt's, GenerateDataKey's and GenerateDataKeyWithoutPlaintext's
+    /// response (the data key's plaintext only from GenerateDataKey).
+    pub struct CiphertextResponse {
+        /// The blob, base64.
+        "CiphertextBlob" ciphertext_blob: String,
+        /// The key sealed under.
+        "KeyId" key_id: KeyId,
+        /// The version sealed under.
+        "KeyVersionId" key_version_id: String,
+        /// GenerateDataKey: the data key, base64 (README Semantics 16).
+        "Plaintext" plaintext: Option<String>,
+    }
+}
+
+response! {
+    /// Decrypt's response.
+    pub struct DecryptResponse {
+        /// The key the blob was sealed under.
+        "KeyId" key_id: KeyId,
+        /// Its version.
+        "KeyVersionId" key_version_id: String,
+        /// The plaintext.
+        "Plaintext" plaintext: String,
+    }
+}
+
 /// Encrypt, GenerateDataKey and GenerateDataKeyWithoutPlaintext: seal under the key's
 /// newest version (CR-1). A data key travels as base64 text, so that Decrypt returns
 /// exactly the `Plaintext` GenerateDataKey gave (README Semantics 16).
 pub(super) fn encrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let action = Action::parse(&p.call().action).unwrap_or(Action::Encrypt);
-    let key_ref = params.str("KeyId")?;
-    let (region, context) = common(params)?;
-    let ctx = encryption_context(params, "EncryptionContext")?;
-    let plaintext = if action == Action::Encrypt {
-        let s = params.str("Plaintext")?;
+    let action = p.action();
+    let (key_ref, plaintext, ctx, region, request_context) = if action == Action::Encrypt {
+        let r = EncryptRequest::read(params)?;
+        let s = r.plaintext;
         if s.is_empty() {
             return Err(Error::invalid("Plaintext", Rule::Cr2, "Plaintext must not be empty"));
         }
@@ -64,11 +173,11 @@ pub(super) fn encrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
             )
             .at_field("Plaintext"));
         }
-        DataKey::Given(s)
+        let ctx = encryption_context(r.encryption_context, "EncryptionContext")?;
+        (r.key_id, DataKey::Given(Zeroizing::new(s)), ctx, r.region_id, r.request_context)
     } else {
-        let n = params.opt_u64("NumberOfBytes")?;
-        let spec = params.opt_str("KeySpec")?;
-        let n = match (n, spec) {
+        let r = GenerateDataKeyRequest::read(params)?;
+        let n = match (r.number_of_bytes, r.key_spec.as_deref()) {
             (Some(n), _) => n,
             (None, None) | (None, Some("AES_256")) => 32,
             (None, Some("AES_128")) => 16,
@@ -87,13 +196,13 @@ pub(super) fn encrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
                 format!("NumberOfBytes must be 1 to 1024, not {n}"),
             ));
         }
-        DataKey::Draw(n as usize)
+        let ctx = encryption_context(r.encryption_context, "EncryptionContext")?;
+        (r.key_id, DataKey::Draw(n as usize), ctx, r.region_id, r.request_context)
     };
-    params.finish()?;
-    let id = p.resolve_key("KeyId", key_ref, &p.call().caller.account)?;
+    let id = p.resolve_key("KeyId", &key_ref, &p.call().caller.account)?;
     let (target, audit) = p.key_target(&id)?;
     p.about(audit.clone());
-    let mut ok = p.decide(Ask::new(action, target, audit).within(region, context))?;
+    let mut ok = p.decide(Ask::new(action, target, audit).within(region, context(request_context)))?;
     let plaintext: Zeroizing<Vec<u8>> = match plaintext {
         DataKey::Given(s) => Zeroizing::new(s.as_bytes().to_vec()),
         DataKey::Draw(n) => {
@@ -103,61 +212,67 @@ pub(super) fn encrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
         }
     };
     let (blob_b64, version) = ok.seal_with(&id, &plaintext, &ctx)?;
-    let mut result = obj!("KeyId": id, "KeyVersion": version, "CiphertextBlob": blob_b64);
-    if action == Action::GenerateDataKey {
-        if let Some(o) = result.as_object_mut() {
-            o.insert("Plaintext".to_string(), Value::String(String::from_utf8_lossy(&plaintext).into_owned()));
-        }
-    }
-    Ok(ok.reply(result))
+    let shown = (action == Action::GenerateDataKey).then(|| String::from_utf8_lossy(&plaintext).into_owned());
+    let resp = CiphertextResponse {
+        ciphertext_blob: blob_b64,
+        key_version_id: key_version_id(&id, version),
+        key_id: id,
+        plaintext: shown,
+    };
+    Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
 }
 
 /// What Encrypt seals: the caller's plaintext, or a data key of `n` random bytes drawn
 /// once the call is allowed.
-enum DataKey<'a> {
-    Given(&'a str),
+enum DataKey {
+    Given(Zeroizing<String>),
     Draw(usize),
 }
 
 /// Decrypt: the blob names its key and version; the context must be the one sealed (CR-2).
 pub(super) fn decrypt(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let b = params.str("CiphertextBlob")?;
-    let (region, context) = common(params)?;
-    let ctx = encryption_context(params, "EncryptionContext")?;
-    params.finish()?;
-    let id = p.blob_key("CiphertextBlob", b)?;
+    let r = DecryptRequest::read(params)?;
+    let ctx = encryption_context(r.encryption_context, "EncryptionContext")?;
+    let b = r.ciphertext_blob;
+    let id = p.blob_key("CiphertextBlob", &b)?;
     let (target, audit) = p.key_target(&id)?;
     p.about(audit.clone());
-    let ok = p.decide(Ask::new(Action::Decrypt, target, audit).within(region, context))?;
-    let (pt, version) = ok.open_blob("CiphertextBlob", b, &ctx, &id)?;
+    let ok = p.decide(Ask::new(Action::Decrypt, target, audit).within(r.region_id, context(r.request_context)))?;
+    let (pt, version) = ok.open_blob("CiphertextBlob", &b, &ctx, &id)?;
     let pt = Zeroizing::new(pt);
     let text = core::str::from_utf8(&pt).map_err(|_| Error::decrypt_failed())?;
-    let result = obj!("KeyId": id, "KeyVersion": version, "Plaintext": text);
-    Ok(ok.reply(result))
+    let resp =
+        DecryptResponse { key_version_id: key_version_id(&id, version), key_id: id, plaintext: text.to_string() };
+    Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
 }
 
 /// ReEncrypt: open under the source key, seal under the destination key; both are
 /// decided, the source first.
 pub(super) fn re_encrypt(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let b = params.str("CiphertextBlob")?;
-    let dest_ref = params.str("DestinationKeyId")?;
-    let (region, context) = common(params)?;
-    let src_ctx = encryption_context(params, "SourceEncryptionContext")?;
-    let dst_ctx = encryption_context(params, "DestinationEncryptionContext")?;
-    params.finish()?;
-    let src = p.blob_key("CiphertextBlob", b)?;
-    let dst = p.resolve_key("DestinationKeyId", dest_ref, &p.call().caller.account)?;
+    let r = ReEncryptRequest::read(params)?;
+    let src_ctx = encryption_context(r.source_encryption_context, "SourceEncryptionContext")?;
+    let dst_ctx = encryption_context(r.destination_encryption_context, "DestinationEncryptionContext")?;
+    let b = r.ciphertext_blob;
+    let src = p.blob_key("CiphertextBlob", &b)?;
+    let dst = p.resolve_key("DestinationKeyId", &r.destination_key_id, &p.call().caller.account)?;
     let (src_target, src_audit) = p.key_target(&src)?;
     let (dst_target, dst_audit) = p.key_target(&dst)?;
+    let ctx = context(r.request_context);
     let asks = alloc::vec![
-        Ask::new(Action::ReEncrypt, src_target, src_audit).within(region.clone(), context.clone()),
-        Ask::new(Action::ReEncrypt, dst_target, dst_audit).within(region, context),
+        Ask::new(Action::ReEncrypt, src_target, src_audit).within(r.region_id.clone(), ctx.clone()),
+        Ask::new(Action::ReEncrypt, dst_target, dst_audit).within(r.region_id, ctx),
     ];
     let mut ok = p.decide_all(asks, 1)?;
-    let (pt, _) = ok.open_blob("CiphertextBlob", b, &src_ctx, &src)?;
+    let (pt, _) = ok.open_blob("CiphertextBlob", &b, &src_ctx, &src)?;
     let pt = Zeroizing::new(pt);
     let (blob_b64, version) = ok.seal_with(&dst, &pt, &dst_ctx)?;
-    Ok(ok.reply(obj!("KeyId": dst, "KeyVersion": version, "SourceKeyId": src, "CiphertextBlob": blob_b64)))
+    let resp = CiphertextResponse {
+        ciphertext_blob: blob_b64,
+        key_version_id: key_version_id(&dst, version),
+        key_id: dst,
+        plaintext: None,
+    };
+    Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
 }
 
 impl Engine {

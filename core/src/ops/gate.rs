@@ -72,6 +72,7 @@ impl Ask {
 pub(crate) struct Pending<'e> {
     engine: &'e mut Engine,
     call: &'e Call,
+    action: Action,
     audit: &'e mut AuditRef,
 }
 
@@ -96,13 +97,18 @@ impl Reply {
 
 impl<'e> Pending<'e> {
     /// A call of `engine`, recording its audit reference in `audit`.
-    pub(super) fn new(engine: &'e mut Engine, call: &'e Call, audit: &'e mut AuditRef) -> Self {
-        Pending { engine, call, audit }
+    pub(super) fn new(engine: &'e mut Engine, call: &'e Call, action: Action, audit: &'e mut AuditRef) -> Self {
+        Pending { engine, call, action, audit }
     }
 
     /// The call.
     pub fn call(&self) -> &'e Call {
         self.call
+    }
+
+    /// The call's action (a handler may serve several).
+    pub fn action(&self) -> Action {
+        self.action
     }
 
     /// Name what the call acts on before it is decided, so that an error found on the

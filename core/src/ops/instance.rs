@@ -1,25 +1,252 @@
-//! KMS instances (KI-1..KI-7, SM-1, SM-2): buying one (a simulator call), its details
-//! and quota, VPCs, upgrades, enabling and disabling, the sharing mode, and application
-//! access points.
+//! KMS instances (KI-1..KI-7, SM-1, SM-2): buying one and its lifecycle (the
+//! simulator's calls: the vendor does these in its console and billing), its details and
+//! quota, VPCs, the sharing mode, and application access points.
 
 use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde_json::Value;
 
 use super::directory::management;
 use super::gate::{Allowed, Ask, AuditRef, Pending, Reply};
+use super::keys::context;
 use crate::action::Action;
 use crate::authz::Role;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
+use crate::idmap::IdMap;
 use crate::ids::*;
+use crate::json::response;
 use crate::model::*;
 use crate::params::Params;
+use crate::request::request;
 use crate::rules::Rule;
+
+request! {
+    /// CreateInstance (the simulator's): an account buys a KMS instance (KI-1).
+    pub struct CreateInstanceRequest {
+        required {
+            /// The instance's region.
+            "RegionId" region_id: Region,
+        }
+        optional {
+            /// `Software` (default) or `Hardware`.
+            "Kind" kind: String,
+            /// The access management quota (10 by default, KI-3).
+            "Quota" quota: u64,
+            /// Whether it starts enabled (by default).
+            "Enabled" enabled: bool,
+            /// The new instance's id, so that a document can name it.
+            "InstanceId" instance_id: InstanceId,
+        }
+    }
+}
+
+request! {
+    /// A simulator call on one instance: GetInstanceQuota, RenewInstance, EnableInstance,
+    /// DisableInstance.
+    pub struct InstanceRequest {
+        required {
+            /// The instance.
+            "InstanceId" instance_id: InstanceId,
+        }
+        optional {
+            /// The region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+request! {
+    /// AttachVpc (the simulator's): a VPC of the owner or a principal (KI-7).
+    pub struct AttachVpcRequest {
+        required {
+            /// The instance.
+            "InstanceId" instance_id: InstanceId,
+            /// The VPC.
+            "VpcId" vpc_id: VpcId,
+        }
+        optional {
+            /// The VPC's region: the instance's (KI-7).
+            "VpcRegionId" vpc_region_id: Region,
+            /// The account the VPC belongs to (the owner by default).
+            "VpcOwnerId" vpc_owner_id: AccountId,
+            /// The region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+request! {
+    /// DetachVpc (the simulator's).
+    pub struct DetachVpcRequest {
+        required {
+            /// The instance.
+            "InstanceId" instance_id: InstanceId,
+            /// The VPC.
+            "VpcId" vpc_id: VpcId,
+        }
+        optional {
+            /// The region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+request! {
+    /// UpgradeInstance (the simulator's): a new access management quota (KI-3).
+    pub struct UpgradeInstanceRequest {
+        required {
+            /// The instance.
+            "InstanceId" instance_id: InstanceId,
+            /// The new quota, never below what is used.
+            "Quota" quota: u64,
+        }
+        optional {
+            /// The region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+request! {
+    /// SetInstanceSharingMode (the simulator's): Joint to Independent (SM-1, SM-2).
+    pub struct SetInstanceSharingModeRequest {
+        required {
+            /// The instance.
+            "InstanceId" instance_id: InstanceId,
+            /// `Joint` or `Independent`.
+            "SharingMode" sharing_mode: String,
+        }
+        optional {
+            /// The region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+request! {
+    /// GetKmsInstance: the instance's details.
+    pub struct GetKmsInstanceRequest {
+        required {
+            /// The instance.
+            "KmsInstanceId" kms_instance_id: InstanceId,
+        }
+        optional {
+            /// The simulator's: the region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+request! {
+    /// CreateApplicationAccessPoint in an instance (owner and principals, PM).
+    pub struct CreateApplicationAccessPointRequest {
+        required {
+            /// The access point's name.
+            "Name" name: RamName,
+            /// The simulator's: the instance it belongs to (the vendor ties access points
+            /// to instances through their policies).
+            "KmsInstanceId" kms_instance_id: InstanceId,
+        }
+        optional {
+            /// `ClientKey`, the one method.
+            "AuthenticationMethod" authentication_method: String,
+            /// The description.
+            "Description" description: String,
+            /// The simulator's: the region the call is made in (KI-6).
+            "RegionId" region_id: Region,
+            /// The simulator's: condition keys for RAM policies (RAM-2).
+            "RequestContext" request_context: IdMap<String, String>,
+        }
+    }
+}
+
+response! {
+    /// A VPC bound to an instance.
+    pub struct BindVpc {
+        /// The VPC.
+        "VpcId" vpc_id: VpcId,
+        /// Its account.
+        "VpcOwnerId" vpc_owner_id: AccountId,
+        /// Its region: the instance's (KI-7).
+        "RegionId" region_id: Region,
+    }
+}
+
+response! {
+    /// The vendor's wrapper of the bound VPCs.
+    pub struct BindVpcs {
+        /// The VPCs.
+        "BindVpc" bind_vpc: Vec<BindVpc>,
+    }
+}
+
+response! {
+    /// An instance's details, as GetKmsInstance returns them.
+    pub struct KmsInstance {
+        /// The instance id.
+        "InstanceId" instance_id: InstanceId,
+        /// Its name: its id.
+        "InstanceName" instance_name: InstanceId,
+        /// `Connected` when enabled, `Disconnected` when disabled (README Semantics 27).
+        "Status" status: &'static str,
+        /// The keys it holds.
+        "KeyNum" key_num: u64,
+        /// The secrets it holds (the vendor writes this count as text).
+        "SecretNum" secret_num: String,
+        /// The VPCs bound to it (each costs quota, KI-7).
+        "VpcNum" vpc_num: u64,
+        /// Those VPCs.
+        "BindVpcs" bind_vpcs: BindVpcs,
+    }
+}
+
+response! {
+    /// GetKmsInstance's response.
+    pub struct GetKmsInstanceResponse {
+        /// The instance.
+        "KmsInstance" kms_instance: KmsInstance,
+    }
+}
+
+response! {
+    /// CreateApplicationAccessPoint's response.
+    pub struct CreateApplicationAccessPointResponse {
+        /// The access point's ARN.
+        "Arn" arn: String,
+        /// Its name.
+        "Name" name: RamName,
+        /// `ClientKey`.
+        "AuthenticationMethod" authentication_method: &'static str,
+        /// The description.
+        "Description" description: String,
+    }
+}
+
+/// An instance's details.
+pub fn kms_instance(e: &Engine, i: &Instance) -> KmsInstance {
+    // In VPC id order, the map's.
+    let bind_vpc: Vec<BindVpc> = i
+        .vpcs
+        .iter()
+        .map(|(v, owner)| BindVpc { vpc_id: v.clone(), vpc_owner_id: owner.clone(), region_id: i.region.clone() })
+        .collect();
+    KmsInstance {
+        instance_id: i.id.clone(),
+        instance_name: i.id.clone(),
+        status: if i.state == InstanceState::Enabled { "Connected" } else { "Disconnected" },
+        key_num: e.state.keys_in(&i.id).count() as u64,
+        secret_num: e.state.secrets_in(&i.id).count().to_string(),
+        vpc_num: i.vpcs.len() as u64,
+        bind_vpcs: BindVpcs { bind_vpc },
+    }
+}
 
 /// CreateInstance: an account buys an instance (a simulator action, KI-1).
 pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let kind = match params.opt_str("Kind")? {
+    let r = CreateInstanceRequest::read(params)?;
+    let kind = match r.kind.as_deref() {
         None | Some("Software") => InstanceKind::Software,
         Some("Hardware") => InstanceKind::Hardware,
         Some(o) => {
@@ -30,16 +257,13 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
             ))
         }
     };
-    let region = params.parse("RegionId", Region::parse)?;
-    let quota = params.opt_u64("Quota")?.unwrap_or(10);
-    let enabled = params.opt_bool("Enabled")?.unwrap_or(true);
-    let fixed = params.opt_parse("InstanceId", InstanceId::parse)?;
-    params.finish()?;
-    let quota = u32::try_from(quota).map_err(|_| Error::invalid("Quota", Rule::Ki3, "Quota is at most 4294967295"))?;
+    let region = r.region_id;
+    let quota = u32::try_from(r.quota.unwrap_or(10))
+        .map_err(|_| Error::invalid("Quota", Rule::Ki3, "Quota is at most 4294967295"))?;
     let acct = p.call().caller.account.clone();
     let arn = format!("acs:kms:{region}:{acct}:instance/*");
     let mut ok = p.decide(management(Action::CreateInstance, arn, Role::AnyAccount))?;
-    let id = match fixed {
+    let id = match r.instance_id {
         Some(i) if ok.state.instances.contains_key(&i) => {
             return Err(Error::new(ErrorCode::AlreadyExists, Rule::Ki1, format!("instance {i} already exists")))
         }
@@ -51,7 +275,7 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
         kind,
         region,
         owner: acct,
-        state: if enabled { InstanceState::Enabled } else { InstanceState::Disabled },
+        state: if r.enabled.unwrap_or(true) { InstanceState::Enabled } else { InstanceState::Disabled },
         quota,
         vpcs: Default::default(),
         sharing_mode: None,
@@ -66,23 +290,16 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
     Ok(ok.reply(obj!("InstanceId": id)))
 }
 
-/// Read the parameters every instance call has: the instance and the region.
-fn instance_request(params: &mut Params<'_>) -> Result<(InstanceId, Option<Region>)> {
-    Ok((params.parse("InstanceId", InstanceId::parse)?, params.opt_parse("RegionId", Region::parse)?))
-}
-
-/// Once the call's own parameters are read: no unknown one, then the decision on the
-/// instance (the owner's feature of the permission matrix, PM).
+/// Decide a call on the instance `id` (the owner's feature of the permission matrix, PM).
 fn decide_on_instance<'e>(
     mut p: Pending<'e>,
-    params: &mut Params<'_>,
-    (id, region): (InstanceId, Option<Region>),
+    id: &InstanceId,
+    region: Option<Region>,
 ) -> Result<(Allowed<'e>, Instance)> {
-    params.finish()?;
-    let inst = p.instance(&id)?.clone();
-    let (target, audit) = p.instance_target(&id);
+    let inst = p.instance(id)?.clone();
+    let (target, audit) = p.instance_target(id);
     p.about(audit.clone());
-    let action = Action::parse(&p.call().action).unwrap_or(Action::GetKmsInstance);
+    let action = p.action();
     let ok = p.decide(Ask::new(action, target, audit).within(region, Default::default()))?;
     Ok((ok, inst))
 }
@@ -91,26 +308,36 @@ fn shares_of(e: &Engine, inst: &InstanceId) -> Vec<Value> {
     e.state.shares_naming(inst).map(|s| obj!("ResourceShareId": s.id, "Name": s.name, "State": s.state)).collect()
 }
 
-/// GetKmsInstance and GetInstanceQuota: the instance, its quota figures and its shares.
+/// The simulator's view of an instance: the instance, its quota figures in admission
+/// order (README Semantics 3) and its shares.
+pub(crate) fn instance_view(e: &Engine, inst: &Instance) -> Value {
+    obj!("Instance": inst, "Quota": e.state.used_quota(&inst.id), "Shares": shares_of(e, &inst.id))
+}
+
+/// GetInstanceQuota (the simulator's): the instance, its quota and its shares.
+pub(super) fn get_quota(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let r = InstanceRequest::read(params)?;
+    let (ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
+    let view = instance_view(&ok, &inst);
+    Ok(ok.reply(view))
+}
+
+/// GetKmsInstance: the instance's details.
 pub(super) fn get(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let req = instance_request(params)?;
-    let (ok, inst) = decide_on_instance(p, params, req)?;
-    let usage = ok.state.used_quota(&inst.id);
-    let shares = shares_of(&ok, &inst.id);
-    Ok(ok.reply(obj!("Instance": inst, "Quota": usage, "Shares": shares)))
+    let r = GetKmsInstanceRequest::read(params)?;
+    let (ok, inst) = decide_on_instance(p, &r.kms_instance_id, r.region_id)?;
+    let resp = GetKmsInstanceResponse { kms_instance: kms_instance(&ok, &inst) };
+    Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
 }
 
 /// AttachVpc: a VPC of the same region, the owner's or a principal's, costs one unit of
 /// quota (KI-7).
 pub(super) fn attach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let req = instance_request(params)?;
-    let vpc = params.parse("VpcId", VpcId::parse)?;
-    let vpc_region = params.opt_parse("VpcRegionId", Region::parse)?;
-    let vpc_owner = params.opt_parse("VpcOwnerId", AccountId::parse)?;
-    let (mut ok, inst) = decide_on_instance(p, params, req)?;
-    let id = inst.id.clone();
+    let r = AttachVpcRequest::read(params)?;
+    let (mut ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
+    let (id, vpc) = (inst.id.clone(), r.vpc_id);
     let usage = ok.state.used_quota(&id);
-    let vr = vpc_region.unwrap_or_else(|| inst.region.clone());
+    let vr = r.vpc_region_id.unwrap_or_else(|| inst.region.clone());
     if vr != inst.region {
         return Err(Error::new(
             ErrorCode::CrossRegion,
@@ -121,7 +348,7 @@ pub(super) fn attach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
             ),
         ));
     }
-    let owner = vpc_owner.unwrap_or_else(|| inst.owner.clone());
+    let owner = r.vpc_owner_id.unwrap_or_else(|| inst.owner.clone());
     if owner != inst.owner && ok.state.shares_granting(&id, &owner).is_empty() {
         return Err(Error::new(
             ErrorCode::NotSameDirectory,
@@ -149,9 +376,9 @@ pub(super) fn attach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
 
 /// DetachVpc: frees its unit of quota, which admits the first account waiting (KI-3, KI-4).
 pub(super) fn detach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let req = instance_request(params)?;
-    let vpc = params.parse("VpcId", VpcId::parse)?;
-    let (mut ok, inst) = decide_on_instance(p, params, req)?;
+    let r = DetachVpcRequest::read(params)?;
+    let (mut ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
+    let vpc = r.vpc_id;
     if !inst.vpcs.contains_key(&vpc) {
         return Err(Error::not_found("attached vpc", vpc.as_str()));
     }
@@ -165,11 +392,10 @@ pub(super) fn detach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
 
 /// UpgradeInstance: a new access management quota, never below what is used (KI-3).
 pub(super) fn upgrade(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let req = instance_request(params)?;
-    let quota = params.opt_u64("Quota")?.ok_or_else(|| params.missing("Quota"))?;
-    let (mut ok, inst) = decide_on_instance(p, params, req)?;
+    let r = UpgradeInstanceRequest::read(params)?;
+    let (mut ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
     let usage = ok.state.used_quota(&inst.id);
-    let q = u32::try_from(quota).map_err(|_| Error::invalid("Quota", Rule::Ki3, "Quota is at most 4294967295"))?;
+    let q = u32::try_from(r.quota).map_err(|_| Error::invalid("Quota", Rule::Ki3, "Quota is at most 4294967295"))?;
     if q < usage.used {
         return Err(Error::new(
             ErrorCode::QuotaExceeded,
@@ -188,16 +414,16 @@ pub(super) fn upgrade(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> 
 
 /// RenewInstance: the subscription goes on; nothing the model tracks changes.
 pub(super) fn renew(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let req = instance_request(params)?;
-    let (ok, inst) = decide_on_instance(p, params, req)?;
+    let r = InstanceRequest::read(params)?;
+    let (ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
     Ok(ok.reply(obj!("InstanceId": inst.id)))
 }
 
 /// EnableInstance and DisableInstance (KI-2).
 pub(super) fn enable_or_disable(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let enable = Action::parse(&p.call().action) == Some(Action::EnableInstance);
-    let req = instance_request(params)?;
-    let (mut ok, inst) = decide_on_instance(p, params, req)?;
+    let enable = p.action() == Action::EnableInstance;
+    let r = InstanceRequest::read(params)?;
+    let (mut ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
     let st = if enable { InstanceState::Enabled } else { InstanceState::Disabled };
     if inst.state == st {
         return Err(Error::new(ErrorCode::InvalidState, Rule::Ki2, format!("instance {} is already {st:?}", inst.id)));
@@ -208,9 +434,9 @@ pub(super) fn enable_or_disable(p: Pending<'_>, params: &mut Params<'_>) -> Resu
     Ok(ok.reply(obj!("InstanceId": inst.id, "State": st)))
 }
 
-/// Parse a `SharingMode` parameter (SM-1).
-pub(super) fn parse_mode(params: &mut Params<'_>) -> Result<Option<SharingMode>> {
-    match params.opt_str("SharingMode")? {
+/// The sharing mode a parameter names (SM-1).
+pub(super) fn parse_mode(text: Option<&str>) -> Result<Option<SharingMode>> {
+    match text {
         None => Ok(None),
         Some("Joint") => Ok(Some(SharingMode::Joint)),
         Some("Independent") => Ok(Some(SharingMode::Independent)),
@@ -225,9 +451,9 @@ pub(super) fn parse_mode(params: &mut Params<'_>) -> Result<Option<SharingMode>>
 /// SetInstanceSharingMode (SM-1, SM-2): the mode is chosen once; Joint may become
 /// Independent, never back.
 pub(super) fn set_sharing_mode(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let req = instance_request(params)?;
-    let new = parse_mode(params)?.ok_or_else(|| params.missing("SharingMode"))?;
-    let (mut ok, inst) = decide_on_instance(p, params, req)?;
+    let r = SetInstanceSharingModeRequest::read(params)?;
+    let new = parse_mode(Some(&r.sharing_mode))?.ok_or_else(|| params.missing("SharingMode"))?;
+    let (mut ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
     match (inst.sharing_mode, new) {
         (Some(SharingMode::Independent), SharingMode::Joint) => {
             return Err(Error::new(
@@ -248,15 +474,23 @@ pub(super) fn set_sharing_mode(p: Pending<'_>, params: &mut Params<'_>) -> Resul
 
 /// CreateApplicationAccessPoint in an instance (owner and principals, PM).
 pub(super) fn create_access_point(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let inst_id = params.parse("InstanceId", InstanceId::parse)?;
-    let name = params.parse("Name", RamName::parse)?;
-    let (region, context) = super::keys::common(params)?;
-    params.finish()?;
+    let r = CreateApplicationAccessPointRequest::read(params)?;
+    if let Some(m) = r.authentication_method.as_deref().filter(|m| *m != "ClientKey") {
+        return Err(Error::invalid(
+            "AuthenticationMethod",
+            None,
+            format!("AuthenticationMethod must be `ClientKey`, not `{}`", shorten(m)),
+        ));
+    }
+    let inst_id = r.kms_instance_id;
     let inst = p.instance(&inst_id)?.clone();
     let (target, audit) = p.instance_target(&inst_id);
     p.about(audit.clone());
-    let mut ok = p.decide(Ask::new(Action::CreateApplicationAccessPoint, target, audit).within(region, context))?;
+    let mut ok = p.decide(
+        Ask::new(Action::CreateApplicationAccessPoint, target, audit).within(r.region_id, context(r.request_context)),
+    )?;
     let acct = ok.call().caller.account.clone();
+    let name = r.name;
     let arn = format!("acs:kms:{}:{}:applicationaccesspoint/{}", inst.region, acct, name);
     if ok.state.access_points.contains_key(&arn) {
         return Err(Error::new(
@@ -265,8 +499,12 @@ pub(super) fn create_access_point(mut p: Pending<'_>, params: &mut Params<'_>) -
             format!("application access point `{name}` already exists"),
         ));
     }
-    ok.state
-        .access_points
-        .insert(arn.clone(), AccessPoint { name: name.clone(), instance: inst_id.clone(), creator: acct });
-    Ok(ok.reply(obj!("Arn": arn, "Name": name, "InstanceId": inst_id)))
+    ok.state.access_points.insert(arn.clone(), AccessPoint { name: name.clone(), instance: inst_id, creator: acct });
+    let resp = CreateApplicationAccessPointResponse {
+        arn,
+        name,
+        authentication_method: "ClientKey",
+        description: r.description.unwrap_or_default(),
+    };
+    Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
 }

@@ -16,6 +16,10 @@ mod ram;
 mod secrets;
 mod shares;
 
+pub(crate) use directory::SHARING_ROLE;
+pub(crate) use instance::instance_view;
+pub(crate) use keys::{automatic_rotation, version_of};
+
 use alloc::format;
 use alloc::string::ToString;
 
@@ -43,7 +47,8 @@ pub(crate) fn handler(action: Action) -> Handler {
     match action {
         A::RegisterAccount => C(directory::register_account),
         A::CreateInstance => C(instance::create),
-        A::GetInstanceQuota | A::GetKmsInstance => C(instance::get),
+        A::GetInstanceQuota => C(instance::get_quota),
+        A::GetKmsInstance => C(instance::get),
         A::AttachVpc => C(instance::attach_vpc),
         A::DetachVpc => C(instance::detach_vpc),
         A::UpgradeInstance => C(instance::upgrade),
@@ -71,7 +76,8 @@ pub(crate) fn handler(action: Action) -> Handler {
         A::DisassociateResourceShare => C(shares::disassociate),
         A::DeleteResourceShare => C(shares::delete),
         A::AssociateResourceSharePermission | A::DisassociateResourceSharePermission => C(shares::permission),
-        A::CreateUser | A::CreateRole => C(ram::create_identity),
+        A::CreateUser => C(ram::create_user),
+        A::CreateRole => C(ram::create_role),
         A::CreatePolicy => C(ram::create_policy),
         A::AttachPolicyToUser | A::AttachPolicyToRole | A::DetachPolicyFromUser | A::DetachPolicyFromRole => {
             C(ram::attach_or_detach)
@@ -123,6 +129,15 @@ impl Engine {
 
     /// [`Engine::execute`] for the scenario runner, which may also run test fixtures.
     pub(crate) fn execute_via(&mut self, call: &Call, via: Via) -> Result<Response> {
+        match call.dialect {
+            crate::engine::Dialect::V1 => self.execute_v1(call, via),
+            crate::engine::Dialect::V2 => self.drive(call, via),
+        }
+    }
+
+    /// The driver, for a call in the vendor's names (a version 1 call's dialect stays on
+    /// it, so that the steps a `WhatIf` previews speak it too).
+    pub(crate) fn drive(&mut self, call: &Call, via: Via) -> Result<Response> {
         self.advance_time(call.at);
         let mut request_id = [0u8; 8];
         self.rng.fill(&mut request_id)?;
@@ -160,9 +175,10 @@ impl Engine {
     }
 
     fn dispatch(&mut self, action: Action, call: &Call, audit: &mut AuditRef) -> Result<Response> {
-        let mut p = Params::new(&call.action, &call.params)?;
+        let params = crate::request::unflatten(&call.params);
+        let mut p = Params::new(&call.action, &params)?;
         match handler(action) {
-            Handler::Call(run) => run(Pending::new(self, call, audit), &mut p).map(Reply::into_response),
+            Handler::Call(run) => run(Pending::new(self, call, action, audit), &mut p).map(Reply::into_response),
             Handler::Query(ask) => ask(self, call, &mut p),
         }
     }

@@ -1,59 +1,199 @@
 //! RAM in the caller's own account (RAM-1, RAM-2): users, roles, custom policies, and
-//! attaching policies to users and roles.
+//! attaching policies to users and roles. Requests and responses have the vendor's names
+//! (RAM 2015-05-01).
 
 use alloc::format;
+use alloc::string::String;
+use serde_json::Value;
 
 use super::directory::management;
 use super::gate::{Allowed, Pending, Reply};
+use super::keys::EmptyResponse;
 use crate::action::Action;
 use crate::authz::Role;
 use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::IdSet;
 use crate::ids::*;
+use crate::json::response;
 use crate::params::Params;
 use crate::policy::Policy;
+use crate::request::request;
 use crate::rules::Rule;
 
-/// The call's action (the handler serves several).
-fn action(p: &Pending<'_>) -> Action {
-    Action::parse(&p.call().action).unwrap_or(Action::CreateUser)
+request! {
+    /// CreateUser: a RAM user in the caller's account (RAM-1).
+    pub struct CreateUserRequest {
+        required {
+            /// The user's name, unique in the account.
+            "UserName" user_name: RamName,
+        }
+        optional {}
+    }
+}
+
+request! {
+    /// CreateRole: a RAM role in the caller's account (RAM-1).
+    pub struct CreateRoleRequest {
+        required {
+            /// The role's name, unique in the account.
+            "RoleName" role_name: RamName,
+        }
+        optional {}
+    }
+}
+
+request! {
+    /// CreatePolicy: a custom policy, checked now (RAM-2).
+    pub struct CreatePolicyRequest {
+        required {
+            /// The policy's name, unique in the account.
+            "PolicyName" policy_name: RamName,
+            /// The document: JSON text, or a JSON object (at most 64 KiB).
+            "PolicyDocument" policy_document: Value,
+        }
+        optional {}
+    }
+}
+
+request! {
+    /// AttachPolicyToUser and DetachPolicyFromUser.
+    pub struct UserPolicyRequest {
+        required {
+            /// The policy.
+            "PolicyName" policy_name: RamName,
+            /// The user.
+            "UserName" user_name: RamName,
+        }
+        optional {
+            /// `Custom`, the policies the account made.
+            "PolicyType" policy_type: String,
+        }
+    }
+}
+
+request! {
+    /// AttachPolicyToRole and DetachPolicyFromRole.
+    pub struct RolePolicyRequest {
+        required {
+            /// The policy.
+            "PolicyName" policy_name: RamName,
+            /// The role.
+            "RoleName" role_name: RamName,
+        }
+        optional {
+            /// `Custom`, the policies the account made.
+            "PolicyType" policy_type: String,
+        }
+    }
+}
+
+response! {
+    /// A user, as CreateUser returns it.
+    pub struct UserInfo {
+        /// Its name.
+        "UserName" user_name: RamName,
+    }
+}
+
+response! {
+    /// CreateUser's response.
+    pub struct UserResponse {
+        /// The user.
+        "User" user: UserInfo,
+    }
+}
+
+response! {
+    /// A role, as CreateRole returns it.
+    pub struct RoleInfo {
+        /// Its name.
+        "RoleName" role_name: RamName,
+        /// Its ARN, `acs:ram::<account>:role/<name>`.
+        "Arn" arn: String,
+    }
+}
+
+response! {
+    /// CreateRole's response.
+    pub struct RoleResponse {
+        /// The role.
+        "Role" role: RoleInfo,
+    }
+}
+
+response! {
+    /// A policy, as CreatePolicy returns it.
+    pub struct PolicyInfo {
+        /// Its name.
+        "PolicyName" policy_name: RamName,
+        /// `Custom`.
+        "PolicyType" policy_type: &'static str,
+        /// `v1`: the simulator keeps one version of a policy.
+        "DefaultVersion" default_version: &'static str,
+    }
+}
+
+response! {
+    /// CreatePolicy's response.
+    pub struct PolicyResponse {
+        /// The policy.
+        "Policy" policy: PolicyInfo,
+    }
 }
 
 /// Decide a RAM call on `kind/name` in the caller's own account.
-fn decide<'e>(p: Pending<'e>, action: Action, kind: &str, name: &RamName) -> Result<Allowed<'e>> {
+fn decide<'e>(p: Pending<'e>, kind: &str, name: &RamName) -> Result<Allowed<'e>> {
     let acct = p.call().caller.account.clone();
     let arn = format!("acs:ram::{acct}:{kind}/{name}");
+    let action = p.action();
     p.decide(management(action, arn, Role::Account(acct, "account itself", Rule::Ram1)))
 }
 
-/// CreateUser and CreateRole.
-pub(super) fn create_identity(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let action = action(&p);
-    let (param, kind) = if action == Action::CreateUser { ("UserName", "user") } else { ("RoleName", "role") };
-    let name = params.parse(param, RamName::parse)?;
-    params.finish()?;
-    let mut ok = decide(p, action, kind, &name)?;
+/// CreateUser.
+pub(super) fn create_user(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let r = CreateUserRequest::read(params)?;
+    let name = r.user_name;
+    let mut ok = decide(p, "user", &name)?;
     let acct = ok.call().caller.account.clone();
     let ram = ok.state.ram.entry(acct.clone()).or_default();
-    let set = if action == Action::CreateUser { &mut ram.users } else { &mut ram.roles };
-    if set.contains_key(&name) {
+    if ram.users.contains_key(&name) {
         return Err(Error::new(
             ErrorCode::AlreadyExists,
             Rule::Ram1,
-            format!("{kind} `{name}` already exists in account {acct}"),
+            format!("user `{name}` already exists in account {acct}"),
         ));
     }
-    set.insert(name.clone(), IdSet::new());
-    Ok(ok.reply(obj!("Account": acct, "Name": name)))
+    ram.users.insert(name.clone(), IdSet::new());
+    Ok(ok.reply(crate::json::ToValue::to_value(&UserResponse { user: UserInfo { user_name: name } })))
+}
+
+/// CreateRole.
+pub(super) fn create_role(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let r = CreateRoleRequest::read(params)?;
+    let name = r.role_name;
+    let mut ok = decide(p, "role", &name)?;
+    let acct = ok.call().caller.account.clone();
+    let ram = ok.state.ram.entry(acct.clone()).or_default();
+    if ram.roles.contains_key(&name) {
+        return Err(Error::new(
+            ErrorCode::AlreadyExists,
+            Rule::Ram1,
+            format!("role `{name}` already exists in account {acct}"),
+        ));
+    }
+    ram.roles.insert(name.clone(), IdSet::new());
+    let arn = format!("acs:ram::{acct}:role/{name}");
+    Ok(ok.reply(crate::json::ToValue::to_value(&RoleResponse { role: RoleInfo { role_name: name, arn } })))
 }
 
 /// CreatePolicy: a custom policy, parsed and checked now (RAM-2).
 pub(super) fn create_policy(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let name = params.parse("PolicyName", RamName::parse)?;
-    let v = params.opt_value("PolicyDocument").ok_or_else(|| params.missing("PolicyDocument"))?;
-    let document = Policy::parse(v).map_err(|e| if e.field.is_none() { e.at_field("PolicyDocument") } else { e })?;
-    params.finish()?;
-    let mut ok = decide(p, Action::CreatePolicy, "policy", &name)?;
+    let r = CreatePolicyRequest::read(params)?;
+    let name = r.policy_name;
+    let document =
+        Policy::parse(&r.policy_document)
+            .map_err(|e| if e.field.is_none() { e.at_field("PolicyDocument") } else { e })?;
+    let mut ok = decide(p, "policy", &name)?;
     let acct = ok.call().caller.account.clone();
     let ram = ok.state.ram.entry(acct.clone()).or_default();
     if ram.policies.contains_key(&name) {
@@ -64,21 +204,32 @@ pub(super) fn create_policy(p: Pending<'_>, params: &mut Params<'_>) -> Result<R
         ));
     }
     ram.policies.insert(name.clone(), document);
-    Ok(ok.reply(obj!("Account": acct, "Name": name)))
+    let policy = PolicyInfo { policy_name: name, policy_type: "Custom", default_version: "v1" };
+    Ok(ok.reply(crate::json::ToValue::to_value(&PolicyResponse { policy })))
 }
 
 /// AttachPolicyToUser, AttachPolicyToRole, DetachPolicyFromUser, DetachPolicyFromRole.
 pub(super) fn attach_or_detach(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let action = action(&p);
+    let action = p.action();
     let to_user = matches!(action, Action::AttachPolicyToUser | Action::DetachPolicyFromUser);
     let attach = matches!(action, Action::AttachPolicyToUser | Action::AttachPolicyToRole);
-    let (param, kind) = if to_user { ("UserName", "user") } else { ("RoleName", "role") };
-    let name = params.parse(param, RamName::parse)?;
-    let policy = params.parse("PolicyName", RamName::parse)?;
-    params.finish()?;
-    let mut ok = decide(p, action, kind, &name)?;
+    let (name, policy, policy_type, kind) = if to_user {
+        let r = UserPolicyRequest::read(params)?;
+        (r.user_name, r.policy_name, r.policy_type, "user")
+    } else {
+        let r = RolePolicyRequest::read(params)?;
+        (r.role_name, r.policy_name, r.policy_type, "role")
+    };
+    if let Some(t) = policy_type.as_deref().filter(|t| *t != "Custom") {
+        return Err(Error::invalid(
+            "PolicyType",
+            Rule::Ram2,
+            format!("PolicyType must be `Custom`: the simulator has the account's own policies, not `{}`", shorten(t)),
+        ));
+    }
+    let mut ok = decide(p, kind, &name)?;
     let acct = ok.call().caller.account.clone();
-    let ram = ok.state.ram.entry(acct.clone()).or_default();
+    let ram = ok.state.ram.entry(acct).or_default();
     if !ram.policies.contains_key(&policy) {
         return Err(Error::not_found("policy", policy.as_str()).at_field("PolicyName"));
     }
@@ -89,5 +240,5 @@ pub(super) fn attach_or_detach(p: Pending<'_>, params: &mut Params<'_>) -> Resul
     } else if !attached.remove(&policy) {
         return Err(Error::not_found("attachment of policy", policy.as_str()));
     }
-    Ok(ok.reply(obj!("Account": acct, "Name": name)))
+    Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }

@@ -1,6 +1,7 @@
 //! Resource shares (RS-1..RS-8, SM-1, KI-2..KI-5): creating them, associating and
 //! disassociating instances and principals, deleting them, their permissions, and the
-//! rule that no account is cut off from its own keys (RS-7).
+//! rule that no account is cut off from its own keys (RS-7). Requests and responses
+//! have the vendor's names (Resource Sharing 2020-01-10).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -10,23 +11,250 @@ use serde_json::Value;
 use super::directory::management;
 use super::gate::{Ask, AuditRef, Pending, Reply};
 use super::instance::parse_mode;
+use super::keys::EmptyResponse;
 use crate::action::Action;
 use crate::authz::{Role, Target};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::idmap::IdSet;
+use crate::idmap::{IdMap, IdSet};
 use crate::ids::*;
+use crate::json::response;
 use crate::model::*;
 use crate::params::Params;
+use crate::request::request;
 use crate::rules::Rule;
 
-fn share_arn(owner: &AccountId, id: &str) -> String {
+/// A share's ARN.
+pub(crate) fn share_arn(owner: &AccountId, id: &str) -> String {
     format!("acs:resourcesharing::{owner}:resourceshare/{id}")
 }
 
-/// A resource named in `Resources` (only KMS instances can be shared).
-fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
-    let Some(v) = p.opt_value("Resources") else { return Ok(Vec::new()) };
+request! {
+    /// CreateResourceShare (RS-1..RS-5, SM-1): a share, with instances and principals.
+    pub struct CreateResourceShareRequest {
+        required {
+            /// 1 to 50 characters (RS-1).
+            "ResourceShareName" resource_share_name: ShareName,
+        }
+        optional {
+            /// The instances: `[{"ResourceId": "kst-...", "ResourceType": "KMSInstance"}]`
+            /// (or their ids); keys are not shared one by one (KI-5).
+            "Resources" resources: Value,
+            /// The principals: account ids, folder ids `fd-...`, the directory `rd-...` (RS-2).
+            "Targets" targets: Vec<String>,
+            /// `AliyunRSDefaultPermissionKMSInstance` (RS-4).
+            "PermissionNames" permission_names: Vec<String>,
+            /// The sharing mode of an instance shared for the first time (SM-1):
+            /// `[{"ResourceArn": <instance ARN or id>, "Property": "{\"SharingMode\":\"Joint\"}"}]`
+            /// (README Semantics 21).
+            "ResourceProperties" resource_properties: Value,
+            /// Only `false`: KMS instances are shared inside the resource directory.
+            "AllowExternalTargets" allow_external_targets: bool,
+            /// The simulator's: the sharing mode of every instance named, `Joint` or `Independent`.
+            "SharingMode" sharing_mode: String,
+            /// The simulator's: `v1` or `v2` (the default) of the default permission (RS-4).
+            "PermissionVersion" permission_version: String,
+            /// The simulator's: a share made before the deprecated permission was (RS-4).
+            "SimulateLegacy" simulate_legacy: bool,
+            /// The simulator's: the new share's id, so that a document can name it.
+            "ResourceShareId" resource_share_id: ShareId,
+        }
+    }
+}
+
+request! {
+    /// AssociateResourceShare and DisassociateResourceShare: instances (RS-5) and
+    /// principals (RS-6) added to or removed from a share.
+    pub struct AssociateResourceShareRequest {
+        required {
+            /// The share.
+            "ResourceShareId" resource_share_id: ShareId,
+        }
+        optional {
+            /// The instances.
+            "Resources" resources: Value,
+            /// The principals.
+            "Targets" targets: Vec<String>,
+            /// Associate: the sharing mode of an instance shared for the first time (SM-1).
+            "ResourceProperties" resource_properties: Value,
+            /// Associate, the simulator's: the sharing mode of every instance named.
+            "SharingMode" sharing_mode: String,
+        }
+    }
+}
+
+request! {
+    /// DeleteResourceShare (RS-7): revokes the share.
+    pub struct DeleteResourceShareRequest {
+        required {
+            /// The share.
+            "ResourceShareId" resource_share_id: ShareId,
+        }
+        optional {}
+    }
+}
+
+request! {
+    /// AssociateResourceSharePermission and DisassociateResourceSharePermission (RS-4).
+    pub struct ResourceSharePermissionRequest {
+        required {
+            /// The share.
+            "ResourceShareId" resource_share_id: ShareId,
+            /// The permission.
+            "PermissionName" permission_name: String,
+        }
+        optional {
+            /// Associate: replace the share's permission for the same kind of resource.
+            "Replace" replace: bool,
+            /// The simulator's: `v1` or `v2` (the default) of the default permission.
+            "PermissionVersion" permission_version: String,
+        }
+    }
+}
+
+request! {
+    /// GetResourceShare (the simulator's): a share with its associations and quotas.
+    pub struct GetResourceShareRequest {
+        required {
+            /// The share.
+            "ResourceShareId" resource_share_id: ShareId,
+        }
+        optional {}
+    }
+}
+
+response! {
+    /// A share, as CreateResourceShare returns it.
+    pub struct ResourceShareInfo {
+        /// The share id.
+        "ResourceShareId" resource_share_id: ShareId,
+        /// Its name.
+        "ResourceShareName" resource_share_name: ShareName,
+        /// Its owner.
+        "ResourceShareOwner" resource_share_owner: AccountId,
+        /// `Active`, `Deleting` or `Deleted` (RS-8).
+        "ResourceShareStatus" resource_share_status: ShareState,
+        /// Always `false`: inside the resource directory.
+        "AllowExternalTargets" allow_external_targets: bool,
+    }
+}
+
+response! {
+    /// CreateResourceShare's response.
+    pub struct CreateResourceShareResponse {
+        /// The new share.
+        "ResourceShare" resource_share: ResourceShareInfo,
+    }
+}
+
+response! {
+    /// One association of a share: an instance (`Resource`) or a principal (`Target`).
+    pub struct ResourceShareAssociation {
+        /// The share.
+        "ResourceShareId" resource_share_id: ShareId,
+        /// Its name.
+        "ResourceShareName" resource_share_name: ShareName,
+        /// The instance or the principal's id.
+        "EntityId" entity_id: String,
+        /// `KMSInstance`, `Account`, `Folder` or `ResourceDirectory`.
+        "EntityType" entity_type: &'static str,
+        /// `Resource` or `Target`.
+        "AssociationType" association_type: &'static str,
+        /// `Associating`, `Associated`, `Failed` or `Disassociated` (RS-8).
+        "AssociationStatus" association_status: AssociationState,
+        /// Why it failed (KI-4).
+        "AssociationStatusMessage" association_status_message: Option<String>,
+        /// An instance's ARN.
+        "ResourceArn" resource_arn: Option<String>,
+        /// When it last changed.
+        "UpdateTime" update_time: String,
+    }
+}
+
+response! {
+    /// AssociateResourceShare's and DisassociateResourceShare's response.
+    pub struct ResourceShareAssociationsResponse {
+        /// The associations the call named, as they are now.
+        "ResourceShareAssociations" resource_share_associations: Vec<ResourceShareAssociation>,
+    }
+}
+
+/// The share's info.
+pub(crate) fn share_info(s: &Share) -> ResourceShareInfo {
+    ResourceShareInfo {
+        resource_share_id: s.id.clone(),
+        resource_share_name: s.name.clone(),
+        resource_share_owner: s.owner.clone(),
+        resource_share_status: s.state,
+        allow_external_targets: false,
+    }
+}
+
+/// The association of instance `inst` with share `s`.
+pub(crate) fn resource_association(
+    e: &Engine,
+    s: &Share,
+    inst: &InstanceId,
+    a: &Association,
+) -> ResourceShareAssociation {
+    ResourceShareAssociation {
+        resource_share_id: s.id.clone(),
+        resource_share_name: s.name.clone(),
+        entity_id: inst.to_string(),
+        entity_type: "KMSInstance",
+        association_type: "Resource",
+        association_status: a.state,
+        association_status_message: a.reason.clone(),
+        resource_arn: e.state.instances.get(inst).map(crate::state::instance_arn),
+        update_time: crate::time::format(a.updated_at),
+    }
+}
+
+/// The association of principal `p` with share `s`.
+pub(crate) fn target_association(s: &Share, p: &Principal, a: &Association) -> ResourceShareAssociation {
+    ResourceShareAssociation {
+        resource_share_id: s.id.clone(),
+        resource_share_name: s.name.clone(),
+        entity_id: p.id().to_string(),
+        entity_type: match p {
+            Principal::Account(_) => "Account",
+            Principal::Folder(_) => "Folder",
+            Principal::Directory(_) => "ResourceDirectory",
+        },
+        association_type: "Target",
+        association_status: a.state,
+        association_status_message: a.reason.clone(),
+        resource_arn: None,
+        update_time: crate::time::format(a.updated_at),
+    }
+}
+
+/// The associations of `resources` and `targets` with share `id`, as they are now.
+fn associations(
+    e: &Engine,
+    id: &ShareId,
+    resources: &[InstanceId],
+    targets: &[Principal],
+) -> Vec<ResourceShareAssociation> {
+    let Some(s) = e.state.shares.get(id) else { return Vec::new() };
+    let res = resources.iter().filter_map(|i| s.resources.get(i).map(|a| resource_association(e, s, i, a)));
+    let tgt = targets.iter().filter_map(|t| s.principals.get(t).map(|a| target_association(s, t, a)));
+    res.chain(tgt).collect()
+}
+
+/// The instances named in `Resources` (only KMS instances can be shared, KI-5).
+fn parse_resources(v: Option<&Value>) -> Result<Vec<InstanceId>> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let parsed;
+    let v = match v {
+        // As JSON text.
+        Value::String(s) if s.starts_with('[') => {
+            parsed = serde_json::from_str::<Value>(s)
+                .map_err(|_| Error::invalid("Resources", Rule::Rs5, "Resources must be a list of resources"))?;
+            &parsed
+        }
+        other => other,
+    };
     let items: Vec<&Value> = match v {
         Value::Array(a) => a.iter().collect(),
         other => alloc::vec![other],
@@ -92,8 +320,8 @@ fn parse_resources(p: &mut Params<'_>) -> Result<Vec<InstanceId>> {
     Ok(out)
 }
 
-fn parse_targets(p: &mut Params<'_>) -> Result<Vec<Principal>> {
-    let list = p.opt_list("Targets", false)?.unwrap_or_default();
+fn parse_targets(list: Option<Vec<String>>) -> Result<Vec<Principal>> {
+    let list = list.unwrap_or_default();
     let mut out = Vec::with_capacity(list.len());
     for (i, t) in list.iter().enumerate() {
         out.push(Principal::parse(t).map_err(|e| e.at_field(&format!("Targets[{i}]")))?);
@@ -101,19 +329,61 @@ fn parse_targets(p: &mut Params<'_>) -> Result<Vec<Principal>> {
     Ok(out)
 }
 
-fn parse_permission(p: &mut Params<'_>, legacy: bool, new_share: bool) -> Result<Vec<SharePermission>> {
-    let names = p.opt_list("PermissionNames", false)?.unwrap_or_else(|| alloc::vec![DEFAULT_PERMISSION.to_string()]);
-    let version = p.opt_str("PermissionVersion")?.map(str::to_string);
+/// The sharing mode each instance named gets when shared for the first time (SM-1):
+/// from `ResourceProperties` (`{"SharingMode": ..}` per instance, by ARN or id), else
+/// from the simulator's `SharingMode`.
+fn modes(
+    e: &Engine,
+    resources: &[InstanceId],
+    properties: Option<&Value>,
+    all: Option<&str>,
+) -> Result<IdMap<InstanceId, SharingMode>> {
+    let all = parse_mode(all)?;
+    let mut out = IdMap::new();
+    if let Some(m) = all {
+        for r in resources {
+            out.insert(r.clone(), m);
+        }
+    }
+    let Some(props) = properties else { return Ok(out) };
+    let parsed;
+    let props = match props {
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s)
+                .map_err(|_| Error::invalid("ResourceProperties", Rule::Sm1, "ResourceProperties must be a list"))?;
+            &parsed
+        }
+        other => other,
+    };
+    let bad = |i: usize, why: &str| {
+        Error::invalid(&format!("ResourceProperties[{i}]"), Rule::Sm1, format!("ResourceProperties[{i}]: {why}"))
+    };
+    for (i, p) in props.as_array().map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+        let arn = p.get("ResourceArn").and_then(Value::as_str).ok_or_else(|| bad(i, "needs a ResourceArn"))?;
+        let named = resources.iter().find(|r| {
+            r.as_str() == arn || e.state.instances.get(*r).is_some_and(|inst| crate::state::instance_arn(inst) == arn)
+        });
+        let inst = named.ok_or_else(|| bad(i, &format!("`{}` is not an instance of Resources", shorten(arn))))?;
+        let property = p.get("Property").and_then(Value::as_str).unwrap_or("{}");
+        let value: Value = serde_json::from_str(property)
+            .map_err(|_| bad(i, "Property must be JSON text such as {\"SharingMode\":\"Joint\"}"))?;
+        let mode = value.get("SharingMode").and_then(Value::as_str);
+        if let Some(m) = parse_mode(mode)? {
+            out.insert(inst.clone(), m);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_permission(names: Option<Vec<String>>, version: Option<String>, legacy: bool) -> Result<Vec<SharePermission>> {
+    let names = names.unwrap_or_else(|| alloc::vec![DEFAULT_PERMISSION.to_string()]);
     let mut out = Vec::new();
     for n in names {
         if n == DEPRECATED_PERMISSION && !legacy {
             return Err(Error::new(
                 ErrorCode::DeprecatedPermission,
                 Rule::Rs4,
-                format!(
-                    "{DEPRECATED_PERMISSION} is deprecated and cannot be attached to {}; use {DEFAULT_PERMISSION} v2",
-                    if new_share { "a new share" } else { "a share" }
-                ),
+                format!("{DEPRECATED_PERMISSION} is deprecated and cannot be attached to a new share; use {DEFAULT_PERMISSION} v2"),
             )
             .at_field("PermissionNames"));
         }
@@ -166,13 +436,12 @@ fn owner_asks(
     Ok(asks)
 }
 
-/// The share named by `ResourceShareId`, with the decision that its owner makes `action`.
-fn owned_share(e: &Engine, params: &mut Params<'_>, action: Action) -> Result<(Share, Ask)> {
-    let id = params.parse("ResourceShareId", ShareId::parse)?;
+/// The share `id`, with the decision that its owner makes `action`.
+fn owned_share(e: &Engine, id: &ShareId, action: Action) -> Result<(Share, Ask)> {
     let share = e
         .state
         .shares
-        .get(&id)
+        .get(id)
         .cloned()
         .ok_or_else(|| Error::not_found("resource share", id.as_str()).at_field("ResourceShareId"))?;
     let ask = management(
@@ -334,8 +603,7 @@ impl Engine {
 
     /// Add principals to a share already holding instances: each principal that would
     /// exceed any instance's quota is `Failed` with the reason (KI-4).
-    fn add_principals(&mut self, share_id: &ShareId, targets: &[Principal], at: u64) -> Vec<Value> {
-        let mut out = Vec::new();
+    fn add_principals(&mut self, share_id: &ShareId, targets: &[Principal], at: u64) {
         for t in targets {
             let seq = self.state.next_seq();
             let Some(share) = self.state.shares.get(share_id) else { break };
@@ -363,22 +631,19 @@ impl Engine {
             }
             let assoc = Association {
                 state: if failure.is_some() { AssociationState::Failed } else { AssociationState::Associated },
-                reason: failure.clone(),
+                reason: failure,
                 updated_at: at,
                 seq,
             };
             if let Some(s) = self.state.shares.get_mut(share_id) {
-                s.principals.insert(t.clone(), assoc.clone());
+                s.principals.insert(t.clone(), assoc);
             }
             self.state.rebuild_access();
-            out.push(obj!("Target": t.id(), "Status": assoc.state, "StatusMessage": failure));
         }
-        out
     }
 
     /// Add instances to a share: every existing principal gains access (RS-5).
-    fn add_instances(&mut self, share_id: &ShareId, instances: &[InstanceId], at: u64) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
+    fn add_instances(&mut self, share_id: &ShareId, instances: &[InstanceId], at: u64) -> Result<()> {
         for inst in instances {
             let seq = self.state.next_seq();
             let Some(share) = self.state.shares.get(share_id) else { break };
@@ -425,9 +690,8 @@ impl Engine {
                 );
             }
             self.state.rebuild_access();
-            out.push(obj!("ResourceId": inst, "Status": "Associated", "AccountsGainingAccess": gained.into_iter().collect::<Vec<_>>()));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Apply `change`, then refuse it (restoring the state) if any account would lose
@@ -462,19 +726,23 @@ impl Engine {
 
 /// CreateResourceShare (RS-1..RS-5, SM-1, KI-2..KI-5).
 pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let name = params.parse("ResourceShareName", ShareName::parse)?;
-    let resources = parse_resources(params)?;
-    let targets = parse_targets(params)?;
-    let mode = parse_mode(params)?;
-    let legacy = params.opt_bool("SimulateLegacy")?.unwrap_or(false);
-    let perms = parse_permission(params, legacy, true)?;
-    let fixed = params.opt_parse("ResourceShareId", ShareId::parse)?;
-    params.finish()?;
+    let r = CreateResourceShareRequest::read(params)?;
+    if r.allow_external_targets == Some(true) {
+        return Err(Error::invalid(
+            "AllowExternalTargets",
+            Rule::Rs3,
+            "KMS instances are shared inside the resource directory: AllowExternalTargets must be false",
+        ));
+    }
+    let resources = parse_resources(r.resources.as_ref())?;
+    let targets = parse_targets(r.targets)?;
+    let modes = modes(&p, &resources, r.resource_properties.as_ref(), r.sharing_mode.as_deref())?;
+    let perms = parse_permission(r.permission_names, r.permission_version, r.simulate_legacy.unwrap_or(false))?;
     let owner = p.call().caller.account.clone();
     let mut asks = alloc::vec![management(Action::CreateResourceShare, share_arn(&owner, "*"), Role::AnyAccount)];
     asks.extend(owner_asks(&p, &owner, &share_arn(&owner, "*"), &resources, Action::AssociateResourceShare)?);
     let mut ok = p.decide_all(asks, 0)?;
-    let id = match fixed {
+    let id = match r.resource_share_id {
         Some(i) if ok.state.shares.contains_key(&i) => {
             return Err(Error::new(ErrorCode::AlreadyExists, Rule::Rs8, format!("resource share {i} already exists")))
         }
@@ -501,7 +769,7 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
         for r in &resources {
             let audit = shared_audit(&ok, share_arn(&owner, "*"), core::slice::from_ref(r));
             ok.created(audit);
-            ok.check_shareable(r, mode)?;
+            ok.check_shareable(r, modes.get(r).copied())?;
         }
         let audit = shared_audit(&ok, share_arn(&owner, id.as_str()), &resources);
         ok.created(audit);
@@ -510,7 +778,7 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
             id.clone(),
             Share {
                 id: id.clone(),
-                name,
+                name: r.resource_share_name.clone(),
                 owner: owner.clone(),
                 state: ShareState::Active,
                 resources: Default::default(),
@@ -519,26 +787,26 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
                 seq,
             },
         );
-        let res = ok.add_instances(&id, &resources, at)?;
-        let prin = ok.add_principals(&id, &targets, at);
-        Ok(obj!("ResourceShareId": id, "Resources": res, "Principals": prin))
+        ok.add_instances(&id, &resources, at)?;
+        ok.add_principals(&id, &targets, at);
+        Ok(())
     })();
-    match r {
-        Ok(v) => Ok(ok.reply(v)),
-        Err(e) => {
-            ok.state = before;
-            Err(e)
-        }
+    if let Err(e) = r {
+        ok.state = before;
+        return Err(e);
     }
+    let info =
+        ok.state.shares.get(&id).map(share_info).ok_or_else(|| Error::not_found("resource share", id.as_str()))?;
+    Ok(ok.reply(crate::json::ToValue::to_value(&CreateResourceShareResponse { resource_share: info })))
 }
 
 /// AssociateResourceShare: add instances (RS-5) and/or principals (RS-6, KI-4).
 pub(super) fn associate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let (share, ask) = owned_share(&p, params, Action::AssociateResourceShare)?;
-    let resources = parse_resources(params)?;
-    let targets = parse_targets(params)?;
-    let mode = parse_mode(params)?;
-    params.finish()?;
+    let r = AssociateResourceShareRequest::read(params)?;
+    let resources = parse_resources(r.resources.as_ref())?;
+    let targets = parse_targets(r.targets)?;
+    let modes = modes(&p, &resources, r.resource_properties.as_ref(), r.sharing_mode.as_deref())?;
+    let (share, ask) = owned_share(&p, &r.resource_share_id, Action::AssociateResourceShare)?;
     let mut asks = alloc::vec![ask];
     let arn = share_arn(&share.owner, share.id.as_str());
     asks.extend(owner_asks(&p, &share.owner, &arn, &resources, Action::AssociateResourceShare)?);
@@ -581,27 +849,32 @@ pub(super) fn associate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply
         for r in &resources {
             let audit = shared_audit(&ok, arn.clone(), core::slice::from_ref(r));
             ok.created(audit);
-            ok.check_shareable(r, mode)?;
+            ok.check_shareable(r, modes.get(r).copied())?;
         }
-        let res = ok.add_instances(&share.id, &resources, at)?;
-        let prin = ok.add_principals(&share.id, &targets, at);
-        Ok(obj!("ResourceShareId": share.id, "Resources": res, "Principals": prin))
+        ok.add_instances(&share.id, &resources, at)?;
+        ok.add_principals(&share.id, &targets, at);
+        Ok(())
     })();
-    match r {
-        Ok(v) => Ok(ok.reply(v)),
-        Err(e) => {
-            ok.state = before;
-            Err(e)
-        }
+    if let Err(e) = r {
+        ok.state = before;
+        return Err(e);
     }
+    let associations = associations(&ok, &share.id, &resources, &targets);
+    Ok(ok.reply(crate::json::ToValue::to_value(&ResourceShareAssociationsResponse {
+        resource_share_associations: associations,
+    })))
 }
 
 /// DisassociateResourceShare: remove instances or principals (RS-6, RS-7 interpretation).
 pub(super) fn disassociate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let (share, ask) = owned_share(&p, params, Action::DisassociateResourceShare)?;
-    let resources = parse_resources(params)?;
-    let targets = parse_targets(params)?;
-    params.finish()?;
+    let r = AssociateResourceShareRequest::read(params)?;
+    if r.resource_properties.is_some() || r.sharing_mode.is_some() {
+        let field = if r.sharing_mode.is_some() { "SharingMode" } else { "ResourceProperties" };
+        return Err(Error::invalid(field, None, format!("unknown parameter `{field}` for {}", p.call().action)));
+    }
+    let resources = parse_resources(r.resources.as_ref())?;
+    let targets = parse_targets(r.targets)?;
+    let (share, ask) = owned_share(&p, &r.resource_share_id, Action::DisassociateResourceShare)?;
     let mut ok = p.decide(ask)?;
     check_active(&share)?;
     if resources.is_empty() && targets.is_empty() {
@@ -637,15 +910,16 @@ pub(super) fn disassociate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Re
         }
         Ok(())
     })?;
-    let gone: Vec<String> =
-        targets.iter().map(|t| t.id().to_string()).chain(resources.iter().map(|r| r.to_string())).collect();
-    Ok(ok.reply(obj!("ResourceShareId": sid, "Disassociated": gone)))
+    let associations = associations(&ok, &sid, &resources, &targets);
+    Ok(ok.reply(crate::json::ToValue::to_value(&ResourceShareAssociationsResponse {
+        resource_share_associations: associations,
+    })))
 }
 
 /// DeleteResourceShare: revokes the share; refused while a principal has keys or secrets (RS-7).
 pub(super) fn delete(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let (share, ask) = owned_share(&p, params, Action::DeleteResourceShare)?;
-    params.finish()?;
+    let r = DeleteResourceShareRequest::read(params)?;
+    let (share, ask) = owned_share(&p, &r.resource_share_id, Action::DeleteResourceShare)?;
     let mut ok = p.decide(ask)?;
     check_active(&share)?;
     let at = ok.call().at;
@@ -662,17 +936,16 @@ pub(super) fn delete(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
         }
         Ok(())
     })?;
-    Ok(ok.reply(obj!("ResourceShareId": sid, "State": ShareState::Deleted)))
+    Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }
 
 /// AssociateResourceSharePermission and DisassociateResourceSharePermission (RS-4).
 pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let action = Action::parse(&p.call().action).unwrap_or(Action::AssociateResourceSharePermission);
+    let action = p.action();
     let attach = action == Action::AssociateResourceSharePermission;
-    let (share, ask) = owned_share(&p, params, action)?;
-    let name = params.str("PermissionName")?.to_string();
-    let version = params.opt_str("PermissionVersion")?.map(str::to_string);
-    params.finish()?;
+    let r = ResourceSharePermissionRequest::read(params)?;
+    let (share, ask) = owned_share(&p, &r.resource_share_id, action)?;
+    let name = r.permission_name;
     let mut ok = p.decide(ask)?;
     check_active(&share)?;
     let sid = share.id.clone();
@@ -684,7 +957,11 @@ pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
                 format!("{DEPRECATED_PERMISSION} is deprecated and cannot be attached; use {DEFAULT_PERMISSION} v2"),
             ));
         }
-        let v = if name == DEFAULT_PERMISSION { Some(version.unwrap_or_else(|| "v2".to_string())) } else { version };
+        let v = if name == DEFAULT_PERMISSION {
+            Some(r.permission_version.unwrap_or_else(|| "v2".to_string()))
+        } else {
+            r.permission_version
+        };
         if name == DEFAULT_PERMISSION && !matches!(v.as_deref(), Some("v1") | Some("v2")) {
             return Err(Error::invalid(
                 "PermissionVersion",
@@ -697,6 +974,10 @@ pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
             s.permissions.insert(SharePermission { name: name.clone(), version: v });
         }
     } else {
+        if r.replace.is_some() || r.permission_version.is_some() {
+            let field = if r.replace.is_some() { "Replace" } else { "PermissionVersion" };
+            return Err(Error::invalid(field, None, format!("unknown parameter `{field}` for {}", ok.call().action)));
+        }
         let Some(s) = ok.state.shares.get_mut(&sid) else {
             return Err(Error::not_found("resource share", sid.as_str()));
         };
@@ -706,15 +987,13 @@ pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
             return Err(Error::not_found("permission", &name));
         }
     }
-    let perms =
-        ok.state.shares.get(&sid).map(|s| s.permissions.iter().cloned().collect::<Vec<_>>()).unwrap_or_default();
-    Ok(ok.reply(obj!("ResourceShareId": sid, "Permissions": perms)))
+    Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }
 
-/// GetResourceShare: the share with its associations and quota impact.
+/// GetResourceShare (the simulator's): the share with its associations and quota impact.
 pub(super) fn get(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
-    let id = params.parse("ResourceShareId", ShareId::parse)?;
-    params.finish()?;
+    let r = GetResourceShareRequest::read(params)?;
+    let id = r.resource_share_id;
     let share = p.state.shares.get(&id).cloned().ok_or_else(|| Error::not_found("resource share", id.as_str()))?;
     let ask = management(
         Action::GetResourceShare,

@@ -135,6 +135,12 @@ impl Serialize for Policy {
     }
 }
 
+impl crate::json::FromJson for Policy {
+    fn from_json(v: Value) -> crate::json::JsonResult<Self> {
+        Policy::parse(&v).map_err(|e| e.message)
+    }
+}
+
 impl<'de> Deserialize<'de> for Policy {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
         let doc = Value::deserialize(deserializer)?;
