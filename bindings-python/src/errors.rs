@@ -3,7 +3,8 @@
 //! The exception classes live in Python (`kms_share/errors.py`): `InvalidInput` must
 //! derive from both `KmsShareError` and `ValueError`, and plain Python classes are the
 //! simplest to read, type and subclass. The native side only hands
-//! the engine's error fields (`code`, `message`, `rule`, `field`, `decision`) to
+//! the engine's error fields (`code`, `message`, `rule`, `field`, `decision`) and its
+//! vendor form (code, HTTP status, `AccessDeniedDetail`) to
 //! `kms_share.errors._from_native`, which picks the class by code.
 //!
 //! No panic may cross into Python: every entry point runs inside [`guard`], which turns
@@ -52,8 +53,16 @@ pub fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
 /// # Errors
 /// Only if the `kms_share.errors` module cannot be imported.
 pub fn exception(py: Python<'_>, e: Error) -> PyResult<Bound<'_, PyAny>> {
+    let vendor = Vendor { code: e.vendor_code(), status: e.http_status(), detail: e.access_denied_detail() };
     let Error { code, message, rule, field, decision, .. } = e;
-    build(py, code.as_str(), &message, rule.map(|r| r.id()), field.as_deref(), decision.map(|d| *d))
+    build(py, code.as_str(), &message, rule.map(|r| r.id()), field.as_deref(), decision.map(|d| *d), vendor)
+}
+
+/// An error as the vendor's API answers it.
+struct Vendor {
+    code: &'static str,
+    status: u16,
+    detail: Option<kms_share_core::vendor::AccessDeniedDetail>,
 }
 
 /// `InvalidInput` (code `InvalidParameter`) for a bad argument.
@@ -63,7 +72,8 @@ pub fn invalid_input(py: Python<'_>, field: &str, message: String) -> PyErr {
 
 /// A `KmsShareError` with code [`INTERNAL_ERROR`]: a bug, not bad input.
 pub fn internal(py: Python<'_>, what: &str) -> PyErr {
-    match build(py, INTERNAL_ERROR, &format!("internal error (please report it): {what}"), None, None, None) {
+    let vendor = Vendor { code: "InternalFailure", status: 500, detail: None };
+    match build(py, INTERNAL_ERROR, &format!("internal error (please report it): {what}"), None, None, None, vendor) {
         Ok(obj) => PyErr::from_value(obj),
         Err(err) => err,
     }
@@ -97,6 +107,7 @@ fn build<'py>(
     rule: Option<&str>,
     field: Option<&str>,
     decision: Option<Decision>,
+    vendor: Vendor,
 ) -> PyResult<Bound<'py, PyAny>> {
     let from_native = FROM_NATIVE
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
@@ -104,5 +115,7 @@ fn build<'py>(
         })?
         .bind(py);
     let decision = decision.map(|d| Bound::new(py, PyDecision(d))).transpose()?;
-    from_native.call1((code, message, rule, field, decision))
+    let detail =
+        vendor.detail.map(|d| crate::convert::to_py(py, &kms_share_core::json::ToValue::to_value(&d))).transpose()?;
+    from_native.call1((code, message, rule, field, decision, (vendor.code, vendor.status, detail)))
 }

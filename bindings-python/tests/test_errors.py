@@ -3,9 +3,10 @@ decision; a panic becomes KmsShareError, never pyo3's PanicException."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -59,6 +60,43 @@ def test_access_denied_carries_the_decision(org: Organization) -> None:
     assert isinstance(d, kms_share.Decision)
     assert (d.effect, d.denied_by, d.rule) == ("Deny", "ramPolicy", "RAM-2")
     assert e.value.rule == d.rule and e.value.message == d.message
+
+
+def test_errors_carry_the_vendors_code_status_and_access_denied_detail(org: Organization) -> None:
+    with pytest.raises(kms_share.AccessDenied) as denied:
+        org.call(ALICE, "kms:ScheduleKeyDeletion", {"KeyId": KEY, "PendingWindowInDays": 7})
+    err = denied.value
+    assert (err.code, err.vendor_code, err.http_status) == ("AccessDenied", "Forbidden.NoPermission", 403)
+    detail = err.access_denied_detail
+    assert detail is not None
+    diagnostic = detail.pop("EncodedDiagnosticMessage")
+    assert detail == {
+        "AuthAction": "kms:ScheduleKeyDeletion",
+        "AuthPrincipalType": "SubUser",
+        "AuthPrincipalOwnerId": "1000000000000003",
+        "AuthPrincipalDisplayName": "alice",
+        "NoPermissionType": "ImplicitDeny",
+        "PolicyType": "AccountLevelIdentityBasedPolicy",
+    }
+    assert err.decision is not None
+    assert json.loads(base64.b64decode(diagnostic)) == json.loads(err.decision.to_json())
+
+    cases: List[Tuple[Dict[str, Any], str, int]] = [
+        ({"KeyId": "key-nosuch", "Plaintext": "x"}, "Forbidden.KeyNotFound", 404),
+        ({"Plaintext": "x"}, "MissingParameter", 400),
+        ({"KeyId": KEY, "Plaintext": "x", "Bogus": 1}, "InvalidParameter", 400),
+    ]
+    for params, vendor, status in cases:
+        with pytest.raises(KmsShareError) as failed:
+            org.call(ALICE, "kms:Encrypt", params)
+        assert (failed.value.vendor_code, failed.value.http_status, failed.value.access_denied_detail) == (
+            vendor,
+            status,
+            None,
+        )
+    with pytest.raises(kms_share.InvalidInput) as unknown:
+        org.call(ALICE, "kms:Frobnicate", {})
+    assert unknown.value.vendor_code == "InvalidAction.NotFound"
 
 
 def _expected_errors() -> List[Any]:

@@ -12,8 +12,9 @@
 //!   Decisions, the small results of the hot calls, through serde-wasm-bindgen's
 //!   JSON-compatible serializer, which builds the object directly (measured faster in Node
 //!   for objects this small). Both routes give the same plain object for the same value.
-//! - Errors become real JavaScript `Error`s named `KmsShareError` carrying `code`, and where
-//!   known `rule`, `field` and `decision`.
+//! - Errors become real JavaScript `Error`s named `KmsShareError` carrying `code`,
+//!   `vendorCode` and `httpStatus`, and where known `rule`, `field`, `decision` and
+//!   `accessDeniedDetail`.
 
 use kms_share_core::{Error, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -24,7 +25,8 @@ use wasm_bindgen::prelude::*;
 pub(crate) type JsResult<T> = Result<T, JsValue>;
 
 /// A core error as a thrown JavaScript `Error` (`name` `KmsShareError`, `message`, `code`,
-/// and `rule`, `field`, `decision` where the core gives them).
+/// `vendorCode`, `httpStatus`, and `rule`, `field`, `decision`, `accessDeniedDetail` where
+/// the core gives them).
 pub(crate) fn throw(e: Error) -> JsValue {
     let js = js_sys::Error::new(&e.message);
     js.set_name("KmsShareError");
@@ -42,6 +44,16 @@ pub(crate) fn throw(e: Error) -> JsValue {
     if let Some(decision) = &e.decision {
         if let Ok(d) = to_js(decision.as_ref()) {
             set("decision", &d);
+        }
+    }
+    // The vendor's form of the error: its code, HTTP status and, for a denial, the
+    // `AccessDeniedDetail` the vendor's SDKs read.
+    set("vendorCode", &JsValue::from_str(e.vendor_code()));
+    set("httpStatus", &JsValue::from(e.http_status()));
+    if let Some(detail) = e.access_denied_detail() {
+        let text = kms_share_core::json::ToValue::to_value(&detail).to_string();
+        if let Ok(d) = js_sys::JSON::parse(&text) {
+            set("accessDeniedDetail", &d);
         }
     }
     js.into()

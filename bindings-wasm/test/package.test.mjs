@@ -100,3 +100,29 @@ test("call passes a user's data as it is: nothing is templated, and test fixture
   assert.throws(() => organization.call(ALICE, "kms:DisableKey", { KeyId: "key-b1" }), (e) => e.code === "AccessDenied" && e.decision.deniedBy === "ramPolicy");
   assert.equal(organization.call(B, "VerifyAuditTrail").Valid, true);
 });
+
+test("thrown errors carry the vendor's code, HTTP status and AccessDeniedDetail", () => {
+  const { organization } = pkg.Organization.fromScenario(deptAB);
+  let err;
+  try {
+    organization.call(ALICE, "kms:DisableKey", { KeyId: "key-b1" });
+  } catch (e) {
+    err = e;
+  }
+  assert.equal(err.name, "KmsShareError");
+  assert.deepEqual([err.code, err.vendorCode, err.httpStatus], ["AccessDenied", "Forbidden.NoPermission", 403]);
+  const { EncodedDiagnosticMessage, ...detail } = err.accessDeniedDetail;
+  assert.deepEqual(detail, {
+    AuthAction: "kms:DisableKey",
+    AuthPrincipalType: "SubUser",
+    AuthPrincipalOwnerId: "1000000000000003",
+    AuthPrincipalDisplayName: "alice",
+    NoPermissionType: "ImplicitDeny",
+    PolicyType: "AccountLevelIdentityBasedPolicy",
+  });
+  assert.deepEqual(JSON.parse(Buffer.from(EncodedDiagnosticMessage, "base64").toString("utf8")), err.decision);
+  assert.throws(
+    () => organization.call(ALICE, "kms:Encrypt", { KeyId: "key-nosuch", Plaintext: "x" }),
+    (e) => e.code === "NotFound" && e.vendorCode === "Forbidden.KeyNotFound" && e.httpStatus === 404 && e.accessDeniedDetail === undefined,
+  );
+});

@@ -138,6 +138,10 @@ pub struct Error {
     /// For [`ErrorCode::AccessDenied`]: the decision that denied the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Box<Decision>>,
+    /// The vendor's code where it is more specific than the engine code's
+    /// ([`Error::vendor_code`]); not part of the engine's JSON form.
+    #[serde(skip)]
+    pub vendor: Option<&'static str>,
 }
 
 /// The engine's result type.
@@ -158,12 +162,17 @@ impl Error {
     /// places, and each would otherwise carry its own copy of this code.
     #[inline(never)]
     fn make(code: ErrorCode, rule: Option<Rule>, message: String, field: Option<&str>) -> Self {
-        Error { code, message, rule, field: field.map(str::to_string), decision: None }
+        Error { code, message, rule, field: field.map(str::to_string), decision: None, vendor: None }
     }
 
     /// `what` was not found.
     pub fn not_found(what: &str, id: &str) -> Self {
-        Error::new(ErrorCode::NotFound, None, alloc::format!("{what} `{id}` not found"))
+        let e = Error::new(ErrorCode::NotFound, None, alloc::format!("{what} `{id}` not found"));
+        match what {
+            "key" => e.with_vendor("Forbidden.KeyNotFound"),
+            "alias" => e.with_vendor("Forbidden.AliasNotFound"),
+            _ => e,
+        }
     }
 
     /// The call was denied; the decision says why and how to fix it.

@@ -41,6 +41,7 @@ pub mod snapshot;
 pub mod state;
 pub mod time;
 mod v1;
+pub mod vendor;
 
 pub use decision::{Decision, Effect};
 pub use engine::{Call, Engine, Response};

@@ -285,6 +285,7 @@ impl<'a> Params<'a> {
     /// The error for a missing required parameter.
     pub fn missing(&self, name: &str) -> Error {
         Error::invalid(name, None, format!("{} needs the parameter {name}", self.action))
+            .with_vendor("MissingParameter")
     }
 
     /// Fail on any parameter that was not read.

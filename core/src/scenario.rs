@@ -88,6 +88,9 @@ pub struct Expect {
     /// The error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The error's code in the vendor's API (`Forbidden.NoPermission`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_code: Option<String>,
     /// The rule id of the error or of the denying check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
@@ -113,7 +116,7 @@ crate::json::record!(Step {
     "expect" expect default, "note" note default,
 });
 crate::json::record!(Expect {
-    "ok" ok default, "error" error default, "rule" rule default, "effect" effect default,
+    "ok" ok default, "error" error default, "vendorCode" vendor_code default, "rule" rule default, "effect" effect default,
     "deniedBy" denied_by default, "field" field default, "messageContains" message_contains default,
     "result" result default,
 });
@@ -238,12 +241,32 @@ pub struct StepResult {
     /// The error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
+    /// The error as the vendor's API answers it (documents of version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_error: Option<VendorError>,
     /// Whether the step's `expect` held (absent without `expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect_held: Option<bool>,
     /// Why an expectation failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expect_failures: Vec<String>,
+}
+
+/// An error's code and HTTP status in the vendor's API ([`Error::vendor_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorError {
+    /// The vendor's code (`Forbidden.NoPermission`).
+    pub code: String,
+    /// The HTTP status (403).
+    pub http_status: u16,
+}
+
+impl VendorError {
+    /// The vendor's form of `e`.
+    pub fn of(e: &Error) -> Self {
+        VendorError { code: e.vendor_code().to_string(), http_status: e.http_status() }
+    }
 }
 
 /// The result document of a run.
@@ -353,6 +376,7 @@ impl Runner {
             result: None,
             decision: None,
             error: None,
+            vendor_error: None,
             expect_held: None,
             expect_failures: Vec::new(),
         };
@@ -387,6 +411,9 @@ impl Runner {
                     }
                 }
             }
+        }
+        if self.dialect == crate::engine::Dialect::V2 {
+            out.vendor_error = out.error.as_ref().map(VendorError::of);
         }
         if let Some(exp) = &step.expect {
             check_expect(exp, &mut out);
@@ -494,6 +521,12 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
         let got = out.error.as_ref().map(|e| e.code());
         if got != Some(code.as_str()) {
             f.push(format!("expected error {code}, got {}", got.unwrap_or("success")));
+        }
+    }
+    if let Some(code) = &exp.vendor_code {
+        let got = out.error.as_ref().map(|e| e.vendor_code());
+        if got != Some(code.as_str()) {
+            f.push(format!("expected vendor code {code}, got {}", got.unwrap_or("success")));
         }
     }
     if let Some(rule) = &exp.rule {

@@ -15,7 +15,7 @@ class here gives the base class. ``tests/test_errors.py`` checks that every engi
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 __all__ = [
     "KmsShareError",
@@ -59,6 +59,13 @@ class KmsShareError(Exception):
     field: Optional[str]
     #: For :class:`AccessDenied`: the decision (a :class:`kms_share.Decision`) that denied the call.
     decision: Optional[Any]
+    #: The error's code in the vendor's API (``Forbidden.NoPermission``, ``Forbidden.KeyNotFound``;
+    #: ``docs/errors.md`` lists them), ``None`` for an error made outside the engine.
+    vendor_code: Optional[str]
+    #: The HTTP status the vendor's API answers the error with (403, 404, 400, ...).
+    http_status: Optional[int]
+    #: For a denial: the vendor's ``AccessDeniedDetail`` (``AuthAction``, ``NoPermissionType``, ...).
+    access_denied_detail: Optional[Dict[str, str]]
 
     def __init__(
         self,
@@ -68,6 +75,9 @@ class KmsShareError(Exception):
         rule: Optional[str] = None,
         field: Optional[str] = None,
         decision: Optional[Any] = None,
+        vendor_code: Optional[str] = None,
+        http_status: Optional[int] = None,
+        access_denied_detail: Optional[Dict[str, str]] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -76,6 +86,9 @@ class KmsShareError(Exception):
         self.rule = rule
         self.field = field
         self.decision = decision
+        self.vendor_code = vendor_code
+        self.http_status = http_status
+        self.access_denied_detail = access_denied_detail
 
     def __str__(self) -> str:
         # The engine's own rendering: `Code: message (rule)`.
@@ -231,6 +244,17 @@ def _from_native(
     rule: Optional[str],
     field: Optional[str],
     decision: Optional[Any],
+    vendor: Optional[Tuple[str, int, Optional[Dict[str, str]]]] = None,
 ) -> KmsShareError:
     """Build the exception for an engine error (called by ``kms_share._native``)."""
-    return class_for(code)(message, code=code, rule=rule, field=field, decision=decision)
+    vendor_code, http_status, detail = vendor if vendor is not None else (None, None, None)
+    return class_for(code)(
+        message,
+        code=code,
+        rule=rule,
+        field=field,
+        decision=decision,
+        vendor_code=vendor_code,
+        http_status=http_status,
+        access_denied_detail=detail,
+    )

@@ -291,14 +291,16 @@ impl Engine {
                     ErrorCode::InvalidState,
                     Rule::Cr3,
                     format!("key {id} is disabled and cannot encrypt"),
-                ))
+                )
+                .with_vendor("Rejected.Disabled"))
             }
             KeyState::PendingDeletion { .. } => {
                 return Err(Error::new(
                     ErrorCode::InvalidState,
                     Rule::Cr3,
                     format!("key {id} is pending deletion and cannot encrypt"),
-                ))
+                )
+                .with_vendor("Rejetced.PendingDeletion"))
             }
         }
         let v = key
@@ -349,7 +351,8 @@ impl Engine {
                 ErrorCode::InvalidState,
                 Rule::Cr3,
                 format!("key {id} is disabled and cannot decrypt"),
-            ));
+            )
+            .with_vendor("Rejected.Disabled"));
         }
         let v = key.versions.iter().find(|v| v.version == h.key_version).ok_or_else(Error::decrypt_failed)?;
         let aad = blob::aad(&h.key_id, h.key_version, ctx);

@@ -774,12 +774,14 @@ impl Engine {
         arn_taken: bool,
     ) -> Result<()> {
         let what = if kind == NameKind::Alias { "alias" } else { "secret name" };
+        let vendor = if kind == NameKind::Alias { "AliasAlreadyExists" } else { "NameConflict" };
         if arn_taken {
             return Err(Error::new(
                 ErrorCode::NameConflict,
                 Rule::Sm3,
                 format!("{what} `{name}` is already used by account {account} in this region"),
-            ));
+            )
+            .with_vendor(vendor));
         }
         let mode = self.state.instances.get(inst).and_then(|i| i.sharing_mode);
         if let Some(holders) = self.state.name_holders(inst, kind, name) {
@@ -794,7 +796,8 @@ impl Engine {
                     format!(
                         "{what} `{name}` is already used in instance {inst}; in Joint ownership every key alias and secret name is unique across accounts (choose another name, or switch to Independent ownership)"
                     ),
-                ));
+                )
+                .with_vendor(vendor));
             }
         }
         Ok(())

@@ -188,12 +188,14 @@ impl Engine {
 pub(crate) fn unknown_action(text: &str) -> Error {
     if text.len() > 4 && text.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("kms:")) {
         Error::invalid("action", Rule::Ram3, format!("unknown KMS action `{}`", shorten(text)))
+            .with_vendor("InvalidAction.NotFound")
     } else {
         Error::invalid(
             "action",
             None,
             format!("unknown action `{}`; see docs/scenario-format.md for the list", shorten(text)),
         )
+        .with_vendor("InvalidAction.NotFound")
     }
 }
 

@@ -1,0 +1,119 @@
+//! The vendor's face of the engine's errors: each error's code as the vendor's API
+//! answers it, its HTTP status, and for a denial the `AccessDeniedDetail` the SDKs read.
+//!
+//! The engine keeps its own stable codes (`docs/errors.md`); this maps them. Where the
+//! vendor's common error table (`../shared/VENDOR-API.md`) has the condition, its code
+//! is used (`Forbidden.NoPermission`, `Forbidden.KeyNotFound`, `Rejected.Disabled`, …);
+//! where it has none (the sharing rules the vendor's API does not model), the engine's
+//! code is the vendor code too. `docs/errors.md` lists the mapping.
+
+use alloc::string::{String, ToString};
+
+use crate::decision::{CheckName, Decision};
+use crate::error::{Error, ErrorCode};
+use crate::ids::{Identity, IdentityKind};
+use crate::json::response;
+
+/// The vendor code of a code with no more specific one.
+const fn default_code(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::InvalidParameter => "InvalidParameter",
+        ErrorCode::NotFound => "Forbidden.ResourceNotFound",
+        ErrorCode::AccessDenied => "Forbidden.NoPermission",
+        ErrorCode::QuotaExceeded | ErrorCode::LimitExceeded => "Rejected.LimitExceeded",
+        ErrorCode::BackendError | ErrorCode::InternalError => "InternalFailure",
+        other => other.as_str(),
+    }
+}
+
+/// The HTTP status the vendor answers a vendor code with.
+pub fn http_status(vendor_code: &str) -> u16 {
+    match vendor_code {
+        "Forbidden.NoPermission" => 403,
+        c if c.starts_with("Forbidden.") && c.ends_with("NotFound") => 404,
+        "InternalFailure" => 500,
+        // A state that forbids the call (the vendor's `Rejected.Disabled` and kind).
+        "Rejected.Disabled"
+        | "Rejetced.PendingDeletion"
+        | "InvalidState"
+        | "DeletionProtected"
+        | "PrincipalResourcesRemain"
+        | "ModeChangeNotAllowed"
+        | "InstanceNotShareable" => 409,
+        _ => 400,
+    }
+}
+
+impl Error {
+    /// The error's code in the vendor's API.
+    pub fn vendor_code(&self) -> &'static str {
+        self.vendor.unwrap_or(default_code(self.code))
+    }
+
+    /// The HTTP status the vendor's API answers this error with.
+    pub fn http_status(&self) -> u16 {
+        http_status(self.vendor_code())
+    }
+
+    /// For a denial made by the decision: what the vendor's `AccessDeniedDetail` says.
+    pub fn access_denied_detail(&self) -> Option<AccessDeniedDetail> {
+        self.decision.as_deref().map(AccessDeniedDetail::of)
+    }
+
+    /// The vendor's code for this error, when it is more specific than its engine code's.
+    #[must_use]
+    pub fn with_vendor(mut self, code: &'static str) -> Self {
+        self.vendor = Some(code);
+        self
+    }
+}
+
+response! {
+    /// Why the vendor's API refused a call (`Forbidden.NoPermission`), as its SDKs read it.
+    pub struct AccessDeniedDetail {
+        /// The RAM action asked for (`kms:Encrypt`).
+        "AuthAction" auth_action: String,
+        /// `Account` (the root identity), `SubUser` or `AssumedRoleUser`.
+        "AuthPrincipalType" auth_principal_type: &'static str,
+        /// The caller's account.
+        "AuthPrincipalOwnerId" auth_principal_owner_id: String,
+        /// The user's or role's name, the account id for the root identity.
+        "AuthPrincipalDisplayName" auth_principal_display_name: String,
+        /// `ExplicitDeny` when a RAM policy statement denied the call, else `ImplicitDeny`.
+        "NoPermissionType" no_permission_type: &'static str,
+        /// What denied it: `AccountLevelIdentityBasedPolicy` (RAM), `ResourceSharing` (the
+        /// share or its permission), `SharingMode` (the permission matrix).
+        "PolicyType" policy_type: &'static str,
+        /// The explained decision, as JSON text in base64.
+        "EncodedDiagnosticMessage" encoded_diagnostic_message: String,
+    }
+}
+
+impl AccessDeniedDetail {
+    /// The detail of a denial.
+    pub fn of(d: &Decision) -> Self {
+        let identity = Identity::parse(&d.caller).ok();
+        let (kind, name) = match identity.as_ref().map(|i| &i.kind) {
+            Some(IdentityKind::User(n)) => ("SubUser", n.to_string()),
+            Some(IdentityKind::Role(n)) => ("AssumedRoleUser", n.to_string()),
+            _ => ("Account", identity.as_ref().map(|i| i.account.to_string()).unwrap_or_default()),
+        };
+        let explicit = d.denied_by == Some(CheckName::RamPolicy)
+            && d.checks.iter().any(|c| c.check == CheckName::RamPolicy && c.detail.contains("an explicit Deny wins"));
+        let policy_type = match d.denied_by {
+            Some(CheckName::RamPolicy) => "AccountLevelIdentityBasedPolicy",
+            Some(CheckName::Ownership) => "SharingMode",
+            _ => "ResourceSharing",
+        };
+        let text = serde_json::to_string(d).unwrap_or_default();
+        AccessDeniedDetail {
+            auth_action: d.action.clone(),
+            auth_principal_type: kind,
+            auth_principal_owner_id: identity.map(|i| i.account.to_string()).unwrap_or_default(),
+            auth_principal_display_name: name,
+            no_permission_type: if explicit { "ExplicitDeny" } else { "ImplicitDeny" },
+            policy_type,
+            encoded_diagnostic_message: crate::crypto::b64_encode(text.as_bytes()),
+        }
+    }
+}
