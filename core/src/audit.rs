@@ -240,3 +240,4 @@ mod tests {
 }
 crate::json::to_value_via_serde!(BrokenLink);
 crate::json::to_value_via_serde!(AuditEvent);
+crate::json::describe_as!(crate::json::Ty::Any => AuditEvent);

@@ -47,6 +47,12 @@ macro_rules! id_type {
             }
         }
 
+        impl crate::json::Describe for $name {
+            fn describe() -> crate::json::Ty {
+                crate::json::Ty::Str
+            }
+        }
+
         impl crate::json::ToValue for $name {
             fn to_value(&self) -> serde_json::Value {
                 serde_json::Value::String(self.0.as_str().into())

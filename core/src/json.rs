@@ -357,6 +357,7 @@ macro_rules! unit_enum {
                 serde_json::Value::String(match self { $($ty::$variant => stringify!($variant),)* }.into())
             }
         }
+        $crate::json::describe_as!($crate::json::Ty::Str => $ty);
         $crate::json::deserialize_via_json!($ty);
     )*};
 }
@@ -494,6 +495,15 @@ macro_rules! response {
         impl $(<$lt>)? $crate::json::Shape for $name $(<$lt>)? {
             const FIELDS: &'static [&'static str] = &[$($json),*];
         }
+
+        impl $(<$lt>)? $crate::json::Describe for $name $(<$lt>)? {
+            fn describe() -> $crate::json::Ty {
+                $crate::json::Ty::Obj(
+                    stringify!($name),
+                    alloc::vec![$( ($json, <$ty as $crate::json::Describe>::describe()) ),*],
+                )
+            }
+        }
     };
 }
 pub(crate) use response;
@@ -502,6 +512,90 @@ pub(crate) use response;
 pub trait Shape {
     /// The JSON field names, in order.
     const FIELDS: &'static [&'static str];
+}
+
+/// The JSON shape of a response or of one of its fields: what the vendor fixture test
+/// compares with the vendor's models, and what generated types are made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// A string.
+    Str,
+    /// An integer.
+    Int,
+    /// A boolean.
+    Bool,
+    /// Any JSON (a document the response passes through).
+    Any,
+    /// A list of one shape.
+    List(alloc::boxed::Box<Ty>),
+    /// An object: its type's name and its fields, each possibly absent.
+    Obj(&'static str, Vec<(&'static str, Ty)>),
+}
+
+impl Ty {
+    /// The shape without the fields at `paths` (`KeyMetadata.DeletionProtection`): for an
+    /// action whose response is a shared type less some fields it never fills.
+    #[must_use]
+    pub fn without(mut self, paths: &[&str]) -> Ty {
+        for p in paths {
+            self.remove(p);
+        }
+        self
+    }
+
+    fn remove(&mut self, path: &str) {
+        let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+        if let Ty::Obj(_, fields) = self {
+            match rest {
+                None => fields.retain(|(n, _)| *n != head),
+                Some(r) => {
+                    if let Some((_, t)) = fields.iter_mut().find(|(n, _)| *n == head) {
+                        t.remove(r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A type whose JSON shape is known.
+pub trait Describe {
+    /// The shape.
+    fn describe() -> Ty;
+}
+
+macro_rules! describe_as {
+    ($ty:expr => $($t:ty),*) => {$(
+        impl $crate::json::Describe for $t {
+            fn describe() -> $crate::json::Ty {
+                $ty
+            }
+        }
+    )*};
+}
+pub(crate) use describe_as;
+
+describe_as!(Ty::Str => String, str);
+describe_as!(Ty::Int => u64, u32, usize);
+describe_as!(Ty::Bool => bool);
+describe_as!(Ty::Any => Value);
+
+impl<T: Describe + ?Sized> Describe for &T {
+    fn describe() -> Ty {
+        T::describe()
+    }
+}
+
+impl<T: Describe> Describe for Option<T> {
+    fn describe() -> Ty {
+        T::describe()
+    }
+}
+
+impl<T: Describe> Describe for Vec<T> {
+    fn describe() -> Ty {
+        Ty::List(alloc::boxed::Box::new(T::describe()))
+    }
 }
 
 #[cfg(test)]

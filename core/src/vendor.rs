@@ -14,6 +14,12 @@ use crate::error::{Error, ErrorCode};
 use crate::ids::{Identity, IdentityKind};
 use crate::json::response;
 
+/// The JSON shape of an action's response in the vendor's API, as the engine answers it;
+/// `None` for the simulator's own actions.
+pub fn response_shape(action: crate::action::Action) -> Option<crate::json::Ty> {
+    crate::ops::response_shape(action)
+}
+
 /// The vendor code of a code with no more specific one.
 const fn default_code(code: ErrorCode) -> &'static str {
     match code {

@@ -199,6 +199,69 @@ pub(crate) fn unknown_action(text: &str) -> Error {
     }
 }
 
+/// The response of each action the vendor's API has: what `core/tests/vendor_shapes.rs`
+/// checks against the vendor's models, and what every runtime's result of that action
+/// conforms to. `None` for the simulator's own actions.
+pub(crate) fn response_shape(action: Action) -> Option<crate::json::Ty> {
+    use crate::json::Describe;
+    use Action as A;
+    Some(match action {
+        A::EnableResourceDirectory => directory::ResourceDirectoryResponse::describe(),
+        A::CreateFolder => directory::FolderResponse::describe(),
+        A::CreateResourceAccount => directory::AccountResponse::describe(),
+        A::InviteAccountToResourceDirectory | A::AcceptHandshake | A::DeclineHandshake => {
+            directory::HandshakeResponse::describe()
+        }
+        A::CreateResourceShare => shares::CreateResourceShareResponse::describe(),
+        A::AssociateResourceShare | A::DisassociateResourceShare => {
+            shares::ResourceShareAssociationsResponse::describe()
+        }
+        A::CreateUser => ram::UserResponse::describe(),
+        A::CreateRole => ram::RoleResponse::describe(),
+        A::CreatePolicy => ram::PolicyResponse::describe(),
+        A::GetKmsInstance => instance::GetKmsInstanceResponse::describe(),
+        A::CreateApplicationAccessPoint => instance::CreateApplicationAccessPointResponse::describe(),
+        // Only DescribeKey tells the deletion protection.
+        A::CreateKey => keys::KeyMetadataResponse::describe()
+            .without(&["KeyMetadata.DeletionProtection", "KeyMetadata.DeletionProtectionDescription"]),
+        A::DescribeKey => keys::KeyMetadataResponse::describe(),
+        A::CreateKeyVersion => keys::KeyVersionResponse::describe(),
+        // Only GenerateDataKey returns a plaintext.
+        A::GenerateDataKey => crypto::CiphertextResponse::describe(),
+        A::Encrypt | A::GenerateDataKeyWithoutPlaintext | A::ReEncrypt => {
+            crypto::CiphertextResponse::describe().without(&["Plaintext"])
+        }
+        A::Decrypt => crypto::DecryptResponse::describe(),
+        A::CreateSecret => secrets::CreateSecretResponse::describe(),
+        A::GetSecretValue => secrets::GetSecretValueResponse::describe(),
+        A::PutSecretValue => secrets::PutSecretValueResponse::describe(),
+        A::DescribeSecret => secrets::DescribeSecretResponse::describe(),
+        A::DeleteSecret => secrets::DeleteSecretResponse::describe(),
+        A::RestoreSecret | A::UpdateSecretRotationPolicy => secrets::SecretNameResponse::describe(),
+        A::LookupEvents => audit::LookupEventsResponse::describe(),
+        A::MoveAccount
+        | A::EnableSharingWithResourceDirectory
+        | A::DeleteResourceShare
+        | A::AssociateResourceSharePermission
+        | A::DisassociateResourceSharePermission
+        | A::AttachPolicyToUser
+        | A::AttachPolicyToRole
+        | A::DetachPolicyFromUser
+        | A::DetachPolicyFromRole
+        | A::EnableKey
+        | A::DisableKey
+        | A::UpdateRotationPolicy
+        | A::ScheduleKeyDeletion
+        | A::CancelKeyDeletion
+        | A::SetDeletionProtection
+        | A::CreateAlias
+        | A::DeleteAlias
+        | A::TagResource
+        | A::UntagResource => keys::EmptyResponse::describe(),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
