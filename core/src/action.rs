@@ -136,6 +136,13 @@ actions! {
     ResourceManager AcceptHandshake "AcceptHandshake" "resourcemanager:AcceptHandshake" Call true;
     ResourceManager DeclineHandshake "DeclineHandshake" "resourcemanager:DeclineHandshake" Call true;
     ResourceManager MoveAccount "MoveAccount" "resourcemanager:MoveAccount" Call true;
+    ResourceManager GetResourceDirectory "GetResourceDirectory" "resourcemanager:GetResourceDirectory" Call false;
+    ResourceManager ListAccounts "ListAccounts" "resourcemanager:ListAccounts" Call false;
+    ResourceManager ListAccountsForParent "ListAccountsForParent" "resourcemanager:ListAccountsForParent" Call false;
+    ResourceManager ListFoldersForParent "ListFoldersForParent" "resourcemanager:ListFoldersForParent" Call false;
+    ResourceManager GetAccount "GetAccount" "resourcemanager:GetAccount" Call false;
+    ResourceManager GetFolder "GetFolder" "resourcemanager:GetFolder" Call false;
+    ResourceManager ListHandshakesForResourceDirectory "ListHandshakesForResourceDirectory" "resourcemanager:ListHandshakesForResourceDirectory" Call false;
     // Resource shares.
     ResourceSharing EnableSharingWithResourceDirectory "EnableSharingWithResourceDirectory" "resourcesharing:EnableSharingWithResourceDirectory" Call true;
     ResourceSharing CreateResourceShare "CreateResourceShare" "resourcesharing:CreateResourceShare" Call true;
@@ -144,6 +151,12 @@ actions! {
     ResourceSharing DeleteResourceShare "DeleteResourceShare" "resourcesharing:DeleteResourceShare" Call true;
     ResourceSharing AssociateResourceSharePermission "AssociateResourceSharePermission" "resourcesharing:AssociateResourceSharePermission" Call true;
     ResourceSharing DisassociateResourceSharePermission "DisassociateResourceSharePermission" "resourcesharing:DisassociateResourceSharePermission" Call true;
+    ResourceSharing ListResourceShares "ListResourceShares" "resourcesharing:ListResourceShares" Call false;
+    ResourceSharing ListResourceShareAssociations "ListResourceShareAssociations" "resourcesharing:ListResourceShareAssociations" Call false;
+    ResourceSharing ListSharedResources "ListSharedResources" "resourcesharing:ListSharedResources" Call false;
+    ResourceSharing ListSharedTargets "ListSharedTargets" "resourcesharing:ListSharedTargets" Call false;
+    ResourceSharing ListResourceSharePermissions "ListResourceSharePermissions" "resourcesharing:ListResourceSharePermissions" Call false;
+    ResourceSharing ListPermissions "ListPermissions" "resourcesharing:ListPermissions" Call false;
     // RAM.
     Ram CreateUser "CreateUser" "ram:CreateUser" Call true;
     Ram CreateRole "CreateRole" "ram:CreateRole" Call true;
@@ -152,9 +165,19 @@ actions! {
     Ram AttachPolicyToRole "AttachPolicyToRole" "ram:AttachPolicyToRole" Call true;
     Ram DetachPolicyFromUser "DetachPolicyFromUser" "ram:DetachPolicyFromUser" Call true;
     Ram DetachPolicyFromRole "DetachPolicyFromRole" "ram:DetachPolicyFromRole" Call true;
+    Ram ListUsers "ListUsers" "ram:ListUsers" Call false;
+    Ram ListRoles "ListRoles" "ram:ListRoles" Call false;
+    Ram ListPolicies "ListPolicies" "ram:ListPolicies" Call false;
+    Ram GetPolicy "GetPolicy" "ram:GetPolicy" Call false;
+    Ram GetPolicyVersion "GetPolicyVersion" "ram:GetPolicyVersion" Call false;
+    Ram ListPoliciesForUser "ListPoliciesForUser" "ram:ListPoliciesForUser" Call false;
+    Ram ListPoliciesForRole "ListPoliciesForRole" "ram:ListPoliciesForRole" Call false;
     // KMS: instances.
     Kms GetKmsInstance "GetKmsInstance" "kms:GetKmsInstance" Call false;
     Kms CreateApplicationAccessPoint "CreateApplicationAccessPoint" "kms:CreateApplicationAccessPoint" Call true;
+    Kms ListKmsInstances "ListKmsInstances" "kms:ListKmsInstances" Call false;
+    Kms GetKmsInstanceQuotaInfos "GetKmsInstanceQuotaInfos" "kms:GetKmsInstanceQuotaInfos" Call false;
+    Kms UpdateKmsInstanceBindVpc "UpdateKmsInstanceBindVpc" "kms:UpdateKmsInstanceBindVpc" Call true;
     // KMS: keys.
     Kms CreateKey "CreateKey" "kms:CreateKey" Call true;
     Kms DescribeKey "DescribeKey" "kms:DescribeKey" Call false;
@@ -169,6 +192,11 @@ actions! {
     Kms DeleteAlias "DeleteAlias" "kms:DeleteAlias" Call true;
     Kms TagResource "TagResource" "kms:TagResource" Call true;
     Kms UntagResource "UntagResource" "kms:UntagResource" Call true;
+    Kms ListKeys "ListKeys" "kms:ListKeys" Call false;
+    Kms DescribeKeyVersion "DescribeKeyVersion" "kms:DescribeKeyVersion" Call false;
+    Kms ListKeyVersions "ListKeyVersions" "kms:ListKeyVersions" Call false;
+    Kms ListAliases "ListAliases" "kms:ListAliases" Call false;
+    Kms ListAliasesByKeyId "ListAliasesByKeyId" "kms:ListAliasesByKeyId" Call false;
     // KMS: cryptography.
     Kms Encrypt "Encrypt" "kms:Encrypt" Call true;
     Kms Decrypt "Decrypt" "kms:Decrypt" Call false;
@@ -183,6 +211,8 @@ actions! {
     Kms DeleteSecret "DeleteSecret" "kms:DeleteSecret" Call true;
     Kms RestoreSecret "RestoreSecret" "kms:RestoreSecret" Call true;
     Kms UpdateSecretRotationPolicy "UpdateSecretRotationPolicy" "kms:UpdateSecretRotationPolicy" Call true;
+    Kms ListSecrets "ListSecrets" "kms:ListSecrets" Call false;
+    Kms ListSecretVersionIds "ListSecretVersionIds" "kms:ListSecretVersionIds" Call false;
     // The audit trail.
     ActionTrail LookupEvents "LookupEvents" "actiontrail:LookupEvents" Query false;
 }

@@ -117,8 +117,8 @@ impl Organization {
     /// # Errors
     /// `InvalidParameter` when the step is not a step; the call's own errors are in the result.
     pub fn step(&mut self, step: &Value) -> Result<StepResult> {
-        let step: Step = crate::objects::from_value(step.clone())
-            .map_err(|e| Error::invalid("step", None, alloc::format!("{e}")))?;
+        let step =
+            <Step as crate::json::FromJson>::from_json(step.clone()).map_err(|e| Error::invalid("step", None, e))?;
         let r = self.runner.run_step(self.step_index, &step, RunOptions::default());
         self.step_index += 1;
         Ok(r)

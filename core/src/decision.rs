@@ -97,11 +97,27 @@ impl Decision {
     }
 }
 
-crate::json::to_value_via_serde!(Effect);
+impl crate::json::ToValue for Effect {
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(if *self == Effect::Allow { "Allow" } else { "Deny" }.into())
+    }
+}
 
 impl crate::json::FromJson for Effect {
     fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {
         crate::json::variant(v, &["Allow", "Deny"], &[Effect::Allow, Effect::Deny])
+    }
+}
+
+impl CheckName {
+    /// The check's name, as JSON writes it (`ramPolicy`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            CheckName::Sharing => "sharing",
+            CheckName::SharePermission => "sharePermission",
+            CheckName::RamPolicy => "ramPolicy",
+            CheckName::Ownership => "ownership",
+        }
     }
 }
 

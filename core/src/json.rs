@@ -352,9 +352,15 @@ macro_rules! unit_enum {
                 $crate::json::variant(v, &[$(stringify!($variant)),*], &[$($ty::$variant),*])
             }
         }
+        impl $ty {
+            /// The variant's name, as JSON writes it.
+            pub const fn name(self) -> &'static str {
+                match self { $($ty::$variant => stringify!($variant),)* }
+            }
+        }
         impl $crate::json::ToValue for $ty {
             fn to_value(&self) -> serde_json::Value {
-                serde_json::Value::String(match self { $($ty::$variant => stringify!($variant),)* }.into())
+                serde_json::Value::String(self.name().into())
             }
         }
         $crate::json::describe_as!($crate::json::Ty::Str => $ty);
@@ -544,6 +550,9 @@ impl Ty {
     }
 
     fn remove(&mut self, path: &str) {
+        if let Ty::List(item) = self {
+            return item.remove(path);
+        }
         let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
         if let Ty::Obj(_, fields) = self {
             match rest {

@@ -20,6 +20,17 @@ pub enum ResourceKind {
     Secret,
 }
 
+impl ResourceKind {
+    /// The kind's name (`Key`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ResourceKind::Instance => "Instance",
+            ResourceKind::Key => "Key",
+            ResourceKind::Secret => "Secret",
+        }
+    }
+}
+
 /// A feature row of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,6 +114,8 @@ pub const MATRIX: &[MatrixRow] = &[
             Action::DisableInstance,
             Action::SetInstanceSharingMode,
             Action::GetInstanceQuota,
+            Action::GetKmsInstanceQuotaInfos,
+            Action::UpdateKmsInstanceBindVpc,
         ],
     },
     MatrixRow {
@@ -132,6 +145,9 @@ pub const MATRIX: &[MatrixRow] = &[
             Action::UntagResource,
             Action::EnableKey,
             Action::DisableKey,
+            Action::DescribeKeyVersion,
+            Action::ListKeyVersions,
+            Action::ListAliasesByKeyId,
         ],
     },
     MatrixRow {
@@ -147,6 +163,7 @@ pub const MATRIX: &[MatrixRow] = &[
             Action::UpdateSecretRotationPolicy,
             Action::TagResource,
             Action::UntagResource,
+            Action::ListSecretVersionIds,
         ],
     },
     MatrixRow {

@@ -676,4 +676,10 @@ record!(AccessPoint { "name" name, "instance" instance, "creator" creator });
 record!(Backup { "id" id, "resource" resource, "instance" instance, "createdAt" created_at });
 record!(RamAccount { "users" users default, "roles" roles default, "policies" policies default });
 crate::json::deserialize_via_json!(KeyState, SharePermissions);
-crate::json::to_value_via_serde!(Instance, Share, SharePermission);
+crate::json::to_value_via_serde!(Instance, Share);
+
+impl crate::json::ToValue for SharePermission {
+    fn to_value(&self) -> serde_json::Value {
+        crate::json::fields(&mut [("name", self.name.to_value()), ("version", self.version.to_value())])
+    }
+}

@@ -562,4 +562,14 @@ pub(crate) fn what_if_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Resul
     Ok(Response { result: e.what_if(&calls), decision: None })
 }
 
-crate::json::to_value_via_serde!(Allowed);
+impl crate::json::ToValue for Allowed {
+    fn to_value(&self) -> serde_json::Value {
+        crate::json::fields(&mut [
+            ("identity", self.identity.to_value()),
+            ("account", self.account.to_value()),
+            ("role", self.role.to_value()),
+            ("viaShare", self.via_share.to_value()),
+            ("reason", self.reason.to_value()),
+        ])
+    }
+}

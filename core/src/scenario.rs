@@ -30,29 +30,34 @@ pub const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
 pub const MAX_STEPS: usize = 100_000;
 
 /// A scenario document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Scenario {
     /// Format version, 1.
     pub version: u32,
     /// A name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What the scenario shows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The rule ids the scenario exercises.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
     /// Deterministic randomness, for tests only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     /// The time of the first step (`YYYY-MM-DDTHH:MM:SSZ`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     /// The steps.
     pub steps: Vec<Step>,
 }
+
+crate::json::record!(Scenario {
+    "version" version, "name" name default, "description" description default, "rules" rules default,
+    "seed" seed default, "start" start default, "steps" steps,
+});
 
 /// One step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,14 +151,14 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
     check_step_count(steps, "steps")?;
     let mut parsed_steps = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
-        let step: Step = crate::objects::from_value(s.clone())
+        let step = <Step as crate::json::FromJson>::from_json(s.clone())
             .map_err(|e| Error::invalid(&format!("steps[{i}]"), None, format!("steps[{i}]: {e}")))?;
         parsed_steps.push(step);
     }
     let mut head = obj.clone();
     head.insert("steps".to_string(), Value::Array(Vec::new()));
-    let mut sc: Scenario = crate::objects::from_value(Value::Object(head))
-        .map_err(|e| Error::invalid("document", None, format!("{e}")))?;
+    let mut sc = <Scenario as crate::json::FromJson>::from_json(Value::Object(head))
+        .map_err(|e| Error::invalid("document", None, e))?;
     if sc.version != 1 && sc.version != FORMAT_VERSION {
         return Err(Error::invalid(
             "version",
@@ -174,7 +179,7 @@ pub fn calls_from(steps: &Value, at: u64, dialect: crate::engine::Dialect) -> Re
     check_step_count(list, "Steps")?;
     let mut out = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
-        let step: Step = crate::objects::from_value(s.clone())
+        let step = <Step as crate::json::FromJson>::from_json(s.clone())
             .map_err(|e| Error::invalid(&format!("Steps[{i}]"), None, format!("Steps[{i}]: {e}")))?;
         let caller = Identity::parse(&step.caller).map_err(|e| e.at_field(&format!("Steps[{i}].caller")))?;
         let t = match &step.at {
@@ -557,13 +562,14 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
     if let Some(eff) = exp.effect {
         let got = out.decision.as_ref().map(|d| d.effect);
         if got != Some(eff) {
-            f.push(format!("expected effect {eff:?}, got {got:?}"));
+            let got = got.map_or("none", |e| if e == Effect::Allow { "Allow" } else { "Deny" });
+            f.push(format!("expected effect {}, got {got}", if eff == Effect::Allow { "Allow" } else { "Deny" }));
         }
     }
     if let Some(c) = exp.denied_by {
         let got = out.decision.as_ref().and_then(|d| d.denied_by);
         if got != Some(c) {
-            f.push(format!("expected deniedBy {c:?}, got {got:?}"));
+            f.push(format!("expected deniedBy {}, got {}", c.name(), got.map_or("none", CheckName::name)));
         }
     }
     if let Some(want) = &exp.result {

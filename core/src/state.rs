@@ -15,45 +15,35 @@ use crate::audit::AuditLog;
 use crate::ids::*;
 use crate::model::*;
 
-/// Everything the engine knows. Serializes to the snapshot's `state` part.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Everything the engine knows. Serializes to the snapshot's `state` part; read by the
+/// `Deserialize` below.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct State {
     /// Accounts known to the simulation.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub accounts: IdMap<AccountId, Account>,
     /// The resource directory, once enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
     /// KMS instances.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub instances: IdMap<InstanceId, Instance>,
     /// Resource shares.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub shares: IdMap<ShareId, Share>,
     /// Keys.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub keys: IdMap<KeyId, Key>,
     /// Aliases, by ARN.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub aliases: IdMap<String, Alias>,
     /// Secrets, by ARN.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub secrets: IdMap<String, Secret>,
     /// Application access points, by ARN.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub access_points: IdMap<String, AccessPoint>,
     /// Backups, by id.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub backups: IdMap<String, Backup>,
     /// RAM users, roles and policies per account.
-    #[serde(default, deserialize_with = "crate::json::records")]
     pub ram: IdMap<AccountId, RamAccount>,
     /// The audit trail (AT-1, AT-2).
-    #[serde(default)]
     pub audit: AuditLog,
     /// A counter for creation order.
-    #[serde(default)]
     pub seq: u64,
     /// Per instance, the accounts (owner aside) its shares reach, in the order each
     /// became reachable (KI-3, KI-4; README Semantics 3): the first `quota − VPCs` are
@@ -61,7 +51,7 @@ pub struct State {
     /// account keeps its place while it stays reachable, and one that joins later never
     /// takes the place of one already in. A state written without it (an older export)
     /// gets the order [`State::rebuild_index`] gives newly reachable accounts.
-    #[serde(default, skip_serializing_if = "IdMap::is_empty", deserialize_with = "crate::json::records")]
+    #[serde(skip_serializing_if = "IdMap::is_empty")]
     pub admission: IdMap<InstanceId, Vec<AccountId>>,
     /// Derived indexes.
     #[serde(skip)]
@@ -653,6 +643,102 @@ fn remove_name(
     }
 }
 
+impl crate::json::ToValue for QuotaUsage {
+    fn to_value(&self) -> serde_json::Value {
+        // Written as serde writes it: the lists only when not empty.
+        let list = |v: &Vec<AccountId>| if v.is_empty() { serde_json::Value::Null } else { v.to_value() };
+        crate::json::fields(&mut [
+            ("quota", self.quota.to_value()),
+            ("accounts", self.accounts.to_value()),
+            ("vpcs", self.vpcs.to_value()),
+            ("used", self.used.to_value()),
+            ("admittedAccounts", list(&self.admitted_accounts)),
+            ("overQuotaAccounts", list(&self.over_quota_accounts)),
+        ])
+    }
+}
+
+/// The state's fields as written, in order.
+const STATE_FIELDS: &[&str] = &[
+    "accounts",
+    "directory",
+    "instances",
+    "shares",
+    "keys",
+    "aliases",
+    "secrets",
+    "accessPoints",
+    "backups",
+    "ram",
+    "audit",
+    "seq",
+    "admission",
+];
+
+/// A map of records, read by `crate::json::records`.
+struct Records<K, V>(core::marker::PhantomData<(K, V)>);
+
+impl<'de, K: crate::request::Text + crate::idmap::KeyText, V: crate::json::FromJson> serde::de::DeserializeSeed<'de>
+    for Records<K, V>
+{
+    type Value = IdMap<K, V>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> core::result::Result<Self::Value, D::Error> {
+        crate::json::records(d)
+    }
+}
+
+/// Read field by field into a default state, each field at most once and all optional
+/// (an older export lacks the newer ones): smaller than serde's derived reader, which
+/// holds every field aside until the end.
+impl<'de> Deserialize<'de> for State {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        struct Fields;
+
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = State;
+
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("struct State")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<State, A::Error> {
+                use serde::de::Error as _;
+                let mut st = State::default();
+                let mut seen = 0u32;
+                while let Some(key) = a.next_key::<String>()? {
+                    let i = STATE_FIELDS
+                        .iter()
+                        .position(|f| *f == key)
+                        .ok_or_else(|| A::Error::unknown_field(&key, STATE_FIELDS))?;
+                    if seen & (1 << i) != 0 {
+                        return Err(A::Error::custom(alloc::format!("duplicate field `{key}`")));
+                    }
+                    seen |= 1 << i;
+                    match i {
+                        0 => st.accounts = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        1 => st.directory = a.next_value()?,
+                        2 => st.instances = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        3 => st.shares = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        4 => st.keys = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        5 => st.aliases = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        6 => st.secrets = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        7 => st.access_points = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        8 => st.backups = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        9 => st.ram = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        10 => st.audit = a.next_value()?,
+                        11 => st.seq = a.next_value()?,
+                        _ => st.admission = a.next_value_seed(Records(core::marker::PhantomData))?,
+                    }
+                }
+                Ok(st)
+            }
+        }
+
+        d.deserialize_map(Fields)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -680,5 +766,3 @@ mod tests {
         assert_eq!(by_text, by_tuple);
     }
 }
-
-crate::json::to_value_via_serde!(QuotaUsage);

@@ -17,6 +17,7 @@ use crate::engine::{to_json, Call, Engine, Response};
 use crate::error::Result;
 use crate::idmap::IdSet;
 use crate::ids::*;
+use crate::json::ToValue;
 use crate::model::*;
 use crate::ops::Via;
 use crate::state::{next_rotation, State};
@@ -31,6 +32,98 @@ const RENAMED: &[(Action, &str, &str)] = &[
     (Action::CreateResourceAccount, "Tags", "Tag"),
     (Action::InviteAccountToResourceDirectory, "Tags", "Tag"),
 ];
+
+/// Where a field of a version 1 result comes from.
+enum From {
+    /// The vendor's result, at this path.
+    Result(&'static [&'static str]),
+    /// The call's parameter.
+    Param(&'static str),
+    /// The key the call named.
+    Key,
+    /// This text.
+    Text(&'static str),
+    /// `true`.
+    True,
+    /// `1`.
+    One,
+}
+
+/// The version 1 results that are fields picked from the vendor's result, the call or
+/// constants, in version 1's order.
+const PICKED: &[(Action, &[(&str, From)])] = {
+    use From::*;
+    const DIRECTORY: &str = "ResourceDirectory";
+    &[
+        (
+            Action::EnableResourceDirectory,
+            &[
+                ("ResourceDirectoryId", Result(&[DIRECTORY, "ResourceDirectoryId"])),
+                ("RootFolderId", Result(&[DIRECTORY, "RootFolderId"])),
+                ("MasterAccountId", Result(&[DIRECTORY, "MasterAccountId"])),
+            ],
+        ),
+        (Action::CreateFolder, &[("FolderId", Result(&["Folder", "FolderId"]))]),
+        (
+            Action::AcceptHandshake,
+            &[("HandshakeId", Result(&["Handshake", "HandshakeId"])), ("Status", Result(&["Handshake", "Status"]))],
+        ),
+        (
+            Action::DeclineHandshake,
+            &[("HandshakeId", Result(&["Handshake", "HandshakeId"])), ("Status", Result(&["Handshake", "Status"]))],
+        ),
+        (
+            Action::EnableSharingWithResourceDirectory,
+            &[("SharingEnabled", True), ("ServiceLinkedRole", Text(crate::ops::SHARING_ROLE))],
+        ),
+        (Action::DeleteResourceShare, &[("ResourceShareId", Param("ResourceShareId")), ("State", Text("Deleted"))]),
+        (
+            Action::CreateKey,
+            &[
+                ("KeyId", Result(&["KeyMetadata", "KeyId"])),
+                ("Arn", Result(&["KeyMetadata", "Arn"])),
+                ("InstanceId", Result(&["KeyMetadata", "DKMSInstanceId"])),
+                ("KeyVersion", One),
+                ("Creator", Result(&["KeyMetadata", "Creator"])),
+            ],
+        ),
+        (Action::EnableKey, &[("KeyId", Key), ("KeyState", Text("Enabled"))]),
+        (Action::DisableKey, &[("KeyId", Key), ("KeyState", Text("Disabled"))]),
+        (Action::CancelKeyDeletion, &[("KeyId", Key), ("KeyState", Text("Enabled"))]),
+        (Action::DeleteAlias, &[("AliasName", Param("AliasName"))]),
+        (
+            Action::CreateSecret,
+            &[
+                ("Arn", Result(&["Arn"])),
+                ("SecretName", Result(&["SecretName"])),
+                ("VersionId", Result(&["VersionId"])),
+                ("InstanceId", Result(&["DKMSInstanceId"])),
+            ],
+        ),
+        (
+            Action::GetSecretValue,
+            &[
+                ("SecretName", Result(&["SecretName"])),
+                ("VersionId", Result(&["VersionId"])),
+                ("VersionStages", Result(&["VersionStages", "VersionStage"])),
+                ("SecretData", Result(&["SecretData"])),
+            ],
+        ),
+        (
+            Action::PutSecretValue,
+            &[
+                ("SecretName", Result(&["SecretName"])),
+                ("VersionId", Result(&["VersionId"])),
+                ("VersionStages", Result(&["VersionStages", "VersionStage"])),
+            ],
+        ),
+        (Action::RestoreSecret, &[("SecretName", Result(&["SecretName"]))]),
+        (
+            Action::CreateApplicationAccessPoint,
+            &[("Arn", Result(&["Arn"])), ("Name", Result(&["Name"])), ("InstanceId", Param("InstanceId"))],
+        ),
+    ]
+};
 
 /// What a version 1 result needs from before the call.
 #[derive(Default)]
@@ -140,19 +233,24 @@ impl Engine {
     fn v1_result(&self, a: Action, call: &Call, result: &Value, before: Before) -> Value {
         let st = &self.state;
         let p = &call.params;
-        let param = |name: &str| p.get(name).cloned().unwrap_or(Value::Null);
-        let get = |path: &[&str]| path.iter().try_fold(result, |v, k| v.get(*k)).cloned().unwrap_or(Value::Null);
+        let param = |name: &str| pick(p, &[name]);
+        let get = |path: &[&str]| pick(result, path);
         let key = before.key.as_ref().and_then(|k| st.keys.get(k));
-        let key_id = || before.key.as_ref().map(to_json).unwrap_or(Value::Null);
-        let secret_name = || before.secret.as_ref().and_then(|s| st.secrets.get(s)).map(|s| to_json(&s.name));
+        let key_id = || before.key.to_value();
+        let secret_name = || before.secret.as_ref().and_then(|s| st.secrets.get(s)).map(|s| s.name.to_value());
         let version = |id: &Value| key.and_then(|k| crate::ops::version_of(k, id.as_str()?));
+        if let Some((_, fields)) = PICKED.iter().find(|(x, _)| *x == a) {
+            let value = |from: &From| match from {
+                From::Result(path) => get(path),
+                From::Param(name) => param(name),
+                From::Key => key_id(),
+                From::Text(t) => Value::String((*t).to_string()),
+                From::True => Value::Bool(true),
+                From::One => Value::from(1u32),
+            };
+            return Value::Object(fields.iter().map(|(k, f)| ((*k).to_string(), value(f))).collect());
+        }
         match a {
-            Action::EnableResourceDirectory => obj!(
-                "ResourceDirectoryId": get(&["ResourceDirectory", "ResourceDirectoryId"]),
-                "RootFolderId": get(&["ResourceDirectory", "RootFolderId"]),
-                "MasterAccountId": get(&["ResourceDirectory", "MasterAccountId"]),
-            ),
-            Action::CreateFolder => obj!("FolderId": get(&["Folder", "FolderId"])),
             Action::CreateResourceAccount => {
                 let id = get(&["Account", "AccountId"]);
                 let billing = id
@@ -176,17 +274,13 @@ impl Engine {
                         .collect();
                 obj!("Handshakes": handshakes)
             }
-            Action::AcceptHandshake | Action::DeclineHandshake => {
-                obj!("HandshakeId": get(&["Handshake", "HandshakeId"]), "Status": get(&["Handshake", "Status"]))
-            }
+
             Action::MoveAccount => obj!(
                 "AccountId": param("AccountId"),
                 "SourceFolderId": before.folder,
                 "DestinationFolderId": param("DestinationFolderId"),
             ),
-            Action::EnableSharingWithResourceDirectory => {
-                obj!("SharingEnabled": true, "ServiceLinkedRole": crate::ops::SHARING_ROLE)
-            }
+
             Action::CreateResourceShare | Action::AssociateResourceShare => {
                 let id = if a == Action::CreateResourceShare {
                     get(&["ResourceShare", "ResourceShareId"])
@@ -221,9 +315,6 @@ impl Engine {
                 gone.extend(resources(p).into_iter().map(|r| r.to_string()));
                 obj!("ResourceShareId": param("ResourceShareId"), "Disassociated": gone)
             }
-            Action::DeleteResourceShare => {
-                obj!("ResourceShareId": param("ResourceShareId"), "State": ShareState::Deleted)
-            }
             Action::AssociateResourceSharePermission | Action::DisassociateResourceSharePermission => {
                 let id = param("ResourceShareId");
                 let perms = id
@@ -245,17 +336,9 @@ impl Engine {
                 let name = ["UserName", "RoleName"].into_iter().map(param).find(|v| !v.is_null());
                 obj!("Account": call.caller.account, "Name": name)
             }
-            Action::CreateKey => obj!(
-                "KeyId": get(&["KeyMetadata", "KeyId"]),
-                "Arn": get(&["KeyMetadata", "Arn"]),
-                "InstanceId": get(&["KeyMetadata", "DKMSInstanceId"]),
-                "KeyVersion": 1u32,
-                "Creator": get(&["KeyMetadata", "Creator"]),
-            ),
+
             Action::DescribeKey => obj!("KeyMetadata": key.map(|k| key_metadata(k, &st.aliases_of(&k.id), st))),
-            Action::EnableKey | Action::DisableKey => {
-                obj!("KeyId": key_id(), "KeyState": if a == Action::EnableKey { "Enabled" } else { "Disabled" })
-            }
+
             Action::CreateKeyVersion => {
                 obj!("KeyId": key_id(), "KeyVersion": version(&get(&["KeyVersion", "KeyVersionId"])))
             }
@@ -269,12 +352,12 @@ impl Engine {
                 });
                 obj!("KeyId": key_id(), "KeyState": "PendingDeletion", "DeleteAt": at)
             }
-            Action::CancelKeyDeletion => obj!("KeyId": key_id(), "KeyState": "Enabled"),
+
             Action::SetDeletionProtection => {
                 obj!("KeyId": key_id(), "DeletionProtection": key.map(|k| k.deletion_protection))
             }
             Action::CreateAlias => obj!("KeyId": key_id(), "AliasName": before.key.as_ref().map(|k| st.aliases_of(k))),
-            Action::DeleteAlias => obj!("AliasName": param("AliasName")),
+
             Action::TagResource | Action::UntagResource => match secret_name() {
                 Some(name) => obj!(
                     "SecretName": name,
@@ -304,23 +387,7 @@ impl Engine {
                 let n = k.and_then(|k| crate::ops::version_of(k, get(&["KeyVersionId"]).as_str()?));
                 obj!("KeyId": id, "KeyVersion": n, "Plaintext": get(&["Plaintext"]))
             }
-            Action::CreateSecret => obj!(
-                "Arn": get(&["Arn"]),
-                "SecretName": get(&["SecretName"]),
-                "VersionId": get(&["VersionId"]),
-                "InstanceId": get(&["DKMSInstanceId"]),
-            ),
-            Action::GetSecretValue => obj!(
-                "SecretName": get(&["SecretName"]),
-                "VersionId": get(&["VersionId"]),
-                "VersionStages": get(&["VersionStages", "VersionStage"]),
-                "SecretData": get(&["SecretData"]),
-            ),
-            Action::PutSecretValue => obj!(
-                "SecretName": get(&["SecretName"]),
-                "VersionId": get(&["VersionId"]),
-                "VersionStages": get(&["VersionStages", "VersionStage"]),
-            ),
+
             Action::DescribeSecret => match before.secret.as_ref().and_then(|arn| Some((arn, st.secrets.get(arn)?))) {
                 Some((arn, s)) => secret_metadata(arn, s),
                 None => Value::Null,
@@ -332,7 +399,7 @@ impl Engine {
                     obj!("SecretName": get(&["SecretName"]), "PlannedDeleteTime": get(&["PlannedDeleteTime"]))
                 }
             }
-            Action::RestoreSecret => obj!("SecretName": get(&["SecretName"])),
+
             Action::UpdateSecretRotationPolicy => obj!(
                 "SecretName": get(&["SecretName"]),
                 "RotationInterval": before.secret.as_ref().and_then(|s| st.secrets.get(s)).and_then(|s| s.rotation_interval),
@@ -344,9 +411,7 @@ impl Engine {
                     None => Value::Null,
                 }
             }
-            Action::CreateApplicationAccessPoint => {
-                obj!("Arn": get(&["Arn"]), "Name": get(&["Name"]), "InstanceId": param("InstanceId"))
-            }
+
             Action::LookupEvents => {
                 let events = get(&["Events"]);
                 let n = events.as_array().map(Vec::len).unwrap_or(0);
@@ -356,6 +421,13 @@ impl Engine {
             _ => result.clone(),
         }
     }
+}
+
+/// The value at `path` in `v`, or `null`. Not inlined: version 1's results pick some
+/// forty fields this way.
+#[inline(never)]
+fn pick(v: &Value, path: &[&str]) -> Value {
+    path.iter().try_fold(v, |v, k| v.get(*k)).cloned().unwrap_or(Value::Null)
 }
 
 /// The vendor's parameters for a version 1 call.
@@ -736,7 +808,7 @@ fn migrate_step(
         if let Some(Value::Array(inner)) = step.params.get("Steps") {
             let mut steps = Vec::new();
             for s in inner {
-                let parsed: Option<crate::scenario::Step> = crate::objects::from_value(s.clone()).ok();
+                let parsed = <crate::scenario::Step as crate::json::FromJson>::from_json(s.clone()).ok();
                 match parsed {
                     Some(s) => steps.push(to_json(&migrate_step(&s, &mut binds.clone(), &mut found))),
                     None => steps.push(s.clone()),

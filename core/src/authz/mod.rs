@@ -245,7 +245,7 @@ fn decide_kms(
         b.fail(CheckName::Ownership, || {
             (
                 Rule::Az3,
-                format!("`{}` is not an action on a {kind:?} in the permission matrix", req.action.ram()),
+                format!("`{}` is not an action on a {} in the permission matrix", req.action.ram(), kind.name()),
                 "use a KMS action of the permission matrix on this kind of resource".to_string(),
             )
         });

@@ -5,8 +5,6 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -44,9 +42,62 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /// `bytes` as standard base64 (RFC 4648 alphabet, with `=` padding).
 pub fn b64_encode(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            let c = if i <= chunk.len() {
+                B64.get(((n >> (18 - 6 * i)) & 63) as usize).copied().unwrap_or(b'=')
+            } else {
+                b'='
+            };
+            out.push(char::from(c));
+        }
+    }
+    out
+}
+
+/// The value of a base64 symbol.
+fn sextet(c: u8) -> Option<u32> {
+    B64.iter().position(|&x| x == c).map(|i| i as u32)
+}
+
+/// Strict standard base64: a multiple of 4 symbols, `=` only as the last one or two, and
+/// the unused bits of the last symbol zero (one encoding per byte string).
+fn decode(s: &[u8]) -> Option<Vec<u8>> {
+    if s.len() % 4 != 0 {
+        return None;
+    }
+    let pad = s.iter().rev().take_while(|&&c| c == b'=').count();
+    if pad > 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let body = s.get(..s.len() - pad)?;
+    for chunk in body.chunks(4) {
+        let mut n = 0u32;
+        for &c in chunk {
+            n = (n << 6) | sextet(c)?;
+        }
+        n <<= 6 * (4 - chunk.len() as u32);
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        let keep = chunk.len() - 1;
+        // The bits past the last whole byte must be zero.
+        if keep < 3 && n & ((1 << (8 * (3 - keep))) - 1) != 0 {
+            return None;
+        }
+        out.extend_from_slice(bytes.get(..keep)?);
+    }
+    Some(out)
 }
 
 /// Decode standard base64 (RFC 4648 alphabet, `=` padding required) found in input
@@ -58,7 +109,7 @@ pub fn b64_encode(bytes: &[u8]) -> String {
 /// # Errors
 /// `InvalidParameter` naming `field` when `s` is not valid padded standard base64.
 pub fn b64_decode(field: &str, s: &str) -> Result<Vec<u8>> {
-    STANDARD.decode(s).map_err(|_| Error::invalid(field, None, format!("`{}` is not valid base64", shorten(s))))
+    decode(s.as_bytes()).ok_or_else(|| Error::invalid(field, None, format!("`{}` is not valid base64", shorten(s))))
 }
 
 fn nibble(n: u8) -> char {
@@ -78,6 +129,33 @@ fn digit(c: u8) -> Option<u8> {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    /// The codec against the `base64` crate's standard engine (a development dependency).
+    #[test]
+    fn base64_matches_the_reference_engine() {
+        use base64::engine::general_purpose::STANDARD;
+        use base64::Engine as _;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for len in 0..200usize {
+            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let ours = b64_encode(&bytes);
+            assert_eq!(ours, STANDARD.encode(&bytes));
+            assert_eq!(b64_decode("f", &ours).unwrap(), bytes);
+        }
+        // Mangled inputs: wherever the reference refuses, so do we, and the other way.
+        let alphabet = b"AQgw+/=x ";
+        for _ in 0..20_000 {
+            let len = (next() % 12) as usize;
+            let s: String = (0..len).map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize])).collect();
+            assert_eq!(b64_decode("f", &s).ok(), STANDARD.decode(&s).ok(), "{s:?}");
+        }
+    }
 
     #[test]
     fn hex_round_trips_and_is_lowercase() {

@@ -426,7 +426,11 @@ pub(super) fn enable_or_disable(p: Pending<'_>, params: &mut Params<'_>) -> Resu
     let (mut ok, inst) = decide_on_instance(p, &r.instance_id, r.region_id)?;
     let st = if enable { InstanceState::Enabled } else { InstanceState::Disabled };
     if inst.state == st {
-        return Err(Error::new(ErrorCode::InvalidState, Rule::Ki2, format!("instance {} is already {st:?}", inst.id)));
+        return Err(Error::new(
+            ErrorCode::InvalidState,
+            Rule::Ki2,
+            format!("instance {} is already {}", inst.id, st.name()),
+        ));
     }
     if let Some(i) = ok.state.instances.get_mut(&inst.id) {
         i.state = st;
@@ -507,4 +511,127 @@ pub(super) fn create_access_point(mut p: Pending<'_>, params: &mut Params<'_>) -
         description: r.description.unwrap_or_default(),
     };
     Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
+}
+
+request! {
+    /// GetKmsInstanceQuotaInfos: the instance's quotas.
+    pub struct QuotaInfosRequest {
+        required { "KmsInstanceId" kms_instance_id: InstanceId }
+        optional {
+            /// `VPC`, the only quota the simulator keeps (README Semantics 28).
+            "ResourceType" resource_type: String,
+            "RegionId" region_id: Region,
+        }
+    }
+}
+
+response! {
+    /// One quota of an instance.
+    pub struct QuotaInfo {
+        /// `VPC`: the access management quota, which accounts and VPCs use (KI-3).
+        "ResourceType" resource_type: &'static str,
+        /// The quota.
+        "ResourceQuota" resource_quota: u32,
+        /// How much of it is used: accounts shared with plus VPCs attached.
+        "UsedQuantity" used_quantity: u32,
+    }
+}
+
+response! {
+    /// GetKmsInstanceQuotaInfos' response.
+    pub struct QuotaInfosResponse {
+        /// The instance.
+        "KmsInstanceId" kms_instance_id: InstanceId,
+        /// Its quotas.
+        "KmsInstanceQuotaInfos" kms_instance_quota_infos: Vec<QuotaInfo>,
+    }
+}
+
+/// GetKmsInstanceQuotaInfos: the access management quota (KI-3), as the vendor's `VPC`
+/// quota.
+pub(super) fn quota_infos(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let r = QuotaInfosRequest::read(params)?;
+    let (ok, inst) = decide_on_instance(p, &r.kms_instance_id, r.region_id)?;
+    let usage = ok.state.used_quota(&inst.id);
+    let mut infos =
+        alloc::vec![QuotaInfo { resource_type: "VPC", resource_quota: inst.quota, used_quantity: usage.used }];
+    infos.retain(|q| r.resource_type.as_deref().is_none_or(|t| t == q.resource_type));
+    let resp = QuotaInfosResponse { kms_instance_id: inst.id, kms_instance_quota_infos: infos };
+    Ok(ok.reply(crate::json::ToValue::to_value(&resp)))
+}
+
+request! {
+    /// UpdateKmsInstanceBindVpc: the instance's VPCs, all of them.
+    pub struct BindVpcRequest {
+        required {
+            "KmsInstanceId" kms_instance_id: InstanceId,
+            /// A list (or its JSON text) of `{VpcId, RegionId, VSwitchId, VpcOwnerId}`.
+            "BindVpcs" bind_vpcs: Value,
+        }
+        optional { "RegionId" region_id: Region }
+    }
+}
+
+/// UpdateKmsInstanceBindVpc: the VPCs given replace those attached; each costs a unit of
+/// quota and must be of the instance's region and account or of a principal's (KI-7,
+/// KI-3). Freed units admit waiting accounts (KI-4).
+pub(super) fn update_bind_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
+    let r = BindVpcRequest::read(params)?;
+    let (mut ok, inst) = decide_on_instance(p, &r.kms_instance_id, r.region_id)?;
+    let parsed;
+    let list = match &r.bind_vpcs {
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s)
+                .map_err(|_| Error::invalid("BindVpcs", Rule::Ki7, "BindVpcs must be a list"))?;
+            &parsed
+        }
+        v => v,
+    };
+    let items = list.as_array().ok_or_else(|| Error::invalid("BindVpcs", Rule::Ki7, "BindVpcs must be a list"))?;
+    let mut vpcs: IdMap<VpcId, AccountId> = IdMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("BindVpcs[{i}]");
+        let text = |name: &str| item.get(name).and_then(Value::as_str);
+        let vpc = VpcId::parse(text("VpcId").unwrap_or_default()).map_err(|e| e.at_field(&field))?;
+        let region = text("RegionId").map(Region::parse).transpose().map_err(|e| e.at_field(&field))?;
+        if region.as_ref().is_some_and(|g| *g != inst.region) {
+            return Err(Error::new(
+                ErrorCode::CrossRegion,
+                Rule::Ki7,
+                format!(
+                    "vpc {vpc} is in another region than instance {}: only same-region VPCs can be attached",
+                    inst.id
+                ),
+            ));
+        }
+        let owner = text("VpcOwnerId").map(AccountId::parse).transpose().map_err(|e| e.at_field(&field))?;
+        let owner = owner.unwrap_or_else(|| inst.owner.clone());
+        if owner != inst.owner && ok.state.shares_granting(&inst.id, &owner).is_empty() {
+            return Err(Error::new(
+                ErrorCode::NotSameDirectory,
+                Rule::Ki7,
+                format!("account {owner} is not a principal of instance {}; share the instance with it first", inst.id),
+            ));
+        }
+        vpcs.insert(vpc, owner);
+    }
+    let usage = ok.state.used_quota(&inst.id);
+    let needed = usage.accounts.saturating_add(u32::try_from(vpcs.len()).unwrap_or(u32::MAX));
+    if needed > inst.quota {
+        return Err(Error::new(
+            ErrorCode::QuotaExceeded,
+            Rule::Ki7,
+            format!(
+                "{} accounts and {} VPCs need {needed} of a quota of {} (KI-3)",
+                usage.accounts,
+                vpcs.len(),
+                inst.quota
+            ),
+        ));
+    }
+    if let Some(i) = ok.state.instances.get_mut(&inst.id) {
+        i.vpcs = vpcs;
+    }
+    ok.state.rebuild_access();
+    Ok(ok.reply(crate::json::ToValue::to_value(&super::keys::EmptyResponse {})))
 }

@@ -367,7 +367,7 @@ pub fn automatic_rotation(k: &Key) -> &'static str {
 type KeyCall<'e> = (Allowed<'e>, Key);
 
 /// Resolve the key `key_ref` names and decide `action` on it.
-fn decide_on_key<'e>(
+pub(super) fn decide_on_key<'e>(
     mut p: Pending<'e>,
     key_ref: (&'static str, &str),
     region: Option<Region>,

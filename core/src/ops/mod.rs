@@ -13,6 +13,7 @@ pub(crate) mod gate;
 mod instance;
 mod keys;
 mod ram;
+mod reads;
 mod secrets;
 mod shares;
 
@@ -105,6 +106,31 @@ pub(crate) fn handler(action: Action) -> Handler {
         A::RestoreSecret => C(secrets::restore),
         A::UpdateSecretRotationPolicy => C(secrets::update_rotation_policy),
         A::LookupEvents => Q(audit::lookup_events),
+        A::ListKeys | A::ListAliases | A::ListSecrets | A::ListKmsInstances => C(reads::kms_list),
+        A::DescribeKeyVersion | A::ListKeyVersions | A::ListAliasesByKeyId => C(reads::key_read),
+        A::ListSecretVersionIds => C(reads::list_secret_version_ids),
+        A::GetKmsInstanceQuotaInfos => C(instance::quota_infos),
+        A::UpdateKmsInstanceBindVpc => C(instance::update_bind_vpc),
+        A::ListResourceShares
+        | A::ListResourceShareAssociations
+        | A::ListSharedResources
+        | A::ListSharedTargets
+        | A::ListResourceSharePermissions
+        | A::ListPermissions => C(reads::shares_read),
+        A::GetResourceDirectory
+        | A::ListAccounts
+        | A::ListAccountsForParent
+        | A::ListFoldersForParent
+        | A::GetAccount
+        | A::GetFolder
+        | A::ListHandshakesForResourceDirectory => C(reads::directory_read),
+        A::ListUsers
+        | A::ListRoles
+        | A::ListPolicies
+        | A::GetPolicy
+        | A::GetPolicyVersion
+        | A::ListPoliciesForUser
+        | A::ListPoliciesForRole => C(reads::ram_read),
     }
 }
 
@@ -239,6 +265,36 @@ pub(crate) fn response_shape(action: Action) -> Option<crate::json::Ty> {
         A::DeleteSecret => secrets::DeleteSecretResponse::describe(),
         A::RestoreSecret | A::UpdateSecretRotationPolicy => secrets::SecretNameResponse::describe(),
         A::LookupEvents => audit::LookupEventsResponse::describe(),
+        A::ListKeys => reads::ListKeysResponse::describe(),
+        A::DescribeKeyVersion => keys::KeyVersionResponse::describe(),
+        A::ListKeyVersions => reads::ListKeyVersionsResponse::describe(),
+        A::ListAliases | A::ListAliasesByKeyId => reads::ListAliasesResponse::describe(),
+        A::ListSecrets => reads::ListSecretsResponse::describe(),
+        A::ListSecretVersionIds => reads::ListSecretVersionIdsResponse::describe(),
+        A::ListKmsInstances => reads::ListKmsInstancesResponse::describe(),
+        A::GetKmsInstanceQuotaInfos => instance::QuotaInfosResponse::describe(),
+        A::ListResourceShares => reads::ListResourceSharesResponse::describe(),
+        A::ListResourceShareAssociations => reads::ListResourceShareAssociationsResponse::describe(),
+        A::ListSharedResources => reads::ListSharedResourcesResponse::describe(),
+        A::ListSharedTargets => reads::ListSharedTargetsResponse::describe(),
+        A::ListResourceSharePermissions | A::ListPermissions => reads::ListPermissionsResponse::describe(),
+        A::GetResourceDirectory => reads::GetResourceDirectoryResponse::describe(),
+        // The vendor's lists of members leave the account name out.
+        A::ListAccounts | A::ListAccountsForParent => {
+            reads::ListAccountsResponse::describe().without(&["Accounts.Account.AccountName"])
+        }
+        A::ListFoldersForParent => reads::ListFoldersResponse::describe().without(&["Folders.Folder.ParentFolderId"]),
+        A::GetAccount => reads::GetAccountResponse::describe(),
+        A::GetFolder => reads::GetFolderResponse::describe(),
+        A::ListHandshakesForResourceDirectory => reads::ListHandshakesResponse::describe(),
+        A::ListUsers => reads::ListUsersResponse::describe(),
+        A::ListRoles => reads::ListRolesResponse::describe(),
+        A::ListPolicies => reads::ListPoliciesResponse::describe(),
+        A::ListPoliciesForUser | A::ListPoliciesForRole => {
+            reads::ListPoliciesResponse::describe().without(&["IsTruncated", "Marker"])
+        }
+        A::GetPolicy => reads::GetPolicyResponse::describe().without(&["PolicyVersion"]),
+        A::GetPolicyVersion => reads::GetPolicyResponse::describe().without(&["Policy", "DefaultPolicyVersion"]),
         A::MoveAccount
         | A::EnableSharingWithResourceDirectory
         | A::DeleteResourceShare
@@ -257,7 +313,8 @@ pub(crate) fn response_shape(action: Action) -> Option<crate::json::Ty> {
         | A::CreateAlias
         | A::DeleteAlias
         | A::TagResource
-        | A::UntagResource => keys::EmptyResponse::describe(),
+        | A::UntagResource
+        | A::UpdateKmsInstanceBindVpc => keys::EmptyResponse::describe(),
         _ => return None,
     })
 }

@@ -168,7 +168,7 @@ response! {
 }
 
 impl VersionStages {
-    fn of(stages: &IdSet<String>) -> Self {
+    pub(crate) fn of(stages: &IdSet<String>) -> Self {
         VersionStages { version_stage: stages.iter().cloned().collect() }
     }
 }

@@ -466,7 +466,7 @@ fn check_active(share: &Share) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidState,
             Rule::Rs8,
-            format!("resource share {} is {:?}", share.id, share.state),
+            format!("resource share {} is {}", share.id, share.state.name()),
         ));
     }
     Ok(())
@@ -504,7 +504,8 @@ impl Engine {
                 "SharingMode",
                 Rule::Sm1,
                 format!(
-                    "instance {inst_id} is already shared in {cur:?} ownership; change the mode with {} (Joint to Independent only, SM-2)",
+                    "instance {inst_id} is already shared in {} ownership; change the mode with {} (Joint to Independent only, SM-2)",
+                    cur.name(),
                     Action::SetInstanceSharingMode.ram()
                 ),
             )),
