@@ -103,14 +103,14 @@ pub fn common_policies() -> Vec<(String, String)> {
     for (kind, ty) in [(ResourceKind::Key, "Key"), (ResourceKind::Secret, "Secret")] {
         let mut known: BTreeSet<&str> = BTreeSet::new();
         for (i, row) in MATRIX.iter().enumerate().filter(|(_, r)| r.resource == kind) {
-            known.extend(row.actions.iter().copied());
+            known.extend(row.actions.iter().map(|a| a.ram()));
             v.push((
                 format!("ownership-{ty}-{i}-{:?}", row.feature),
                 format!(
                     "forbid (principal, action in {}, resource is {ty}) unless {{
                        (principal in resource.owner && {}) || (!(principal in resource.owner) && {})
                      }};",
-                    actions_list(row.actions),
+                    actions_list(&row.actions.iter().map(|a| a.ram()).collect::<Vec<_>>()),
                     grant_cond(row.owner),
                     grant_cond(row.principal)
                 ),

@@ -90,6 +90,7 @@ pub fn run(args: &Args) -> Value {
         action: "kms:Encrypt".into(),
         params: json!({"KeyId": key, "Plaintext": text}),
         at: org::AT + 10,
+        dialect: Default::default(),
     };
     engine.execute(&call).expect("encrypt");
     // The decision of the same call, on a copy of the engine (execute needs it mutably).

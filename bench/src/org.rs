@@ -376,8 +376,9 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
             let call = Call {
                 caller: root.clone(),
                 action: "kms:CreateKey".into(),
-                params: json!({"InstanceId": format!("kst-{s}"), "KeyId": key}),
+                params: json!({"DKMSInstanceId": format!("kst-{s}"), "KeyId": key}),
                 at: AT,
+                dialect: Default::default(),
             };
             engine.execute(&call).unwrap_or_else(|e| panic!("CreateKey {key} in kst-{s} by account {i}: {e:?}"));
             resources.push(Res { kind: ResourceKind::Key, name: key.clone(), instance: s, creator: i });
@@ -392,6 +393,7 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
                     action: "kms:CreateSecret".into(),
                     params: json!({"SecretName": name, "SecretData": format!("value-{i}"), "EncryptionKeyId": key}),
                     at: AT,
+                    dialect: Default::default(),
                 };
                 engine.execute(&call).unwrap_or_else(|e| panic!("CreateSecret {name}: {e:?}"));
                 resources.push(Res {
@@ -467,6 +469,8 @@ pub struct Req {
     pub caller: Identity,
     pub caller_str: String,
     pub action: &'static str,
+    /// The same action, parsed once here rather than in the timed loop.
+    pub act: kms_share_core::action::Action,
     /// Index into `Org::resources`.
     pub res: usize,
     /// The resolved target for `authz::decide`.
@@ -480,7 +484,7 @@ impl Req {
     pub fn request<'a>(&'a self, context: &'a Context) -> Request<'a> {
         Request {
             caller: &self.caller,
-            action: self.action,
+            action: self.act,
             target: &self.target,
             region: self.region.as_ref(),
             context,
@@ -567,7 +571,8 @@ pub fn requests(org: &Org, count: usize, seed: u64) -> Vec<Req> {
             1 => Some(Region::parse(REGION).expect("region")),
             _ => None,
         };
-        out.push(Req { account_str, who, caller, caller_str, action, res: ri, target, region });
+        let act = kms_share_core::action::Action::parse_ram(action).expect("a KMS action");
+        out.push(Req { account_str, who, caller, caller_str, action, act, res: ri, target, region });
     }
     out
 }
