@@ -42,7 +42,10 @@ fn run() -> Result<(), String> {
     let lib_rs = manifest.join("../core/src/lib.rs");
     let mut seen = Vec::new();
     let model = tsgen::Model::load(&lib_rs, &mut seen)?;
-    let body = tsgen::Printer::new(&model, RENAMES).print(ROOTS, ALIASES)?;
+    // The vendor's requests and responses (`request!`, `response!`) are roots too.
+    let mut roots: Vec<&str> = ROOTS.to_vec();
+    roots.extend(model.vendor_types.iter().map(String::as_str));
+    let body = tsgen::Printer::new(&model, RENAMES).print(&roots, ALIASES)?;
     let text = format!(
         "// Generated at build time from the Rust types of kms-share-core (bindings-wasm/build/tsgen.rs).\n\
          // Do not edit: change the Rust type and rebuild.\n{body}"

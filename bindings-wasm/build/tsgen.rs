@@ -45,6 +45,8 @@ pub struct Model {
     defs: BTreeMap<String, Vec<Def>>,
     /// `(type, field)` that a `record!` declaration reads with `default`.
     defaulted: BTreeSet<(String, String)>,
+    /// The requests and responses declared with `request!` and `response!`, in order.
+    pub vendor_types: Vec<String>,
     /// Every struct (serde or not), for [`Def::AsField`] lookups.
     structs: BTreeMap<String, Vec<syn::ItemStruct>>,
 }
@@ -55,13 +57,25 @@ impl Model {
     /// # Errors
     /// A file that cannot be read or parsed.
     pub fn load(lib_rs: &Path, seen: &mut Vec<PathBuf>) -> Result<Model, GenError> {
-        let mut m = Model { defs: BTreeMap::new(), defaulted: BTreeSet::new(), structs: BTreeMap::new() };
+        let mut m = Model {
+            defs: BTreeMap::new(),
+            defaulted: BTreeSet::new(),
+            vendor_types: Vec::new(),
+            structs: BTreeMap::new(),
+        };
         let mut string_macros = BTreeSet::new();
         let mut invocations = Vec::new();
         m.load_file(lib_rs, true, seen, &mut string_macros, &mut invocations)?;
         for (mac, tokens) in invocations {
             if mac == "record" {
                 m.defaulted.extend(record_defaults(tokens.clone()));
+            }
+            if mac == "request" || mac == "response" {
+                let item = vendor_struct(tokens.clone(), mac == "request")?;
+                let name = item.ident.to_string();
+                m.vendor_types.push(name.clone());
+                m.structs.entry(name.clone()).or_default().push(item.clone());
+                m.defs.entry(name).or_default().push(Def::Struct(item));
             }
             if string_macros.contains(&mac) {
                 if let Some(name) = first_ident_after_attrs(tokens) {
@@ -633,4 +647,80 @@ fn record_defaults(tokens: proc_macro2::TokenStream) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// One field of a `request!` or `response!` declaration: `/// doc "JsonName" field: Type`.
+struct VendorField {
+    attrs: Vec<Attribute>,
+    json: syn::LitStr,
+    ident: syn::Ident,
+    ty: Type,
+}
+
+impl syn::parse::Parse for VendorField {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let json = input.parse()?;
+        let ident = input.parse()?;
+        input.parse::<syn::Token![:]>()?;
+        let ty = input.parse()?;
+        Ok(VendorField { attrs, json, ident, ty })
+    }
+}
+
+fn vendor_fields(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<VendorField>> {
+    let body;
+    syn::braced!(body in input);
+    Ok(body.parse_terminated(<VendorField as syn::parse::Parse>::parse, syn::Token![,])?.into_iter().collect())
+}
+
+/// The struct a `request!` or `response!` invocation declares, with the serde attributes
+/// its JSON form has: each field under its vendor name; a response leaves out an absent
+/// optional field, a request's optional fields may be absent.
+fn vendor_struct(tokens: proc_macro2::TokenStream, request: bool) -> Result<syn::ItemStruct, GenError> {
+    let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<syn::ItemStruct> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: syn::Visibility = input.parse()?;
+        input.parse::<syn::Token![struct]>()?;
+        let ident: syn::Ident = input.parse()?;
+        let generics: syn::Generics = input.parse()?;
+        let (required, optional) = if request {
+            let body;
+            syn::braced!(body in input);
+            body.parse::<syn::Ident>()?;
+            let required = vendor_fields(&body)?;
+            body.parse::<syn::Ident>()?;
+            (required, vendor_fields(&body)?)
+        } else {
+            (vendor_fields(input)?, Vec::new())
+        };
+        let mut fields = Vec::new();
+        let field = |f: VendorField, optional: bool| -> String {
+            let docs: String = f.attrs.iter().map(|a| a.to_token_stream().to_string()).collect();
+            let json = f.json.value();
+            let ty = f.ty.to_token_stream().to_string();
+            let response_option = !request && ty.starts_with("Option <");
+            match (optional, response_option) {
+                (true, _) => format!(
+                    "{docs} #[serde(rename = \"{json}\", default, skip_serializing_if = \"Option::is_none\")] pub {}: Option<{ty}>",
+                    f.ident
+                ),
+                (false, true) => {
+                    format!("{docs} #[serde(rename = \"{json}\", skip_serializing_if = \"Option::is_none\")] pub {}: {ty}", f.ident)
+                }
+                (false, false) => format!("{docs} #[serde(rename = \"{json}\")] pub {}: {ty}", f.ident),
+            }
+        };
+        fields.extend(required.into_iter().map(|f| field(f, false)));
+        fields.extend(optional.into_iter().map(|f| field(f, true)));
+        let docs: String = attrs.iter().map(|a| a.to_token_stream().to_string()).collect();
+        let text = format!(
+            "{docs} #[derive(Serialize)] {} struct {ident}{} {{ {} }}",
+            vis.to_token_stream(),
+            generics.to_token_stream(),
+            fields.join(", ")
+        );
+        syn::parse_str(&text)
+    };
+    syn::parse::Parser::parse2(parser, tokens).map_err(|e| format!("a request! or response! declaration: {e}"))
 }

@@ -5,10 +5,13 @@ import {
   Organization,
   runScenarioJson,
   type AccessMatrix,
+  type CreateKeyRequest,
   type Decision,
   type DecisionOutcome,
   type EngineError,
   type ErrorCode,
+  type KeyMetadataResponse,
+  type ListKeysResponse,
   type RunResult,
   type Scenario,
   type State,
@@ -17,18 +20,28 @@ import {
 
 const owner = "acs:ram::1000000000000001:root";
 const scenario: Scenario = {
-  version: 1,
+  version: 2,
   name: "one account buys an instance and encrypts",
   seed: 7,
   steps: [
     { caller: owner, action: "kms:CreateInstance", params: { InstanceId: "kst-demo", RegionId: "cn-hangzhou" } },
-    { caller: owner, action: "kms:CreateKey", params: { InstanceId: "kst-demo", KeyId: "key-1" }, expect: { ok: true } },
+    { caller: owner, action: "kms:CreateKey", params: { DKMSInstanceId: "kst-demo", KeyId: "key-1" }, expect: { ok: true } },
   ],
 };
 
 const { organization, result }: { organization: Organization; result: RunResult } = Organization.fromScenario(scenario);
 const passed: boolean = result.passed;
 const canonical: string = runScenarioJson(JSON.stringify(scenario));
+
+// The vendor's requests and responses are typed too: a call's result is the vendor's
+// response (the generated types name them after the call).
+const request: CreateKeyRequest = { DKMSInstanceId: "kst-demo", KeyId: "key-2" };
+const created = organization.call(owner, "kms:CreateKey", request) as unknown as KeyMetadataResponse;
+const keyState: string = created.KeyMetadata.KeyState;
+const listed = organization.call(owner, "kms:ListKeys", { PageSize: 10 }) as unknown as ListKeysResponse;
+const total: number = listed.TotalCount;
+void keyState;
+void total;
 
 // Crypto is a step, like every vendor call.
 const encrypted: StepResult = organization.step({

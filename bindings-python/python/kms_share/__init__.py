@@ -19,7 +19,7 @@ False
 ``python -m kms_share run|explain|matrix ...`` is the command line.
 """
 
-from . import errors
+from . import errors, vendor_types
 from ._native import (
     ERROR_CODES,
     FORMAT_VERSION,
@@ -67,6 +67,7 @@ __all__ = [
     "__version__",
     "run",
     "errors",
+    "vendor_types",
     "KmsShareError",
     "InvalidInput",
     "NotFound",
