@@ -29,6 +29,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyStepResult>()?;
     m.add_class::<types::PyRunResult>()?;
     m.add_function(wrap_pyfunction!(org::run, m)?)?;
+    m.add_function(wrap_pyfunction!(org::migrate, m)?)?;
     let codes: Vec<&str> = kms_share_core::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     m.add("ERROR_CODES", pyo3::types::PyTuple::new(m.py(), codes)?)?;
     m.add("FORMAT_VERSION", kms_share_core::scenario::FORMAT_VERSION)?;

@@ -353,6 +353,16 @@ pub fn run(py: Python<'_>, document: &Bound<'_, PyAny>, check: Option<&Bound<'_,
     })
 }
 
+/// A version 1 scenario document in version 2's names, as `kms-share migrate` prints it,
+/// and the notes of what could not be carried over.
+#[pyfunction]
+pub fn migrate(py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<(String, Vec<String>)> {
+    guard(py, || {
+        let text = convert::document_text(document, "document")?;
+        scenario::migrate_text(&text).or_raise(py)
+    })
+}
+
 /// The requests of `explain_many` / `allowed_many`.
 fn decision_requests(requests: &Bound<'_, PyAny>) -> PyResult<Vec<DecisionRequest>> {
     let py = requests.py();

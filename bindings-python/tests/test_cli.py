@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DEPT
+import kms_share
+from conftest import DEPT, REPO
 
 
 def py_cli(*args: str) -> "subprocess.CompletedProcess[str]":
@@ -60,3 +61,23 @@ def test_bad_question_is_exit_status_2() -> None:
     assert r.returncode == 2 and r.stderr.startswith("kms-share: InvalidParameter:")
     r = py_cli("matrix", str(DEPT), "kst-none")
     assert r.returncode == 2 and r.stderr.startswith("kms-share: NotFound:")
+
+
+def test_help_and_version_print_to_stdout_and_exit_0() -> None:
+    for flag in ("--help", "-h", "help"):
+        r = py_cli(flag)
+        assert (r.returncode, r.stderr) == (0, ""), flag
+        assert r.stdout.startswith("usage:") and "migrate" in r.stdout
+    r = py_cli("--version")
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"kms-share {kms_share.__version__}\n", "")
+
+
+def test_migrate_prints_the_version_2_document_as_the_rust_cli_does(cli: str) -> None:
+    v1 = REPO / "tests" / "scenarios-v1" / "213-faq-access-denied-by-sharing-account-not-a-principal.json"
+    got = py_cli("migrate", str(v1))
+    want = subprocess.run([cli, "migrate", str(v1)], capture_output=True, text=True, check=False)
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    assert got.returncode == 0 and json.loads(got.stdout)["version"] == 2
+    assert got.stdout == (REPO / "tests" / "scenarios" / v1.name).read_text(encoding="utf-8")
+    text, notes = kms_share.migrate(v1.read_text(encoding="utf-8"))
+    assert text + "\n" == got.stdout and all(isinstance(n, str) for n in notes)

@@ -77,6 +77,22 @@ test("a missing file and wrong usage exit 2", () => {
   assert.match(usage.stderr, /usage:/);
 });
 
+test("--help and --version print to stdout and exit 0, as the native CLI does", () => {
+  for (const flag of ["--help", "-h", "help"]) {
+    const got = spawnSync(process.execPath, [cli, flag], { encoding: "utf8" });
+    assert.equal(got.status, 0, flag);
+    assert.equal(got.stderr, "");
+    assert.match(got.stdout, /^usage:\n  kms-share run SCENARIO.json/);
+  }
+  const [want, got] = both(["--version"]);
+  assert.equal(got.status, 0);
+  assert.equal(got.stdout, want.stdout);
+  assert.match(got.stdout, /^kms-share \d+\.\d+\.\d+\n$/);
+  const migrate = spawnSync(process.execPath, [cli, "migrate", "x.json"], { encoding: "utf8" });
+  assert.equal(migrate.status, 2);
+  assert.match(migrate.stderr, /native `kms-share` and in `python -m kms_share`/);
+});
+
 test("a failed expectation exits 1", () => {
   const dir = mkdtempSync(join(tmpdir(), "kms-share-cli-"));
   const doc = join(dir, "fails.json");

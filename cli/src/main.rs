@@ -4,6 +4,8 @@
 //! kms-share run scenario.json [--check]      print the result document; exit 1 if an expect failed
 //! kms-share explain scenario.json CALLER ACTION RESOURCE
 //! kms-share matrix scenario.json INSTANCE-ID
+//! kms-share migrate scenario.json            a version 1 document in version 2's names
+//! kms-share --help | --version
 //! ```
 //! `explain` and `matrix` first run the scenario, then ask about the state it built.
 
@@ -20,6 +22,7 @@ const USAGE: &str = "usage:
   kms-share explain SCENARIO.json CALLER ACTION RESOURCE
   kms-share matrix SCENARIO.json INSTANCE-ID
   kms-share migrate SCENARIO.json      a version 1 document in the vendor's names (version 2)
+  kms-share --help | --version
 
 exit status: 0 ok, 1 an expect failed, 2 bad input";
 
@@ -51,6 +54,14 @@ fn load(path: &str) -> Result<scenario::Scenario, String> {
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     match a.as_slice() {
+        ["--help" | "-h" | "help"] => {
+            emit(USAGE)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["--version" | "-V"] => {
+            emit(concat!("kms-share ", env!("CARGO_PKG_VERSION")))?;
+            Ok(ExitCode::SUCCESS)
+        }
         ["run", file] | ["run", file, "--check"] => {
             let sc = load(file)?;
             let check = a.len() == 3;
@@ -70,11 +81,12 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         ["migrate", file] => {
-            let (v2, notes) = scenario::migrate(&load(file)?);
+            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+            let (v2, notes) = scenario::migrate_text(&text).map_err(|e| format!("{file}: {e}"))?;
             for n in &notes {
                 eprintln!("kms-share migrate: {file}: {n}");
             }
-            emit(&document_text(&v2)?)?;
+            emit(&v2)?;
             Ok(ExitCode::SUCCESS)
         }
         ["matrix", file, instance] => {
@@ -88,23 +100,4 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         _ => Err(USAGE.to_string()),
     }
-}
-
-/// A scenario document as the corpus writes them: one line per header field and per step.
-fn document_text(sc: &scenario::Scenario) -> Result<String, String> {
-    let v = serde_json::to_value(sc).map_err(|e| e.to_string())?;
-    let mut out = String::from("{\n");
-    let obj = v.as_object().ok_or("a scenario is an object")?;
-    for (k, x) in obj.iter().filter(|(k, _)| k.as_str() != "steps") {
-        out.push_str(&format!("  {}: {},\n", serde_json::to_string(k).map_err(|e| e.to_string())?, x));
-    }
-    out.push_str("  \"steps\": [\n");
-    let steps: Vec<String> = sc
-        .steps
-        .iter()
-        .map(|s| serde_json::to_string(s).map(|t| format!("    {t}")).map_err(|e| e.to_string()))
-        .collect::<Result<_, _>>()?;
-    out.push_str(&steps.join(",\n"));
-    out.push_str("\n  ]\n}");
-    Ok(out)
 }

@@ -170,6 +170,32 @@ pub fn from_value(v: &Value) -> Result<Scenario> {
     Ok(sc)
 }
 
+/// A scenario document as the corpus writes them: one line per header field and per step.
+pub fn document_text(sc: &Scenario) -> String {
+    let mut out = String::from("{\n");
+    if let Ok(Value::Object(head)) = serde_json::to_value(sc) {
+        for (k, x) in head.iter().filter(|(k, _)| k.as_str() != "steps") {
+            out.push_str(&format!("  {}: {x},\n", Value::String(k.clone())));
+        }
+    }
+    out.push_str("  \"steps\": [\n");
+    let steps: Vec<String> =
+        sc.steps.iter().map(|s| format!("    {}", serde_json::to_string(s).unwrap_or_default())).collect();
+    out.push_str(&steps.join(",\n"));
+    out.push_str("\n  ]\n}");
+    out
+}
+
+/// `kms-share migrate`: a document of version 1 in version 2's names (see
+/// [`migrate`]), in the corpus layout, with the notes of what could not be carried over.
+///
+/// # Errors
+/// `InvalidParameter` for a document that does not parse.
+pub fn migrate_text(text: &str) -> Result<(String, Vec<String>)> {
+    let (v2, notes) = migrate(&parse(text)?);
+    Ok((document_text(&v2), notes))
+}
+
 /// Turn a list of steps (for `WhatIf`) into calls, at `at` unless a step says otherwise.
 ///
 /// # Errors

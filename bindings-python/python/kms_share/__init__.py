@@ -29,6 +29,7 @@ from ._native import (
     RunResult,
     StepResult,
     __version__,
+    migrate,
     run,
 )
 from .errors import (
@@ -66,6 +67,7 @@ __all__ = [
     "StepResult",
     "__version__",
     "run",
+    "migrate",
     "errors",
     "vendor_types",
     "KmsShareError",

@@ -5,6 +5,8 @@ The same commands, output and exit statuses as the Rust ``kms-share`` command::
     python -m kms_share run SCENARIO.json [--check]   print the result document; 1 if an expect failed
     python -m kms_share explain SCENARIO.json CALLER ACTION RESOURCE
     python -m kms_share matrix SCENARIO.json INSTANCE-ID
+    python -m kms_share migrate SCENARIO.json         a version 1 document in version 2's names
+    python -m kms_share --help | --version
 
 ``explain`` and ``matrix`` first run the scenario, then ask about the state it built.
 Exit status: 0 ok, 1 an expect failed, 2 bad input.
@@ -16,13 +18,15 @@ import json
 import sys
 from typing import List, Optional
 
-from ._native import Organization, run
+from ._native import Organization, __version__, migrate, run
 from .errors import KmsShareError
 
 USAGE = """usage:
   python -m kms_share run SCENARIO.json [--check]
   python -m kms_share explain SCENARIO.json CALLER ACTION RESOURCE
   python -m kms_share matrix SCENARIO.json INSTANCE-ID
+  python -m kms_share migrate SCENARIO.json      a version 1 document in the vendor's names (version 2)
+  python -m kms_share --help | --version
 
 exit status: 0 ok, 1 an expect failed, 2 bad input"""
 
@@ -42,6 +46,21 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _dispatch(args: List[str]) -> int:
+    if args in (["--help"], ["-h"], ["help"]):
+        _print(USAGE)
+        return 0
+    if args in (["--version"], ["-V"]):
+        _print(f"kms-share {__version__}")
+        return 0
+    if len(args) == 2 and args[0] == "migrate":
+        try:
+            text, notes = migrate(_load(args[1]))
+        except KmsShareError as e:
+            raise _BadInput(f"{args[1]}: {e}") from e
+        for n in notes:
+            print(f"kms-share migrate: {args[1]}: {n}", file=sys.stderr)
+        _print(text)
+        return 0
     if len(args) in (2, 3) and args[0] == "run" and (len(args) == 2 or args[2] == "--check"):
         try:
             res = run(_load(args[1]), check=len(args) == 3)

@@ -30,6 +30,7 @@ __all__ = [
     "StepResult",
     "RunResult",
     "run",
+    "migrate",
     "ERROR_CODES",
     "FORMAT_VERSION",
     "__version__",
@@ -264,6 +265,11 @@ class Organization:
         ``InvalidState``."""
     def save_sealed(self, root_key: Union[bytes, bytearray]) -> str:
         """Save the whole organization as a sealed snapshot (CR-5) under a 32-byte root key."""
+
+def migrate(document: _Document) -> Tuple[str, List[str]]:
+    """A version 1 scenario document in version 2's names, in the corpus layout (as
+    ``kms-share migrate`` prints it), and notes of the expectations that could not be
+    carried over."""
 
 def run(document: _Document, *, check: Optional[bool] = None) -> RunResult:
     """Run a scenario document on a fresh organization, exactly as ``kms-share run``

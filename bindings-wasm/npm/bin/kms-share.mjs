@@ -5,6 +5,10 @@
 //   kms-share run SCENARIO.json [--check]                    the result document; exit 1 if an expect failed
 //   kms-share explain SCENARIO.json CALLER ACTION RESOURCE   the decision
 //   kms-share matrix SCENARIO.json INSTANCE-ID               the access matrix
+//   kms-share --help | --version
+//
+// `migrate` (a version 1 document in version 2's names) is in the native and Python
+// CLIs only: the WebAssembly module leaves the converter out to stay small.
 //
 // exit status: 0 ok, 1 an expect failed, 2 bad input.
 import { readFileSync } from "node:fs";
@@ -14,6 +18,7 @@ const USAGE = `usage:
   kms-share run SCENARIO.json [--check]
   kms-share explain SCENARIO.json CALLER ACTION RESOURCE
   kms-share matrix SCENARIO.json INSTANCE-ID
+  kms-share --help | --version
 
 exit status: 0 ok, 1 an expect failed, 2 bad input`;
 
@@ -44,6 +49,18 @@ function organization(path) {
 
 function main(args) {
   const [command, file, ...rest] = args;
+  if (args.length === 1 && ["--help", "-h", "help"].includes(command)) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  if (args.length === 1 && ["--version", "-V"].includes(command)) {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    process.stdout.write(`kms-share ${version}\n`);
+    return 0;
+  }
+  if (command === "migrate") {
+    throw new Usage("migrate is in the native `kms-share` and in `python -m kms_share`: this build leaves the converter out");
+  }
   if (command === "run" && file && (rest.length === 0 || (rest.length === 1 && rest[0] === "--check"))) {
     const text = read(file);
     let out;
