@@ -855,7 +855,7 @@ def part6(ws) -> None:
         w()
         return
     w(f"`{ws['file']}` (from `make wasm-pkg`: release, `opt-level=z`, fat LTO, `panic=abort`, wasm-bindgen, "
-      f"`wasm-opt -Oz`): **{size(ws['rawBytes'])} raw ({num(ws['rawBytes'])} bytes), {size(ws['gzipBytes'])} with "
+      f"binaryen's `wasm-opt`): **{size(ws['rawBytes'])} raw ({num(ws['rawBytes'])} bytes), {size(ws['gzipBytes'])} with "
       f"gzip -9** ({num(ws['gzipBytes'])} bytes). The decision-only module `{ws['policyFile']}`: "
       f"{size(ws['policyRawBytes'])} raw, {size(ws['policyGzipBytes'])} gzip -9.")
     w()

@@ -6,7 +6,7 @@
 # - the shipped module, bindings-wasm/pkg/web/kms_share_bg.wasm (from `make wasm-pkg`):
 #   raw and gzip -9 bytes (and the decision-only module pkg/policy/, for reference);
 # - what dominates it: the same crate built the same way (scripts/wasm-env.sh's release
-#   profile, wasm-bindgen --target web, wasm-opt -Oz) but keeping the name section, in
+#   profile, wasm-bindgen --target web, wasm-opt with WASM_OPT_FLAGS) but keeping the name section, in
 #   target/bench/wasm, then `twiggy top` on it (installed with `cargo install twiggy` when
 #   missing); bench/report.py groups the functions by crate;
 # - one line appended to bench/wasm-size-history.csv (date, commit, sizes).
@@ -48,9 +48,9 @@ if [ "${BENCH_WASM_NAMED:-1}" = 1 ]; then
   wasm-bindgen --target web --out-dir "$stage" --out-name kms_share "$module"
   flags=()
   for f in "${WASM_OPT_FLAGS[@]}"; do [ "$f" = --strip-debug ] || flags+=("$f"); done
-  wasm-opt -g "${flags[@]}" "$stage/kms_share_bg.wasm" -o "$stage/named.wasm"
+  wasm_opt -g "${flags[@]}" "$stage/kms_share_bg.wasm" -o "$stage/named.wasm"
   # The same module without its name section: what the shipped file should weigh.
-  wasm-opt "${WASM_OPT_FLAGS[@]}" "$stage/named.wasm" -o "$stage/stripped.wasm"
+  wasm_opt --strip-debug --strip-producers "$stage/named.wasm" -o "$stage/stripped.wasm"
   twiggy top -n 1000000 --format json "$stage/named.wasm" >"$RESULTS/wasm-twiggy-top.json"
   named_json=$(printf '{"namedBytes": %s, "strippedBytes": %s, "route": "%s", "twiggy": "%s"}' \
     "$(stat -c %s "$stage/named.wasm")" "$(stat -c %s "$stage/stripped.wasm")" "$WASM_ROUTE" "$(twiggy --version)")

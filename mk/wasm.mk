@@ -12,7 +12,7 @@
 
 WASM_PKG_SOURCES := $(shell find bindings-wasm/src bindings-wasm/build bindings-wasm/npm core/src -type f 2>/dev/null) \
                     bindings-wasm/Cargo.toml bindings-wasm/README.md core/Cargo.toml Cargo.lock \
-                    scripts/build-wasm-pkg.sh scripts/wasm-env.sh
+                    bindings-wasm/package-lock.json scripts/build-wasm-pkg.sh scripts/wasm-env.sh
 WASM_PKG_STAMP   := bindings-wasm/pkg/package.json
 
 EXTRA_TESTS += test-wasm

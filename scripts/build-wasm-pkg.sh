@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the npm package `kms-share` into bindings-wasm/pkg from one release build of the
 # wasm crate: wasm-bindgen for three targets (web: browsers' ES module; bundler; nodejs),
-# `wasm-opt -Oz` on each module, then the package files. Prints the sizes.
+# binaryen's `wasm-opt` on each module, then the package files. Prints the sizes.
 #
 #   pkg/package.json  pkg/README.md  pkg/bin/kms-share.mjs
 #   pkg/web/      kms_share.js (ES module, `await init()`), kms_share_bg.wasm, kms_share.d.ts
@@ -29,16 +29,24 @@ pkg=bindings-wasm/pkg
 stage=$(mktemp -d bindings-wasm/.pkg-stage.XXXXXX)
 trap 'rm -rf "$stage" "$pkg.old"' EXIT
 
+# The three targets' modules differ only in their glue, not in the .wasm: it is optimized
+# once, and again only for a target whose module came out different.
 for target in web bundler nodejs; do
   dir=$target
   [ "$target" = nodejs ] && dir=node
   wasm-bindgen --target "$target" --out-dir "$stage/$dir" --out-name kms_share "$module"
-  wasm-opt "${WASM_OPT_FLAGS[@]}" "$stage/$dir/kms_share_bg.wasm" -o "$stage/$dir/kms_share_bg.wasm"
+  if [ "$dir" != web ] && cmp -s "$stage/$dir/kms_share_bg.wasm" "$stage/web.unoptimized.wasm"; then
+    cp "$stage/web/kms_share_bg.wasm" "$stage/$dir/kms_share_bg.wasm"
+  else
+    [ "$dir" = web ] && cp "$stage/web/kms_share_bg.wasm" "$stage/web.unoptimized.wasm"
+    wasm_opt "${WASM_OPT_FLAGS[@]}" "$stage/$dir/kms_share_bg.wasm" -o "$stage/$dir/kms_share_bg.wasm"
+  fi
 done
+rm "$stage/web.unoptimized.wasm"
 # The decision-only module: the same crate without the `engine` feature.
 wasm_cargo build --release -p kms-share-wasm --no-default-features --quiet
 wasm-bindgen --target web --out-dir "$stage/policy" --out-name kms_share_policy "$module"
-wasm-opt "${WASM_OPT_FLAGS[@]}" "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
+wasm_opt "${WASM_OPT_FLAGS[@]}" "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
 echo '{ "type": "module" }' >"$stage/policy/package.json"
 
 # Each folder says how Node should read its .js files (the package root sets no type).
