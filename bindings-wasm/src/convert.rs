@@ -51,7 +51,7 @@ pub(crate) fn throw(e: Error) -> JsValue {
     set("vendorCode", &JsValue::from_str(e.vendor_code()));
     set("httpStatus", &JsValue::from(e.http_status()));
     if let Some(detail) = e.access_denied_detail() {
-        let text = kms_share_core::json::ToValue::to_value(&detail).to_string();
+        let text = kms_share_core::json::text(&kms_share_core::json::ToValue::to_value(&detail));
         if let Ok(d) = js_sys::JSON::parse(&text) {
             set("accessDeniedDetail", &d);
         }
@@ -111,6 +111,14 @@ pub(crate) fn doc_text(value: &JsValue, field: &str) -> Result<String, Error> {
 pub(crate) fn doc<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
     let text = doc_text(value, field)?;
     kms_share_core::objects::from_str(&text).map_err(|e| Error::invalid(field, None, format!("{e}")))
+}
+
+/// [`doc`] for a JSON value or a state, whose readers need no objects-only wrapper (a
+/// value has no struct; a state reads its records from objects only by itself): read by
+/// serde_json directly, so their readers are compiled once.
+pub(crate) fn doc_plain<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
+    let text = doc_text(value, field)?;
+    serde_json::from_str(&text).map_err(|e| Error::invalid(field, None, format!("{e}")))
 }
 
 /// The message of a thrown JavaScript value.

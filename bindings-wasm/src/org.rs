@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use crate::convert::doc_text;
 #[cfg(feature = "engine")]
 use crate::convert::from_js;
-use crate::convert::{doc, doc_to_js, throw, to_js, JsResult};
+use crate::convert::{doc, doc_plain, doc_to_js, throw, to_js, JsResult};
 use crate::rng::HostRng;
 
 /// One simulated organization: accounts, resource directory, KMS instances, shares, keys,
@@ -135,7 +135,7 @@ impl Organization {
     /// Throws `InvalidParameter` when the argument is not a step.
     #[wasm_bindgen(unchecked_return_type = "StepResult")]
     pub fn step(&mut self, #[wasm_bindgen(unchecked_param_type = "Step | string")] step: JsValue) -> JsResult<JsValue> {
-        let step = doc(&step, "step").map_err(throw)?;
+        let step = doc_plain(&step, "step").map_err(throw)?;
         doc_to_js(&self.inner.step(&step).map_err(throw)?)
     }
 
@@ -158,7 +158,7 @@ impl Organization {
         let params: serde_json::Value = if params.is_undefined() || params.is_null() {
             serde_json::Value::Null
         } else {
-            doc(&params, "params").map_err(throw)?
+            doc_plain(&params, "params").map_err(throw)?
         };
         let r = self.inner.call(&caller, &action, params, at.as_deref()).map_err(throw)?;
         doc_to_js(&r.result)
@@ -249,7 +249,7 @@ impl Organization {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Step[] | string")] steps: JsValue,
     ) -> JsResult<JsValue> {
-        let steps = doc(&steps, "steps").map_err(throw)?;
+        let steps = doc_plain(&steps, "steps").map_err(throw)?;
         doc_to_js(&self.inner.what_if(&steps).map_err(throw)?)
     }
 
@@ -283,7 +283,7 @@ impl Organization {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "State | string")] state: JsValue,
     ) -> JsResult<()> {
-        let state: State = doc(&state, "state").map_err(throw)?;
+        let state: State = doc_plain(&state, "state").map_err(throw)?;
         self.inner.load_state(state);
         Ok(())
     }

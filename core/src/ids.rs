@@ -6,7 +6,7 @@
 
 use alloc::format;
 use alloc::string::{String, ToString};
-use core::fmt;
+use core::fmt::{self, Write as _};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
@@ -113,11 +113,69 @@ impl<T> serde::de::Visitor<'_> for IdVisitor<T> {
 /// Cut long user input in messages so an error never echoes a megabyte.
 pub fn shorten(s: &str) -> String {
     const MAX: usize = 64;
-    if s.chars().count() <= MAX {
-        return s.escape_debug().to_string();
+    let mut out = String::with_capacity(s.len().min(4 * MAX) + 3);
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        escape_into(&mut out, c);
     }
-    let head: String = s.chars().take(MAX).collect();
-    format!("{}…", head.escape_debug())
+    out
+}
+
+/// One character of user input as a message shows it: quotes, backslashes, control
+/// characters and the invisible ones that could make a message lie about what was sent
+/// (bidirectional overrides, zero-width marks, byte-order marks) are written as Rust escapes
+/// (`\"`, `\n`, `\u{202e}`); every other character, CJK included, is itself. This is
+/// `char::escape_debug` for everything a message meets, without the Unicode tables the
+/// standard library carries for it (about 6 KB of the WebAssembly module).
+fn escape_into(out: &mut String, c: char) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        '\'' => out.push_str("\\'"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\0' => out.push_str("\\0"),
+        _ if invisible(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        _ => out.push(c),
+    }
+}
+
+/// Control characters, format characters (category Cf) a message could hide behind, the
+/// line and paragraph separators, private-use and noncharacter code points.
+fn invisible(c: char) -> bool {
+    let u = c as u32;
+    c.is_control()
+        || matches!(
+            u,
+            0xAD | 0x600..=0x605
+                | 0x61C
+                | 0x6DD
+                | 0x70F
+                | 0x180E
+                | 0x200B..=0x200F
+                | 0x2028..=0x202E
+                | 0x2060..=0x206F
+                | 0xE000..=0xF8FF
+                | 0xFDD0..=0xFDEF
+                | 0xFEFF
+                | 0xFFF0..=0xFFFB
+                | 0xE0000..=0xE0FFF
+                | 0xF0000..=0x10FFFF
+        )
+        || u & 0xFFFE == 0xFFFE
+}
+
+/// A single character of user input, escaped as [`shorten`] does.
+fn escaped_char(c: char) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, c);
+    out
 }
 
 fn prefixed_alnum(s: &str, prefix: &str, min: usize, max: usize) -> bool {
@@ -332,7 +390,7 @@ fn check_account_name(s: &str) -> core::result::Result<(), String> {
         return Err(format!("it must be 2 to 50 characters long, not {n}"));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c))) {
-        return Err(format!("`{}` is not allowed (letters, digits and `_ . -` only)", c.escape_debug()));
+        return Err(format!("`{}` is not allowed (letters, digits and `_ . -` only)", escaped_char(c)));
     }
     let first = s.chars().next().unwrap_or('_');
     let last = s.chars().last().unwrap_or('_');
@@ -361,10 +419,7 @@ fn check_display_name(s: &str) -> core::result::Result<(), String> {
         return Err(format!("it must be 2 to 50 characters long, not {n}"));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c) || is_cjk(*c))) {
-        return Err(format!(
-            "`{}` is not allowed (CJK ideographs, letters, digits and `_ . -` only)",
-            c.escape_debug()
-        ));
+        return Err(format!("`{}` is not allowed (CJK ideographs, letters, digits and `_ . -` only)", escaped_char(c)));
     }
     Ok(())
 }
@@ -376,10 +431,7 @@ fn check_share_name(s: &str) -> core::result::Result<(), String> {
         return Err(format!("it must be 1 to 50 characters long, not {n}"));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || is_special(*c) || is_cjk(*c))) {
-        return Err(format!(
-            "`{}` is not allowed (CJK ideographs, letters, digits and `. _ -` only)",
-            c.escape_debug()
-        ));
+        return Err(format!("`{}` is not allowed (CJK ideographs, letters, digits and `. _ -` only)", escaped_char(c)));
     }
     Ok(())
 }
@@ -481,6 +533,33 @@ impl<'de> Deserialize<'de> for Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_escape_what_the_standard_library_escapes() {
+        // Printable text of every script the corpus uses, quotes, controls and the
+        // invisible characters: written exactly as `str::escape_debug` writes them.
+        let samples = [
+            "key-\"quoted\" and 'single' \\ back",
+            "tab\tnew\nline\rnul\0del\u{7f}c1\u{85}",
+            "研发部 共享（生产） けんきゅう Dept😀 é",
+            "rtl\u{202e}override zero\u{200b}width bom\u{feff} shy\u{ad} ls\u{2028}",
+            "private\u{e000} nonchar\u{fffe}\u{ffff}",
+        ];
+        for s in samples {
+            assert_eq!(shorten(s), s.escape_debug().to_string(), "{s:?}");
+        }
+        for c in ['"', '\'', '\\', '\n', '\u{1b}', '\u{202e}', '研', 'é'] {
+            assert_eq!(escaped_char(c), c.escape_debug().to_string());
+        }
+    }
+
+    #[test]
+    fn long_input_is_cut_after_64_characters() {
+        let long = "研".repeat(100);
+        assert_eq!(shorten(&long), format!("{}…", "研".repeat(64)));
+        assert_eq!(shorten(&"a".repeat(64)), "a".repeat(64));
+        assert_eq!(shorten(&"\n".repeat(65)), format!("{}…", "\\n".repeat(64)));
+    }
 
     #[test]
     fn account_name_rules_rd2() {

@@ -466,6 +466,67 @@ macro_rules! to_value_via_serde {
 }
 pub(crate) use to_value_via_serde;
 
+/// Write `value` as JSON text, compact (serde_json's form, without the `Display`
+/// impl's machinery: one writer of a value for the whole core).
+pub fn text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    // Writing to a vector fails only for a map with non-text keys, which no type of
+    // the core has.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// serde_json's pretty form (two-space indents, `": "` after a key, `[]` and `{}` for
+/// empty lists and objects) of compact JSON text such as [`text`] writes: the same
+/// bytes as `serde_json::to_string_pretty`, without compiling a second writer of
+/// every type.
+pub fn pretty(compact: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(compact.len() + compact.len() / 2);
+    let mut depth = 0usize;
+    let mut bytes = compact.bytes().peekable();
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+    };
+    while let Some(b) = bytes.next() {
+        match b {
+            b'"' => {
+                out.push(b);
+                // A string, copied as it is: its escapes (`\"`, `\\`) do not end it.
+                while let Some(c) = bytes.next() {
+                    out.push(c);
+                    match c {
+                        b'\\' => out.extend(bytes.next()),
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                out.push(b);
+                match bytes.peek() {
+                    Some(b'}' | b']') => out.extend(bytes.next()),
+                    _ => {
+                        depth += 1;
+                        newline(&mut out, depth);
+                    }
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(b);
+            }
+            b',' => {
+                out.push(b);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(b),
+        }
+    }
+    // Bytes are copied whole or are ASCII inserted between tokens: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// A response's fields as a JSON object, in their order; an absent optional field
 /// (`null`) is left out, as the vendor's responses leave it out.
 pub fn fields(entries: &mut [(&str, Value)]) -> Value {
@@ -628,6 +689,42 @@ mod tests {
         );
         let s = IdSet::<String>::from_json(json!(["y", "x", "y"])).unwrap();
         assert_eq!(s.iter().cloned().collect::<Vec<_>>(), ["x", "y"]);
+    }
+
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            // Text with the characters the pretty form must not touch inside a string.
+            "[a-z{}\\[\\],:\"\\\\ \\n\u{e9}\u{1F511}]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z:,{\"]{0,4}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The pretty form made from compact text is serde_json's pretty form, byte for
+        /// byte (the scenario result documents every runtime compares).
+        #[test]
+        fn pretty_is_serde_jsons_pretty_form(v in any_value()) {
+            proptest::prop_assert_eq!(pretty(&text(&v)), serde_json::to_string_pretty(&v).unwrap());
+        }
+    }
+
+    #[test]
+    fn pretty_keeps_empty_containers_and_escapes() {
+        let v = json!({"a": [], "b": {}, "c": ["x\"y", "\\", "{[,:]}"], "d": [{"e": null}]});
+        assert_eq!(pretty(&text(&v)), serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(pretty("[]"), "[]");
+        assert_eq!(pretty(r#"{"k":[1,{}]}"#), "{\n  \"k\": [\n    1,\n    {}\n  ]\n}");
     }
 
     #[test]

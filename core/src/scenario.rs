@@ -11,7 +11,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::authz::{CheckName, Decision, Effect};
 use crate::crypto::{RandomSource, SeededRng};
@@ -175,7 +175,7 @@ pub fn document_text(sc: &Scenario) -> String {
     let mut out = String::from("{\n");
     if let Ok(Value::Object(head)) = serde_json::to_value(sc) {
         for (k, x) in head.iter().filter(|(k, _)| k.as_str() != "steps") {
-            out.push_str(&format!("  {}: {x},\n", Value::String(k.clone())));
+            out.push_str(&format!("  {}: {},\n", crate::json::text(k), crate::json::text(x)));
         }
     }
     out.push_str("  \"steps\": [\n");
@@ -494,7 +494,7 @@ impl Runner {
         let caller_text = substitute_str(&step.caller, &self.bound).map_err(|e| e.at_field("caller"))?;
         let caller_text = match caller_text {
             Value::String(s) => s,
-            other => other.to_string(),
+            other => crate::json::text(&other),
         };
         let caller = Identity::parse(&caller_text)?;
         let params = substitute(&step.params, &self.bound)?;
@@ -637,7 +637,7 @@ fn subset(want: &Value, got: &Value, path: String) -> core::result::Result<(), S
             Ok(())
         }
         (w, g) if w == g => Ok(()),
-        (w, g) => Err(format!("{path} (expected {w}, got {g})")),
+        (w, g) => Err(format!("{path} (expected {}, got {})", crate::json::text(w), crate::json::text(g))),
     }
 }
 
@@ -681,7 +681,7 @@ fn substitute_str(s: &str, bound: &Map<String, Value>) -> Result<Value> {
         let v = lookup(after.get(..end).unwrap_or(""), bound)?;
         match v {
             Value::String(t) => out.push_str(&t),
-            other => out.push_str(&other.to_string()),
+            other => out.push_str(&crate::json::text(&other)),
         }
         rest = after.get(end + 1..).unwrap_or("");
     }
@@ -706,5 +706,5 @@ fn substitute(v: &Value, bound: &Map<String, Value>) -> Result<Value> {
 
 /// Serialize a run result as the canonical JSON text (pretty, stable key order).
 pub fn to_json(r: &RunResult) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
+    crate::json::pretty(&crate::json::text(r))
 }

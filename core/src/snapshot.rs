@@ -52,14 +52,62 @@ struct Envelope<'a> {
     tag: String,
 }
 
-/// The body as read.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The body as read, by the reader below.
+#[derive(Default)]
 struct Body {
     state: State,
     sealed_keys: IdMap<String, String>,
-    #[serde(default)]
     hardware_keys: IdMap<String, String>,
+}
+
+/// The body's fields (`hardwareKeys` may be absent).
+const BODY_FIELDS: &[&str] = &["state", "sealedKeys", "hardwareKeys"];
+
+/// Read from an object only, as [`crate::objects`] makes derived readers do. The
+/// state's reader reads objects only by itself, so the body is read by serde_json
+/// directly and the state's reader is compiled once, for serde_json's deserializer.
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        struct Fields;
+
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Body;
+
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("struct Body")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<Body, A::Error> {
+                use serde::de::Error as _;
+                let mut body = Body::default();
+                let mut seen = 0u8;
+                while let Some(key) = a.next_key::<String>()? {
+                    let i = BODY_FIELDS
+                        .iter()
+                        .position(|f| *f == key)
+                        .ok_or_else(|| A::Error::unknown_field(&key, BODY_FIELDS))?;
+                    if seen & (1 << i) != 0 {
+                        return Err(A::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    seen |= 1 << i;
+                    match i {
+                        0 => body.state = a.next_value()?,
+                        1 => body.sealed_keys = a.next_value()?,
+                        _ => body.hardware_keys = a.next_value()?,
+                    }
+                }
+                if seen & 1 == 0 {
+                    Err(A::Error::missing_field("state"))
+                } else if seen & 2 == 0 {
+                    Err(A::Error::missing_field("sealedKeys"))
+                } else {
+                    Ok(body)
+                }
+            }
+        }
+
+        d.deserialize_map(Fields)
+    }
 }
 
 /// [`Body`] as written: the state borrowed, never cloned (a large organization's state
@@ -175,8 +223,8 @@ impl Engine {
             env.body.get()
         };
         check_tag(&root, env.version, &nonce, &tag, body_text)?;
-        let body: Body = crate::objects::from_str(body_text)
-            .map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+        let body: Body =
+            serde_json::from_str(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         let mut software = crate::keystore::SoftwareBackend::new();
         crate::keystore::KeyBackend::unseal_all(&mut software, &root, &body.sealed_keys)?;
         if let Some(h) = self.hardware.as_mut() {
@@ -249,5 +297,35 @@ impl Engine {
             "KeyVersionsSealed": key_versions,
             "StateIdentical": identical,
         }))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        serde_json::from_str::<Body>(text).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    /// The body reads from an object only, each field once, `state` and `sealedKeys`
+    /// required (CR-5): the messages serde's derived reader gave.
+    #[test]
+    fn a_body_is_an_object_of_its_three_fields() {
+        let body = serde_json::from_str::<Body>(r#"{"state": {"seq": 4}, "sealedKeys": {"h": "x"}}"#).unwrap();
+        assert_eq!((body.state.seq, body.sealed_keys.len(), body.hardware_keys.len()), (4, 1, 0));
+        assert_eq!(error(r#"{"sealedKeys": {}}"#), "missing field `state` at line 1 column 18");
+        assert_eq!(error(r#"{"state": {}}"#), "missing field `sealedKeys` at line 1 column 13");
+        assert_eq!(
+            error(r#"{"state": {}, "sealed": {}}"#),
+            "unknown field `sealed`, expected one of `state`, `sealedKeys`, `hardwareKeys` at line 1 column 22"
+        );
+        assert_eq!(error(r#"{"state": {}, "state": {}}"#), "duplicate field `state` at line 1 column 21");
+        assert_eq!(error(r#"[{}, {}]"#), "invalid type: sequence, expected struct Body at line 1 column 0");
+        assert_eq!(
+            error(r#"{"state": {"keys": []}, "sealedKeys": {}}"#),
+            "invalid type: sequence, expected a map at line 1 column 19"
+        );
     }
 }

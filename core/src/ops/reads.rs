@@ -1122,7 +1122,7 @@ pub(super) fn ram_read(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply>
             let v = PolicyVersionInfo {
                 version_id: "v1",
                 is_default_version: true,
-                policy_document: policy.document().to_string(),
+                policy_document: crate::json::text(policy.document()),
             };
             if action == A::GetPolicy {
                 crate::json::fields(&mut [
