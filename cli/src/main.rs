@@ -5,6 +5,7 @@
 //! kms-share explain scenario.json CALLER ACTION RESOURCE
 //! kms-share matrix scenario.json INSTANCE-ID
 //! kms-share migrate scenario.json            a version 1 document in version 2's names
+//! kms-share serve [--listen ADDR] [--region R] [--from SCENARIO.json]
 //! kms-share --help | --version
 //! ```
 //! `explain` and `matrix` first run the scenario, then ask about the state it built.
@@ -22,6 +23,8 @@ const USAGE: &str = "usage:
   kms-share explain SCENARIO.json CALLER ACTION RESOURCE
   kms-share matrix SCENARIO.json INSTANCE-ID
   kms-share migrate SCENARIO.json      a version 1 document in the vendor's names (version 2)
+  kms-share serve [--listen 127.0.0.1:8787] [--region cn-hangzhou] [--from SCENARIO.json]
+                                       the vendor's API over HTTP for the official SDKs
   kms-share --help | --version
 
 exit status: 0 ok, 1 an expect failed, 2 bad input";
@@ -89,6 +92,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             emit(&v2)?;
             Ok(ExitCode::SUCCESS)
         }
+        ["serve", rest @ ..] => serve(rest),
         ["matrix", file, instance] => {
             let sc = load(file)?;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
@@ -100,4 +104,59 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         _ => Err(USAGE.to_string()),
     }
+}
+
+const SERVE_USAGE: &str = "usage: kms-share serve [--listen ADDR] [--region REGION] [--from SCENARIO.json]
+
+Serve the vendor's RPC API (KMS 2016-01-20, ResourceSharing 2020-01-10, ResourceManager
+2020-03-31, RAM 2015-05-01, STS 2015-04-01) over HTTP, signed as the official SDKs sign.
+
+  --listen ADDR      where to listen (default 127.0.0.1:8787; port 0 picks a free one)
+  --region REGION    the region the endpoint stands for (default cn-hangzhou)
+  --from FILE        build the starting organization from a scenario document
+
+The operator is the management account's root. Its AccessKey is taken from
+ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set (the
+variables the SDKs' credential chain reads); otherwise one is made and printed once.
+The organization lives in memory: stopping the server forgets it.";
+
+fn serve(args: &[&str]) -> Result<ExitCode, String> {
+    let mut listen = "127.0.0.1:8787".to_string();
+    let mut region = "cn-hangzhou".to_string();
+    let mut from = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next().map(|v| (*v).to_string()).ok_or_else(|| format!("serve: {name} needs a value\n\n{SERVE_USAGE}"))
+        };
+        match *arg {
+            "--help" | "-h" => {
+                emit(SERVE_USAGE)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            "--listen" => listen = value("--listen")?,
+            "--region" => region = value("--region")?,
+            "--from" => from = Some(value("--from")?),
+            other => return Err(format!("serve: unknown argument `{other}`\n\n{SERVE_USAGE}")),
+        }
+    }
+    let listen =
+        listen.parse().map_err(|_| format!("serve: --listen takes HOST:PORT (an IP address), not `{listen}`"))?;
+    let operator_key =
+        match (std::env::var("ALIBABA_CLOUD_ACCESS_KEY_ID"), std::env::var("ALIBABA_CLOUD_ACCESS_KEY_SECRET")) {
+            (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
+            _ => None,
+        };
+    let running =
+        kms_share_server::start(kms_share_server::Config { listen, region: region.clone(), from, operator_key })?;
+    emit(&format!("kms-share serve: listening on http://{} (region {region})", running.addr))?;
+    emit(&format!("operator: {}", running.operator))?;
+    match &running.made_key {
+        Some((id, secret)) => emit(&format!(
+            "operator AccessKey (made now, shown once):\n  export ALIBABA_CLOUD_ACCESS_KEY_ID={id}\n  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}"
+        ))?,
+        None => emit("operator AccessKey: the one in ALIBABA_CLOUD_ACCESS_KEY_ID")?,
+    }
+    running.wait();
+    Ok(ExitCode::SUCCESS)
 }

@@ -37,6 +37,9 @@ pub fn http_status(vendor_code: &str) -> u16 {
     match vendor_code {
         "Forbidden.NoPermission" => 403,
         c if c.starts_with("Forbidden.") && c.ends_with("NotFound") => 404,
+        // Authentication and RAM's own (kms-share serve answers them).
+        "InvalidAccessKeyId.NotFound" => 404,
+        c if c.starts_with("EntityNotExist.") => 404,
         "InternalFailure" => 500,
         // A state that forbids the call (the vendor's `Rejected.Disabled` and kind).
         "Rejected.Disabled"
@@ -120,6 +123,48 @@ impl AccessDeniedDetail {
             no_permission_type: if explicit { "ExplicitDeny" } else { "ImplicitDeny" },
             policy_type,
             encoded_diagnostic_message: crate::crypto::b64_encode(text.as_bytes()),
+        }
+    }
+}
+
+response! {
+    /// A refused call's body as the vendor's API answers it (its HTTP status is
+    /// [`Error::http_status`]): what the SDKs read into their exceptions.
+    pub struct ErrorResponse {
+        /// The request's id (also the `x-acs-request-id` header).
+        "RequestId" request_id: String,
+        /// The host the request was sent to.
+        "HostId" host_id: String,
+        /// The vendor code ([`Error::vendor_code`]).
+        "Code" code: &'static str,
+        /// What went wrong, with the rule id where one applies (`… (RS-7)`).
+        "Message" message: String,
+        /// What to do about it: a denial's fix, else the rule the call broke, stated.
+        "Recommend" recommend: String,
+        /// For a denial, why (`Forbidden.NoPermission`).
+        "AccessDeniedDetail" access_denied_detail: Option<AccessDeniedDetail>,
+    }
+}
+
+impl ErrorResponse {
+    /// The body of `e` answering request `request_id` sent to `host_id`.
+    pub fn of(e: &Error, request_id: &str, host_id: &str) -> Self {
+        let message = match e.rule {
+            Some(rule) if !e.message.contains(rule.id()) => alloc::format!("{} ({rule})", e.message),
+            _ => e.message.clone(),
+        };
+        let recommend = match (e.decision.as_ref().and_then(|d| d.fix.clone()), e.rule) {
+            (Some(fix), _) => fix,
+            (None, Some(rule)) => alloc::format!("{rule}: {}", rule.summary()),
+            (None, None) => String::new(),
+        };
+        ErrorResponse {
+            request_id: request_id.to_string(),
+            host_id: host_id.to_string(),
+            code: e.vendor_code(),
+            message,
+            recommend,
+            access_denied_detail: e.access_denied_detail(),
         }
     }
 }

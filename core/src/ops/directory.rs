@@ -43,11 +43,13 @@ request! {
 request! {
     /// EnableResourceDirectory: the caller's account becomes the management account (RD-1).
     pub struct EnableResourceDirectoryRequest {
-        required {
-            /// The simulator's: the verified enterprise the directory belongs to (RS-3).
-            "EnterpriseId" enterprise_id: String,
-        }
+        required {}
         optional {
+            /// The simulator's: the verified enterprise the directory belongs to (RS-3).
+            /// The vendor's API has no such parameter (the enterprise is the account's
+            /// real-name verification); without it, the caller's account's enterprise, or
+            /// one named after the account (`ent-<account id>`).
+            "EnterpriseId" enterprise_id: String,
             /// `CurrentAccount`, the one mode: the caller's account manages the directory.
             "EnableMode" enable_mode: String,
             /// The simulator's: the directory's id, so that a document can name it.
@@ -378,7 +380,14 @@ pub(super) fn enable(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
         limits.max_depth = n;
     }
     limits.max_members = limit(r.max_members);
-    let enterprise = r.enterprise_id;
+    let caller_account = &p.call().caller.account;
+    let enterprise = match r.enterprise_id {
+        Some(e) => e,
+        None => match p.state.accounts.get(caller_account).and_then(|a| a.enterprise_id.clone()) {
+            Some(e) => e,
+            None => format!("ent-{caller_account}"),
+        },
+    };
     if enterprise.is_empty() || enterprise.len() > 64 {
         return Err(Error::invalid(
             "EnterpriseId",

@@ -1,0 +1,196 @@
+//! `kms-share serve`: the vendor's RPC API over HTTP, for the official SDKs.
+//!
+//! The SDKs point at `127.0.0.1:PORT` and sign as they sign for the cloud (ACS3-HMAC-SHA256,
+//! RPC v1 HMAC-SHA1, ACS4-HMAC-SHA256 for KMS); the server recomputes each signature from
+//! the AccessKey's secret, then makes the call as the AccessKey's RAM identity, so every
+//! answer (and every `Forbidden.NoPermission`, with its explained decision) is the engine's.
+//!
+//! The core stays free of I/O: this crate holds the sockets, the clock, the AccessKeys and
+//! the thread that owns the organization. [`service`] is the request-to-answer function,
+//! [`http`] the transport, [`sign`] the three signatures.
+
+pub mod http;
+pub mod keys;
+pub mod service;
+pub mod sign;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use kms_share_core::api::Organization;
+use kms_share_core::crypto::{OsRng, RandomSource};
+
+use crate::keys::{AccessKey, AccessKeys};
+use crate::service::Service;
+
+/// The account that operates the endpoint when nothing says otherwise (the management
+/// account of the corpus and of the vendor's Department A/B story).
+pub const DEFAULT_ACCOUNT: &str = "1000000000000001";
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen (`127.0.0.1:8787`; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The region the endpoint stands for (`cn-hangzhou`): the region of ACS4 signatures.
+    pub region: String,
+    /// A scenario document whose steps build the starting organization.
+    pub from: Option<String>,
+    /// The operator's AccessKey (id, secret), usually from `ALIBABA_CLOUD_ACCESS_KEY_ID` /
+    /// `ALIBABA_CLOUD_ACCESS_KEY_SECRET`; made at start when absent.
+    pub operator_key: Option<(String, String)>,
+}
+
+/// A started server.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The operator's identity (the management account's root).
+    pub operator: String,
+    /// The operator's AccessKey, when the server made it (print it once: it is not kept
+    /// anywhere else).
+    pub made_key: Option<(String, String)>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stop accepting, finish, and wait for the server's threads.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Block until the server stops (it stops on its own only if its engine thread ends).
+    pub fn wait(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Build the organization and start serving it.
+///
+/// # Errors
+/// A message for a scenario that does not parse or whose steps fail, a port that cannot
+/// be bound, or no randomness.
+pub fn start(config: Config) -> Result<Running, String> {
+    let (org, operator) = match &config.from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+            let (org, run) = Organization::from_scenario(&text, Box::new(OsRng)).map_err(|e| format!("{path}: {e}"))?;
+            if !run.passed {
+                let failed: Vec<String> = run
+                    .steps
+                    .iter()
+                    .filter(|s| s.expect_held == Some(false))
+                    .map(|s| format!("step {}: {}", s.index, s.expect_failures.join(", ")))
+                    .take(5)
+                    .collect();
+                return Err(format!(
+                    "{path}: the scenario's expectations fail, so it is not served: {}",
+                    failed.join("; ")
+                ));
+            }
+            let account = org
+                .state()
+                .directory
+                .as_ref()
+                .map(|d| d.management_account.to_string())
+                .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
+            (org, format!("acs:ram::{account}:root"))
+        }
+        None => {
+            let now = kms_share_core::time::format(http::wall_clock());
+            let org = Organization::new(None, Box::new(OsRng), Some(&now)).map_err(|e| e.to_string())?;
+            (org, format!("acs:ram::{DEFAULT_ACCOUNT}:root"))
+        }
+    };
+    let mut keys = AccessKeys::default();
+    let mut rng: Box<dyn RandomSource> = Box::new(OsRng);
+    let now = kms_share_core::time::format(http::wall_clock());
+    let made_key = match &config.operator_key {
+        Some((id, secret)) => {
+            if id.is_empty() || secret.is_empty() {
+                return Err("the operator's AccessKey id and secret must both be non-empty".to_string());
+            }
+            keys.insert(AccessKey {
+                id: id.clone(),
+                secret: secret.clone(),
+                identity: operator.clone(),
+                active: true,
+                created: now,
+            });
+            None
+        }
+        None => {
+            let k = keys.create(rng.as_mut(), &operator, &now)?;
+            Some((k.id, k.secret))
+        }
+    };
+    let service = Service::new(org, keys, operator.clone(), config.region.clone(), rng);
+
+    let std_listener =
+        std::net::TcpListener::bind(config.listen).map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    std_listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
+
+    let (jobs_tx, jobs_rx) = mpsc::channel::<http::Job>();
+    let engine = std::thread::Builder::new()
+        .name("kms-share-engine".into())
+        .spawn(move || engine_loop(service, &jobs_rx))
+        .map_err(|e| format!("cannot start the engine thread: {e}"))?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name("kms-share-http".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("kms-share serve: cannot start the async runtime: {e}");
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(listener) => http::serve(listener, jobs_tx, stop_rx).await,
+                    Err(e) => eprintln!("kms-share serve: cannot use the listening socket: {e}"),
+                }
+            });
+            drop(rt);
+            let _ = engine.join();
+        })
+        .map_err(|e| format!("cannot start the HTTP thread: {e}"))?;
+    Ok(Running { addr, operator, made_key, stop: Some(stop_tx), thread: Some(thread) })
+}
+
+/// The engine's thread: one request at a time, so state changes never interleave. A
+/// panic in a call (a bug) answers `InternalError` and the server keeps answering.
+fn engine_loop(mut service: Service, jobs: &mpsc::Receiver<http::Job>) {
+    while let Ok(job) = jobs.recv() {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.handle(&job.request, job.now)));
+        let reply = outcome.unwrap_or_else(|_| service::Reply {
+            status: 500,
+            request_id: "00000000-0000-0000-0000-000000000000".into(),
+            body: r#"{"Code":"InternalError","Message":"the engine failed on this request (a bug: please report it with the request)"}"#.into(),
+            changed: false,
+        });
+        let _ = job.reply.send(reply);
+    }
+}

@@ -1,0 +1,468 @@
+//! One request in, one answer out: authenticate (signature, AccessKey, time, nonce),
+//! route on (version, action), make the call as the AccessKey's RAM identity, and answer in
+//! the vendor's shape. Synchronous and free of I/O, so every path is testable without a
+//! socket; the HTTP layer ([`crate::http`]) only moves bytes to and from it.
+
+use kms_share_core::action::{Kind, Product, SPECS};
+use kms_share_core::api::Organization;
+use kms_share_core::crypto::RandomSource;
+use kms_share_core::error::{Error, ErrorCode};
+use kms_share_core::ids::{shorten, Identity, IdentityKind, RamName};
+use kms_share_core::json::{self as corejson, ToValue};
+use kms_share_core::vendor::ErrorResponse;
+use serde_json::{Map, Value};
+
+use crate::keys::{AccessKeys, Nonces};
+use crate::sign::{self, AuthError, Scheme, Signed};
+use crate::wire;
+
+/// How far a request's time may be from the server's clock (the vendor's 15 minutes).
+pub const MAX_SKEW: u64 = 15 * 60;
+
+/// A request as the HTTP layer read it.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The path (`/` for RPC calls).
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: String,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// The answer: an HTTP status and a JSON body, with the request id for the
+/// `x-acs-request-id` header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The request's id.
+    pub request_id: String,
+    /// The JSON body.
+    pub body: String,
+    /// Whether the call changed the state (what the durable log must hold before this
+    /// reply is sent).
+    pub changed: bool,
+}
+
+/// Parameters that belong to the protocol (signature, format), not to the call.
+const PROTOCOL_PARAMS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "Signature",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "SignatureType",
+    "Timestamp",
+    "SecurityToken",
+];
+
+/// RAM's version, whose AccessKey actions the server answers itself.
+const RAM_VERSION: &str = "2015-05-01";
+/// STS's version.
+const STS_VERSION: &str = "2015-04-01";
+/// The simulator's own product's version (see [`kms_share_core::action::Product::Simulator`]).
+const SIMULATOR_VERSION: &str = "2026-01-01";
+
+/// The organization behind the endpoint and who may sign requests to it.
+pub struct Service {
+    org: Organization,
+    keys: AccessKeys,
+    nonces: Nonces,
+    rng: Box<dyn RandomSource>,
+    /// The identity of the key made at first start (the management account's root): the
+    /// only one that may ask the simulator's questions about the whole organization.
+    operator: String,
+    /// The region the endpoint stands for (an ACS4 credential scope must name it).
+    region: String,
+    /// The latest call's time: the engine's clock never goes back.
+    last: u64,
+}
+
+/// A refusal before or around the engine call.
+fn refuse(code: &'static str, message: impl Into<String>) -> Error {
+    let engine_code = match code {
+        "Forbidden.NoPermission" => ErrorCode::AccessDenied,
+        c if c.contains("NotFound") || c.starts_with("EntityNotExist") => ErrorCode::NotFound,
+        c if c.starts_with("LimitExceeded") => ErrorCode::LimitExceeded,
+        _ => ErrorCode::InvalidParameter,
+    };
+    Error::new(engine_code, None, message).with_vendor(code)
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        refuse(e.code, e.message)
+    }
+}
+
+impl Service {
+    /// A service over `org`, whose operator (the management account's root) is `operator`.
+    pub fn new(
+        org: Organization,
+        keys: AccessKeys,
+        operator: String,
+        region: String,
+        rng: Box<dyn RandomSource>,
+    ) -> Self {
+        Service { org, keys, nonces: Nonces::default(), rng, operator, region, last: 0 }
+    }
+
+    /// The organization.
+    pub fn organization(&self) -> &Organization {
+        &self.org
+    }
+
+    /// Answer one request at `now` (seconds since the epoch).
+    pub fn handle(&mut self, req: &Request, now: u64) -> Reply {
+        let request_id = self.request_id();
+        match self.answer(req, now) {
+            Ok((mut body, changed)) => {
+                if let Value::Object(m) = &mut body {
+                    m.insert("RequestId".to_string(), Value::String(request_id.clone()));
+                }
+                Reply { status: 200, body: corejson::text(&body), request_id, changed }
+            }
+            Err(e) => {
+                let host = sign::header(&req.headers, "host").unwrap_or("");
+                let body = ErrorResponse::of(&e, &request_id, host).to_value();
+                Reply { status: e.http_status(), body: corejson::text(&body), request_id, changed: false }
+            }
+        }
+    }
+
+    /// A request id in the vendor's form (a UUID, upper case).
+    fn request_id(&mut self) -> String {
+        let mut b = [0u8; 16];
+        if self.rng.fill(&mut b).is_err() {
+            b = [0; 16];
+        }
+        let h = wire::hex(&b).to_ascii_uppercase();
+        let part = |r: std::ops::Range<usize>| h.get(r).unwrap_or("");
+        format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
+    }
+
+    fn answer(&mut self, req: &Request, now: u64) -> Result<(Value, bool), Error> {
+        let query = wire::parse_form(&req.query).map_err(|m| refuse("InvalidParameter", m))?;
+        let is_form = sign::header(&req.headers, "content-type")
+            .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let form = if is_form {
+            let text = std::str::from_utf8(&req.body)
+                .map_err(|_| refuse("InvalidParameter", "the form body is not UTF-8 text"))?;
+            wire::parse_form(text).map_err(|m| refuse("InvalidParameter", m))?
+        } else {
+            Vec::new()
+        };
+        let signed = Signed {
+            method: &req.method,
+            path: &req.path,
+            query: &query,
+            form: &form,
+            headers: &req.headers,
+            body: &req.body,
+        };
+
+        // Who is calling: the AccessKey and its signature.
+        let (ak, scheme) = sign::claim(&signed)?;
+        let key = self
+            .keys
+            .get(&ak)
+            .ok_or_else(|| {
+                refuse("InvalidAccessKeyId.NotFound", format!("the AccessKey `{}` does not exist", shorten(&ak)))
+            })?
+            .clone();
+        if let Scheme::Acs4 { product, region, .. } = &scheme {
+            if product != "Kms" {
+                return Err(refuse("IncompleteSignature", "ACS4 signatures are for KMS calls (product `Kms`)"));
+            }
+            if *region != self.region {
+                return Err(refuse(
+                    "IncompleteSignature",
+                    format!(
+                        "the ACS4 credential names region `{}`, this endpoint is `{}`: set region_id in the SDK's Config",
+                        shorten(region),
+                        self.region
+                    ),
+                ));
+            }
+        }
+        sign::verify(&signed, &scheme, &key.secret)?;
+        if !key.active {
+            return Err(refuse("InvalidAccessKeyId.Inactive", format!("the AccessKey `{}` is Inactive", key.id)));
+        }
+
+        // When: the request's time near ours, its nonce never seen in that window.
+        let v1 = matches!(scheme, Scheme::V1 { .. });
+        let (time_name, nonce_name) =
+            if v1 { ("Timestamp", "SignatureNonce") } else { ("x-acs-date", "x-acs-signature-nonce") };
+        let lookup = |name: &str| {
+            if v1 {
+                sign::param(&query, &form, name)
+            } else {
+                sign::header(&req.headers, name)
+            }
+        };
+        let time_text =
+            lookup(time_name).ok_or_else(|| refuse("MissingParameter", format!("{time_name} is required")))?;
+        let t = kms_share_core::time::parse(time_text).map_err(|_| {
+            refuse(
+                "InvalidTimeStamp.Format",
+                format!("{time_name} must be YYYY-MM-DDTHH:MM:SSZ, not `{}`", shorten(time_text)),
+            )
+        })?;
+        if t.abs_diff(now) > MAX_SKEW {
+            return Err(refuse(
+                "InvalidTimeStamp.Expired",
+                format!(
+                    "{time_name} {} is more than 15 minutes from the server's time {}",
+                    shorten(time_text),
+                    kms_share_core::time::format(now)
+                ),
+            ));
+        }
+        if let Scheme::Acs4 { date, .. } = &scheme {
+            if time_text.get(0..10).map(|d| d.replace('-', "")) != Some(date.clone()) {
+                return Err(refuse("SignatureDoesNotMatch", "the ACS4 credential's date is not the request's date"));
+            }
+        }
+        let nonce =
+            lookup(nonce_name).ok_or_else(|| refuse("MissingParameter", format!("{nonce_name} is required")))?;
+        if !self.nonces.first_use(nonce, now, now + 2 * MAX_SKEW) {
+            return Err(refuse("SignatureNonceUsed", "the signature nonce was used already: sign each request anew"));
+        }
+
+        // What: (version, action) and its parameters.
+        let (action, version) = if v1 {
+            (sign::param(&query, &form, "Action"), sign::param(&query, &form, "Version"))
+        } else {
+            (sign::header(&req.headers, "x-acs-action"), sign::header(&req.headers, "x-acs-version"))
+        };
+        let action = action.ok_or_else(|| refuse("MissingParameter", "Action is required"))?;
+        let version = version.ok_or_else(|| refuse("MissingParameter", "Version is required"))?;
+        let mut params = Map::new();
+        for (k, v) in query.iter().chain(form.iter()) {
+            if PROTOCOL_PARAMS.contains(&k.as_str()) {
+                continue;
+            }
+            if params.insert(k.clone(), Value::String(v.clone())).is_some() {
+                return Err(refuse("InvalidParameter", format!("the parameter `{}` is given twice", shorten(k))));
+            }
+        }
+        let caller = key.identity.clone();
+        let at = now.max(self.last);
+        self.last = at;
+        match version {
+            RAM_VERSION if action.ends_with("AccessKey") || action == "ListAccessKeys" => {
+                self.access_keys(&caller, action, &params, at)
+            }
+            STS_VERSION if action == "GetCallerIdentity" => Ok((caller_identity(&caller)?, false)),
+            SIMULATOR_VERSION if action == "CreateAccountAccessKey" => self.account_key(&caller, &params, at),
+            _ => self.call(&caller, version, action, params, at),
+        }
+    }
+
+    /// A call the engine answers.
+    fn call(
+        &mut self,
+        caller: &str,
+        version: &str,
+        action: &str,
+        params: Map<String, Value>,
+        at: u64,
+    ) -> Result<(Value, bool), Error> {
+        let spec = SPECS
+            .iter()
+            .find(|s| s.product.version() == version && s.name == action && s.kind != Kind::RunnerOnly)
+            .ok_or_else(|| {
+                refuse(
+                    "InvalidAction.NotFound",
+                    format!(
+                        "the action `{}` of version `{}` is not one this endpoint answers (docs/errors.md lists them)",
+                        shorten(action),
+                        shorten(version)
+                    ),
+                )
+            })?;
+        if spec.product == Product::Simulator && spec.kind == Kind::Query && caller != self.operator {
+            return Err(refuse(
+                "Forbidden.NoPermission",
+                format!(
+                    "{action} asks about the whole organization: only the operator's AccessKey ({}) may",
+                    self.operator
+                ),
+            ));
+        }
+        let name = if spec.ram.starts_with("kms:") { spec.ram } else { spec.name };
+        let response = self.org.call(caller, name, Value::Object(params), Some(&kms_share_core::time::format(at)))?;
+        Ok((response.result, spec.mutates))
+    }
+
+    /// RAM's AccessKey actions, for the caller's own account: an account's root manages
+    /// its own keys and its users' (README Semantics, "kms-share serve").
+    fn access_keys(
+        &mut self,
+        caller: &str,
+        action: &str,
+        params: &Map<String, Value>,
+        at: u64,
+    ) -> Result<(Value, bool), Error> {
+        let id = Identity::parse(caller)?;
+        let text = |name: &str| params.get(name).and_then(Value::as_str);
+        if id.kind != IdentityKind::Root {
+            return Err(refuse(
+                "Forbidden.NoPermission",
+                format!("ram:{action}: on this endpoint only an account's root identity manages AccessKeys"),
+            ));
+        }
+        let owner = match text("UserName") {
+            None | Some("") => caller.to_string(),
+            Some(user) => {
+                let name = RamName::parse(user).map_err(|e| e.at_field("UserName"))?;
+                let exists = self.org.state().ram.get(&id.account).is_some_and(|r| r.users.get(&name).is_some());
+                if !exists {
+                    return Err(refuse(
+                        "EntityNotExist.User",
+                        format!("the user `{name}` does not exist in account {}", id.account),
+                    ));
+                }
+                format!("acs:ram::{}:user/{name}", id.account)
+            }
+        };
+        let now = kms_share_core::time::format(at);
+        let key_of = |keys: &AccessKeys, name: &str| -> Result<String, Error> {
+            let kid = text(name).ok_or_else(|| refuse("MissingParameter", format!("{name} is required")))?;
+            match keys.get(kid) {
+                Some(k) if k.identity == owner => Ok(kid.to_string()),
+                _ => Err(refuse(
+                    "EntityNotExist.AccessKey",
+                    format!("the AccessKey `{}` does not exist for {owner}", shorten(kid)),
+                )),
+            }
+        };
+        match action {
+            "CreateAccessKey" => {
+                let k = self
+                    .keys
+                    .create(self.rng.as_mut(), &owner, &now)
+                    .map_err(|m| refuse("LimitExceeded.User.AccessKey", m))?;
+                return Ok((access_key_value(&k.id, Some(&k.secret), "Active", &k.created), true));
+            }
+            "ListAccessKeys" => {
+                let list: Vec<Value> = self
+                    .keys
+                    .of(&owner)
+                    .into_iter()
+                    .map(|k| {
+                        access_key_value(&k.id, None, k.status(), &k.created)
+                            .get("AccessKey")
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                return Ok((serde_json::json!({ "AccessKeys": { "AccessKey": list } }), false));
+            }
+            "UpdateAccessKey" => {
+                let kid = key_of(&self.keys, "UserAccessKeyId")?;
+                let active = match text("Status") {
+                    Some("Active") => true,
+                    Some("Inactive") => false,
+                    Some(other) => {
+                        return Err(refuse(
+                            "InvalidParameter",
+                            format!("Status is Active or Inactive, not `{}`", shorten(other)),
+                        )
+                        .at_field("Status"))
+                    }
+                    None => return Err(refuse("MissingParameter", "Status is required")),
+                };
+                self.keys.set_active(&kid, active);
+            }
+            "DeleteAccessKey" => {
+                let kid = key_of(&self.keys, "UserAccessKeyId")?;
+                self.keys.remove(&kid);
+            }
+            other => {
+                return Err(refuse(
+                    "InvalidAction.NotFound",
+                    format!(
+                        "the action `{}` of version {RAM_VERSION} is not one this endpoint answers",
+                        shorten(other)
+                    ),
+                ))
+            }
+        }
+        Ok((Value::Object(Map::new()), true))
+    }
+
+    /// The simulator's `CreateAccountAccessKey`: the operator makes an AccessKey for the
+    /// root identity of any account of the organization. It stands in for what the vendor
+    /// does with STS (the management account assuming each member's directory access role)
+    /// until this endpoint answers `AssumeRole`; the SDKs' product clients never reach it.
+    fn account_key(&mut self, caller: &str, params: &Map<String, Value>, at: u64) -> Result<(Value, bool), Error> {
+        if caller != self.operator {
+            return Err(refuse(
+                "Forbidden.NoPermission",
+                format!("CreateAccountAccessKey is the operator's ({}) call", self.operator),
+            ));
+        }
+        let text = params
+            .get("AccountId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| refuse("MissingParameter", "AccountId is required"))?;
+        let account = kms_share_core::ids::AccountId::parse(text).map_err(|e| e.at_field("AccountId"))?;
+        let state = self.org.state();
+        let known = state.accounts.get(&account).is_some()
+            || state.directory.as_ref().is_some_and(|d| d.members.get(&account).is_some());
+        if !known {
+            return Err(refuse("EntityNotExist.Account", format!("the account {account} is not in the organization")));
+        }
+        let k = self
+            .keys
+            .create(self.rng.as_mut(), &format!("acs:ram::{account}:root"), &kms_share_core::time::format(at))
+            .map_err(|m| refuse("LimitExceeded.User.AccessKey", m))?;
+        Ok((access_key_value(&k.id, Some(&k.secret), "Active", &k.created), true))
+    }
+
+    /// The AccessKeys (what the durable store keeps beside the state).
+    pub fn access_key_store(&self) -> &AccessKeys {
+        &self.keys
+    }
+}
+
+/// `{"AccessKey": {...}}` as RAM's CreateAccessKey answers (the secret only there).
+fn access_key_value(id: &str, secret: Option<&str>, status: &str, created: &str) -> Value {
+    let mut ak = Map::new();
+    ak.insert("AccessKeyId".into(), Value::String(id.to_string()));
+    if let Some(s) = secret {
+        ak.insert("AccessKeySecret".into(), Value::String(s.to_string()));
+    }
+    ak.insert("Status".into(), Value::String(status.to_string()));
+    ak.insert("CreateDate".into(), Value::String(created.to_string()));
+    let mut m = Map::new();
+    m.insert("AccessKey".into(), Value::Object(ak));
+    Value::Object(m)
+}
+
+/// STS `GetCallerIdentity`: who the AccessKey is.
+fn caller_identity(caller: &str) -> Result<Value, Error> {
+    let id = Identity::parse(caller)?;
+    let (kind, principal) = match &id.kind {
+        IdentityKind::Root => ("Account", id.account.to_string()),
+        IdentityKind::User(n) => ("RAMUser", n.to_string()),
+        IdentityKind::Role(n) => ("AssumedRoleUser", n.to_string()),
+    };
+    let mut m = Map::new();
+    m.insert("AccountId".into(), Value::String(id.account.to_string()));
+    m.insert("Arn".into(), Value::String(caller.to_string()));
+    m.insert("IdentityType".into(), Value::String(kind.into()));
+    m.insert("PrincipalId".into(), Value::String(principal.clone()));
+    m.insert("UserId".into(), Value::String(principal));
+    Ok(Value::Object(m))
+}

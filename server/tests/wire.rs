@@ -1,0 +1,195 @@
+//! `kms-share serve` on a loopback socket, driven by hand-made HTTP: what the official SDKs
+//! never send (stale dates, replayed nonces, unsigned or oversized requests, bytes that are
+//! not HTTP) is answered with the vendor's error and the server keeps answering.
+//! The SDKs themselves are tested in tests/serve.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use kms_share_server::http::wall_clock;
+use kms_share_server::sign::{acs3_authorization, Signed};
+use kms_share_server::{start, Config, Running};
+use serde_json::Value;
+
+const AK: &str = "LTAIwireTestOperator0000";
+const SECRET: &str = "wire-test-secret-0123456789abc";
+
+fn server() -> Running {
+    start(Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        region: "cn-hangzhou".into(),
+        from: None,
+        operator_key: Some((AK.into(), SECRET.into())),
+    })
+    .unwrap()
+}
+
+/// Send raw bytes, read the whole answer (the request asks to close the connection).
+fn exchange(addr: SocketAddr, raw: &[u8]) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(raw).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// An ACS3-signed RPC call as the SDKs make it: parameters in the query, the call in
+/// `x-acs-*` headers, every one of them signed.
+fn signed(addr: SocketAddr, action: &str, version: &str, query: &str, date: &str, nonce: &str) -> Vec<u8> {
+    let host = addr.to_string();
+    let headers: Vec<(String, String)> = vec![
+        ("host".into(), host.clone()),
+        ("x-acs-action".into(), action.into()),
+        ("x-acs-date".into(), date.into()),
+        ("x-acs-signature-nonce".into(), nonce.into()),
+        ("x-acs-version".into(), version.into()),
+    ];
+    let pairs = kms_share_server::wire::parse_form(query).unwrap();
+    let req = Signed { method: "POST", path: "/", query: &pairs, form: &[], headers: &headers, body: b"" };
+    let names: Vec<String> = headers.iter().map(|(k, _)| k.clone()).collect();
+    let auth = acs3_authorization(&req, AK, SECRET, &names).unwrap();
+    let mut raw = format!("POST /?{query} HTTP/1.1\r\n");
+    for (k, v) in &headers {
+        raw.push_str(&format!("{k}: {v}\r\n"));
+    }
+    raw.push_str(&format!("authorization: {auth}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"));
+    raw.into_bytes()
+}
+
+fn now_text() -> String {
+    kms_share_core::time::format(wall_clock())
+}
+
+fn code(body: &str) -> String {
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    v["Code"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_signed_call_is_answered_with_a_request_id_in_body_and_header() {
+    let s = server();
+    let (status, head, body) =
+        exchange(s.addr, &signed(s.addr, "GetCallerIdentity", "2015-04-01", "", &now_text(), "n-1"));
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["Arn"], "acs:ram::1000000000000001:root");
+    let id = v["RequestId"].as_str().unwrap();
+    assert!(head.to_ascii_lowercase().contains(&format!("x-acs-request-id: {}", id.to_ascii_lowercase())), "{head}");
+}
+
+#[test]
+fn a_date_more_than_15_minutes_off_is_refused() {
+    let s = server();
+    for offset in [-16 * 60_i64, 16 * 60] {
+        let t = kms_share_core::time::format(wall_clock().saturating_add_signed(offset));
+        let (status, _, body) =
+            exchange(s.addr, &signed(s.addr, "GetCallerIdentity", "2015-04-01", "", &t, &format!("n{offset}")));
+        assert_eq!((status, code(&body)), (400, "InvalidTimeStamp.Expired".to_string()), "{body}");
+    }
+    let (status, _, body) =
+        exchange(s.addr, &signed(s.addr, "GetCallerIdentity", "2015-04-01", "", "yesterday", "n-format"));
+    assert_eq!((status, code(&body)), (400, "InvalidTimeStamp.Format".to_string()));
+}
+
+#[test]
+fn a_replayed_nonce_is_refused_and_the_state_is_unchanged() {
+    let s = server();
+    let raw = signed(s.addr, "CreateFolder", "2020-03-31", "FolderName=once", &now_text(), "same-nonce");
+    // The directory must exist for CreateFolder; enable it first.
+    let (st, _, body) = exchange(
+        s.addr,
+        &signed(s.addr, "EnableResourceDirectory", "2020-03-31", "EnableMode=CurrentAccount", &now_text(), "rd"),
+    );
+    assert_eq!(st, 200, "{body}");
+    let (first, _, body) = exchange(s.addr, &raw);
+    assert_eq!(first, 200, "{body}");
+    let (again, _, body) = exchange(s.addr, &raw);
+    assert_eq!((again, code(&body)), (400, "SignatureNonceUsed".to_string()));
+    let (_, _, body) = exchange(
+        s.addr,
+        &signed(s.addr, "ListFoldersForParent", "2020-03-31", "QueryKeyword=once", &now_text(), "list"),
+    );
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["TotalCount"], 1, "the replay made no second folder: {body}");
+}
+
+#[test]
+fn unsigned_tampered_and_unknown_requests_fail_closed() {
+    let s = server();
+    let (status, _, body) = exchange(
+        s.addr,
+        b"POST /?Action=GetCallerIdentity&Version=2015-04-01 HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    );
+    assert_eq!((status, code(&body)), (400, "MissingParameter".to_string()), "{body}");
+    // A parameter changed after signing.
+    let raw =
+        String::from_utf8(signed(s.addr, "CreateFolder", "2020-03-31", "FolderName=a", &now_text(), "t1")).unwrap();
+    let (status, _, body) = exchange(s.addr, raw.replacen("FolderName=a", "FolderName=b", 1).as_bytes());
+    assert_eq!((status, code(&body)), (400, "SignatureDoesNotMatch".to_string()));
+    // A signed call to an action no product has.
+    let (status, _, body) = exchange(s.addr, &signed(s.addr, "Frobnicate", "2016-01-20", "", &now_text(), "t2"));
+    assert_eq!((status, code(&body)), (400, "InvalidAction.NotFound".to_string()));
+    // A malformed escape in the query: refused before anything is looked up.
+    let (status, _, body) = exchange(
+        s.addr,
+        b"POST /?PageSize=%zz HTTP/1.1\r\nhost: x\r\nauthorization: ACS3-HMAC-SHA256 Credential=x,SignedHeaders=host,Signature=00\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    );
+    assert_eq!((status, code(&body)), (400, "InvalidParameter".to_string()), "{body}");
+}
+
+#[test]
+fn oversized_bodies_and_bytes_that_are_not_http_leave_the_server_answering() {
+    let s = server();
+    let big = format!(
+        "POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        2 * 1024 * 1024
+    );
+    let (status, _, body) = exchange(s.addr, big.as_bytes());
+    assert_eq!((status, code(&body)), (413, "RequestEntityTooLarge".to_string()), "{body}");
+    let (status, _, _) = exchange(s.addr, b"\x00\x01 NOT HTTP AT ALL\r\n\r\n");
+    assert!(status == 400 || status == 0, "hyper refuses what is not HTTP ({status})");
+    let (status, _, body) =
+        exchange(s.addr, &signed(s.addr, "GetCallerIdentity", "2015-04-01", "", &now_text(), "after"));
+    assert_eq!(status, 200, "still answering: {body}");
+}
+
+#[test]
+fn concurrent_clients_each_get_their_answer() {
+    let s = server();
+    let addr = s.addr;
+    let (st, _, body) = exchange(
+        addr,
+        &signed(addr, "EnableResourceDirectory", "2020-03-31", "EnableMode=CurrentAccount", &now_text(), "rd"),
+    );
+    assert_eq!(st, 200, "{body}");
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let name = format!("f-{t}-{i}");
+                    let (st, _, body) = exchange(
+                        addr,
+                        &signed(addr, "CreateFolder", "2020-03-31", &format!("FolderName={name}"), &now_text(), &name),
+                    );
+                    assert_eq!(st, 200, "{body}");
+                    let v: Value = serde_json::from_str(&body).unwrap();
+                    assert_eq!(v["Folder"]["FolderName"], name.as_str());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let (_, _, body) =
+        exchange(addr, &signed(addr, "ListFoldersForParent", "2020-03-31", "PageSize=100", &now_text(), "list-all"));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["TotalCount"], 80, "{body}");
+}
