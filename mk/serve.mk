@@ -1,7 +1,9 @@
 # `kms-share serve` against the official SDKs: `make test-serve` installs the pinned SDK
 # packages (tests/serve/requirements.txt, from PyPI) into their own venv, .venv-sdk, only
-# when one is missing or at another version, builds the CLI, and runs tests/serve with
-# pytest. The servers it starts listen on 127.0.0.1 only, on ports the OS picks.
+# when one is missing or at another version, and the Node SDKs (tests/serve/node, npm ci
+# from its package-lock) only when the lock changed; builds the CLI; runs tests/serve with
+# pytest and tests/serve/node with node --test. The servers it starts listen on 127.0.0.1
+# only, on ports the OS picks.
 
 SDK_VENV := .venv-sdk
 SDK_PY   := $(SDK_VENV)/bin/python
@@ -10,6 +12,9 @@ SDK_REQS := tests/serve/requirements.txt
 EXTRA_TESTS += test-serve
 
 SERVE_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+SDK_NODE := tests/serve/node
+SDK_NODE_STAMP := $(SDK_NODE)/node_modules/.kms-share-installed
 
 .PHONY: test-serve sdk-venv
 
@@ -22,10 +27,16 @@ sdk-venv: $(SDK_PY)
 	@$(SDK_PY) -c 'import sys, importlib.metadata as m; reqs = [l.split("==") for l in open(sys.argv[1]) if "==" in l and not l.startswith("#")]; sys.exit(any(m.version(n) != v for n, v in reqs))' \
 	    $(SDK_REQS) 2>/dev/null || $(SDK_PY) -m pip install --quiet --disable-pip-version-check -r $(SDK_REQS)
 
-test-serve: sdk-venv
+$(SDK_NODE_STAMP): $(SDK_NODE)/package-lock.json $(SDK_NODE)/package.json
+	cd $(SDK_NODE) && npm ci --silent --no-audit --no-fund
+	touch $@
+
+test-serve: sdk-venv $(SDK_NODE_STAMP)
 	$(CARGO) build --quiet -p kms-share-cli
 	cd tests/serve && env -u HTTP_PROXY -u http_proxy -u HTTPS_PROXY -u https_proxy \
 	    KMS_SHARE_CLI=$(CURDIR)/target/debug/kms-share ../../$(SDK_PY) -m pytest -q -p no:cacheprovider . \
 	    || { rc=$$?; [ $$rc -ne 5 ] || echo "test-serve: pytest collected no tests" >&2; exit $$rc; }
+	cd $(SDK_NODE) && env -u HTTP_PROXY -u http_proxy -u HTTPS_PROXY -u https_proxy \
+	    KMS_SHARE_CLI=$(CURDIR)/target/debug/kms-share node --test sdk.test.mjs
 
 .DEFAULT_GOAL := $(SERVE_SAVED_DEFAULT_GOAL)

@@ -107,23 +107,32 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
 }
 
 const SERVE_USAGE: &str = "usage: kms-share serve [--listen ADDR] [--region REGION] [--from SCENARIO.json]
+                       [--state DIR [--root-key-file FILE]]
 
 Serve the vendor's RPC API (KMS 2016-01-20, ResourceSharing 2020-01-10, ResourceManager
 2020-03-31, RAM 2015-05-01, STS 2015-04-01) over HTTP, signed as the official SDKs sign.
 
   --listen ADDR      where to listen (default 127.0.0.1:8787; port 0 picks a free one)
   --region REGION    the region the endpoint stands for (default cn-hangzhou)
-  --from FILE        build the starting organization from a scenario document
+  --from FILE        build the starting organization from a scenario document (a new
+                     state only)
+  --state DIR        keep the organization in DIR: every accepted call is recorded
+                     (SQLite, sealed with the root key) before it is answered, and a
+                     restart resumes where it stopped
+  --root-key-file F  the root key the state is sealed under, 64 hex digits; else the
+                     KMS_SHARE_ROOT_KEY variable. It is never stored in DIR
 
 The operator is the management account's root. Its AccessKey is taken from
 ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set (the
-variables the SDKs' credential chain reads); otherwise one is made and printed once.
-The organization lives in memory: stopping the server forgets it.";
+variables the SDKs' credential chain reads); otherwise one is made and printed once (with
+--state, at the first start only). Without --state the organization lives in memory.";
 
 fn serve(args: &[&str]) -> Result<ExitCode, String> {
     let mut listen = "127.0.0.1:8787".to_string();
     let mut region = "cn-hangzhou".to_string();
     let mut from = None;
+    let mut state_dir = None;
+    let mut key_file = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -137,6 +146,8 @@ fn serve(args: &[&str]) -> Result<ExitCode, String> {
             "--listen" => listen = value("--listen")?,
             "--region" => region = value("--region")?,
             "--from" => from = Some(value("--from")?),
+            "--state" => state_dir = Some(std::path::PathBuf::from(value("--state")?)),
+            "--root-key-file" => key_file = Some(value("--root-key-file")?),
             other => return Err(format!("serve: unknown argument `{other}`\n\n{SERVE_USAGE}")),
         }
     }
@@ -147,15 +158,43 @@ fn serve(args: &[&str]) -> Result<ExitCode, String> {
             (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
             _ => None,
         };
-    let running =
-        kms_share_server::start(kms_share_server::Config { listen, region: region.clone(), from, operator_key })?;
+    let root_text = match &key_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path).map_err(|e| format!("serve: cannot read the root key file `{path}`: {e}"))?,
+        ),
+        None => std::env::var("KMS_SHARE_ROOT_KEY").ok(),
+    };
+    let root_key = match (&state_dir, root_text) {
+        (Some(_), Some(t)) => Some(kms_share_server::store::parse_root_key(&t).map_err(|e| format!("serve: {e}"))?),
+        (Some(_), None) => {
+            return Err("serve: --state needs the root key the state is sealed under: set KMS_SHARE_ROOT_KEY \
+                 (64 hex digits, e.g. `openssl rand -hex 32`) or pass --root-key-file"
+                .into())
+        }
+        (None, _) => None,
+    };
+    let config = kms_share_server::Config {
+        region: region.clone(),
+        from,
+        operator_key,
+        state_dir: state_dir.clone(),
+        root_key,
+        ..kms_share_server::Config::new(listen)
+    };
+    let running = kms_share_server::start(config).map_err(|e| format!("serve: {e}"))?;
     emit(&format!("kms-share serve: listening on http://{} (region {region})", running.addr))?;
     emit(&format!("operator: {}", running.operator))?;
+    if let Some(dir) = &state_dir {
+        emit(&format!("state: {} (every accepted call recorded before it is answered)", dir.display()))?;
+    }
     match &running.made_key {
         Some((id, secret)) => emit(&format!(
             "operator AccessKey (made now, shown once):\n  export ALIBABA_CLOUD_ACCESS_KEY_ID={id}\n  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}"
         ))?,
-        None => emit("operator AccessKey: the one in ALIBABA_CLOUD_ACCESS_KEY_ID")?,
+        None if std::env::var("ALIBABA_CLOUD_ACCESS_KEY_ID").is_ok() => {
+            emit("operator AccessKey: the one in ALIBABA_CLOUD_ACCESS_KEY_ID")?
+        }
+        None => emit("operator AccessKey: the one printed at this state's first start")?,
     }
     running.wait();
     Ok(ExitCode::SUCCESS)

@@ -79,6 +79,11 @@ impl AccessKeys {
         self.by_id.get(id)
     }
 
+    /// Every key, by id.
+    pub fn all(&self) -> impl Iterator<Item = &AccessKey> {
+        self.by_id.values()
+    }
+
     /// The keys of an identity, oldest first.
     pub fn of(&self, identity: &str) -> Vec<&AccessKey> {
         let mut v: Vec<&AccessKey> = self.by_id.values().filter(|k| k.identity == identity).collect();

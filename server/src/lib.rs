@@ -13,17 +13,21 @@ pub mod http;
 pub mod keys;
 pub mod service;
 pub mod sign;
+pub mod store;
+pub mod tape;
 pub mod wire;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use kms_share_core::api::Organization;
-use kms_share_core::crypto::{OsRng, RandomSource};
 
 use crate::keys::{AccessKey, AccessKeys};
 use crate::service::Service;
+use crate::store::Store;
+use crate::tape::Tape;
 
 /// The account that operates the endpoint when nothing says otherwise (the management
 /// account of the corpus and of the vendor's Department A/B story).
@@ -39,8 +43,29 @@ pub struct Config {
     /// A scenario document whose steps build the starting organization.
     pub from: Option<String>,
     /// The operator's AccessKey (id, secret), usually from `ALIBABA_CLOUD_ACCESS_KEY_ID` /
-    /// `ALIBABA_CLOUD_ACCESS_KEY_SECRET`; made at start when absent.
+    /// `ALIBABA_CLOUD_ACCESS_KEY_SECRET`; made at first start when absent.
     pub operator_key: Option<(String, String)>,
+    /// Where the organization is kept durably (`--state DIR`); in memory only without.
+    pub state_dir: Option<PathBuf>,
+    /// The 32-byte root key the state is sealed under (required with `state_dir`).
+    pub root_key: Option<Vec<u8>>,
+    /// Calls recorded between two snapshots ([`store::SNAPSHOT_EVERY`] by default).
+    pub snapshot_every: u64,
+}
+
+impl Config {
+    /// Listen on `listen`, region `cn-hangzhou`, in memory, the operator's key made at start.
+    pub fn new(listen: SocketAddr) -> Self {
+        Config {
+            listen,
+            region: "cn-hangzhou".into(),
+            from: None,
+            operator_key: None,
+            state_dir: None,
+            root_key: None,
+            snapshot_every: store::SNAPSHOT_EVERY,
+        }
+    }
 }
 
 /// A started server.
@@ -91,40 +116,36 @@ impl Drop for Running {
 /// A message for a scenario that does not parse or whose steps fail, a port that cannot
 /// be bound, or no randomness.
 pub fn start(config: Config) -> Result<Running, String> {
-    let (org, operator) = match &config.from {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-            let (org, run) = Organization::from_scenario(&text, Box::new(OsRng)).map_err(|e| format!("{path}: {e}"))?;
-            if !run.passed {
-                let failed: Vec<String> = run
-                    .steps
-                    .iter()
-                    .filter(|s| s.expect_held == Some(false))
-                    .map(|s| format!("step {}: {}", s.index, s.expect_failures.join(", ")))
-                    .take(5)
-                    .collect();
-                return Err(format!(
-                    "{path}: the scenario's expectations fail, so it is not served: {}",
-                    failed.join("; ")
-                ));
-            }
-            let account = org
-                .state()
-                .directory
-                .as_ref()
-                .map(|d| d.management_account.to_string())
-                .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
-            (org, format!("acs:ram::{account}:root"))
+    let tape = Tape::default();
+    let now = http::wall_clock();
+    let stored = match &config.state_dir {
+        Some(dir) => {
+            let root = config.root_key.clone().ok_or(
+                "--state needs the root key the state is sealed under: set KMS_SHARE_ROOT_KEY (64 hex digits) or pass --root-key-file",
+            )?;
+            let (mut store, loaded) = Store::open(dir, &root)?;
+            store.snapshot_every(config.snapshot_every);
+            Some((store, loaded, root))
         }
-        None => {
-            let now = kms_share_core::time::format(http::wall_clock());
-            let org = Organization::new(None, Box::new(OsRng), Some(&now)).map_err(|e| e.to_string())?;
-            (org, format!("acs:ram::{DEFAULT_ACCOUNT}:root"))
-        }
+        None => None,
     };
+    let resumed = stored.as_ref().is_some_and(|(_, l, _)| l.snapshot.is_some());
+    if resumed && config.from.is_some() {
+        return Err("--from seeds a new state only: this state directory already holds an organization".into());
+    }
     let mut keys = AccessKeys::default();
-    let mut rng: Box<dyn RandomSource> = Box::new(OsRng);
-    let now = kms_share_core::time::format(http::wall_clock());
+    let org = match stored.as_ref().and_then(|(_, l, root)| l.snapshot.as_ref().map(|s| (s, root))) {
+        Some(((text, saved_keys), root)) => {
+            for k in saved_keys {
+                keys.insert(k.clone());
+            }
+            Organization::load_sealed(text, root, Box::new(tape.clone()))
+                .map_err(|e| format!("the state's snapshot does not load: {e}"))?
+        }
+        None => fresh_organization(&config, &tape, now)?,
+    };
+    let operator = operator_of(&org);
+    let created = kms_share_core::time::format(now);
     let made_key = match &config.operator_key {
         Some((id, secret)) => {
             if id.is_empty() || secret.is_empty() {
@@ -135,16 +156,30 @@ pub fn start(config: Config) -> Result<Running, String> {
                 secret: secret.clone(),
                 identity: operator.clone(),
                 active: true,
-                created: now,
+                created,
             });
             None
         }
+        // A resumed state keeps the key made at its first start.
+        None if resumed => None,
         None => {
-            let k = keys.create(rng.as_mut(), &operator, &now)?;
+            let k = keys.create(&mut tape.clone(), &operator, &created)?;
             Some((k.id, k.secret))
         }
     };
-    let service = Service::new(org, keys, operator.clone(), config.region.clone(), rng);
+    let mut service = Service::new(org, keys, operator.clone(), config.region.clone(), tape);
+    if let Some((store, loaded, root)) = stored {
+        service = service.with_store(store, root);
+        for (n, expires) in &loaded.nonces {
+            service.remember_nonce(n, now, *expires);
+        }
+        for call in &loaded.calls {
+            service.replay(call)?;
+        }
+        if !loaded.calls.is_empty() || !resumed {
+            service.snapshot()?;
+        }
+    }
 
     let std_listener =
         std::net::TcpListener::bind(config.listen).map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -180,8 +215,47 @@ pub fn start(config: Config) -> Result<Running, String> {
     Ok(Running { addr, operator, made_key, stop: Some(stop_tx), thread: Some(thread) })
 }
 
+/// A new organization: built by the scenario of `--from`, else empty, its clock at `now`.
+fn fresh_organization(config: &Config, tape: &Tape, now: u64) -> Result<Organization, String> {
+    match &config.from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+            let (org, run) =
+                Organization::from_scenario(&text, Box::new(tape.clone())).map_err(|e| format!("{path}: {e}"))?;
+            if !run.passed {
+                let failed: Vec<String> = run
+                    .steps
+                    .iter()
+                    .filter(|s| s.expect_held == Some(false))
+                    .map(|s| format!("step {}: {}", s.index, s.expect_failures.join(", ")))
+                    .take(5)
+                    .collect();
+                return Err(format!(
+                    "{path}: the scenario's expectations fail, so it is not served: {}",
+                    failed.join("; ")
+                ));
+            }
+            Ok(org)
+        }
+        None => Organization::new(None, Box::new(tape.clone()), Some(&kms_share_core::time::format(now)))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The operator: the directory's management account's root, else [`DEFAULT_ACCOUNT`]'s.
+fn operator_of(org: &Organization) -> String {
+    let account = org
+        .state()
+        .directory
+        .as_ref()
+        .map(|d| d.management_account.to_string())
+        .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
+    format!("acs:ram::{account}:root")
+}
+
 /// The engine's thread: one request at a time, so state changes never interleave. A
-/// panic in a call (a bug) answers `InternalError` and the server keeps answering.
+/// panic in a call (a bug) answers `InternalError` and the server keeps answering; a
+/// call that could not be recorded ends the process (a restart replays what was).
 fn engine_loop(mut service: Service, jobs: &mpsc::Receiver<http::Job>) {
     while let Ok(job) = jobs.recv() {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.handle(&job.request, job.now)));
@@ -189,8 +263,11 @@ fn engine_loop(mut service: Service, jobs: &mpsc::Receiver<http::Job>) {
             status: 500,
             request_id: "00000000-0000-0000-0000-000000000000".into(),
             body: r#"{"Code":"InternalError","Message":"the engine failed on this request (a bug: please report it with the request)"}"#.into(),
-            changed: false,
         });
         let _ = job.reply.send(reply);
+        if let Some(why) = service.fatal() {
+            eprintln!("kms-share serve: stopping: {why}");
+            std::process::exit(70);
+        }
     }
 }

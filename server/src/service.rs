@@ -14,6 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::keys::{AccessKeys, Nonces};
 use crate::sign::{self, AuthError, Scheme, Signed};
+use crate::store::{Entry, Store};
+use crate::tape::Tape;
 use crate::wire;
 
 /// How far a request's time may be from the server's clock (the vendor's 15 minutes).
@@ -44,9 +46,6 @@ pub struct Reply {
     pub request_id: String,
     /// The JSON body.
     pub body: String,
-    /// Whether the call changed the state (what the durable log must hold before this
-    /// reply is sent).
-    pub changed: bool,
 }
 
 /// Parameters that belong to the protocol (signature, format), not to the call.
@@ -76,7 +75,12 @@ pub struct Service {
     org: Organization,
     keys: AccessKeys,
     nonces: Nonces,
-    rng: Box<dyn RandomSource>,
+    /// The randomness the engine and the AccessKeys draw: recorded per call for the log.
+    tape: Tape,
+    /// Where accepted calls are recorded before they are answered (with `--state`).
+    store: Option<(Store, Vec<u8>)>,
+    /// Set when a call could not be recorded: the server must stop (see [`Service::fatal`]).
+    fatal: Option<String>,
     /// The identity of the key made at first start (the management account's root): the
     /// only one that may ask the simulator's questions about the whole organization.
     operator: String,
@@ -105,14 +109,52 @@ impl From<AuthError> for Error {
 
 impl Service {
     /// A service over `org`, whose operator (the management account's root) is `operator`.
-    pub fn new(
-        org: Organization,
-        keys: AccessKeys,
-        operator: String,
-        region: String,
-        rng: Box<dyn RandomSource>,
-    ) -> Self {
-        Service { org, keys, nonces: Nonces::default(), rng, operator, region, last: 0 }
+    pub fn new(org: Organization, keys: AccessKeys, operator: String, region: String, tape: Tape) -> Self {
+        Service { org, keys, nonces: Nonces::default(), tape, store: None, fatal: None, operator, region, last: 0 }
+    }
+
+    /// Record every accepted call in `store`, sealed under `root`, before answering it.
+    pub fn with_store(mut self, store: Store, root: Vec<u8>) -> Self {
+        self.store = Some((store, root));
+        self
+    }
+
+    /// Refuse `nonce` until `expires` (nonces of recorded calls, reloaded at start).
+    pub fn remember_nonce(&mut self, nonce: &str, now: u64, expires: u64) {
+        self.nonces.first_use(nonce, now, expires);
+    }
+
+    /// Why the service must stop: a call changed the organization in memory but could not
+    /// be recorded, so the process must end before it answers anything else (a restart
+    /// replays what was recorded).
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
+    }
+
+    /// Run a recorded call again (at start, after the snapshot), with the randomness it drew.
+    ///
+    /// # Errors
+    /// When the call draws other randomness than it drew: the log does not match this engine.
+    pub fn replay(&mut self, e: &Entry) -> Result<(), String> {
+        self.tape.replay(e.random.clone());
+        self.last = self.last.max(e.at);
+        let _ = self.execute(&e.caller, &e.version, &e.action, e.params.clone(), e.at);
+        self.tape.finish_replay().map_err(|left| {
+            format!(
+                "the recorded call {} at {} left {left} random bytes unused: the log does not match this engine",
+                e.action, e.at
+            )
+        })
+    }
+
+    /// Write a snapshot of everything so far and drop the calls it includes.
+    ///
+    /// # Errors
+    /// When sealing or the database fails (the calls stay in the log).
+    pub fn snapshot(&mut self) -> Result<(), String> {
+        let Some((store, root)) = self.store.as_mut() else { return Ok(()) };
+        let sealed = self.org.save_sealed(root).map_err(|e| format!("cannot seal a snapshot: {e}"))?;
+        store.snapshot(&sealed, self.keys.all())
     }
 
     /// The organization.
@@ -124,16 +166,16 @@ impl Service {
     pub fn handle(&mut self, req: &Request, now: u64) -> Reply {
         let request_id = self.request_id();
         match self.answer(req, now) {
-            Ok((mut body, changed)) => {
+            Ok(mut body) => {
                 if let Value::Object(m) = &mut body {
                     m.insert("RequestId".to_string(), Value::String(request_id.clone()));
                 }
-                Reply { status: 200, body: corejson::text(&body), request_id, changed }
+                Reply { status: 200, body: corejson::text(&body), request_id }
             }
             Err(e) => {
                 let host = sign::header(&req.headers, "host").unwrap_or("");
                 let body = ErrorResponse::of(&e, &request_id, host).to_value();
-                Reply { status: e.http_status(), body: corejson::text(&body), request_id, changed: false }
+                Reply { status: e.http_status(), body: corejson::text(&body), request_id }
             }
         }
     }
@@ -141,7 +183,7 @@ impl Service {
     /// A request id in the vendor's form (a UUID, upper case).
     fn request_id(&mut self) -> String {
         let mut b = [0u8; 16];
-        if self.rng.fill(&mut b).is_err() {
+        if kms_share_core::crypto::OsRng.fill(&mut b).is_err() {
             b = [0; 16];
         }
         let h = wire::hex(&b).to_ascii_uppercase();
@@ -149,7 +191,7 @@ impl Service {
         format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
     }
 
-    fn answer(&mut self, req: &Request, now: u64) -> Result<(Value, bool), Error> {
+    fn answer(&mut self, req: &Request, now: u64) -> Result<Value, Error> {
         let query = wire::parse_form(&req.query).map_err(|m| refuse("InvalidParameter", m))?;
         let is_form = sign::header(&req.headers, "content-type")
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
@@ -258,13 +300,56 @@ impl Service {
         let caller = key.identity.clone();
         let at = now.max(self.last);
         self.last = at;
+        if self.store.is_none() {
+            return self.execute(&caller, version, action, params, at).0;
+        }
+        self.tape.record();
+        let (result, record) = self.execute(&caller, version, action, params.clone(), at);
+        let random = self.tape.take();
+        if record {
+            let entry = Entry { caller, version: version.to_string(), action: action.to_string(), params, at, random };
+            if let Some((store, _)) = self.store.as_mut() {
+                if let Err(why) = store.append(&entry, Some((nonce, now + 2 * MAX_SKEW)), now) {
+                    self.fatal = Some(why.clone());
+                    return Err(Error::new(
+                        ErrorCode::InternalError,
+                        None,
+                        format!(
+                            "the call could not be recorded, so it is not acknowledged and the server stops: {why}"
+                        ),
+                    ));
+                }
+                if store.snapshot_due() {
+                    if let Err(why) = self.snapshot() {
+                        eprintln!("kms-share serve: no snapshot this time ({why}); the calls stay in the log");
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// Make a call as `caller`: the result, and whether the call must be recorded (it
+    /// changed the organization: every decided call is audited, refused or not).
+    fn execute(
+        &mut self,
+        caller: &str,
+        version: &str,
+        action: &str,
+        params: Map<String, Value>,
+        at: u64,
+    ) -> (Result<Value, Error>, bool) {
+        let done = |r: Result<(Value, bool), Error>| match r {
+            Ok((v, changed)) => (Ok(v), changed),
+            Err(e) => (Err(e), false),
+        };
         match version {
             RAM_VERSION if action.ends_with("AccessKey") || action == "ListAccessKeys" => {
-                self.access_keys(&caller, action, &params, at)
+                done(self.access_keys(caller, action, &params, at))
             }
-            STS_VERSION if action == "GetCallerIdentity" => Ok((caller_identity(&caller)?, false)),
-            SIMULATOR_VERSION if action == "CreateAccountAccessKey" => self.account_key(&caller, &params, at),
-            _ => self.call(&caller, version, action, params, at),
+            STS_VERSION if action == "GetCallerIdentity" => (caller_identity(caller), false),
+            SIMULATOR_VERSION if action == "CreateAccountAccessKey" => done(self.account_key(caller, &params, at)),
+            _ => self.call(caller, version, action, params, at),
         }
     }
 
@@ -276,7 +361,19 @@ impl Service {
         action: &str,
         params: Map<String, Value>,
         at: u64,
-    ) -> Result<(Value, bool), Error> {
+    ) -> (Result<Value, Error>, bool) {
+        let spec = match self.route(caller, version, action) {
+            Ok(s) => s,
+            Err(e) => return (Err(e), false),
+        };
+        let name = if spec.ram.starts_with("kms:") { spec.ram } else { spec.name };
+        let result = self.org.call(caller, name, Value::Object(params), Some(&kms_share_core::time::format(at)));
+        // Every call the engine decides is audited, refused or not: it changed the state.
+        (result.map(|r| r.result), spec.kind != Kind::Query)
+    }
+
+    /// The table's row for (version, action), if this caller may reach it.
+    fn route(&self, caller: &str, version: &str, action: &str) -> Result<&'static kms_share_core::action::Spec, Error> {
         let spec = SPECS
             .iter()
             .find(|s| s.product.version() == version && s.name == action && s.kind != Kind::RunnerOnly)
@@ -299,9 +396,7 @@ impl Service {
                 ),
             ));
         }
-        let name = if spec.ram.starts_with("kms:") { spec.ram } else { spec.name };
-        let response = self.org.call(caller, name, Value::Object(params), Some(&kms_share_core::time::format(at)))?;
-        Ok((response.result, spec.mutates))
+        Ok(spec)
     }
 
     /// RAM's AccessKey actions, for the caller's own account: an account's root manages
@@ -350,7 +445,7 @@ impl Service {
             "CreateAccessKey" => {
                 let k = self
                     .keys
-                    .create(self.rng.as_mut(), &owner, &now)
+                    .create(&mut self.tape, &owner, &now)
                     .map_err(|m| refuse("LimitExceeded.User.AccessKey", m))?;
                 return Ok((access_key_value(&k.id, Some(&k.secret), "Active", &k.created), true));
             }
@@ -425,7 +520,7 @@ impl Service {
         }
         let k = self
             .keys
-            .create(self.rng.as_mut(), &format!("acs:ram::{account}:root"), &kms_share_core::time::format(at))
+            .create(&mut self.tape, &format!("acs:ram::{account}:root"), &kms_share_core::time::format(at))
             .map_err(|m| refuse("LimitExceeded.User.AccessKey", m))?;
         Ok((access_key_value(&k.id, Some(&k.secret), "Active", &k.created), true))
     }

@@ -5,72 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+mod common;
 
+use common::{code, exchange, now_text, server, signed};
 use kms_share_server::http::wall_clock;
-use kms_share_server::sign::{acs3_authorization, Signed};
-use kms_share_server::{start, Config, Running};
 use serde_json::Value;
-
-const AK: &str = "LTAIwireTestOperator0000";
-const SECRET: &str = "wire-test-secret-0123456789abc";
-
-fn server() -> Running {
-    start(Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        region: "cn-hangzhou".into(),
-        from: None,
-        operator_key: Some((AK.into(), SECRET.into())),
-    })
-    .unwrap()
-}
-
-/// Send raw bytes, read the whole answer (the request asks to close the connection).
-fn exchange(addr: SocketAddr, raw: &[u8]) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(raw).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (status, head.to_string(), body.to_string())
-}
-
-/// An ACS3-signed RPC call as the SDKs make it: parameters in the query, the call in
-/// `x-acs-*` headers, every one of them signed.
-fn signed(addr: SocketAddr, action: &str, version: &str, query: &str, date: &str, nonce: &str) -> Vec<u8> {
-    let host = addr.to_string();
-    let headers: Vec<(String, String)> = vec![
-        ("host".into(), host.clone()),
-        ("x-acs-action".into(), action.into()),
-        ("x-acs-date".into(), date.into()),
-        ("x-acs-signature-nonce".into(), nonce.into()),
-        ("x-acs-version".into(), version.into()),
-    ];
-    let pairs = kms_share_server::wire::parse_form(query).unwrap();
-    let req = Signed { method: "POST", path: "/", query: &pairs, form: &[], headers: &headers, body: b"" };
-    let names: Vec<String> = headers.iter().map(|(k, _)| k.clone()).collect();
-    let auth = acs3_authorization(&req, AK, SECRET, &names).unwrap();
-    let mut raw = format!("POST /?{query} HTTP/1.1\r\n");
-    for (k, v) in &headers {
-        raw.push_str(&format!("{k}: {v}\r\n"));
-    }
-    raw.push_str(&format!("authorization: {auth}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"));
-    raw.into_bytes()
-}
-
-fn now_text() -> String {
-    kms_share_core::time::format(wall_clock())
-}
-
-fn code(body: &str) -> String {
-    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
-    v["Code"].as_str().unwrap_or_default().to_string()
-}
 
 #[test]
 fn a_signed_call_is_answered_with_a_request_id_in_body_and_header() {
