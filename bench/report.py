@@ -283,6 +283,12 @@ def main() -> int:
     if wsize and not wsize.get("skipped") and not wsize.get("missing"):
         rows.append(["6", "browser `.wasm` size (no target; trend in `bench/wasm-size-history.csv`)",
                      f"{size(wsize['rawBytes'])} raw, {size(wsize['gzipBytes'])} gzip -9", "reported"])
+    endpoint = load("endpoint.json")
+    if endpoint and not endpoint.get("skipped"):
+        m, d = endpoint["memory"], endpoint["durable"]
+        rows.append(["7", f"`kms-share serve`: 64-byte `Encrypt`, {m['clients']} concurrent clients (reported)",
+                     f"{m['throughputPerSecond']:,.0f}/s, p50 {us(m['p50Us'])}, p99 {us(m['p99Us'])} in memory; "
+                     f"{d['throughputPerSecond']:,.0f}/s, p50 {us(d['p50Us'])}, p99 {us(d['p99Us'])} with `--state`", "reported"])
     w("## Targets")
     w()
     table(["part", "target", "measured (median)", "verdict"], rows)
@@ -298,6 +304,7 @@ def main() -> int:
     part4(crypto, cedar)
     part5(state)
     part6(wsize)
+    part7(endpoint)
     recommendations(cedar, scale, crypto, state, rss_load, rss_policy, rss_struct, n1)
     reproduce()
     out_path.write_text("\n".join(OUT).rstrip() + "\n", encoding="utf-8")
@@ -845,6 +852,34 @@ def concern_of(name: str) -> str:
     if c == "dlmalloc":
         return "allocator (dlmalloc)"
     return "other: core / alloc / std and small crates"
+
+
+def us(x: float) -> str:
+    return ns(x * 1000)
+
+
+def part7(e) -> None:
+    w("## 7. The endpoint under load")
+    w()
+    if not e or e.get("skipped"):
+        w(f"Not measured{': ' + e['reason'] if e and e.get('reason') else ''}.")
+        w()
+        return
+    m, d, p = e["memory"], e["durable"], e["inProcess"]
+    w(f"{e['call']}: `kms-share serve` started in process (`bench/src/endpoint.rs`), {m['clients']} clients "
+      "each on its own connection, every request timed from its first byte sent to its last byte read.")
+    w()
+    table(["", "requests", "throughput", "p50", "p99", "max"], [
+        ["in memory", num(m["requests"]), f"{m['throughputPerSecond']:,.0f}/s", us(m["p50Us"]), us(m["p99Us"]), us(m["maxUs"])],
+        ["`--state` (recorded, full sync, before each answer)", num(d["requests"]), f"{d['throughputPerSecond']:,.0f}/s",
+         us(d["p50Us"]), us(d["p99Us"]), us(d["maxUs"])],
+        ["in process (`Organization::call`, no HTTP, one caller)", num(p["requests"]), "", us(p["p50Us"]), us(p["p99Us"]), ""],
+    ])
+    w(f"The wire costs x{m['p50Us'] / p['p50Us']:.0f} the engine's own time at the median under this concurrency: "
+      "HTTP parsing, recomputing the ACS3 signature (two SHA-256 and one HMAC), JSON in and out, and waiting for "
+      "the engine's one thread, which serializes calls. With `--state` each call also waits for its SQLite commit "
+      "(WAL, `synchronous=FULL`): one sync per call, no group commit yet, so throughput is the disk's sync rate.")
+    w()
 
 
 def part6(ws) -> None:

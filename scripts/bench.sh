@@ -118,6 +118,10 @@ else
   skip wasm-size "bindings-wasm/pkg/web/kms_share_bg.wasm is missing (make wasm-pkg)"
 fi
 
+step "7. the endpoint under load"
+if [ "$QUICK" = 1 ]; then EP=(--clients 4 --requests 200 --durable-requests 20); else EP=(--clients 8 --requests 2000 --durable-requests 200); fi
+"$BIN" endpoint "${EP[@]}" --out "$RESULTS/endpoint.json"
+
 snapshot_load end >"$RESULTS/load-end.json"
 echo "{\"seconds\": $(($(date -u +%s) - start))}" >"$RESULTS/wall.json"
 step "report"

@@ -12,10 +12,12 @@
 //! kms-share-bench rss-policy --export org.policy.json (prints JSON; run in its own process)
 //! kms-share-bench export   --accounts 10000 --requests 100000 --dir DIR
 //! kms-share-bench native   --dir DIR --out native.json
+//! kms-share-bench endpoint --clients 8 --requests 2000 --out endpoint.json
 //! ```
 
 mod cedar;
 mod crypto;
+mod endpoint;
 mod org;
 mod runtimes;
 mod scale;
@@ -85,7 +87,7 @@ fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = argv.first().cloned() else {
         eprintln!(
-            "usage: kms-share-bench <scale|cedar|crypto|state|rss-build|rss-load|export|native> [--opt value]..."
+            "usage: kms-share-bench <scale|cedar|crypto|state|rss-build|rss-load|export|native|endpoint> [--opt value]..."
         );
         std::process::exit(2);
     };
@@ -101,6 +103,7 @@ fn main() {
         "rss-policy" => snapshot::rss_policy(&args),
         "export" => runtimes::export(&args),
         "native" => runtimes::native(&args),
+        "endpoint" => endpoint::run(&args),
         other => {
             eprintln!("unknown subcommand {other}");
             std::process::exit(2);
