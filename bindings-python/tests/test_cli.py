@@ -20,7 +20,7 @@ def test_usage_is_exit_status_2() -> None:
         r = py_cli(*args)
         assert r.returncode == 2, args
         assert r.stdout == ""
-        assert r.stderr.startswith("kms-share: usage:")
+        assert r.stderr.startswith("usage: python -m kms_share") and "\nkms-share: " in r.stderr, r.stderr
 
 
 def test_unreadable_file_is_exit_status_2(tmp_path: Path) -> None:
@@ -68,6 +68,10 @@ def test_help_and_version_print_to_stdout_and_exit_0() -> None:
         r = py_cli(flag)
         assert (r.returncode, r.stderr) == (0, ""), flag
         assert r.stdout.startswith("usage:") and "migrate" in r.stdout
+    for command in ("run", "explain", "matrix", "migrate"):
+        r = py_cli(command, "--help")
+        assert (r.returncode, r.stderr) == (0, ""), command
+        assert r.stdout.startswith(f"usage: python -m kms_share {command}"), r.stdout
     r = py_cli("--version")
     assert (r.returncode, r.stdout, r.stderr) == (0, f"kms-share {kms_share.__version__}\n", "")
 

@@ -1,37 +1,104 @@
-//! `kms-share`: run scenario documents and ask the engine questions from a shell.
+//! `kms-share`: run scenario documents, ask the engine questions, and serve the vendor's
+//! API, from a shell. `kms-share --help` and `kms-share <command> --help` say how.
 //!
-//! ```text
-//! kms-share run scenario.json [--check]      print the result document; exit 1 if an expect failed
-//! kms-share explain scenario.json CALLER ACTION RESOURCE
-//! kms-share matrix scenario.json INSTANCE-ID
-//! kms-share migrate scenario.json            a version 1 document in version 2's names
-//! kms-share serve [--listen ADDR] [--region R] [--from SCENARIO.json]
-//! kms-share --help | --version
-//! ```
-//! `explain` and `matrix` first run the scenario, then ask about the state it built.
+//! Exit status: 0 ok, 1 an expect failed, 2 bad input (usage, unreadable or invalid files).
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use kms_share_core::crypto::OsRng;
 use kms_share_core::ids::{Identity, InstanceId};
 use kms_share_core::policy::Context;
 use kms_share_core::scenario::{self, RunOptions, Runner};
 
-const USAGE: &str = "usage:
-  kms-share run SCENARIO.json [--check]
-  kms-share explain SCENARIO.json CALLER ACTION RESOURCE
-  kms-share matrix SCENARIO.json INSTANCE-ID
-  kms-share migrate SCENARIO.json      a version 1 document in the vendor's names (version 2)
-  kms-share serve [--listen 127.0.0.1:8787] [--region cn-hangzhou] [--from SCENARIO.json]
-                                       the vendor's API over HTTP for the official SDKs
-  kms-share --help | --version
+/// The reference engine for sharing a KMS instance across an organization's accounts.
+#[derive(Parser)]
+#[command(name = "kms-share", version, after_help = "exit status: 0 ok, 1 an expect failed, 2 bad input")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-exit status: 0 ok, 1 an expect failed, 2 bad input";
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario document and print its result document (exit 1 if an expect failed).
+    Run {
+        /// The scenario document (JSON, version 1 or 2).
+        scenario: PathBuf,
+        /// Also check that every failed step left the organization unchanged.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run a scenario, then explain one request against the organization it built.
+    Explain {
+        /// The scenario document.
+        scenario: PathBuf,
+        /// The caller, `acs:ram::<account>:root|user/<name>|role/<name>`.
+        caller: String,
+        /// The action, `kms:Encrypt`.
+        action: String,
+        /// The resource: key id, alias, secret name or ARN, instance id.
+        resource: String,
+    },
+    /// Run a scenario, then print the permission matrix of one instance.
+    Matrix {
+        /// The scenario document.
+        scenario: PathBuf,
+        /// The instance, `kst-...`.
+        instance: String,
+    },
+    /// Print a version 1 document in the vendor's names (version 2).
+    Migrate {
+        /// The version 1 scenario document.
+        scenario: PathBuf,
+    },
+    /// Serve the vendor's API over HTTP for the official SDKs.
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(ServeArgs),
+}
+
+const SERVE_ABOUT: &str = "Serve the vendor's RPC API (KMS 2016-01-20, ResourceSharing 2020-01-10,
+ResourceManager 2020-03-31, RAM 2015-05-01, STS 2015-04-01) over HTTP, signed as the official
+SDKs sign (ACS3-HMAC-SHA256, RPC v1 HMAC-SHA1, ACS4-HMAC-SHA256 for KMS).
+
+The operator is the management account's root. Its AccessKey is taken from
+ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set (the
+variables the SDKs' credential chain reads); otherwise one is made and printed once (with
+--state, at the first start only). Without --state the organization lives in memory.";
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Where to listen (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: std::net::SocketAddr,
+    /// The region the endpoint stands for (ACS4 credentials name it).
+    #[arg(long, default_value = "cn-hangzhou")]
+    region: String,
+    /// Build the starting organization from a scenario document (a new state only).
+    #[arg(long)]
+    from: Option<String>,
+    /// Keep the organization in DIR: every accepted call is recorded (SQLite, sealed with
+    /// the root key) before it is answered, and a restart resumes where it stopped.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// The root key the state is sealed under, 64 hex digits; else the KMS_SHARE_ROOT_KEY
+    /// variable. It is never stored in DIR.
+    #[arg(long, value_name = "FILE", requires = "state")]
+    root_key_file: Option<String>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print to stdout and exit 0; usage errors to stderr, 2.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli.command) {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("kms-share: {msg}");
@@ -49,122 +116,73 @@ fn emit(text: &str) -> Result<(), String> {
     }
 }
 
-fn load(path: &str) -> Result<scenario::Scenario, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    scenario::parse(&text).map_err(|e| format!("{path}: {e}"))
+fn read(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    match a.as_slice() {
-        ["--help" | "-h" | "help"] => {
-            emit(USAGE)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        ["--version" | "-V"] => {
-            emit(concat!("kms-share ", env!("CARGO_PKG_VERSION")))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        ["run", file] | ["run", file, "--check"] => {
-            let sc = load(file)?;
-            let check = a.len() == 3;
+fn load(path: &std::path::Path) -> Result<scenario::Scenario, String> {
+    scenario::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Run the scenario at `path` and hand back its runner, for a question about its state.
+fn built(path: &std::path::Path) -> Result<Runner, String> {
+    let sc = load(path)?;
+    let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
+    r.run(&sc, RunOptions::default());
+    Ok(r)
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Run { scenario: file, check } => {
+            let sc = load(&file)?;
             let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
             let res = r.run(&sc, RunOptions { check_unchanged_on_failure: check });
             emit(&scenario::to_json(&res))?;
             Ok(if res.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        ["explain", file, caller, action, resource] => {
-            let sc = load(file)?;
-            let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
-            r.run(&sc, RunOptions::default());
-            let caller = Identity::parse(caller).map_err(|e| e.to_string())?;
-            let d =
-                r.engine().explain(&caller, action, resource, None, &Context::default()).map_err(|e| e.to_string())?;
+        Command::Explain { scenario: file, caller, action, resource } => {
+            let r = built(&file)?;
+            let caller = Identity::parse(&caller).map_err(|e| e.to_string())?;
+            let d = r
+                .engine()
+                .explain(&caller, &action, &resource, None, &Context::default())
+                .map_err(|e| e.to_string())?;
             emit(&serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
-        ["migrate", file] => {
-            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
-            let (v2, notes) = scenario::migrate_text(&text).map_err(|e| format!("{file}: {e}"))?;
-            for n in &notes {
-                eprintln!("kms-share migrate: {file}: {n}");
-            }
-            emit(&v2)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        ["serve", rest @ ..] => serve(rest),
-        ["matrix", file, instance] => {
-            let sc = load(file)?;
-            let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
-            r.run(&sc, RunOptions::default());
-            let inst = InstanceId::parse(instance).map_err(|e| e.to_string())?;
+        Command::Matrix { scenario: file, instance } => {
+            let r = built(&file)?;
+            let inst = InstanceId::parse(&instance).map_err(|e| e.to_string())?;
             let m = r.engine().access_matrix(&inst).map_err(|e| e.to_string())?;
             emit(&serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(USAGE.to_string()),
+        Command::Migrate { scenario: file } => {
+            let (v2, notes) = scenario::migrate_text(&read(&file)?).map_err(|e| format!("{}: {e}", file.display()))?;
+            for n in &notes {
+                eprintln!("kms-share migrate: {}: {n}", file.display());
+            }
+            emit(&v2)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => serve(args),
     }
 }
 
-const SERVE_USAGE: &str = "usage: kms-share serve [--listen ADDR] [--region REGION] [--from SCENARIO.json]
-                       [--state DIR [--root-key-file FILE]]
-
-Serve the vendor's RPC API (KMS 2016-01-20, ResourceSharing 2020-01-10, ResourceManager
-2020-03-31, RAM 2015-05-01, STS 2015-04-01) over HTTP, signed as the official SDKs sign.
-
-  --listen ADDR      where to listen (default 127.0.0.1:8787; port 0 picks a free one)
-  --region REGION    the region the endpoint stands for (default cn-hangzhou)
-  --from FILE        build the starting organization from a scenario document (a new
-                     state only)
-  --state DIR        keep the organization in DIR: every accepted call is recorded
-                     (SQLite, sealed with the root key) before it is answered, and a
-                     restart resumes where it stopped
-  --root-key-file F  the root key the state is sealed under, 64 hex digits; else the
-                     KMS_SHARE_ROOT_KEY variable. It is never stored in DIR
-
-The operator is the management account's root. Its AccessKey is taken from
-ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set (the
-variables the SDKs' credential chain reads); otherwise one is made and printed once (with
---state, at the first start only). Without --state the organization lives in memory.";
-
-fn serve(args: &[&str]) -> Result<ExitCode, String> {
-    let mut listen = "127.0.0.1:8787".to_string();
-    let mut region = "cn-hangzhou".to_string();
-    let mut from = None;
-    let mut state_dir = None;
-    let mut key_file = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next().map(|v| (*v).to_string()).ok_or_else(|| format!("serve: {name} needs a value\n\n{SERVE_USAGE}"))
-        };
-        match *arg {
-            "--help" | "-h" => {
-                emit(SERVE_USAGE)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            "--listen" => listen = value("--listen")?,
-            "--region" => region = value("--region")?,
-            "--from" => from = Some(value("--from")?),
-            "--state" => state_dir = Some(std::path::PathBuf::from(value("--state")?)),
-            "--root-key-file" => key_file = Some(value("--root-key-file")?),
-            other => return Err(format!("serve: unknown argument `{other}`\n\n{SERVE_USAGE}")),
-        }
-    }
-    let listen =
-        listen.parse().map_err(|_| format!("serve: --listen takes HOST:PORT (an IP address), not `{listen}`"))?;
+fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let operator_key =
         match (std::env::var("ALIBABA_CLOUD_ACCESS_KEY_ID"), std::env::var("ALIBABA_CLOUD_ACCESS_KEY_SECRET")) {
             (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
             _ => None,
         };
-    let root_text = match &key_file {
+    let root_text = match &args.root_key_file {
         Some(path) => Some(
             std::fs::read_to_string(path).map_err(|e| format!("serve: cannot read the root key file `{path}`: {e}"))?,
         ),
         None => std::env::var("KMS_SHARE_ROOT_KEY").ok(),
     };
-    let root_key = match (&state_dir, root_text) {
+    let root_key = match (&args.state, root_text) {
         (Some(_), Some(t)) => Some(kms_share_server::store::parse_root_key(&t).map_err(|e| format!("serve: {e}"))?),
         (Some(_), None) => {
             return Err("serve: --state needs the root key the state is sealed under: set KMS_SHARE_ROOT_KEY \
@@ -174,17 +192,17 @@ fn serve(args: &[&str]) -> Result<ExitCode, String> {
         (None, _) => None,
     };
     let config = kms_share_server::Config {
-        region: region.clone(),
-        from,
+        region: args.region.clone(),
+        from: args.from,
         operator_key,
-        state_dir: state_dir.clone(),
+        state_dir: args.state.clone(),
         root_key,
-        ..kms_share_server::Config::new(listen)
+        ..kms_share_server::Config::new(args.listen)
     };
     let running = kms_share_server::start(config).map_err(|e| format!("serve: {e}"))?;
-    emit(&format!("kms-share serve: listening on http://{} (region {region})", running.addr))?;
+    emit(&format!("kms-share serve: listening on http://{} (region {})", running.addr, args.region))?;
     emit(&format!("operator: {}", running.operator))?;
-    if let Some(dir) = &state_dir {
+    if let Some(dir) = &args.state {
         emit(&format!("state: {} (every accepted call recorded before it is answered)", dir.display()))?;
     }
     match &running.made_key {

@@ -6,7 +6,7 @@ The same commands, output and exit statuses as the Rust ``kms-share`` command::
     python -m kms_share explain SCENARIO.json CALLER ACTION RESOURCE
     python -m kms_share matrix SCENARIO.json INSTANCE-ID
     python -m kms_share migrate SCENARIO.json         a version 1 document in version 2's names
-    python -m kms_share --help | --version
+    python -m kms_share --help | --version     (and COMMAND --help)
 
 ``explain`` and ``matrix`` first run the scenario, then ask about the state it built.
 Exit status: 0 ok, 1 an expect failed, 2 bad input.
@@ -14,70 +14,96 @@ Exit status: 0 ok, 1 an expect failed, 2 bad input.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from typing import List, Optional
+from typing import List, NoReturn, Optional
 
 from ._native import Organization, __version__, migrate, run
 from .errors import KmsShareError
 
-USAGE = """usage:
-  python -m kms_share run SCENARIO.json [--check]
-  python -m kms_share explain SCENARIO.json CALLER ACTION RESOURCE
-  python -m kms_share matrix SCENARIO.json INSTANCE-ID
-  python -m kms_share migrate SCENARIO.json      a version 1 document in the vendor's names (version 2)
-  python -m kms_share --help | --version
-
-exit status: 0 ok, 1 an expect failed, 2 bad input"""
-
-
 class _BadInput(Exception):
-    """A usage or file error: exit status 2."""
+    """A file or document error: exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the command's conventions: usage errors exit 2 with the usage on
+    stderr (argparse's own), help and version on stdout with exit 0."""
+
+    def error(self, message: str) -> "NoReturn":
+        self.print_usage(sys.stderr)
+        print(f"kms-share: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m kms_share",
+        description="The reference engine for sharing a KMS instance across an organization's accounts.",
+        epilog="exit status: 0 ok, 1 an expect failed, 2 bad input",
+    )
+    p.add_argument("-V", "--version", action="version", version=f"kms-share {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    run_p = sub.add_parser("run", help="run a scenario document and print its result document (exit 1 if an expect failed)")
+    run_p.add_argument("scenario", help="the scenario document (JSON, version 1 or 2)")
+    run_p.add_argument("--check", action="store_true", help="also check that every failed step left the organization unchanged")
+    ex = sub.add_parser("explain", help="run a scenario, then explain one request against the organization it built")
+    ex.add_argument("scenario", help="the scenario document")
+    ex.add_argument("caller", help="acs:ram::<account>:root|user/<name>|role/<name>")
+    ex.add_argument("action", help="the action, kms:Encrypt")
+    ex.add_argument("resource", help="key id, alias, secret name or ARN, instance id")
+    mx = sub.add_parser("matrix", help="run a scenario, then print the permission matrix of one instance")
+    mx.add_argument("scenario", help="the scenario document")
+    mx.add_argument("instance", help="the instance, kst-...")
+    mg = sub.add_parser("migrate", help="print a version 1 document in the vendor's names (version 2)")
+    mg.add_argument("scenario", help="the version 1 scenario document")
+    sub.add_parser("help", help="print this help")
+    return p
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args = sys.argv[1:] if argv is None else argv
+    parser = _parser()
     try:
-        return _dispatch(args)
+        ns = parser.parse_args(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    if ns.command == "help":
+        parser.print_help(sys.stdout)
+        return 0
+    try:
+        return _dispatch(ns)
     except (_BadInput, KmsShareError) as e:
         print(f"kms-share: {e}", file=sys.stderr)
         return 2
 
 
-def _dispatch(args: List[str]) -> int:
-    if args in (["--help"], ["-h"], ["help"]):
-        _print(USAGE)
-        return 0
-    if args in (["--version"], ["-V"]):
-        _print(f"kms-share {__version__}")
-        return 0
-    if len(args) == 2 and args[0] == "migrate":
+def _dispatch(ns: argparse.Namespace) -> int:
+    if ns.command == "migrate":
         try:
-            text, notes = migrate(_load(args[1]))
+            text, notes = migrate(_load(ns.scenario))
         except KmsShareError as e:
-            raise _BadInput(f"{args[1]}: {e}") from e
+            raise _BadInput(f"{ns.scenario}: {e}") from e
         for n in notes:
-            print(f"kms-share migrate: {args[1]}: {n}", file=sys.stderr)
+            print(f"kms-share migrate: {ns.scenario}: {n}", file=sys.stderr)
         _print(text)
         return 0
-    if len(args) in (2, 3) and args[0] == "run" and (len(args) == 2 or args[2] == "--check"):
+    if ns.command == "run":
         try:
-            res = run(_load(args[1]), check=len(args) == 3)
+            res = run(_load(ns.scenario), check=ns.check)
         except KmsShareError as e:
-            raise _BadInput(f"{args[1]}: {e}") from e
+            raise _BadInput(f"{ns.scenario}: {e}") from e
         _print(res.to_json())
         return 0 if res.passed else 1
-    if len(args) == 5 and args[0] == "explain":
-        org = _organization(args[1])
-        _print(org.explain(args[2], args[3], args[4]).to_json())
+    if ns.command == "explain":
+        org = _organization(ns.scenario)
+        _print(org.explain(ns.caller, ns.action, ns.resource).to_json())
         return 0
-    if len(args) == 3 and args[0] == "matrix":
-        org = _organization(args[1])
-        # serde_json's pretty printer and json.dumps(indent=2) write the same text.
-        _print(json.dumps(org.access_matrix(args[2]), indent=2, ensure_ascii=False))
-        return 0
-    raise _BadInput(USAGE)
+    org = _organization(ns.scenario)
+    # serde_json's pretty printer and json.dumps(indent=2) write the same text.
+    _print(json.dumps(org.access_matrix(ns.instance), indent=2, ensure_ascii=False))
+    return 0
 
 
 def _load(path: str) -> str:
