@@ -1,6 +1,7 @@
 # The browser policy simulator (web-demo): `make demo` builds the wasm package and the
 # page and serves it on http://127.0.0.1:$(DEMO_PORT); `make test-web` runs the
-# Playwright tests against the same server in Debian's Chromium.
+# Playwright tests against the same server in Debian's Chromium, and against the page as
+# `kms-share serve --web` serves it.
 
 DEMO_PORT ?= 8080
 DEMO_HOST ?= 127.0.0.1
@@ -28,7 +29,9 @@ demo: web-build
 chromium:
 	scripts/apt-ensure.sh chromium
 
+# tests/live.test.mjs serves the page with `kms-share serve --web`: the CLI is built first.
 test-web: web-build chromium
-	cd $(WEB_DIR) && node --test --test-concurrency=1 tests/
+	$(CARGO) build --quiet -p kms-share-cli
+	cd $(WEB_DIR) && KMS_SHARE_CLI=$(CURDIR)/target/debug/kms-share node --test --test-concurrency=1 tests/
 
 .DEFAULT_GOAL := $(WEB_SAVED_DEFAULT_GOAL)

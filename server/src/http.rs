@@ -30,10 +30,18 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request's body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What the service's thread is asked.
+pub enum Work {
+    /// An RPC call.
+    Call(Request),
+    /// The organization as the page shows it (the policy export: no key material).
+    PageState,
+}
+
 /// One request for the service's thread, and where to send its answer.
 pub struct Job {
-    /// The request.
-    pub request: Request,
+    /// The work.
+    pub work: Work,
     /// The time it arrived, in seconds since the epoch.
     pub now: u64,
     /// Where the answer goes.
@@ -46,7 +54,12 @@ pub fn wall_clock() -> u64 {
 }
 
 /// Accept connections on `listener` until `stop` resolves, each served on its own task.
-pub async fn serve(listener: TcpListener, jobs: mpsc::Sender<Job>, stop: oneshot::Receiver<()>) {
+pub async fn serve(
+    listener: TcpListener,
+    jobs: mpsc::Sender<Job>,
+    web: Option<std::sync::Arc<std::path::Path>>,
+    stop: oneshot::Receiver<()>,
+) {
     tokio::pin!(stop);
     loop {
         let accepted = tokio::select! {
@@ -59,8 +72,9 @@ pub async fn serve(listener: TcpListener, jobs: mpsc::Sender<Job>, stop: oneshot
             continue;
         };
         let jobs = jobs.clone();
+        let web = web.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| answer(req, jobs.clone()));
+            let service = service_fn(move |req| answer(req, jobs.clone(), web.clone()));
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
@@ -91,7 +105,18 @@ fn respond(status: u16, request_id: &str, body: String) -> Response<Full<Bytes>>
     r
 }
 
-async fn answer(req: HttpRequest<Incoming>, jobs: mpsc::Sender<Job>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(
+    req: HttpRequest<Incoming>,
+    jobs: mpsc::Sender<Job>,
+    web: Option<std::sync::Arc<std::path::Path>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    // The page: a GET that is not an RPC call (no signature, no action).
+    let rpc = req.headers().contains_key(hyper::header::AUTHORIZATION)
+        || req.headers().contains_key("x-acs-action")
+        || req.uri().query().is_some_and(|q| q.contains("Action=") || q.contains("Signature="));
+    if req.method() == hyper::Method::GET && !rpc {
+        return Ok(page(req.uri().path(), &jobs, web.as_deref()).await);
+    }
     let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
     let declared = req
         .headers()
@@ -152,7 +177,7 @@ async fn answer(req: HttpRequest<Incoming>, jobs: mpsc::Sender<Job>) -> Result<R
         ));
     }
     let (tx, rx) = oneshot::channel();
-    let job = Job { request: Request { method, path, query, headers, body }, now: wall_clock(), reply: tx };
+    let job = Job { work: Work::Call(Request { method, path, query, headers, body }), now: wall_clock(), reply: tx };
     if jobs.send(job).is_err() {
         return Ok(early(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "the server is stopping", &host));
     }
@@ -165,6 +190,72 @@ async fn answer(req: HttpRequest<Incoming>, jobs: mpsc::Sender<Job>) -> Result<R
             &host,
         ),
     })
+}
+
+/// The path of the page's live state.
+pub const PAGE_STATE: &str = "/kms-share/state";
+
+/// The page's files (`--web DIR`) and its read-only view of the organization.
+async fn page(path: &str, jobs: &mpsc::Sender<Job>, web: Option<&std::path::Path>) -> Response<Full<Bytes>> {
+    if path == PAGE_STATE {
+        let (tx, rx) = oneshot::channel();
+        if jobs.send(Job { work: Work::PageState, now: wall_clock(), reply: tx }).is_err() {
+            return plain(503, "the server is stopping");
+        }
+        return match rx.await {
+            Ok(reply) => respond(reply.status, &reply.request_id, reply.body),
+            Err(_) => plain(500, "the server's engine stopped"),
+        };
+    }
+    let Some(root) = web else {
+        return plain(
+            404,
+            "kms-share serve answers the vendor's API here (POST / signed as the SDKs sign). \
+             Start it with --web web-demo/dist (after make web-build) to serve the simulator's page too.",
+        );
+    };
+    let rel = path.trim_start_matches('/');
+    let rel = if rel.is_empty() { "index.html" } else { rel };
+    // Only plain names below the root: no `..`, no absolute or hidden parts.
+    let safe = rel.split('/').all(|c| !c.is_empty() && !c.starts_with('.') && !c.contains('\\'));
+    if !safe {
+        return plain(404, "not found");
+    }
+    match tokio::fs::read(root.join(rel)).await {
+        Ok(mut bytes) => {
+            if rel == "index.html" {
+                // Tell the page where the live organization is: a page served elsewhere
+                // (make demo) has no such tag and never asks.
+                let tag = format!(
+                    "<meta name=\"kms-share-live\" content=\"{}\">\n</head>",
+                    PAGE_STATE.trim_start_matches('/')
+                );
+                bytes = String::from_utf8_lossy(&bytes).replacen("</head>", &tag, 1).into_bytes();
+            }
+            let kind = match rel.rsplit('.').next() {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js" | "mjs") => "text/javascript; charset=utf-8",
+                Some("css") => "text/css; charset=utf-8",
+                Some("json") => "application/json",
+                Some("wasm") => "application/wasm",
+                Some("md") => "text/markdown; charset=utf-8",
+                Some("png") => "image/png",
+                _ => "application/octet-stream",
+            };
+            let mut r = Response::new(Full::new(Bytes::from(bytes)));
+            r.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(kind));
+            r
+        }
+        Err(_) => plain(404, "not found"),
+    }
+}
+
+fn plain(status: u16, text: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
 }
 
 /// The address a listener is bound to (for `--listen 127.0.0.1:0`).

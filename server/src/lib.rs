@@ -51,6 +51,9 @@ pub struct Config {
     pub root_key: Option<Vec<u8>>,
     /// Calls recorded between two snapshots ([`store::SNAPSHOT_EVERY`] by default).
     pub snapshot_every: u64,
+    /// The simulator's built page (`web-demo/dist`) to serve at `/`, with the live
+    /// organization (read-only) at [`http::PAGE_STATE`].
+    pub web: Option<PathBuf>,
 }
 
 impl Config {
@@ -64,6 +67,7 @@ impl Config {
             state_dir: None,
             root_key: None,
             snapshot_every: store::SNAPSHOT_EVERY,
+            web: None,
         }
     }
 }
@@ -192,6 +196,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         .spawn(move || engine_loop(service, &jobs_rx))
         .map_err(|e| format!("cannot start the engine thread: {e}"))?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let web: Option<std::sync::Arc<std::path::Path>> = config.web.as_deref().map(std::sync::Arc::from);
     let thread = std::thread::Builder::new()
         .name("kms-share-http".into())
         .spawn(move || {
@@ -204,7 +209,7 @@ pub fn start(config: Config) -> Result<Running, String> {
             };
             rt.block_on(async move {
                 match tokio::net::TcpListener::from_std(std_listener) {
-                    Ok(listener) => http::serve(listener, jobs_tx, stop_rx).await,
+                    Ok(listener) => http::serve(listener, jobs_tx, web, stop_rx).await,
                     Err(e) => eprintln!("kms-share serve: cannot use the listening socket: {e}"),
                 }
             });
@@ -258,7 +263,10 @@ fn operator_of(org: &Organization) -> String {
 /// call that could not be recorded ends the process (a restart replays what was).
 fn engine_loop(mut service: Service, jobs: &mpsc::Receiver<http::Job>) {
     while let Ok(job) = jobs.recv() {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.handle(&job.request, job.now)));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.work {
+            http::Work::Call(request) => service.handle(request, job.now),
+            http::Work::PageState => service.page_state(),
+        }));
         let reply = outcome.unwrap_or_else(|_| service::Reply {
             status: 500,
             request_id: "00000000-0000-0000-0000-000000000000".into(),

@@ -525,6 +525,22 @@ impl Service {
         Ok((access_key_value(&k.id, Some(&k.secret), "Active", &k.created), true))
     }
 
+    /// The organization for the page, read-only: the policy export (no key material, no
+    /// secret values) with the audit trail, where every served call is.
+    pub fn page_state(&mut self) -> Reply {
+        let request_id = self.request_id();
+        let mut state = self.org.policy_export();
+        state.audit = self.org.state().audit.clone();
+        match serde_json::to_string(&state) {
+            Ok(body) => Reply { status: 200, request_id, body },
+            Err(e) => Reply {
+                status: 500,
+                request_id,
+                body: corejson::text(&serde_json::json!({"Code": "InternalError", "Message": e.to_string()})),
+            },
+        }
+    }
+
     /// The AccessKeys (what the durable store keeps beside the state).
     pub fn access_key_store(&self) -> &AccessKeys {
         &self.keys

@@ -18,6 +18,9 @@ let defaultStory: { seed?: number; start?: string; steps: Step[] } = { steps: []
 let steps: Step[] = [];
 let currentInstance = '';
 let pendingWhatIf: Step[] | null = null;
+/** Served by `kms-share serve --web`: the organization comes from the server, refreshed. */
+let live = false;
+let liveMark = '';
 
 const FEATURE_LABEL: Record<string, string> = {
   instanceManagement: 'manage instance', createResources: 'create', keyManagement: 'manage',
@@ -154,7 +157,15 @@ function explain(identity: string, action: string, resource: string): void {
 
 function renderAudit(): void {
   const ev = state().audit ?? [];
-  $('audit').innerHTML = ev.slice(-60).reverse().map((e) => `<li value="${e.seq}"><span class="${esc(e.outcome)}">${esc(e.outcome)}</span> ${esc(e.action)} <span class="hint">by ${esc(shortIdentity(e.caller))} ${esc(e.resource)}</span></li>`).join('');
+  $('audit').innerHTML = ev.slice(-60).reverse().map((e) => `<li value="${e.seq}"${e.outcome === 'Denied' ? ` class="clickable" data-seq="${e.seq}" data-testid="audit-denied" title="Why was it denied?"` : ''}><span class="${esc(e.outcome)}">${esc(e.outcome)}</span> ${esc(e.action)} <span class="hint">by ${esc(shortIdentity(e.caller))} ${esc(e.resource)}</span></li>`).join('');
+}
+
+/** A denied call of the audit trail, explained against the organization as it stands. */
+function whyDenied(seq: number): void {
+  const e = (state().audit ?? []).find((x) => x.seq === seq);
+  if (!e) return;
+  explain(e.caller, e.action, e.resource ?? '');
+  $('why-title').textContent = `${e.action} on ${e.resource} (audit event ${e.seq})`;
 }
 
 function renderControls(m: AccessMatrix | null): void {
@@ -324,6 +335,30 @@ function showFatal(e: unknown): void {
   f.hidden = false;
 }
 
+/** Where `kms-share serve --web` keeps the live organization (it adds this tag to the page). */
+const liveUrl = document.querySelector<HTMLMetaElement>('meta[name="kms-share-live"]')?.content;
+
+async function fetchLive(): Promise<State | null> {
+  if (!liveUrl) return null;
+  try {
+    const r = await fetch(liveUrl, { cache: 'no-store' });
+    return r.ok && (r.headers.get('content-type') ?? '').includes('json') ? ((await r.json()) as State) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Load the server's organization when it changed (its audit trail grew or moved on). */
+function loadLive(s: State): void {
+  const ev = s.audit ?? [];
+  const mark = `${ev.length}:${ev[ev.length - 1]?.hash ?? ''}`;
+  if (mark === liveMark) return;
+  liveMark = mark;
+  org.loadState(s);
+  steps = [];
+  render();
+}
+
 function boot(): void {
   const { org: o } = kms.fromScenario(JSON.stringify(defaultStory));
   org = o;
@@ -356,8 +391,25 @@ async function main(): Promise<void> {
     const f = (ev.target as HTMLInputElement).files?.[0];
     if (f) importText(await f.text());
   });
+  $('audit').addEventListener('click', (ev) => {
+    const li = (ev.target as HTMLElement).closest('li[data-seq]');
+    if (li) whyDenied(Number(li.getAttribute('data-seq')));
+  });
   boot();
+  const served = await fetchLive();
+  if (served) {
+    live = true;
+    const banner = $('live');
+    banner.innerHTML = `<b>Live:</b> the organization <span class="mono">kms-share serve</span> holds at ${esc(location.host)}, with every SDK call in the audit trail; refreshed every 2 s. Click a denied call to see its four checks and the fix. Changes made in this page stay in this page until the next refresh.`;
+    banner.hidden = false;
+    loadLive(served);
+    setInterval(async () => {
+      const s = await fetchLive();
+      if (s) loadLive(s);
+    }, 2000);
+  }
   document.body.dataset.ready = 'true';
+  document.body.dataset.live = String(live);
 }
 
 main().catch(showFatal);
