@@ -87,6 +87,10 @@ struct ServeArgs {
     /// variable. It is never stored in DIR.
     #[arg(long, value_name = "FILE", requires = "state")]
     root_key_file: Option<String>,
+    /// Serve the simulator's built page (web-demo/dist, from `make web-build`) at `/`,
+    /// showing the live organization (read-only) and every call in its audit trail.
+    #[arg(long, value_name = "DIR")]
+    web: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -197,6 +201,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         operator_key,
         state_dir: args.state.clone(),
         root_key,
+        web: args.web.clone(),
         ..kms_share_server::Config::new(args.listen)
     };
     let running = kms_share_server::start(config).map_err(|e| format!("serve: {e}"))?;
@@ -204,6 +209,9 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     emit(&format!("operator: {}", running.operator))?;
     if let Some(dir) = &args.state {
         emit(&format!("state: {} (every accepted call recorded before it is answered)", dir.display()))?;
+    }
+    if args.web.is_some() {
+        emit(&format!("page: http://{}/ (the live organization, read-only)", running.addr))?;
     }
     match &running.made_key {
         Some((id, secret)) => emit(&format!(
