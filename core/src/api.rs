@@ -241,6 +241,16 @@ impl Organization {
         self.runner.now()
     }
 
+    /// The role identity `caller` becomes by assuming the role `role_arn` (STS
+    /// `AssumeRole`; crate::trust says when it may).
+    ///
+    /// # Errors
+    /// As [`crate::trust::assume`]; `InvalidParameter` for a malformed caller.
+    pub fn assume_role(&self, caller: &str, role_arn: &str) -> Result<Identity> {
+        let caller = Identity::parse(caller).map_err(|e| e.at_field("caller"))?;
+        crate::trust::assume(self.engine().state(), &caller, role_arn)
+    }
+
     /// The state as plain JSON (no key material; secret values only as ciphertext).
     pub fn state(&self) -> &State {
         self.engine().state()

@@ -40,6 +40,7 @@ pub mod scenario;
 pub mod snapshot;
 pub mod state;
 pub mod time;
+pub mod trust;
 mod v1;
 pub mod vendor;
 

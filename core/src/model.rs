@@ -617,6 +617,9 @@ pub struct RamAccount {
     pub roles: IdMap<RamName, IdSet<RamName>>,
     /// Custom policies.
     pub policies: IdMap<RamName, Policy>,
+    /// Each role's trust policy (`AssumeRolePolicyDocument`, crate::trust), as given.
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub trust: IdMap<RamName, serde_json::Value>,
 }
 
 // How each record is read (crate::json): its JSON fields, `default` where one may be
@@ -674,7 +677,7 @@ record!(Secret {
 });
 record!(AccessPoint { "name" name, "instance" instance, "creator" creator });
 record!(Backup { "id" id, "resource" resource, "instance" instance, "createdAt" created_at });
-record!(RamAccount { "users" users default, "roles" roles default, "policies" policies default });
+record!(RamAccount { "users" users default, "roles" roles default, "policies" policies default, "trust" trust default });
 crate::json::deserialize_via_json!(KeyState, SharePermissions);
 crate::json::to_value_via_serde!(Instance, Share);
 

@@ -21,6 +21,18 @@ pub struct AccessKey {
     pub active: bool,
     /// When it was made, `YYYY-MM-DDTHH:MM:SSZ`.
     pub created: String,
+    /// For STS credentials (`AssumeRole`): the SecurityToken every request must carry
+    /// and when it stops working (seconds since the epoch, by the server's clock).
+    pub temporary: Option<Temporary>,
+}
+
+/// What makes an AccessKey temporary.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Temporary {
+    /// The SecurityToken.
+    pub token: String,
+    /// When the credentials expire.
+    pub expires: u64,
 }
 
 impl std::fmt::Debug for AccessKey {
@@ -30,6 +42,7 @@ impl std::fmt::Debug for AccessKey {
             .field("secret", &"<redacted>")
             .field("identity", &self.identity)
             .field("active", &self.active)
+            .field("expires", &self.temporary.as_ref().map(|t| t.expires))
             .finish()
     }
 }
@@ -91,12 +104,38 @@ impl AccessKeys {
         v
     }
 
+    /// Make temporary credentials for `identity` (an assumed role), valid until `expires`;
+    /// expired ones are dropped first.
+    ///
+    /// # Errors
+    /// A message when randomness fails.
+    pub fn create_temporary(
+        &mut self,
+        rng: &mut dyn RandomSource,
+        identity: &str,
+        now_text: &str,
+        now: u64,
+        expires: u64,
+    ) -> Result<AccessKey, String> {
+        self.by_id.retain(|_, k| k.temporary.as_ref().is_none_or(|t| t.expires > now));
+        let key = AccessKey {
+            id: format!("STS.{}", random_alnum(rng, 24)?),
+            secret: random_alnum(rng, 40)?,
+            identity: identity.to_string(),
+            active: true,
+            created: now_text.to_string(),
+            temporary: Some(Temporary { token: format!("CAIS{}", random_alnum(rng, 124)?), expires }),
+        };
+        self.insert(key.clone());
+        Ok(key)
+    }
+
     /// Make a key for `identity`.
     ///
     /// # Errors
     /// A message when the identity holds [`MAX_PER_IDENTITY`] keys already, or randomness fails.
     pub fn create(&mut self, rng: &mut dyn RandomSource, identity: &str, now: &str) -> Result<AccessKey, String> {
-        if self.of(identity).len() >= MAX_PER_IDENTITY {
+        if self.of(identity).iter().filter(|k| k.temporary.is_none()).count() >= MAX_PER_IDENTITY {
             return Err(format!(
                 "{identity} already has {MAX_PER_IDENTITY} AccessKeys, the most one identity may hold"
             ));
@@ -107,6 +146,7 @@ impl AccessKeys {
             identity: identity.to_string(),
             active: true,
             created: now.to_string(),
+            temporary: None,
         };
         self.insert(key.clone());
         Ok(key)

@@ -139,7 +139,7 @@ pub fn start(config: Config) -> Result<Running, String> {
     }
     let mut keys = AccessKeys::default();
     let org = match stored.as_ref().and_then(|(_, l, root)| l.snapshot.as_ref().map(|s| (s, root))) {
-        Some(((text, saved_keys), root)) => {
+        Some(((text, saved_keys, _), root)) => {
             for k in saved_keys {
                 keys.insert(k.clone());
             }
@@ -161,6 +161,7 @@ pub fn start(config: Config) -> Result<Running, String> {
                 identity: operator.clone(),
                 active: true,
                 created,
+                temporary: None,
             });
             None
         }
@@ -173,6 +174,9 @@ pub fn start(config: Config) -> Result<Running, String> {
     };
     let mut service = Service::new(org, keys, operator.clone(), config.region.clone(), tape);
     if let Some((store, loaded, root)) = stored {
+        if let Some((_, _, offset)) = &loaded.snapshot {
+            service.set_clock_offset(*offset);
+        }
         service = service.with_store(store, root);
         for (n, expires) in &loaded.nonces {
             service.remember_nonce(n, now, *expires);

@@ -88,6 +88,9 @@ pub struct Service {
     region: String,
     /// The latest call's time: the engine's clock never goes back.
     last: u64,
+    /// Seconds the simulator's clock runs ahead of the wall clock (`AdvanceClock`): what
+    /// the engine and STS expiries see; request dates are checked against the wall clock.
+    offset: u64,
 }
 
 /// A refusal before or around the engine call.
@@ -110,13 +113,29 @@ impl From<AuthError> for Error {
 impl Service {
     /// A service over `org`, whose operator (the management account's root) is `operator`.
     pub fn new(org: Organization, keys: AccessKeys, operator: String, region: String, tape: Tape) -> Self {
-        Service { org, keys, nonces: Nonces::default(), tape, store: None, fatal: None, operator, region, last: 0 }
+        Service {
+            org,
+            keys,
+            nonces: Nonces::default(),
+            tape,
+            store: None,
+            fatal: None,
+            operator,
+            region,
+            last: 0,
+            offset: 0,
+        }
     }
 
     /// Record every accepted call in `store`, sealed under `root`, before answering it.
     pub fn with_store(mut self, store: Store, root: Vec<u8>) -> Self {
         self.store = Some((store, root));
         self
+    }
+
+    /// Run the simulator's clock `seconds` ahead of the wall clock (as a snapshot left it).
+    pub fn set_clock_offset(&mut self, seconds: u64) {
+        self.offset = seconds;
     }
 
     /// Refuse `nonce` until `expires` (nonces of recorded calls, reloaded at start).
@@ -154,7 +173,7 @@ impl Service {
     pub fn snapshot(&mut self) -> Result<(), String> {
         let Some((store, root)) = self.store.as_mut() else { return Ok(()) };
         let sealed = self.org.save_sealed(root).map_err(|e| format!("cannot seal a snapshot: {e}"))?;
-        store.snapshot(&sealed, self.keys.all())
+        store.snapshot(&sealed, self.keys.all(), self.offset)
     }
 
     /// The organization.
@@ -239,6 +258,12 @@ impl Service {
         if !key.active {
             return Err(refuse("InvalidAccessKeyId.Inactive", format!("the AccessKey `{}` is Inactive", key.id)));
         }
+        let presented = if matches!(scheme, Scheme::V1 { .. }) {
+            sign::param(&query, &form, "SecurityToken")
+        } else {
+            sign::header(&req.headers, "x-acs-security-token")
+        };
+        check_token(&key, presented, now + self.offset)?;
 
         // When: the request's time near ours, its nonce never seen in that window.
         let v1 = matches!(scheme, Scheme::V1 { .. });
@@ -298,7 +323,7 @@ impl Service {
             }
         }
         let caller = key.identity.clone();
-        let at = now.max(self.last);
+        let at = (now + self.offset).max(self.last);
         self.last = at;
         if self.store.is_none() {
             return self.execute(&caller, version, action, params, at).0;
@@ -348,7 +373,9 @@ impl Service {
                 done(self.access_keys(caller, action, &params, at))
             }
             STS_VERSION if action == "GetCallerIdentity" => (caller_identity(caller), false),
+            STS_VERSION if action == "AssumeRole" => done(self.assume_role(caller, &params, at)),
             SIMULATOR_VERSION if action == "CreateAccountAccessKey" => done(self.account_key(caller, &params, at)),
+            SIMULATOR_VERSION if action == "AdvanceClock" => done(self.advance_clock(caller, &params)),
             _ => self.call(caller, version, action, params, at),
         }
     }
@@ -541,9 +568,127 @@ impl Service {
         }
     }
 
+    /// STS `AssumeRole`: temporary credentials for a role the caller may assume
+    /// (crate::trust in the core decides), valid `DurationSeconds` (900 to 43,200; 3,600).
+    fn assume_role(&mut self, caller: &str, params: &Map<String, Value>, at: u64) -> Result<(Value, bool), Error> {
+        let text = |name: &str| params.get(name).and_then(Value::as_str);
+        let role_arn = text("RoleArn").ok_or_else(|| refuse("MissingParameter", "RoleArn is required"))?;
+        let session =
+            text("RoleSessionName").ok_or_else(|| refuse("MissingParameter", "RoleSessionName is required"))?;
+        let session_ok = (2..=64).contains(&session.len())
+            && session.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_'));
+        if !session_ok {
+            return Err(refuse(
+                "InvalidParameter",
+                format!("RoleSessionName is 2 to 64 letters, digits and `. @ - _`, not `{}`", shorten(session)),
+            )
+            .at_field("RoleSessionName"));
+        }
+        if params.contains_key("Policy") {
+            return Err(refuse(
+                "InvalidParameter",
+                "session policies (Policy) are not simulated: the credentials would have more permissions than asked",
+            )
+            .at_field("Policy"));
+        }
+        let duration = match text("DurationSeconds") {
+            None => 3600,
+            Some(d) => d.parse::<u64>().ok().filter(|d| (900..=43_200).contains(d)).ok_or_else(|| {
+                refuse("InvalidParameter", format!("DurationSeconds is 900 to 43200, not `{}`", shorten(d)))
+                    .at_field("DurationSeconds")
+            })?,
+        };
+        let role = self.org.assume_role(caller, role_arn)?;
+        let expires = at + duration;
+        let now_text = kms_share_core::time::format(at);
+        let k = self
+            .keys
+            .create_temporary(&mut self.tape, &role.to_string(), &now_text, at, expires)
+            .map_err(|m| Error::new(ErrorCode::BackendError, None, m))?;
+        let token = k.temporary.map(|t| t.token).unwrap_or_default();
+        let role_id = k.id.trim_start_matches("STS.").get(..16).unwrap_or("").to_string();
+        Ok((
+            serde_json::json!({
+                "Credentials": {
+                    "AccessKeyId": k.id,
+                    "AccessKeySecret": k.secret,
+                    "SecurityToken": token,
+                    "Expiration": kms_share_core::time::format(expires),
+                },
+                "AssumedRoleUser": {
+                    "Arn": format!("{role}/{session}"),
+                    "AssumedRoleId": format!("{role_id}:{session}"),
+                },
+            }),
+            true,
+        ))
+    }
+
+    /// The simulator's `AdvanceClock`: the operator moves the clock the engine and STS
+    /// see `Seconds` ahead (tests of expiries and deletion windows); request dates are
+    /// still checked against the wall clock. The official SDKs never call it.
+    fn advance_clock(&mut self, caller: &str, params: &Map<String, Value>) -> Result<(Value, bool), Error> {
+        if caller != self.operator {
+            return Err(refuse(
+                "Forbidden.NoPermission",
+                format!("AdvanceClock is the operator's ({}) call", self.operator),
+            ));
+        }
+        let seconds = params
+            .get("Seconds")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| (1..=366 * 86_400).contains(s))
+            .ok_or_else(|| refuse("InvalidParameter", "Seconds is 1 to 31622400 (a year)").at_field("Seconds"))?;
+        self.offset += seconds;
+        let now = kms_share_core::time::format(self.last.max(http_now() + self.offset));
+        Ok((serde_json::json!({ "Now": now, "AheadOfWallClockSeconds": self.offset }), true))
+    }
+
     /// The AccessKeys (what the durable store keeps beside the state).
     pub fn access_key_store(&self) -> &AccessKeys {
         &self.keys
+    }
+}
+
+/// The wall clock, seconds since the epoch.
+fn http_now() -> u64 {
+    crate::http::wall_clock()
+}
+
+/// A temporary AccessKey signs only with its SecurityToken, and only until it expires; a
+/// permanent one takes no token.
+fn check_token(key: &crate::keys::AccessKey, presented: Option<&str>, clock: u64) -> Result<(), Error> {
+    match (&key.temporary, presented) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(refuse(
+            "InvalidSecurityToken.MismatchWithAccessKey",
+            "a SecurityToken was sent with a permanent AccessKey, which takes none",
+        )),
+        (Some(_), None) => Err(refuse(
+            "InvalidSecurityToken.Malformed",
+            format!("the AccessKey `{}` is temporary (STS): send its SecurityToken", key.id),
+        )),
+        (Some(t), Some(p)) => {
+            let same =
+                t.token.len() == p.len() && bool::from(subtle::ConstantTimeEq::ct_eq(t.token.as_bytes(), p.as_bytes()));
+            if !same {
+                Err(refuse(
+                    "InvalidSecurityToken.MismatchWithAccessKey",
+                    "the SecurityToken is not the one issued with this AccessKey",
+                ))
+            } else if clock >= t.expires {
+                Err(refuse(
+                    "InvalidSecurityToken.Expired",
+                    format!(
+                        "the SecurityToken expired at {}: assume the role again",
+                        kms_share_core::time::format(t.expires)
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        }
     }
 }
 

@@ -50,8 +50,9 @@ pub struct Entry {
 /// What a state directory held at start.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// The sealed snapshot text and the AccessKeys it includes.
-    pub snapshot: Option<(String, Vec<AccessKey>)>,
+    /// The sealed snapshot text, the AccessKeys it includes and how far the simulator's
+    /// clock ran ahead of the wall clock (`AdvanceClock`).
+    pub snapshot: Option<(String, Vec<AccessKey>, u64)>,
     /// The calls after the snapshot, in order.
     pub calls: Vec<Entry>,
     /// Unexpired nonces: (nonce, expiry).
@@ -155,7 +156,9 @@ impl Store {
         if let Some((seq, state, keys)) = snap {
             let keys = self.open_sealed(b"keys", &keys)?;
             let keys: Value = serde_json::from_slice(&keys).map_err(|e| format!("the snapshot's AccessKeys: {e}"))?;
-            loaded.snapshot = Some((state, keys_from_json(&keys)?));
+            let offset = keys.get("clockOffset").and_then(Value::as_u64).unwrap_or(0);
+            let list = keys.get("keys").ok_or("the snapshot's AccessKeys are missing")?;
+            loaded.snapshot = Some((state, keys_from_json(list)?, offset));
             after = seq;
         }
         let mut stmt = self.conn.prepare("SELECT seq, sealed FROM calls WHERE seq > ?1 ORDER BY seq").map_err(db)?;
@@ -219,9 +222,16 @@ impl Store {
     ///
     /// # Errors
     /// When the database fails (the previous snapshot and the calls stay).
-    pub fn snapshot<'k>(&mut self, state: &str, keys: impl Iterator<Item = &'k AccessKey>) -> Result<(), String> {
+    pub fn snapshot<'k>(
+        &mut self,
+        state: &str,
+        keys: impl Iterator<Item = &'k AccessKey>,
+        clock_offset: u64,
+    ) -> Result<(), String> {
         let upto = self.next_seq - 1;
-        let keys = Value::Array(keys.map(key_to_json).collect()).to_string();
+        let keys =
+            serde_json::json!({ "keys": Value::Array(keys.map(key_to_json).collect()), "clockOffset": clock_offset })
+                .to_string();
         let sealed = self.seal(b"keys", keys.as_bytes())?;
         let tx = self.conn.transaction().map_err(db)?;
         tx.execute(
@@ -255,9 +265,14 @@ fn entry_from_json(v: &Value) -> Option<Entry> {
 }
 
 fn key_to_json(k: &AccessKey) -> Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "id": k.id, "secret": k.secret, "identity": k.identity, "active": k.active, "created": k.created,
-    })
+    });
+    if let (Some(t), Value::Object(m)) = (&k.temporary, &mut v) {
+        m.insert("token".into(), Value::String(t.token.clone()));
+        m.insert("expires".into(), Value::from(t.expires));
+    }
+    v
 }
 
 fn keys_from_json(v: &Value) -> Result<Vec<AccessKey>, String> {
@@ -269,6 +284,12 @@ fn keys_from_json(v: &Value) -> Result<Vec<AccessKey>, String> {
             identity: k["identity"].as_str()?.to_string(),
             active: k["active"].as_bool()?,
             created: k["created"].as_str()?.to_string(),
+            temporary: match (k.get("token"), k.get("expires")) {
+                (Some(t), Some(e)) => {
+                    Some(crate::keys::Temporary { token: t.as_str()?.to_string(), expires: e.as_u64()? })
+                }
+                _ => None,
+            },
         })
     };
     list.iter().map(|k| key(k).ok_or_else(|| "an AccessKey of the snapshot is malformed".to_string())).collect()
@@ -317,11 +338,11 @@ mod tests {
         let (mut s, loaded) = Store::open(&dir, &root).unwrap();
         assert_eq!(loaded.calls, vec![entry(1), entry(2)]);
         assert_eq!(loaded.nonces, vec![("n1".to_string(), 2_000_000_000)]);
-        s.snapshot("sealed-state", std::iter::empty()).unwrap();
+        s.snapshot("sealed-state", std::iter::empty(), 5).unwrap();
         s.append(&entry(3), None, 1_800_000_000).unwrap();
         drop(s);
         let (_, loaded) = Store::open(&dir, &root).unwrap();
-        assert_eq!(loaded.snapshot.map(|(t, _)| t).as_deref(), Some("sealed-state"));
+        assert_eq!(loaded.snapshot.map(|(t, _, offset)| (t, offset)), Some(("sealed-state".to_string(), 5)));
         assert_eq!(loaded.calls, vec![entry(3)]);
         let e = Store::open(&dir, &[8u8; 32]).unwrap_err();
         assert!(e.contains("root key does not open"), "{e}");

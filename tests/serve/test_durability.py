@@ -150,3 +150,33 @@ def test_kill_9_under_concurrent_writers_loses_no_acknowledged_call(tmp_path: Pa
             assert meta.key_state == "Enabled" and meta.dkmsinstance_id == org["instance"], "nothing half-applied"
         audit_is_intact(s)
     stop_server(s)
+
+
+def test_sts_credentials_and_the_moved_clock_survive_restarts(tmp_path: Path) -> None:
+    import json
+
+    from alibabacloud_ram20150501 import models as ram_models
+    from alibabacloud_ram20150501.client import Client as RamClient
+    from alibabacloud_sts20150401 import models as sts_models
+    from alibabacloud_sts20150401.client import Client as StsClient
+
+    s = serve(tmp_path)
+    org = build(s)
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"RAM": [org["account"]]}}]}
+    RamClient(config(s.endpoint, *org["ak"])).create_role(
+        ram_models.CreateRoleRequest(role_name="ops", assume_role_policy_document=json.dumps(trust)))
+    c = StsClient(config(s.endpoint, *org["ak"])).assume_role(sts_models.AssumeRoleRequest(
+        role_arn=f"acs:ram::{org['account']}:role/ops", role_session_name="s1", duration_seconds=900)).body.credentials
+    simulator_call(s.endpoint, OPERATOR_ID, OPERATOR_SECRET, "AdvanceClock", {"Seconds": "100"})
+    # Twice: the first restart replays the log into a snapshot, the second loads only that.
+    for _ in range(2):
+        stop_server(s)
+        s = serve(tmp_path)
+        cfg = config(s.endpoint, c.access_key_id, c.access_key_secret, security_token=c.security_token)
+        assert StsClient(cfg).get_caller_identity().body.arn == f"acs:ram::{org['account']}:role/ops"
+    # 100 + 850 seconds ahead: past the 900-second expiry only if the first 100 were kept.
+    simulator_call(s.endpoint, OPERATOR_ID, OPERATOR_SECRET, "AdvanceClock", {"Seconds": "850"})
+    with pytest.raises(ClientException) as e:
+        StsClient(cfg).get_caller_identity()
+    assert e.value.code == "InvalidSecurityToken.Expired"
+    stop_server(s)

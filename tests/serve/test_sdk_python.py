@@ -220,6 +220,19 @@ def test_every_signature_and_key_mistake_fails_closed(server: Server) -> None:
     assert e.value.code == "InvalidAccessKeyId.Inactive"
     ram_b.update_access_key(ram_models.UpdateAccessKeyRequest(user_access_key_id=ak, status="Active", user_name="alice"))
     assert kms.decrypt(kms_models.DecryptRequest(ciphertext_blob=Story.ciphertext)).body.plaintext
+    # A second key, deleted, signs nothing; a third would be over the vendor's two.
+    second = ram_b.create_access_key(ram_models.CreateAccessKeyRequest(user_name="alice")).body.access_key
+    with pytest.raises(ClientException) as e:
+        ram_b.create_access_key(ram_models.CreateAccessKeyRequest(user_name="alice"))
+    assert e.value.code == "LimitExceeded.User.AccessKey"
+    ram_b.delete_access_key(ram_models.DeleteAccessKeyRequest(user_access_key_id=second.access_key_id, user_name="alice"))
+    got = refusal(lambda: KmsClient(config(server.endpoint, second.access_key_id, second.access_key_secret)).decrypt(
+        kms_models.DecryptRequest(ciphertext_blob=Story.ciphertext)))
+    assert got == ("InvalidAccessKeyId.NotFound", 404)
+    # Alice (a RAM user) cannot manage AccessKeys on this endpoint (README Semantics 29).
+    with pytest.raises(ClientException) as e:
+        RamClient(config(server.endpoint, ak, secret)).create_access_key(ram_models.CreateAccessKeyRequest())
+    assert (e.value.code, e.value.status_code) == ("Forbidden.NoPermission", 403)
 
 
 def test_an_unknown_action_is_invalid_action_not_found(server: Server) -> None:

@@ -38,7 +38,11 @@ request! {
             /// The role's name, unique in the account.
             "RoleName" role_name: RamName,
         }
-        optional {}
+        optional {
+            /// Who may assume the role (crate::trust); the vendor requires it, the
+            /// simulator defaults to the role's own account.
+            "AssumeRolePolicyDocument" assume_role_policy_document: Value,
+        }
     }
 }
 
@@ -171,6 +175,16 @@ pub(super) fn create_user(p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
 pub(super) fn create_role(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
     let r = CreateRoleRequest::read(params)?;
     let name = r.role_name;
+    let trust = match r.assume_role_policy_document {
+        Some(doc) => {
+            crate::trust::TrustPolicy::parse(&doc)?;
+            match doc {
+                Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                other => other,
+            }
+        }
+        None => crate::trust::default_document(&p.call().caller.account),
+    };
     let mut ok = decide(p, "role", &name)?;
     let acct = ok.call().caller.account.clone();
     let ram = ok.state.ram.entry(acct.clone()).or_default();
@@ -182,6 +196,7 @@ pub(super) fn create_role(p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
         ));
     }
     ram.roles.insert(name.clone(), IdSet::new());
+    ram.trust.insert(name.clone(), trust);
     let arn = format!("acs:ram::{acct}:role/{name}");
     Ok(ok.reply(crate::json::ToValue::to_value(&RoleResponse { role: RoleInfo { role_name: name, arn } })))
 }
