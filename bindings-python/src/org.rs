@@ -258,6 +258,23 @@ impl PyOrganization {
         })
     }
 
+    /// The review: per instance who can use and manage what, and the findings (rule,
+    /// severity, what, fix) as a dict.
+    fn review<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let r = self.with(py, |o| o.review())?.or_raise(py)?;
+            convert::serde_to_py(py, &r)
+        })
+    }
+
+    /// The review as one self-contained HTML page.
+    fn review_html(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            let r = self.with(py, |o| o.review())?.or_raise(py)?;
+            Ok(kms_share_core::review::html(&r))
+        })
+    }
+
     /// Preview `steps` (a list of step dicts) on a copy: their results and the
     /// differences in quota, access and matrix cells. Changes nothing.
     fn what_if<'py>(&self, py: Python<'py>, steps: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {

@@ -85,3 +85,19 @@ def test_migrate_prints_the_version_2_document_as_the_rust_cli_does(cli: str) ->
     assert got.stdout == (REPO / "tests" / "scenarios" / v1.name).read_text(encoding="utf-8")
     text, notes = kms_share.migrate(v1.read_text(encoding="utf-8"))
     assert text + "\n" == got.stdout and all(isinstance(n, str) for n in notes)
+
+
+def test_review_prints_what_the_rust_cli_prints_and_writes_the_report(cli: str, tmp_path: Path) -> None:
+    doc = REPO / "tests" / "review" / "findings.json"
+    got = py_cli("review", str(doc), "--html", str(tmp_path / "py.html"))
+    want = subprocess.run([cli, "review", str(doc), "--html", str(tmp_path / "rs.html")], capture_output=True, text=True, check=False)
+    assert (got.returncode, got.stdout) == (want.returncode, want.stdout) == (0, want.stdout)
+    assert [f["rule"] for f in json.loads(got.stdout)["findings"]] == ["KI-4", "KI-3", "RS-7", "KI-2", "RS-4"]
+    assert (tmp_path / "py.html").read_text(encoding="utf-8") == (tmp_path / "rs.html").read_text(encoding="utf-8")
+    # A state document (the policy export) reviews the same as the scenario that built it.
+    org, _ = kms_share.Organization.from_scenario(doc.read_text(encoding="utf-8"))
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(org.policy_export()), encoding="utf-8")
+    again = py_cli("review", str(state), "--html", str(tmp_path / "state.html"))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["findings"] == json.loads(got.stdout)["findings"]

@@ -49,6 +49,16 @@ enum Command {
         /// The instance, `kst-...`.
         instance: String,
     },
+    /// Review an organization (a scenario document, or a state document as `Export state`
+    /// or the policy export writes it): findings with their rules and fixes as JSON on
+    /// stdout, and the same as a self-contained HTML report.
+    Review {
+        /// The scenario or state document.
+        document: PathBuf,
+        /// Where to write the HTML report.
+        #[arg(long, value_name = "FILE", default_value = "kms-share-review.html")]
+        html: PathBuf,
+    },
     /// Print a version 1 document in the vendor's names (version 2).
     Migrate {
         /// The version 1 scenario document.
@@ -136,6 +146,20 @@ fn built(path: &std::path::Path) -> Result<Runner, String> {
     Ok(r)
 }
 
+/// The organization a document describes: a scenario's (its steps run) or a state's.
+fn organization_of(text: &str) -> Result<kms_share_core::api::Organization, String> {
+    use kms_share_core::api::Organization;
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if doc.get("steps").is_some() {
+        return Organization::from_scenario(text, Box::new(OsRng)).map(|(o, _)| o).map_err(|e| e.to_string());
+    }
+    let state: kms_share_core::state::State =
+        serde_json::from_str(text).map_err(|e| format!("neither a scenario nor a state document: {e}"))?;
+    let mut org = Organization::new(None, Box::new(OsRng), None).map_err(|e| e.to_string())?;
+    org.load_state(state);
+    Ok(org)
+}
+
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Run { scenario: file, check } => {
@@ -171,6 +195,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(args),
+        Command::Review { document, html } => {
+            let text = read(&document)?;
+            let org = organization_of(&text).map_err(|e| format!("{}: {e}", document.display()))?;
+            let r = org.review().map_err(|e| e.to_string())?;
+            std::fs::write(&html, kms_share_core::review::html(&r))
+                .map_err(|e| format!("cannot write `{}`: {e}", html.display()))?;
+            emit(&serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?)?;
+            eprintln!("kms-share review: {} finding(s); report written to {}", r.findings.len(), html.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -241,6 +241,15 @@ impl Organization {
         self.runner.now()
     }
 
+    /// The review of the organization: per instance who can use and manage what, and
+    /// the findings with their rules and fixes (crate::review).
+    ///
+    /// # Errors
+    /// Never in practice.
+    pub fn review(&self) -> Result<crate::review::Review> {
+        crate::review::review(self.engine())
+    }
+
     /// The role identity `caller` becomes by assuming the role `role_arn` (STS
     /// `AssumeRole`; crate::trust says when it may).
     ///

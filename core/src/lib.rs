@@ -35,6 +35,7 @@ pub mod params;
 pub mod policy;
 pub mod query;
 pub mod request;
+pub mod review;
 pub mod rules;
 pub mod scenario;
 pub mod snapshot;

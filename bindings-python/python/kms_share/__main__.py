@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     mx = sub.add_parser("matrix", help="run a scenario, then print the permission matrix of one instance")
     mx.add_argument("scenario", help="the scenario document")
     mx.add_argument("instance", help="the instance, kst-...")
+    rv = sub.add_parser(
+        "review",
+        help="review an organization (scenario or state document): findings as JSON, and an HTML report",
+    )
+    rv.add_argument("document", help="the scenario or state document")
+    rv.add_argument("--html", default="kms-share-review.html", help="where to write the HTML report")
     mg = sub.add_parser("migrate", help="print a version 1 document in the vendor's names (version 2)")
     mg.add_argument("scenario", help="the version 1 scenario document")
     sub.add_parser("help", help="print this help")
@@ -96,6 +102,30 @@ def _dispatch(ns: argparse.Namespace) -> int:
             raise _BadInput(f"{ns.scenario}: {e}") from e
         _print(res.to_json())
         return 0 if res.passed else 1
+    if ns.command == "review":
+        text = _load(ns.document)
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            raise _BadInput(f"{ns.document}: not JSON: {e}") from e
+        try:
+            if isinstance(doc, dict) and "steps" in doc:
+                org, _ = Organization.from_scenario(text)
+            else:
+                org = Organization()
+                org.load_state(text)
+        except KmsShareError as e:
+            raise _BadInput(f"{ns.document}: {e}") from e
+        review = org.review()
+        try:
+            with open(ns.html, "w", encoding="utf-8") as f:
+                f.write(org.review_html())
+        except OSError as e:
+            raise _BadInput(f"cannot write `{ns.html}`: {e}") from e
+        # serde_json's pretty printer and json.dumps(indent=2) write the same text.
+        _print(json.dumps(review, indent=2, ensure_ascii=False))
+        print(f"kms-share review: {len(review['findings'])} finding(s); report written to {ns.html}", file=sys.stderr)
+        return 0
     if ns.command == "explain":
         org = _organization(ns.scenario)
         _print(org.explain(ns.caller, ns.action, ns.resource).to_json())

@@ -251,6 +251,11 @@ class Organization:
     def access_matrix(self, instance_id: str) -> Dict[str, Any]:
         """The access matrix of an instance: ``identities`` x ``resources`` x features,
         each cell ``Allow``/``Deny`` with the failing check."""
+    def review(self) -> Dict[str, Any]:
+        """The review: ``instances`` (quota, who can use and manage what) and ``findings``
+        (``rule``, ``severity``, ``instance``, ``subject``, ``message``, ``fix``)."""
+    def review_html(self) -> str:
+        """The review as one self-contained HTML page."""
     def what_if(self, steps: Sequence[Mapping[str, _JsonValue]]) -> Dict[str, Any]:
         """Preview ``steps`` on a copy: their results and the differences in quota,
         access and matrix cells. Changes nothing."""

@@ -1,0 +1,414 @@
+//! The review of an organization: per instance, who can use and manage each key and
+//! secret (the access matrix, summed up per identity), and what is misconfigured or about
+//! to go wrong, each finding with its rule id and a fix. `kms-share review` and
+//! `python -m kms_share review` print it as JSON and write [`html`]: one self-contained
+//! page (inline style, inline SVG charts, no script) a reviewer can mail around.
+//!
+//! Findings: principals whose association failed and the quota they need (KI-4), shares
+//! still on the deprecated permission (RS-4), revocations that would be refused and by
+//! which keys and secrets (RS-7), quotas above 80 % (KI-3), disabled instances still
+//! shared (KI-2).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::decision::Effect;
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::matrix::Feature;
+use crate::model::{AssociationState, InstanceState, Principal, ShareState, DEPRECATED_PERMISSION};
+use crate::query::AccessMatrix;
+use crate::rules::Rule;
+use crate::state::QuotaUsage;
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// Something is refused or lost now.
+    Error,
+    /// Something will go wrong, or goes against the vendor's advice.
+    Warning,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The rule behind it.
+    pub rule: Rule,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The instance it is about.
+    pub instance: String,
+    /// What it is about: a share, a principal, the instance.
+    pub subject: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+/// One identity's access to one instance's resources, summed up from the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityAccess {
+    /// The identity.
+    pub identity: String,
+    /// Its relation to the instance (owner, principal, …), as the matrix says.
+    pub role: String,
+    /// Resources it may use (cryptography, secret values), of the instance's.
+    pub can_use: usize,
+    /// Resources it may manage (keys, secrets, the instance), of the instance's.
+    pub can_manage: usize,
+    /// Whether it may create keys and secrets in the instance.
+    pub can_create: bool,
+    /// The shares through which its account reaches the instance.
+    pub via_shares: Vec<String>,
+}
+
+/// One instance's review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceReview {
+    /// The instance.
+    pub instance: String,
+    /// Its owner.
+    pub owner: String,
+    /// Its region.
+    pub region: String,
+    /// `Enabled` or `Disabled`.
+    pub state: String,
+    /// Joint, Independent, or none yet.
+    pub sharing_mode: Option<String>,
+    /// Its access management quota (KI-3).
+    pub quota: QuotaUsage,
+    /// Keys and secrets in it.
+    pub resources: usize,
+    /// Who can do what, per identity.
+    pub access: Vec<IdentityAccess>,
+}
+
+/// The whole review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Review {
+    /// Per instance.
+    pub instances: Vec<InstanceReview>,
+    /// Every finding, errors first.
+    pub findings: Vec<Finding>,
+}
+
+fn uses(f: Feature) -> bool {
+    matches!(f, Feature::CryptoOperations | Feature::SecretValue)
+}
+
+fn manages(f: Feature) -> bool {
+    matches!(f, Feature::KeyManagement | Feature::SecretManagement | Feature::InstanceManagement)
+}
+
+fn summarize(engine: &Engine, m: &AccessMatrix) -> Vec<IdentityAccess> {
+    let state = engine.state();
+    m.identities
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let count = |want: fn(Feature) -> bool| {
+                let mut res: Vec<usize> = m
+                    .cells
+                    .iter()
+                    .filter(|c| c.identity == i && c.effect == Effect::Allow && want(c.feature))
+                    .map(|c| c.resource)
+                    .collect();
+                res.sort_unstable();
+                res.dedup();
+                res.len()
+            };
+            IdentityAccess {
+                identity: id.identity.clone(),
+                role: id.role.clone(),
+                can_use: count(uses),
+                can_manage: count(manages),
+                can_create: m
+                    .cells
+                    .iter()
+                    .any(|c| c.identity == i && c.effect == Effect::Allow && c.feature == Feature::CreateResources),
+                via_shares: state
+                    .shares_granting(&m.instance_id, &id.account)
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Review the engine's organization.
+///
+/// # Errors
+/// Never in practice: every instance of the state has a matrix.
+pub fn review(engine: &Engine) -> Result<Review> {
+    let state = engine.state();
+    let mut instances = Vec::new();
+    let mut findings = Vec::new();
+    for (id, inst) in state.instances.iter() {
+        let m = engine.access_matrix(id)?;
+        let q = &m.quota;
+        let shares: Vec<_> = state.shares_naming(id).filter(|s| s.state == ShareState::Active).collect();
+        let resources = state.keys_in(id).count() + state.secrets_in(id).count();
+        // KI-2: a disabled instance still named by active shares.
+        if inst.state == InstanceState::Disabled && !shares.is_empty() {
+            findings.push(Finding {
+                rule: Rule::Ki2,
+                severity: Severity::Warning,
+                instance: id.to_string(),
+                subject: id.to_string(),
+                message: format!(
+                    "instance {id} is disabled but still in {} active share(s): its principals cannot use it, and it takes no new principal",
+                    shares.len()
+                ),
+                fix: format!("enable {id} again, or remove it from its shares"),
+            });
+        }
+        // KI-3: quota nearly spent.
+        if q.quota > 0 && q.used * 100 > q.quota * 80 {
+            findings.push(Finding {
+                rule: Rule::Ki3,
+                severity: Severity::Warning,
+                instance: id.to_string(),
+                subject: id.to_string(),
+                message: format!(
+                    "instance {id} uses {} of its {} access management quota ({} account(s) + {} VPC(s))",
+                    q.used, q.quota, q.accounts, q.vpcs
+                ),
+                fix: format!("raise the quota of {id} before sharing it with more accounts or attaching more VPCs"),
+            });
+        }
+        // KI-4: accounts waiting for room in the quota.
+        if !q.over_quota_accounts.is_empty() {
+            let need = q.over_quota_accounts.len();
+            findings.push(Finding {
+                rule: Rule::Ki4,
+                severity: Severity::Error,
+                instance: id.to_string(),
+                subject: q.over_quota_accounts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                message: format!(
+                    "{need} account(s) reached by shares of {id} cannot use it: the quota ({}) is spent",
+                    q.quota
+                ),
+                fix: format!(
+                    "raise the quota of {id} to at least {} (used {} + {need} waiting)",
+                    q.used + need as u32,
+                    q.used
+                ),
+            });
+        }
+        for share in &shares {
+            // KI-4 (and others): failed associations, with their reasons.
+            for (p, a) in share.principals.iter() {
+                if a.state == AssociationState::Failed {
+                    findings.push(Finding {
+                        rule: Rule::Ki4,
+                        severity: Severity::Error,
+                        instance: id.to_string(),
+                        subject: format!("{} in {}", p.id(), share.id),
+                        message: format!(
+                            "the association of {} with share {} failed: {}",
+                            p.id(),
+                            share.id,
+                            a.reason.as_deref().unwrap_or("no reason recorded")
+                        ),
+                        fix: format!(
+                            "make room in the quota of {id}, then associate {} with {} again",
+                            p.id(),
+                            share.id
+                        ),
+                    });
+                }
+            }
+            // RS-4: the deprecated permission.
+            if share.permissions.iter().any(|perm| perm.name == DEPRECATED_PERMISSION) {
+                findings.push(Finding {
+                    rule: Rule::Rs4,
+                    severity: Severity::Warning,
+                    instance: id.to_string(),
+                    subject: share.id.to_string(),
+                    message: format!("share {} still uses the deprecated permission {DEPRECATED_PERMISSION}", share.id),
+                    fix: format!(
+                        "associate AliyunRSDefaultPermissionKMSInstance with {}, then disassociate {DEPRECATED_PERMISSION}",
+                        share.id
+                    ),
+                });
+            }
+            // RS-7: revocations that would be refused.
+            for (p, a) in share.principals.iter() {
+                if a.state != AssociationState::Associated {
+                    continue;
+                }
+                let accounts = match p {
+                    Principal::Account(acct) => alloc::vec![acct.clone()],
+                    other => state.resolve_principal(other),
+                };
+                let mut owned: Vec<String> = Vec::new();
+                for acct in &accounts {
+                    owned.extend(state.keys_in(id).filter(|k| k.creator == *acct).map(|k| format!("key {}", k.id)));
+                    owned.extend(
+                        state
+                            .secrets_in(id)
+                            .filter(|(_, s)| s.creator == *acct)
+                            .map(|(_, s)| format!("secret {}", s.name)),
+                    );
+                }
+                if !owned.is_empty() {
+                    let shown: Vec<&str> = owned.iter().take(5).map(String::as_str).collect();
+                    let more = owned.len().saturating_sub(shown.len());
+                    findings.push(Finding {
+                        rule: Rule::Rs7,
+                        severity: Severity::Warning,
+                        instance: id.to_string(),
+                        subject: format!("{} in {}", p.id(), share.id),
+                        message: format!(
+                            "removing {} from share {} would be refused: it still owns {}{} in {id}",
+                            p.id(),
+                            share.id,
+                            shown.join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() }
+                        ),
+                        fix: format!(
+                            "before revoking, have {} delete or move its {} key(s) and secret(s) in {id}",
+                            p.id(),
+                            owned.len()
+                        ),
+                    });
+                }
+            }
+        }
+        instances.push(InstanceReview {
+            instance: id.to_string(),
+            owner: inst.owner.to_string(),
+            region: inst.region.to_string(),
+            state: match inst.state {
+                InstanceState::Enabled => "Enabled".to_string(),
+                InstanceState::Disabled => "Disabled".to_string(),
+            },
+            sharing_mode: m.sharing_mode.map(|s| format!("{s:?}")),
+            quota: q.clone(),
+            resources,
+            access: summarize(engine, &m),
+        });
+    }
+    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.instance.cmp(&b.instance)));
+    Ok(Review { instances, findings })
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The review as one self-contained HTML page: findings first (rule, what, fix), then per
+/// instance its quota as a bar and who can use and manage its keys and secrets.
+pub fn html(r: &Review) -> String {
+    let mut h = String::new();
+    h.push_str(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kms-share review</title>\n<style>\
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430}h1{font-size:22px}h2{font-size:18px;margin-top:28px}\
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d5dae1;padding:4px 8px;text-align:left;vertical-align:top}\
+th{background:#f2f4f7}.error{color:#b3261e;font-weight:600}.warning{color:#8a5a00;font-weight:600}.rule{font-family:monospace}\
+.fix{color:#1b5e20}.none{color:#1b5e20}.mono{font-family:monospace}.rule,.mono,.error,.warning{white-space:nowrap}\
+</style></head><body>\n<h1>kms-share review</h1>\n",
+    );
+    let errors = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    h.push_str(&format!(
+        "<p data-testid=\"summary\">{} instance(s), {} finding(s): {errors} error(s), {} warning(s).</p>\n<h2>Findings</h2>\n",
+        r.instances.len(),
+        r.findings.len(),
+        r.findings.len() - errors
+    ));
+    if r.findings.is_empty() {
+        h.push_str("<p class=\"none\">Nothing to fix.</p>\n");
+    } else {
+        h.push_str("<table data-testid=\"findings\"><tr><th>severity</th><th>rule</th><th>instance</th><th>what</th><th>fix</th></tr>\n");
+        for f in &r.findings {
+            let sev = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            h.push_str(&format!(
+                "<tr data-rule=\"{rule}\"><td class=\"{sev}\">{sev}</td><td class=\"rule\">{rule}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"fix\">{}</td></tr>\n",
+                esc(&f.instance),
+                esc(&f.message),
+                esc(&f.fix),
+                rule = f.rule,
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<h2>Quota per instance</h2>\n");
+    let width = 420u32;
+    let bar = 22u32;
+    let height = (r.instances.len() as u32).max(1) * (bar + 8) + 8;
+    h.push_str(&format!(
+        "<svg data-testid=\"quota-chart\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"access management quota used per instance\">\n",
+        width + 260
+    ));
+    for (i, inst) in r.instances.iter().enumerate() {
+        let y = 8 + i as u32 * (bar + 8);
+        let q = &inst.quota;
+        let full = (q.used.min(q.quota) * width).checked_div(q.quota).unwrap_or(0);
+        let color = if q.quota > 0 && q.used * 100 > q.quota * 80 { "#c77700" } else { "#2a7f62" };
+        h.push_str(&format!(
+            "<text x=\"0\" y=\"{}\" font-size=\"12\" font-family=\"monospace\">{}</text>\
+<rect x=\"170\" y=\"{y}\" width=\"{width}\" height=\"{bar}\" fill=\"#e6e9ee\"/><rect x=\"170\" y=\"{y}\" width=\"{full}\" height=\"{bar}\" fill=\"{color}\"/>\
+<text x=\"{}\" y=\"{}\" font-size=\"12\">{} of {}</text>\n",
+            y + 15,
+            esc(&inst.instance),
+            176 + width,
+            y + 15,
+            q.used,
+            q.quota
+        ));
+    }
+    h.push_str("</svg>\n");
+    for inst in &r.instances {
+        h.push_str(&format!(
+            "<h2 data-testid=\"instance\">{} <small>owner {} · {} · {} · {}</small></h2>\n",
+            esc(&inst.instance),
+            esc(&inst.owner),
+            esc(&inst.region),
+            esc(&inst.state),
+            esc(inst.sharing_mode.as_deref().unwrap_or("not shared"))
+        ));
+        h.push_str(&format!(
+            "<p>{} key(s) and secret(s). Who can use (cryptography, secret values), manage and create them:</p>\n\
+<table><tr><th>identity</th><th>relation</th><th>can use</th><th>can manage</th><th>can create</th><th>through</th></tr>\n",
+            inst.resources
+        ));
+        for a in inst.access.iter().filter(|a| a.can_use + a.can_manage > 0 || a.can_create) {
+            h.push_str(&format!(
+                "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>\n",
+                esc(&a.identity),
+                esc(&a.role),
+                a.can_use,
+                a.can_manage,
+                if a.can_create { "yes" } else { "no" },
+                esc(&a.via_shares.join(", "))
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<p>Rule ids are those of docs/rules.md. Made by kms-share review.</p>\n</body></html>\n");
+    h
+}

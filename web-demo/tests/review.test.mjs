@@ -1,0 +1,47 @@
+// The review report (`kms-share review`) in a real browser: it renders, names each finding
+// with its rule, and draws the quota chart. Issue "Import a real organization and review it".
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = process.env.KMS_SHARE_CLI ?? join(here, '../../target/debug/kms-share');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => { await browser?.close(); });
+
+test('the review report renders and names every finding of the example', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'kms-share-review-')), 'review.html');
+  const json = JSON.parse(execFileSync(cli, ['review', join(here, '../../tests/review/findings.json'), '--html', out], { encoding: 'utf8' }));
+  assert.deepEqual(json.findings.map((f) => f.rule), ['KI-4', 'KI-3', 'RS-7', 'KI-2', 'RS-4']);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(pathToFileURL(out).href);
+  assert.equal(await page.getByTestId('summary').innerText(), '2 instance(s), 5 finding(s): 1 error(s), 4 warning(s).');
+  for (const rule of ['KI-2', 'KI-3', 'KI-4', 'RS-4', 'RS-7']) {
+    assert.equal(await page.locator(`tr[data-rule="${rule}"]`).count(), 1, rule);
+  }
+  assert.match(await page.locator('tr[data-rule="RS-7"]').innerText(), /key key-b1/);
+  const chart = await page.getByTestId('quota-chart').boundingBox();
+  assert.ok(chart && chart.width > 300 && chart.height > 30, 'the quota chart is drawn');
+  assert.deepEqual(await page.getByTestId('instance').allInnerTexts(), [
+    'kst-depta owner 1000000000000002 · cn-hangzhou · Enabled · Joint',
+    'kst-old owner 1000000000000002 · cn-hangzhou · Disabled · Joint',
+  ]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
