@@ -523,17 +523,21 @@ impl Service {
         Ok((Value::Object(Map::new()), true))
     }
 
-    /// The simulator's `CreateAccountAccessKey`: the operator makes an AccessKey for the
-    /// root identity of any account of the organization. It stands in for what the vendor
-    /// does with STS (the management account assuming each member's directory access role)
-    /// until this endpoint answers `AssumeRole`; the SDKs' product clients never reach it.
-    fn account_key(&mut self, caller: &str, params: &Map<String, Value>, at: u64) -> Result<(Value, bool), Error> {
-        if caller != self.operator {
-            return Err(refuse(
-                "Forbidden.NoPermission",
-                format!("CreateAccountAccessKey is the operator's ({}) call", self.operator),
-            ));
+    /// Refuse `action` unless `caller` is the operator.
+    fn operator_only(&self, caller: &str, action: &str) -> Result<(), Error> {
+        if caller == self.operator {
+            Ok(())
+        } else {
+            Err(refuse("Forbidden.NoPermission", format!("{action} is the operator's ({}) call", self.operator)))
         }
+    }
+
+    /// The simulator's `CreateAccountAccessKey`: the operator makes an AccessKey for the
+    /// root identity of any account of the organization, where the vendor would have the
+    /// management account assume each member's directory access role (a role the
+    /// simulator's member accounts do not have). The SDKs' product clients never reach it.
+    fn account_key(&mut self, caller: &str, params: &Map<String, Value>, at: u64) -> Result<(Value, bool), Error> {
+        self.operator_only(caller, "CreateAccountAccessKey")?;
         let text = params
             .get("AccountId")
             .and_then(Value::as_str)
@@ -628,12 +632,7 @@ impl Service {
     /// see `Seconds` ahead (tests of expiries and deletion windows); request dates are
     /// still checked against the wall clock. The official SDKs never call it.
     fn advance_clock(&mut self, caller: &str, params: &Map<String, Value>) -> Result<(Value, bool), Error> {
-        if caller != self.operator {
-            return Err(refuse(
-                "Forbidden.NoPermission",
-                format!("AdvanceClock is the operator's ({}) call", self.operator),
-            ));
-        }
+        self.operator_only(caller, "AdvanceClock")?;
         let seconds = params
             .get("Seconds")
             .and_then(Value::as_str)
