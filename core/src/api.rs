@@ -250,6 +250,18 @@ impl Organization {
         crate::review::review(self.engine())
     }
 
+    /// The identity whose AccessKeys `caller` may manage with RAM's `action`
+    /// (`CreateAccessKey`, …), `user` being the request's `UserName` (crate::accesskeys).
+    ///
+    /// # Errors
+    /// As [`crate::accesskeys::owner`]; `InvalidParameter` for a malformed caller or user.
+    pub fn access_key_owner(&self, caller: &str, action: &str, user: Option<&str>) -> Result<Identity> {
+        let caller = Identity::parse(caller).map_err(|e| e.at_field("caller"))?;
+        let user = user.filter(|u| !u.is_empty()).map(crate::ids::RamName::parse).transpose();
+        let user = user.map_err(|e| e.at_field("UserName"))?;
+        crate::accesskeys::owner(self.engine().state(), &caller, action, user.as_ref())
+    }
+
     /// The role identity `caller` becomes by assuming the role `role_arn` (STS
     /// `AssumeRole`; crate::trust says when it may).
     ///

@@ -14,6 +14,7 @@ macro_rules! obj {
     };
 }
 
+pub mod accesskeys;
 pub mod action;
 pub mod api;
 pub mod audit;

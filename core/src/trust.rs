@@ -174,22 +174,8 @@ pub fn assume(state: &crate::state::State, caller: &Identity, role_arn: &str) ->
     if !TrustPolicy::parse(&doc)?.trusts(caller) {
         return Err(refused(caller, &role, "the role's trust policy does not trust it"));
     }
-    let own = state.ram.get(&caller.account);
-    let attached = match &caller.kind {
-        IdentityKind::Root => None,
-        IdentityKind::User(n) => Some(own.and_then(|r| r.users.get(n))),
-        IdentityKind::Role(n) => Some(own.and_then(|r| r.roles.get(n))),
-    };
-    if let Some(attached) = attached {
-        let policies = attached
-            .into_iter()
-            .flat_map(|set| set.iter())
-            .filter_map(|p| own.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
-        let context = crate::policy::Context::default();
-        let req = crate::policy::Request { action: "sts:AssumeRole", resource: &role, context: &context };
-        if !crate::policy::evaluate(policies, &req).is_allow() {
-            return Err(refused(caller, &role, "its own policies do not grant sts:AssumeRole on the role (RAM-2)"));
-        }
+    if !state.ram_allows(caller, "sts:AssumeRole", &role) {
+        return Err(refused(caller, &role, "its own policies do not grant sts:AssumeRole on the role (RAM-2)"));
     }
     Ok(Identity { account, kind: IdentityKind::Role(name) })
 }

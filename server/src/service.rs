@@ -7,7 +7,7 @@ use kms_share_core::action::{Kind, Product, SPECS};
 use kms_share_core::api::Organization;
 use kms_share_core::crypto::RandomSource;
 use kms_share_core::error::{Error, ErrorCode};
-use kms_share_core::ids::{shorten, Identity, IdentityKind, RamName};
+use kms_share_core::ids::{shorten, Identity, IdentityKind};
 use kms_share_core::json::{self as corejson, ToValue};
 use kms_share_core::vendor::ErrorResponse;
 use serde_json::{Map, Value};
@@ -426,8 +426,8 @@ impl Service {
         Ok(spec)
     }
 
-    /// RAM's AccessKey actions, for the caller's own account: an account's root manages
-    /// its own keys and its users' (README Semantics, "kms-share serve").
+    /// RAM's AccessKey actions, in the caller's own account; who may manage whose keys is
+    /// the core's `accesskeys::owner` (README Semantics 29).
     fn access_keys(
         &mut self,
         caller: &str,
@@ -435,28 +435,9 @@ impl Service {
         params: &Map<String, Value>,
         at: u64,
     ) -> Result<(Value, bool), Error> {
-        let id = Identity::parse(caller)?;
         let text = |name: &str| params.get(name).and_then(Value::as_str);
-        if id.kind != IdentityKind::Root {
-            return Err(refuse(
-                "Forbidden.NoPermission",
-                format!("ram:{action}: on this endpoint only an account's root identity manages AccessKeys"),
-            ));
-        }
-        let owner = match text("UserName") {
-            None | Some("") => caller.to_string(),
-            Some(user) => {
-                let name = RamName::parse(user).map_err(|e| e.at_field("UserName"))?;
-                let exists = self.org.state().ram.get(&id.account).is_some_and(|r| r.users.get(&name).is_some());
-                if !exists {
-                    return Err(refuse(
-                        "EntityNotExist.User",
-                        format!("the user `{name}` does not exist in account {}", id.account),
-                    ));
-                }
-                format!("acs:ram::{}:user/{name}", id.account)
-            }
-        };
+        // Whose keys, and whether the caller may: the core's decision (RAM-1, RAM-2).
+        let owner = self.org.access_key_owner(caller, action, text("UserName"))?.to_string();
         let now = kms_share_core::time::format(at);
         let key_of = |keys: &AccessKeys, name: &str| -> Result<String, Error> {
             let kid = text(name).ok_or_else(|| refuse("MissingParameter", format!("{name} is required")))?;

@@ -229,10 +229,20 @@ def test_every_signature_and_key_mistake_fails_closed(server: Server) -> None:
     got = refusal(lambda: KmsClient(config(server.endpoint, second.access_key_id, second.access_key_secret)).decrypt(
         kms_models.DecryptRequest(ciphertext_blob=Story.ciphertext)))
     assert got == ("InvalidAccessKeyId.NotFound", 404)
-    # Alice (a RAM user) cannot manage AccessKeys on this endpoint (README Semantics 29).
+    # Alice (a RAM user) manages her own keys only when her policies grant it (RAM-2).
+    alice_ram = RamClient(config(server.endpoint, ak, secret))
     with pytest.raises(ClientException) as e:
-        RamClient(config(server.endpoint, ak, secret)).create_access_key(ram_models.CreateAccessKeyRequest())
+        alice_ram.list_access_keys(ram_models.ListAccessKeysRequest())
     assert (e.value.code, e.value.status_code) == ("Forbidden.NoPermission", 403)
+    assert "ram:ListAccessKeys" in e.value.message
+    grant = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:ListAccessKeys",
+                                            "Resource": f"acs:ram::{Story.dept_b}:user/alice"}]}
+    ram_b.create_policy(ram_models.CreatePolicyRequest(policy_name="own-keys", policy_document=json.dumps(grant)))
+    ram_b.attach_policy_to_user(ram_models.AttachPolicyToUserRequest(policy_type="Custom", policy_name="own-keys", user_name="alice"))
+    assert [k.access_key_id for k in alice_ram.list_access_keys(ram_models.ListAccessKeysRequest()).body.access_keys.access_key] == [ak]
+    with pytest.raises(ClientException) as e:
+        alice_ram.create_access_key(ram_models.CreateAccessKeyRequest())
+    assert e.value.code == "Forbidden.NoPermission", "the grant is ListAccessKeys only"
 
 
 def test_an_unknown_action_is_invalid_action_not_found(server: Server) -> None:
