@@ -113,6 +113,8 @@ impl From<AuthError> for Error {
 impl Service {
     /// A service over `org`, whose operator (the management account's root) is `operator`.
     pub fn new(org: Organization, keys: AccessKeys, operator: String, region: String, tape: Tape) -> Self {
+        // The engine's clock never goes back: a scenario may have run ahead of the wall clock.
+        let last = org.state().audit.events().last().map(|e| e.time).unwrap_or(0);
         Service {
             org,
             keys,
@@ -122,7 +124,7 @@ impl Service {
             fatal: None,
             operator,
             region,
-            last: 0,
+            last,
             offset: 0,
         }
     }

@@ -132,3 +132,27 @@ fn concurrent_clients_each_get_their_answer() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["TotalCount"], 80, "{body}");
 }
+
+#[test]
+fn an_organization_whose_scenario_ran_ahead_of_the_wall_clock_still_answers() {
+    // The engine's clock never goes back (its audit trail is in time order): calls made
+    // now are made at the scenario's latest time.
+    let dir = std::env::temp_dir().join(format!("kms-share-future-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("future.json");
+    std::fs::write(
+        &doc,
+        r#"{"version":2,"seed":3,"start":"2031-01-01T00:00:00Z","steps":[
+            {"caller":"acs:ram::1000000000000001:root","action":"EnableResourceDirectory","params":{"EnterpriseId":"ent-x"},"expect":{"ok":true}}]}"#,
+    )
+    .unwrap();
+    let s = kms_share_server::start(kms_share_server::Config {
+        operator_key: Some((common::AK.into(), common::SECRET.into())),
+        from: Some(doc.to_string_lossy().to_string()),
+        ..kms_share_server::Config::new("127.0.0.1:0".parse().unwrap())
+    })
+    .unwrap();
+    let (status, _, body) = exchange(s.addr, &signed(s.addr, "ListAccounts", "2020-03-31", "", &now_text(), "future"));
+    assert_eq!(status, 200, "{body}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
