@@ -7,7 +7,10 @@
 //! Findings: principals whose association failed and the quota they need (KI-4), shares
 //! still on the deprecated permission (RS-4), revocations that would be refused and by
 //! which keys and secrets (RS-7), quotas above 80 % (KI-3), disabled instances still
-//! shared (KI-2).
+//! shared (KI-2), and RAM users or roles of a principal account whose policies grant
+//! instance management on the owner's instance (PM: the permission matrix denies it to
+//! principals today; the grant is wider than anything the identity can use, and takes
+//! effect if the instance changes hands).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -283,6 +286,53 @@ pub fn review(engine: &Engine) -> Result<Review> {
                         ),
                     });
                 }
+            }
+        }
+        // PM: principals' identities granted what only the owner may do to the instance.
+        let arn = crate::state::instance_arn(inst);
+        let management: Vec<&'static str> = crate::matrix::MATRIX
+            .iter()
+            .filter(|row| row.feature == Feature::InstanceManagement)
+            .flat_map(|row| row.actions.iter().map(|a| a.ram()))
+            .filter(|a| !a.is_empty())
+            .collect();
+        for id in m.identities.iter().filter(|i| i.account != inst.owner) {
+            let Ok(identity) = crate::ids::Identity::parse(&id.identity) else { continue };
+            let own = state.ram.get(&identity.account);
+            let attached = match &identity.kind {
+                crate::ids::IdentityKind::Root => continue,
+                crate::ids::IdentityKind::User(n) => own.and_then(|r| r.users.get(n)),
+                crate::ids::IdentityKind::Role(n) => own.and_then(|r| r.roles.get(n)),
+            };
+            let granted: Vec<&str> = management
+                .iter()
+                .copied()
+                .filter(|action| {
+                    attached
+                        .into_iter()
+                        .flat_map(|set| set.iter())
+                        .any(|p| own.and_then(|r| r.policies.get(p)).is_some_and(|pol| pol.grants(action, &arn)))
+                })
+                .collect();
+            if !granted.is_empty() {
+                findings.push(Finding {
+                    rule: Rule::Pm,
+                    severity: Severity::Warning,
+                    instance: inst.id.to_string(),
+                    subject: id.identity.clone(),
+                    message: format!(
+                        "{} of principal account {} holds grants only an owner may use on {id} ({}): the permission matrix denies them to principals",
+                        id.identity,
+                        identity.account,
+                        if granted.len() > 3 {
+                            format!("{} and {} more", granted.iter().take(3).copied().collect::<Vec<_>>().join(", "), granted.len() - 3)
+                        } else {
+                            granted.join(", ")
+                        },
+                        id = inst.id
+                    ),
+                    fix: format!("narrow the policies of {} to its own keys and secrets (least privilege)", id.identity),
+                });
             }
         }
         instances.push(InstanceReview {

@@ -26,8 +26,10 @@ fn every_finding_of_the_example_with_its_rule_subject_and_fix() {
             (Rule::Ki4, Severity::Error, "kst-depta", "1000000000000005 in rs-cd"),
             (Rule::Ki3, Severity::Warning, "kst-depta", "kst-depta"),
             (Rule::Rs7, Severity::Warning, "kst-depta", "1000000000000003 in rs-b"),
+            (Rule::Pm, Severity::Warning, "kst-depta", "acs:ram::1000000000000003:user/ops"),
             (Rule::Ki2, Severity::Warning, "kst-old", "kst-old"),
             (Rule::Rs4, Severity::Warning, "kst-old", "rs-legacy"),
+            (Rule::Pm, Severity::Warning, "kst-old", "acs:ram::1000000000000003:user/ops"),
         ]
     );
     let rs7 = &r.findings[2];
@@ -35,6 +37,8 @@ fn every_finding_of_the_example_with_its_rule_subject_and_fix() {
     assert!(r.findings.iter().all(|f| !f.fix.is_empty()));
     let ki4 = &r.findings[0];
     assert!(ki4.message.contains("failed"), "{}", ki4.message);
+    let pm = &r.findings[3];
+    assert!(pm.message.contains("kms:GetKmsInstance") && pm.message.contains("more"), "{}", pm.message);
 }
 
 #[test]
@@ -57,7 +61,7 @@ fn each_instance_says_who_can_use_and_manage_what() {
 fn the_report_is_one_page_naming_each_finding() {
     let page = html(&reviewed());
     assert!(page.starts_with("<!doctype html>") && page.ends_with("</html>\n"));
-    for rule in ["KI-2", "KI-3", "KI-4", "RS-4", "RS-7"] {
+    for rule in ["KI-2", "KI-3", "KI-4", "RS-4", "RS-7", "PM"] {
         assert!(page.contains(&format!("data-rule=\"{rule}\"")), "{rule}");
     }
     assert!(!page.contains("<script"), "no script: the report is a document");
