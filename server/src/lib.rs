@@ -262,24 +262,49 @@ fn operator_of(org: &Organization) -> String {
     format!("acs:ram::{account}:root")
 }
 
-/// The engine's thread: one request at a time, so state changes never interleave. A
-/// panic in a call (a bug) answers `InternalError` and the server keeps answering; a
-/// call that could not be recorded ends the process (a restart replays what was).
+/// The engine's thread: one request at a time, so state changes never interleave. It
+/// answers the requests queued so far (at most [`BATCH`]), records their calls in one
+/// transaction, and only then sends the replies (group commit). A panic in a call (a bug)
+/// answers `InternalError` and the server keeps answering; calls that cannot be recorded
+/// end the process without acknowledging them (a restart replays what was recorded).
 fn engine_loop(mut service: Service, jobs: &mpsc::Receiver<http::Job>) {
-    while let Ok(job) = jobs.recv() {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.work {
-            http::Work::Call(request) => service.handle(request, job.now),
-            http::Work::PageState => service.page_state(),
-        }));
-        let reply = outcome.unwrap_or_else(|_| service::Reply {
-            status: 500,
-            request_id: "00000000-0000-0000-0000-000000000000".into(),
-            body: r#"{"Code":"InternalError","Message":"the engine failed on this request (a bug: please report it with the request)"}"#.into(),
-        });
-        let _ = job.reply.send(reply);
-        if let Some(why) = service.fatal() {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut replies = Vec::with_capacity(batch.len());
+        for job in batch {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.work {
+                http::Work::Call(request) => service.handle(request, job.now),
+                http::Work::PageState => service.page_state(),
+            }));
+            let reply = outcome.unwrap_or_else(|_| service::Reply {
+                status: 500,
+                request_id: "00000000-0000-0000-0000-000000000000".into(),
+                body: r#"{"Code":"InternalError","Message":"the engine failed on this request (a bug: please report it with the request)"}"#.into(),
+            });
+            replies.push((job.reply, reply));
+        }
+        if let Err(why) = service.commit(http::wall_clock()) {
+            for (to, reply) in replies {
+                let _ = to.send(service::Reply {
+                    status: 500,
+                    request_id: reply.request_id,
+                    body: r#"{"Code":"InternalError","Message":"the call could not be recorded, so it is not acknowledged; the server stops"}"#.into(),
+                });
+            }
             eprintln!("kms-share serve: stopping: {why}");
             std::process::exit(70);
         }
+        for (to, reply) in replies {
+            let _ = to.send(reply);
+        }
     }
 }
+
+/// The most requests answered between two commits.
+const BATCH: usize = 64;

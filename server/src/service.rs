@@ -79,8 +79,10 @@ pub struct Service {
     tape: Tape,
     /// Where accepted calls are recorded before they are answered (with `--state`).
     store: Option<(Store, Vec<u8>)>,
-    /// Set when a call could not be recorded: the server must stop (see [`Service::fatal`]).
-    fatal: Option<String>,
+    /// Calls answered and not yet recorded, with their nonces and the nonces' expiry
+    /// (see [`Service::commit`]).
+    unrecorded: Vec<(Entry, String, u64)>,
+
     /// The identity of the key made at first start (the management account's root): the
     /// only one that may ask the simulator's questions about the whole organization.
     operator: String,
@@ -121,7 +123,7 @@ impl Service {
             nonces: Nonces::default(),
             tape,
             store: None,
-            fatal: None,
+            unrecorded: Vec::new(),
             operator,
             region,
             last,
@@ -143,13 +145,6 @@ impl Service {
     /// Refuse `nonce` until `expires` (nonces of recorded calls, reloaded at start).
     pub fn remember_nonce(&mut self, nonce: &str, now: u64, expires: u64) {
         self.nonces.first_use(nonce, now, expires);
-    }
-
-    /// Why the service must stop: a call changed the organization in memory but could not
-    /// be recorded, so the process must end before it answers anything else (a restart
-    /// replays what was recorded).
-    pub fn fatal(&self) -> Option<&str> {
-        self.fatal.as_deref()
     }
 
     /// Run a recorded call again (at start, after the snapshot), with the randomness it drew.
@@ -335,25 +330,31 @@ impl Service {
         let random = self.tape.take();
         if record {
             let entry = Entry { caller, version: version.to_string(), action: action.to_string(), params, at, random };
-            if let Some((store, _)) = self.store.as_mut() {
-                if let Err(why) = store.append(&entry, Some((nonce, now + 2 * MAX_SKEW)), now) {
-                    self.fatal = Some(why.clone());
-                    return Err(Error::new(
-                        ErrorCode::InternalError,
-                        None,
-                        format!(
-                            "the call could not be recorded, so it is not acknowledged and the server stops: {why}"
-                        ),
-                    ));
-                }
-                if store.snapshot_due() {
-                    if let Err(why) = self.snapshot() {
-                        eprintln!("kms-share serve: no snapshot this time ({why}); the calls stay in the log");
-                    }
-                }
-            }
+            self.unrecorded.push((entry, nonce.to_string(), now + 2 * MAX_SKEW));
         }
         result
+    }
+
+    /// Record the calls answered since the last commit, in one transaction (group
+    /// commit: the engine's thread answers a batch of queued requests, commits, then
+    /// sends their replies; nothing is acknowledged before it is recorded).
+    ///
+    /// # Errors
+    /// When they could not be recorded: the organization in memory then holds calls the
+    /// log does not, so none of the batch's replies may be sent and the server must stop.
+    pub fn commit(&mut self, now: u64) -> Result<(), String> {
+        let calls = std::mem::take(&mut self.unrecorded);
+        let Some((store, _)) = self.store.as_mut() else { return Ok(()) };
+        if calls.is_empty() {
+            return Ok(());
+        }
+        store.append(&calls, now)?;
+        if store.snapshot_due() {
+            if let Err(why) = self.snapshot() {
+                eprintln!("kms-share serve: no snapshot this time ({why}); the calls stay in the log");
+            }
+        }
+        Ok(())
     }
 
     /// Make a call as `caller`: the result, and whether the call must be recorded (it

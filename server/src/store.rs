@@ -186,24 +186,28 @@ impl Store {
         Ok(loaded)
     }
 
-    /// Record an accepted call (and its nonce until `nonce_expires`) durably.
+    /// Record accepted calls, each with its nonce and when that nonce expires, durably and
+    /// in order, in one transaction: all of them or none.
     ///
     /// # Errors
-    /// When the database fails: the caller must not acknowledge the call.
-    pub fn append(&mut self, e: &Entry, nonce: Option<(&str, u64)>, now: u64) -> Result<(), String> {
-        let seq = self.next_seq;
-        let plain = entry_to_json(e).to_string();
-        let sealed = self.seal(format!("call {seq}").as_bytes(), plain.as_bytes())?;
-        let tx = self.conn.transaction().map_err(db)?;
-        tx.execute("INSERT INTO calls (seq, sealed) VALUES (?1, ?2)", params![seq, sealed]).map_err(db)?;
-        if let Some((n, expires)) = nonce {
-            tx.execute("INSERT OR REPLACE INTO nonces (nonce, expires) VALUES (?1, ?2)", params![n, expires])
-                .map_err(db)?;
-            tx.execute("DELETE FROM nonces WHERE expires <= ?1", params![now]).map_err(db)?;
+    /// When the database fails: none of the calls may be acknowledged.
+    pub fn append(&mut self, calls: &[(Entry, String, u64)], now: u64) -> Result<(), String> {
+        let mut sealed = Vec::with_capacity(calls.len());
+        for (i, (e, _, _)) in calls.iter().enumerate() {
+            let seq = self.next_seq + i as u64;
+            let plain = entry_to_json(e).to_string();
+            sealed.push((seq, self.seal(format!("call {seq}").as_bytes(), plain.as_bytes())?));
         }
+        let tx = self.conn.transaction().map_err(db)?;
+        for ((seq, blob), (_, nonce, expires)) in sealed.iter().zip(calls) {
+            tx.execute("INSERT INTO calls (seq, sealed) VALUES (?1, ?2)", params![seq, blob]).map_err(db)?;
+            tx.execute("INSERT OR REPLACE INTO nonces (nonce, expires) VALUES (?1, ?2)", params![nonce, expires])
+                .map_err(db)?;
+        }
+        tx.execute("DELETE FROM nonces WHERE expires <= ?1", params![now]).map_err(db)?;
         tx.commit().map_err(db)?;
-        self.next_seq += 1;
-        self.since_snapshot += 1;
+        self.next_seq += calls.len() as u64;
+        self.since_snapshot += calls.len() as u64;
         Ok(())
     }
 
@@ -332,14 +336,14 @@ mod tests {
         let root = [7u8; 32];
         let (mut s, loaded) = Store::open(&dir, &root).unwrap();
         assert!(loaded.calls.is_empty() && loaded.snapshot.is_none());
-        s.append(&entry(1), Some(("n1", 2_000_000_000)), 1_800_000_000).unwrap();
-        s.append(&entry(2), None, 1_800_000_000).unwrap();
+        s.append(&[(entry(1), "n1".into(), 2_000_000_000), (entry(2), "n2".into(), 1_700_000_000)], 1_800_000_000)
+            .unwrap();
         drop(s);
         let (mut s, loaded) = Store::open(&dir, &root).unwrap();
         assert_eq!(loaded.calls, vec![entry(1), entry(2)]);
         assert_eq!(loaded.nonces, vec![("n1".to_string(), 2_000_000_000)]);
         s.snapshot("sealed-state", std::iter::empty(), 5).unwrap();
-        s.append(&entry(3), None, 1_800_000_000).unwrap();
+        s.append(&[(entry(3), "n3".into(), 1_700_000_000)], 1_800_000_000).unwrap();
         drop(s);
         let (_, loaded) = Store::open(&dir, &root).unwrap();
         assert_eq!(loaded.snapshot.map(|(t, _, offset)| (t, offset)), Some(("sealed-state".to_string(), 5)));
