@@ -877,8 +877,9 @@ def part7(e) -> None:
     ])
     w(f"The wire costs x{m['p50Us'] / p['p50Us']:.0f} the engine's own time at the median under this concurrency: "
       "HTTP parsing, recomputing the ACS3 signature (two SHA-256 and one HMAC), JSON in and out, and waiting for "
-      "the engine's one thread, which serializes calls. With `--state` each call also waits for its SQLite commit "
-      "(WAL, `synchronous=FULL`): one sync per call, no group commit yet, so throughput is the disk's sync rate.")
+      "the engine's one thread, which serializes calls. With `--state` each call also waits for the SQLite commit "
+      "(WAL, `synchronous=FULL`) of its batch: the engine's thread answers the requests queued so far (at most 64), "
+      "records them in one transaction and then replies, so one sync serves every client waiting at that moment.")
     w()
 
 
