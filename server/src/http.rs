@@ -3,7 +3,6 @@
 //! connections only move bytes.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -256,9 +255,4 @@ fn plain(status: u16, text: &'static str) -> Response<Full<Bytes>> {
     r.headers_mut()
         .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
     r
-}
-
-/// The address a listener is bound to (for `--listen 127.0.0.1:0`).
-pub fn local_addr(l: &TcpListener) -> std::io::Result<SocketAddr> {
-    l.local_addr()
 }

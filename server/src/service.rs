@@ -173,11 +173,6 @@ impl Service {
         store.snapshot(&sealed, self.keys.all(), self.offset)
     }
 
-    /// The organization.
-    pub fn organization(&self) -> &Organization {
-        &self.org
-    }
-
     /// Answer one request at `now` (seconds since the epoch).
     pub fn handle(&mut self, req: &Request, now: u64) -> Reply {
         let request_id = self.request_id();
@@ -626,11 +621,6 @@ impl Service {
         self.offset += seconds;
         let now = kms_share_core::time::format(self.last.max(http_now() + self.offset));
         Ok((serde_json::json!({ "Now": now, "AheadOfWallClockSeconds": self.offset }), true))
-    }
-
-    /// The AccessKeys (what the durable store keeps beside the state).
-    pub fn access_key_store(&self) -> &AccessKeys {
-        &self.keys
     }
 }
 
