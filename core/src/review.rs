@@ -368,6 +368,52 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// Per account, the keys and secrets its identities may use and manage, summed over the
+/// instances (an account counts the most any one of its identities may): two bars each.
+fn access_chart(h: &mut String, r: &Review) {
+    let mut per: alloc::collections::BTreeMap<&str, (usize, usize)> = alloc::collections::BTreeMap::new();
+    for inst in &r.instances {
+        let mut best: alloc::collections::BTreeMap<&str, (usize, usize)> = alloc::collections::BTreeMap::new();
+        for a in &inst.access {
+            let account = a.identity.split(':').nth(3).unwrap_or("");
+            let e = best.entry(account).or_default();
+            e.0 = e.0.max(a.can_use);
+            e.1 = e.1.max(a.can_manage);
+        }
+        for (account, (u, m)) in best {
+            let e = per.entry(account).or_default();
+            e.0 += u;
+            e.1 += m;
+        }
+    }
+    let most = per.values().map(|(u, m)| (*u).max(*m)).max().unwrap_or(0).max(1);
+    let width = 360usize;
+    let row = 30usize;
+    h.push_str("<h2>Access per account</h2>\n<p>Keys and secrets each account may use (green) and manage (blue), over every instance.</p>\n");
+    h.push_str(&format!(
+        "<svg data-testid=\"access-chart\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"keys and secrets each account may use and manage\">\n",
+        width + 320,
+        per.len().max(1) * row + 8
+    ));
+    for (i, (account, (u, m))) in per.iter().enumerate() {
+        let y = 8 + i * row;
+        h.push_str(&format!(
+            "<text x=\"0\" y=\"{}\" font-size=\"12\" font-family=\"monospace\">{}</text>\
+<rect data-account=\"{account}\" x=\"170\" y=\"{y}\" width=\"{}\" height=\"10\" fill=\"#2a7f62\"/>\
+<rect x=\"170\" y=\"{}\" width=\"{}\" height=\"10\" fill=\"#3b6fb6\"/>\
+<text x=\"{}\" y=\"{}\" font-size=\"12\">use {u} · manage {m}</text>\n",
+            y + 14,
+            esc(account),
+            u * width / most,
+            y + 11,
+            m * width / most,
+            176 + width,
+            y + 14,
+        ));
+    }
+    h.push_str("</svg>\n");
+}
+
 /// The review as one self-contained HTML page: findings first (rule, what, fix), then per
 /// instance its quota as a bar and who can use and manage its keys and secrets.
 pub fn html(r: &Review) -> String {
@@ -432,6 +478,7 @@ th{background:#f2f4f7}.error{color:#b3261e;font-weight:600}.warning{color:#8a5a0
         ));
     }
     h.push_str("</svg>\n");
+    access_chart(&mut h, r);
     for inst in &r.instances {
         h.push_str(&format!(
             "<h2 data-testid=\"instance\">{} <small>owner {} · {} · {} · {}</small></h2>\n",

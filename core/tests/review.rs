@@ -66,4 +66,7 @@ fn the_report_is_one_page_naming_each_finding() {
     }
     assert!(!page.contains("<script"), "no script: the report is a document");
     assert!(page.contains("<svg data-testid=\"quota-chart\""));
+    assert!(page.contains("<svg data-testid=\"access-chart\""));
+    // Department B uses its one key and manages it; Department A (Joint owner) uses it too.
+    assert!(page.contains("use 1 · manage 1</text>"), "B's bar");
 }

@@ -38,6 +38,9 @@ test('the review report renders and names every finding of the example', async (
   assert.match(await page.locator('tr[data-rule="RS-7"]').innerText(), /key key-b1/);
   const chart = await page.getByTestId('quota-chart').boundingBox();
   assert.ok(chart && chart.width > 300 && chart.height > 30, 'the quota chart is drawn');
+  // One pair of bars per account that reaches an instance: A (owner), B and C (principals).
+  assert.deepEqual(await page.locator('[data-testid="access-chart"] rect[data-account]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-account'))),
+    ['1000000000000002', '1000000000000003', '1000000000000004']);
   assert.deepEqual(await page.getByTestId('instance').allInnerTexts(), [
     'kst-depta owner 1000000000000002 · cn-hangzhou · Enabled · Joint',
     'kst-old owner 1000000000000002 · cn-hangzhou · Disabled · Joint',
