@@ -91,6 +91,15 @@ impl PyOrganization {
         })
     }
 
+    /// The organization a scenario document (its steps run) or a state document describes.
+    #[staticmethod]
+    fn from_document(py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(py, || {
+            let text = convert::document_text(document, "document")?;
+            Ok(Self::wrap(Organization::from_document(&text, Box::new(OsRng)).or_raise(py)?))
+        })
+    }
+
     /// Load a sealed snapshot (CR-5) saved by `save_sealed` under the same 32-byte root key.
     #[staticmethod]
     #[pyo3(signature = (snapshot, root_key, seed=None))]

@@ -146,20 +146,6 @@ fn built(path: &std::path::Path) -> Result<Runner, String> {
     Ok(r)
 }
 
-/// The organization a document describes: a scenario's (its steps run) or a state's.
-fn organization_of(text: &str) -> Result<kms_share_core::api::Organization, String> {
-    use kms_share_core::api::Organization;
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    if doc.get("steps").is_some() {
-        return Organization::from_scenario(text, Box::new(OsRng)).map(|(o, _)| o).map_err(|e| e.to_string());
-    }
-    let state: kms_share_core::state::State =
-        serde_json::from_str(text).map_err(|e| format!("neither a scenario nor a state document: {e}"))?;
-    let mut org = Organization::new(None, Box::new(OsRng), None).map_err(|e| e.to_string())?;
-    org.load_state(state);
-    Ok(org)
-}
-
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Run { scenario: file, check } => {
@@ -197,7 +183,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Serve(args) => serve(args),
         Command::Review { document, html } => {
             let text = read(&document)?;
-            let org = organization_of(&text).map_err(|e| format!("{}: {e}", document.display()))?;
+            let org = kms_share_core::api::Organization::from_document(&text, Box::new(OsRng))
+                .map_err(|e| format!("{}: {e}", document.display()))?;
             let r = org.review().map_err(|e| e.to_string())?;
             std::fs::write(&html, kms_share_core::review::html(&r))
                 .map_err(|e| format!("cannot write `{}`: {e}", html.display()))?;

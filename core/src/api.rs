@@ -112,6 +112,27 @@ impl Organization {
         Ok((Organization { runner, step_index: sc.steps.len() }, res))
     }
 
+    /// The organization a document describes, whichever it is: a scenario document (its
+    /// steps run on a fresh organization) or a state document (`state()`, the policy
+    /// export), loaded as [`Organization::load_state`] loads it. What `kms-share review`
+    /// and `python -m kms_share review` take.
+    ///
+    /// # Errors
+    /// `InvalidParameter` (field `document`) for text that is neither.
+    pub fn from_document(text: &str, rng: Box<dyn RandomSource>) -> Result<Self> {
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("document", None, alloc::format!("the document is not JSON: {e}")))?;
+        if doc.get("steps").is_some() {
+            return Self::from_scenario(text, rng).map(|(org, _)| org);
+        }
+        let state: State = crate::objects::from_value(doc).map_err(|e| {
+            Error::invalid("document", None, alloc::format!("the document is neither a scenario nor a state: {e}"))
+        })?;
+        let mut org = Self::with_rng(rng, 0);
+        org.load_state(state);
+        Ok(org)
+    }
+
     /// Execute one step (`{caller, action, params, at?, bind?, expect?}`).
     ///
     /// # Errors

@@ -103,17 +103,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
         _print(res.to_json())
         return 0 if res.passed else 1
     if ns.command == "review":
-        text = _load(ns.document)
         try:
-            doc = json.loads(text)
-        except ValueError as e:
-            raise _BadInput(f"{ns.document}: not JSON: {e}") from e
-        try:
-            if isinstance(doc, dict) and "steps" in doc:
-                org, _ = Organization.from_scenario(text)
-            else:
-                org = Organization()
-                org.load_state(text)
+            org = Organization.from_document(_load(ns.document))
         except KmsShareError as e:
             raise _BadInput(f"{ns.document}: {e}") from e
         review = org.review()

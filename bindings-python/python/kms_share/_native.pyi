@@ -201,6 +201,10 @@ class Organization:
 
     def __new__(cls, seed: Optional[int] = None, start: Optional[str] = None) -> "Organization": ...
     @staticmethod
+    def from_document(document: _Document) -> "Organization":
+        """The organization a scenario document (its steps run) or a state document
+        (:meth:`state`, :meth:`policy_export`) describes."""
+    @staticmethod
     def from_scenario(document: _Document) -> Tuple["Organization", RunResult]:
         """Run a scenario document on a fresh organization, honouring its ``seed`` and
         ``start``; return the organization and the run's result. Raises ``InvalidInput``
