@@ -208,6 +208,15 @@ pub fn review(engine: &Engine) -> Result<Review> {
                 ),
             });
         }
+        // What each account created in the instance, gathered once (RS-7 below).
+        let mut owned_by: alloc::collections::BTreeMap<&crate::ids::AccountId, Vec<String>> =
+            alloc::collections::BTreeMap::new();
+        for k in state.keys_in(id) {
+            owned_by.entry(&k.creator).or_default().push(format!("key {}", k.id));
+        }
+        for (_, sec) in state.secrets_in(id) {
+            owned_by.entry(&sec.creator).or_default().push(format!("secret {}", sec.name));
+        }
         for share in &shares {
             // KI-4 (and others): failed associations, with their reasons.
             for (p, a) in share.principals.iter() {
@@ -254,18 +263,9 @@ pub fn review(engine: &Engine) -> Result<Review> {
                     Principal::Account(acct) => alloc::vec![acct.clone()],
                     other => state.resolve_principal(other),
                 };
-                let mut owned: Vec<String> = Vec::new();
-                for acct in &accounts {
-                    owned.extend(state.keys_in(id).filter(|k| k.creator == *acct).map(|k| format!("key {}", k.id)));
-                    owned.extend(
-                        state
-                            .secrets_in(id)
-                            .filter(|(_, s)| s.creator == *acct)
-                            .map(|(_, s)| format!("secret {}", s.name)),
-                    );
-                }
+                let owned: Vec<&String> = accounts.iter().filter_map(|a| owned_by.get(a)).flatten().collect();
                 if !owned.is_empty() {
-                    let shown: Vec<&str> = owned.iter().take(5).map(String::as_str).collect();
+                    let shown: Vec<&str> = owned.iter().take(5).map(|s| s.as_str()).collect();
                     let more = owned.len().saturating_sub(shown.len());
                     findings.push(Finding {
                         rule: Rule::Rs7,
@@ -298,21 +298,10 @@ pub fn review(engine: &Engine) -> Result<Review> {
             .collect();
         for id in m.identities.iter().filter(|i| i.account != inst.owner) {
             let Ok(identity) = crate::ids::Identity::parse(&id.identity) else { continue };
-            let own = state.ram.get(&identity.account);
-            let attached = match &identity.kind {
-                crate::ids::IdentityKind::Root => continue,
-                crate::ids::IdentityKind::User(n) => own.and_then(|r| r.users.get(n)),
-                crate::ids::IdentityKind::Role(n) => own.and_then(|r| r.roles.get(n)),
-            };
             let granted: Vec<&str> = management
                 .iter()
                 .copied()
-                .filter(|action| {
-                    attached
-                        .into_iter()
-                        .flat_map(|set| set.iter())
-                        .any(|p| own.and_then(|r| r.policies.get(p)).is_some_and(|pol| pol.grants(action, &arn)))
-                })
+                .filter(|action| state.attached_policies(&identity).any(|(_, pol)| pol.grants(action, &arn)))
                 .collect();
             if !granted.is_empty() {
                 findings.push(Finding {

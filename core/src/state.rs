@@ -134,21 +134,33 @@ pub fn instance_arn(i: &Instance) -> String {
 }
 
 impl State {
+    /// The custom policies attached to a RAM user or role, with their names (none for an
+    /// account's root, which needs none: RAM-1).
+    pub fn attached_policies<'a>(
+        &'a self,
+        identity: &Identity,
+    ) -> impl Iterator<Item = (&'a str, &'a crate::policy::Policy)> + 'a {
+        let own = self.ram.get(&identity.account);
+        let attached = match &identity.kind {
+            IdentityKind::Root => None,
+            IdentityKind::User(n) => own.and_then(|r| r.users.get(n)),
+            IdentityKind::Role(n) => own.and_then(|r| r.roles.get(n)),
+        };
+        attached
+            .into_iter()
+            .flat_map(|set| set.iter())
+            .filter_map(move |p| own.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)))
+    }
+
     /// Whether `caller`'s own RAM policies grant `action` on `resource` (RAM-2): an
     /// account's root holds every permission in its account (RAM-1); a user or role needs
     /// an Allow and no explicit Deny among the policies attached to it. For the calls the
     /// action table does not decide (STS `AssumeRole`, RAM's AccessKey calls).
     pub fn ram_allows(&self, caller: &Identity, action: &str, resource: &str) -> bool {
-        let own = self.ram.get(&caller.account);
-        let attached = match &caller.kind {
-            IdentityKind::Root => return true,
-            IdentityKind::User(n) => own.and_then(|r| r.users.get(n)),
-            IdentityKind::Role(n) => own.and_then(|r| r.roles.get(n)),
-        };
-        let policies = attached
-            .into_iter()
-            .flat_map(|set| set.iter())
-            .filter_map(|p| own.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
+        if caller.kind == IdentityKind::Root {
+            return true;
+        }
+        let policies = self.attached_policies(caller);
         let context = crate::policy::Context::default();
         let req = crate::policy::Request { action, resource, context: &context };
         crate::policy::evaluate(policies, &req).is_allow()
