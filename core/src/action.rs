@@ -250,6 +250,16 @@ impl Action {
         SPECS.iter().find(|s| s.name == text && !s.ram.starts_with("kms:")).map(|s| s.action)
     }
 
+    /// The action the vendor's wire names: its API version (`2016-01-20`) and action name
+    /// (`Encrypt`), the routing key of the vendor's endpoints. Test fixtures are never
+    /// reached this way.
+    pub fn from_vendor(version: &str, name: &str) -> Option<Action> {
+        SPECS
+            .iter()
+            .find(|s| s.product.version() == version && s.name == name && s.kind != Kind::RunnerOnly)
+            .map(|s| s.action)
+    }
+
     /// The action a RAM action names (`kms:Encrypt`, compared without case, RAM-2).
     pub fn parse_ram(text: &str) -> Option<Action> {
         SPECS.iter().find(|s| !s.ram.is_empty() && s.ram.eq_ignore_ascii_case(text)).map(|s| s.action)

@@ -3,7 +3,7 @@
 //! the vendor's shape. Synchronous and free of I/O, so every path is testable without a
 //! socket; the HTTP layer ([`crate::http`]) only moves bytes to and from it.
 
-use kms_share_core::action::{Kind, Product, SPECS};
+use kms_share_core::action::{Action, Kind, Product};
 use kms_share_core::api::Organization;
 use kms_share_core::crypto::RandomSource;
 use kms_share_core::error::{Error, ErrorCode};
@@ -197,7 +197,7 @@ impl Service {
         if kms_share_core::crypto::OsRng.fill(&mut b).is_err() {
             b = [0; 16];
         }
-        let h = wire::hex(&b).to_ascii_uppercase();
+        let h = kms_share_core::crypto::hex(&b).to_ascii_uppercase();
         let part = |r: std::ops::Range<usize>| h.get(r).unwrap_or("");
         format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
     }
@@ -391,27 +391,28 @@ impl Service {
             Ok(s) => s,
             Err(e) => return (Err(e), false),
         };
-        let name = if spec.ram.starts_with("kms:") { spec.ram } else { spec.name };
-        let result = self.org.call(caller, name, Value::Object(params), Some(&kms_share_core::time::format(at)));
+        let result = self.org.call(
+            caller,
+            spec.action.audit_name(),
+            Value::Object(params),
+            Some(&kms_share_core::time::format(at)),
+        );
         // Every call the engine decides is audited, refused or not: it changed the state.
         (result.map(|r| r.result), spec.kind != Kind::Query)
     }
 
     /// The table's row for (version, action), if this caller may reach it.
     fn route(&self, caller: &str, version: &str, action: &str) -> Result<&'static kms_share_core::action::Spec, Error> {
-        let spec = SPECS
-            .iter()
-            .find(|s| s.product.version() == version && s.name == action && s.kind != Kind::RunnerOnly)
-            .ok_or_else(|| {
-                refuse(
-                    "InvalidAction.NotFound",
-                    format!(
-                        "the action `{}` of version `{}` is not one this endpoint answers (docs/errors.md lists them)",
-                        shorten(action),
-                        shorten(version)
-                    ),
-                )
-            })?;
+        let spec = Action::from_vendor(version, action).map(Action::spec).ok_or_else(|| {
+            refuse(
+                "InvalidAction.NotFound",
+                format!(
+                    "the action `{}` of version `{}` is not one this endpoint answers (docs/errors.md lists them)",
+                    shorten(action),
+                    shorten(version)
+                ),
+            )
+        })?;
         if spec.product == Product::Simulator && spec.kind == Kind::Query && caller != self.operator {
             return Err(refuse(
                 "Forbidden.NoPermission",
@@ -619,14 +620,9 @@ impl Service {
             .filter(|s| (1..=366 * 86_400).contains(s))
             .ok_or_else(|| refuse("InvalidParameter", "Seconds is 1 to 31622400 (a year)").at_field("Seconds"))?;
         self.offset += seconds;
-        let now = kms_share_core::time::format(self.last.max(http_now() + self.offset));
+        let now = kms_share_core::time::format(self.last.max(crate::http::wall_clock() + self.offset));
         Ok((serde_json::json!({ "Now": now, "AheadOfWallClockSeconds": self.offset }), true))
     }
-}
-
-/// The wall clock, seconds since the epoch.
-fn http_now() -> u64 {
-    crate::http::wall_clock()
 }
 
 /// A temporary AccessKey signs only with its SecurityToken, and only until it expires; a
@@ -682,16 +678,19 @@ fn access_key_value(id: &str, secret: Option<&str>, status: &str, created: &str)
 /// STS `GetCallerIdentity`: who the AccessKey is.
 fn caller_identity(caller: &str) -> Result<Value, Error> {
     let id = Identity::parse(caller)?;
-    let (kind, principal) = match &id.kind {
-        IdentityKind::Root => ("Account", id.account.to_string()),
-        IdentityKind::User(n) => ("RAMUser", n.to_string()),
-        IdentityKind::Role(n) => ("AssumedRoleUser", n.to_string()),
+    // The vendor's fields: `UserId` for a RAM user, `RoleId` for an assumed role.
+    let (kind, principal, id_field) = match &id.kind {
+        IdentityKind::Root => ("Account", id.account.to_string(), None),
+        IdentityKind::User(n) => ("RAMUser", n.to_string(), Some("UserId")),
+        IdentityKind::Role(n) => ("AssumedRoleUser", n.to_string(), Some("RoleId")),
     };
     let mut m = Map::new();
     m.insert("AccountId".into(), Value::String(id.account.to_string()));
     m.insert("Arn".into(), Value::String(caller.to_string()));
     m.insert("IdentityType".into(), Value::String(kind.into()));
     m.insert("PrincipalId".into(), Value::String(principal.clone()));
-    m.insert("UserId".into(), Value::String(principal));
+    if let Some(field) = id_field {
+        m.insert(field.into(), Value::String(principal));
+    }
     Ok(Value::Object(m))
 }

@@ -9,11 +9,12 @@
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use kms_share_core::crypto::{hex, sha256};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::wire::{hex, pct};
+use crate::wire::pct;
 
 /// The request's parts a signature covers.
 pub struct Signed<'a> {
@@ -285,9 +286,9 @@ fn acs_signature(req: &Signed<'_>, alg: &str, signed_headers: &[String], key: &[
         canonical_query(req.query),
         canonical_headers,
         signed_headers.join(";"),
-        hex(&Sha256::digest(req.body))
+        hex(&sha256(req.body))
     );
-    let to_sign = format!("{alg}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
+    let to_sign = format!("{alg}\n{}", hex(&sha256(canonical.as_bytes())));
     Ok(hex(&hmac_sha256(key, to_sign.as_bytes())))
 }
 

@@ -304,12 +304,9 @@ fn keys_from_json(v: &Value) -> Result<Vec<AccessKey>, String> {
 /// # Errors
 /// A message saying what the key must look like (never echoing it).
 pub fn parse_root_key(text: &str) -> Result<Vec<u8>, String> {
-    let t = text.trim();
-    let bad = || "the root key is 64 hex digits (32 bytes), for example from `openssl rand -hex 32`".to_string();
-    if t.len() != 64 {
-        return Err(bad());
-    }
-    (0..32).map(|i| t.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(bad)).collect()
+    kms_share_core::crypto::from_hex(text.trim())
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| "the root key is 64 hex digits (32 bytes), for example from `openssl rand -hex 32`".to_string())
 }
 
 #[cfg(test)]

@@ -5,12 +5,15 @@
 /// The pairs of a form-encoded string (`a=1&b=x+y`), decoded, in the order sent.
 ///
 /// # Errors
-/// A message when a `%` escape is malformed or a decoded value is not UTF-8.
+/// A message naming the parameter whose `%` escape is malformed or whose decoded text is
+/// not UTF-8; never its value, which may be a secret (`SecretData`, `Plaintext`).
 pub fn parse_form(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for part in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        out.push((decode(k)?, decode(v)?));
+        let name = decode(k).map_err(|why| format!("a parameter name: {why}"))?;
+        let value = decode(v).map_err(|why| format!("the value of `{}`: {why}", short(&name)))?;
+        out.push((name, value));
     }
     Ok(out)
 }
@@ -27,13 +30,12 @@ fn decode(s: &str) -> Result<String, String> {
                 i += 1;
             }
             b'%' => {
-                let hex =
-                    bytes.get(i + 1..i + 3).ok_or_else(|| format!("a `%` escape is cut short in `{}`", short(s)))?;
+                let hex = bytes.get(i + 1..i + 3).ok_or_else(|| "a `%` escape is cut short".to_string())?;
                 let hi = hex_value(hex.first().copied());
                 let lo = hex_value(hex.get(1).copied());
                 match (hi, lo) {
                     (Some(h), Some(l)) => out.push(h << 4 | l),
-                    _ => return Err(format!("`%` is not followed by two hex digits in `{}`", short(s))),
+                    _ => return Err("`%` is not followed by two hex digits".to_string()),
                 }
                 i += 3;
             }
@@ -43,7 +45,7 @@ fn decode(s: &str) -> Result<String, String> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| format!("`{}` does not decode to UTF-8 text", short(s)))
+    String::from_utf8(out).map_err(|_| "it does not decode to UTF-8 text".to_string())
 }
 
 fn hex_value(b: Option<u8>) -> Option<u8> {
@@ -69,26 +71,10 @@ pub fn pct(s: &str) -> String {
             out.push(char::from(b));
         } else {
             out.push('%');
-            out.push(nibble(b >> 4).to_ascii_uppercase());
-            out.push(nibble(b & 15).to_ascii_uppercase());
+            out.push_str(&kms_share_core::crypto::hex(&[b]).to_ascii_uppercase());
         }
     }
     out
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(nibble(b >> 4));
-        out.push(nibble(b & 15));
-    }
-    out
-}
-
-/// The lower-case hex digit of a value below 16.
-fn nibble(n: u8) -> char {
-    char::from_digit(u32::from(n), 16).unwrap_or('0')
 }
 
 #[cfg(test)]
@@ -108,6 +94,8 @@ mod tests {
         );
         assert_eq!(parse_form("K=%E7%A0%94").unwrap(), vec![("K".to_string(), "研".to_string())]);
         assert!(parse_form("K=%E7%A0").unwrap_err().contains("UTF-8"));
+        let e = parse_form("SecretData=hunter2%zz").unwrap_err();
+        assert!(e.contains("`SecretData`") && !e.contains("hunter2"), "the value is never echoed: {e}");
         assert!(parse_form("K=%4").unwrap_err().contains("cut short"));
         assert!(parse_form("K=%zz").unwrap_err().contains("two hex digits"));
     }

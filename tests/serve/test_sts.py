@@ -61,6 +61,7 @@ def test_a_trusted_account_assumes_the_role_and_acts_as_it(served: dict[str, Any
         cfg = config(s.endpoint, c.access_key_id, c.access_key_secret, security_token=c.security_token, **extra)
         me = StsClient(cfg).get_caller_identity().body
         assert (me.identity_type, me.arn, me.account_id) == ("AssumedRoleUser", ROLE, DEPT_B)
+        assert (me.role_id, me.user_id) == ("kms-reader", None)
         meta = KmsClient(cfg).describe_key(kms_models.DescribeKeyRequest(key_id="key-b1")).body.key_metadata
         assert meta.creator == DEPT_B
     # The role's policies decide what it may do: Encrypt is not granted (RAM-2).
