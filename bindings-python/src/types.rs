@@ -30,7 +30,8 @@ impl PyDecision {
         self.0.allowed()
     }
 
-    /// `"Allow"` or `"Deny"`.
+    /// `"Allow"`, `"Deny"` or `"Undetermined"` (a check depends on what the engine was
+    /// not told, such as an imported instance's sharing mode; `allowed` is then False).
     #[getter]
     fn effect(&self) -> String {
         wire(&self.0.effect)
@@ -65,6 +66,12 @@ impl PyDecision {
     #[getter]
     fn denied_by(&self) -> Option<String> {
         self.0.denied_by.as_ref().map(wire)
+    }
+
+    /// For an Undetermined decision, the check that could not be decided.
+    #[getter]
+    fn undetermined_by(&self) -> Option<String> {
+        self.0.undetermined_by.as_ref().map(wire)
     }
 
     /// For a Deny, the rule id of the failing check.

@@ -50,13 +50,16 @@ const encrypted: StepResult = organization.step({
   params: { KeyId: "key-1", Plaintext: "hello" },
 });
 if (encrypted.ok && encrypted.decision) {
-  const effect: "Allow" | "Deny" = encrypted.decision.effect;
+  const effect: "Allow" | "Deny" | "Undetermined" = encrypted.decision.effect;
   console.log(effect);
 }
 
 const decision: Decision = organization.explain({ caller: owner, action: "kms:Decrypt", resource: "key-1" });
 if (decision.effect === "Deny") {
   console.log(decision.deniedBy, decision.rule, decision.fix);
+} else if (decision.effect === "Undetermined") {
+  // A check depends on what the engine was not told (an imported instance's sharing mode).
+  console.log(decision.undeterminedBy, decision.message, decision.fix);
 }
 const outcomes: DecisionOutcome[] = organization.explainBatch([{ caller: owner, action: "kms:Encrypt", resource: "key-1" }]);
 for (const o of outcomes) {
@@ -84,7 +87,7 @@ const actions: string[] = page.allowedActions(owner, "key-1");
 console.log(passed, canonical.length, allowed, actions);
 
 // The generated types catch mistakes:
-// @ts-expect-error an effect is "Allow" or "Deny"
+// @ts-expect-error an effect is "Allow", "Deny" or "Undetermined"
 const wrongEffect: Decision["effect"] = "Maybe";
 // @ts-expect-error a decision request needs a resource
 organization.explain({ caller: owner, action: "kms:Encrypt" });

@@ -8,13 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::rules::Rule;
 
-/// Allow or Deny.
+/// Allow, Deny, or neither because a check depends on what the engine was not told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
     /// The call may proceed.
     Allow,
     /// The call is refused.
     Deny,
+    /// No check failed, but one depends on a fact the state does not hold (an imported
+    /// instance's sharing mode, SM-1): the answer is not known. A call is refused, as
+    /// for a Deny (AZ-3), and says so (README Semantics 31).
+    Undetermined,
 }
 
 /// The four checks of AZ-1.
@@ -43,6 +47,8 @@ pub enum Outcome {
     NotReached,
     /// The check does not apply to this kind of call.
     NotApplicable,
+    /// The check depends on a fact the state does not hold: see its detail.
+    Undetermined,
 }
 
 /// One check with its outcome and explanation.
@@ -76,13 +82,16 @@ pub struct Decision {
     /// For a Deny, the first failing check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<CheckName>,
-    /// For a Deny, the rule of the failing check.
+    /// For an Undetermined decision, the check that could not be decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undetermined_by: Option<CheckName>,
+    /// For a Deny, the rule of the failing check (of the undecided one for Undetermined).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Rule>,
-    /// For a Deny, a message naming the rule.
+    /// For a Deny or Undetermined, a message naming the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// For a Deny, the concrete fix.
+    /// For a Deny, the concrete fix; for Undetermined, what to tell the engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     /// The share through which a principal reaches the instance.
@@ -99,13 +108,28 @@ impl Decision {
 
 impl crate::json::ToValue for Effect {
     fn to_value(&self) -> serde_json::Value {
-        serde_json::Value::String(if *self == Effect::Allow { "Allow" } else { "Deny" }.into())
+        serde_json::Value::String(self.name().into())
     }
 }
 
 impl crate::json::FromJson for Effect {
     fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {
-        crate::json::variant(v, &["Allow", "Deny"], &[Effect::Allow, Effect::Deny])
+        crate::json::variant(
+            v,
+            &["Allow", "Deny", "Undetermined"],
+            &[Effect::Allow, Effect::Deny, Effect::Undetermined],
+        )
+    }
+}
+
+impl Effect {
+    /// The effect as JSON writes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+            Effect::Undetermined => "Undetermined",
+        }
     }
 }
 

@@ -67,13 +67,19 @@ pub enum Grant {
 
 impl Grant {
     /// Does this grant allow a caller that did (`own`) or did not create the resource?
-    pub fn allows(self, mode: Option<SharingMode>, own: bool) -> bool {
+    /// `None` when the answer is the instance's mode and the mode is unknown.
+    pub fn allows(self, mode: Option<SharingMode>, own: bool) -> Option<bool> {
         match self {
-            Grant::Yes => true,
-            Grant::No => false,
-            Grant::OwnOnly => own,
+            Grant::Yes => Some(true),
+            Grant::No => Some(false),
+            Grant::OwnOnly => Some(own),
+            Grant::AllWhenJoint if own => Some(true),
             // An instance never shared has only its owner's resources: treat as Joint.
-            Grant::AllWhenJoint => own || mode != Some(SharingMode::Independent),
+            Grant::AllWhenJoint => match mode {
+                Some(SharingMode::Independent) => Some(false),
+                Some(SharingMode::Unknown) => None,
+                Some(SharingMode::Joint) | None => Some(true),
+            },
         }
     }
 }
@@ -246,10 +252,14 @@ mod tests {
         assert_eq!(row_for(Action::CreateBackup, ResourceKind::Secret).unwrap().principal, Grant::No);
         // Independent: owner only its own keys.
         let k = row_for(Action::Encrypt, ResourceKind::Key).unwrap();
-        assert!(!k.owner.allows(Some(SharingMode::Independent), false));
-        assert!(k.owner.allows(Some(SharingMode::Joint), false));
-        assert!(!k.principal.allows(Some(SharingMode::Joint), false));
-        assert!(k.principal.allows(Some(SharingMode::Joint), true));
+        assert_eq!(k.owner.allows(Some(SharingMode::Independent), false), Some(false));
+        assert_eq!(k.owner.allows(Some(SharingMode::Joint), false), Some(true));
+        assert_eq!(k.principal.allows(Some(SharingMode::Joint), false), Some(false));
+        assert_eq!(k.principal.allows(Some(SharingMode::Joint), true), Some(true));
+        // An unknown mode decides nothing it would decide, and only that (SM-1).
+        assert_eq!(k.owner.allows(Some(SharingMode::Unknown), false), None);
+        assert_eq!(k.owner.allows(Some(SharingMode::Unknown), true), Some(true));
+        assert_eq!(k.principal.allows(Some(SharingMode::Unknown), false), Some(false));
     }
 
     #[test]

@@ -185,6 +185,10 @@ pub enum SharingMode {
     Independent,
     /// The owner manages and uses every key and secret in the instance.
     Joint,
+    /// Shared, in a mode nobody told the engine: an instance read from the vendor's API,
+    /// which reports no mode (README Semantics 31). A check the mode decides is
+    /// undetermined, neither Allow nor Deny, until the mode is set.
+    Unknown,
 }
 
 /// A KMS instance (KI-1).
@@ -629,7 +633,7 @@ unit_enum! {
     InvitationStatus { Pending, Accepted, Declined }
     InstanceKind { Software, Hardware }
     InstanceState { Enabled, Disabled }
-    SharingMode { Independent, Joint }
+    SharingMode { Independent, Joint, Unknown }
     AssociationState { Associating, Associated, Failed, Disassociated }
     ShareState { Active, Deleting, Deleted }
 }

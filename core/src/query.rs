@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::action::Action;
-use crate::authz::{allows, decide, denied_by, instance_target, CheckName, Decision, Effect, Request, Target};
+use crate::authz::{decide, denied_by, effect_of, instance_target, CheckName, Decision, Effect, Request, Target};
 use crate::crypto::SeededRng;
 use crate::engine::{Call, Engine, Response};
 use crate::error::{Error, ErrorCode, Result};
@@ -37,6 +37,11 @@ pub struct Allowed {
     pub via_share: Option<String>,
     /// Why: the detail of the RAM and ownership checks.
     pub reason: String,
+    /// Set when the identity may or may not be allowed: the decision is Undetermined
+    /// (an imported instance's unknown sharing mode, SM-1), and this says what it
+    /// depends on. Listed rather than left out: a review must not miss a possible user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undetermined: Option<String>,
 }
 
 /// One identity of an access matrix.
@@ -78,11 +83,14 @@ pub struct MatrixCell {
     pub feature: Feature,
     /// The representative action decided.
     pub action: String,
-    /// Allow or Deny.
+    /// Allow, Deny or Undetermined.
     pub effect: Effect,
     /// For a Deny, the failing check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<CheckName>,
+    /// For Undetermined, the check that depends on what the engine was not told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undetermined_by: Option<CheckName>,
 }
 
 /// The access matrix of one instance: identities x resources x features.
@@ -275,8 +283,8 @@ impl Engine {
         for (acct, role) in accounts_reaching(&self.state, &inst) {
             for id in identities_of(&self.state, &acct) {
                 let req = Request { caller: &id, action, target: &target, region: None, context: &ctx };
-                // Most identities are denied: only those allowed pay for the explanation.
-                if !allows(&self.state, &req) {
+                // Most identities are denied: only the others pay for the explanation.
+                if effect_of(&self.state, &req).0 == Effect::Deny {
                     continue;
                 }
                 let d = decide(&self.state, &req);
@@ -293,6 +301,7 @@ impl Engine {
                     role: role.to_string(),
                     via_share: d.via_share,
                     reason,
+                    undetermined: if d.effect == Effect::Undetermined { d.message } else { None },
                 });
             }
         }
@@ -362,15 +371,16 @@ impl Engine {
             for (ri, (res, t)) in resources.iter().zip(targets.iter()).enumerate() {
                 for f in features_for(res.kind) {
                     let action = representative_action(*f);
-                    let first_failure =
-                        denied_by(state, &Request { caller: id, action, target: t, region: None, context: &ctx });
+                    let (effect, by) =
+                        effect_of(state, &Request { caller: id, action, target: t, region: None, context: &ctx });
                     cells.push(MatrixCell {
                         identity: ii,
                         resource: ri,
                         feature: *f,
                         action: action.ram().to_string(),
-                        effect: if first_failure.is_none() { Effect::Allow } else { Effect::Deny },
-                        denied_by: first_failure,
+                        effect,
+                        denied_by: by.filter(|_| effect == Effect::Deny),
+                        undetermined_by: by.filter(|_| effect == Effect::Undetermined),
                     });
                 }
             }

@@ -21,7 +21,7 @@ use crate::decision::Effect;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::matrix::Feature;
-use crate::model::{AssociationState, InstanceState, Principal, ShareState, DEPRECATED_PERMISSION};
+use crate::model::{AssociationState, InstanceState, Principal, ShareState, SharingMode, DEPRECATED_PERMISSION};
 use crate::query::AccessMatrix;
 use crate::rules::Rule;
 use crate::state::QuotaUsage;
@@ -66,6 +66,10 @@ pub struct IdentityAccess {
     pub can_use: usize,
     /// Resources it may manage (keys, secrets, the instance), of the instance's.
     pub can_manage: usize,
+    /// Resources whose use or management by it is undetermined (the instance's sharing
+    /// mode is unknown, SM-1): it may or may not reach them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undetermined: usize,
     /// Whether it may create keys and secrets in the instance.
     pub can_create: bool,
     /// The shares through which its account reaches the instance.
@@ -104,6 +108,10 @@ pub struct Review {
     pub findings: Vec<Finding>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn uses(f: Feature) -> bool {
     matches!(f, Feature::CryptoOperations | Feature::SecretValue)
 }
@@ -118,11 +126,11 @@ fn summarize(engine: &Engine, m: &AccessMatrix) -> Vec<IdentityAccess> {
         .iter()
         .enumerate()
         .map(|(i, id)| {
-            let count = |want: fn(Feature) -> bool| {
+            let count = |effect: Effect, want: fn(Feature) -> bool| {
                 let mut res: Vec<usize> = m
                     .cells
                     .iter()
-                    .filter(|c| c.identity == i && c.effect == Effect::Allow && want(c.feature))
+                    .filter(|c| c.identity == i && c.effect == effect && want(c.feature))
                     .map(|c| c.resource)
                     .collect();
                 res.sort_unstable();
@@ -132,8 +140,9 @@ fn summarize(engine: &Engine, m: &AccessMatrix) -> Vec<IdentityAccess> {
             IdentityAccess {
                 identity: id.identity.clone(),
                 role: id.role.clone(),
-                can_use: count(uses),
-                can_manage: count(manages),
+                can_use: count(Effect::Allow, uses),
+                can_manage: count(Effect::Allow, manages),
+                undetermined: count(Effect::Undetermined, |f| uses(f) || manages(f)),
                 can_create: m
                     .cells
                     .iter()
@@ -161,6 +170,23 @@ pub fn review(engine: &Engine) -> Result<Review> {
         let q = &m.quota;
         let shares: Vec<_> = state.shares_naming(id).filter(|s| s.state == ShareState::Active).collect();
         let resources = state.keys_in(id).count() + state.secrets_in(id).count();
+        // SM-1: a mode the engine was not told leaves the owner's and principals' reach
+        // over each other's keys and secrets undetermined.
+        if inst.sharing_mode == Some(SharingMode::Unknown) {
+            let open = m.cells.iter().filter(|c| c.effect == Effect::Undetermined).count();
+            findings.push(Finding {
+                rule: Rule::Sm1,
+                severity: Severity::Warning,
+                instance: id.to_string(),
+                subject: id.to_string(),
+                message: format!(
+                    "the sharing mode of instance {id} is unknown (the vendor's API does not report it): {open} access decision(s) over it are undetermined"
+                ),
+                fix: format!(
+                    "set the mode the console shows for {id}: `sharingMode` (Joint or Independent) in the state document, or the import's --sharing-mode {id}=Joint"
+                ),
+            });
+        }
         // KI-2: a disabled instance still named by active shares.
         if inst.state == InstanceState::Disabled && !shares.is_empty() {
             findings.push(Finding {
@@ -482,9 +508,14 @@ th{background:#f2f4f7}.error{color:#b3261e;font-weight:600}.warning{color:#8a5a0
 <table><tr><th>identity</th><th>relation</th><th>can use</th><th>can manage</th><th>can create</th><th>through</th></tr>\n",
             inst.resources
         ));
-        for a in inst.access.iter().filter(|a| a.can_use + a.can_manage > 0 || a.can_create) {
+        for a in inst.access.iter().filter(|a| a.can_use + a.can_manage + a.undetermined > 0 || a.can_create) {
+            let maybe = if a.undetermined > 0 {
+                format!(" <span class=\"undetermined\">+ {} undetermined</span>", a.undetermined)
+            } else {
+                String::new()
+            };
             h.push_str(&format!(
-                "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>\n",
+                "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}{maybe}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>\n",
                 esc(&a.identity),
                 esc(&a.role),
                 a.can_use,

@@ -588,8 +588,8 @@ fn check_expect(exp: &Expect, out: &mut StepResult) {
     if let Some(eff) = exp.effect {
         let got = out.decision.as_ref().map(|d| d.effect);
         if got != Some(eff) {
-            let got = got.map_or("none", |e| if e == Effect::Allow { "Allow" } else { "Deny" });
-            f.push(format!("expected effect {}, got {got}", if eff == Effect::Allow { "Allow" } else { "Deny" }));
+            let got = got.map_or("none", Effect::name);
+            f.push(format!("expected effect {}, got {got}", eff.name()));
         }
     }
     if let Some(c) = exp.denied_by {

@@ -109,7 +109,7 @@ impl AccessDeniedDetail {
         };
         let explicit = d.denied_by == Some(CheckName::RamPolicy)
             && d.checks.iter().any(|c| c.check == CheckName::RamPolicy && c.detail.contains("an explicit Deny wins"));
-        let policy_type = match d.denied_by {
+        let policy_type = match d.denied_by.or(d.undetermined_by) {
             Some(CheckName::RamPolicy) => "AccountLevelIdentityBasedPolicy",
             Some(CheckName::Ownership) => "SharingMode",
             _ => "ResourceSharing",

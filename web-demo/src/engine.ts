@@ -3,7 +3,7 @@
 import init, { Organization } from './pkg/kms_share.js';
 import type { RunResult } from './pkg/kms_share.js';
 
-export type { Decision, AccessMatrix, StepResult, State, RunResult, Step } from './pkg/kms_share.js';
+export type { Decision, AccessMatrix, Effect, StepResult, State, RunResult, Step } from './pkg/kms_share.js';
 export type Org = Organization;
 
 /** Load and instantiate the WebAssembly module. */

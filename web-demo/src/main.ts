@@ -2,7 +2,7 @@
 // in this page. This file only renders what the engine returns and turns clicks
 // into engine calls; no policy, quota or ownership logic lives here.
 import * as kms from './engine.js';
-import type { Decision, AccessMatrix, StepResult, State, Step } from './engine.js';
+import type { Decision, AccessMatrix, Effect, StepResult, State, Step } from './engine.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -25,6 +25,11 @@ let liveMark = '';
 const FEATURE_LABEL: Record<string, string> = {
   instanceManagement: 'manage instance', createResources: 'create', keyManagement: 'manage',
   secretManagement: 'manage', backup: 'backup', cryptoOperations: 'use', secretValue: 'read value',
+};
+
+/** How a cell shows an effect: an undetermined one (an imported instance's unknown sharing mode) is neither ✓ nor ✗. */
+const EFFECT_LOOK: Record<Effect, { cls: string; mark: string }> = {
+  Allow: { cls: 'allow', mark: '✓' }, Deny: { cls: 'deny', mark: '✗' }, Undetermined: { cls: 'undetermined', mark: '?' },
 };
 
 function state(): State { return org.state(); }
@@ -130,8 +135,9 @@ function renderMatrix(m: AccessMatrix | null): void {
   const rows = m.identities.map((id, ii) => `<tr><td class="id" title="${esc(id.identity)}">${esc(shortIdentity(id.identity))} <span class="badge ${id.role === 'owner' ? 'owner' : ''}">${esc(id.role)}</span></td>${cols.map((c) => {
     const cell = cellAt.get(`${ii}/${c.r}/${c.f}`);
     if (!cell) return '<td></td>';
-    const allow = cell.effect === 'Allow';
-    return `<td class="cell ${allow ? 'allow' : 'deny'}" data-testid="cell" data-identity="${esc(id.identity)}" data-resource="${esc(m.resources[c.r].name)}" data-action="${esc(cell.action)}" data-effect="${esc(cell.effect)}" title="${esc(cell.action)}: ${esc(cell.effect)}${cell.deniedBy ? ` by ${cell.deniedBy}` : ''}">${allow ? '✓' : '✗'}</td>`;
+    const look = EFFECT_LOOK[cell.effect];
+    const by = cell.deniedBy ?? cell.undeterminedBy;
+    return `<td class="cell ${look.cls}" data-testid="cell" data-identity="${esc(id.identity)}" data-resource="${esc(m.resources[c.r].name)}" data-action="${esc(cell.action)}" data-effect="${esc(cell.effect)}" title="${esc(cell.action)}: ${esc(cell.effect)}${by ? ` by ${by}` : ''}">${look.mark}</td>`;
   }).join('')}</tr>`).join('');
   $('matrix').innerHTML = `<table><thead><tr><th rowspan="2">identity</th>${head1}</tr><tr>${head2}</tr></thead><tbody>${rows}</tbody></table>`;
   for (const td of $('matrix').querySelectorAll<HTMLTableCellElement>('td.cell')) {
@@ -144,7 +150,7 @@ function renderDecision(d: Decision, title: string): void {
   $('why').innerHTML = `<div>Effect: <span class="effect ${esc(d.effect)}" data-testid="why-effect">${esc(d.effect)}</span>
       <span class="mono">${esc(shortIdentity(d.caller))} · ${esc(d.action)} · ${esc(d.resource)}</span></div>
     <ol class="checks">${d.checks.map((c) => `<li class="${esc(c.outcome)}" data-testid="check-${esc(c.check)}" data-outcome="${esc(c.outcome)}"><b>${esc(c.check.replace(/([A-Z])/g, ' $1'))}</b> — ${esc(c.outcome)} <span class="rule">${esc(c.rule)}</span><br>${esc(c.detail)}</li>`).join('')}</ol>
-    ${d.effect === 'Deny' ? `<div class="error" data-testid="why-message">${esc(d.message)}</div><div class="fix" data-testid="why-fix"><b>Fix:</b> ${esc(d.fix)}</div>` : ''}`;
+    ${d.effect !== 'Allow' ? `<div class="error" data-testid="why-message">${esc(d.message)}</div><div class="fix" data-testid="why-fix"><b>Fix:</b> ${esc(d.fix)}</div>` : ''}`;
 }
 
 function explain(identity: string, action: string, resource: string): void {
@@ -259,7 +265,7 @@ function previewWhatIf(): void {
     $('whatif').innerHTML = `${failed ? `<div class="error" data-testid="whatif-error">${esc(errText(failed.error))}</div>` : ''}
       <div data-testid="whatif-quota">${diff.Quota.map((q) => `Quota of ${esc(q.InstanceId)}: ${q.Before.used} → <b>${q.After.used}</b> of ${q.After.quota}`).join('<br>') || 'Quota unchanged.'}</div>
       <div data-testid="whatif-access">${diff.Access.map((a) => `${a.Gained.map((g) => `<div class="diff-plus">+ ${esc(accountLabel(g))} gains access to ${esc(a.InstanceId)}</div>`).join('')}${a.Lost.map((g) => `<div class="diff-minus">− ${esc(accountLabel(g))} loses access to ${esc(a.InstanceId)}</div>`).join('')}`).join('') || 'No account gains or loses access.'}</div>
-      <div data-testid="whatif-matrix">${diff.Matrix.length ? `<table><tr><th>identity</th><th>resource</th><th>feature</th><th>now</th><th>after</th></tr>${diff.Matrix.slice(0, 40).map((c) => `<tr><td class="id">${esc(shortIdentity(c.Identity))}</td><td class="id" title="${esc(c.Resource)}">${esc(c.Resource.split(':').pop())}</td><td>${esc(FEATURE_LABEL[c.Feature] ?? c.Feature)}</td><td class="${c.Before === 'Allow' ? 'allow' : 'deny'}">${esc(c.Before)}</td><td class="${c.After === 'Allow' ? 'allow' : 'deny'}">${esc(c.After)}</td></tr>`).join('')}</table>${diff.Matrix.length > 40 ? `<p class="hint">…and ${diff.Matrix.length - 40} more cells</p>` : ''}` : 'No matrix cell changes.'}</div>`;
+      <div data-testid="whatif-matrix">${diff.Matrix.length ? `<table><tr><th>identity</th><th>resource</th><th>feature</th><th>now</th><th>after</th></tr>${diff.Matrix.slice(0, 40).map((c) => `<tr><td class="id">${esc(shortIdentity(c.Identity))}</td><td class="id" title="${esc(c.Resource)}">${esc(c.Resource.split(':').pop())}</td><td>${esc(FEATURE_LABEL[c.Feature] ?? c.Feature)}</td><td class="${EFFECT_LOOK[c.Before as Effect].cls}">${esc(c.Before)}</td><td class="${EFFECT_LOOK[c.After as Effect].cls}">${esc(c.After)}</td></tr>`).join('')}</table>${diff.Matrix.length > 40 ? `<p class="hint">…and ${diff.Matrix.length - 40} more cells</p>` : ''}` : 'No matrix cell changes.'}</div>`;
   } catch (e) {
     $('whatif').innerHTML = `<div class="error" data-testid="whatif-error">${esc(errText(e))}</div>`;
   }

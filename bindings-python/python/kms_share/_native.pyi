@@ -77,7 +77,9 @@ class Decision:
         """True for ``Allow``."""
     @property
     def effect(self) -> str:
-        """``"Allow"`` or ``"Deny"``."""
+        """``"Allow"``, ``"Deny"`` or ``"Undetermined"`` (a check depends on what the
+        engine was not told, such as an imported instance's sharing mode; ``allowed`` is
+        then False)."""
     @property
     def caller(self) -> str:
         """The caller identity."""
@@ -93,6 +95,9 @@ class Decision:
     @property
     def denied_by(self) -> Optional[str]:
         """For a Deny, the first failing check; ``None`` for an Allow."""
+    @property
+    def undetermined_by(self) -> Optional[str]:
+        """For an Undetermined decision, the check that could not be decided."""
     @property
     def rule(self) -> Optional[str]:
         """For a Deny, the rule id of the failing check."""

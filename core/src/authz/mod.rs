@@ -106,10 +106,25 @@ pub fn decide(state: &State, req: &Request<'_>) -> Decision {
 /// first failing check (the `deniedBy` of the full decision). The same checks run in
 /// the same order; only the texts are never built. For in-page checks, batches, the
 /// access matrix's cells and who-can's filter.
+///
+/// An undetermined decision counts as denied here, by its undecided check (fails
+/// closed, AZ-3); [`effect_of`] tells the two apart.
 pub fn denied_by(state: &State, req: &Request<'_>) -> Option<CheckName> {
-    let mut s = FirstFailure(None);
+    let mut s = FirstFailure::default();
     run(state, req, &mut s);
-    s.0
+    s.denied.or(s.undetermined)
+}
+
+/// The `effect` of [`decide`] without its explanations, with the check that denied it
+/// (`deniedBy`) or left it undetermined (`undeterminedBy`).
+pub fn effect_of(state: &State, req: &Request<'_>) -> (Effect, Option<CheckName>) {
+    let mut s = FirstFailure::default();
+    run(state, req, &mut s);
+    match (s.denied, s.undetermined) {
+        (Some(c), _) => (Effect::Deny, Some(c)),
+        (None, Some(c)) => (Effect::Undetermined, Some(c)),
+        (None, None) => (Effect::Allow, None),
+    }
 }
 
 /// Whether [`decide`] would allow the request (fails closed, AZ-3).
@@ -257,9 +272,27 @@ fn decide_kms(
     let mode_label = || match inst.sharing_mode {
         Some(SharingMode::Joint) => "Joint ownership",
         Some(SharingMode::Independent) => "Independent ownership",
+        Some(SharingMode::Unknown) => "an unknown sharing mode",
         None => "an instance not yet shared",
     };
-    if grant.allows(inst.sharing_mode, own) {
+    let Some(allowed) = grant.allows(inst.sharing_mode, own) else {
+        b.undetermined(CheckName::Ownership, || {
+            (
+                Rule::Sm1,
+                format!(
+                    "the {role} {account} may use this {} created by {} only if instance {instance} is in Joint ownership, and its sharing mode is unknown (the vendor's API does not report it)",
+                    kind.name(),
+                    creator.map(|c| c.to_string()).unwrap_or_default()
+                ),
+                format!(
+                    "tell the engine the mode the console shows for instance {instance}: `sharingMode` in the state document, or {} (Joint or Independent)",
+                    Action::SetInstanceSharingMode.ram()
+                ),
+            )
+        });
+        return;
+    };
+    if allowed {
         b.pass(CheckName::Ownership, Rule::Sm3, || match (grant, own) {
             (Grant::Yes, _) => format!("the {role} may use `{}` ({})", row.label, mode_label()),
             (_, true) => format!("account {account} created this resource"),

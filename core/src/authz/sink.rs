@@ -21,6 +21,10 @@ pub(super) trait Sink {
     fn na(&mut self, check: CheckName, detail: &'static str);
     /// The check failed: the closure gives the rule, what was found and the fix.
     fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String));
+    /// The check depends on a fact the state does not hold: the closure gives the rule,
+    /// what is missing and how to supply it. Later checks still run: one that fails
+    /// makes the decision a Deny all the same.
+    fn undetermined(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String));
     /// Whether a check has failed.
     fn failed(&self) -> bool;
     /// The share through which a principal reaches the instance.
@@ -31,20 +35,28 @@ pub(super) trait Sink {
 pub(super) struct Explained {
     checks: Vec<Check>,
     denied: Option<(CheckName, Rule, String, String)>,
+    undetermined: Option<(CheckName, Rule, String, String)>,
     via_share: Option<String>,
 }
 
-/// The effect-only sink: the first failing check, nothing else.
-pub(super) struct FirstFailure(pub(super) Option<CheckName>);
+/// The effect-only sink: the first failing check, and the first undecided one.
+#[derive(Default)]
+pub(super) struct FirstFailure {
+    pub(super) denied: Option<CheckName>,
+    pub(super) undetermined: Option<CheckName>,
+}
 
 impl Sink for FirstFailure {
     fn pass(&mut self, _: CheckName, _: Rule, _: impl FnOnce() -> String) {}
     fn na(&mut self, _: CheckName, _: &'static str) {}
     fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (Rule, String, String)) {
-        self.0.get_or_insert(check);
+        self.denied.get_or_insert(check);
+    }
+    fn undetermined(&mut self, check: CheckName, _: impl FnOnce() -> (Rule, String, String)) {
+        self.undetermined.get_or_insert(check);
     }
     fn failed(&self) -> bool {
-        self.0.is_some()
+        self.denied.is_some()
     }
     fn via_share(&mut self, _: &ShareId) {}
 }
@@ -61,6 +73,11 @@ impl Sink for Explained {
         self.checks.push(Check { check, outcome: Outcome::Failed, rule, detail: detail.clone() });
         self.denied.get_or_insert((check, rule, detail, fix));
     }
+    fn undetermined(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String)) {
+        let (rule, detail, fix) = why();
+        self.checks.push(Check { check, outcome: Outcome::Undetermined, rule, detail: detail.clone() });
+        self.undetermined.get_or_insert((check, rule, detail, fix));
+    }
     fn failed(&self) -> bool {
         self.denied.is_some()
     }
@@ -71,7 +88,7 @@ impl Sink for Explained {
 
 impl Explained {
     pub(super) fn new() -> Self {
-        Explained { checks: Vec::with_capacity(4), denied: None, via_share: None }
+        Explained { checks: Vec::with_capacity(4), denied: None, undetermined: None, via_share: None }
     }
     pub(super) fn finish(mut self, req: &Request<'_>, arn: &str) -> Decision {
         for name in [CheckName::Sharing, CheckName::SharePermission, CheckName::RamPolicy, CheckName::Ownership] {
@@ -84,12 +101,23 @@ impl Explained {
                 });
             }
         }
-        let (effect, denied_by, rule, message, fix) = match self.denied {
-            Some((check, rule, detail, fix)) => {
+        let mut undetermined_by = None;
+        let (effect, denied_by, rule, message, fix) = match (self.denied, self.undetermined) {
+            (Some((check, rule, detail, fix)), _) => {
                 let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
                 (Effect::Deny, Some(check), Some(rule), Some(message), Some(fix))
             }
-            None => (Effect::Allow, None, None, None, None),
+            (None, Some((check, rule, detail, fix))) => {
+                undetermined_by = Some(check);
+                let message = format!(
+                    "access undetermined: the {} check ({}) depends on what the engine was not told: {}",
+                    check_label(check),
+                    rule,
+                    detail
+                );
+                (Effect::Undetermined, None, Some(rule), Some(message), Some(fix))
+            }
+            (None, None) => (Effect::Allow, None, None, None, None),
         };
         Decision {
             effect,
@@ -98,6 +126,7 @@ impl Explained {
             resource: arn.to_string(),
             checks: self.checks,
             denied_by,
+            undetermined_by,
             rule,
             message,
             fix,

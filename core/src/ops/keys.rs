@@ -790,12 +790,15 @@ impl Engine {
                 _ => !holders.is_empty(),
             };
             if clash {
+                let why = if mode == Some(SharingMode::Unknown) {
+                    "the instance's sharing mode is unknown, so names are kept unique across accounts as in Joint ownership (choose another name, or set the mode)"
+                } else {
+                    "in Joint ownership every key alias and secret name is unique across accounts (choose another name, or switch to Independent ownership)"
+                };
                 return Err(Error::new(
                     ErrorCode::NameConflict,
                     Rule::Sm3,
-                    format!(
-                        "{what} `{name}` is already used in instance {inst}; in Joint ownership every key alias and secret name is unique across accounts (choose another name, or switch to Independent ownership)"
-                    ),
+                    format!("{what} `{name}` is already used in instance {inst}; {why}"),
                 )
                 .with_vendor(vendor));
             }

@@ -495,6 +495,15 @@ impl Engine {
                 }
                 Ok(())
             }
+            (Some(SharingMode::Unknown), Some(m)) => Err(Error::invalid(
+                "SharingMode",
+                Rule::Sm1,
+                format!(
+                    "instance {inst_id} is shared in a mode the engine was not told; set it with {} before naming `{}` on a share",
+                    Action::SetInstanceSharingMode.ram(),
+                    m.name()
+                ),
+            )),
             (Some(SharingMode::Independent), Some(SharingMode::Joint)) => Err(Error::new(
                 ErrorCode::ModeChangeNotAllowed,
                 Rule::Sm2,
