@@ -157,6 +157,7 @@ mod tests {
                 detail: "the key belongs to another account".into(),
             }],
             denied_by: Some(CheckName::Ownership),
+            undetermined_by: None,
             rule: Some(kms_share_core::Rule::Sm3),
             message: Some("access denied by the ownership check (SM-3)".into()),
             fix: None,
