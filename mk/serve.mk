@@ -1,7 +1,8 @@
 # `kms-share serve` against the official SDKs: `make test-serve` installs the pinned SDK
 # packages (tests/serve/requirements.txt, from PyPI) into their own venv, .venv-sdk, only
 # when one is missing or at another version, and the Node SDKs (tests/serve/node, npm ci
-# from its package-lock) only when the lock changed; builds the CLI; runs tests/serve with
+# from its package-lock) only when the lock changed, and the engine's wheel (for the
+# collector); builds the CLI; runs tests/serve with
 # pytest and tests/serve/node with node --test. The servers it starts listen on 127.0.0.1
 # only, on ports the OS picks.
 
@@ -31,7 +32,11 @@ $(SDK_NODE_STAMP): $(SDK_NODE)/package-lock.json $(SDK_NODE)/package.json
 	cd $(SDK_NODE) && npm ci --silent --no-audit --no-fund
 	touch $@
 
-test-serve: sdk-venv $(SDK_NODE_STAMP)
+# The collector (`python -m kms_share import`) runs in the SDKs' venv: the engine's wheel
+# (make python-wheel) goes there too, reinstalled only when it was rebuilt.
+test-serve: sdk-venv python-wheel $(SDK_NODE_STAMP)
+	[ $(SDK_VENV)/.kms-share-wheel -nt $(PY_STAMP) ] || { $(SDK_PY) -m pip install --quiet --disable-pip-version-check \
+	    --force-reinstall --no-deps $(PY_WHEELS)/kms_share-*.whl && touch $(SDK_VENV)/.kms-share-wheel; }
 	$(CARGO) build --quiet -p kms-share-cli
 	cd tests/serve && env -u HTTP_PROXY -u http_proxy -u HTTPS_PROXY -u https_proxy \
 	    KMS_SHARE_CLI=$(CURDIR)/target/debug/kms-share ../../$(SDK_PY) -m pytest -q -p no:cacheprovider . \

@@ -100,6 +100,30 @@ impl PyOrganization {
         })
     }
 
+    /// The organization a folder of saved vendor responses describes (docs/import.md),
+    /// given as a dict of relative path (`accounts/<id>/kms/ListKeys.json`) to text, and
+    /// the import's counts (a dict). Its keys can be decided on, not used; what the
+    /// responses could not say is in the state's `gaps`. `kms_share.import_folder` reads
+    /// a folder into it.
+    #[staticmethod]
+    fn from_responses<'py>(py: Python<'py>, files: &Bound<'py, PyAny>) -> PyResult<(Self, Bound<'py, PyAny>)> {
+        guard(py, || {
+            let shape =
+                || invalid_input(py, "files", "`files` is a dict of relative path to response text".to_string());
+            let dict = files.cast::<PyDict>().map_err(|_| shape())?;
+            let mut pairs = Vec::with_capacity(dict.len());
+            for (path, body) in dict.iter() {
+                pairs.push((
+                    path.extract::<String>().map_err(|_| shape())?,
+                    body.extract::<String>().map_err(|_| shape())?,
+                ));
+            }
+            let files = pairs;
+            let (org, summary) = Organization::from_responses(&files, Box::new(OsRng)).or_raise(py)?;
+            Ok((Self::wrap(org), convert::serde_to_py(py, &summary)?))
+        })
+    }
+
     /// Load a sealed snapshot (CR-5) saved by `save_sealed` under the same 32-byte root key.
     #[staticmethod]
     #[pyo3(signature = (snapshot, root_key, seed=None))]

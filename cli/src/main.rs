@@ -4,10 +4,11 @@
 //! Exit status: 0 ok, 1 an expect failed, 2 bad input (usage, unreadable or invalid files).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kms_share_core::api::Organization;
 use kms_share_core::crypto::OsRng;
 use kms_share_core::ids::{Identity, InstanceId};
 use kms_share_core::policy::Context;
@@ -31,10 +32,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run a scenario, then explain one request against the organization it built.
+    /// Explain one request against an organization (a scenario document, run first, or a
+    /// state document such as `kms-share import` writes).
     Explain {
-        /// The scenario document.
-        scenario: PathBuf,
+        /// The scenario or state document.
+        document: PathBuf,
         /// The caller, `acs:ram::<account>:root|user/<name>|role/<name>`.
         caller: String,
         /// The action, `kms:Encrypt`.
@@ -42,12 +44,33 @@ enum Command {
         /// The resource: key id, alias, secret name or ARN, instance id.
         resource: String,
     },
-    /// Run a scenario, then print the permission matrix of one instance.
+    /// Print the access matrix of one instance of an organization (a scenario or state
+    /// document).
     Matrix {
-        /// The scenario document.
-        scenario: PathBuf,
+        /// The scenario or state document.
+        document: PathBuf,
         /// The instance, `kst-...`.
         instance: String,
+    },
+    /// Who can perform an action on a resource of an organization (a scenario or state
+    /// document): each identity with its reason, `undetermined` set where the answer
+    /// depends on what the document does not say.
+    WhoCan {
+        /// The scenario or state document.
+        document: PathBuf,
+        /// The action, `kms:Decrypt`.
+        action: String,
+        /// The resource: key id, alias, secret name or ARN, instance id.
+        resource: String,
+    },
+    /// Make a state document from a folder of saved vendor responses (docs/import.md):
+    /// the organization as read, with what could not be read listed in its `gaps`.
+    Import {
+        /// The folder the collector (`python -m kms_share import`) or a person wrote.
+        folder: PathBuf,
+        /// Where to write the state document (default: stdout).
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Review an organization (a scenario document, or a state document as `Export state`
     /// or the policy export writes it): findings with their rules and fixes as JSON on
@@ -138,12 +161,56 @@ fn load(path: &std::path::Path) -> Result<scenario::Scenario, String> {
     scenario::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Run the scenario at `path` and hand back its runner, for a question about its state.
-fn built(path: &std::path::Path) -> Result<Runner, String> {
-    let sc = load(path)?;
-    let mut r = Runner::new(&sc, Box::new(OsRng)).map_err(|e| e.to_string())?;
-    r.run(&sc, RunOptions::default());
-    Ok(r)
+/// The organization a scenario document builds or a state document holds.
+fn organization(path: &std::path::Path) -> Result<Organization, String> {
+    Organization::from_document(&read(path)?, Box::new(OsRng)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Every `.json` file under `dir`, by its path relative to `dir` with `/` separators.
+fn responses(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read the folder `{}`: {e}", d.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("cannot read the folder `{}`: {e}", d.display()))?.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let rel = path.strip_prefix(dir).map_err(|e| e.to_string())?;
+                let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                out.push((rel.join("/"), read(&path)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn import(folder: &Path, out: Option<&Path>) -> Result<ExitCode, String> {
+    let files = responses(folder)?;
+    if files.is_empty() {
+        return Err(format!("`{}` holds no saved responses (*.json): see docs/import.md", folder.display()));
+    }
+    let imported =
+        kms_share_core::import::import(&files).map_err(|e| format!("import of `{}`: {e}", folder.display()))?;
+    let text = serde_json::to_string_pretty(&imported.state).map_err(|e| e.to_string())?;
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        None => emit(&text)?,
+    }
+    let s = &imported.summary;
+    eprintln!(
+        "kms-share import: {} account(s), {} folder(s), {} instance(s) ({} in an unknown sharing mode), {} key(s), {} secret(s), {} share(s), {} user(s), {} role(s), {} policy document(s); {} gap(s)",
+        s.accounts, s.folders, s.instances, s.unknown_modes, s.keys, s.secrets, s.shares, s.users, s.roles, s.policies, s.gaps
+    );
+    if s.keys_outside_instances > 0 {
+        eprintln!("kms-share import: {} key(s) outside any KMS instance left out", s.keys_outside_instances);
+    }
+    for g in &imported.state.gaps {
+        let account = g.account.as_ref().map(|a| format!(" of account {a}")).unwrap_or_default();
+        eprintln!("  gap: {}{account} {}: {} {} {}", g.part.name(), g.subject, g.call, g.code, g.message);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(command: Command) -> Result<ExitCode, String> {
@@ -155,23 +222,30 @@ fn run(command: Command) -> Result<ExitCode, String> {
             emit(&scenario::to_json(&res))?;
             Ok(if res.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Explain { scenario: file, caller, action, resource } => {
-            let r = built(&file)?;
+        Command::Explain { document, caller, action, resource } => {
+            let org = organization(&document)?;
             let caller = Identity::parse(&caller).map_err(|e| e.to_string())?;
-            let d = r
+            let d = org
                 .engine()
                 .explain(&caller, &action, &resource, None, &Context::default())
                 .map_err(|e| e.to_string())?;
             emit(&serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Matrix { scenario: file, instance } => {
-            let r = built(&file)?;
+        Command::Matrix { document, instance } => {
+            let org = organization(&document)?;
             let inst = InstanceId::parse(&instance).map_err(|e| e.to_string())?;
-            let m = r.engine().access_matrix(&inst).map_err(|e| e.to_string())?;
+            let m = org.engine().access_matrix(&inst).map_err(|e| e.to_string())?;
             emit(&serde_json::to_string_pretty(&m).map_err(|e| e.to_string())?)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::WhoCan { document, action, resource } => {
+            let org = organization(&document)?;
+            let who = org.who_can(&action, &resource).map_err(|e| e.to_string())?;
+            emit(&serde_json::to_string_pretty(&who).map_err(|e| e.to_string())?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { folder, out } => import(&folder, out.as_deref()),
         Command::Migrate { scenario: file } => {
             let (v2, notes) = scenario::migrate_text(&read(&file)?).map_err(|e| format!("{}: {e}", file.display()))?;
             for n in &notes {
@@ -182,9 +256,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Serve(args) => serve(args),
         Command::Review { document, html } => {
-            let text = read(&document)?;
-            let org = kms_share_core::api::Organization::from_document(&text, Box::new(OsRng))
-                .map_err(|e| format!("{}: {e}", document.display()))?;
+            let org = organization(&document)?;
             let r = org.review().map_err(|e| e.to_string())?;
             std::fs::write(&html, kms_share_core::review::html(&r))
                 .map_err(|e| format!("cannot write `{}`: {e}", html.display()))?;

@@ -133,6 +133,22 @@ impl Organization {
         Ok(org)
     }
 
+    /// The organization a folder of saved vendor responses describes (docs/import.md),
+    /// given as (relative path, text) pairs, and the import's counts. Its keys can be
+    /// decided on, not used; what the responses could not say is in its `gaps`.
+    ///
+    /// # Errors
+    /// As [`crate::import::import`].
+    pub fn from_responses(
+        files: &[(String, String)],
+        rng: Box<dyn RandomSource>,
+    ) -> Result<(Self, crate::import::Summary)> {
+        let imported = crate::import::import(files)?;
+        let mut org = Self::with_rng(rng, 0);
+        org.load_state(imported.state);
+        Ok((org, imported.summary))
+    }
+
     /// Execute one step (`{caller, action, params, at?, bind?, expect?}`).
     ///
     /// # Errors

@@ -26,6 +26,7 @@ pub mod error;
 pub mod idmap;
 pub mod ids;
 mod idtext;
+pub mod import;
 pub mod json;
 pub mod keystore;
 pub mod matrix;

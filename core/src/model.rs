@@ -626,9 +626,49 @@ pub struct RamAccount {
     pub trust: IdMap<RamName, serde_json::Value>,
 }
 
+/// What part of an organization an import could not read (README Semantics 32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum GapPart {
+    /// The directory itself: its folders or accounts.
+    Directory,
+    /// Nothing of the account could be read (it could not be reached).
+    Account,
+    /// The account's RAM users, roles or their attached policies.
+    Ram,
+    /// One policy's document (`subject` names it).
+    Policy,
+    /// The account's KMS instances, keys, aliases or secrets.
+    Kms,
+    /// The account's resource shares.
+    Sharing,
+}
+
+/// Something an import could not read, and why: listed in the state document, reported
+/// by the review, and what makes a decision that depends on it undetermined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gap {
+    /// What is missing.
+    pub part: GapPart,
+    /// The account it belongs to (none for the directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
+    /// The policy, instance or other resource it concerns, when one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// The vendor call that failed (`ram:ListUsers`, `sts:AssumeRole`).
+    pub call: String,
+    /// Its error code (`NoPermission`, `Throttling.User`).
+    pub code: String,
+    /// Its message.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
 // How each record is read (crate::json): its JSON fields, `default` where one may be
 // absent. The names are those serde writes (camelCase).
 unit_enum! {
+    GapPart { Directory, Account, Ram, Policy, Kms, Sharing }
     JoinMethod { Created, Invited, Management }
     InvitationStatus { Pending, Accepted, Declined }
     InstanceKind { Software, Hardware }
@@ -681,6 +721,10 @@ record!(Secret {
 });
 record!(AccessPoint { "name" name, "instance" instance, "creator" creator });
 record!(Backup { "id" id, "resource" resource, "instance" instance, "createdAt" created_at });
+record!(Gap {
+    "part" part, "account" account default, "subject" subject default, "call" call, "code" code,
+    "message" message default,
+});
 record!(RamAccount { "users" users default, "roles" roles default, "policies" policies default, "trust" trust default });
 crate::json::deserialize_via_json!(KeyState, SharePermissions);
 crate::json::to_value_via_serde!(Instance, Share);

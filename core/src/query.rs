@@ -491,12 +491,15 @@ crate::request::request! {
     /// `Resource` (AZ-2).
     pub struct ExplainRequest {
         required {
-            /// The RAM action, `kms:Encrypt`.
-            "Action" action: String,
             /// An instance id or ARN, a key id, alias or ARN, a secret name or ARN.
             "Resource" resource: String,
         }
         optional {
+            /// The RAM action, `kms:Encrypt` (required: this or `AuthAction`).
+            "Action" action: String,
+            /// The RAM action, under the name the vendor's wire leaves free (there
+            /// `Action` names the call itself, `Explain`).
+            "AuthAction" auth_action: String,
             /// The region the call would be made in (KI-6).
             "RegionId" region_id: Region,
             /// Condition keys for RAM policies (RAM-2).
@@ -509,12 +512,16 @@ crate::request::request! {
     /// WhoCan (the simulator's): every identity allowed to do `Action` on `Resource`.
     pub struct WhoCanRequest {
         required {
-            /// The RAM action, `kms:Encrypt`.
-            "Action" action: String,
             /// The resource.
             "Resource" resource: String,
         }
-        optional {}
+        optional {
+            /// The RAM action, `kms:Encrypt` (required: this or `AuthAction`).
+            "Action" action: String,
+            /// The RAM action, under the name the vendor's wire leaves free (there
+            /// `Action` names the call itself, `WhoCan`).
+            "AuthAction" auth_action: String,
+        }
     }
 }
 
@@ -543,20 +550,31 @@ crate::request::request! {
 /// `Explain`: the full decision for the caller doing `Action` on `Resource` (AZ-2).
 pub(crate) fn explain_call(e: &Engine, call: &Call, p: &mut Params<'_>) -> Result<Response> {
     let r = ExplainRequest::read(p)?;
+    let action = asked_action(p, r.action, r.auth_action)?;
     let mut ctx = Context::default();
     for (k, v) in r.request_context.unwrap_or_default() {
         ctx.insert(&k, &v);
     }
-    let d = e.explain(&call.caller, &r.action, &r.resource, r.region_id.as_ref(), &ctx)?;
+    let d = e.explain(&call.caller, &action, &r.resource, r.region_id.as_ref(), &ctx)?;
     Ok(Response { result: crate::engine::to_json(&d), decision: Some(d) })
 }
 
 /// `WhoCan`: every identity allowed to do `Action` on `Resource`, with the reason.
 pub(crate) fn who_can_call(e: &Engine, _call: &Call, p: &mut Params<'_>) -> Result<Response> {
     let r = WhoCanRequest::read(p)?;
-    let allowed = e.who_can(&r.action, &r.resource)?;
-    let result = obj!("Action": parse_action(&r.action)?.ram(), "Resource": r.resource, "Allowed": allowed);
+    let action = asked_action(p, r.action, r.auth_action)?;
+    let allowed = e.who_can(&action, &r.resource)?;
+    let result = obj!("Action": parse_action(&action)?.ram(), "Resource": r.resource, "Allowed": allowed);
     Ok(Response { result, decision: None })
+}
+
+/// The action a question is about: `Action` in a document, `AuthAction` over the wire.
+fn asked_action(p: &Params<'_>, action: Option<String>, auth_action: Option<String>) -> Result<String> {
+    match (action, auth_action) {
+        (Some(a), None) | (None, Some(a)) => Ok(a),
+        (Some(_), Some(_)) => Err(Error::invalid("AuthAction", None, "give the action once: `Action` or `AuthAction`")),
+        (None, None) => Err(p.missing("Action")),
+    }
 }
 
 /// `AccessMatrix`: the instance's identities x resources x features.
@@ -580,6 +598,7 @@ impl crate::json::ToValue for Allowed {
             ("role", self.role.to_value()),
             ("viaShare", self.via_share.to_value()),
             ("reason", self.reason.to_value()),
+            ("undetermined", self.undetermined.to_value()),
         ])
     }
 }

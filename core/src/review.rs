@@ -21,7 +21,9 @@ use crate::decision::Effect;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::matrix::Feature;
-use crate::model::{AssociationState, InstanceState, Principal, ShareState, SharingMode, DEPRECATED_PERMISSION};
+use crate::model::{
+    AssociationState, GapPart, InstanceState, Principal, ShareState, SharingMode, DEPRECATED_PERMISSION,
+};
 use crate::query::AccessMatrix;
 use crate::rules::Rule;
 use crate::state::QuotaUsage;
@@ -106,6 +108,14 @@ pub struct Review {
     pub instances: Vec<InstanceReview>,
     /// Every finding, errors first.
     pub findings: Vec<Finding>,
+}
+
+fn suffix(subject: &str) -> String {
+    if subject.is_empty() {
+        String::new()
+    } else {
+        format!(" ({subject})")
+    }
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -362,6 +372,38 @@ pub fn review(engine: &Engine) -> Result<Review> {
             quota: q.clone(),
             resources,
             access: summarize(engine, &m),
+        });
+    }
+    // What an import could not read (README Semantics 32): the decisions it hides are
+    // undetermined, so the review says which and how to read them.
+    for g in &state.gaps {
+        let whose = g.account.as_ref().map(|a| format!("account {a}")).unwrap_or_else(|| "the directory".to_string());
+        let (severity, what) = match g.part {
+            GapPart::Directory => (Severity::Error, "the directory's folders or accounts".to_string()),
+            GapPart::Account => (Severity::Error, format!("nothing of {whose} (it could not be reached)")),
+            GapPart::Ram if g.subject.is_empty() => (Severity::Error, format!("the RAM identities of {whose}")),
+            GapPart::Ram => (Severity::Warning, format!("the attached policies of {} in {whose}", g.subject)),
+            GapPart::Policy => (Severity::Warning, format!("policy {} of {whose}", g.subject)),
+            GapPart::Kms => (Severity::Warning, format!("KMS resources of {whose}{}", suffix(&g.subject))),
+            GapPart::Sharing => (Severity::Warning, format!("resource shares of {whose}{}", suffix(&g.subject))),
+        };
+        findings.push(Finding {
+            rule: Rule::Az3,
+            severity,
+            instance: String::new(),
+            subject: g.account.as_ref().map(ToString::to_string).unwrap_or_else(|| g.subject.clone()),
+            message: format!(
+                "the import could not read {what}: {} answered {}{}; decisions that depend on it are undetermined",
+                g.call,
+                g.code,
+                if g.message.is_empty() { String::new() } else { format!(" ({})", g.message) }
+            ),
+            fix: match g.part {
+                GapPart::Account => format!(
+                    "create the directory access role in {whose} (trusting the management account) or pass --role-name, then import again"
+                ),
+                _ => format!("grant the importing identity {} in {whose}, then import again", g.call),
+            },
         });
     }
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.instance.cmp(&b.instance)));

@@ -53,6 +53,10 @@ pub struct State {
     /// gets the order [`State::rebuild_index`] gives newly reachable accounts.
     #[serde(skip_serializing_if = "IdMap::is_empty")]
     pub admission: IdMap<InstanceId, Vec<AccountId>>,
+    /// What an import could not read (README Semantics 32): empty for an organization
+    /// the engine built itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
     /// Derived indexes.
     #[serde(skip)]
     pub(crate) index: Index,
@@ -705,6 +709,7 @@ const STATE_FIELDS: &[&str] = &[
     "audit",
     "seq",
     "admission",
+    "gaps",
 ];
 
 /// A map of records, read by `crate::json::records`.
@@ -760,7 +765,8 @@ impl<'de> Deserialize<'de> for State {
                         9 => st.ram = a.next_value_seed(Records(core::marker::PhantomData))?,
                         10 => st.audit = a.next_value()?,
                         11 => st.seq = a.next_value()?,
-                        _ => st.admission = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        12 => st.admission = a.next_value_seed(Records(core::marker::PhantomData))?,
+                        _ => st.gaps = a.next_value()?,
                     }
                 }
                 Ok(st)

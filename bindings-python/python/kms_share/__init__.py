@@ -16,8 +16,13 @@ False
 - :func:`run`: run a scenario document exactly as the ``kms-share run`` command does.
 - :class:`KmsShareError` and one subclass per engine error code (see :mod:`kms_share.errors`).
 
-``python -m kms_share run|explain|matrix ...`` is the command line.
+- :func:`import_folder`: the organization a folder of saved vendor responses describes;
+  :func:`kms_share.collect.collect` reads a real one into such a folder, read-only.
+
+``python -m kms_share run|explain|matrix|who-can|review|import ...`` is the command line.
 """
+
+import os
 
 from . import errors, vendor_types
 from ._native import (
@@ -32,6 +37,7 @@ from ._native import (
     migrate,
     run,
 )
+from .collect import responses as _responses
 from .errors import (
     AccessDenied,
     AlreadyExists,
@@ -57,7 +63,18 @@ from .errors import (
     SnapshotInvalid,
 )
 
+
+
+def import_folder(folder: "str | os.PathLike[str]") -> "tuple[Organization, dict]":
+    """The organization a folder of saved vendor responses describes (docs/import.md),
+    and the import's counts. Its keys can be decided on, not used for cryptography; what
+    the responses could not say is in ``org.state()["gaps"]`` and makes the decisions
+    that depend on it ``Undetermined``."""
+    return Organization.from_responses(_responses(folder))
+
+
 __all__ = [
+    "import_folder",
     "ERROR_CODES",
     "FORMAT_VERSION",
     "Check",

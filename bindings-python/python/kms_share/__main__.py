@@ -3,12 +3,18 @@
 The same commands, output and exit statuses as the Rust ``kms-share`` command::
 
     python -m kms_share run SCENARIO.json [--check]   print the result document; 1 if an expect failed
-    python -m kms_share explain SCENARIO.json CALLER ACTION RESOURCE
-    python -m kms_share matrix SCENARIO.json INSTANCE-ID
+    python -m kms_share explain DOCUMENT CALLER ACTION RESOURCE
+    python -m kms_share matrix DOCUMENT INSTANCE-ID
+    python -m kms_share who-can DOCUMENT ACTION RESOURCE
+    python -m kms_share review DOCUMENT [--html FILE]
+    python -m kms_share import --out STATE.json [--save FOLDER | --from FOLDER] [--endpoint URL] ...
     python -m kms_share migrate SCENARIO.json         a version 1 document in version 2's names
     python -m kms_share --help | --version     (and COMMAND --help)
 
-``explain`` and ``matrix`` first run the scenario, then ask about the state it built.
+A DOCUMENT is a scenario (run first) or a state document (``import`` writes one).
+``import`` reads the organization your credentials' management account runs, read-only,
+through the vendor's official SDKs (``pip install 'kms-share[collect]'``), or, with
+``--from``, a folder of saved responses (docs/import.md).
 Exit status: 0 ok, 1 an expect failed, 2 bad input.
 """
 
@@ -47,14 +53,31 @@ def _parser() -> argparse.ArgumentParser:
     run_p = sub.add_parser("run", help="run a scenario document and print its result document (exit 1 if an expect failed)")
     run_p.add_argument("scenario", help="the scenario document (JSON, version 1 or 2)")
     run_p.add_argument("--check", action="store_true", help="also check that every failed step left the organization unchanged")
-    ex = sub.add_parser("explain", help="run a scenario, then explain one request against the organization it built")
-    ex.add_argument("scenario", help="the scenario document")
+    ex = sub.add_parser("explain", help="explain one request against an organization (scenario or state document)")
+    ex.add_argument("document", help="the scenario or state document")
     ex.add_argument("caller", help="acs:ram::<account>:root|user/<name>|role/<name>")
     ex.add_argument("action", help="the action, kms:Encrypt")
     ex.add_argument("resource", help="key id, alias, secret name or ARN, instance id")
-    mx = sub.add_parser("matrix", help="run a scenario, then print the permission matrix of one instance")
-    mx.add_argument("scenario", help="the scenario document")
+    mx = sub.add_parser("matrix", help="print the access matrix of one instance of an organization")
+    mx.add_argument("document", help="the scenario or state document")
     mx.add_argument("instance", help="the instance, kst-...")
+    wc = sub.add_parser("who-can", help="who can perform an action on a resource, each with the reason")
+    wc.add_argument("document", help="the scenario or state document")
+    wc.add_argument("action", help="the action, kms:Decrypt")
+    wc.add_argument("resource", help="key id, alias, secret name or ARN, instance id")
+    im = sub.add_parser(
+        "import",
+        help="read a real organization (read-only, official SDKs) or a folder of saved responses into a state document",
+    )
+    im.add_argument("--out", "-o", default="kms-share-state.json", help="where to write the state document")
+    src = im.add_mutually_exclusive_group()
+    src.add_argument("--from", dest="source", metavar="FOLDER", help="import saved responses (docs/import.md); no credentials needed")
+    src.add_argument("--save", metavar="FOLDER", default="kms-share-responses", help="where the responses read are kept (a new folder)")
+    im.add_argument("--endpoint", help="send every call to this endpoint (http://127.0.0.1:8787 for kms-share serve)")
+    im.add_argument("--region", default="cn-hangzhou", help="the region of the KMS instances to read")
+    im.add_argument("--role-name", default="ResourceDirectoryAccountAccessRole", help="the member accounts' role the management account assumes")
+    im.add_argument("--concurrency", type=int, default=8, help="accounts read at once")
+    im.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: on a terminal)")
     rv = sub.add_parser(
         "review",
         help="review an organization (scenario or state document): findings as JSON, and an HTML report",
@@ -117,11 +140,17 @@ def _dispatch(ns: argparse.Namespace) -> int:
         _print(json.dumps(review, indent=2, ensure_ascii=False))
         print(f"kms-share review: {len(review['findings'])} finding(s); report written to {ns.html}", file=sys.stderr)
         return 0
+    if ns.command == "import":
+        return _import(ns)
     if ns.command == "explain":
-        org = _organization(ns.scenario)
+        org = _organization(ns.document)
         _print(org.explain(ns.caller, ns.action, ns.resource).to_json())
         return 0
-    org = _organization(ns.scenario)
+    if ns.command == "who-can":
+        org = _organization(ns.document)
+        _print(json.dumps(org.who_can(ns.action, ns.resource), indent=2, ensure_ascii=False))
+        return 0
+    org = _organization(ns.document)
     # serde_json's pretty printer and json.dumps(indent=2) write the same text.
     _print(json.dumps(org.access_matrix(ns.instance), indent=2, ensure_ascii=False))
     return 0
@@ -137,10 +166,62 @@ def _load(path: str) -> str:
 
 def _organization(path: str) -> Organization:
     try:
-        org, _ = Organization.from_scenario(_load(path))
+        return Organization.from_document(_load(path))
     except KmsShareError as e:
         raise _BadInput(f"{path}: {e}") from e
-    return org
+
+
+def _import(ns: argparse.Namespace) -> int:
+    from .collect import CollectError, collect, responses
+
+    folder = ns.source
+    if folder is None:
+        folder = ns.save
+        try:
+            s = collect(
+                folder,
+                endpoint=ns.endpoint,
+                region=ns.region,
+                role_name=ns.role_name,
+                concurrency=ns.concurrency,
+                progress=ns.progress,
+            )
+        except CollectError as e:
+            raise _BadInput(str(e)) from e
+        print(
+            f"kms-share import: read {s.reached} of {s.accounts} account(s) in {s.seconds:.1f} s "
+            f"({s.calls} call(s), {s.retries} retried); responses kept in {folder}",
+            file=sys.stderr,
+        )
+    try:
+        files = responses(folder)
+    except OSError as e:
+        raise _BadInput(str(e)) from e
+    try:
+        org, summary = Organization.from_responses(files)
+    except KmsShareError as e:
+        raise _BadInput(f"import of `{folder}`: {e}") from e
+    state = org.state()
+    try:
+        with open(ns.out, "w", encoding="utf-8") as f:
+            f.write(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
+    except OSError as e:
+        raise _BadInput(f"cannot write `{ns.out}`: {e}") from e
+    print(_summary_line(summary), file=sys.stderr)
+    for g in state.get("gaps", []):
+        where = f" of account {g['account']}" if g.get("account") else ""
+        print(f"  gap: {g['part']}{where} {g.get('subject', '')}: {g['call']} {g['code']} {g.get('message', '')}", file=sys.stderr)
+    print(f"kms-share import: state document written to {ns.out}", file=sys.stderr)
+    return 0
+
+
+def _summary_line(s: dict) -> str:
+    return (
+        f"kms-share import: {s['accounts']} account(s), {s['folders']} folder(s), {s['instances']} instance(s) "
+        f"({s['unknownModes']} in an unknown sharing mode), {s['keys']} key(s), {s['secrets']} secret(s), "
+        f"{s['shares']} share(s), {s['users']} user(s), {s['roles']} role(s), {s['policies']} policy document(s); "
+        f"{s['gaps']} gap(s)"
+    )
 
 
 def _print(text: str) -> None:

@@ -210,6 +210,11 @@ class Organization:
         """The organization a scenario document (its steps run) or a state document
         (:meth:`state`, :meth:`policy_export`) describes."""
     @staticmethod
+    def from_responses(files: Mapping[str, str]) -> Tuple["Organization", Dict[str, Any]]:
+        """The organization a folder of saved vendor responses describes (docs/import.md),
+        given as a dict of relative path to text, and the import's counts. Its keys can be
+        decided on, not used; what the responses could not say is in the state's ``gaps``."""
+    @staticmethod
     def from_scenario(document: _Document) -> Tuple["Organization", RunResult]:
         """Run a scenario document on a fresh organization, honouring its ``seed`` and
         ``start``; return the organization and the run's result. Raises ``InvalidInput``

@@ -133,6 +133,7 @@ class ResourceShareAssociation(TypedDict, total=False):
     EntityId: str
     EntityType: str
     ResourceArn: str
+    ResourceProperty: str
     ResourceShareId: str
     ResourceShareName: str
     UpdateTime: str

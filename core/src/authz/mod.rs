@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use crate::action::Action;
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
-use crate::model::{AssociationState, InstanceState, ShareState, SharingMode};
+use crate::model::{AssociationState, Gap, GapPart, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context, Verdict};
 use crate::state::{instance_arn, State};
 
@@ -418,6 +418,19 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     let ram = state.ram.get(account);
     let attached = ram.and_then(|r| if kind == "user" { r.users.get(name) } else { r.roles.get(name) });
     let Some(attached) = attached else {
+        if let Some(g) = ram_gap(state, account, kind, name, None) {
+            b.undetermined(CheckName::RamPolicy, || {
+                (
+                    Rule::Ram1,
+                    format!(
+                        "{kind} {name} is not in the imported organization, whose RAM identities of account {account} could not be read ({}: {})",
+                        g.call, g.code
+                    ),
+                    format!("let the import read RAM in account {account} ({}), then import again", g.call),
+                )
+            });
+            return;
+        }
         b.fail(CheckName::RamPolicy, || {
             (
                 Rule::Az3,
@@ -441,7 +454,31 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     }
     let preq = policy::Request { action: req.action.ram(), resource: arn, context: ctx };
     let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
-    match policy::evaluate(policies, &preq) {
+    let verdict = policy::evaluate(policies, &preq);
+    // An explicit Deny decides whatever else may be attached; anything else could be
+    // overturned by a policy the import could not read.
+    if !matches!(verdict, Verdict::ExplicitDeny { .. }) {
+        if let Some(g) = ram_gap(state, account, kind, name, Some(attached)) {
+            b.undetermined(CheckName::RamPolicy, || {
+                let what = match g.part {
+                    GapPart::Policy => format!("policy {} attached to {kind} {name}", g.subject),
+                    _ => format!("the policies attached to {kind} {name}"),
+                };
+                (
+                    Rule::Ram2,
+                    format!(
+                        "{what} could not be read ({}: {}), so whether its policies allow {} on {arn} is unknown",
+                        g.call,
+                        g.code,
+                        req.action.ram()
+                    ),
+                    format!("let the import read {what} ({}), then import again", g.call),
+                )
+            });
+            return;
+        }
+    }
+    match verdict {
         Verdict::Allow { policy, statement } => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
             format!("policy {policy} statement {statement} allows {} on {arn}", req.action.ram())
         }),
@@ -463,6 +500,34 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
             )
         }),
     }
+}
+
+/// What an import could not read that hides what `kind name` of `account` may do
+/// (README Semantics 32): the account or its RAM identities, the identity's
+/// attachments (`subject` `user/<name>`), or one of its attached policies. Nothing for
+/// an organization the engine built itself, at the cost of one emptiness test.
+fn ram_gap<'a>(
+    state: &'a State,
+    account: &AccountId,
+    kind: &str,
+    name: &crate::ids::RamName,
+    attached: Option<&crate::idmap::IdSet<crate::ids::RamName>>,
+) -> Option<&'a Gap> {
+    if state.gaps.is_empty() {
+        return None;
+    }
+    state.gaps.iter().find(|g| {
+        g.account.as_ref() == Some(account)
+            && match g.part {
+                GapPart::Account => true,
+                GapPart::Ram => {
+                    g.subject.is_empty()
+                        || g.subject.strip_prefix(kind).and_then(|r| r.strip_prefix('/')) == Some(name.as_str())
+                }
+                GapPart::Policy => attached.is_some_and(|a| a.iter().any(|p| p.as_str() == g.subject)),
+                _ => false,
+            }
+    })
 }
 
 fn check_role(req: &Request<'_>, b: &mut impl Sink, role: &Role) {

@@ -318,6 +318,9 @@ impl Engine {
                 ),
             ));
         }
+        if v.handle.is_empty() {
+            return Err(no_material(id));
+        }
         let (version, handle, inst) = (v.version, v.handle.clone(), key.instance.clone());
         let mut nonce = [0u8; 12];
         self.rng.fill(&mut nonce)?;
@@ -376,4 +379,16 @@ impl Engine {
             Err(Error::decrypt_failed())
         }
     }
+}
+
+/// Encrypting with a key read from a policy export or an import: decided on, never used
+/// (CR-5; README Semantics 32). Decryption stays the opaque `DecryptFailed` (CR-2).
+fn no_material(id: &KeyId) -> Error {
+    Error::new(
+        ErrorCode::InvalidState,
+        Rule::Cr5,
+        format!(
+            "key {id} has no key material here: it was loaded from a policy export or an import, which decisions use and cryptography cannot; use the instance it lives in"
+        ),
+    )
 }

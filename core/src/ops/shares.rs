@@ -166,6 +166,9 @@ response! {
         "AssociationStatusMessage" association_status_message: Option<String>,
         /// An instance's ARN.
         "ResourceArn" resource_arn: Option<String>,
+        /// An instance's sharing mode, as `ResourceProperties` carried it in (JSON text,
+        /// `{"SharingMode":"Joint"}`; README Semantics 21): what an import reads back.
+        "ResourceProperty" resource_property: Option<String>,
         /// When it last changed.
         "UpdateTime" update_time: String,
     }
@@ -206,6 +209,13 @@ pub(crate) fn resource_association(
         association_status: a.state,
         association_status_message: a.reason.clone(),
         resource_arn: e.state.instances.get(inst).map(crate::state::instance_arn),
+        resource_property: e
+            .state
+            .instances
+            .get(inst)
+            .and_then(|i| i.sharing_mode)
+            .filter(|m| *m != SharingMode::Unknown)
+            .map(|m| format!("{{\"SharingMode\":\"{}\"}}", m.name())),
         update_time: crate::time::format(a.updated_at),
     }
 }
@@ -225,6 +235,7 @@ pub(crate) fn target_association(s: &Share, p: &Principal, a: &Association) -> R
         association_status: a.state,
         association_status_message: a.reason.clone(),
         resource_arn: None,
+        resource_property: None,
         update_time: crate::time::format(a.updated_at),
     }
 }

@@ -1,0 +1,669 @@
+"""Read a real organization from the vendor's API, read-only, into a folder of saved
+responses (the layout of ``docs/import.md``), which :func:`import_folder` makes into an
+:class:`~kms_share.Organization`.
+
+It uses the official SDKs and the vendor's standard credential chain
+(``alibabacloud-credentials``: environment variables, the CLI's profile file, STS, instance
+roles). From the management account it reads the resource directory (folders, accounts);
+it reaches each member account as the directory intends, by STS ``AssumeRole`` of the
+member's directory access role (``ResourceDirectoryAccountAccessRole`` unless told
+otherwise), and reads there the KMS instances, keys, aliases and secrets (never a value),
+the resource shares the account owns, and its RAM users, roles and attached policies with
+their documents. Every call it makes is a read (:data:`READ_CALLS`); throttled calls are
+retried with backoff; accounts are read concurrently, a bounded number at a time; what
+cannot be read is written to ``gaps.json`` and becomes the state's ``gaps``.
+
+The SDKs are not dependencies of the engine: install them with
+``pip install 'kms-share[collect]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
+from urllib.parse import quote
+
+FORMAT = "kms-share-import/1"
+
+#: The vendor actions the collector calls, every one a read. The tests check the
+#: endpoint's audit trail against this list.
+READ_CALLS = frozenset(
+    {
+        "resourcemanager:GetResourceDirectory",
+        "resourcemanager:ListFoldersForParent",
+        "resourcemanager:ListAccounts",
+        "sts:AssumeRole",
+        "kms:ListKmsInstances",
+        "kms:GetKmsInstance",
+        "kms:GetKmsInstanceQuotaInfos",
+        "kms:ListKeys",
+        "kms:DescribeKey",
+        "kms:ListAliases",
+        "kms:ListSecrets",
+        "kms:DescribeSecret",
+        "resourcesharing:ListResourceShares",
+        "resourcesharing:ListResourceShareAssociations",
+        "resourcesharing:ListResourceSharePermissions",
+        "ram:ListUsers",
+        "ram:ListRoles",
+        "ram:ListPoliciesForUser",
+        "ram:ListPoliciesForRole",
+        "ram:GetPolicyVersion",
+    }
+)
+
+#: The role the resource directory creates in the member accounts it creates.
+DEFAULT_ROLE = "ResourceDirectoryAccountAccessRole"
+
+
+class CollectError(Exception):
+    """The collection could not start or was refused as a whole (no credentials, the
+    management account's directory unreadable, a folder that is not empty)."""
+
+
+@dataclass
+class Summary:
+    """What a collection read."""
+
+    accounts: int = 0
+    reached: int = 0
+    calls: int = 0
+    retries: int = 0
+    gaps: List[Dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _sdk() -> Any:
+    try:
+        from alibabacloud_kms20160120 import models as kms
+        from alibabacloud_kms20160120.client import Client as Kms
+        from alibabacloud_ram20150501 import models as ram
+        from alibabacloud_ram20150501.client import Client as Ram
+        from alibabacloud_resourcemanager20200331 import models as rm
+        from alibabacloud_resourcemanager20200331.client import Client as Rm
+        from alibabacloud_resourcesharing20200110 import models as rs
+        from alibabacloud_resourcesharing20200110.client import Client as Rs
+        from alibabacloud_sts20150401 import models as sts
+        from alibabacloud_sts20150401.client import Client as Sts
+        from alibabacloud_tea_openapi import utils_models as openapi
+    except ImportError as e:  # pragma: no cover - the message is the point
+        raise CollectError(
+            f"the collector needs the vendor's official SDKs ({e.name} is missing): pip install 'kms-share[collect]'"
+        ) from e
+
+    class Sdk:
+        pass
+
+    s = Sdk()
+    s.kms, s.Kms, s.ram, s.Ram, s.rm, s.Rm, s.rs, s.Rs, s.sts, s.Sts, s.openapi = (
+        kms, Kms, ram, Ram, rm, Rm, rs, Rs, sts, Sts, openapi,
+    )
+    return s
+
+
+def _error_of(e: Exception) -> Tuple[str, str, Optional[int]]:
+    """The vendor code, message and HTTP status of an SDK exception."""
+    code = getattr(e, "code", None) or type(e).__name__
+    message = getattr(e, "message", None) or str(e)
+    status = getattr(e, "status_code", None)
+    if status is None:
+        data = getattr(e, "data", None)
+        if isinstance(data, dict):
+            status = data.get("statusCode")
+    return str(code), str(message).splitlines()[0][:300] if message else "", status
+
+
+def _retryable(code: str, status: Optional[int]) -> bool:
+    return code.startswith("Throttling") or code in ("ServiceUnavailable", "ConnectionError") or status in (429, 503)
+
+
+class Progress:
+    """A progress bar on a terminal; on anything else, a line at each tenth of the work."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool, label: str = "accounts") -> None:
+        self.total, self.stream, self.enabled, self.label = total, stream, enabled, label
+        self.done = 0
+        self.gaps = 0
+        self.started = time.monotonic()
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last_tenth = -1
+        self.lock = threading.Lock()
+
+    def step(self, gaps: int) -> None:
+        """One more unit done; ``gaps`` found so far in all."""
+        with self.lock:
+            self.done += 1
+            self.gaps = gaps
+            if self.enabled:
+                self._draw()
+
+    def _draw(self) -> None:
+        total = max(self.total, 1)
+        frac = self.done / total
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        eta = (total - self.done) / rate if rate > 0 else 0.0
+        width = 30
+        bar = "#" * int(frac * width) + "." * (width - int(frac * width))
+        line = (
+            f"kms-share import: {self.label} [{bar}] {self.done}/{self.total} "
+            f"{frac:4.0%} {rate:.0f}/s, {self.gaps} gap(s), eta {eta:.0f}s"
+        )
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if self.done >= self.total else ""))
+            self.stream.flush()
+        else:
+            tenth = int(frac * 10)
+            if tenth != self.last_tenth:
+                self.last_tenth = tenth
+                self.stream.write(line + "\n")
+                self.stream.flush()
+
+
+class _Collector:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        endpoint: Optional[str],
+        region: str,
+        role_name: str,
+        concurrency: int,
+        max_retries: int,
+        backoff: float,
+        credential: Any,
+        progress: Optional[bool],
+        stream: TextIO,
+    ) -> None:
+        self.sdk = _sdk()
+        self.folder = folder
+        self.endpoint = endpoint
+        self.region = region
+        self.role_name = role_name
+        self.concurrency = max(1, concurrency)
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.stream = stream
+        self.progress_flag = progress
+        self.summary = Summary()
+        self.lock = threading.Lock()
+        self.system_policies: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        if credential is None:
+            from alibabacloud_credentials.client import Client as CredentialClient
+
+            credential = CredentialClient()
+        self.credential = credential
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def config(self, access: Optional[Tuple[str, str, str]] = None) -> Any:
+        kw: Dict[str, Any] = {"region_id": self.region}
+        if access is None:
+            kw["credential"] = self.credential
+        else:
+            kw["access_key_id"], kw["access_key_secret"], kw["security_token"] = access
+        if self.endpoint:
+            host = self.endpoint
+            if host.startswith("http://"):
+                kw["protocol"] = "http"
+                host = host[len("http://"):]
+            elif host.startswith("https://"):
+                host = host[len("https://"):]
+            kw["endpoint"] = host.rstrip("/")
+        return self.sdk.openapi.Config(**kw)
+
+    def clients(self, access: Optional[Tuple[str, str, str]]) -> Dict[str, Any]:
+        cfg = self.config(access)
+        if not self.endpoint:
+            # The vendor's endpoints: regional for KMS and ResourceSharing, global for the rest.
+            kms_cfg = self.config(access)
+            kms_cfg.endpoint = f"kms.{self.region}.aliyuncs.com"
+            rs_cfg = self.config(access)
+            rs_cfg.endpoint = f"resourcesharing.{self.region}.aliyuncs.com"
+            rm_cfg = self.config(access)
+            rm_cfg.endpoint = "resourcemanager.aliyuncs.com"
+            ram_cfg = self.config(access)
+            ram_cfg.endpoint = "ram.aliyuncs.com"
+            sts_cfg = self.config(access)
+            sts_cfg.endpoint = "sts.aliyuncs.com"
+            return {
+                "kms": self.sdk.Kms(kms_cfg), "rs": self.sdk.Rs(rs_cfg), "rm": self.sdk.Rm(rm_cfg),
+                "ram": self.sdk.Ram(ram_cfg), "sts": self.sdk.Sts(sts_cfg),
+            }
+        return {
+            "kms": self.sdk.Kms(cfg), "rs": self.sdk.Rs(cfg), "rm": self.sdk.Rm(cfg),
+            "ram": self.sdk.Ram(cfg), "sts": self.sdk.Sts(cfg),
+        }
+
+    def call(self, name: str, fn: Callable[[], Any]) -> Dict[str, Any]:
+        """One read, retried with backoff while throttled; the body as the SDK maps it."""
+        if name not in READ_CALLS:
+            raise ValueError(f"{name} is not one of the collector's reads")
+        attempt = 0
+        while True:
+            with self.lock:
+                self.summary.calls += 1
+            try:
+                return fn().body.to_map()
+            except Exception as e:  # the SDKs raise several exception types
+                code, _, status = _error_of(e)
+                if attempt >= self.max_retries or not _retryable(code, status):
+                    raise
+                attempt += 1
+                with self.lock:
+                    self.summary.retries += 1
+                delay = min(self.backoff * (2 ** (attempt - 1)), 10.0)
+                time.sleep(delay * (0.5 + random.random() / 2))
+
+    def gap(self, part: str, account: Optional[str], call: str, e: Exception, subject: str = "") -> Dict[str, Any]:
+        code, message, _ = _error_of(e)
+        g: Dict[str, Any] = {"part": part, "call": call, "code": code}
+        if account:
+            g["account"] = account
+        if subject:
+            g["subject"] = subject
+        if message:
+            g["message"] = message
+        with self.lock:
+            self.summary.gaps.append(g)
+        return g
+
+    def save(self, rel: str, body: Dict[str, Any]) -> None:
+        path = self.folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    # -- paging -----------------------------------------------------------------------
+
+    def pages_numbered(self, name: str, fn: Callable[[int], Any], items: Callable[[Dict[str, Any]], List[Any]]) -> Iterator[Dict[str, Any]]:
+        """KMS and ResourceManager: PageNumber from 1, PageSize 100, until TotalCount."""
+        page, seen = 1, 0
+        while True:
+            body = self.call(name, lambda: fn(page))
+            yield body
+            got = len(items(body))
+            seen += got
+            if got == 0 or seen >= int(body.get("TotalCount", 0) or 0):
+                return
+            page += 1
+
+    def pages_token(self, name: str, fn: Callable[[Optional[str]], Any]) -> Iterator[Dict[str, Any]]:
+        """ResourceSharing: NextToken."""
+        token: Optional[str] = None
+        while True:
+            body = self.call(name, lambda: fn(token))
+            yield body
+            token = body.get("NextToken") or None
+            if not token:
+                return
+
+    def pages_marker(self, name: str, fn: Callable[[Optional[str]], Any]) -> Iterator[Dict[str, Any]]:
+        """RAM: Marker while IsTruncated."""
+        marker: Optional[str] = None
+        while True:
+            body = self.call(name, lambda: fn(marker))
+            yield body
+            if not body.get("IsTruncated"):
+                return
+            marker = body.get("Marker")
+
+    def save_pages(self, stem: str, pages: Iterator[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        out = list(pages)
+        if len(out) == 1:
+            self.save(f"{stem}.json", out[0])
+        else:
+            for i, body in enumerate(out, 1):
+                self.save(f"{stem}.{i}.json", body)
+        return out
+
+    # -- the directory ----------------------------------------------------------------
+
+    def directory(self, c: Dict[str, Any]) -> Tuple[str, List[str]]:
+        sdk = self.sdk
+        try:
+            d = self.call("resourcemanager:GetResourceDirectory", lambda: c["rm"].get_resource_directory())
+        except Exception as e:
+            code, message, _ = _error_of(e)
+            raise CollectError(
+                f"the resource directory could not be read ({code}: {message}); run the import with the "
+                "management account's credentials (resourcemanager:GetResourceDirectory, ListFoldersForParent, ListAccounts)"
+            ) from e
+        self.save("directory/GetResourceDirectory.json", d)
+        rd = d.get("ResourceDirectory") or {}
+        management, root = rd.get("MasterAccountId", ""), rd.get("RootFolderId", "")
+        queue = [root]
+        while queue:
+            parent = queue.pop()
+            try:
+                bodies = self.save_pages(
+                    f"directory/ListFoldersForParent/{parent}",
+                    self.pages_numbered(
+                        "resourcemanager:ListFoldersForParent",
+                        lambda n: c["rm"].list_folders_for_parent(
+                            sdk.rm.ListFoldersForParentRequest(parent_folder_id=parent, page_number=n, page_size=100)
+                        ),
+                        lambda b: ((b.get("Folders") or {}).get("Folder") or []),
+                    ),
+                )
+            except Exception as e:
+                self.gap("Directory", None, "resourcemanager:ListFoldersForParent", e, parent)
+                continue
+            for b in bodies:
+                queue.extend(f["FolderId"] for f in (b.get("Folders") or {}).get("Folder") or [])
+        try:
+            bodies = self.save_pages(
+                "directory/ListAccounts",
+                self.pages_numbered(
+                    "resourcemanager:ListAccounts",
+                    lambda n: c["rm"].list_accounts(sdk.rm.ListAccountsRequest(page_number=n, page_size=100)),
+                    lambda b: ((b.get("Accounts") or {}).get("Account") or []),
+                ),
+            )
+        except Exception as e:
+            code, message, _ = _error_of(e)
+            raise CollectError(f"the directory's accounts could not be listed ({code}: {message})") from e
+        accounts = [a["AccountId"] for b in bodies for a in (b.get("Accounts") or {}).get("Account") or []]
+        return management, accounts
+
+    # -- one account ------------------------------------------------------------------
+
+    def reach(self, base: Dict[str, Any], management: str, account: str) -> Optional[Dict[str, Any]]:
+        if account == management:
+            return base
+        arn = f"acs:ram::{account}:role/{self.role_name}"
+        try:
+            body = self.call(
+                "sts:AssumeRole",
+                lambda: base["sts"].assume_role(
+                    self.sdk.sts.AssumeRoleRequest(role_arn=arn, role_session_name="kms-share-import", duration_seconds=3600)
+                ),
+            )
+        except Exception as e:
+            self.gap("Account", account, "sts:AssumeRole", e, arn)
+            return None
+        cred = body["Credentials"]
+        return self.clients((cred["AccessKeyId"], cred["AccessKeySecret"], cred["SecurityToken"]))
+
+    def account(self, base: Dict[str, Any], management: str, account: str) -> int:
+        c = self.reach(base, management, account)
+        if c is not None:
+            with self.lock:
+                self.summary.reached += 1
+            at = f"accounts/{account}"
+            self.kms(c, account, at)
+            self.sharing(c, account, at)
+            self.ram(c, account, at)
+        with self.lock:
+            return len(self.summary.gaps)
+
+    def kms(self, c: Dict[str, Any], account: str, at: str) -> None:
+        kms = self.sdk.kms
+        try:
+            bodies = self.save_pages(
+                f"{at}/kms/ListKmsInstances",
+                self.pages_numbered(
+                    "kms:ListKmsInstances",
+                    lambda n: c["kms"].list_kms_instances(kms.ListKmsInstancesRequest(page_number=n, page_size=100)),
+                    lambda b: ((b.get("KmsInstances") or {}).get("KmsInstance") or []),
+                ),
+            )
+            for b in bodies:
+                for i in (b.get("KmsInstances") or {}).get("KmsInstance") or []:
+                    iid = i["KmsInstanceId"]
+                    # The owner's reads describe an instance; a principal sees it listed.
+                    if (i.get("KmsInstanceArn") or "").split(":")[3:4] != [account]:
+                        continue
+                    for name, fn in (
+                        ("GetKmsInstance", lambda: c["kms"].get_kms_instance(kms.GetKmsInstanceRequest(kms_instance_id=iid))),
+                        (
+                            "GetKmsInstanceQuotaInfos",
+                            lambda: c["kms"].get_kms_instance_quota_infos(kms.GetKmsInstanceQuotaInfosRequest(kms_instance_id=iid)),
+                        ),
+                    ):
+                        try:
+                            self.save(f"{at}/kms/{name}/{iid}.json", self.call(f"kms:{name}", fn))
+                        except Exception as e:
+                            self.gap("Kms", account, f"kms:{name}", e, iid)
+        except Exception as e:
+            self.gap("Kms", account, "kms:ListKmsInstances", e)
+        try:
+            bodies = self.save_pages(
+                f"{at}/kms/ListKeys",
+                self.pages_numbered(
+                    "kms:ListKeys",
+                    lambda n: c["kms"].list_keys(kms.ListKeysRequest(page_number=n, page_size=100)),
+                    lambda b: ((b.get("Keys") or {}).get("Key") or []),
+                ),
+            )
+            for b in bodies:
+                for k in (b.get("Keys") or {}).get("Key") or []:
+                    kid = k["KeyId"]
+                    try:
+                        body = self.call("kms:DescribeKey", lambda: c["kms"].describe_key(kms.DescribeKeyRequest(key_id=kid)))
+                        self.save(f"{at}/kms/DescribeKey/{quote(kid, safe='-_.')}.json", body)
+                    except Exception as e:
+                        self.gap("Kms", account, "kms:DescribeKey", e, kid)
+        except Exception as e:
+            self.gap("Kms", account, "kms:ListKeys", e)
+        try:
+            self.save_pages(
+                f"{at}/kms/ListAliases",
+                self.pages_numbered(
+                    "kms:ListAliases",
+                    lambda n: c["kms"].list_aliases(kms.ListAliasesRequest(page_number=n, page_size=100)),
+                    lambda b: ((b.get("Aliases") or {}).get("Alias") or []),
+                ),
+            )
+        except Exception as e:
+            self.gap("Kms", account, "kms:ListAliases", e)
+        try:
+            bodies = self.save_pages(
+                f"{at}/kms/ListSecrets",
+                self.pages_numbered(
+                    "kms:ListSecrets",
+                    lambda n: c["kms"].list_secrets(kms.ListSecretsRequest(page_number=n, page_size=100)),
+                    lambda b: ((b.get("SecretList") or {}).get("Secret") or []),
+                ),
+            )
+            for b in bodies:
+                for s in (b.get("SecretList") or {}).get("Secret") or []:
+                    name = s["SecretName"]
+                    try:
+                        body = self.call(
+                            "kms:DescribeSecret",
+                            lambda: c["kms"].describe_secret(kms.DescribeSecretRequest(secret_name=name, fetch_tags="true")),
+                        )
+                        self.save(f"{at}/kms/DescribeSecret/{quote(name, safe='-_.@')}.json", body)
+                    except Exception as e:
+                        self.gap("Kms", account, "kms:DescribeSecret", e, name)
+        except Exception as e:
+            self.gap("Kms", account, "kms:ListSecrets", e)
+
+    def sharing(self, c: Dict[str, Any], account: str, at: str) -> None:
+        rs = self.sdk.rs
+        try:
+            bodies = self.save_pages(
+                f"{at}/resourcesharing/ListResourceShares",
+                self.pages_token(
+                    "resourcesharing:ListResourceShares",
+                    lambda t: c["rs"].list_resource_shares(
+                        rs.ListResourceSharesRequest(resource_owner="Self", max_results=100, next_token=t)
+                    ),
+                ),
+            )
+            for kind in ("Resource", "Target"):
+                self.save_pages(
+                    f"{at}/resourcesharing/ListResourceShareAssociations.{kind}",
+                    self.pages_token(
+                        "resourcesharing:ListResourceShareAssociations",
+                        lambda t: c["rs"].list_resource_share_associations(
+                            rs.ListResourceShareAssociationsRequest(association_type=kind, max_results=100, next_token=t)
+                        ),
+                    ),
+                )
+            for b in bodies:
+                for s in b.get("ResourceShares") or []:
+                    sid = s["ResourceShareId"]
+                    try:
+                        body = self.call(
+                            "resourcesharing:ListResourceSharePermissions",
+                            lambda: c["rs"].list_resource_share_permissions(
+                                rs.ListResourceSharePermissionsRequest(resource_share_id=sid, resource_owner="Self")
+                            ),
+                        )
+                        self.save(f"{at}/resourcesharing/ListResourceSharePermissions/{sid}.json", body)
+                    except Exception as e:
+                        self.gap("Sharing", account, "resourcesharing:ListResourceSharePermissions", e, sid)
+        except Exception as e:
+            self.gap("Sharing", account, "resourcesharing:ListResourceShares", e)
+
+    def ram(self, c: Dict[str, Any], account: str, at: str) -> None:
+        ram = self.sdk.ram
+        wanted: Dict[Tuple[str, str], str] = {}
+        for kind, list_name, outer, inner, field_name, per in (
+            ("user", "ListUsers", "Users", "User", "UserName", "ListPoliciesForUser"),
+            ("role", "ListRoles", "Roles", "Role", "RoleName", "ListPoliciesForRole"),
+        ):
+            try:
+                if kind == "user":
+                    pages = self.pages_marker(
+                        "ram:ListUsers", lambda m: c["ram"].list_users(ram.ListUsersRequest(marker=m, max_items=1000))
+                    )
+                else:
+                    pages = self.pages_marker(
+                        "ram:ListRoles", lambda m: c["ram"].list_roles(ram.ListRolesRequest(marker=m, max_items=1000))
+                    )
+                bodies = self.save_pages(f"{at}/ram/{list_name}", pages)
+            except Exception as e:
+                self.gap("Ram", account, f"ram:{list_name}", e)
+                continue
+            for b in bodies:
+                for who in (b.get(outer) or {}).get(inner) or []:
+                    name = who[field_name]
+                    try:
+                        if kind == "user":
+                            body = self.call(
+                                "ram:ListPoliciesForUser",
+                                lambda: c["ram"].list_policies_for_user(ram.ListPoliciesForUserRequest(user_name=name)),
+                            )
+                        else:
+                            body = self.call(
+                                "ram:ListPoliciesForRole",
+                                lambda: c["ram"].list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name=name)),
+                            )
+                        self.save(f"{at}/ram/{per}/{name}.json", body)
+                    except Exception as e:
+                        self.gap("Ram", account, f"ram:{per}", e, f"{kind}/{name}")
+                        continue
+                    for p in (body.get("Policies") or {}).get("Policy") or []:
+                        wanted[(p.get("PolicyType", "Custom"), p["PolicyName"])] = p.get("DefaultVersion") or "v1"
+        for (ptype, pname), version in sorted(wanted.items()):
+            key = (ptype, pname)
+            try:
+                if ptype == "System" and key in self.system_policies:
+                    body = self.system_policies[key]
+                else:
+                    body = self.call(
+                        "ram:GetPolicyVersion",
+                        lambda: c["ram"].get_policy_version(
+                            ram.GetPolicyVersionRequest(policy_name=pname, policy_type=ptype, version_id=version)
+                        ),
+                    )
+                    if ptype == "System":
+                        with self.lock:
+                            self.system_policies[key] = body
+                self.save(f"{at}/ram/GetPolicyVersion/{ptype}/{pname}.json", body)
+            except Exception as e:
+                self.gap("Policy", account, "ram:GetPolicyVersion", e, pname)
+
+    # -- the whole run ----------------------------------------------------------------
+
+    def run(self) -> Summary:
+        started = time.monotonic()
+        base = self.clients(None)
+        management, accounts = self.directory(base)
+        if management and management not in accounts:
+            accounts.insert(0, management)
+        self.summary.accounts = len(accounts)
+        enabled = self.progress_flag if self.progress_flag is not None else (
+            hasattr(self.stream, "isatty") and self.stream.isatty()
+        )
+        bar = Progress(len(accounts), self.stream, enabled)
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            for gaps in pool.map(lambda a: self.account(base, management, a), accounts):
+                bar.step(gaps)
+        self.summary.seconds = time.monotonic() - started
+        self.save("gaps.json", self.summary.gaps)  # type: ignore[arg-type]
+        self.save(
+            "manifest.json",
+            {
+                "format": FORMAT,
+                "region": self.region,
+                "managementAccountId": management,
+                "roleName": self.role_name,
+                "collectedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "accounts": self.summary.accounts,
+                "reached": self.summary.reached,
+                "calls": self.summary.calls,
+            },
+        )
+        return self.summary
+
+
+def collect(
+    folder: "str | os.PathLike[str]",
+    *,
+    endpoint: Optional[str] = None,
+    region: str = "cn-hangzhou",
+    role_name: str = DEFAULT_ROLE,
+    concurrency: int = 8,
+    max_retries: int = 6,
+    backoff: float = 0.5,
+    credential: Any = None,
+    progress: Optional[bool] = None,
+    stream: Optional[TextIO] = None,
+) -> Summary:
+    """Read the organization the credentials' management account runs into ``folder``
+    (created; it must not hold files already), read-only.
+
+    ``endpoint`` sends every product to one endpoint (``http://127.0.0.1:8787`` for
+    ``kms-share serve``); without it the vendor's own endpoints for ``region`` are used.
+    ``credential`` is an ``alibabacloud_credentials`` client (default: the standard
+    chain). ``progress`` shows a progress bar (default: when ``stream``, stderr by
+    default, is a terminal).
+
+    Raises :class:`CollectError` when the directory cannot be read at all; everything
+    narrower is a gap in ``gaps.json`` and in the returned :class:`Summary`.
+    """
+    root = Path(folder)
+    if root.exists() and any(root.iterdir()):
+        raise CollectError(f"`{root}` is not empty: collect into a new folder, so no older response is mixed in")
+    root.mkdir(parents=True, exist_ok=True)
+    return _Collector(
+        root,
+        endpoint=endpoint,
+        region=region,
+        role_name=role_name,
+        concurrency=concurrency,
+        max_retries=max_retries,
+        backoff=backoff,
+        credential=credential,
+        progress=progress,
+        stream=stream if stream is not None else sys.stderr,
+    ).run()
+
+
+def responses(folder: "str | os.PathLike[str]") -> Dict[str, str]:
+    """Every saved response of ``folder``, by its path relative to it (``/``-separated)."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"`{root}` is not a folder of saved responses (docs/import.md)")
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.json"))}
