@@ -31,10 +31,14 @@ def test_unreadable_file_is_exit_status_2(tmp_path: Path) -> None:
 def test_invalid_document_is_exit_status_2(tmp_path: Path) -> None:
     f = tmp_path / "bad.json"
     f.write_text('{"version": 1, "steps": [', encoding="utf-8")
-    for args in (["run", str(f)], ["explain", str(f), "a", "b", "c"], ["matrix", str(f), "kst-x"]):
+    r = py_cli("run", str(f))
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"kms-share: {f}: InvalidParameter: the scenario is not valid JSON")
+    # explain, matrix and who-can take a scenario or a state document.
+    for args in (["explain", str(f), "a", "b", "c"], ["matrix", str(f), "kst-x"], ["who-can", str(f), "a", "b"]):
         r = py_cli(*args)
         assert r.returncode == 2, args
-        assert r.stderr.startswith(f"kms-share: {f}: InvalidParameter: the scenario is not valid JSON")
+        assert r.stderr.startswith(f"kms-share: {f}: InvalidParameter: the document is not JSON"), r.stderr
 
 
 def test_failed_expectation_is_exit_status_1(tmp_path: Path) -> None:

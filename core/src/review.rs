@@ -380,7 +380,7 @@ pub fn review(engine: &Engine) -> Result<Review> {
         let whose = g.account.as_ref().map(|a| format!("account {a}")).unwrap_or_else(|| "the directory".to_string());
         let (severity, what) = match g.part {
             GapPart::Directory => (Severity::Error, "the directory's folders or accounts".to_string()),
-            GapPart::Account => (Severity::Error, format!("nothing of {whose} (it could not be reached)")),
+            GapPart::Account => (Severity::Error, format!("{whose} at all (it could not be reached)")),
             GapPart::Ram if g.subject.is_empty() => (Severity::Error, format!("the RAM identities of {whose}")),
             GapPart::Ram => (Severity::Warning, format!("the attached policies of {} in {whose}", g.subject)),
             GapPart::Policy => (Severity::Warning, format!("policy {} of {whose}", g.subject)),

@@ -324,7 +324,12 @@ function importText(text: string): void {
     } else {
       org.loadState(doc as State);
       steps = [];
-      ok.textContent = 'State loaded (decisions only: no key material).';
+      const st = state();
+      const gaps = st.gaps?.length ?? 0;
+      const unknown = Object.values(st.instances ?? {}).filter((i) => i.sharingMode === 'Unknown').length;
+      ok.textContent = 'State loaded (decisions only: no key material).' + (gaps + unknown > 0
+        ? ` It was imported: ${gaps} part(s) of the organization could not be read and ${unknown} instance(s) have an unknown sharing mode; the decisions that depend on them are undetermined (?).`
+        : '');
     }
     ok.hidden = false;
     currentInstance = '';

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -153,5 +153,26 @@ test('the crypto playground encrypts, decrypts and shows a denial', async () => 
   await page.getByTestId('audit-verify').click();
   assert.match(await page.getByTestId('audit-status').textContent(), /Chain intact/);
   await page.screenshot({ path: join(shots, '06-crypto.png'), fullPage: true });
+  await page.close();
+});
+
+test('an imported organization shows what it could not decide (SM-1, RAM-1)', async () => {
+  const { page, errors } = await open();
+  const imported = readFileSync(join(here, '../../tests/import/example-state.json'), 'utf8');
+  await page.getByTestId('import-text').fill(imported);
+  await page.getByTestId('import-run').click();
+  assert.match(await page.getByTestId('import-ok').textContent(),
+    /State loaded.*1 part\(s\) of the organization could not be read and 1 instance\(s\) have an unknown sharing mode/);
+  await page.getByTestId('instance-select').selectOption('kst-lab');
+  const undecided = cell(page, A_ROOT, 'key-blab', 'kms:Encrypt');
+  assert.equal(await undecided.getAttribute('data-effect'), 'Undetermined');
+  assert.equal(await undecided.textContent(), '?');
+  assert.equal(await cell(page, 'acs:ram::1000000000000003:root', 'key-blab', 'kms:Encrypt').getAttribute('data-effect'), 'Allow');
+  await undecided.click();
+  assert.equal(await page.getByTestId('why-effect').textContent(), 'Undetermined');
+  assert.equal(await page.getByTestId('check-ownership').getAttribute('data-outcome'), 'undetermined');
+  assert.match(await page.getByTestId('why-fix').textContent(), /kms:SetInstanceSharingMode/);
+  await page.screenshot({ path: join(shots, '07-imported-undetermined.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -65,7 +65,7 @@ from .errors import (
 
 
 
-def import_folder(folder: "str | os.PathLike[str]") -> "tuple[Organization, dict]":
+def import_folder(folder: "str | os.PathLike[str]") -> "tuple[Organization, dict[str, object]]":
     """The organization a folder of saved vendor responses describes (docs/import.md),
     and the import's counts. Its keys can be decided on, not used for cryptography; what
     the responses could not say is in ``org.state()["gaps"]`` and makes the decisions

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import List, NoReturn, Optional
+from typing import Any, Dict, List, NoReturn, Optional
 
 from ._native import Organization, __version__, migrate, run
 from .errors import KmsShareError
@@ -215,7 +215,7 @@ def _import(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_line(s: dict) -> str:
+def _summary_line(s: Dict[str, Any]) -> str:
     return (
         f"kms-share import: {s['accounts']} account(s), {s['folders']} folder(s), {s['instances']} instance(s) "
         f"({s['unknownModes']} in an unknown sharing mode), {s['keys']} key(s), {s['secrets']} secret(s), "

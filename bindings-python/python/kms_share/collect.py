@@ -19,6 +19,7 @@ The SDKs are not dependencies of the engine: install them with
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -81,44 +82,42 @@ class Summary:
     seconds: float = 0.0
 
 
-def _sdk() -> Any:
+def _module(name: str) -> Any:
     try:
-        from alibabacloud_kms20160120 import models as kms
-        from alibabacloud_kms20160120.client import Client as Kms
-        from alibabacloud_ram20150501 import models as ram
-        from alibabacloud_ram20150501.client import Client as Ram
-        from alibabacloud_resourcemanager20200331 import models as rm
-        from alibabacloud_resourcemanager20200331.client import Client as Rm
-        from alibabacloud_resourcesharing20200110 import models as rs
-        from alibabacloud_resourcesharing20200110.client import Client as Rs
-        from alibabacloud_sts20150401 import models as sts
-        from alibabacloud_sts20150401.client import Client as Sts
-        from alibabacloud_tea_openapi import utils_models as openapi
-    except ImportError as e:  # pragma: no cover - the message is the point
+        return importlib.import_module(name)
+    except ImportError as e:
         raise CollectError(
             f"the collector needs the vendor's official SDKs ({e.name} is missing): pip install 'kms-share[collect]'"
         ) from e
 
-    class Sdk:
-        pass
 
-    s = Sdk()
-    s.kms, s.Kms, s.ram, s.Ram, s.rm, s.Rm, s.rs, s.Rs, s.sts, s.Sts, s.openapi = (
-        kms, Kms, ram, Ram, rm, Rm, rs, Rs, sts, Sts, openapi,
-    )
-    return s
+class _Sdk:
+    """The official SDKs' models and clients, loaded when a collection starts (they are
+    not dependencies of the engine)."""
+
+    def __init__(self) -> None:
+        for attr, product in (("kms", "alibabacloud_kms20160120"), ("ram", "alibabacloud_ram20150501"),
+                              ("rm", "alibabacloud_resourcemanager20200331"),
+                              ("rs", "alibabacloud_resourcesharing20200110"), ("sts", "alibabacloud_sts20150401")):
+            setattr(self, attr, _module(f"{product}.models"))
+            setattr(self, attr.capitalize(), _module(f"{product}.client").Client)
+        self.openapi = _module("alibabacloud_tea_openapi.utils_models")
+        self.credentials = _module("alibabacloud_credentials.client").Client
+
+    def __getattr__(self, name: str) -> Any:  # for the type checker: attributes set above
+        raise AttributeError(name)
 
 
 def _error_of(e: Exception) -> Tuple[str, str, Optional[int]]:
-    """The vendor code, message and HTTP status of an SDK exception."""
+    """The vendor code, message and HTTP status of an SDK exception: the body's own
+    ``Message`` when there is one (the exception's text adds the status and request id)."""
     code = getattr(e, "code", None) or type(e).__name__
-    message = getattr(e, "message", None) or str(e)
-    status = getattr(e, "status_code", None)
-    if status is None:
-        data = getattr(e, "data", None)
-        if isinstance(data, dict):
-            status = data.get("statusCode")
-    return str(code), str(message).splitlines()[0][:300] if message else "", status
+    data = getattr(e, "data", None)
+    data = data if isinstance(data, dict) else {}
+    message = data.get("Message") or getattr(e, "message", None) or str(e)
+    status = getattr(e, "status_code", None) or data.get("statusCode")
+    text = str(message).splitlines()[0][:300] if message else ""
+    return str(code), text, status
 
 
 def _retryable(code: str, status: Optional[int]) -> bool:
@@ -183,7 +182,7 @@ class _Collector:
         progress: Optional[bool],
         stream: TextIO,
     ) -> None:
-        self.sdk = _sdk()
+        self.sdk = _Sdk()
         self.folder = folder
         self.endpoint = endpoint
         self.region = region
@@ -197,9 +196,7 @@ class _Collector:
         self.lock = threading.Lock()
         self.system_policies: Dict[Tuple[str, str], Dict[str, Any]] = {}
         if credential is None:
-            from alibabacloud_credentials.client import Client as CredentialClient
-
-            credential = CredentialClient()
+            credential = self.sdk.credentials()
         self.credential = credential
 
     # -- plumbing ---------------------------------------------------------------------
@@ -252,7 +249,8 @@ class _Collector:
             with self.lock:
                 self.summary.calls += 1
             try:
-                return fn().body.to_map()
+                body: Dict[str, Any] = fn().body.to_map()
+                return body
             except Exception as e:  # the SDKs raise several exception types
                 code, _, status = _error_of(e)
                 if attempt >= self.max_retries or not _retryable(code, status):
