@@ -33,6 +33,7 @@ test("an imported state loads, with its gaps, and leaves undetermined what it co
   assert.deepEqual(who.map((a) => [a.identity, a.undetermined !== undefined]), [
     [OWNER, true],
     ["acs:ram::1000000000000003:root", false],
+    ["acs:ram::1000000000000003:user/alice", false],
   ]);
 });
 

@@ -88,25 +88,29 @@ impl<'a> Files<'a> {
         }
     }
 
-    /// `<stem>.json`, or its pages `<stem>.1.json`, `<stem>.2.json`, … in page order.
+    /// A list's responses: `<stem>.json` or its pages `<stem>.1.json`, `<stem>.2.json`, …,
+    /// and the same per region, `<stem>@<region>.json` (`.N.json`), each in page order.
     fn pages(&self, stem: &str) -> Result<Vec<(String, Value)>> {
         let mut out = Vec::new();
-        let whole = format!("{stem}.json");
-        if let Some(v) = self.json(&whole)? {
-            out.push((whole, v));
-        }
-        let prefix = format!("{stem}.");
-        let mut numbered: Vec<(u32, &str)> = self
+        let mut found: Vec<(&str, u32, &str)> = Vec::new();
+        for (p, _) in self
             .by_path
-            .range::<str, _>((core::ops::Bound::Included(prefix.as_str()), core::ops::Bound::Unbounded))
-            .take_while(|(p, _)| p.starts_with(prefix.as_str()))
-            .filter_map(|(p, _)| {
-                let n = p.strip_prefix(prefix.as_str())?.strip_suffix(".json")?;
-                n.parse::<u32>().ok().map(|n| (n, *p))
-            })
-            .collect();
-        numbered.sort_unstable();
-        for (_, p) in numbered {
+            .range::<str, _>((core::ops::Bound::Included(stem), core::ops::Bound::Unbounded))
+            .take_while(|(p, _)| p.starts_with(stem))
+        {
+            let Some(rest) = p.strip_prefix(stem).and_then(|r| r.strip_suffix(".json")) else { continue };
+            // `` | `.N` | `@region` | `@region.N`
+            let (region, page) = match rest.strip_prefix('@') {
+                Some(r) => r.split_once('.').map_or((r, ""), |(r, n)| (r, n)),
+                None => ("", rest.strip_prefix('.').unwrap_or(if rest.is_empty() { "" } else { "x" })),
+            };
+            let page = if page.is_empty() { Some(0) } else { page.parse::<u32>().ok() };
+            if let (Some(n), false) = (page, region.contains('/')) {
+                found.push((region, n, p));
+            }
+        }
+        found.sort_unstable();
+        for (_, _, p) in found {
             if let Some(v) = self.json(p)? {
                 out.push((p.to_string(), v));
             }
@@ -561,11 +565,11 @@ fn read_shares(
                     Some("Failed") => AssociationState::Failed,
                     _ => AssociationState::Disassociated,
                 };
-                let assoc = Association {
+                let mut assoc = Association {
                     state,
                     reason: text(a, "AssociationStatusMessage").filter(|m| !m.is_empty()),
                     updated_at: time_of(a, "UpdateTime"),
-                    seq: next(),
+                    seq: 0,
                 };
                 let Some(share) = st.shares.get_mut(&share_id) else { continue };
                 if kind == "Resource" {
@@ -589,10 +593,17 @@ fn read_shares(
                     if state == AssociationState::Associated && share.state == ShareState::Active {
                         shared.insert(inst.clone());
                     }
-                    share.resources.insert(inst, assoc);
+                    // Listed twice (two regions' files of one endpoint): the first read stands.
+                    if !share.resources.contains_key(&inst) {
+                        assoc.seq = next();
+                        share.resources.insert(inst, assoc);
+                    }
                 } else {
                     let p = parsed(&path, Principal::parse(&entity))?;
-                    share.principals.insert(p, assoc);
+                    if !share.principals.contains_key(&p) {
+                        assoc.seq = next();
+                        share.principals.insert(p, assoc);
+                    }
                 }
             }
         }

@@ -20,6 +20,8 @@ use serde::Serialize;
 use crate::decision::Effect;
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::idmap::{IdMap, IdSet};
+use crate::ids::{AccountId, Region};
 use crate::matrix::Feature;
 use crate::model::{
     AssociationState, GapPart, InstanceState, Principal, ShareState, SharingMode, DEPRECATED_PERMISSION,
@@ -175,6 +177,18 @@ pub fn review(engine: &Engine) -> Result<Review> {
     let state = engine.state();
     let mut instances = Vec::new();
     let mut findings = Vec::new();
+    // The regions each account has something in: the instances it owns, those it
+    // created keys or secrets in. A principal's calls come from where its resources are.
+    let mut presence: IdMap<AccountId, IdSet<Region>> = IdMap::new();
+    for inst in state.instances.values() {
+        presence.entry(inst.owner.clone()).or_default().insert(inst.region.clone());
+    }
+    let created = state.keys.values().map(|k| (&k.creator, &k.instance));
+    for (creator, inst) in created.chain(state.secrets.values().map(|s| (&s.creator, &s.instance))) {
+        if let Some(i) = state.instances.get(inst) {
+            presence.entry(creator.clone()).or_default().insert(i.region.clone());
+        }
+    }
     for (id, inst) in state.instances.iter() {
         let m = engine.access_matrix(id)?;
         let q = &m.quota;
@@ -209,6 +223,28 @@ pub fn review(engine: &Engine) -> Result<Review> {
                     shares.len()
                 ),
                 fix: format!("enable {id} again, or remove it from its shares"),
+            });
+        }
+        // KI-6: principals whose resources all live in other regions.
+        for acct in state.index.access.get(id).into_iter().flat_map(IdMap::keys) {
+            let Some(regions) = presence.get(acct) else { continue };
+            if regions.contains(&inst.region) {
+                continue;
+            }
+            let elsewhere = regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+            findings.push(Finding {
+                rule: Rule::Ki6,
+                severity: Severity::Warning,
+                instance: id.to_string(),
+                subject: acct.to_string(),
+                message: format!(
+                    "principal account {acct} reaches instance {id} in {}, but everything it has is in {elsewhere}: a call it makes from there is refused (KI-6)",
+                    inst.region
+                ),
+                fix: format!(
+                    "have account {acct} call the {} endpoint for {id}, or share it an instance of {elsewhere}",
+                    inst.region
+                ),
             });
         }
         // KI-3: quota nearly spent.

@@ -130,6 +130,28 @@ fn the_review_of_the_import_reports_its_gap_and_unknown_mode() {
 }
 
 #[test]
+fn lists_read_in_pages_or_in_several_regions_are_merged() {
+    let want = import(&files()).unwrap().state;
+    let mut f = files();
+    let list = format!("accounts/{A}/resourcesharing/ListResourceShareAssociations.Target");
+    let at = f.iter().position(|(p, _)| *p == format!("{list}.json")).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&f[at].1).unwrap();
+    let all = body["ResourceShareAssociations"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 3, "A's shares have three principals");
+    // Two pages in one region, the last page in another region's file.
+    let page = |items: &[serde_json::Value]| serde_json::json!({"ResourceShareAssociations": items}).to_string();
+    f[at] = (format!("{list}@cn-hangzhou.1.json"), page(&all[..1]));
+    f.push((format!("{list}@cn-hangzhou.2.json"), page(&all[1..2])));
+    f.push((format!("{list}@cn-shanghai.json"), page(&all[2..])));
+    // A file beside them that is no page of the list is not read as one.
+    f.push((format!("{list}Notes.json"), "not even JSON".to_string()));
+    assert_eq!(import(&f).unwrap().state, want);
+    // Without the last page, a principal is missing: the pages are what is read.
+    f.retain(|(p, _)| !p.ends_with("@cn-shanghai.json"));
+    assert_ne!(import(&f).unwrap().state, want);
+}
+
+#[test]
 fn bad_responses_are_errors_naming_the_file() {
     let mut f = files();
     let at = f.iter().position(|(p, _)| p.ends_with("kms/DescribeKey/key-b1.json")).unwrap();

@@ -24,6 +24,7 @@ fn every_finding_of_the_example_with_its_rule_subject_and_fix() {
         got,
         vec![
             (Rule::Ki4, Severity::Error, "kst-depta", "1000000000000005 in rs-cd"),
+            (Rule::Ki6, Severity::Warning, "kst-depta", "1000000000000004"),
             (Rule::Ki3, Severity::Warning, "kst-depta", "kst-depta"),
             (Rule::Rs7, Severity::Warning, "kst-depta", "1000000000000003 in rs-b"),
             (Rule::Pm, Severity::Warning, "kst-depta", "acs:ram::1000000000000003:user/ops"),
@@ -32,12 +33,14 @@ fn every_finding_of_the_example_with_its_rule_subject_and_fix() {
             (Rule::Pm, Severity::Warning, "kst-old", "acs:ram::1000000000000003:user/ops"),
         ]
     );
-    let rs7 = &r.findings[2];
+    let rs7 = &r.findings[3];
     assert!(rs7.message.contains("key key-b1"), "{}", rs7.message);
     assert!(r.findings.iter().all(|f| !f.fix.is_empty()));
     let ki4 = &r.findings[0];
     assert!(ki4.message.contains("failed"), "{}", ki4.message);
-    let pm = &r.findings[3];
+    let pm = &r.findings[4];
+    let ki6 = &r.findings[1];
+    assert!(ki6.message.contains("in cn-hangzhou, but everything it has is in cn-shanghai"), "{}", ki6.message);
     assert!(pm.message.contains("kms:GetKmsInstance") && pm.message.contains("more"), "{}", pm.message);
 }
 

@@ -253,6 +253,22 @@ def test_the_review_of_the_import_names_its_gap(imported: dict[str, Any]) -> Non
     assert any(f["rule"] == "KI-4" for f in findings), "C's second principal did not fit"
 
 
+def test_several_regions_are_read_into_region_files_and_merged(imported: dict[str, Any], tmp_path: Path) -> None:
+    """KMS and ResourceSharing are regional: each region's lists go to `<List>@<region>.json`
+    (docs/import.md). The endpoint here is one region's, so both regions read the same
+    organization: the import of both equals the import of one."""
+    s: Server = imported["server"]
+    run = collect(s, tmp_path / "responses", tmp_path / "state.json", "--region", "cn-hangzhou,cn-shanghai", "--no-progress")
+    assert run.returncode == 0, run.stderr
+    b = tmp_path / f"responses/accounts/{Org.accounts['b']}"
+    assert (b / "kms/ListKeys@cn-shanghai.json").exists() and (b / "resourcesharing/ListResourceShares@cn-hangzhou.json").exists()
+    assert not (b / "kms/ListKeys.json").exists()
+    assert (b / "ram/ListUsers.json").exists(), "RAM is global: read once"
+    one = json.loads((imported["tmp"] / "state.json").read_text())
+    both = json.loads((tmp_path / "state.json").read_text())
+    assert both == one
+
+
 def test_a_directory_of_three_thousand_accounts_shows_its_progress(tmp_path: Path) -> None:
     """Scale: 3,000 members, each with its directory access role; measured, not asserted
     (the closing note of the issue records the time)."""

@@ -26,13 +26,13 @@ after(async () => { await browser?.close(); });
 test('the review report renders and names every finding of the example', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'kms-share-review-')), 'review.html');
   const json = JSON.parse(execFileSync(cli, ['review', join(here, '../../tests/review/findings.json'), '--html', out], { encoding: 'utf8' }));
-  assert.deepEqual(json.findings.map((f) => f.rule), ['KI-4', 'KI-3', 'RS-7', 'PM', 'KI-2', 'RS-4', 'PM']);
+  assert.deepEqual(json.findings.map((f) => f.rule), ['KI-4', 'KI-6', 'KI-3', 'RS-7', 'PM', 'KI-2', 'RS-4', 'PM']);
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(pathToFileURL(out).href);
-  assert.equal(await page.getByTestId('summary').innerText(), '2 instance(s), 7 finding(s): 1 error(s), 6 warning(s).');
-  for (const [rule, n] of [['KI-2', 1], ['KI-3', 1], ['KI-4', 1], ['RS-4', 1], ['RS-7', 1], ['PM', 2]]) {
+  assert.equal(await page.getByTestId('summary').innerText(), '3 instance(s), 8 finding(s): 1 error(s), 7 warning(s).');
+  for (const [rule, n] of [['KI-2', 1], ['KI-3', 1], ['KI-4', 1], ['KI-6', 1], ['RS-4', 1], ['RS-7', 1], ['PM', 2]]) {
     assert.equal(await page.locator(`tr[data-rule="${rule}"]`).count(), n, rule);
   }
   assert.match(await page.locator('tr[data-rule="RS-7"]').innerText(), /key key-b1/);
@@ -42,9 +42,26 @@ test('the review report renders and names every finding of the example', async (
   assert.deepEqual(await page.locator('[data-testid="access-chart"] rect[data-account]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-account'))),
     ['1000000000000002', '1000000000000003', '1000000000000004']);
   assert.deepEqual(await page.getByTestId('instance').allInnerTexts(), [
+    'kst-csh owner 1000000000000004 · cn-shanghai · Enabled · not shared',
     'kst-depta owner 1000000000000002 · cn-hangzhou · Enabled · Joint',
     'kst-old owner 1000000000000002 · cn-hangzhou · Disabled · Joint',
   ]);
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the review of an imported organization names what could not be read and what is undetermined', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'kms-share-review-')), 'review.html');
+  const json = JSON.parse(execFileSync(cli, ['review', join(here, '../../tests/import/example-state.json'), '--html', out], { encoding: 'utf8' }));
+  assert.deepEqual(json.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.subject]), [['AZ-3', '1000000000000004']]);
+  const page = await browser.newPage();
+  await page.goto(pathToFileURL(out).href);
+  assert.match(await page.locator('tr[data-rule="AZ-3"]').innerText(), /could not read account 1000000000000004 at all/);
+  assert.match(await page.locator('tr[data-rule="SM-1"]').innerText(), /sharing mode of instance kst-lab is unknown/);
+  assert.deepEqual(await page.getByTestId('instance').allInnerTexts(), [
+    'kst-depta owner 1000000000000002 · cn-hangzhou · Enabled · Joint',
+    'kst-lab owner 1000000000000002 · cn-hangzhou · Enabled · Unknown',
+  ]);
+  assert.match(await page.locator('body').innerText(), /\+ 1 undetermined/);
   await page.close();
 });

@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--from", dest="source", metavar="FOLDER", help="import saved responses (docs/import.md); no credentials needed")
     src.add_argument("--save", metavar="FOLDER", default="kms-share-responses", help="where the responses read are kept (a new folder)")
     im.add_argument("--endpoint", help="send every call to this endpoint (http://127.0.0.1:8787 for kms-share serve)")
-    im.add_argument("--region", default="cn-hangzhou", help="the region of the KMS instances to read")
+    im.add_argument("--region", default="cn-hangzhou", help="the region(s) of the KMS instances and shares to read, comma-separated")
     im.add_argument("--role-name", default="ResourceDirectoryAccountAccessRole", help="the member accounts' role the management account assumes")
     im.add_argument("--concurrency", type=int, default=8, help="accounts read at once")
     im.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: on a terminal)")
@@ -181,7 +181,7 @@ def _import(ns: argparse.Namespace) -> int:
             s = collect(
                 folder,
                 endpoint=ns.endpoint,
-                region=ns.region,
+                region=[r.strip() for r in ns.region.split(",") if r.strip()],
                 role_name=ns.role_name,
                 concurrency=ns.concurrency,
                 progress=ns.progress,

@@ -29,7 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 from urllib.parse import quote
 
 FORMAT = "kms-share-import/1"
@@ -173,7 +173,7 @@ class _Collector:
         folder: Path,
         *,
         endpoint: Optional[str],
-        region: str,
+        regions: Sequence[str],
         role_name: str,
         concurrency: int,
         max_retries: int,
@@ -185,7 +185,10 @@ class _Collector:
         self.sdk = _Sdk()
         self.folder = folder
         self.endpoint = endpoint
-        self.region = region
+        if not regions:
+            raise CollectError("name at least one region")
+        self.regions = list(regions)
+        self.region = self.regions[0]
         self.role_name = role_name
         self.concurrency = max(1, concurrency)
         self.max_retries = max_retries
@@ -201,8 +204,8 @@ class _Collector:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def config(self, access: Optional[Tuple[str, str, str]] = None) -> Any:
-        kw: Dict[str, Any] = {"region_id": self.region}
+    def config(self, access: Optional[Tuple[str, str, str]] = None, region: Optional[str] = None) -> Any:
+        kw: Dict[str, Any] = {"region_id": region or self.region}
         if access is None:
             kw["credential"] = self.credential
         else:
@@ -217,14 +220,15 @@ class _Collector:
             kw["endpoint"] = host.rstrip("/")
         return self.sdk.openapi.Config(**kw)
 
-    def clients(self, access: Optional[Tuple[str, str, str]]) -> Dict[str, Any]:
-        cfg = self.config(access)
+    def clients(self, access: Optional[Tuple[str, str, str]], region: Optional[str] = None) -> Dict[str, Any]:
+        region = region or self.region
+        cfg = self.config(access, region)
         if not self.endpoint:
             # The vendor's endpoints: regional for KMS and ResourceSharing, global for the rest.
-            kms_cfg = self.config(access)
-            kms_cfg.endpoint = f"kms.{self.region}.aliyuncs.com"
-            rs_cfg = self.config(access)
-            rs_cfg.endpoint = f"resourcesharing.{self.region}.aliyuncs.com"
+            kms_cfg = self.config(access, region)
+            kms_cfg.endpoint = f"kms.{region}.aliyuncs.com"
+            rs_cfg = self.config(access, region)
+            rs_cfg.endpoint = f"resourcesharing.{region}.aliyuncs.com"
             rm_cfg = self.config(access)
             rm_cfg.endpoint = "resourcemanager.aliyuncs.com"
             ram_cfg = self.config(access)
@@ -373,9 +377,11 @@ class _Collector:
 
     # -- one account ------------------------------------------------------------------
 
-    def reach(self, base: Dict[str, Any], management: str, account: str) -> Optional[Dict[str, Any]]:
+    def reach(self, base: Dict[str, Any], management: str, account: str) -> Tuple[bool, Optional[Tuple[str, str, str]]]:
+        """Whether ``account`` can be read, and with what: ``None`` for the management
+        account (the credential chain), the role's temporary AccessKey for a member."""
         if account == management:
-            return base
+            return True, None
         arn = f"acs:ram::{account}:role/{self.role_name}"
         try:
             body = self.call(
@@ -386,27 +392,32 @@ class _Collector:
             )
         except Exception as e:
             self.gap("Account", account, "sts:AssumeRole", e, arn)
-            return None
+            return False, None
         cred = body["Credentials"]
-        return self.clients((cred["AccessKeyId"], cred["AccessKeySecret"], cred["SecurityToken"]))
+        return True, (cred["AccessKeyId"], cred["AccessKeySecret"], cred["SecurityToken"])
 
     def account(self, base: Dict[str, Any], management: str, account: str) -> int:
-        c = self.reach(base, management, account)
-        if c is not None:
+        reached, key = self.reach(base, management, account)
+        if reached:
             with self.lock:
                 self.summary.reached += 1
             at = f"accounts/{account}"
-            self.kms(c, account, at)
-            self.sharing(c, account, at)
-            self.ram(c, account, at)
+            for region in self.regions:
+                # KMS and ResourceSharing are regional: with several regions each list's
+                # files are `<List>@<region>.json`, which the import merges (docs/import.md).
+                tag = f"@{region}" if len(self.regions) > 1 else ""
+                c = self.clients(key, region)
+                self.kms(c, account, at, tag)
+                self.sharing(c, account, at, tag)
+            self.ram(self.clients(key), account, at)
         with self.lock:
             return len(self.summary.gaps)
 
-    def kms(self, c: Dict[str, Any], account: str, at: str) -> None:
+    def kms(self, c: Dict[str, Any], account: str, at: str, tag: str = "") -> None:
         kms = self.sdk.kms
         try:
             bodies = self.save_pages(
-                f"{at}/kms/ListKmsInstances",
+                f"{at}/kms/ListKmsInstances{tag}",
                 self.pages_numbered(
                     "kms:ListKmsInstances",
                     lambda n: c["kms"].list_kms_instances(kms.ListKmsInstancesRequest(page_number=n, page_size=100)),
@@ -434,7 +445,7 @@ class _Collector:
             self.gap("Kms", account, "kms:ListKmsInstances", e)
         try:
             bodies = self.save_pages(
-                f"{at}/kms/ListKeys",
+                f"{at}/kms/ListKeys{tag}",
                 self.pages_numbered(
                     "kms:ListKeys",
                     lambda n: c["kms"].list_keys(kms.ListKeysRequest(page_number=n, page_size=100)),
@@ -453,7 +464,7 @@ class _Collector:
             self.gap("Kms", account, "kms:ListKeys", e)
         try:
             self.save_pages(
-                f"{at}/kms/ListAliases",
+                f"{at}/kms/ListAliases{tag}",
                 self.pages_numbered(
                     "kms:ListAliases",
                     lambda n: c["kms"].list_aliases(kms.ListAliasesRequest(page_number=n, page_size=100)),
@@ -464,7 +475,7 @@ class _Collector:
             self.gap("Kms", account, "kms:ListAliases", e)
         try:
             bodies = self.save_pages(
-                f"{at}/kms/ListSecrets",
+                f"{at}/kms/ListSecrets{tag}",
                 self.pages_numbered(
                     "kms:ListSecrets",
                     lambda n: c["kms"].list_secrets(kms.ListSecretsRequest(page_number=n, page_size=100)),
@@ -479,17 +490,17 @@ class _Collector:
                             "kms:DescribeSecret",
                             lambda: c["kms"].describe_secret(kms.DescribeSecretRequest(secret_name=name, fetch_tags="true")),
                         )
-                        self.save(f"{at}/kms/DescribeSecret/{quote(name, safe='-_.@')}.json", body)
+                        self.save(f"{at}/kms/DescribeSecret/{quote(name, safe='-_.')}{tag}.json", body)
                     except Exception as e:
                         self.gap("Kms", account, "kms:DescribeSecret", e, name)
         except Exception as e:
             self.gap("Kms", account, "kms:ListSecrets", e)
 
-    def sharing(self, c: Dict[str, Any], account: str, at: str) -> None:
+    def sharing(self, c: Dict[str, Any], account: str, at: str, tag: str = "") -> None:
         rs = self.sdk.rs
         try:
             bodies = self.save_pages(
-                f"{at}/resourcesharing/ListResourceShares",
+                f"{at}/resourcesharing/ListResourceShares{tag}",
                 self.pages_token(
                     "resourcesharing:ListResourceShares",
                     lambda t: c["rs"].list_resource_shares(
@@ -499,7 +510,7 @@ class _Collector:
             )
             for kind in ("Resource", "Target"):
                 self.save_pages(
-                    f"{at}/resourcesharing/ListResourceShareAssociations.{kind}",
+                    f"{at}/resourcesharing/ListResourceShareAssociations.{kind}{tag}",
                     self.pages_token(
                         "resourcesharing:ListResourceShareAssociations",
                         lambda t: c["rs"].list_resource_share_associations(
@@ -604,7 +615,7 @@ class _Collector:
             "manifest.json",
             {
                 "format": FORMAT,
-                "region": self.region,
+                "regions": self.regions,
                 "managementAccountId": management,
                 "roleName": self.role_name,
                 "collectedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -620,7 +631,7 @@ def collect(
     folder: "str | os.PathLike[str]",
     *,
     endpoint: Optional[str] = None,
-    region: str = "cn-hangzhou",
+    region: "str | Sequence[str]" = "cn-hangzhou",
     role_name: str = DEFAULT_ROLE,
     concurrency: int = 8,
     max_retries: int = 6,
@@ -632,7 +643,8 @@ def collect(
     """Read the organization the credentials' management account runs into ``folder``
     (created; it must not hold files already), read-only.
 
-    ``endpoint`` sends every product to one endpoint (``http://127.0.0.1:8787`` for
+    ``region`` is one region or several: KMS instances and resource shares are read in
+    each. ``endpoint`` sends every product to one endpoint (``http://127.0.0.1:8787`` for
     ``kms-share serve``); without it the vendor's own endpoints for ``region`` are used.
     ``credential`` is an ``alibabacloud_credentials`` client (default: the standard
     chain). ``progress`` shows a progress bar (default: when ``stream``, stderr by
@@ -648,7 +660,7 @@ def collect(
     return _Collector(
         root,
         endpoint=endpoint,
-        region=region,
+        regions=[region] if isinstance(region, str) else list(region),
         role_name=role_name,
         concurrency=concurrency,
         max_retries=max_retries,
