@@ -96,7 +96,7 @@ def test_review_prints_what_the_rust_cli_prints_and_writes_the_report(cli: str, 
     got = py_cli("review", str(doc), "--html", str(tmp_path / "py.html"))
     want = subprocess.run([cli, "review", str(doc), "--html", str(tmp_path / "rs.html")], capture_output=True, text=True, check=False)
     assert (got.returncode, got.stdout) == (want.returncode, want.stdout) == (0, want.stdout)
-    assert [f["rule"] for f in json.loads(got.stdout)["findings"]] == ["KI-4", "KI-3", "RS-7", "PM", "KI-2", "RS-4", "PM"]
+    assert [f["rule"] for f in json.loads(got.stdout)["findings"]] == ["KI-4", "KI-6", "KI-3", "RS-7", "PM", "KI-2", "RS-4", "PM"]
     assert (tmp_path / "py.html").read_text(encoding="utf-8") == (tmp_path / "rs.html").read_text(encoding="utf-8")
     # A state document (the policy export) reviews the same as the scenario that built it.
     org, _ = kms_share.Organization.from_scenario(doc.read_text(encoding="utf-8"))
