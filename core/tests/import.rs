@@ -173,3 +173,50 @@ fn bad_responses_are_errors_naming_the_file() {
     // Nothing at all is an empty organization, not a failure: the CLI refuses an empty folder.
     assert!(import(&[]).unwrap().state.instances.is_empty());
 }
+
+#[test]
+fn system_policies_are_read_and_one_the_engine_cannot_read_is_a_gap() {
+    let mut f = files();
+    let alice = format!("accounts/{B}/ram/ListPoliciesForUser/alice.json");
+    let at = f.iter().position(|(p, _)| *p == alice).unwrap();
+    f[at].1 = serde_json::json!({"Policies": {"Policy": [
+        {"PolicyName": "crypto", "PolicyType": "Custom", "DefaultVersion": "v1"},
+        {"PolicyName": "AliyunKMSReadOnlyAccess", "PolicyType": "System", "DefaultVersion": "v3"},
+    ]}})
+    .to_string();
+    let doc = |statement: serde_json::Value| {
+        serde_json::json!({"PolicyVersion": {"VersionId": "v3", "IsDefaultVersion": true,
+            "PolicyDocument": serde_json::json!({"Version": "1", "Statement": [statement]}).to_string()}})
+        .to_string()
+    };
+    let system = format!("accounts/{B}/ram/GetPolicyVersion/System/AliyunKMSReadOnlyAccess.json");
+    f.push((
+        system.clone(),
+        doc(serde_json::json!({"Effect": "Allow", "Action": ["kms:Describe*", "kms:List*"], "Resource": "*"})),
+    ));
+    let org = Organization::from_responses(&f, Box::new(OsRng)).unwrap().0;
+    assert!(org.state().gaps.iter().all(|g| g.part != GapPart::Policy));
+    let d = ask(&org, &format!("acs:ram::{B}:user/alice"), "kms:DescribeKey", "key-b1");
+    assert_eq!(d.effect, Effect::Allow, "the system policy's grant counts (RAM-2)");
+    // A document the engine does not read is a gap, and alice's RAM check is undetermined.
+    let at = f.iter().position(|(p, _)| *p == system).unwrap();
+    f[at].1 = doc(serde_json::json!({"Effect": "Allow", "Action": "kms:Describe*", "Resource": "*",
+        "Condition": {"NoSuchOperator": {"acs:CurrentTime": "2026"}}}));
+    let org = Organization::from_responses(&f, Box::new(OsRng)).unwrap().0;
+    let gap = org.state().gaps.iter().find(|g| g.part == GapPart::Policy).unwrap();
+    assert_eq!((gap.subject.as_str(), gap.code.as_str()), ("AliyunKMSReadOnlyAccess", "Unsupported"));
+    let d = ask(&org, &format!("acs:ram::{B}:user/alice"), "kms:DescribeKey", "key-b1");
+    assert_eq!((d.effect, d.undetermined_by), (Effect::Undetermined, Some(CheckName::RamPolicy)));
+    assert!(d.message.unwrap().contains("policy AliyunKMSReadOnlyAccess attached to user alice could not be read"));
+    // What alice's readable policy already allows is still undetermined: the unread one might deny.
+    let d = ask(&org, &format!("acs:ram::{B}:user/alice"), "kms:Encrypt", "key-b1");
+    assert_eq!(d.effect, Effect::Undetermined);
+    // An attached policy with no document at all is a gap too.
+    f.retain(|(p, _)| *p != system);
+    let org = Organization::from_responses(&f, Box::new(OsRng)).unwrap().0;
+    let gap = org.state().gaps.iter().find(|g| g.part == GapPart::Policy).unwrap();
+    assert_eq!(
+        (gap.subject.as_str(), gap.code.as_str(), gap.call.as_str()),
+        ("AliyunKMSReadOnlyAccess", "NotRead", "ram:GetPolicyVersion")
+    );
+}
