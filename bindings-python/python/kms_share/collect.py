@@ -23,6 +23,7 @@ import importlib
 import json
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -118,6 +119,12 @@ def _error_of(e: Exception) -> Tuple[str, str, Optional[int]]:
     status = getattr(e, "status_code", None) or data.get("statusCode")
     text = str(message).splitlines()[0][:300] if message else ""
     return str(code), text, status
+
+
+def _items(body: Dict[str, Any], outer: str, inner: str) -> List[Any]:
+    """A list's items, written ``{"Outer": {"Inner": [..]}}`` (KMS, ResourceManager, RAM)."""
+    items: List[Any] = (body.get(outer) or {}).get(inner) or []
+    return items
 
 
 def _retryable(code: str, status: Optional[int]) -> bool:
@@ -352,27 +359,27 @@ class _Collector:
                         lambda n: c["rm"].list_folders_for_parent(
                             sdk.rm.ListFoldersForParentRequest(parent_folder_id=parent, page_number=n, page_size=100)
                         ),
-                        lambda b: ((b.get("Folders") or {}).get("Folder") or []),
+                        lambda b: _items(b, "Folders", "Folder"),
                     ),
                 )
             except Exception as e:
                 self.gap("Directory", None, "resourcemanager:ListFoldersForParent", e, parent)
                 continue
             for b in bodies:
-                queue.extend(f["FolderId"] for f in (b.get("Folders") or {}).get("Folder") or [])
+                queue.extend(f["FolderId"] for f in _items(b, "Folders", "Folder"))
         try:
             bodies = self.save_pages(
                 "directory/ListAccounts",
                 self.pages_numbered(
                     "resourcemanager:ListAccounts",
                     lambda n: c["rm"].list_accounts(sdk.rm.ListAccountsRequest(page_number=n, page_size=100)),
-                    lambda b: ((b.get("Accounts") or {}).get("Account") or []),
+                    lambda b: _items(b, "Accounts", "Account"),
                 ),
             )
         except Exception as e:
             code, message, _ = _error_of(e)
             raise CollectError(f"the directory's accounts could not be listed ({code}: {message})") from e
-        accounts = [a["AccountId"] for b in bodies for a in (b.get("Accounts") or {}).get("Account") or []]
+        accounts = [a["AccountId"] for b in bodies for a in _items(b, "Accounts", "Account")]
         return management, accounts
 
     # -- one account ------------------------------------------------------------------
@@ -413,88 +420,53 @@ class _Collector:
         with self.lock:
             return len(self.summary.gaps)
 
+    def kms_list(self, c: Dict[str, Any], account: str, at: str, tag: str, name: str, outer: str, inner: str) -> List[Any]:
+        """A paged KMS list, saved as ``kms/<name><tag>.json``: its items; none, and a gap,
+        when it cannot be read."""
+        method = getattr(c["kms"], re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
+        request = getattr(self.sdk.kms, f"{name}Request")
+        try:
+            bodies = self.save_pages(
+                f"{at}/kms/{name}{tag}",
+                self.pages_numbered(
+                    f"kms:{name}", lambda n: method(request(page_number=n, page_size=100)), lambda b: _items(b, outer, inner)
+                ),
+            )
+        except Exception as e:
+            self.gap("Kms", account, f"kms:{name}", e)
+            return []
+        return [i for b in bodies for i in _items(b, outer, inner)]
+
+    def describe(self, account: str, call: str, fn: Callable[[], Any], rel: str, subject: str) -> None:
+        """One detail read saved at ``rel``; a gap about ``subject`` when it cannot be read."""
+        try:
+            self.save(rel, self.call(call, fn))
+        except Exception as e:
+            self.gap("Kms", account, call, e, subject)
+
     def kms(self, c: Dict[str, Any], account: str, at: str, tag: str = "") -> None:
-        kms = self.sdk.kms
-        try:
-            bodies = self.save_pages(
-                f"{at}/kms/ListKmsInstances{tag}",
-                self.pages_numbered(
-                    "kms:ListKmsInstances",
-                    lambda n: c["kms"].list_kms_instances(kms.ListKmsInstancesRequest(page_number=n, page_size=100)),
-                    lambda b: ((b.get("KmsInstances") or {}).get("KmsInstance") or []),
-                ),
-            )
-            for b in bodies:
-                for i in (b.get("KmsInstances") or {}).get("KmsInstance") or []:
-                    iid = i["KmsInstanceId"]
-                    # The owner's reads describe an instance; a principal sees it listed.
-                    if (i.get("KmsInstanceArn") or "").split(":")[3:4] != [account]:
-                        continue
-                    for name, fn in (
-                        ("GetKmsInstance", lambda: c["kms"].get_kms_instance(kms.GetKmsInstanceRequest(kms_instance_id=iid))),
-                        (
-                            "GetKmsInstanceQuotaInfos",
-                            lambda: c["kms"].get_kms_instance_quota_infos(kms.GetKmsInstanceQuotaInfosRequest(kms_instance_id=iid)),
-                        ),
-                    ):
-                        try:
-                            self.save(f"{at}/kms/{name}/{iid}.json", self.call(f"kms:{name}", fn))
-                        except Exception as e:
-                            self.gap("Kms", account, f"kms:{name}", e, iid)
-        except Exception as e:
-            self.gap("Kms", account, "kms:ListKmsInstances", e)
-        try:
-            bodies = self.save_pages(
-                f"{at}/kms/ListKeys{tag}",
-                self.pages_numbered(
-                    "kms:ListKeys",
-                    lambda n: c["kms"].list_keys(kms.ListKeysRequest(page_number=n, page_size=100)),
-                    lambda b: ((b.get("Keys") or {}).get("Key") or []),
-                ),
-            )
-            for b in bodies:
-                for k in (b.get("Keys") or {}).get("Key") or []:
-                    kid = k["KeyId"]
-                    try:
-                        body = self.call("kms:DescribeKey", lambda: c["kms"].describe_key(kms.DescribeKeyRequest(key_id=kid)))
-                        self.save(f"{at}/kms/DescribeKey/{quote(kid, safe='-_.')}.json", body)
-                    except Exception as e:
-                        self.gap("Kms", account, "kms:DescribeKey", e, kid)
-        except Exception as e:
-            self.gap("Kms", account, "kms:ListKeys", e)
-        try:
-            self.save_pages(
-                f"{at}/kms/ListAliases{tag}",
-                self.pages_numbered(
-                    "kms:ListAliases",
-                    lambda n: c["kms"].list_aliases(kms.ListAliasesRequest(page_number=n, page_size=100)),
-                    lambda b: ((b.get("Aliases") or {}).get("Alias") or []),
-                ),
-            )
-        except Exception as e:
-            self.gap("Kms", account, "kms:ListAliases", e)
-        try:
-            bodies = self.save_pages(
-                f"{at}/kms/ListSecrets{tag}",
-                self.pages_numbered(
-                    "kms:ListSecrets",
-                    lambda n: c["kms"].list_secrets(kms.ListSecretsRequest(page_number=n, page_size=100)),
-                    lambda b: ((b.get("SecretList") or {}).get("Secret") or []),
-                ),
-            )
-            for b in bodies:
-                for s in (b.get("SecretList") or {}).get("Secret") or []:
-                    name = s["SecretName"]
-                    try:
-                        body = self.call(
-                            "kms:DescribeSecret",
-                            lambda: c["kms"].describe_secret(kms.DescribeSecretRequest(secret_name=name, fetch_tags="true")),
-                        )
-                        self.save(f"{at}/kms/DescribeSecret/{quote(name, safe='-_.')}{tag}.json", body)
-                    except Exception as e:
-                        self.gap("Kms", account, "kms:DescribeSecret", e, name)
-        except Exception as e:
-            self.gap("Kms", account, "kms:ListSecrets", e)
+        kms, client = self.sdk.kms, c["kms"]
+        for i in self.kms_list(c, account, at, tag, "ListKmsInstances", "KmsInstances", "KmsInstance"):
+            iid = i["KmsInstanceId"]
+            # The owner's reads describe an instance; a principal sees it listed.
+            if (i.get("KmsInstanceArn") or "").split(":")[3:4] != [account]:
+                continue
+            self.describe(account, "kms:GetKmsInstance",
+                          lambda: client.get_kms_instance(kms.GetKmsInstanceRequest(kms_instance_id=iid)),
+                          f"{at}/kms/GetKmsInstance/{iid}.json", iid)
+            self.describe(account, "kms:GetKmsInstanceQuotaInfos",
+                          lambda: client.get_kms_instance_quota_infos(kms.GetKmsInstanceQuotaInfosRequest(kms_instance_id=iid)),
+                          f"{at}/kms/GetKmsInstanceQuotaInfos/{iid}.json", iid)
+        for k in self.kms_list(c, account, at, tag, "ListKeys", "Keys", "Key"):
+            kid = k["KeyId"]
+            self.describe(account, "kms:DescribeKey", lambda: client.describe_key(kms.DescribeKeyRequest(key_id=kid)),
+                          f"{at}/kms/DescribeKey/{quote(kid, safe='-_.')}.json", kid)
+        self.kms_list(c, account, at, tag, "ListAliases", "Aliases", "Alias")
+        for sec in self.kms_list(c, account, at, tag, "ListSecrets", "SecretList", "Secret"):
+            name = sec["SecretName"]
+            self.describe(account, "kms:DescribeSecret",
+                          lambda: client.describe_secret(kms.DescribeSecretRequest(secret_name=name, fetch_tags="true")),
+                          f"{at}/kms/DescribeSecret/{quote(name, safe='-_.')}{tag}.json", name)
 
     def sharing(self, c: Dict[str, Any], account: str, at: str, tag: str = "") -> None:
         rs = self.sdk.rs
@@ -555,7 +527,7 @@ class _Collector:
                 self.gap("Ram", account, f"ram:{list_name}", e)
                 continue
             for b in bodies:
-                for who in (b.get(outer) or {}).get(inner) or []:
+                for who in _items(b, outer, inner):
                     name = who[field_name]
                     try:
                         if kind == "user":
@@ -572,7 +544,7 @@ class _Collector:
                     except Exception as e:
                         self.gap("Ram", account, f"ram:{per}", e, f"{kind}/{name}")
                         continue
-                    for p in (body.get("Policies") or {}).get("Policy") or []:
+                    for p in _items(body, "Policies", "Policy"):
                         wanted[(p.get("PolicyType", "Custom"), p["PolicyName"])] = p.get("DefaultVersion") or "v1"
         for (ptype, pname), version in sorted(wanted.items()):
             key = (ptype, pname)
