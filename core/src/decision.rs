@@ -16,8 +16,9 @@ pub enum Effect {
     /// The call is refused.
     Deny,
     /// No check failed, but one depends on a fact the state does not hold (an imported
-    /// instance's sharing mode, SM-1): the answer is not known. A call is refused, as
-    /// for a Deny (AZ-3), and says so (README Semantics 31).
+    /// instance's sharing mode, SM-1; a part an import could not read): the answer is
+    /// not known. A call is refused, as for a Deny (AZ-3), and says so (README Semantics
+    /// 31, 32).
     Undetermined,
 }
 

@@ -38,8 +38,9 @@ pub struct Allowed {
     /// Why: the detail of the RAM and ownership checks.
     pub reason: String,
     /// Set when the identity may or may not be allowed: the decision is Undetermined
-    /// (an imported instance's unknown sharing mode, SM-1), and this says what it
-    /// depends on. Listed rather than left out: a review must not miss a possible user.
+    /// (an imported instance's unknown sharing mode, SM-1; a policy an import could not
+    /// read), and this says what it depends on. Listed rather than left out: a review
+    /// must not miss a possible user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undetermined: Option<String>,
 }
