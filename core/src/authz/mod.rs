@@ -281,7 +281,7 @@ fn decide_kms(
                 Rule::Sm1,
                 format!(
                     "the {role} {account} may use this {} created by {} only if instance {instance} is in Joint ownership, and its sharing mode is unknown (the vendor's API does not report it)",
-                    kind.name(),
+                    if kind == ResourceKind::Secret { "secret" } else { "key" },
                     creator.map(|c| c.to_string()).unwrap_or_default()
                 ),
                 format!(
