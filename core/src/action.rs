@@ -194,6 +194,7 @@ actions! {
     Kms UntagResource "UntagResource" "kms:UntagResource" Call true;
     Kms ListKeys "ListKeys" "kms:ListKeys" Call false;
     Kms DescribeKeyVersion "DescribeKeyVersion" "kms:DescribeKeyVersion" Call false;
+    Kms ListResourceTags "ListResourceTags" "kms:ListResourceTags" Call false;
     Kms ListKeyVersions "ListKeyVersions" "kms:ListKeyVersions" Call false;
     Kms ListAliases "ListAliases" "kms:ListAliases" Call false;
     Kms ListAliasesByKeyId "ListAliasesByKeyId" "kms:ListAliasesByKeyId" Call false;

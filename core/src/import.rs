@@ -453,6 +453,14 @@ fn read_keys(files: &Files<'_>, base: &str, st: &mut State, sum: &mut Summary) -
             _ => KeyState::Enabled,
         };
         let created_at = time_of(m, "CreationDate");
+        let mut tags = IdMap::new();
+        if let Some(t) = files.json(&format!("{base}/kms/ListResourceTags/{id}.json"))? {
+            for tag in items(&t, "Tags", "Tag") {
+                if let (Some(k), Some(v)) = (text(tag, "TagKey"), text(tag, "TagValue")) {
+                    tags.insert(k, v);
+                }
+            }
+        }
         st.keys.insert(
             id.clone(),
             Key {
@@ -467,7 +475,7 @@ fn read_keys(files: &Files<'_>, base: &str, st: &mut State, sum: &mut Summary) -
                 next_rotation_at: None,
                 // One version with no material: decided on, never used (README Semantics 32).
                 versions: alloc::vec![KeyVersion { version: 1, created_at, encryptions: 0, handle: String::new() }],
-                tags: IdMap::new(),
+                tags,
                 created_at,
             },
         );

@@ -154,6 +154,7 @@ pub const MATRIX: &[MatrixRow] = &[
             Action::DescribeKeyVersion,
             Action::ListKeyVersions,
             Action::ListAliasesByKeyId,
+            Action::ListResourceTags,
         ],
     },
     MatrixRow {

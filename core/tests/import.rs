@@ -57,7 +57,7 @@ fn the_example_folder_makes_the_example_state_document() {
     let s = &imported.summary;
     assert_eq!(
         (s.accounts, s.folders, s.instances, s.unknown_modes, s.keys, s.secrets, s.shares, s.users, s.roles, s.gaps),
-        (4, 2, 2, 1, 3, 1, 2, 1, 2, 1)
+        (4, 2, 2, 1, 3, 1, 2, 2, 2, 1)
     );
     // The document loads as any state document does, in every runtime.
     let back = Organization::from_document(&want, Box::new(OsRng)).unwrap();
@@ -78,6 +78,12 @@ fn what_was_read_is_the_organization_as_built() {
     let key = st.keys.get(&kms_share_core::ids::KeyId::parse("key-b1").unwrap()).unwrap();
     assert_eq!((key.creator.as_str(), key.instance.as_str()), (B, "kst-depta"));
     assert!(key.versions.iter().all(|v| v.handle.is_empty()), "no key material is ever imported");
+    assert_eq!(key.tags.get("env").map(String::as_str), Some("prod"), "its tags, from ListResourceTags");
+    // The tags decide: auditor may decrypt with keys tagged env=prod only (RAM-2).
+    let auditor = format!("acs:ram::{B}:user/auditor");
+    assert_eq!(ask(&org, &auditor, "kms:Decrypt", "key-b1").effect, Effect::Allow);
+    let d = ask(&org, &auditor, "kms:Decrypt", "key-blab");
+    assert_eq!((d.effect, d.denied_by), (Effect::Deny, Some(CheckName::RamPolicy)));
     // Decisions as the vendor's rules make them (RS-2, SM-1, RAM-2).
     assert_eq!(ask(&org, &format!("acs:ram::{B}:user/alice"), "kms:Encrypt", "key-b1").effect, Effect::Allow);
     assert_eq!(ask(&org, &format!("acs:ram::{A}:root"), "kms:Decrypt", "key-b1").effect, Effect::Allow, "Joint");

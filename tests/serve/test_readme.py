@@ -68,7 +68,8 @@ def test_the_readme_import_example_reads_the_served_organization_and_answers(tmp
     who_end = out.index("\n]\n") + 3
     who = json.loads(out[:who_end])
     assert [w["identity"] for w in who] == [
-        "acs:ram::1000000000000002:root", "acs:ram::1000000000000003:root", "acs:ram::1000000000000003:user/alice"]
+        "acs:ram::1000000000000002:root", "acs:ram::1000000000000003:root", "acs:ram::1000000000000003:user/alice",
+        "acs:ram::1000000000000003:user/auditor"]
     rest = out[who_end:]
     decision = json.loads(rest[: rest.index("\n}\n") + 3])
     assert (decision["effect"], decision["undeterminedBy"]) == ("Undetermined", "ramPolicy")

@@ -48,6 +48,7 @@ READ_CALLS = frozenset(
         "kms:GetKmsInstanceQuotaInfos",
         "kms:ListKeys",
         "kms:DescribeKey",
+        "kms:ListResourceTags",
         "kms:ListAliases",
         "kms:ListSecrets",
         "kms:DescribeSecret",
@@ -461,6 +462,10 @@ class _Collector:
             kid = k["KeyId"]
             self.describe(account, "kms:DescribeKey", lambda: client.describe_key(kms.DescribeKeyRequest(key_id=kid)),
                           f"{at}/kms/DescribeKey/{quote(kid, safe='-_.')}.json", kid)
+            # A key's tags are what `kms:tag/<key>` conditions in RAM policies read.
+            self.describe(account, "kms:ListResourceTags",
+                          lambda: client.list_resource_tags(kms.ListResourceTagsRequest(key_id=kid)),
+                          f"{at}/kms/ListResourceTags/{quote(kid, safe='-_.')}.json", kid)
         self.kms_list(c, account, at, tag, "ListAliases", "Aliases", "Alias")
         for sec in self.kms_list(c, account, at, tag, "ListSecrets", "SecretList", "Secret"):
             name = sec["SecretName"]

@@ -367,6 +367,20 @@ class KeyItem(TypedDict, total=False):
     KeyId: str
 
 
+class ListResourceTagsResponse(TypedDict, total=False):
+    Tags: KeyTags
+
+
+class KeyTags(TypedDict, total=False):
+    Tag: List[KeyTag]
+
+
+class KeyTag(TypedDict, total=False):
+    KeyId: str
+    TagKey: str
+    TagValue: str
+
+
 class ListKeyVersionsResponse(TypedDict, total=False):
     KeyVersions: KeyVersionItems
     PageNumber: int
@@ -577,6 +591,7 @@ RESPONSES: Dict[str, str] = {
     "UntagResource": "EmptyResponse",
     "ListKeys": "ListKeysResponse",
     "DescribeKeyVersion": "KeyVersionResponse",
+    "ListResourceTags": "ListResourceTagsResponse",
     "ListKeyVersions": "ListKeyVersionsResponse",
     "ListAliases": "ListAliasesResponse",
     "ListAliasesByKeyId": "ListAliasesResponse",

@@ -117,6 +117,34 @@ request! {
 }
 
 response! {
+    /// One of a key's tags (ListResourceTags).
+    pub struct KeyTag {
+        /// The key.
+        "KeyId" key_id: KeyId,
+        /// The tag's key.
+        "TagKey" tag_key: String,
+        /// Its value.
+        "TagValue" tag_value: String,
+    }
+}
+
+response! {
+    /// ListResourceTags' wrapper.
+    pub struct KeyTags {
+        /// The tags.
+        "Tag" tag: Vec<KeyTag>,
+    }
+}
+
+response! {
+    /// ListResourceTags' response: a key's tags (what `kms:tag/<key>` conditions read).
+    pub struct ListResourceTagsResponse {
+        /// The tags.
+        "Tags" tags: KeyTags,
+    }
+}
+
+response! {
     /// A key in ListKeys.
     pub struct KeyItem {
         /// The key id.
@@ -871,6 +899,16 @@ pub(super) fn key_read(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply>
                 })?;
             super::keys::KeyVersionResponse { key_version: version_info(&key, v) }.to_value()
         }
+        Action::ListResourceTags => ListResourceTagsResponse {
+            tags: KeyTags {
+                tag: key
+                    .tags
+                    .iter()
+                    .map(|(k, v)| KeyTag { key_id: key.id.clone(), tag_key: k.clone(), tag_value: v.clone() })
+                    .collect(),
+            },
+        }
+        .to_value(),
         Action::ListAliasesByKeyId => {
             numbered("Aliases", "Alias", aliases(&ok, &account, Some(&key.id)), r.page_number, r.page_size)?
         }
