@@ -18,6 +18,21 @@ R: Path
 OUT: List[str] = []
 
 
+
+# The issue's targets, each threshold once.
+T = {
+    "cedar": 40.0,  # effect-only decision, Cedar's time over ours
+    "effectOnlyNs": 500.0,  # effect-only decision, median
+    "explainedNs": 1500.0,  # explained decision, median
+    "scale": 1.5,  # decision at the largest / at the smallest organization
+    "bytesPerKey": 1024,  # peak memory per key
+    "snapshotSeconds": 1.0,  # sealed snapshot load, and save
+    "encrypt": 3.0,  # 64-byte Encrypt through the engine over a bare seal
+    "bulk": 1.7,  # ring's bulk AES-256-GCM throughput over ours
+    "python": 1.2,  # Python batch per decision over native
+    "wasm": 2.0,  # wasm isAllowed over native
+}
+
 def load(name: str) -> Optional[Any]:
     p = R / name
     if not p.exists():
@@ -217,69 +232,73 @@ def main() -> int:
     w()
 
     # ---- targets ----
+    # The targets of the issue "Performance: decisions in a few hundred nanoseconds, flat
+    # with scale, a million keys loaded in under a second" (T holds its thresholds, once).
     rows: List[List[str]] = []
     targets: Dict[str, Any] = {}
     if cedar:
-        # Of record: the engine's effect-only decision against Cedar's, both an effect; the
-        # explained decision beside it.
         eo, dd = cedar["effectOnly"], cedar["decide"]
-        r, rd = eo["ratioCedarOverOurs"], dd["ratioCedarOverOurs"]
+        r = eo["ratioCedarOverOurs"]
         nreq = num(cedar["agreement"]["requests"])
-        targets["cedar"] = r["median"] >= 10
-        rows.append(["1", f"our decision ≥ 10x faster than Cedar's (same {nreq} requests)",
-                     f"x{r['median']:.1f} (IQR x{r['p25']:.1f}–x{r['p75']:.1f}), `authz::denied_by` (effect only) vs "
-                     f"`is_authorized(..).decision()`; explained `authz::decide`: x{rd['median']:.1f} "
-                     f"({'also ≥' if rd['median'] >= 10 else 'under'} 10x)", verdict(targets["cedar"])])
+        targets["cedar"] = r["median"] >= T["cedar"]
+        rows.append(["1", f"effect-only decision vs Cedar ≥ x{T['cedar']:.0f} (same {nreq} requests)",
+                     f"x{r['median']:.1f} (IQR x{r['p25']:.1f}–x{r['p75']:.1f}), `authz::denied_by` vs "
+                     f"`is_authorized(..).decision()`; explained `authz::decide`: x{dd['ratioCedarOverOurs']['median']:.1f}",
+                     verdict(targets["cedar"])])
         m, md = eo["ours"]["median"], dd["ours"]["median"]
-        targets["sub_us"] = m < 1000
-        rows.append(["1", "median decision < 1 µs natively",
-                     f"{ns(m)} (`authz::denied_by`, {num(cedar['accounts'])}-account org, {nreq} distinct requests); "
-                     f"explained `authz::decide`: {ns(md)} ({'also under' if md < 1000 else 'over'} 1 µs)",
-                     verdict(targets["sub_us"])])
+        targets["eo"] = m < T["effectOnlyNs"]
+        rows.append(["1", f"effect-only decision, median, {num(cedar['accounts'])} accounts < {ns(T['effectOnlyNs'])}",
+                     f"{ns(m)} (`authz::denied_by`, {nreq} distinct requests)", verdict(targets["eo"])])
+        targets["explained"] = md < T["explainedNs"]
+        rows.append(["1", f"explained decision, median < {ns(T['explainedNs'])}",
+                     f"{ns(md)} (`authz::decide`)", verdict(targets["explained"])])
     if scale:
         rr, a, b = growth(scale, "decide")
-        targets["scale"] = rr < 1.5
-        rows.append(["2", f"decision median at {num(max(scale['sizes']))} / at {num(min(scale['sizes']))} accounts < 1.5",
+        re_ = growth(scale, "decideEffectOnly")[0] if scale.get("decideEffectOnly") else None
+        targets["scale"] = rr < T["scale"] and (re_ is None or re_ < T["scale"])
+        rows.append(["2", f"decision at {num(max(scale['sizes']))} / at {num(min(scale['sizes']))} accounts "
+                          f"< x{T['scale']} for both (explained, effect-only)",
                      f"x{rr:.2f} ({ns(a)} → {ns(b)}), `authz::decide`"
-                     + (f"; effect-only `authz::denied_by`: x{growth(scale, 'decideEffectOnly')[0]:.2f}"
-                        if scale.get("decideEffectOnly") else ""), verdict(targets["scale"])])
+                     + (f"; x{re_:.2f}, `authz::denied_by`" if re_ is not None else ""), verdict(targets["scale"])])
     if rss_load and rss_load.get("peakBytesPerKey"):
         pk = rss_load["peakBytesPerKey"]
-        targets["rss"] = pk < 1024
+        targets["rss"] = pk < T["bytesPerKey"]
         steady = rss_load["steadyBytesPerKey"]
         pol = (rss_policy or {}).get("steadyBytesPerKey")
-        rows.append(["2", f"peak RSS of the {num(state['accounts']) if state else '?'}-account organization < 1 KiB per key",
+        rows.append(["2", f"peak memory of the {num(state['accounts']) if state else '?'}-account organization "
+                          f"< {size(T['bytesPerKey'])} per key",
                      f"{size(pk)}/key peak ({size(rss_load['peakRssBytes'])}); {size(steady)}/key held"
                      + (f"; {size(pol)}/key without key material" if pol else ""), verdict(targets["rss"])])
+    if state:
+        ld, sv = state["loadSeconds"]["median"], state["saveSeconds"]["median"]
+        targets["load"] = ld < T["snapshotSeconds"] and sv < T["snapshotSeconds"]
+        rows.append(["5", f"sealed snapshot load / save, {num(state['accounts'])} accounts, "
+                          f"{num(state.get('keys', 0))} keys < {T['snapshotSeconds']:.0f} s each",
+                     f"{secs(ld)} / {secs(sv)} ({size(state['snapshotBytes'])})", verdict(targets["load"])])
+    if crypto:
+        e = crypto["encrypt64"]
+        targets["enc"] = e["ratioEngineOverRing"] < T["encrypt"]
+        rows.append(["4", f"64-byte `kms:Encrypt` through the engine / bare AES-256-GCM seal (ring) < x{T['encrypt']:.0f}",
+                     f"x{e['ratioEngineOverRing']:.1f} ({ns(med(e['engineEncrypt']))} vs {ns(med(e['ringSeal']))})",
+                     verdict(targets["enc"])])
+        b = {x["bytes"]: x for x in crypto["bulk"]}
+        targets["bulk"] = all(v["ratioRingOverCore"] <= T["bulk"] for v in b.values())
+        rows.append(["4", f"bulk AES-256-GCM at {' and '.join(size(k) for k in b)} ≥ 1/{T['bulk']} of ring",
+                     "; ".join(f"{size(k)}: 1/{v['ratioRingOverCore']:.1f} "
+                               f"({v['gbPerSecond']['core']['median']:.2f} vs {v['gbPerSecond']['ring']['median']:.2f} GB/s)"
+                               for k, v in b.items()), verdict(targets["bulk"])])
     anchor = lambda k: (med(n1["nsPerDecision"][k]) + med(n2["nsPerDecision"][k])) / 2 if n1 and n2 else None
     if py and not py.get("skipped") and n1:
         rb = [med(py["nsPerDecision"][k]) / anchor(k) for k in ("allowedBatch", "explainBatch")]
-        targets["py"] = max(rb) <= 1.5
-        rows.append(["3", "Python batch calls within 1.5x of native per decision",
+        targets["py"] = max(rb) < T["python"]
+        rows.append(["3", f"Python batch per decision / native < x{T['python']}",
                      f"`allowed_many` x{rb[0]:.2f}, `explain_many` x{rb[1]:.2f}", verdict(targets["py"])])
     if wasm and not wasm.get("skipped") and n1:
         keys = ("isAllowed", "explain", "allowedBatch", "explainBatch")
         rw = {k: med(wasm["nsPerDecision"][k]) / anchor(k) for k in keys}
-        targets["wasm"] = max(rw.values()) <= 2
-        rows.append(["3", "wasm (Node) within 2x of native",
+        targets["wasm"] = rw["isAllowed"] < T["wasm"]
+        rows.append(["3", f"wasm (Node) `isAllowed` / native < x{T['wasm']:.0f}",
                      ", ".join(f"`{k}` x{v:.2f}" for k, v in rw.items()), verdict(targets["wasm"])])
-    if crypto:
-        e = crypto["encrypt64"]
-        targets["enc"] = e["ratioEngineOverRing"] <= 3
-        rows.append(["4", "64-byte `kms:Encrypt` through the engine within 3x of a bare ring seal",
-                     f"x{e['ratioEngineOverRing']:.1f} ({ns(med(e['engineEncrypt']))} vs {ns(med(e['ringSeal']))})",
-                     verdict(targets["enc"])])
-        b = {x["bytes"]: x for x in crypto["bulk"]}
-        rows.append(["4", "bulk AES-256-GCM vs ring (report the ratio)",
-                     "; ".join(f"{size(k)}: ring x{v['ratioRingOverCore']:.1f} faster than the core "
-                               f"({v['gbPerSecond']['core']['median']:.2f} vs {v['gbPerSecond']['ring']['median']:.2f} GB/s)"
-                               for k, v in b.items()), "reported"])
-    if state:
-        ld = state["loadSeconds"]["median"]
-        targets["load"] = ld < 1
-        rows.append(["5", f"sealed snapshot load of the {num(state['accounts'])}-account organization < 1 s",
-                     f"{secs(ld)} ({size(state['snapshotBytes'])}; save {secs(state['saveSeconds']['median'])})",
-                     verdict(targets["load"])])
     if wsize and not wsize.get("skipped") and not wsize.get("missing"):
         rows.append(["6", "browser `.wasm` size (no target; trend in `bench/wasm-size-history.csv`)",
                      f"{size(wsize['rawBytes'])} raw, {size(wsize['gzipBytes'])} gzip -9", "reported"])
@@ -372,22 +391,26 @@ def part1(c: Optional[Dict[str, Any]], scale: Optional[Dict[str, Any]] = None) -
     ])
     re_, rd = eo["ratioCedarOverOurs"]["median"], d["ratioCedarOverOurs"]["median"]
     me, md = eo["ours"]["median"], d["ours"]["median"]
-    meets = lambda r, m: ("meets both targets (≥ 10x, under 1 µs)" if r >= 10 and m < 1000 else
-                          "meets ≥ 10x but **not** under 1 µs" if r >= 10 else
-                          "is under 1 µs but **not** ≥ 10x" if m < 1000 else
-                          "**misses** both targets (≥ 10x, under 1 µs)")
+    def meets(r: float, m: float, under: float) -> str:
+        fast, quick = r >= T["cedar"], m < under
+        both = f"≥ x{T['cedar']:.0f} Cedar, under {ns(under)}"
+        return (f"meets both targets ({both})" if fast and quick else
+                f"meets ≥ x{T['cedar']:.0f} but **not** under {ns(under)}" if fast else
+                f"is under {ns(under)} but **not** ≥ x{T['cedar']:.0f}" if quick else
+                f"**misses** both targets ({both})")
     users = ([s_ for s_, ok in (
         ("`is_allowed` and the batches", src_has("core/src/api.rs", "denied_by(")),
-        ("the access matrix's cells", src_has("core/src/query.rs", "denied_by(state, &Request")),
-        ("`who_can`'s filter", src_has("core/src/query.rs", "if !allows(&self.state, &req)"))) if ok])
+        ("the access matrix's cells", src_has("core/src/query.rs", "effect_of(state, &Request")),
+        ("`who_can`'s filter", src_has("core/src/query.rs", "if effect_of(&self.state, &req).0 == Effect::Deny"))) if ok])
     w("The figure of record is the first row: both sides start from resolved entities and answer with an effect and "
       "which rule decided it (our first failing check; the ids of Cedar's determining policies), without "
       "explanation text. It is the engine's own entry point for yes/no answers"
       + (f" ({', '.join(users)})" if users else "")
-      + f"; it {meets(re_, me)}"
+      + f"; it {meets(re_, me, T['effectOnlyNs'])}"
       + alone_text(c, scale)
       + ". The explained `decide` "
-      f"({ns(md)}, x{md / me:.1f} the effect-only time) builds what `explain` returns; it {meets(rd, md)}. "
+      f"({ns(md)}, x{md / me:.1f} the effect-only time) builds what `explain` returns; against its own time "
+      f"target of {ns(T['explainedNs'])} it is {'under' if md < T['explainedNs'] else '**over**'}. "
       "`explain` adds resource resolution (parsing the caller, resolving a key id or ARN) and is what the "
       f"bindings' explaining calls use. Unsliced (every account's RAM policies in one set, {num(c['cedarPolicies'])} "
       f"policies), Cedar takes {spread(c['cedarUnsliced'])} per request on a sample of 200: slicing is what makes "
@@ -483,11 +506,11 @@ def part2(s, state, rl, rp, rs) -> None:
     w(f"Growth: `who_can` is linear in the accounts that reach the instance (directory-shared: "
       f"{num(w0['accountsReaching'])} → {num(w1['accountsReaching'])} accounts, time x{w1['ns']['median'] / w0['ns']['median']:.0f}; "
       f"per account reached {ns(w0['ns']['median'] / w0['accountsReaching'])} → {ns(w1['ns']['median'] / w1['accountsReaching'])}), "
-      + ("an effect-only decision (`authz::allows`) per identity, explained only for those allowed. "
-         if src_has("core/src/query.rs", "if !allows(&self.state, &req)") else
+      + ("an effect-only decision (`authz::effect_of`) per identity, explained only for those not denied. "
+         if src_has("core/src/query.rs", "if effect_of(&self.state, &req).0 == Effect::Deny") else
          "one full explained decision per identity. ")
-      + ("The access matrix is one effect-only decision (`authz::denied_by`) per cell "
-         if src_has("core/src/query.rs", "denied_by(state, &Request") else
+      + ("The access matrix is one effect-only decision (`authz::effect_of`) per cell "
+         if src_has("core/src/query.rs", "effect_of(state, &Request") else
          "The access matrix is one full decision per cell ")
       + f"({ns(m0['nsPerCell'])} → {ns(m1['nsPerCell'])} per cell)"
       + (", and `Engine::access_matrix` also scans *every* key and secret of the organization to find the "
@@ -558,16 +581,17 @@ def part3(exp, n1, n2, py, wasm) -> None:
     for k, label in keys:
         a = (n1["nsPerDecision"][k]["median"] + n2["nsPerDecision"][k]["median"]) / 2
         row = [label, f"{ns(n1['nsPerDecision'][k]['median'])} / {ns(n2['nsPerDecision'][k]['median'])}"]
-        for other, lim in ((py, 1.5 if "Batch" in k else None), (wasm, 2.0)):
+        for other, lim in ((py, T["python"] if "Batch" in k else None), (wasm, T["wasm"] if k == "isAllowed" else None)):
             if other and not other.get("skipped"):
                 o = other["nsPerDecision"][k]
                 r = o["median"] / a
-                mark = "" if lim is None else (" ✓" if r <= lim else " ✗")
+                mark = "" if lim is None else (" ✓" if r < lim else " ✗")
                 row.append(f"{spread(o)}: **x{r:.2f}**{mark}")
             else:
                 row.append((other or {}).get("reason", "not measured"))
         rows.append(row)
-    table(["per decision", "native (before / after)", "Python (target ≤ 1.5x for batch calls)", "wasm in Node (target ≤ 2x)"], rows)
+    table(["per decision", "native (before / after)", f"Python (target < x{T['python']} for batch calls)",
+           f"wasm in Node (target < x{T['wasm']:.0f} for `isAllowed`)"], rows)
     if py and not py.get("skipped"):
         w(f"Python {py.get('python')}: an empty Python loop over the same chunk costs {ns(py['nsPerDecision']['emptyLoop']['median'])} "
           "per iteration; single calls pay the interpreter's call and argument conversion on top of the decision. "
@@ -667,7 +691,7 @@ def part4(c, cedar=None) -> None:
     rest = med(e["engineEncrypt"]) - med(e["engineExplainSameCall"]) - med(e["auditAppend"]) - med(e["coreAesKeySeal"])
     r = e["ratioEngineOverRing"]
     parts = e.get("auditParts", {})
-    w((f"Target (within 3x of ring) **missed**, x{r:.0f}, and not because of AES: the seal itself is " if r > 3
+    w((f"Target (within 3x of ring) **missed**, x{r:.0f}, and not because of AES: the seal itself is " if r >= T["encrypt"]
        else "Target (within 3x of ring) met; the seal itself is ")
       + f"{ns(med(e['coreAesKeySeal']))}. The decision with its explanation ({ns(med(e['engineExplainSameCall']))}) and the "
       f"audit event ({ns(med(e['auditAppend']))}) dominate; the remaining {ns(max(rest, 0))} is parameter parsing, "
@@ -1044,6 +1068,45 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      + (" `save_sealed` also clones the whole state (`Body { state: self.state.clone(), .. }`) before "
                         "serializing it: serialize from a reference."
                         if src_has("core/src/snapshot.rs", "state: self.state.clone()") else ""))
+    if cedar and scale and src_has("core/src/state.rs", "pub accounts: IdMap<AccountId, Account>"):
+        eo, dd = cedar["effectOnly"]["ours"]["median"], cedar["decide"]["ours"]["median"]
+        ge, gd = growth(scale, "decideEffectOnly")[0], growth(scale, "decide")[0]
+        hot = f", x{growth(scale, 'decideHot')[0]:.1f} when the same requests are hot in cache" if scale.get("decideHot") else ""
+        items.append(f"**Dense handles on the decision path** (effect-only {ns(eo)} against {ns(T['effectOnlyNs'])}, "
+                     f"x{T['cedar']:.0f} Cedar needs {ns(cedar['effectOnly']['cedar']['median'] / T['cedar'])}; explained "
+                     f"{ns(dd)} against {ns(T['explainedNs'])}; x{ge:.2f} effect-only and x{gd:.2f} explained from "
+                     f"{num(min(scale['sizes']))} to {num(max(scale['sizes']))} accounts{hot}). Every lookup the "
+                     "checks make is a binary search of a text-keyed sorted map (`core/src/idmap.rs` `IdMap`): "
+                     "`State::accounts`, `Index::access` per instance, `State::ram`, the account's users or roles, "
+                     "then the RAM statements matched as text. Interning each account, instance, key, secret, share "
+                     "and identity to a dense `u32` at creation, the instance's admitted accounts as a bit set, and "
+                     "each identity's RAM statements compiled per action (exact actions in a table, wildcards in a "
+                     "short list, explicit Deny first) make the decision a handful of array reads whatever the size. "
+                     "The figures to repeat after it: part 1's medians and part 2's growth ratios.")
+    if crypto:
+        e = crypto["encrypt64"]
+        items.append(f"**The engine's Encrypt (x{e['ratioEngineOverRing']:.0f} a bare seal, target x{T['encrypt']:.0f}).** "
+                     f"Of {ns(med(e['engineEncrypt']))}: the explained decision {ns(med(e['engineExplainSameCall']))} "
+                     f"(built on every Allow although only a scenario's step shows it), the audit event "
+                     f"{ns(med(e['auditAppend']))}, the seal {ns(med(e['coreAesKeySeal']))}, the rest parameter parsing, "
+                     "the blob, base64 and the JSON reply. The effect-only decision on an Allow (explained only when "
+                     "shown or denied), the audit record as fixed binary fields hashed once (its text made when the "
+                     "trail is read) and the reply written without a `Value` tree are the next steps; the floor is "
+                     "the decision plus one SHA-256 plus the seal.")
+        big = max(crypto["bulk"], key=lambda x: x["bytes"])
+        gb = big["gbPerSecond"]
+        if "aesGcm011" in gb or "aes_gcm_011" in gb:
+            v011 = gb.get("aesGcm011", gb.get("aes_gcm_011"))["median"]
+            items.append(f"**Bulk AES-256-GCM (1/{big['ratioRingOverCore']:.1f} of ring at {size(big['bytes'])}, target "
+                         f"1/{T['bulk']}).** aes-gcm 0.11 measures 1/{gb['ring']['median'] / v011:.1f} here: the "
+                         "migration alone does not reach the target; the RustCrypto VAES/VPCLMULQDQ backends of its "
+                         "`aes`/`polyval` (this CPU has both) are the step to measure next.")
+    if cedar:
+        items.append(f"**wasm `isAllowed` (target x{T['wasm']:.0f} of native).** Each call converts three JavaScript "
+                     "strings into Rust and parses them, then runs the same lookups as natively in wasm's slower "
+                     "memory; the dense handles above shorten the wasm path as much as the native one, and a "
+                     "handle-based entry point (resolve caller and resource once, ask many times) removes the "
+                     "conversions for repeated checks.")
     for i, t in enumerate(items, 1):
         w(f"{i}. {t}")
     w()
