@@ -183,14 +183,14 @@ fn load_stages(text: &str, versions: usize) -> ([f64; STAGES.len()], f64) {
     // Every key version unsealed into a new software backend.
     let t = Instant::now();
     let mut software = SoftwareBackend::new();
-    software.unseal_all(&root, &body.sealed_keys).expect("unseal");
+    software.unseal_all(&root, body.sealed_keys).expect("unseal");
     let t_unseal = t.elapsed().as_secs_f64();
     let mut state = body.state;
     let t = Instant::now();
     state.rebuild_index();
     let t_index = t.elapsed().as_secs_f64();
     black_box(&software);
-    drop((state, software, body.sealed_keys));
+    drop((state, software));
     // Of the body's parse, the state's share alone (the rest is the sealed-keys map).
     let state_raw = serde_json::from_str::<BodyRaw>(body_text).expect("body members").state;
     let t = Instant::now();

@@ -6,8 +6,9 @@
 
 use crate::idmap::IdMap;
 use alloc::boxed::Box;
+use core::cell::OnceCell;
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::crypto::{AesKey, RandomSource};
@@ -54,20 +55,42 @@ pub trait KeyBackend: Send {
     /// `BackendError` when sealing fails.
     fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>>;
 
-    /// Import what [`KeyBackend::seal_all`] exported.
+    /// Import what [`KeyBackend::seal_all`] exported (taken, not copied: a snapshot of a
+    /// million keys hands over its map as it is).
     ///
     /// # Errors
-    /// `SnapshotInvalid` when an entry does not unseal under `root`.
-    fn unseal_all(&mut self, root: &AesKey, sealed: &IdMap<String, String>) -> Result<()>;
+    /// `SnapshotInvalid` when an entry is refused (the software backend opens each on its
+    /// first use instead: see [`SoftwareBackend`]).
+    fn unseal_all(&mut self, root: &AesKey, sealed: IdMap<String, String>) -> Result<()>;
 
     /// A copy for what-if previews, where the backend can be copied.
     fn fork(&self) -> Option<Box<dyn KeyBackend>>;
 }
 
 /// The software backend: AES-256 keys in memory, zeroized on drop.
+///
+/// Material loaded from a snapshot stays sealed under the root key it was saved with
+/// until its first use (a load of a million keys opens none of them: the snapshot's
+/// integrity tag has already authenticated every sealed entry), and a save under the
+/// same root writes back the sealed form of those never opened.
 #[derive(Default)]
 pub struct SoftwareBackend {
-    keys: IdMap<String, AesKey>,
+    keys: IdMap<String, Material>,
+    /// The root key loaded entries are sealed under, to open them on first use.
+    root: Option<AesKey>,
+}
+
+/// One handle's material: the key once usable, and, for material loaded from a
+/// snapshot, its sealed form (base64 of nonce || AES-256-GCM(root, material)).
+struct Material {
+    key: OnceCell<AesKey>,
+    sealed: Option<String>,
+}
+
+impl Material {
+    fn of(key: AesKey) -> Self {
+        Material { key: OnceCell::from(key), sealed: None }
+    }
 }
 
 impl core::fmt::Debug for SoftwareBackend {
@@ -81,9 +104,58 @@ impl SoftwareBackend {
     pub fn new() -> Self {
         SoftwareBackend::default()
     }
+
+    /// The key of `handle`, opened from its sealed form on first use; `None` when the
+    /// handle has no material (destroyed, or never made here).
+    fn key(&self, handle: &str) -> Option<Result<&AesKey>> {
+        let m = self.keys.get(handle)?;
+        if let Some(k) = m.key.get() {
+            return Some(Ok(k));
+        }
+        let opened = match (&m.sealed, &self.root) {
+            (Some(b64), Some(root)) => unseal_one(root, handle, b64),
+            _ => Err(unsealable(handle)),
+        };
+        Some(opened.and_then(|k| {
+            // Nothing else sets it: this thread found it empty just above.
+            let _ = m.key.set(k);
+            m.key.get().ok_or_else(|| unsealable(handle))
+        }))
+    }
+}
+
+fn unsealable(handle: &str) -> Error {
+    Error::new(
+        ErrorCode::SnapshotInvalid,
+        Rule::Cr5,
+        format!("sealed key material `{}` does not unseal under this root key", crate::ids::shorten(handle)),
+    )
+}
+
+fn aad_of(handle: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(SEAL_AAD.len() + handle.len());
+    aad.extend_from_slice(SEAL_AAD);
+    aad.extend_from_slice(handle.as_bytes());
+    aad
+}
+
+/// Open one entry of a snapshot's `sealedKeys`.
+fn unseal_one(root: &AesKey, handle: &str, b64: &str) -> Result<AesKey> {
+    let blob = crate::crypto::b64_decode("sealedKeys", b64).map_err(|_| unsealable(handle))?;
+    let (nonce, ct) = blob.split_at_checked(12).ok_or_else(|| unsealable(handle))?;
+    let material = zeroize::Zeroizing::new(root.open(nonce, &aad_of(handle), ct).map_err(|_| unsealable(handle))?);
+    AesKey::from_bytes(&material).map_err(|_| unsealable(handle))
+}
+
+/// Whether two keys are the same, in time independent of where they differ.
+fn same_key(a: &AesKey, b: &AesKey) -> bool {
+    let (a, b) = (a.material(), b.material());
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 const SEAL_AAD: &[u8] = b"kms-share/sealed-key/v1:";
+/// A sealed entry's base64 length: 12 bytes of nonce, 32 of material, 16 of tag.
+const SEALED_B64_LEN: usize = (12 + 32 + 16) / 3 * 4;
 
 impl KeyBackend for SoftwareBackend {
     fn name(&self) -> &'static str {
@@ -100,24 +172,26 @@ impl KeyBackend for SoftwareBackend {
             ));
         }
         let key = AesKey::generate(rng)?;
-        self.keys.insert(handle.clone(), key);
+        self.keys.insert(handle.clone(), Material::of(key));
         Ok(handle)
     }
 
     fn encrypt(&self, handle: &str, nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        let key = self.keys.get(handle).ok_or_else(|| {
+        let key = self.key(handle).ok_or_else(|| {
             Error::new(ErrorCode::InvalidState, Rule::Cr3, "the key material of this key version was destroyed")
-        })?;
+        })??;
         key.seal(nonce, aad, plaintext)
     }
 
     fn decrypt(&self, handle: &str, nonce: &[u8; 12], aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
-        let key = self.keys.get(handle).ok_or_else(Error::decrypt_failed)?;
-        key.open(nonce, aad, ciphertext)
+        match self.key(handle) {
+            Some(Ok(key)) => key.open(nonce, aad, ciphertext),
+            _ => Err(Error::decrypt_failed()),
+        }
     }
 
     fn destroy(&mut self, handle: &str) -> Result<()> {
-        // AesKey zeroizes its material on drop.
+        // AesKey zeroizes its material on drop; a sealed form is only ciphertext.
         self.keys.remove(handle);
         Ok(())
     }
@@ -128,13 +202,22 @@ impl KeyBackend for SoftwareBackend {
 
     fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>> {
         let mut out = IdMap::new();
-        for (handle, key) in &self.keys {
+        let same_root = self.root.as_ref().is_some_and(|r| same_key(r, root));
+        for (handle, m) in &self.keys {
+            // Material loaded sealed under the same root is written back as it was, opened
+            // or not: a handle's material never changes (a rotation makes a new handle).
+            if let (Some(sealed), true) = (&m.sealed, same_root) {
+                out.insert(handle.clone(), sealed.clone());
+                continue;
+            }
+            let key = match self.key(handle) {
+                Some(k) => k?,
+                None => continue,
+            };
             let mut nonce = [0u8; 12];
             rng.fill(&mut nonce)?;
-            let mut aad = Vec::from(SEAL_AAD);
-            aad.extend_from_slice(handle.as_bytes());
             let material = key.material();
-            let sealed = root.seal(&nonce, &aad, material.as_slice())?;
+            let sealed = root.seal(&nonce, &aad_of(handle), material.as_slice())?;
             let mut blob = Vec::with_capacity(12 + sealed.len());
             blob.extend_from_slice(&nonce);
             blob.extend_from_slice(&sealed);
@@ -143,33 +226,87 @@ impl KeyBackend for SoftwareBackend {
         Ok(out)
     }
 
-    fn unseal_all(&mut self, root: &AesKey, sealed: &IdMap<String, String>) -> Result<()> {
-        let bad = |h: &str| {
-            Error::new(
-                ErrorCode::SnapshotInvalid,
-                Rule::Cr5,
-                format!("sealed key material `{}` does not unseal under this root key", crate::ids::shorten(h)),
-            )
-        };
-        let mut keys = IdMap::new();
-        for (handle, b64) in sealed {
-            let blob = crate::crypto::b64_decode("sealedKeys", b64).map_err(|_| bad(handle))?;
-            let (nonce, ct) = blob.split_at_checked(12).ok_or_else(|| bad(handle))?;
-            let mut aad = Vec::from(SEAL_AAD);
-            aad.extend_from_slice(handle.as_bytes());
-            let material = zeroize::Zeroizing::new(root.open(nonce, &aad, ct).map_err(|_| bad(handle))?);
-            keys.insert(handle.to_string(), AesKey::from_bytes(&material).map_err(|_| bad(handle))?);
+    fn unseal_all(&mut self, root: &AesKey, sealed: IdMap<String, String>) -> Result<()> {
+        // Opened on first use; here only what needs no cryptography: the handle is one
+        // this backend makes, and the entry is base64 of nonce, material and tag.
+        if let Some((h, _)) = sealed.iter().find(|(h, b64)| !h.starts_with("sw:") || b64.len() != SEALED_B64_LEN) {
+            return Err(unsealable(h));
         }
-        self.keys = keys;
+        self.keys = sealed.into_iter().map(|(h, b64)| (h, Material { key: OnceCell::new(), sealed: Some(b64) })).collect();
+        self.root = Some(root.clone());
         Ok(())
     }
 
     fn fork(&self) -> Option<Box<dyn KeyBackend>> {
         let mut keys = IdMap::new();
-        for (h, k) in &self.keys {
-            let m = k.material();
-            keys.insert(h.clone(), AesKey::from_bytes(m.as_slice()).ok()?);
+        for (h, m) in &self.keys {
+            let copy = match m.key.get() {
+                Some(k) => Material { key: OnceCell::from(k.clone()), sealed: m.sealed.clone() },
+                None => Material { key: OnceCell::new(), sealed: m.sealed.clone() },
+            };
+            keys.insert(h.clone(), copy);
         }
-        Some(Box::new(SoftwareBackend { keys }))
+        Some(Box::new(SoftwareBackend { keys, root: self.root.clone() }))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::crypto::SeededRng;
+
+    const NONCE: [u8; 12] = [9; 12];
+
+    fn saved(root: &AesKey) -> (IdMap<String, String>, String, Vec<u8>) {
+        let mut b = SoftwareBackend::new();
+        let mut rng = SeededRng::new(1);
+        let h = b.generate("key-a/v1", &mut rng).unwrap();
+        b.generate("key-b/v1", &mut rng).unwrap();
+        let ct = b.encrypt(&h, &NONCE, b"aad", b"hello").unwrap();
+        (b.seal_all(root, &mut rng).unwrap(), h, ct)
+    }
+
+    #[test]
+    fn loaded_material_opens_on_first_use_and_saves_back_unchanged_under_the_same_root_cr5() {
+        let root = AesKey::from_bytes(&[7; 32]).unwrap();
+        let (sealed, h, ct) = saved(&root);
+        let mut b = SoftwareBackend::new();
+        b.unseal_all(&root, sealed.clone()).unwrap();
+        assert!(b.keys.values().all(|m| m.key.get().is_none()), "a load opens nothing");
+        assert_eq!(b.decrypt(&h, &NONCE, b"aad", &ct).unwrap(), b"hello");
+        assert!(b.keys.get(&h).unwrap().key.get().is_some(), "opened once, then kept");
+        // Under the same root every entry is written back as it was, opened or not.
+        assert_eq!(b.seal_all(&root, &mut SeededRng::new(2)).unwrap(), sealed);
+        // Under another root every entry is sealed anew, and opens under it.
+        let other = AesKey::from_bytes(&[8; 32]).unwrap();
+        let resealed = b.seal_all(&other, &mut SeededRng::new(3)).unwrap();
+        assert!(resealed.iter().all(|(k, v)| sealed.get(k).is_some_and(|old| old != v)));
+        let mut c = SoftwareBackend::new();
+        c.unseal_all(&other, resealed).unwrap();
+        assert_eq!(c.decrypt(&h, &NONCE, b"aad", &ct).unwrap(), b"hello");
+        assert_eq!(c.fork().unwrap().decrypt(&h, &NONCE, b"aad", &ct).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn an_entry_that_does_not_open_fails_its_use_not_the_others_cr5() {
+        let root = AesKey::from_bytes(&[7; 32]).unwrap();
+        let (sealed, h, ct) = saved(&root);
+        let wrong = AesKey::from_bytes(&[6; 32]).unwrap();
+        let mut b = SoftwareBackend::new();
+        // Well-formed, so accepted at load (the snapshot's tag vouches for it there).
+        b.unseal_all(&wrong, sealed.clone()).unwrap();
+        assert_eq!(b.encrypt(&h, &NONCE, b"", b"x").unwrap_err().code, ErrorCode::SnapshotInvalid);
+        assert_eq!(b.decrypt(&h, &NONCE, b"aad", &ct).unwrap_err().code, ErrorCode::DecryptFailed);
+        assert_eq!(b.seal_all(&root, &mut SeededRng::new(2)).unwrap_err().code, ErrorCode::SnapshotInvalid);
+        // Malformed entries are refused at load, leaving the backend as it was.
+        let mut bad = sealed.clone();
+        bad.insert("sw:key-c/v1".into(), "AAAA".into());
+        let mut c = SoftwareBackend::new();
+        assert_eq!(c.unseal_all(&root, bad).unwrap_err().code, ErrorCode::SnapshotInvalid);
+        assert!(c.keys.is_empty());
+        let mut foreign = sealed;
+        foreign.insert("pkcs11:object=x".into(), "A".repeat(SEALED_B64_LEN));
+        assert_eq!(c.unseal_all(&root, foreign).unwrap_err().code, ErrorCode::SnapshotInvalid);
     }
 }

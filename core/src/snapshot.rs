@@ -226,9 +226,9 @@ impl Engine {
         let body: Body =
             serde_json::from_str(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         let mut software = crate::keystore::SoftwareBackend::new();
-        crate::keystore::KeyBackend::unseal_all(&mut software, &root, &body.sealed_keys)?;
+        crate::keystore::KeyBackend::unseal_all(&mut software, &root, body.sealed_keys)?;
         if let Some(h) = self.hardware.as_mut() {
-            h.unseal_all(&root, &body.hardware_keys)?;
+            h.unseal_all(&root, body.hardware_keys)?;
         }
         let mut state = body.state;
         state.rebuild_index();

@@ -365,9 +365,9 @@ impl KeyBackend for Pkcs11Backend {
     /// Take back the references [`KeyBackend::seal_all`] exported. Objects missing from
     /// the token are not an error here: the engine reports them
     /// (`Engine::unavailable_keys`) and keeps the rest of the snapshot usable.
-    fn unseal_all(&mut self, _root: &AesKey, sealed: &IdMap<String, String>) -> Result<()> {
-        check_references(sealed)?;
-        *lock(&self.inner.known) = sealed.clone();
+    fn unseal_all(&mut self, _root: &AesKey, sealed: IdMap<String, String>) -> Result<()> {
+        check_references(&sealed)?;
+        *lock(&self.inner.known) = sealed;
         lock(&self.inner.objects).clear();
         Ok(())
     }

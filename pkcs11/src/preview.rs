@@ -91,14 +91,12 @@ impl KeyBackend for Preview {
         Ok(out)
     }
 
-    fn unseal_all(&mut self, root: &AesKey, sealed: &IdMap<String, String>) -> Result<()> {
-        let (refs, scratch): (IdMap<_, _>, IdMap<_, _>) = sealed
-            .iter()
-            .map(|(h, v)| (h.clone(), v.clone()))
-            .partition(|(h, _)| h.starts_with(crate::object_ref::SCHEME));
+    fn unseal_all(&mut self, root: &AesKey, sealed: IdMap<String, String>) -> Result<()> {
+        let (refs, scratch): (IdMap<_, _>, IdMap<_, _>) =
+            sealed.into_iter().partition(|(h, _)| h.starts_with(crate::object_ref::SCHEME));
         crate::backend::check_references(&refs)?;
         let mut fresh = SoftwareBackend::new();
-        fresh.unseal_all(root, &scratch)?;
+        fresh.unseal_all(root, scratch)?;
         self.scratch = Box::new(fresh);
         self.hidden.retain(|h| !refs.contains_key(h));
         self.known = refs;

@@ -164,7 +164,7 @@ fn sealed_keys_unseal_into_a_fresh_backend_cr5(make: Factory<'_>) {
         hs
     });
     let mut fresh = make();
-    fresh.unseal_all(&root, &sealed).unwrap();
+    fresh.unseal_all(&root, sealed.clone()).unwrap();
     assert!(fresh.contains(&h1) && fresh.contains(&h2));
     assert_eq!(fresh.decrypt(&h1, &NONCE, AAD, &c1).unwrap(), b"one");
     assert_eq!(fresh.decrypt(&h2, &NONCE, AAD, &c2).unwrap(), b"two");
@@ -176,7 +176,7 @@ fn sealed_keys_unseal_into_a_fresh_backend_cr5(make: Factory<'_>) {
     let mut bad: kms_share_core::idmap::IdMap<String, String> = sealed.clone();
     bad.insert("not-a-handle".into(), "AAAA".into());
     let mut other = make();
-    assert_eq!(other.unseal_all(&root, &bad).unwrap_err().code, ErrorCode::SnapshotInvalid);
+    assert_eq!(other.unseal_all(&root, bad).unwrap_err().code, ErrorCode::SnapshotInvalid);
     assert!(other.seal_all(&root, &mut rng()).unwrap().is_empty());
     b.destroy(&h1).unwrap();
     b.destroy(&h2).unwrap();
