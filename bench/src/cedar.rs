@@ -334,6 +334,9 @@ pub fn encode(st: &State) -> CedarOrg {
     let mode = |m: Option<SharingMode>| match m {
         Some(SharingMode::Joint) => "Joint",
         Some(SharingMode::Independent) => "Independent",
+        // Imported states only (README Semantics 31): the generated organizations never
+        // hold one, and Cedar's policies here have no undetermined outcome to give it.
+        Some(SharingMode::Unknown) => "Unknown",
         None => "None",
     };
     let res_attrs = |inst_id: &kms_share_core::ids::InstanceId, creator: &str| {

@@ -221,6 +221,16 @@ impl<K: KeyText, V> IdMap<K, V> {
         self.iter().map(|(_, v)| v)
     }
 
+    /// The same keys, each value replaced by `f(key, value)`: the index is kept as it is,
+    /// not rebuilt (a snapshot's million sealed keys become the backend's in one pass).
+    pub fn map_values<W>(self, mut f: impl FnMut(&K, V) -> W) -> IdMap<K, W> {
+        let slots = self.slots.into_iter().map(|(k, v)| {
+            let w = f(&k, v);
+            (k, w)
+        });
+        IdMap { tree: self.tree, slots: slots.collect() }
+    }
+
     /// Every value, to change, in no particular order.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
         self.slots.iter_mut().map(|(_, v)| v)
@@ -501,6 +511,20 @@ mod tests {
     use super::*;
     use alloc::format;
     use alloc::string::ToString;
+
+    #[test]
+    fn map_values_keeps_every_key_findable_and_in_order() {
+        let mut m: IdMap<String, u32> = IdMap::new();
+        for k in ["b", "a", "c"] {
+            m.insert(k.to_string(), k.len() as u32);
+        }
+        m.remove("b");
+        let n = m.map_values(|k, v| format!("{k}={v}"));
+        assert_eq!(n.get("a").map(String::as_str), Some("a=1"));
+        assert_eq!(n.get("c").map(String::as_str), Some("c=1"));
+        assert!(n.get("b").is_none());
+        assert_eq!(n.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(), [("a", "a=1"), ("c", "c=1")]);
+    }
 
     #[test]
     fn sort_by_seq_is_stable() {

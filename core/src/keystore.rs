@@ -6,10 +6,10 @@
 
 use crate::idmap::IdMap;
 use alloc::boxed::Box;
-use core::cell::OnceCell;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::OnceCell;
 
 use crate::crypto::{AesKey, RandomSource};
 use crate::error::{Error, ErrorCode, Result};
@@ -232,7 +232,7 @@ impl KeyBackend for SoftwareBackend {
         if let Some((h, _)) = sealed.iter().find(|(h, b64)| !h.starts_with("sw:") || b64.len() != SEALED_B64_LEN) {
             return Err(unsealable(h));
         }
-        self.keys = sealed.into_iter().map(|(h, b64)| (h, Material { key: OnceCell::new(), sealed: Some(b64) })).collect();
+        self.keys = sealed.map_values(|_, b64| Material { key: OnceCell::new(), sealed: Some(b64) });
         self.root = Some(root.clone());
         Ok(())
     }

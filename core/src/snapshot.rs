@@ -6,7 +6,8 @@
 //! body is raw JSON and the tag covers its exact bytes, so a reformatted snapshot is
 //! refused as modified. It holds `state` (plain data: no key material, secret values
 //! only as ciphertext), `sealedKeys` (handle -> base64 of nonce || AES-256-GCM(root,
-//! material) with the handle as authenticated data) and `hardwareKeys`. The tag is
+//! material) with the handle as authenticated data; the software backend opens each on
+//! its first use, not at load) and `hardwareKeys`. The tag is
 //! AES-256-GCM under the root key of the label `kms-share/snapshot/v2` with the body
 //! as authenticated data (the label is checked on opening: format and version are
 //! bound without copying the body). Hardware instances' keys appear only as handles
