@@ -102,7 +102,7 @@ impl PyOrganization {
 
     /// The organization a folder of saved vendor responses describes (docs/import.md),
     /// given as a dict of relative path (`accounts/<id>/kms/ListKeys.json`) to text, and
-    /// the import's counts (a dict). Its keys can be decided on, not used; what the
+    /// the import's counts (a dict; `report` holds the lines the command line prints). Its keys can be decided on, not used; what the
     /// responses could not say is in the state's `gaps`. `kms_share.import_folder` reads
     /// a folder into it.
     #[staticmethod]
@@ -120,7 +120,9 @@ impl PyOrganization {
             }
             let files = pairs;
             let (org, summary) = Organization::from_responses(&files, Box::new(OsRng)).or_raise(py)?;
-            Ok((Self::wrap(org), convert::serde_to_py(py, &summary)?))
+            let counts = convert::serde_to_py(py, &summary)?;
+            counts.set_item("report", summary.report(&org.state().gaps))?;
+            Ok((Self::wrap(org), counts))
         })
     }
 

@@ -195,20 +195,13 @@ fn import(folder: &Path, out: Option<&Path>) -> Result<ExitCode, String> {
         kms_share_core::import::import(&files).map_err(|e| format!("import of `{}`: {e}", folder.display()))?;
     let text = serde_json::to_string_pretty(&imported.state).map_err(|e| e.to_string())?;
     match out {
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text + "\n").map_err(|e| format!("cannot write `{}`: {e}", path.display()))?
+        }
         None => emit(&text)?,
     }
-    let s = &imported.summary;
-    eprintln!(
-        "kms-share import: {} account(s), {} folder(s), {} instance(s) ({} in an unknown sharing mode), {} key(s), {} secret(s), {} share(s), {} user(s), {} role(s), {} policy document(s); {} gap(s)",
-        s.accounts, s.folders, s.instances, s.unknown_modes, s.keys, s.secrets, s.shares, s.users, s.roles, s.policies, s.gaps
-    );
-    if s.keys_outside_instances > 0 {
-        eprintln!("kms-share import: {} key(s) outside any KMS instance left out", s.keys_outside_instances);
-    }
-    for g in &imported.state.gaps {
-        let account = g.account.as_ref().map(|a| format!(" of account {a}")).unwrap_or_default();
-        eprintln!("  gap: {}{account} {}: {} {} {}", g.part.name(), g.subject, g.call, g.code, g.message);
+    for line in imported.summary.report(&imported.state.gaps) {
+        eprintln!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }

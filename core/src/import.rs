@@ -71,6 +71,29 @@ pub struct Summary {
     pub gaps: usize,
 }
 
+impl Summary {
+    /// What an import read and what it could not, as both command lines print it
+    /// (`kms-share import`, `python -m kms_share import`), one line each.
+    pub fn report(&self, gaps: &[Gap]) -> Vec<String> {
+        let mut out = alloc::vec![format!(
+            "kms-share import: {} account(s), {} folder(s), {} instance(s) ({} in an unknown sharing mode), {} key(s), {} secret(s), {} share(s), {} user(s), {} role(s), {} policy document(s); {} gap(s)",
+            self.accounts, self.folders, self.instances, self.unknown_modes, self.keys, self.secrets, self.shares,
+            self.users, self.roles, self.policies, self.gaps
+        )];
+        if self.keys_outside_instances > 0 {
+            out.push(format!(
+                "kms-share import: {} key(s) outside any KMS instance left out",
+                self.keys_outside_instances
+            ));
+        }
+        for g in gaps {
+            let account = g.account.as_ref().map(|a| format!(" of account {a}")).unwrap_or_default();
+            out.push(format!("  gap: {}{account} {}: {} {} {}", g.part.name(), g.subject, g.call, g.code, g.message));
+        }
+        out
+    }
+}
+
 fn bad(path: &str, why: impl core::fmt::Display) -> Error {
     Error::invalid("import", None, format!("{path}: {why}"))
 }
@@ -687,12 +710,14 @@ fn read_ram(files: &Files<'_>, base: &str, account: &AccountId, st: &mut State) 
     }
     // An attached policy with no document read is a gap, unless one is listed already.
     let attached: IdSet<RamName> = ram.users.values().chain(ram.roles.values()).flatten().cloned().collect();
+    let listed: IdSet<String> = st
+        .gaps
+        .iter()
+        .filter(|g| g.account.as_ref() == Some(account) && g.part == GapPart::Policy)
+        .map(|g| g.subject.clone())
+        .collect();
     for name in attached {
-        let listed = st
-            .gaps
-            .iter()
-            .any(|g| g.account.as_ref() == Some(account) && g.part == GapPart::Policy && g.subject == name.as_str());
-        if !ram.policies.contains_key(&name) && !listed {
+        if !ram.policies.contains_key(&name) && !listed.contains(name.as_str()) {
             st.gaps.push(Gap {
                 part: GapPart::Policy,
                 account: Some(account.clone()),

@@ -665,6 +665,23 @@ pub struct Gap {
     pub message: String,
 }
 
+impl Gap {
+    /// Whether this gap hides what the `kind` (`user` or `role`) `name` of its account may
+    /// do: the account or its RAM identities were not read, or that identity's
+    /// attachments, or one of the policies `attached` to it.
+    pub fn hides_ram_of(&self, kind: &str, name: &str, attached: Option<&IdSet<RamName>>) -> bool {
+        match self.part {
+            GapPart::Account => true,
+            GapPart::Ram => {
+                self.subject.is_empty()
+                    || self.subject.strip_prefix(kind).and_then(|r| r.strip_prefix('/')) == Some(name)
+            }
+            GapPart::Policy => attached.is_some_and(|a| a.iter().any(|p| p.as_str() == self.subject)),
+            GapPart::Directory | GapPart::Kms | GapPart::Sharing => false,
+        }
+    }
+}
+
 // How each record is read (crate::json): its JSON fields, `default` where one may be
 // absent. The names are those serde writes (camelCase).
 unit_enum! {

@@ -134,17 +134,20 @@ fn manages(f: Feature) -> bool {
 
 fn summarize(engine: &Engine, m: &AccessMatrix) -> Vec<IdentityAccess> {
     let state = engine.state();
+    // Each identity's cells, gathered in one pass over the matrix.
+    let mut cells_of: Vec<Vec<&crate::query::MatrixCell>> = m.identities.iter().map(|_| Vec::new()).collect();
+    for c in &m.cells {
+        if let Some(v) = cells_of.get_mut(c.identity) {
+            v.push(c);
+        }
+    }
     m.identities
         .iter()
-        .enumerate()
-        .map(|(i, id)| {
+        .zip(&cells_of)
+        .map(|(id, cells)| {
             let count = |effect: Effect, want: fn(Feature) -> bool| {
-                let mut res: Vec<usize> = m
-                    .cells
-                    .iter()
-                    .filter(|c| c.identity == i && c.effect == effect && want(c.feature))
-                    .map(|c| c.resource)
-                    .collect();
+                let mut res: Vec<usize> =
+                    cells.iter().filter(|c| c.effect == effect && want(c.feature)).map(|c| c.resource).collect();
                 res.sort_unstable();
                 res.dedup();
                 res.len()
@@ -155,10 +158,7 @@ fn summarize(engine: &Engine, m: &AccessMatrix) -> Vec<IdentityAccess> {
                 can_use: count(Effect::Allow, uses),
                 can_manage: count(Effect::Allow, manages),
                 undetermined: count(Effect::Undetermined, |f| uses(f) || manages(f)),
-                can_create: m
-                    .cells
-                    .iter()
-                    .any(|c| c.identity == i && c.effect == Effect::Allow && c.feature == Feature::CreateResources),
+                can_create: cells.iter().any(|c| c.effect == Effect::Allow && c.feature == Feature::CreateResources),
                 via_shares: state
                     .shares_granting(&m.instance_id, &id.account)
                     .iter()

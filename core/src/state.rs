@@ -100,6 +100,8 @@ pub(crate) struct Index {
     pub instance_keys: IdMap<InstanceId, IdSet<KeyId>>,
     /// instance -> the ARNs of its secrets.
     pub instance_secrets: IdMap<InstanceId, IdSet<String>>,
+    /// account -> positions in [`State::gaps`] of what an import could not read about it.
+    pub gaps: IdMap<AccountId, Vec<u32>>,
     /// What falls due when: deletions and automatic rotations, driven by call times. In
     /// (time, item) order: the key is [`due_key`]'s text.
     pub due: IdMap<String, (Timestamp, Due)>,
@@ -179,6 +181,11 @@ impl State {
     /// change to the directory, instances or shares).
     pub fn rebuild_index(&mut self) {
         let mut index = Index::default();
+        for (i, g) in self.gaps.iter().enumerate() {
+            if let (Some(a), Ok(i)) = (&g.account, u32::try_from(i)) {
+                index.gaps.entry(a.clone()).or_default().push(i);
+            }
+        }
         self.index_names(&mut index);
         self.index_directory(&mut index);
         self.index_access(&mut index);
@@ -365,7 +372,13 @@ impl State {
         self.used_quota(instance).admitted_accounts
     }
 
-    /// The Active shares through which `account` reaches `instance`.
+    /// What an import could not read about `account` (README Semantics 32; index, no scan).
+    pub fn gaps_of(&self, account: &AccountId) -> impl Iterator<Item = &Gap> + '_ {
+        let at = self.index.gaps.get(account).map(Vec::as_slice).unwrap_or(&[]);
+        at.iter().filter_map(|i| usize::try_from(*i).ok().and_then(|i| self.gaps.get(i)))
+    }
+
+    /// The Active shares through which `account` reaches `instance` (index, no scan).
     pub fn shares_granting(&self, instance: &InstanceId, account: &AccountId) -> &[ShareId] {
         self.index.access.get(instance).and_then(|m| m.get(account)).map(|v| v.as_slice()).unwrap_or(&[])
     }

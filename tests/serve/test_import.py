@@ -172,8 +172,9 @@ def test_the_collector_reads_everything_it_may_and_says_what_it_could_not(import
     assert state["gaps"][0]["code"] and f"gap: Account of account {Org.accounts['d']}" in run.stderr
     folder = imported["tmp"] / "responses"
     assert (folder / "manifest.json").exists() and (folder / f"accounts/{Org.accounts['b']}/kms/ListKeys.json").exists()
-    # Secret values are never read: no response holds one.
+    # Secret values are never read, and the roles' temporary credentials never written.
     assert not any("never read by the import" in p.read_text() for p in folder.rglob("*.json"))
+    assert not any("SecurityToken" in p.read_text() or "STS." in p.read_text() for p in folder.rglob("*.json"))
 
 
 def test_it_only_reads(imported: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Dict, List, NoReturn, Optional
+from typing import List, NoReturn, Optional
 
 from ._native import Organization, __version__, migrate, run
 from .errors import KmsShareError
@@ -207,21 +207,10 @@ def _import(ns: argparse.Namespace) -> int:
             f.write(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
     except OSError as e:
         raise _BadInput(f"cannot write `{ns.out}`: {e}") from e
-    print(_summary_line(summary), file=sys.stderr)
-    for g in state.get("gaps", []):
-        where = f" of account {g['account']}" if g.get("account") else ""
-        print(f"  gap: {g['part']}{where} {g.get('subject', '')}: {g['call']} {g['code']} {g.get('message', '')}", file=sys.stderr)
+    for line in summary["report"]:
+        print(line, file=sys.stderr)
     print(f"kms-share import: state document written to {ns.out}", file=sys.stderr)
     return 0
-
-
-def _summary_line(s: Dict[str, Any]) -> str:
-    return (
-        f"kms-share import: {s['accounts']} account(s), {s['folders']} folder(s), {s['instances']} instance(s) "
-        f"({s['unknownModes']} in an unknown sharing mode), {s['keys']} key(s), {s['secrets']} secret(s), "
-        f"{s['shares']} share(s), {s['users']} user(s), {s['roles']} role(s), {s['policies']} policy document(s); "
-        f"{s['gaps']} gap(s)"
-    )
 
 
 def _print(text: str) -> None:

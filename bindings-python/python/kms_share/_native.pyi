@@ -212,7 +212,8 @@ class Organization:
     @staticmethod
     def from_responses(files: Mapping[str, str]) -> Tuple["Organization", Dict[str, Any]]:
         """The organization a folder of saved vendor responses describes (docs/import.md),
-        given as a dict of relative path to text, and the import's counts. Its keys can be
+        given as a dict of relative path to text, and the import's counts (``report``: the
+        lines the command line prints). Its keys can be
         decided on, not used; what the responses could not say is in the state's ``gaps``."""
     @staticmethod
     def from_scenario(document: _Document) -> Tuple["Organization", RunResult]:

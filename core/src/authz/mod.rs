@@ -503,9 +503,8 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
 }
 
 /// What an import could not read that hides what `kind name` of `account` may do
-/// (README Semantics 32): the account or its RAM identities, the identity's
-/// attachments (`subject` `user/<name>`), or one of its attached policies. Nothing for
-/// an organization the engine built itself, at the cost of one emptiness test.
+/// (README Semantics 32). Nothing for an organization the engine built itself, at the
+/// cost of one index lookup.
 fn ram_gap<'a>(
     state: &'a State,
     account: &AccountId,
@@ -513,21 +512,7 @@ fn ram_gap<'a>(
     name: &crate::ids::RamName,
     attached: Option<&crate::idmap::IdSet<crate::ids::RamName>>,
 ) -> Option<&'a Gap> {
-    if state.gaps.is_empty() {
-        return None;
-    }
-    state.gaps.iter().find(|g| {
-        g.account.as_ref() == Some(account)
-            && match g.part {
-                GapPart::Account => true,
-                GapPart::Ram => {
-                    g.subject.is_empty()
-                        || g.subject.strip_prefix(kind).and_then(|r| r.strip_prefix('/')) == Some(name.as_str())
-                }
-                GapPart::Policy => attached.is_some_and(|a| a.iter().any(|p| p.as_str() == g.subject)),
-                _ => false,
-            }
-    })
+    state.gaps_of(account).find(|g| g.hides_ram_of(kind, name.as_str(), attached))
 }
 
 fn check_role(req: &Request<'_>, b: &mut impl Sink, role: &Role) {
