@@ -674,12 +674,21 @@ def part4(c, cedar=None) -> None:
         w()
         return
     e = c["encrypt64"]
+    quiet = "engineEncryptExplained" in e
     w(f"`kms:Encrypt` of 64 bytes through `Engine::execute` (parse the params, resolve the key, the four checks, the "
       f"blob and AES-256-GCM, base64, the response, an audit event chained with SHA-256) by `{e['call']['caller']}` "
-      f"on `{e['call']['key']}` of a 1,000-account organization, interleaved with its parts and the anchors:")
+      f"on `{e['call']['key']}` of a 1,000-account organization, interleaved with its parts and the anchors"
+      + (": of record, the engine as `kms-share serve` runs it (`Engine::explain_allowed(false)`: an allowed call "
+         "is decided by effect alone, as the vendor's response has no place for its explanation); beside it, "
+         "the default engine, whose response carries the explained decision:" if quiet else ":"))
     w()
     table(["64 bytes", "median per call", "vs ring"], [
-        ["engine `kms:Encrypt`", spread(e["engineEncrypt"]), f"**x{e['ratioEngineOverRing']:.1f}**"],
+        ["engine `kms:Encrypt`" + (", as served (of record)" if quiet else ""), spread(e["engineEncrypt"]),
+         f"**x{e['ratioEngineOverRing']:.1f}**"],
+        *([["engine `kms:Encrypt`, explained (the default engine)", spread(e["engineEncryptExplained"]),
+            f"x{med(e['engineEncryptExplained']) / med(e['ringSeal']):.1f}"],
+           ["… of which: `Engine::denied_by` of the same call (effect only)", spread(e["engineDeniedBySameCall"]),
+            f"x{med(e['engineDeniedBySameCall']) / med(e['ringSeal']):.1f}"]] if quiet else []),
         ["ring 0.17 `seal_in_place_append_tag` (fresh Vec)", spread(e["ringSeal"]), "x1"],
         ["core `AesKey::seal` (aes-gcm 0.10)", spread(e["coreAesKeySeal"]), f"x{e['ratioCoreSealOverRing']:.2f}"],
         ["aes-gcm 0.11 seal (fresh Vec)", spread(e["aesGcm011Seal"]), f"x{med(e['aesGcm011Seal']) / med(e['ringSeal']):.2f}"],
@@ -688,14 +697,18 @@ def part4(c, cedar=None) -> None:
         ["… of which: `AuditLog::append` of a like event", spread(e["auditAppend"]),
          f"x{med(e['auditAppend']) / med(e['ringSeal']):.1f}"],
     ])
-    rest = med(e["engineEncrypt"]) - med(e["engineExplainSameCall"]) - med(e["auditAppend"]) - med(e["coreAesKeySeal"])
+    decision = e["engineDeniedBySameCall"] if quiet else e["engineExplainSameCall"]
+    rest = med(e["engineEncrypt"]) - med(decision) - med(e["auditAppend"]) - med(e["coreAesKeySeal"])
     r = e["ratioEngineOverRing"]
     parts = e.get("auditParts", {})
     w((f"Target (within 3x of ring) **missed**, x{r:.0f}, and not because of AES: the seal itself is " if r >= T["encrypt"]
        else "Target (within 3x of ring) met; the seal itself is ")
-      + f"{ns(med(e['coreAesKeySeal']))}. The decision with its explanation ({ns(med(e['engineExplainSameCall']))}) and the "
-      f"audit event ({ns(med(e['auditAppend']))}) dominate; the remaining {ns(max(rest, 0))} is parameter parsing, "
-      "the blob, base64, the JSON response and the request id. "
+      + f"{ns(med(e['coreAesKeySeal']))}. "
+      + (f"The decision by effect ({ns(med(decision))}; explained, as the default engine builds it: "
+         f"{ns(med(e['engineExplainSameCall']))}) and the " if quiet else
+         f"The decision with its explanation ({ns(med(decision))}) and the ")
+      + f"audit event ({ns(med(e['auditAppend']))}) are the known parts; the remaining {ns(max(rest, 0))} is parameter "
+      "parsing, the blob, base64, the JSON response and the request id. "
       + ((f"Inside the audit event, `audit::event_hash` hex-encodes the digest with one `format!(\"{{b:02x}}\")` per "
           f"byte ({ns(med(parts['hexFormatPerByte']))} for 32 bytes, against {ns(med(parts['hexCoreHex']))} with the "
           f"core's own `crypto::hex`), while the SHA-256 of an event-sized input is {ns(med(parts['sha256Event']))}. ")
@@ -1085,14 +1098,22 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      "The figures to repeat after it: part 1's medians and part 2's growth ratios.")
     if crypto:
         e = crypto["encrypt64"]
-        items.append(f"**The engine's Encrypt (x{e['ratioEngineOverRing']:.0f} a bare seal, target x{T['encrypt']:.0f}).** "
-                     f"Of {ns(med(e['engineEncrypt']))}: the explained decision {ns(med(e['engineExplainSameCall']))} "
-                     f"(built on every Allow although only a scenario's step shows it), the audit event "
-                     f"{ns(med(e['auditAppend']))}, the seal {ns(med(e['coreAesKeySeal']))}, the rest parameter parsing, "
-                     "the blob, base64 and the JSON reply. The effect-only decision on an Allow (explained only when "
-                     "shown or denied), the audit record as fixed binary fields hashed once (its text made when the "
-                     "trail is read) and the reply written without a `Value` tree are the next steps; the floor is "
-                     "the decision plus one SHA-256 plus the seal.")
+        if "engineEncryptExplained" in e:
+            items.append(f"**The engine's Encrypt (x{e['ratioEngineOverRing']:.0f} a bare seal, target x{T['encrypt']:.0f}).** "
+                         f"Of {ns(med(e['engineEncrypt']))} as served: the decision by effect "
+                         f"{ns(med(e['engineDeniedBySameCall']))} (an allowed call's explanation is no longer built "
+                         f"where nothing shows it: the default engine takes {ns(med(e['engineEncryptExplained']))}), "
+                         f"the audit event {ns(med(e['auditAppend']))}, the seal {ns(med(e['coreAesKeySeal']))}, the "
+                         "rest parameter parsing, the blob, base64 and the JSON reply. The audit record as fixed "
+                         "binary fields hashed once (its text made when the trail is read; ten `String`s and two "
+                         "`format!`s per event today) and the reply written without a `Value` tree are the next "
+                         "steps; the floor is the decision plus one SHA-256 plus the seal.")
+        else:
+            items.append(f"**The engine's Encrypt (x{e['ratioEngineOverRing']:.0f} a bare seal, target x{T['encrypt']:.0f}).** "
+                         f"Of {ns(med(e['engineEncrypt']))}: the explained decision {ns(med(e['engineExplainSameCall']))} "
+                         f"(built on every Allow although only a scenario's step shows it), the audit event "
+                         f"{ns(med(e['auditAppend']))}, the seal {ns(med(e['coreAesKeySeal']))}, the rest parameter parsing, "
+                         "the blob, base64 and the JSON reply.")
         big = max(crypto["bulk"], key=lambda x: x["bytes"])
         gb = big["gbPerSecond"]
         if "aesGcm011" in gb or "aes_gcm_011" in gb:

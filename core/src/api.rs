@@ -80,6 +80,12 @@ impl Organization {
         self.runner.engine()
     }
 
+    /// Whether an allowed call's response carries its explained decision (default yes;
+    /// see [`Engine::explain_allowed`]).
+    pub fn explain_allowed(&mut self, yes: bool) {
+        self.runner.engine_mut().explain_allowed(yes);
+    }
+
     /// Run a scenario document's steps on this organization (its seed and start
     /// apply only to a fresh organization; see [`Organization::from_scenario`]).
     ///

@@ -70,6 +70,9 @@ pub struct Engine {
     pub(crate) software: Option<Box<dyn KeyBackend>>,
     pub(crate) hardware: Option<Box<dyn KeyBackend>>,
     pub(crate) rng: Box<dyn RandomSource>,
+    /// Whether an allowed call's response carries its explained decision (see
+    /// [`Engine::explain_allowed`]).
+    pub(crate) explain_allowed: bool,
 }
 
 impl core::fmt::Debug for Engine {
@@ -88,7 +91,17 @@ impl Engine {
     /// A new engine with an empty organization and `rng` (the software key backend is
     /// made on first use).
     pub fn new(rng: Box<dyn RandomSource>) -> Self {
-        Engine { state: State::new(), software: None, hardware: None, rng }
+        Engine { state: State::new(), software: None, hardware: None, rng, explain_allowed: true }
+    }
+
+    /// Whether an allowed call on a KMS resource answers with its explained decision
+    /// (`Response::decision`: each check's rule and detail), as it does by default. A
+    /// host that never shows it (the vendor's endpoint, whose responses have no place
+    /// for it) turns this off, and an allowed call then decides by effect alone: the
+    /// same checks in the same order, no text built. A denial is always explained: its
+    /// `AccessDenied` carries the whole decision.
+    pub fn explain_allowed(&mut self, yes: bool) {
+        self.explain_allowed = yes;
     }
 
     /// Use `backend` for the keys of hardware instances (a PKCS#11 token). Without

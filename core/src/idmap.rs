@@ -13,8 +13,12 @@
 //! - A removal moves the last slot into the freed one (and repoints its tree entry), so
 //!   slots stay dense.
 //! - Lookups take the key, or any borrowed form of it that has a text (`&str` for a
-//!   `String` key), like `BTreeMap`'s.
+//!   `String` key), like `BTreeMap`'s. A map of more than [`SMALL`] entries also keeps
+//!   a hash index (`idhash.rs`) from text to slot and answers lookups from it: a tree
+//!   search compares texts node after node, which on the decision path cost more than
+//!   the decision. The index code is not generic (one copy for every map's types).
 
+use alloc::boxed::Box;
 use alloc::collections::btree_map::{self, BTreeMap};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -24,6 +28,7 @@ use core::marker::PhantomData;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
 
+use crate::idhash::{self, HashIndex};
 use crate::idtext::IdText;
 
 /// Sort `items` by a number (a creation sequence), keeping equal keys in their order.
@@ -67,13 +72,107 @@ impl KeyText for String {
 /// A map from ids or names to values, in key order (see the module documentation).
 #[derive(Clone)]
 pub struct IdMap<K, V> {
-    tree: BTreeMap<IdText, u32>,
+    index: Index,
     slots: Vec<(K, V)>,
 }
 
+/// Entries up to which a lookup searches the tree (no hash index).
+pub const SMALL: usize = 8;
+
 impl<K, V> Default for IdMap<K, V> {
     fn default() -> Self {
-        IdMap { tree: BTreeMap::new(), slots: Vec::new() }
+        IdMap { index: Index::default(), slots: Vec::new() }
+    }
+}
+
+/// Where each key's entry is, whatever the map's types: one copy of this code serves
+/// every map (the entries themselves are the typed slots of [`IdMap`]).
+#[derive(Clone, Default)]
+struct Index {
+    /// Key text to slot, in text order: iteration, and lookups in a small map.
+    tree: BTreeMap<IdText, u32>,
+    /// Past [`SMALL`] keys: lookups by hash (none for the many small maps, which the
+    /// tree's one node answers).
+    big: Option<Box<Hashed>>,
+}
+
+/// Whether large maps keep a hash index. Not in WebAssembly: the browser module's size
+/// is budgeted, and the index's code (its lookups, growth and removals) costs more there
+/// than a page's in-page checks gain from it. Answers are the same either way.
+const HASHED: bool = cfg!(not(target_arch = "wasm32"));
+
+/// A large map's lookup table.
+#[derive(Clone)]
+struct Hashed {
+    /// The key text of each slot, in slot order: what a hash probe compares.
+    texts: Vec<IdText>,
+    hash: HashIndex,
+}
+
+impl Index {
+    /// The slot of `text`.
+    #[inline(never)]
+    fn find(&self, text: &[u8]) -> Option<usize> {
+        let Some(big) = self.big.as_ref().filter(|_| HASHED) else { return self.tree.get(text).map(|s| pos(*s)) };
+        let texts = &big.texts;
+        big.hash.find(idhash::hash(text), |s| texts.get(pos(s)).is_some_and(|t| t.as_bytes() == text)).map(pos)
+    }
+
+    /// The slot of `text`: `Ok` if it was there, `Err` for the new slot given to it
+    /// (the map must push its entry there).
+    #[inline(never)]
+    fn entry(&mut self, text: IdText) -> Result<usize, usize> {
+        if let Some(i) = self.find(text.as_bytes()) {
+            return Ok(i);
+        }
+        let i = self.tree.len();
+        self.tree.insert(text.clone(), slot_no(i));
+        match &mut self.big {
+            Some(big) if HASHED => {
+                big.hash.insert(idhash::hash(text.as_bytes()), slot_no(i));
+                big.texts.push(text);
+            }
+            None if HASHED && self.tree.len() > SMALL => {
+                let mut texts = alloc::vec![IdText::new(""); self.tree.len()];
+                let mut hash = HashIndex::default();
+                for (t, s) in &self.tree {
+                    if let Some(slot) = texts.get_mut(pos(*s)) {
+                        *slot = t.clone();
+                    }
+                    hash.insert(idhash::hash(t.as_bytes()), *s);
+                }
+                self.big = Some(Box::new(Hashed { texts, hash }));
+            }
+            _ => {}
+        }
+        Err(i)
+    }
+
+    /// Forget `text`, returning its slot; the last slot moves into it (as the map's
+    /// `swap_remove` of its entries does).
+    #[inline(never)]
+    fn remove(&mut self, text: &[u8]) -> Option<usize> {
+        let i = pos(self.tree.remove(text)?);
+        let (i32, last) = (slot_no(i), slot_no(self.tree.len()));
+        match &mut self.big {
+            Some(big) if HASHED => {
+                big.hash.remove(idhash::hash(text), i32);
+                big.texts.swap_remove(i);
+                if let Some(moved) = big.texts.get(i) {
+                    big.hash.repoint(idhash::hash(moved.as_bytes()), last, i32);
+                    if let Some(s) = self.tree.get_mut(moved.as_bytes()) {
+                        *s = i32;
+                    }
+                }
+            }
+            // A small map: its few entries are scanned for the one that moved.
+            _ => {
+                if let Some(s) = self.tree.values_mut().find(|s| **s == last) {
+                    *s = i32;
+                }
+            }
+        }
+        Some(i)
     }
 }
 
@@ -103,7 +202,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     }
 
     fn slot_of<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<usize> {
-        self.tree.get(key.key_bytes()).map(|s| pos(*s))
+        self.index.find(key.key_bytes())
     }
 
     /// The value of `key`.
@@ -136,18 +235,14 @@ impl<K: KeyText, V> IdMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.tree.contains_key(key.key_bytes())
+        self.slot_of(key).is_some()
     }
 
     /// Set the value of `key`, returning the one it replaces.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        // One search of the tree, whether the key is new or not.
-        match self.tree.entry(key.id_text()) {
-            btree_map::Entry::Occupied(e) => {
-                self.slots.get_mut(pos(*e.get())).map(|(_, v)| core::mem::replace(v, value))
-            }
-            btree_map::Entry::Vacant(e) => {
-                e.insert(slot_no(self.slots.len()));
+        match self.index.entry(key.id_text()) {
+            Ok(i) => self.slots.get_mut(i).map(|(_, v)| core::mem::replace(v, value)),
+            Err(_) => {
                 self.slots.push((key, value));
                 None
             }
@@ -167,23 +262,13 @@ impl<K: KeyText, V> IdMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let i = pos(self.tree.remove(key.key_bytes())?);
-        if i >= self.slots.len() {
-            return None;
-        }
-        let removed = self.slots.swap_remove(i);
-        // The last entry moved into the freed slot: point its tree entry there.
-        if let Some((moved, _)) = self.slots.get(i) {
-            if let Some(s) = self.tree.get_mut(moved.key_bytes()) {
-                *s = slot_no(i);
-            }
-        }
-        Some(removed)
+        let i = self.index.remove(key.key_bytes())?;
+        (i < self.slots.len()).then(|| self.slots.swap_remove(i))
     }
 
     /// Remove every entry.
     pub fn clear(&mut self) {
-        self.tree.clear();
+        self.index = Index::default();
         self.slots.clear();
     }
 
@@ -208,7 +293,7 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Entries in key order.
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter { order: self.tree.values(), slots: &self.slots }
+        Iter { order: self.index.tree.values(), slots: &self.slots }
     }
 
     /// Keys in order.
@@ -228,7 +313,7 @@ impl<K: KeyText, V> IdMap<K, V> {
             let w = f(&k, v);
             (k, w)
         });
-        IdMap { tree: self.tree, slots: slots.collect() }
+        IdMap { index: self.index, slots: slots.collect() }
     }
 
     /// Every value, to change, in no particular order.
@@ -239,7 +324,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// The entries, in key order, consuming the map.
     pub fn into_sorted_vec(self) -> Vec<(K, V)> {
         let mut slots: Vec<Option<(K, V)>> = self.slots.into_iter().map(Some).collect();
-        self.tree.values().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect()
+        self.index.tree.values().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect()
     }
 }
 
@@ -561,6 +646,37 @@ mod tests {
         assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&model).unwrap());
         assert_eq!(format!("{ours:?}"), format!("{model:?}"));
         assert_eq!(ours.clone().into_sorted_vec(), model.into_iter().collect::<Vec<_>>());
+    }
+
+    /// Past [`SMALL`] entries lookups go through the hash index: grown from empty to
+    /// thousands of keys and removed back to none, every key stays findable at its value.
+    #[test]
+    fn large_maps_find_every_key_through_growth_and_removal() {
+        let mut ours: IdMap<String, usize> = IdMap::new();
+        let mut model: BTreeMap<String, usize> = BTreeMap::new();
+        for round in 0..2 {
+            for i in 0..3000 {
+                let k =
+                    format!("{}{i}", if i % 2 == 0 { "1000000000" } else { "acs:kms:cn-hangzhou:1000000000:key/key-" });
+                ours.insert(k.clone(), i + round);
+                model.insert(k, i + round);
+            }
+            for (i, k) in model.keys().cloned().collect::<Vec<_>>().iter().enumerate() {
+                if i % 3 != round {
+                    assert_eq!(ours.remove(k.as_str()), model.remove(k));
+                }
+            }
+            for (k, v) in &model {
+                assert_eq!(ours.get(k.as_str()), Some(v));
+                assert!(ours.contains_key(k.as_str()));
+            }
+            assert!(ours.iter().map(|(k, v)| (k.clone(), *v)).eq(model.clone()));
+            assert_eq!(ours.get("1000000000x"), None);
+        }
+        for k in model.keys() {
+            assert!(ours.remove(k.as_str()).is_some());
+        }
+        assert!(ours.is_empty() && ours.get("10000000000").is_none());
     }
 
     #[test]

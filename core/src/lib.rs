@@ -23,6 +23,7 @@ pub mod crypto;
 pub mod decision;
 pub mod engine;
 pub mod error;
+mod idhash;
 pub mod idmap;
 pub mod ids;
 mod idtext;

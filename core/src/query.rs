@@ -402,7 +402,13 @@ impl Engine {
     pub fn fork(&self) -> Engine {
         let software = self.software.as_ref().and_then(|s| s.fork());
         let hardware = self.hardware.as_ref().and_then(|h| h.fork());
-        Engine { state: self.state.clone(), software, hardware, rng: Box::new(SeededRng::new(0x5eed_f0f0)) }
+        Engine {
+            state: self.state.clone(),
+            software,
+            hardware,
+            rng: Box::new(SeededRng::new(0x5eed_f0f0)),
+            explain_allowed: self.explain_allowed,
+        }
     }
 
     /// What if: apply `calls` to a copy and report the differences in access and

@@ -168,7 +168,7 @@ impl State {
         }
         let policies = self.attached_policies(caller);
         let context = crate::policy::Context::default();
-        let req = crate::policy::Request { action, resource, context: &context };
+        let req = crate::policy::Request { action, known: None, resource, context: &context };
         crate::policy::evaluate(policies, &req).is_allow()
     }
 

@@ -452,7 +452,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
         }
         ctx = &ctx_with_tags;
     }
-    let preq = policy::Request { action: req.action.ram(), resource: arn, context: ctx };
+    let preq = policy::Request::of(req.action, arn, ctx);
     let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
     let verdict = policy::evaluate(policies, &preq);
     // An explicit Deny decides whatever else may be attached; anything else could be

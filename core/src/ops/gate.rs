@@ -10,7 +10,7 @@ use core::ops::{Deref, DerefMut};
 use serde_json::Value;
 
 use crate::action::Action;
-use crate::authz::{decide, Request, Target};
+use crate::authz::{self, decide, Request, Target};
 use crate::decision::Decision;
 use crate::engine::{Call, Engine, Response};
 use crate::error::{Error, Result};
@@ -81,8 +81,9 @@ pub(crate) struct Allowed<'e> {
     engine: &'e mut Engine,
     call: &'e Call,
     audit: &'e mut AuditRef,
-    decision: Decision,
-    shown: bool,
+    /// The decision the reply shows: `None` for a call on no KMS resource, or when the
+    /// engine does not explain allowed calls.
+    decision: Option<Decision>,
 }
 
 /// What a handler returns: made only by [`Allowed::reply`].
@@ -131,31 +132,36 @@ impl<'e> Pending<'e> {
     /// # Errors
     /// `AccessDenied` for the first request denied.
     pub fn decide_all(self, asks: Vec<Ask>, shown: usize) -> Result<Allowed<'e>> {
+        if asks.is_empty() {
+            return Err(Error::invalid("action", None, "a call decides at least one request"));
+        }
+        // The shown decision is the `shown`-th, or the first when there is none such.
+        let shown = if shown < asks.len() { shown } else { 0 };
         let mut kept = None;
-        let mut show = false;
         for (i, ask) in asks.into_iter().enumerate() {
             *self.audit = ask.audit.clone();
             let caller = ask.caller.as_ref().unwrap_or(&self.call.caller);
-            let d = decide(
-                &self.engine.state,
-                &Request {
-                    caller,
-                    action: ask.action,
-                    target: &ask.target,
-                    region: ask.region.as_ref(),
-                    context: &ask.context,
-                },
-            );
-            if !d.allowed() {
-                return Err(Error::denied(d));
-            }
-            if i == shown || kept.is_none() {
-                show = matches!(ask.target, Target::Kms { .. });
+            let req = Request {
+                caller,
+                action: ask.action,
+                target: &ask.target,
+                region: ask.region.as_ref(),
+                context: &ask.context,
+            };
+            let show = i == shown && matches!(ask.target, Target::Kms { .. });
+            // Explained only when it is shown or denied: an allowed decision nobody
+            // reads is decided by effect alone (the same checks, no text).
+            if show && self.engine.explain_allowed {
+                let d = decide(&self.engine.state, &req);
+                if !d.allowed() {
+                    return Err(Error::denied(d));
+                }
                 kept = Some(d);
+            } else if !authz::allows(&self.engine.state, &req) {
+                return Err(Error::denied(decide(&self.engine.state, &req)));
             }
         }
-        let decision = kept.ok_or_else(|| Error::invalid("action", None, "a call decides at least one request"))?;
-        Ok(Allowed { engine: self.engine, call: self.call, audit: self.audit, decision, shown: show })
+        Ok(Allowed { engine: self.engine, call: self.call, audit: self.audit, decision: kept })
     }
 }
 
@@ -180,7 +186,7 @@ impl Allowed<'_> {
 
     /// The reply: the result document, and the decision for calls on KMS resources.
     pub fn reply(self, result: Value) -> Reply {
-        Reply(Response { result, decision: self.shown.then_some(self.decision) })
+        Reply(Response { result, decision: self.decision })
     }
 }
 

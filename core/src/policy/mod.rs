@@ -22,6 +22,7 @@
 //! let context = Context::new();
 //! let request = Request {
 //!     action: "KMS:encrypt",
+//!     known: None,
 //!     resource: "acs:kms:cn-hangzhou:1234567890123456:key/key-1",
 //!     context: &context,
 //! };
@@ -36,6 +37,7 @@ use core::net::IpAddr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::action::Action;
 use crate::error::Result;
 
 mod glob;
@@ -155,10 +157,21 @@ impl<'de> Deserialize<'de> for Policy {
 pub struct Request<'a> {
     /// The action, compared case-insensitively.
     pub action: &'a str,
+    /// The same action when it is one of the engine's ([`Request::of`]): statements
+    /// then match it by a bit computed when the policy was parsed, with the same answer
+    /// as matching `action`'s text. `None` matches the text.
+    pub known: Option<Action>,
     /// The resource name, compared case-sensitively.
     pub resource: &'a str,
     /// The condition keys and values of the call.
     pub context: &'a Context,
+}
+
+impl<'a> Request<'a> {
+    /// A request for one of the engine's actions, as RAM names it (`kms:Encrypt`).
+    pub fn of(action: Action, resource: &'a str, context: &'a Context) -> Self {
+        Request { action: action.ram(), known: Some(action), resource, context }
+    }
 }
 
 /// Condition keys and their values for a request (`acs:SourceIp`,
@@ -294,6 +307,9 @@ enum Effect {
 struct Statement {
     effect: Effect,
     action: Patterns,
+    /// Which of the engine's actions `action` matches: bit `i` for the action of
+    /// `SPECS[i]` (an action is looked up, not matched as text, on the decision path).
+    known: ActionSet,
     resource: Patterns,
     /// All must hold (AND).
     conditions: Vec<Condition>,
@@ -301,7 +317,11 @@ struct Statement {
 
 impl Statement {
     fn matches(&self, req: &Request<'_>) -> bool {
-        self.action.matches(req.action, Case::FoldText)
+        let action = match req.known {
+            Some(a) => self.known.contains(a),
+            None => self.action.matches(req.action, Case::FoldText),
+        };
+        action
             && self.resource.matches(req.resource, Case::Sensitive)
             && self.conditions.iter().all(|c| c.holds(req.context))
     }
@@ -319,6 +339,44 @@ impl Patterns {
     fn matches(&self, text: &str, case: Case) -> bool {
         let any = self.items.iter().any(|p| glob::glob(p, text, case));
         any != self.not
+    }
+}
+
+/// A set of the engine's actions, one bit each in the order of the action table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct ActionSet(u128);
+
+// Every action has its bit (`core/tests/actions.rs` would fail first, but the set must
+// never silently drop one).
+const _: () = assert!(crate::action::SPECS.len() <= 128);
+
+impl ActionSet {
+    fn bit(a: Action) -> u128 {
+        1u128.checked_shl(a as u32).unwrap_or(0)
+    }
+
+    fn contains(self, a: Action) -> bool {
+        self.0 & Self::bit(a) != 0
+    }
+
+    /// The actions whose RAM name the patterns match, as [`Patterns::matches`] would on
+    /// the text. Patterns are folded and the action table's names are ASCII, so a
+    /// pattern without wildcards matches the one name equal to it ignoring ASCII case.
+    fn of(patterns: &Patterns) -> ActionSet {
+        let mut set = 0u128;
+        for spec in crate::action::SPECS {
+            let matched = patterns.items.iter().any(|p| {
+                if p.contains(['*', '?']) {
+                    glob::glob(p, spec.ram, Case::FoldText)
+                } else {
+                    p.eq_ignore_ascii_case(spec.ram)
+                }
+            });
+            if matched != patterns.not {
+                set |= Self::bit(spec.action);
+            }
+        }
+        ActionSet(set)
     }
 }
 

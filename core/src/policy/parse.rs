@@ -13,7 +13,7 @@ use core::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::glob::fold_str;
-use super::{Cidr, Condition, Effect, Patterns, Statement, Test};
+use super::{ActionSet, Cidr, Condition, Effect, Patterns, Statement, Test};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::shorten;
 use crate::rules::Rule;
@@ -181,7 +181,8 @@ fn statement(obj: &Map<String, Value>, path: &str) -> Result<Statement> {
         None => Vec::new(),
         Some(value) => conditions(value, &format!("{path}.Condition"))?,
     };
-    Ok(Statement { effect, action, resource, conditions })
+    let known = ActionSet::of(&action);
+    Ok(Statement { effect, action, known, resource, conditions })
 }
 
 fn effect(value: Option<&Value>, path: &str) -> Result<Effect> {

@@ -232,6 +232,7 @@ pub fn fuzz_policy(data: &[u8]) {
         let ctx = kms_share_core::policy::Context::default();
         let _ = p.evaluate(&kms_share_core::policy::Request {
             action: "kms:Encrypt",
+            known: None,
             resource: "acs:kms:cn-hangzhou:1000000000000001:key/key-a",
             context: &ctx,
         });
