@@ -1073,7 +1073,9 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                          "which deserializing a `Cow<str>` would avoid for unescaped text even with JSON") if IDTMP else "")
                      + ")")
         steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}) could be built from the already-sorted "
-                     "maps in one pass or saved in the snapshot")
+                     "maps in one pass or saved in the snapshot"
+                     + (", and with it the large maps' hash indexes, which the parse now builds key by key (a "
+                        "random write into a table per key)" if src_has("core/src/idmap.rs", "HashIndex") else ""))
         items.append(f"**Snapshot load under 1 s at {num(state['keys'])} keys** (now {secs(state['loadSeconds']['median'])}). "
                      f"With format version 2 the envelope ({secs(b['envelopeParse'])}) and the integrity check "
                      f"({secs(b['integrityTag'])}) are one scan and one AES-GCM pass over the body, without a copy; "
@@ -1088,13 +1090,19 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
         items.append(f"**Dense handles on the decision path** (effect-only {ns(eo)} against {ns(T['effectOnlyNs'])}, "
                      f"x{T['cedar']:.0f} Cedar needs {ns(cedar['effectOnly']['cedar']['median'] / T['cedar'])}; explained "
                      f"{ns(dd)} against {ns(T['explainedNs'])}; x{ge:.2f} effect-only and x{gd:.2f} explained from "
-                     f"{num(min(scale['sizes']))} to {num(max(scale['sizes']))} accounts{hot}). Every lookup the "
-                     "checks make is a binary search of a text-keyed sorted map (`core/src/idmap.rs` `IdMap`): "
-                     "`State::accounts`, `Index::access` per instance, `State::ram`, the account's users or roles, "
-                     "then the RAM statements matched as text. Interning each account, instance, key, secret, share "
+                     f"{num(min(scale['sizes']))} to {num(max(scale['sizes']))} accounts{hot}). "
+                     + ("The large maps the checks read answer by hash (`core/src/idmap.rs`, `core/src/idhash.rs`) and "
+                        "a RAM statement matches the engine's actions by a bit computed when its policy was parsed; "
+                        "what is left is the chain of dependent reads through separate allocations: "
+                        if src_has("core/src/idmap.rs", "HashIndex") else
+                        "Every lookup the checks make is a binary search of a text-keyed sorted map: ")
+                     + "`State::accounts`, `Index::access` per instance, `State::ram`, the account's users or roles "
+                     "(small maps, each a tree node and a slot vector), each attached policy, its statements and "
+                     "their resource patterns matched as text, each a likely cache miss in a state of several GB. "
+                     "Interning each account, instance, key, secret, share "
                      "and identity to a dense `u32` at creation, the instance's admitted accounts as a bit set, and "
-                     "each identity's RAM statements compiled per action (exact actions in a table, wildcards in a "
-                     "short list, explicit Deny first) make the decision a handful of array reads whatever the size. "
+                     "each identity's RAM statements compiled into one flat array per identity (explicit Deny first) "
+                     "make the decision a handful of reads from a few arrays whatever the size. "
                      "The figures to repeat after it: part 1's medians and part 2's growth ratios.")
     if crypto:
         e = crypto["encrypt64"]
@@ -1125,9 +1133,14 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
     if cedar:
         items.append(f"**wasm `isAllowed` (target x{T['wasm']:.0f} of native).** Each call converts three JavaScript "
                      "strings into Rust and parses them, then runs the same lookups as natively in wasm's slower "
-                     "memory; the dense handles above shorten the wasm path as much as the native one, and a "
-                     "handle-based entry point (resolve caller and resource once, ask many times) removes the "
-                     "conversions for repeated checks.")
+                     "memory"
+                     + ("; and the maps' hash index is compiled out of WebAssembly (its code does not fit the "
+                        "whole engine's size ceiling, `docs/wasm-size-log.md`), so wasm searches the trees the native "
+                        "build no longer does: the ratio grows as native decisions get faster"
+                        if src_has("core/src/idmap.rs", "cfg(target_arch = \"wasm32\")") else "")
+                     + ". The dense handles above shorten the wasm path as much as the native one (arrays, not "
+                     "code-heavy tables), and a handle-based entry point (resolve caller and resource once, ask "
+                     "many times) removes the conversions for repeated checks.")
     for i, t in enumerate(items, 1):
         w(f"{i}. {t}")
     w()

@@ -16,8 +16,9 @@
 //!   `String` key), like `BTreeMap`'s. A map of more than [`SMALL`] entries also keeps
 //!   a hash index (`idhash.rs`) from text to slot and answers lookups from it: a tree
 //!   search compares texts node after node, which on the decision path cost more than
-//!   the decision. The index code is not generic (one copy for every map's types).
+//!   the decision (not in WebAssembly: see `Hash`).
 
+#[cfg(not(target_arch = "wasm32"))]
 use alloc::boxed::Box;
 use alloc::collections::btree_map::{self, BTreeMap};
 use alloc::string::String;
@@ -72,107 +73,61 @@ impl KeyText for String {
 /// A map from ids or names to values, in key order (see the module documentation).
 #[derive(Clone)]
 pub struct IdMap<K, V> {
-    index: Index,
+    tree: BTreeMap<IdText, u32>,
     slots: Vec<(K, V)>,
+    /// Past [`SMALL`] entries: key text to slot by hash (none for the many small maps,
+    /// which the tree's one node answers).
+    hash: Hash,
 }
 
 /// Entries up to which a lookup searches the tree (no hash index).
 pub const SMALL: usize = 8;
 
+/// A large map's hash index. Not in WebAssembly: the browser module's size is
+/// budgeted, and the index's code (its lookups, growth and removals, compiled for each
+/// map's key and value types) would cost more there than a page's in-page checks gain
+/// from it. There `Hash` holds nothing and the compiler drops every use of it. Answers
+/// are the same either way.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Default)]
+struct Hash(Option<Box<HashIndex>>);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Hash {
+    fn get(&self) -> Option<&HashIndex> {
+        self.0.as_deref()
+    }
+
+    fn get_mut(&mut self) -> Option<&mut HashIndex> {
+        self.0.as_deref_mut()
+    }
+
+    fn set(&mut self, hash: HashIndex) {
+        self.0 = Some(Box::new(hash));
+    }
+}
+
+/// See the other `Hash`: in WebAssembly, no index.
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone, Default)]
+struct Hash;
+
+#[cfg(target_arch = "wasm32")]
+impl Hash {
+    fn get(&self) -> Option<&HashIndex> {
+        None
+    }
+
+    fn get_mut(&mut self) -> Option<&mut HashIndex> {
+        None
+    }
+
+    fn set(&mut self, _: HashIndex) {}
+}
+
 impl<K, V> Default for IdMap<K, V> {
     fn default() -> Self {
-        IdMap { index: Index::default(), slots: Vec::new() }
-    }
-}
-
-/// Where each key's entry is, whatever the map's types: one copy of this code serves
-/// every map (the entries themselves are the typed slots of [`IdMap`]).
-#[derive(Clone, Default)]
-struct Index {
-    /// Key text to slot, in text order: iteration, and lookups in a small map.
-    tree: BTreeMap<IdText, u32>,
-    /// Past [`SMALL`] keys: lookups by hash (none for the many small maps, which the
-    /// tree's one node answers).
-    big: Option<Box<Hashed>>,
-}
-
-/// Whether large maps keep a hash index. Not in WebAssembly: the browser module's size
-/// is budgeted, and the index's code (its lookups, growth and removals) costs more there
-/// than a page's in-page checks gain from it. Answers are the same either way.
-const HASHED: bool = cfg!(not(target_arch = "wasm32"));
-
-/// A large map's lookup table.
-#[derive(Clone)]
-struct Hashed {
-    /// The key text of each slot, in slot order: what a hash probe compares.
-    texts: Vec<IdText>,
-    hash: HashIndex,
-}
-
-impl Index {
-    /// The slot of `text`.
-    #[inline(never)]
-    fn find(&self, text: &[u8]) -> Option<usize> {
-        let Some(big) = self.big.as_ref().filter(|_| HASHED) else { return self.tree.get(text).map(|s| pos(*s)) };
-        let texts = &big.texts;
-        big.hash.find(idhash::hash(text), |s| texts.get(pos(s)).is_some_and(|t| t.as_bytes() == text)).map(pos)
-    }
-
-    /// The slot of `text`: `Ok` if it was there, `Err` for the new slot given to it
-    /// (the map must push its entry there).
-    #[inline(never)]
-    fn entry(&mut self, text: IdText) -> Result<usize, usize> {
-        if let Some(i) = self.find(text.as_bytes()) {
-            return Ok(i);
-        }
-        let i = self.tree.len();
-        self.tree.insert(text.clone(), slot_no(i));
-        match &mut self.big {
-            Some(big) if HASHED => {
-                big.hash.insert(idhash::hash(text.as_bytes()), slot_no(i));
-                big.texts.push(text);
-            }
-            None if HASHED && self.tree.len() > SMALL => {
-                let mut texts = alloc::vec![IdText::new(""); self.tree.len()];
-                let mut hash = HashIndex::default();
-                for (t, s) in &self.tree {
-                    if let Some(slot) = texts.get_mut(pos(*s)) {
-                        *slot = t.clone();
-                    }
-                    hash.insert(idhash::hash(t.as_bytes()), *s);
-                }
-                self.big = Some(Box::new(Hashed { texts, hash }));
-            }
-            _ => {}
-        }
-        Err(i)
-    }
-
-    /// Forget `text`, returning its slot; the last slot moves into it (as the map's
-    /// `swap_remove` of its entries does).
-    #[inline(never)]
-    fn remove(&mut self, text: &[u8]) -> Option<usize> {
-        let i = pos(self.tree.remove(text)?);
-        let (i32, last) = (slot_no(i), slot_no(self.tree.len()));
-        match &mut self.big {
-            Some(big) if HASHED => {
-                big.hash.remove(idhash::hash(text), i32);
-                big.texts.swap_remove(i);
-                if let Some(moved) = big.texts.get(i) {
-                    big.hash.repoint(idhash::hash(moved.as_bytes()), last, i32);
-                    if let Some(s) = self.tree.get_mut(moved.as_bytes()) {
-                        *s = i32;
-                    }
-                }
-            }
-            // A small map: its few entries are scanned for the one that moved.
-            _ => {
-                if let Some(s) = self.tree.values_mut().find(|s| **s == last) {
-                    *s = i32;
-                }
-            }
-        }
-        Some(i)
+        IdMap { tree: BTreeMap::new(), slots: Vec::new(), hash: Hash::default() }
     }
 }
 
@@ -202,7 +157,14 @@ impl<K: KeyText, V> IdMap<K, V> {
     }
 
     fn slot_of<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<usize> {
-        self.index.find(key.key_bytes())
+        let text = key.key_bytes();
+        match self.hash.get() {
+            Some(hash) => {
+                let is_key = |s: u32| self.slots.get(pos(s)).is_some_and(|(k, _)| k.key_bytes() == text);
+                hash.find(idhash::hash(text), is_key).map(pos)
+            }
+            _ => self.tree.get(text).map(|s| pos(*s)),
+        }
     }
 
     /// The value of `key`.
@@ -240,10 +202,25 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Set the value of `key`, returning the one it replaces.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.index.entry(key.id_text()) {
-            Ok(i) => self.slots.get_mut(i).map(|(_, v)| core::mem::replace(v, value)),
-            Err(_) => {
+        // One search of the tree, whether the key is new or not.
+        match self.tree.entry(key.id_text()) {
+            btree_map::Entry::Occupied(e) => {
+                self.slots.get_mut(pos(*e.get())).map(|(_, v)| core::mem::replace(v, value))
+            }
+            btree_map::Entry::Vacant(e) => {
+                let slot = slot_no(self.slots.len());
+                e.insert(slot);
+                if let Some(hash) = self.hash.get_mut() {
+                    hash.insert(idhash::hash(key.key_bytes()), slot);
+                }
                 self.slots.push((key, value));
+                if cfg!(not(target_arch = "wasm32")) && self.hash.get().is_none() && self.slots.len() > SMALL {
+                    let mut hash = HashIndex::default();
+                    for (i, (k, _)) in self.slots.iter().enumerate() {
+                        hash.insert(idhash::hash(k.key_bytes()), slot_no(i));
+                    }
+                    self.hash.set(hash);
+                }
                 None
             }
         }
@@ -262,14 +239,32 @@ impl<K: KeyText, V> IdMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let i = self.index.remove(key.key_bytes())?;
-        (i < self.slots.len()).then(|| self.slots.swap_remove(i))
+        let i = pos(self.tree.remove(key.key_bytes())?);
+        if i >= self.slots.len() {
+            return None;
+        }
+        let last = slot_no(self.slots.len() - 1);
+        let removed = self.slots.swap_remove(i);
+        if let Some(hash) = self.hash.get_mut() {
+            hash.remove(idhash::hash(removed.0.key_bytes()), slot_no(i));
+        }
+        // The last entry moved into the freed slot: point its tree (and hash) entry there.
+        if let Some((moved, _)) = self.slots.get(i) {
+            if let Some(s) = self.tree.get_mut(moved.key_bytes()) {
+                *s = slot_no(i);
+            }
+            if let Some(hash) = self.hash.get_mut() {
+                hash.repoint(idhash::hash(moved.key_bytes()), last, slot_no(i));
+            }
+        }
+        Some(removed)
     }
 
     /// Remove every entry.
     pub fn clear(&mut self) {
-        self.index = Index::default();
+        self.tree.clear();
         self.slots.clear();
+        self.hash = Hash::default();
     }
 
     /// The place of `key`, to fill when empty (as `BTreeMap::entry`).
@@ -293,7 +288,7 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Entries in key order.
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter { order: self.index.tree.values(), slots: &self.slots }
+        Iter { order: self.tree.values(), slots: &self.slots }
     }
 
     /// Keys in order.
@@ -313,7 +308,7 @@ impl<K: KeyText, V> IdMap<K, V> {
             let w = f(&k, v);
             (k, w)
         });
-        IdMap { index: self.index, slots: slots.collect() }
+        IdMap { tree: self.tree, slots: slots.collect(), hash: self.hash }
     }
 
     /// Every value, to change, in no particular order.
@@ -324,7 +319,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// The entries, in key order, consuming the map.
     pub fn into_sorted_vec(self) -> Vec<(K, V)> {
         let mut slots: Vec<Option<(K, V)>> = self.slots.into_iter().map(Some).collect();
-        self.index.tree.values().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect()
+        self.tree.values().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect()
     }
 }
 

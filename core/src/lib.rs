@@ -23,6 +23,8 @@ pub mod crypto;
 pub mod decision;
 pub mod engine;
 pub mod error;
+// Unused in WebAssembly, where maps keep no hash index (`idmap.rs`, `Hash`).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod idhash;
 pub mod idmap;
 pub mod ids;
