@@ -71,6 +71,14 @@ impl HashIndex {
     /// The slot of the key whose hash is `h` and for which `is_key(slot)` holds.
     #[inline]
     pub fn find(&self, h: u32, is_key: impl Fn(u32) -> bool) -> Option<u32> {
+        let at = self.probe(h, |eh, slot| eh == h && is_key(slot))?;
+        self.table.get(at).map(|e| e.1)
+    }
+
+    /// The first entry, from `h`'s home on, for which `hit(hash, slot)` holds, before
+    /// an empty one.
+    #[inline]
+    fn probe(&self, h: u32, hit: impl Fn(u32, u32) -> bool) -> Option<usize> {
         if self.table.is_empty() {
             return None;
         }
@@ -81,8 +89,8 @@ impl HashIndex {
             if slot == EMPTY {
                 return None;
             }
-            if eh == h && is_key(slot) {
-                return Some(slot);
+            if hit(eh, slot) {
+                return Some(i);
             }
             i = (i + 1) & mask;
         }
@@ -121,21 +129,7 @@ impl HashIndex {
 
     /// The entry position holding `slot` for a key of hash `h`.
     fn position(&self, h: u32, slot: u32) -> Option<usize> {
-        if self.table.is_empty() {
-            return None;
-        }
-        let mask = self.mask();
-        let mut i = self.home(h);
-        loop {
-            let (_, s) = *self.table.get(i)?;
-            if s == EMPTY {
-                return None;
-            }
-            if s == slot {
-                return Some(i);
-            }
-            i = (i + 1) & mask;
-        }
+        self.probe(h, |_, s| s == slot)
     }
 
     /// Forget the key of hash `h` at `slot`: later entries of the same run move back, so
