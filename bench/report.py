@@ -1074,8 +1074,9 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                      + ")")
         steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}) could be built from the already-sorted "
                      "maps in one pass or saved in the snapshot"
-                     + (", and with it the large maps' hash indexes, which the parse now builds key by key (a "
-                        "random write into a table per key)" if src_has("core/src/idmap.rs", "HashIndex") else ""))
+                     + (", and with it the large maps' hash indexes, which the read builds once per map "
+                        "(`IdMap::end_bulk`: sized up front, filled in home order) and the policies' action sets "
+                        "(`policy::ActionSet::of`, per statement)" if src_has("core/src/idmap.rs", "fn end_bulk") else ""))
         items.append(f"**Snapshot load under 1 s at {num(state['keys'])} keys** (now {secs(state['loadSeconds']['median'])}). "
                      f"With format version 2 the envelope ({secs(b['envelopeParse'])}) and the integrity check "
                      f"({secs(b['integrityTag'])}) are one scan and one AES-GCM pass over the body, without a copy; "

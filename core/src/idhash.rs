@@ -54,6 +54,23 @@ pub struct HashIndex {
 }
 
 impl HashIndex {
+    /// The table of `hashes.len()` keys, slot `i` holding the key of hash `hashes[i]`,
+    /// built at once: sized up front, and filled in the order of the entries' homes so
+    /// that each write lands next to the last instead of anywhere in a table of millions
+    /// (reading a snapshot's key map key by key measured 0.85 s more than without a
+    /// table at all).
+    pub fn of(hashes: &[u32]) -> HashIndex {
+        let size = hashes.len().saturating_mul(2).next_power_of_two().max(32);
+        let mut index = HashIndex { table: vec![(0, EMPTY); size], len: hashes.len() };
+        // A home is the hash's top bits: in hash order, homes ascend.
+        let mut order: Vec<(u32, u32)> = (0u32..).zip(hashes).map(|(i, h)| (*h, i)).collect();
+        order.sort_unstable();
+        for (h, slot) in order {
+            index.place(h, slot);
+        }
+        index
+    }
+
     fn mask(&self) -> usize {
         self.table.len().wrapping_sub(1)
     }
@@ -205,6 +222,24 @@ mod tests {
             assert_eq!(ours.find(*h, |s| s == *slot), Some(*slot));
         }
         assert_eq!(ours.find(12345, |_| true), None);
+    }
+
+    /// Built at once from colliding hashes (long runs, some wrapping past the table's
+    /// end), every key is found, and the table goes on as one built key by key.
+    #[test]
+    fn a_table_built_at_once_finds_every_key() {
+        let hashes: Vec<u32> =
+            (0..5000u32).map(|i| if i % 2 == 0 { u32::MAX - i % 5 } else { (i % 11) << 28 }).collect();
+        let mut t = HashIndex::of(&hashes);
+        for (slot, h) in (0u32..).zip(&hashes) {
+            assert_eq!(t.find(*h, |s| s == slot), Some(slot));
+        }
+        t.remove(hashes[7], 7);
+        t.insert(42, 5000);
+        assert_eq!(t.find(hashes[7], |s| s == 7), None);
+        assert_eq!(t.find(hashes[9], |s| s == 9), Some(9));
+        assert_eq!(t.find(42, |s| s == 5000), Some(5000));
+        assert_eq!(t.len, 5000);
     }
 
     #[test]

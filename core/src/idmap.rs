@@ -90,20 +90,43 @@ pub const SMALL: usize = 8;
 /// are the same either way.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Default)]
-struct Hash(Option<Box<HashIndex>>);
+enum Hash {
+    /// A small map, searched in its tree.
+    #[default]
+    None,
+    /// Entries are being read in bulk ([`IdMap::begin_bulk`]): the tree answers until
+    /// the index is built once at the end.
+    Deferred,
+    Built(Box<HashIndex>),
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Hash {
     fn get(&self) -> Option<&HashIndex> {
-        self.0.as_deref()
+        match self {
+            Hash::Built(h) => Some(h),
+            _ => None,
+        }
     }
 
     fn get_mut(&mut self) -> Option<&mut HashIndex> {
-        self.0.as_deref_mut()
+        match self {
+            Hash::Built(h) => Some(h),
+            _ => None,
+        }
     }
 
     fn set(&mut self, hash: HashIndex) {
-        self.0 = Some(Box::new(hash));
+        *self = Hash::Built(Box::new(hash));
+    }
+
+    /// Whether a map of `len` entries should build its index now.
+    fn wanted(&self, len: usize) -> bool {
+        matches!(self, Hash::None) && len > SMALL
+    }
+
+    fn defer(&mut self) {
+        *self = Hash::Deferred;
     }
 }
 
@@ -123,6 +146,12 @@ impl Hash {
     }
 
     fn set(&mut self, _: HashIndex) {}
+
+    fn wanted(&self, _: usize) -> bool {
+        false
+    }
+
+    fn defer(&mut self) {}
 }
 
 impl<K, V> Default for IdMap<K, V> {
@@ -144,6 +173,25 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Insert many entries before looking any up (reading a map): its hash index is
+    /// built once, at [`IdMap::end_bulk`], instead of entry by entry. Lookups meanwhile
+    /// search the tree; a map left in bulk mode answers the same, only slower.
+    pub(crate) fn begin_bulk(&mut self) {
+        self.hash.defer();
+    }
+
+    /// Build the hash index of a map read in bulk (nothing in WebAssembly, or for a
+    /// small map).
+    pub(crate) fn end_bulk(&mut self) {
+        if cfg!(not(target_arch = "wasm32")) {
+            self.hash = Hash::default();
+            if self.hash.wanted(self.slots.len()) {
+                let hashes: Vec<u32> = self.slots.iter().map(|(k, _)| idhash::hash(k.key_bytes())).collect();
+                self.hash.set(HashIndex::of(&hashes));
+            }
+        }
     }
 
     /// Number of entries.
@@ -214,7 +262,7 @@ impl<K: KeyText, V> IdMap<K, V> {
                     hash.insert(idhash::hash(key.key_bytes()), slot);
                 }
                 self.slots.push((key, value));
-                if cfg!(not(target_arch = "wasm32")) && self.hash.get().is_none() && self.slots.len() > SMALL {
+                if self.hash.wanted(self.slots.len()) {
                     let mut hash = HashIndex::default();
                     for (i, (k, _)) in self.slots.iter().enumerate() {
                         hash.insert(idhash::hash(k.key_bytes()), slot_no(i));
@@ -442,9 +490,11 @@ impl<'de, K: KeyText + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> f
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 // A repeated key keeps its last value, as `BTreeMap` does.
                 let mut m = IdMap::new();
+                m.begin_bulk();
                 while let Some((k, v)) = access.next_entry()? {
                     m.insert(k, v);
                 }
+                m.end_bulk();
                 Ok(m)
             }
         }
@@ -672,6 +722,30 @@ mod tests {
             assert!(ours.remove(k.as_str()).is_some());
         }
         assert!(ours.is_empty() && ours.get("10000000000").is_none());
+    }
+
+    /// A map read in bulk answers from its tree until its index is built at the end, and
+    /// as any other map after (how large maps are read from JSON).
+    #[test]
+    fn maps_read_in_bulk_answer_before_and_after_their_index() {
+        let mut m: IdMap<String, usize> = IdMap::new();
+        m.begin_bulk();
+        for i in 0..500 {
+            m.insert(format!("acct-{i:05}"), i);
+            assert_eq!(m.get(format!("acct-{:05}", i / 2).as_str()), Some(&(i / 2)));
+        }
+        assert_eq!(m.remove("acct-00003"), Some(3));
+        m.end_bulk();
+        for i in (0..500).filter(|i| *i != 3) {
+            assert_eq!(m.get(format!("acct-{i:05}").as_str()), Some(&i));
+        }
+        assert_eq!(m.get("acct-00003"), None);
+        assert_eq!(m.remove("acct-00499"), Some(499));
+        m.insert("acct-x".to_string(), 7);
+        assert_eq!((m.get("acct-x"), m.get("acct-00498"), m.len()), (Some(&7), Some(&498), 499));
+        let read: IdMap<String, usize> = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(read, m);
+        assert_eq!(read.get("acct-00250"), Some(&250));
     }
 
     #[test]

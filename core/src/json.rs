@@ -107,10 +107,12 @@ impl<K: Text + KeyText, V: FromJson> FromJson for IdMap<K, V> {
     fn from_json(v: Value) -> JsonResult<Self> {
         let Value::Object(entries) = v else { return Err(invalid_type(&v, "a map")) };
         let mut m = IdMap::new();
+        m.begin_bulk();
         for (k, x) in entries {
             let value = V::from_json(x).map_err(|e| format!("{}: {e}", crate::ids::shorten(&k)))?;
             m.insert(key(&k)?, value);
         }
+        m.end_bulk();
         Ok(m)
     }
 }
@@ -270,11 +272,13 @@ where
     V: FromJson,
 {
     let mut m = IdMap::new();
+    m.begin_bulk();
     entries(d, &mut |k, v| {
         let value = V::from_json(v).map_err(|e| format!("{}: {e}", crate::ids::shorten(&k)))?;
         m.insert(key(&k)?, value);
         Ok(())
     })?;
+    m.end_bulk();
     Ok(m)
 }
 
