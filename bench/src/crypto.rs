@@ -99,35 +99,27 @@ pub fn run(args: &Args) -> Value {
     // call's explanation; beside it, the default engine, which builds it for the reply.
     let mut explained = engine.fork();
     engine.explain_allowed(false);
-    let mut m = 0usize;
     const OPS: usize = 2_000;
     let pt64 = vec![b'a'; 64];
-    let mut n = 0usize;
+    let (mut n, mut m) = (0usize, 0usize);
+    // One round of Encrypt calls; the audit trail is not what is measured: keep it from growing.
+    let encrypt = |engine: &mut kms_share_core::engine::Engine, calls: &mut usize| {
+        for _ in 0..OPS {
+            *calls += 1;
+            if calls.is_multiple_of(50_000) {
+                engine.state_mut().audit.events_mut().clear();
+            }
+            black_box(engine.execute(&call).expect("encrypt"));
+        }
+    };
     let mut audit = AuditLog::default();
     let mut audit_n = 0usize;
     let summaries = interleave(
         rounds,
         OPS,
         &mut [
-            &mut || {
-                for _ in 0..OPS {
-                    n += 1;
-                    if n.is_multiple_of(50_000) {
-                        // The audit trail is not what is measured: keep it from growing.
-                        engine.state_mut().audit.events_mut().clear();
-                    }
-                    black_box(engine.execute(&call).expect("encrypt"));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    m += 1;
-                    if m.is_multiple_of(50_000) {
-                        explained.state_mut().audit.events_mut().clear();
-                    }
-                    black_box(explained.execute(&call).expect("encrypt"));
-                }
-            },
+            &mut || encrypt(&mut engine, &mut n),
+            &mut || encrypt(&mut explained, &mut m),
             &mut || {
                 for _ in 0..OPS {
                     black_box(reader.denied_by(&caller, "kms:Encrypt", &key, None, &ctx).expect("denied_by"));

@@ -245,6 +245,13 @@ pub fn import(files: &[(String, String)]) -> Result<Imported> {
     if let Some(g) = files.json("gaps.json")? {
         st.gaps = crate::objects::from_value(g).map_err(|e| bad("gaps.json", e))?;
     }
+    // The policies the collector listed as not read, by account (read once, not per account).
+    let mut collected: BTreeMap<AccountId, IdSet<String>> = BTreeMap::new();
+    for g in st.gaps.iter().filter(|g| g.part == GapPart::Policy) {
+        if let Some(a) = &g.account {
+            collected.entry(a.clone()).or_default().insert(g.subject.clone());
+        }
+    }
 
     // The directory.
     if let Some(v) = files.json("directory/GetResourceDirectory.json")? {
@@ -337,17 +344,16 @@ pub fn import(files: &[(String, String)]) -> Result<Imported> {
         read_keys(&files, &base, &mut st, &mut sum)?;
         read_secrets(&files, &base, &mut st)?;
         read_shares(&files, &base, &mut st, &mut modes, &mut shared, &mut next)?;
-        read_ram(&files, &base, &here, &mut st)?;
+        read_ram(&files, &base, &here, &mut st, collected.get(&here))?;
     }
     for inst in st.instances.values().filter(|i| !described.contains(&i.id)) {
-        st.gaps.push(Gap {
-            part: GapPart::Kms,
-            account: Some(inst.owner.clone()),
-            subject: inst.id.to_string(),
-            call: Action::GetKmsInstance.ram().to_string(),
-            code: "NotRead".to_string(),
-            message: "only a principal's list names this instance: its state, VPCs and quota are its owner's to read; it is taken as enabled, every association the vendor reports as admitted".to_string(),
-        });
+        st.gaps.push(not_read(
+            GapPart::Kms,
+            &inst.owner,
+            inst.id.to_string(),
+            Action::GetKmsInstance,
+            "only a principal's list names this instance: its state, VPCs and quota are its owner's to read; it is taken as enabled, every association the vendor reports as admitted",
+        ));
     }
     // Modes: what an association said, else Unknown for a shared instance (SM-1).
     for inst in st.instances.values_mut() {
@@ -436,14 +442,13 @@ fn read_instances(
             let quota = match quota {
                 Some(q) => q,
                 None => {
-                    st.gaps.push(Gap {
-                        part: GapPart::Kms,
-                        account: Some(owner.clone()),
-                        subject: id.to_string(),
-                        call: Action::GetKmsInstanceQuotaInfos.ram().to_string(),
-                        code: "NotRead".to_string(),
-                        message: "the access management quota was not read: every association the vendor reports is taken as admitted".to_string(),
-                    });
+                    st.gaps.push(not_read(
+                        GapPart::Kms,
+                        &owner,
+                        id.to_string(),
+                        Action::GetKmsInstanceQuotaInfos,
+                        "the access management quota was not read: every association the vendor reports is taken as admitted",
+                    ));
                     u32::MAX
                 }
             };
@@ -652,7 +657,27 @@ fn read_shares(
     Ok(())
 }
 
-fn read_ram(files: &Files<'_>, base: &str, account: &AccountId, st: &mut State) -> Result<()> {
+/// A part of `account` that was not read by `call`.
+fn not_read(part: GapPart, account: &AccountId, subject: String, call: Action, message: &str) -> Gap {
+    Gap {
+        part,
+        account: Some(account.clone()),
+        subject,
+        call: call.ram().to_string(),
+        code: "NotRead".to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// `collected`: the policies of `account` the collector listed as not read (`gaps.json`).
+fn read_ram(
+    files: &Files<'_>,
+    base: &str,
+    account: &AccountId,
+    st: &mut State,
+    collected: Option<&IdSet<String>>,
+) -> Result<()> {
+    let start = st.gaps.len();
     let mut ram = RamAccount::default();
     let mut read_any = false;
     for (kind, list, outer, inner, field) in [
@@ -708,26 +733,17 @@ fn read_ram(files: &Files<'_>, base: &str, account: &AccountId, st: &mut State) 
             }
         }
     }
-    // An attached policy with no document read is a gap, unless one is listed already.
+    // An attached policy with no document read is a gap, unless one is listed already:
+    // by the collector, or just above as one the engine does not read.
     let attached: IdSet<RamName> = ram.users.values().chain(ram.roles.values()).flatten().cloned().collect();
-    let listed: IdSet<String> = st
-        .gaps
+    let listed = st.gaps.get(start..).unwrap_or_default();
+    let unread: Vec<Gap> = attached
         .iter()
-        .filter(|g| g.account.as_ref() == Some(account) && g.part == GapPart::Policy)
-        .map(|g| g.subject.clone())
+        .filter(|n| !ram.policies.contains_key(*n) && !listed.iter().any(|g| g.subject == n.as_str()))
+        .filter(|n| !collected.is_some_and(|c| c.contains(n.as_str())))
+        .map(|n| not_read(GapPart::Policy, account, n.to_string(), Action::GetPolicyVersion, ""))
         .collect();
-    for name in attached {
-        if !ram.policies.contains_key(&name) && !listed.contains(name.as_str()) {
-            st.gaps.push(Gap {
-                part: GapPart::Policy,
-                account: Some(account.clone()),
-                subject: name.to_string(),
-                call: Action::GetPolicyVersion.ram().to_string(),
-                code: "NotRead".to_string(),
-                message: String::new(),
-            });
-        }
-    }
+    st.gaps.extend(unread);
     if read_any {
         st.ram.insert(account.clone(), ram);
     }
