@@ -7,13 +7,18 @@
 //! pointer, not the 1 KB of round keys. Failures to open are opaque
 //! ([`Error::decrypt_failed`]): the caller learns that decryption failed, never why.
 
+// The in-place calls exist in both aes-gcm versions the core builds with (0.11 natively,
+// 0.10 in WebAssembly: Cargo.toml); 0.11 deprecates their names in favour of in-out
+// buffers, and forwards them there.
+#![allow(deprecated)]
+
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::OnceCell;
 use core::fmt;
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::Zeroizing;
 
 use super::rng::RandomSource;
@@ -35,8 +40,8 @@ pub const TAG_LEN: usize = 16;
 #[derive(Clone)]
 pub struct AesKey {
     material: Zeroizing<[u8; KEY_LEN]>,
-    // The expanded round keys and GHASH key, built on first use. `aes-gcm` 0.10 wipes them
-    // on drop only when the `aes` and `polyval` crates' own `zeroize` features are enabled.
+    // The expanded round keys and GHASH key, built on first use, wiped on drop (the
+    // `zeroize` feature of aes-gcm and, through it, of aes, ghash and polyval).
     cipher: OnceCell<Box<Aes256Gcm>>,
 }
 
@@ -124,7 +129,7 @@ impl AesKey {
 
     /// The expanded cipher, built on the first call.
     fn cipher(&self) -> &Aes256Gcm {
-        self.cipher.get_or_init(|| Box::new(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.material.as_slice()))))
+        self.cipher.get_or_init(|| Box::new(Aes256Gcm::new((&*self.material).into())))
     }
 
     /// A copy of the raw 32 key bytes, wiped when the returned value drops.
