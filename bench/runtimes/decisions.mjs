@@ -5,15 +5,24 @@
 //
 //   node bench/runtimes/decisions.mjs DIR [PKG]   # DIR holds state.json, requests.json, expected.json
 //                                                 # PKG: bindings-wasm/pkg/node/kms_share.js by default
+//
+// PKG may also be the decision-only module (pkg/policy/kms_share_policy.js, the one a page
+// loads for in-page checks): an ES module for the web, given its .wasm bytes here.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = process.argv[2];
-const pkg = process.argv[3] ?? path.join(here, "../../bindings-wasm/pkg/node/kms_share.js");
-const { Organization } = createRequire(import.meta.url)(path.resolve(pkg));
+const pkg = path.resolve(process.argv[3] ?? path.join(here, "../../bindings-wasm/pkg/node/kms_share.js"));
+const decisionOnly = path.basename(pkg) === "kms_share_policy.js";
+const { Organization } = await (async () => {
+  if (!decisionOnly) return createRequire(import.meta.url)(pkg);
+  const m = await import(pathToFileURL(pkg).href);
+  m.initSync({ module: readFileSync(pkg.replace(/\.js$/, "_bg.wasm")) });
+  return m;
+})();
 
 const CHUNK = 10000;
 const ROUNDS = 10;
@@ -66,6 +75,7 @@ const chunk = (r) => {
 let sink = 0;
 const out = {
   runtime: "wasm-node",
+  module: decisionOnly ? "decision-only" : "whole engine",
   node: process.version,
   requests: n,
   loadStateSeconds,

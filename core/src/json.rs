@@ -136,7 +136,11 @@ impl<K: Text + KeyText> FromJson for IdSet<K> {
 /// of dropping the fields read so far at every field that could fail (that code was
 /// most of the readers' size).
 pub struct Fields {
-    map: Map<String, Value>,
+    /// The object's entries in document order. Taken by name with a linear search, which
+    /// for a record's handful of fields costs less than hashing the name to find it in
+    /// the object's map; a field taken is replaced by the last one, as the map's own
+    /// removal does, so the field [`Fields::finish`] reports is the same.
+    entries: Vec<(String, Value)>,
     error: Option<String>,
 }
 
@@ -147,7 +151,7 @@ impl Fields {
     /// When `v` is not an object.
     pub fn new(v: Value, what: &str) -> JsonResult<Self> {
         match v {
-            Value::Object(map) => Ok(Fields { map, error: None }),
+            Value::Object(map) => Ok(Fields { entries: map.into_iter().collect(), error: None }),
             other => Err(invalid_type(&other, what)),
         }
     }
@@ -163,10 +167,17 @@ impl Fields {
         self.fail(format!("{name}: {e}"));
     }
 
+    /// The value of field `name`, taken out.
+    #[inline(never)]
+    fn take(&mut self, name: &str) -> Option<Value> {
+        let i = self.entries.iter().position(|(k, _)| k == name)?;
+        Some(self.entries.swap_remove(i).1)
+    }
+
     /// The value of a required field (`None`, the error kept, when it is missing).
     #[inline(never)]
     fn take_req(&mut self, name: &str) -> Option<Value> {
-        let v = self.map.swap_remove(name);
+        let v = self.take(name);
         if v.is_none() {
             self.fail(format!("missing field `{name}`"));
         }
@@ -193,7 +204,7 @@ impl Fields {
     /// A field that may be absent: its default then (`None`, with the error kept, when
     /// it is there and not a `T`).
     pub fn or_default<T: FromJson + Default>(&mut self, name: &str) -> Option<T> {
-        match self.map.swap_remove(name) {
+        match self.take(name) {
             Some(v) => self.check(name, T::from_json(v)),
             None => Some(T::default()),
         }
@@ -207,7 +218,7 @@ impl Fields {
         if let Some(e) = self.error {
             return Err(e);
         }
-        match self.map.keys().next() {
+        match self.entries.first().map(|(k, _)| k) {
             None => Ok(()),
             Some(k) => Err(format!("unknown field `{}`, {}", crate::ids::shorten(k), one_of(fields))),
         }

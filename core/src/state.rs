@@ -225,9 +225,28 @@ impl State {
         for (arn, s) in &self.secrets {
             index_secret(index, arn, s, true);
         }
-        for k in self.keys.values() {
-            index_key(index, k, true);
+        // A large state's keys are most of it: each instance's key set is built once from
+        // its keys in id order (the order `keys` iterates in), not key by key. Not in
+        // WebAssembly, whose module's size is budgeted: there key by key (the same index).
+        if cfg!(target_arch = "wasm32") {
+            for k in self.keys.values() {
+                index_key(index, k, true);
+            }
+            return self.schedule_secrets(index);
         }
+        let mut instance_keys: IdMap<InstanceId, Vec<KeyId>> = IdMap::new();
+        for k in self.keys.values() {
+            count_owned(&mut index.owned, &k.instance, &k.creator, true);
+            instance_keys.entry(k.instance.clone()).or_default().push(k.id.clone());
+            schedule_key(index, k);
+        }
+        for (instance, keys) in instance_keys {
+            index.instance_keys.insert(instance, IdSet::of_sorted(keys));
+        }
+        self.schedule_secrets(index);
+    }
+
+    fn schedule_secrets(&self, index: &mut Index) {
         for (arn, sec) in &self.secrets {
             if let Some(t) = sec.delete_at {
                 schedule_in(index, t, Due::DeleteSecret(arn.clone()));
@@ -566,16 +585,21 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
     if add {
         count_owned(&mut index.owned, &k.instance, &k.creator, true);
         index.instance_keys.entry(k.instance.clone()).or_default().insert(k.id.clone());
-        if let KeyState::PendingDeletion { delete_at } = k.state {
-            schedule_in(index, delete_at, Due::DeleteKey(k.id.clone()));
-        }
-        if let Some(t) = next_rotation(k) {
-            schedule_in(index, t, Due::RotateKey(k.id.clone()));
-        }
+        schedule_key(index, k);
     } else {
         count_owned(&mut index.owned, &k.instance, &k.creator, false);
         remove_from(&mut index.instance_keys, &k.instance, &k.id);
         unschedule_in(index, |d| matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
+    }
+}
+
+/// Schedule what falls due for a key: its deletion, its next rotation.
+fn schedule_key(index: &mut Index, k: &Key) {
+    if let KeyState::PendingDeletion { delete_at } = k.state {
+        schedule_in(index, delete_at, Due::DeleteKey(k.id.clone()));
+    }
+    if let Some(t) = next_rotation(k) {
+        schedule_in(index, t, Due::RotateKey(k.id.clone()));
     }
 }
 
@@ -791,9 +815,33 @@ impl<'de> Deserialize<'de> for State {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// The index every call keeps up to date is the one [`State::rebuild_index`] builds
+    /// from the data (what a load builds): after each scenario of the corpus, which
+    /// between them create, delete, rotate, share and import every kind of record.
+    #[test]
+    fn the_index_calls_keep_is_the_index_a_load_builds() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+        files.retain(|p| p.extension().is_some_and(|x| x == "json"));
+        assert!(files.len() >= 80, "{} scenarios", files.len());
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let Ok((org, _)) = crate::api::Organization::from_scenario(
+                &text,
+                alloc::boxed::Box::new(crate::crypto::SeededRng::new(7)),
+            ) else {
+                panic!("{}", f.display())
+            };
+            let kept = &org.state().index;
+            let mut rebuilt = org.state().clone();
+            rebuilt.rebuild_index();
+            assert!(rebuilt.index == *kept, "{}: {:#?}\nrebuilt: {:#?}", f.display(), kept, rebuilt.index);
+        }
+    }
 
     /// The schedule's text keys order items as (time, item) tuples do, the order the
     /// schedule had as a `BTreeSet<(Timestamp, Due)>` (CR-1 rotation, CR-3/CR-4 deletion).

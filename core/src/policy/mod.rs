@@ -379,9 +379,11 @@ impl ActionSet {
     fn of_pattern(p: &str) -> u128 {
         let names = crate::action::SPECS.iter();
         let prefix = p.strip_suffix('*').filter(|h| !h.contains(['*', '?']));
+        // Scanned once here, not once per action name (a read pays this per pattern).
+        let wild = prefix.is_none() && p.contains(['*', '?']);
         let matched = |ram: &str| match prefix {
             Some(h) => ram.get(..h.len()).is_some_and(|start| start.eq_ignore_ascii_case(h)),
-            None if p.contains(['*', '?']) => glob::glob(p, ram, Case::FoldText),
+            None if wild => glob::glob(p, ram, Case::FoldText),
             None => p.eq_ignore_ascii_case(ram),
         };
         names.filter(|s| matched(s.ram)).fold(0, |set, s| set | Self::bit(s.action))
