@@ -87,7 +87,7 @@ rm -f "$CARGO_TARGET_DIR/org.snapshot" "$CARGO_TARGET_DIR/org.policy.json"
 step "4. crypto"
 "$BIN" crypto --out "$RESULTS/crypto.json"
 
-step "3. runtimes: native, Python, wasm in Node, native again (one run)"
+step "3. runtimes: native, Python, wasm in Node (whole engine, decision-only module), native again (one run)"
 "$BIN" export --accounts "$RT_N" --dir "$RUNTIMES" --out "$RESULTS/runtimes-export.json"
 "$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-1.json"
 if [ -x "$PY" ] && "$PY" -c 'import kms_share' 2>/dev/null; then
@@ -97,8 +97,11 @@ else
 fi
 if command -v node >/dev/null 2>&1 && [ -f bindings-wasm/pkg/node/kms_share.js ]; then
   node bench/runtimes/decisions.mjs "$RUNTIMES" >"$RESULTS/wasm.json"
+  # The decision-only module, the one a page loads for in-page checks.
+  node bench/runtimes/decisions.mjs "$RUNTIMES" bindings-wasm/pkg/policy/kms_share_policy.js >"$RESULTS/wasm-policy.json"
 else
   skip wasm "Node or bindings-wasm/pkg/node is missing (make wasm-pkg)"
+  skip wasm-policy "Node or bindings-wasm/pkg/policy is missing (make wasm-pkg)"
 fi
 "$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-2.json"
 

@@ -43,8 +43,9 @@ for target in web bundler nodejs; do
   fi
 done
 rm "$stage/web.unoptimized.wasm"
-# The decision-only module: the same crate without the `engine` feature.
-wasm_cargo build --release -p kms-share-wasm --no-default-features --quiet
+# The decision-only module: the same crate without the `engine` feature, with the maps'
+# hash index (in-page checks answer faster; the whole engine has no room for it).
+wasm_cargo build --release -p kms-share-wasm --no-default-features --features hash-index --quiet
 wasm-bindgen --target web --out-dir "$stage/policy" --out-name kms_share_policy "$module"
 wasm_opt "${WASM_OPT_FLAGS[@]}" "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
 echo '{ "type": "module" }' >"$stage/policy/package.json"

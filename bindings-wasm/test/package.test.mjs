@@ -75,6 +75,45 @@ test("the decision-only policy module answers like the full engine", async () =>
   assert.throws(() => page.explain({ caller: "x", action: "y", resource: "z" }), { name: "KmsShareError", code: "InvalidParameter" });
 });
 
+test("the decision-only module's hash lookups answer a large organization like the whole engine's tree searches", async () => {
+  // Maps of more than 8 entries answer by hash in the decision-only module (the core's
+  // `hash-index`), by tree search in the whole engine: the same state, the same answers.
+  const policy = await import("kms-share/policy");
+  policy.initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("kms-share/policy/kms_share_policy_bg.wasm"))) });
+  const { organization } = pkg.Organization.fromScenario(deptAB);
+  const state = organization.policyExport();
+  const keys = [];
+  for (let i = 0; i < 40; i++) {
+    const id = `key-b1x${String(i).padStart(2, "0")}`;
+    state.keys[id] = { ...state.keys["key-b1"], id, creator: i % 2 ? "1000000000000001" : "1000000000000003" };
+    keys.push(id);
+  }
+  const roots = [];
+  for (let i = 0; i < 40; i++) {
+    const id = `10000000000001${String(i).padStart(2, "0")}`;
+    state.accounts[id] = { ...state.accounts["1000000000000003"], id };
+    state.ram[id] = { users: { app: ["all"] }, roles: {}, policies: { all: { Version: "1", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] } } };
+    roots.push(`acs:ram::${id}:root`, `acs:ram::${id}:user/app`);
+  }
+  const text = JSON.stringify(state);
+  const page = policy.Organization.fromPolicyExport(text);
+  const whole = pkg.Organization.fromPolicyExport(text);
+  const requests = [];
+  for (const caller of [ALICE, "acs:ram::1000000000000001:root", "acs:ram::1000000000000003:root", ...roots.slice(0, 12), "acs:ram::1000000000000199:root"]) {
+    for (const action of ["kms:Encrypt", "kms:DescribeKey", "kms:ScheduleKeyDeletion"]) {
+      for (const resource of [...keys, "key-b1", "kst-depta", "key-none"]) requests.push({ caller, action, resource });
+    }
+  }
+  const answers = page.allowedBatch(requests);
+  assert.deepEqual(answers, whole.allowedBatch(requests));
+  for (const r of requests.filter((_, i) => i % 7 === 0)) {
+    assert.equal(page.isAllowed(r.caller, r.action, r.resource), whole.isAllowed(r.caller, r.action, r.resource), JSON.stringify(r));
+    assert.deepEqual(page.explain(r), whole.explain(r));
+  }
+  const allowed = answers.filter((a) => a).length;
+  assert.ok(allowed > 40 && allowed < requests.length / 2, `${allowed} of ${requests.length} allowed`);
+});
+
 test("the bundler entry loads where ES module integration of wasm is available", () => {
   // Bundlers import the .wasm as a module; Node does so behind a flag.
   const r = spawnSync(

@@ -18,7 +18,7 @@
 //!   search compares texts node after node, which on the decision path cost more than
 //!   the decision (not in WebAssembly: see `Hash`).
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 use alloc::boxed::Box;
 use alloc::collections::btree_map::{self, BTreeMap};
 use alloc::string::String;
@@ -83,12 +83,13 @@ pub struct IdMap<K, V> {
 /// Entries up to which a lookup searches the tree (no hash index).
 pub const SMALL: usize = 8;
 
-/// A large map's hash index. Not in WebAssembly: the browser module's size is
-/// budgeted, and the index's code (its lookups, growth and removals, compiled for each
-/// map's key and value types) would cost more there than a page's in-page checks gain
-/// from it. There `Hash` holds nothing and the compiler drops every use of it. Answers
-/// are the same either way.
-#[cfg(not(target_arch = "wasm32"))]
+/// A large map's hash index. Not in the whole-engine WebAssembly module: its size is
+/// held under a ceiling, and the index's code (its lookups, growth and removals,
+/// compiled for each map's key and value types) does not fit. There `Hash` holds
+/// nothing and the compiler drops every use of it. The decision-only module, which
+/// pages load for in-page checks, has it (feature `hash-index`). Answers are the same
+/// either way.
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 #[derive(Clone, Default)]
 enum Hash {
     /// A small map, searched in its tree.
@@ -100,7 +101,7 @@ enum Hash {
     Built(Box<HashIndex>),
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 impl Hash {
     fn get(&self) -> Option<&HashIndex> {
         match self {
@@ -130,12 +131,12 @@ impl Hash {
     }
 }
 
-/// See the other `Hash`: in WebAssembly, no index.
-#[cfg(target_arch = "wasm32")]
+/// See the other `Hash`: in WebAssembly without `hash-index`, no index.
+#[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
 #[derive(Clone, Default)]
 struct Hash;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
 impl Hash {
     fn get(&self) -> Option<&HashIndex> {
         None
@@ -185,7 +186,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// Build the hash index of a map read in bulk (nothing in WebAssembly, or for a
     /// small map).
     pub(crate) fn end_bulk(&mut self) {
-        if cfg!(not(target_arch = "wasm32")) {
+        if cfg!(any(not(target_arch = "wasm32"), feature = "hash-index")) {
             self.hash = Hash::default();
             if self.hash.wanted(self.slots.len()) {
                 let hashes: Vec<u32> = self.slots.iter().map(|(k, _)| idhash::hash(k.key_bytes())).collect();

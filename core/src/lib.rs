@@ -23,8 +23,9 @@ pub mod crypto;
 pub mod decision;
 pub mod engine;
 pub mod error;
-// Unused in WebAssembly, where maps keep no hash index (`idmap.rs`, `Hash`).
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+// Unused in WebAssembly without the `hash-index` feature, where maps keep no hash index
+// (`idmap.rs`, `Hash`).
+#[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), allow(dead_code))]
 mod idhash;
 pub mod idmap;
 pub mod ids;
