@@ -94,7 +94,7 @@ pub struct NewEvent {
 
 /// `n`'s decimal text (as `format!("{n}")` writes it, which the hashed input has always
 /// held), in `buf`: no allocation per event.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut at = buf.len();
     loop {
         at -= 1;

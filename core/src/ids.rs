@@ -507,6 +507,18 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// The identity's text (as [`fmt::Display`] writes it), built in one allocation.
+    pub fn text(&self) -> String {
+        let account = self.account.as_str();
+        match &self.kind {
+            IdentityKind::Root => crate::authz::cat(&["acs:ram::", account, ":root"]),
+            IdentityKind::User(n) => crate::authz::cat(&["acs:ram::", account, ":user/", n.as_str()]),
+            IdentityKind::Role(n) => crate::authz::cat(&["acs:ram::", account, ":role/", n.as_str()]),
+        }
+    }
+}
+
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {

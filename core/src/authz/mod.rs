@@ -18,7 +18,7 @@ use crate::action::Action;
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, Gap, GapPart, InstanceState, ShareState, SharingMode};
-use crate::policy::{self, Context, Verdict};
+use crate::policy::{self, Context};
 use crate::state::{instance_arn, State};
 
 mod sink;
@@ -86,6 +86,17 @@ pub struct Request<'a> {
     pub region: Option<&'a Region>,
     /// Condition keys of the request.
     pub context: &'a Context,
+}
+
+/// The texts joined, in one allocation of the right size: the explanations of the
+/// common outcomes are built this way rather than with `format!`, which grows its buffer
+/// as it writes and costs several times as much for the same text.
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 fn target_arn(t: &Target) -> &str {
@@ -185,7 +196,9 @@ fn decide_kms(
     let is_owner = inst.owner == *account;
     // 1. sharing
     if is_owner {
-        b.pass(CheckName::Sharing, Rule::Az1, || format!("account {account} owns instance {instance}"));
+        b.pass(CheckName::Sharing, Rule::Az1, || {
+            cat(&["account ", account.as_str(), " owns instance ", instance.as_str()])
+        });
         b.na(CheckName::SharePermission, "the owner needs no share permission");
     } else {
         if let Some(r) = req.region.filter(|r| **r != inst.region) {
@@ -221,8 +234,9 @@ fn decide_kms(
             return;
         }
         let names = || shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-        b.pass(CheckName::Sharing, Rule::Rs2, || {
-            format!("account {account} is an associated principal of active share {}", names())
+        b.pass(CheckName::Sharing, Rule::Rs2, || match shares {
+            [one] => cat(&["account ", account.as_str(), " is an associated principal of active share ", one.as_str()]),
+            _ => format!("account {account} is an associated principal of active share {}", names()),
         });
         // 2. share permission: the first share (in id order) whose permission still works.
         let working = shares.iter().find_map(|s| {
@@ -233,8 +247,8 @@ fn decide_kms(
             Some((s, p)) => {
                 b.via_share(s);
                 b.pass(CheckName::SharePermission, Rule::Rs4, || match &p.version {
-                    Some(v) => format!("share {s} carries {} {v}", p.name),
-                    None => format!("share {s} carries {}", p.name),
+                    Some(v) => cat(&["share ", s.as_str(), " carries ", &p.name, " ", v]),
+                    None => cat(&["share ", s.as_str(), " carries ", &p.name]),
                 });
             }
             None => {
@@ -294,9 +308,9 @@ fn decide_kms(
     };
     if allowed {
         b.pass(CheckName::Ownership, Rule::Sm3, || match (grant, own) {
-            (Grant::Yes, _) => format!("the {role} may use `{}` ({})", row.label, mode_label()),
-            (_, true) => format!("account {account} created this resource"),
-            (_, false) => format!("in {} the owner manages and uses every key and secret", mode_label()),
+            (Grant::Yes, _) => cat(&["the ", role, " may use `", row.label, "` (", mode_label(), ")"]),
+            (_, true) => cat(&["account ", account.as_str(), " created this resource"]),
+            (_, false) => cat(&["in ", mode_label(), " the owner manages and uses every key and secret"]),
         });
         return;
     }
@@ -396,10 +410,23 @@ fn why_not_shared(
             format!("invite account {account} to the resource directory, then add it to a share of {instance}"),
         );
     }
+    let (account, instance) = (account.as_str(), instance.as_str());
     (
         Rule::Rs2,
-        format!("account {account} is not an associated principal of any active share that holds instance {instance}"),
-        format!("ask the owner {owner} to add account {account} (or a folder containing it) to a resource share that holds {instance}"),
+        cat(&[
+            "account ",
+            account,
+            " is not an associated principal of any active share that holds instance ",
+            instance,
+        ]),
+        cat(&[
+            "ask the owner ",
+            owner.as_str(),
+            " to add account ",
+            account,
+            " (or a folder containing it) to a resource share that holds ",
+            instance,
+        ]),
     )
 }
 
@@ -408,7 +435,7 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     let (kind, name) = match &req.caller.kind {
         IdentityKind::Root => {
             b.pass(CheckName::RamPolicy, Rule::Ram1, || {
-                format!("the root identity holds every permission in account {account}")
+                cat(&["the root identity holds every permission in account ", account.as_str()])
             });
             return;
         }
@@ -454,10 +481,10 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     }
     let preq = policy::Request::of(req.action, arn, ctx);
     let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
-    let verdict = policy::evaluate(policies, &preq);
+    let verdict = policy::deciding(policies, &preq);
     // An explicit Deny decides whatever else may be attached; anything else could be
     // overturned by a policy the import could not read.
-    if !matches!(verdict, Verdict::ExplicitDeny { .. }) {
+    if !matches!(verdict, Some((policy::Effect::Deny, ..))) {
         if let Some(g) = ram_gap(state, account, kind, name, Some(attached)) {
             b.undetermined(CheckName::RamPolicy, || {
                 let what = match g.part {
@@ -479,10 +506,12 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
         }
     }
     match verdict {
-        Verdict::Allow { policy, statement } => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
-            format!("policy {policy} statement {statement} allows {} on {arn}", req.action.ram())
+        Some((policy::Effect::Allow, policy, statement)) => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
+            let mut digits = [0u8; 20];
+            let statement = crate::audit::decimal(statement as u64, &mut digits);
+            cat(&["policy ", policy, " statement ", statement, " allows ", req.action.ram(), " on ", arn])
         }),
-        Verdict::ExplicitDeny { policy, statement } => b.fail(CheckName::RamPolicy, || {
+        Some((policy::Effect::Deny, policy, statement)) => b.fail(CheckName::RamPolicy, || {
             (
                 Rule::Ram2,
                 format!(
@@ -492,11 +521,12 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
                 format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
             )
         }),
-        Verdict::NoMatch => b.fail(CheckName::RamPolicy, || {
+        None => b.fail(CheckName::RamPolicy, || {
+            let (action, name) = (req.action.ram(), name.as_str());
             (
                 Rule::Ram2,
-                format!("no policy attached to {kind} {name} allows {} on {arn}", req.action.ram()),
-                format!("grant {} on {arn} to {kind} {name}", req.action.ram()),
+                cat(&["no policy attached to ", kind, " ", name, " allows ", action, " on ", arn]),
+                cat(&["grant ", action, " on ", arn, " to ", kind, " ", name]),
             )
         }),
     }

@@ -5,11 +5,10 @@
 //! `denied_by` and `allows`). So the effect-only path builds no string, and both paths
 //! answer the same by construction.
 
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::{Check, CheckName, Decision, Effect, Outcome, Request};
+use super::{cat, Check, CheckName, Decision, Effect, Outcome, Request};
 use crate::ids::ShareId;
 use crate::rules::Rule;
 
@@ -34,8 +33,11 @@ pub(super) trait Sink {
 /// The explained sink of [`decide`].
 pub(super) struct Explained {
     checks: Vec<Check>,
-    denied: Option<(CheckName, Rule, String, String)>,
-    undetermined: Option<(CheckName, Rule, String, String)>,
+    /// The first failing check: its position in `checks` (which holds its detail), its
+    /// rule and its fix.
+    denied: Option<(usize, Rule, String)>,
+    /// As `denied`, for the first undecided check.
+    undetermined: Option<(usize, Rule, String)>,
     via_share: Option<String>,
 }
 
@@ -70,19 +72,19 @@ impl Sink for Explained {
     }
     fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String)) {
         let (rule, detail, fix) = why();
-        self.checks.push(Check { check, outcome: Outcome::Failed, rule, detail: detail.clone() });
-        self.denied.get_or_insert((check, rule, detail, fix));
+        self.checks.push(Check { check, outcome: Outcome::Failed, rule, detail });
+        self.denied.get_or_insert((self.checks.len() - 1, rule, fix));
     }
     fn undetermined(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String)) {
         let (rule, detail, fix) = why();
-        self.checks.push(Check { check, outcome: Outcome::Undetermined, rule, detail: detail.clone() });
-        self.undetermined.get_or_insert((check, rule, detail, fix));
+        self.checks.push(Check { check, outcome: Outcome::Undetermined, rule, detail });
+        self.undetermined.get_or_insert((self.checks.len() - 1, rule, fix));
     }
     fn failed(&self) -> bool {
         self.denied.is_some()
     }
     fn via_share(&mut self, share: &ShareId) {
-        self.via_share = Some(share.to_string());
+        self.via_share = Some(String::from(share.as_str()));
     }
 }
 
@@ -102,26 +104,31 @@ impl Explained {
             }
         }
         let mut undetermined_by = None;
+        let check_at = |i: usize| self.checks.get(i).map(|c| (c.check, c.detail.as_str()));
         let (effect, denied_by, rule, message, fix) = match (self.denied, self.undetermined) {
-            (Some((check, rule, detail, fix)), _) => {
-                let message = format!("access denied by the {} check ({}): {}", check_label(check), rule, detail);
+            (Some((i, rule, fix)), _) => {
+                let (check, detail) = check_at(i).unwrap_or((CheckName::Sharing, ""));
+                let message = cat(&["access denied by the ", check_label(check), " check (", rule.id(), "): ", detail]);
                 (Effect::Deny, Some(check), Some(rule), Some(message), Some(fix))
             }
-            (None, Some((check, rule, detail, fix))) => {
+            (None, Some((i, rule, fix))) => {
+                let (check, detail) = check_at(i).unwrap_or((CheckName::Sharing, ""));
                 undetermined_by = Some(check);
-                let message = format!(
-                    "access undetermined: the {} check ({}) depends on what the engine was not told: {}",
+                let message = cat(&[
+                    "access undetermined: the ",
                     check_label(check),
-                    rule,
-                    detail
-                );
+                    " check (",
+                    rule.id(),
+                    ") depends on what the engine was not told: ",
+                    detail,
+                ]);
                 (Effect::Undetermined, None, Some(rule), Some(message), Some(fix))
             }
             (None, None) => (Effect::Allow, None, None, None, None),
         };
         Decision {
             effect,
-            caller: req.caller.to_string(),
+            caller: req.caller.text(),
             action: req.action.ram().to_string(),
             resource: arn.to_string(),
             checks: self.checks,

@@ -279,26 +279,37 @@ impl Verdict {
 /// first matching Allow statement gives [`Verdict::Allow`]; else
 /// [`Verdict::NoMatch`].
 pub fn evaluate<'a, I: IntoIterator<Item = (&'a str, &'a Policy)>>(policies: I, req: &Request<'_>) -> Verdict {
+    match deciding(policies, req) {
+        Some((Effect::Deny, name, statement)) => Verdict::ExplicitDeny { policy: name.to_string(), statement },
+        Some((Effect::Allow, name, statement)) => Verdict::Allow { policy: name.to_string(), statement },
+        None => Verdict::NoMatch,
+    }
+}
+
+/// [`evaluate`] without copying the deciding policy's name: its effect, name and
+/// statement (what the decision path reads, which names the policy only in an
+/// explanation).
+pub(crate) fn deciding<'a, I: IntoIterator<Item = (&'a str, &'a Policy)>>(
+    policies: I,
+    req: &Request<'_>,
+) -> Option<(Effect, &'a str, usize)> {
     let mut allow: Option<(&str, usize)> = None;
     for (name, policy) in policies {
         match policy.decide(req, allow.is_none()) {
-            Some((Effect::Deny, statement)) => return Verdict::ExplicitDeny { policy: name.to_string(), statement },
+            Some((Effect::Deny, statement)) => return Some((Effect::Deny, name, statement)),
             Some((Effect::Allow, statement)) if allow.is_none() => {
                 allow = Some((name, statement));
             }
             _ => {}
         }
     }
-    match allow {
-        Some((name, statement)) => Verdict::Allow { policy: name.to_string(), statement },
-        None => Verdict::NoMatch,
-    }
+    allow.map(|(name, statement)| (Effect::Allow, name, statement))
 }
 
 // ---- Compiled form (built by `parse`) ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Effect {
+pub(crate) enum Effect {
     Allow,
     Deny,
 }
