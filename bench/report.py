@@ -175,12 +175,11 @@ def growth(s: Dict[str, Any], key: str) -> Tuple[float, float, float]:
 # ---- the report ----
 
 def main() -> int:
-    global R, SCAN, HEXFMT, IDTEXT, LAZYKEY, SNAPV2, IDTMP, EAGER_UNSEAL
+    global R, SCAN, HEXFMT, IDTEXT, LAZYKEY, SNAPV2, EAGER_UNSEAL
     R = Path(sys.argv[1])
     IDTEXT = src_has("core/src/ids.rs", "pub struct $name(IdText);") and src_has("core/src/idtext.rs", "pub const INLINE: usize = 22;")
     LAZYKEY = src_has("core/src/crypto/aead.rs", "cipher: OnceCell<Box<Aes256Gcm>>")
     SNAPV2 = src_has("core/src/snapshot.rs", "body: &'a RawValue") and src_has("core/src/snapshot.rs", "pub const VERSION: u32 = 2;")
-    IDTMP = src_has("core/src/ids.rs", "let s = String::deserialize(d)?;")
     EAGER_UNSEAL = src_has("core/src/keystore.rs", "root.open(nonce, &aad, ct)")
     SCAN = src_has("core/src/query.rs", "state.keys.values().filter(|k| k.instance == *inst)")
     HEXFMT = src_has("core/src/audit.rs", 'format!("{b:02x}")')
@@ -449,7 +448,6 @@ HEXFMT = False
 IDTEXT = False  # ids keep their text inline up to 22 bytes (core/src/idtext.rs)
 LAZYKEY = False  # AesKey expands its cipher on first use (core/src/crypto/aead.rs)
 SNAPV2 = False  # snapshot version 2: raw JSON body, tag over its bytes (core/src/snapshot.rs)
-IDTMP = False  # an id deserializes through a temporary String (core/src/ids.rs)
 EAGER_UNSEAL = False  # a load unseals every key version (core/src/keystore.rs unseal_all)
 
 
@@ -834,9 +832,8 @@ def part5(s) -> None:
                           "nonce and tag from base64") if v2 else "parse the envelope (un-escape the body string)",
         "integrityTag": ("integrity check: `AesKey::open` of the tag with the body's bytes as authenticated data, "
                          "in place") if v2 else "integrity tag (AES-GCM over the whole body as AAD)",
-        "bodyParse": ("parse the body JSON: the state (every id validated"
-                      + (", each read into a temporary `String` first" if IDTMP else "")
-                      + ") and the sealed-keys map"
+        "bodyParse": ("parse the body JSON: the state (every id validated, each record through a parsed "
+                      "`serde_json::Value`) and the sealed-keys map"
                       + (f"; the state alone takes {secs(s['bodyParseStateSeconds'])}" if s.get("bodyParseStateSeconds") is not None else "")),
         "stateParse": "parse the state JSON",
         "unsealKeys": (f"unseal every key version ({num(s.get('keyVersions', s['keys']))}: base64, AES-256-GCM open under "
@@ -1082,12 +1079,11 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
         steps.append("a binary encoding of `State` instead of JSON ("
                      + f"{secs(body)} to parse the body"
                      + (f", of which {secs(st)} the state" if st is not None else "")
-                     + ", every id validated"
-                     + (("; `core/src/ids.rs` reads each id into a temporary `String` before keeping it inline, "
-                         "which deserializing a `Cow<str>` would avoid for unescaped text even with JSON") if IDTMP else "")
-                     + ")")
-        steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}) could be built from the already-sorted "
-                     "maps in one pass or saved in the snapshot"
+                     + ", every id validated; each record is parsed into a `serde_json::Value` first, a string "
+                     "allocation per field and an ordered map per object, then read by `json::FromJson`, the form "
+                     "that keeps the WebAssembly module small)")
+        steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}; each instance's key set is built in one "
+                     "pass from the keys in id order, `IdSet::of_sorted`) could be saved in the snapshot"
                      + (", and with it the large maps' hash indexes, which the read builds once per map "
                         "(`IdMap::end_bulk`: sized up front, filled in home order) and the policies' action sets "
                         "(`policy::ActionSet::of`, per statement)" if src_has("core/src/idmap.rs", "fn end_bulk") else ""))
@@ -1127,10 +1123,12 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                          f"{ns(med(e['engineDeniedBySameCall']))} (an allowed call's explanation is no longer built "
                          f"where nothing shows it: the default engine takes {ns(med(e['engineEncryptExplained']))}), "
                          f"the audit event {ns(med(e['auditAppend']))}, the seal {ns(med(e['coreAesKeySeal']))}, the "
-                         "rest parameter parsing, the blob, base64 and the JSON reply. The audit record as fixed "
-                         "binary fields hashed once (its text made when the trail is read; ten `String`s and two "
-                         "`format!`s per event today) and the reply written without a `Value` tree are the next "
-                         "steps; the floor is the decision plus one SHA-256 plus the seal.")
+                         "rest parameter parsing, the blob, base64 and the JSON reply. Every call's audit event "
+                         "is ten `String`s kept for the life of the trail (a process that serves millions of calls "
+                         "also pays the fresh pages its growing trail touches, a tenth of this bench's Encrypt "
+                         "samples in a profile); the audit record as fixed binary fields hashed once (its text made "
+                         "when the trail is read) and the reply written without a `Value` tree are the next steps; "
+                         "the floor is the decision plus one SHA-256 plus the seal.")
         else:
             items.append(f"**The engine's Encrypt (x{e['ratioEngineOverRing']:.0f} a bare seal, target x{T['encrypt']:.0f}).** "
                          f"Of {ns(med(e['engineEncrypt']))}: the explained decision {ns(med(e['engineExplainSameCall']))} "

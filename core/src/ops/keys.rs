@@ -306,10 +306,13 @@ response! {
 /// The id of version `version` of key `key`: a UUID, as the vendor's version ids are,
 /// derived from the key and the version number so that every runtime gives the same.
 pub fn key_version_id(key: &KeyId, version: u32) -> String {
-    let h = crate::crypto::sha256(format!("kms-share/key-version/{key}/{version}").as_bytes());
+    use crate::authz::cat;
+    let mut digits = [0u8; 20];
+    let version = crate::audit::decimal(u64::from(version), &mut digits);
+    let h = crate::crypto::sha256(cat(&["kms-share/key-version/", key.as_str(), "/", version]).as_bytes());
     let x = crate::crypto::hex(h.get(..16).unwrap_or(&[]));
     let part = |a: usize, b: usize| x.get(a..b).unwrap_or("");
-    format!("{}-{}-{}-{}-{}", part(0, 8), part(8, 12), part(12, 16), part(16, 20), part(20, 32))
+    cat(&[part(0, 8), "-", part(8, 12), "-", part(12, 16), "-", part(16, 20), "-", part(20, 32)])
 }
 
 /// The version number a version id names, among the key's versions.

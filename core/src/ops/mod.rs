@@ -22,7 +22,7 @@ pub(crate) use instance::instance_view;
 pub(crate) use keys::{automatic_rotation, version_of};
 
 use alloc::format;
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 
 use crate::action::{Action, Kind};
 use crate::audit::NewEvent;
@@ -185,15 +185,16 @@ impl Engine {
                 Err(e) if e.code == ErrorCode::AccessDenied => "Denied".to_string(),
                 Err(e) => e.code().to_string(),
             };
+            // Ids copied as text (`to_string` would format each through `Display`).
             self.state.audit.append(NewEvent {
                 request_id: crate::crypto::hex(&request_id),
                 time: call.at,
-                caller: call.caller.to_string(),
-                account: call.caller.account.to_string(),
-                action: action.map(|a| a.audit_name().to_string()).unwrap_or_else(|| call.action.clone()),
+                caller: call.caller.text(),
+                account: String::from(call.caller.account.as_str()),
+                action: action.map(|a| String::from(a.audit_name())).unwrap_or_else(|| call.action.clone()),
                 resource: audit.resource,
-                instance: audit.instance.map(|i| i.to_string()),
-                instance_owner: audit.owner.map(|o| o.to_string()),
+                instance: audit.instance.map(|i| String::from(i.as_str())),
+                instance_owner: audit.owner.map(|o| String::from(o.as_str())),
                 outcome,
             });
         }
