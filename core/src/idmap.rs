@@ -16,7 +16,7 @@
 //!   `String` key), like `BTreeMap`'s. A map of more than [`SMALL`] entries also keeps
 //!   a hash index (`idhash.rs`) from text to slot and answers lookups from it: a tree
 //!   search compares texts node after node, which on the decision path cost more than
-//!   the decision (not in WebAssembly: see `Hash`).
+//!   the decision (not in the whole-engine WebAssembly module: see `Hash`).
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 use alloc::boxed::Box;
@@ -183,8 +183,8 @@ impl<K: KeyText, V> IdMap<K, V> {
         self.hash.defer();
     }
 
-    /// Build the hash index of a map read in bulk (nothing in WebAssembly, or for a
-    /// small map).
+    /// Build the hash index of a map read in bulk (nothing for a small map, or in
+    /// WebAssembly without `hash-index`).
     pub(crate) fn end_bulk(&mut self) {
         if cfg!(any(not(target_arch = "wasm32"), feature = "hash-index")) {
             self.hash = Hash::default();

@@ -333,8 +333,8 @@ fn decide_kms(
                 format!("ask account {creator_txt}, which created it, to do it (Independent never changes back to Joint, SM-2)"),
             ),
             _ => (
-                format!("a principal may only use the keys and secrets it created; this one was created by {creator_txt}"),
-                format!("create your own key or secret in instance {instance}, or ask account {creator_txt}"),
+                cat(&["a principal may only use the keys and secrets it created; this one was created by ", &creator_txt]),
+                cat(&["create your own key or secret in instance ", instance.as_str(), ", or ask account ", &creator_txt]),
             ),
         };
         (rule, detail, fix)
@@ -459,13 +459,19 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
             return;
         }
         b.fail(CheckName::RamPolicy, || {
+            let (name, account) = (name.as_str(), account.as_str());
             (
                 Rule::Az3,
-                format!("{kind} {name} does not exist in account {account}"),
-                format!(
-                    "create {kind} {name} in account {account} (Create{})",
-                    if kind == "user" { "User" } else { "Role" }
-                ),
+                cat(&[kind, " ", name, " does not exist in account ", account]),
+                cat(&[
+                    "create ",
+                    kind,
+                    " ",
+                    name,
+                    " in account ",
+                    account,
+                    if kind == "user" { " (CreateUser)" } else { " (CreateRole)" },
+                ]),
             )
         });
         return;
@@ -512,13 +518,32 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
             cat(&["policy ", policy, " statement ", statement, " allows ", req.action.ram(), " on ", arn])
         }),
         Some((policy::Effect::Deny, policy, statement)) => b.fail(CheckName::RamPolicy, || {
+            let mut digits = [0u8; 20];
+            let statement = crate::audit::decimal(statement as u64, &mut digits);
+            let (action, name) = (req.action.ram(), name.as_str());
             (
                 Rule::Ram2,
-                format!(
-                    "policy {policy} statement {statement} explicitly denies {} on {arn}; an explicit Deny wins",
-                    req.action.ram()
-                ),
-                format!("remove or narrow the Deny statement {statement} of policy {policy} attached to {kind} {name}"),
+                cat(&[
+                    "policy ",
+                    policy,
+                    " statement ",
+                    statement,
+                    " explicitly denies ",
+                    action,
+                    " on ",
+                    arn,
+                    "; an explicit Deny wins",
+                ]),
+                cat(&[
+                    "remove or narrow the Deny statement ",
+                    statement,
+                    " of policy ",
+                    policy,
+                    " attached to ",
+                    kind,
+                    " ",
+                    name,
+                ]),
             )
         }),
         None => b.fail(CheckName::RamPolicy, || {
