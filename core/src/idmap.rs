@@ -188,10 +188,15 @@ impl<K: KeyText, V> IdMap<K, V> {
     pub(crate) fn end_bulk(&mut self) {
         if cfg!(any(not(target_arch = "wasm32"), feature = "hash-index")) {
             self.hash = Hash::default();
-            if self.hash.wanted(self.slots.len()) {
-                let hashes: Vec<u32> = self.slots.iter().map(|(k, _)| idhash::hash(k.key_bytes())).collect();
-                self.hash.set(HashIndex::of(&hashes));
-            }
+            self.index_if_large();
+        }
+    }
+
+    /// Build the hash index of every entry, once the map is past [`SMALL`] and has none.
+    fn index_if_large(&mut self) {
+        if self.hash.wanted(self.slots.len()) {
+            let hashes: Vec<u32> = self.slots.iter().map(|(k, _)| idhash::hash(k.key_bytes())).collect();
+            self.hash.set(HashIndex::of(&hashes));
         }
     }
 
@@ -263,13 +268,7 @@ impl<K: KeyText, V> IdMap<K, V> {
                     hash.insert(idhash::hash(key.key_bytes()), slot);
                 }
                 self.slots.push((key, value));
-                if self.hash.wanted(self.slots.len()) {
-                    let mut hash = HashIndex::default();
-                    for (i, (k, _)) in self.slots.iter().enumerate() {
-                        hash.insert(idhash::hash(k.key_bytes()), slot_no(i));
-                    }
-                    self.hash.set(hash);
-                }
+                self.index_if_large();
                 None
             }
         }

@@ -512,9 +512,9 @@ impl Identity {
     pub fn text(&self) -> String {
         let account = self.account.as_str();
         match &self.kind {
-            IdentityKind::Root => crate::authz::cat(&["acs:ram::", account, ":root"]),
-            IdentityKind::User(n) => crate::authz::cat(&["acs:ram::", account, ":user/", n.as_str()]),
-            IdentityKind::Role(n) => crate::authz::cat(&["acs:ram::", account, ":role/", n.as_str()]),
+            IdentityKind::Root => crate::text::cat(&["acs:ram::", account, ":root"]),
+            IdentityKind::User(n) => crate::text::cat(&["acs:ram::", account, ":user/", n.as_str()]),
+            IdentityKind::Role(n) => crate::text::cat(&["acs:ram::", account, ":role/", n.as_str()]),
         }
     }
 }

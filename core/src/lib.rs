@@ -46,6 +46,7 @@ pub mod rules;
 pub mod scenario;
 pub mod snapshot;
 pub mod state;
+mod text;
 pub mod time;
 pub mod trust;
 mod v1;

@@ -12,9 +12,9 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditLog;
-use crate::authz::cat;
 use crate::ids::*;
 use crate::model::*;
+use crate::text::cat;
 
 /// Everything the engine knows. Serializes to the snapshot's `state` part; read by the
 /// `Deserialize` below.
@@ -234,21 +234,17 @@ impl State {
             for k in self.keys.values() {
                 index_key(index, k, true);
             }
-            return self.schedule_secrets(index);
+        } else {
+            let mut instance_keys: IdMap<InstanceId, Vec<KeyId>> = IdMap::new();
+            for k in self.keys.values() {
+                count_owned(&mut index.owned, &k.instance, &k.creator, true);
+                instance_keys.entry(k.instance.clone()).or_default().push(k.id.clone());
+                schedule_key(index, k);
+            }
+            for (instance, keys) in instance_keys {
+                index.instance_keys.insert(instance, IdSet::of_sorted(keys));
+            }
         }
-        let mut instance_keys: IdMap<InstanceId, Vec<KeyId>> = IdMap::new();
-        for k in self.keys.values() {
-            count_owned(&mut index.owned, &k.instance, &k.creator, true);
-            instance_keys.entry(k.instance.clone()).or_default().push(k.id.clone());
-            schedule_key(index, k);
-        }
-        for (instance, keys) in instance_keys {
-            index.instance_keys.insert(instance, IdSet::of_sorted(keys));
-        }
-        self.schedule_secrets(index);
-    }
-
-    fn schedule_secrets(&self, index: &mut Index) {
         for (arn, sec) in &self.secrets {
             if let Some(t) = sec.delete_at {
                 schedule_in(index, t, Due::DeleteSecret(arn.clone()));

@@ -20,6 +20,7 @@ use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, Gap, GapPart, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context};
 use crate::state::{instance_arn, State};
+use crate::text::{cat, decimal};
 
 mod sink;
 use sink::{Explained, FirstFailure, Sink};
@@ -86,17 +87,6 @@ pub struct Request<'a> {
     pub region: Option<&'a Region>,
     /// Condition keys of the request.
     pub context: &'a Context,
-}
-
-/// The texts joined, in one allocation of the right size: the explanations of the
-/// common outcomes are built this way rather than with `format!`, which grows its buffer
-/// as it writes and costs several times as much for the same text.
-pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
 }
 
 fn target_arn(t: &Target) -> &str {
@@ -514,12 +504,12 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
     match verdict {
         Some((policy::Effect::Allow, policy, statement)) => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
             let mut digits = [0u8; 20];
-            let statement = crate::audit::decimal(statement as u64, &mut digits);
+            let statement = decimal(statement as u64, &mut digits);
             cat(&["policy ", policy, " statement ", statement, " allows ", req.action.ram(), " on ", arn])
         }),
         Some((policy::Effect::Deny, policy, statement)) => b.fail(CheckName::RamPolicy, || {
             let mut digits = [0u8; 20];
-            let statement = crate::audit::decimal(statement as u64, &mut digits);
+            let statement = decimal(statement as u64, &mut digits);
             let (action, name) = (req.action.ram(), name.as_str());
             (
                 Rule::Ram2,

@@ -8,9 +8,10 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::{cat, Check, CheckName, Decision, Effect, Outcome, Request};
+use super::{Check, CheckName, Decision, Effect, Outcome, Request};
 use crate::ids::ShareId;
 use crate::rules::Rule;
+use crate::text::cat;
 
 /// Where the checks report their outcomes.
 pub(super) trait Sink {

@@ -306,9 +306,9 @@ response! {
 /// The id of version `version` of key `key`: a UUID, as the vendor's version ids are,
 /// derived from the key and the version number so that every runtime gives the same.
 pub fn key_version_id(key: &KeyId, version: u32) -> String {
-    use crate::authz::cat;
+    use crate::text::{cat, decimal};
     let mut digits = [0u8; 20];
-    let version = crate::audit::decimal(u64::from(version), &mut digits);
+    let version = decimal(u64::from(version), &mut digits);
     let h = crate::crypto::sha256(cat(&["kms-share/key-version/", key.as_str(), "/", version]).as_bytes());
     let x = crate::crypto::hex(h.get(..16).unwrap_or(&[]));
     let part = |a: usize, b: usize| x.get(a..b).unwrap_or("");
