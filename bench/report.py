@@ -336,7 +336,7 @@ def main() -> int:
     part5(state)
     part6(wsize)
     part7(endpoint)
-    recommendations(cedar, scale, crypto, state, rss_load, rss_policy, rss_struct, n1)
+    recommendations(cedar, scale, crypto, state, rss_load, rss_policy, rss_struct, n1, targets)
     reproduce()
     out_path.write_text("\n".join(OUT).rstrip() + "\n", encoding="utf-8")
     return 0
@@ -633,8 +633,9 @@ def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
           f"native here, and {ns(t_w - t_n)} more on the 3-account scenario of the existing bench below, where that "
           f"makes x{t_w / t_n:.1f} because the native decision there is only {ns(t_n)}. The extra is not the JS "
           f"boundary: one `allowedBatch` call for all 100,000 requests costs {ns(wb)} per decision against "
-          f"{ns(ws_)} for single calls. It is the engine's own code running as the shipped wasm (built for size, "
-          "`opt-level=z`, with dlmalloc); on this organization native also pays the cache misses of part 2, "
+          f"{ns(ws_)} for single calls. It is the engine's own code running as the shipped wasm (the whole engine "
+          "built for size, `opt-level=z`; the decision-only module for speed within its budget, `opt-level=s`; "
+          "both with dlmalloc); on this organization native also pays the cache misses of part 2, "
           "which narrows the ratio without making wasm faster.")
         w()
     # Agreement of the yes/no entry points with explain.
@@ -986,7 +987,7 @@ def part6(ws) -> None:
     w()
 
 
-def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
+def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> None:
     w("## Engine changes these figures point to")
     w()
     w("Not made here (the suite does not change the engine); each names the place, the change and the measured "
@@ -1145,13 +1146,14 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1) -> None:
                          f"supports ({gb['graviola']['median']:.2f} GB/s here, x{big['ratioGraviolaOverCore']:.1f} the "
                          "core: a second implementation behind a CPU check, tested against the same vectors), is the "
                          "next step.")
-    if cedar:
+    if cedar and targets.get("wasm") is False:
         items.append(f"**wasm `isAllowed` (target x{T['wasm']:.0f} of native).** "
                      + ("The decision-only module, which pages load for in-page checks, answers large maps by hash "
                         "as native code does (the `hash-index` feature; the whole engine's module searches their "
                         "trees, its size ceiling having no room for the index, `docs/wasm-size-log.md`). What "
                         "remains is " if src_has("bindings-wasm/Cargo.toml", "hash-index") else "What costs is ")
-                     + "the same code running as wasm built for size (`opt-level=z`, dlmalloc), and each call's "
+                     + "the same code running as wasm (`opt-level=s` within the module's size budget, dlmalloc), "
+                     "and each call's "
                      "conversion of three JavaScript strings and their parsing (caller, action, resource). The "
                      "dense handles above shorten the wasm path as much as the native one (arrays, not code-heavy "
                      "tables), and a handle-based entry point (resolve caller and resource once, ask many times) "

@@ -226,36 +226,43 @@ impl Engine {
     /// # Errors
     /// `NotFound`, or `InvalidParameter` when an alias is ambiguous.
     pub(crate) fn resolve_key(&self, field: &str, r: &str, account: &AccountId) -> Result<KeyId> {
+        self.key_of(field, r, account).map(|(id, _)| id.clone())
+    }
+
+    /// [`Self::resolve_key`] without copying: the key's id as the state holds it, and the
+    /// key itself when the reference named it directly (an id or a key ARN; an alias's key
+    /// is not looked up here), so that a caller needing both looks the key up once.
+    pub(crate) fn key_of(&self, field: &str, r: &str, account: &AccountId) -> Result<(&KeyId, Option<&Key>)> {
         if r.starts_with("alias/") {
             let name = AliasName::parse(r).map_err(|e| e.at_field(field))?;
             let arn = self.pick(self.state.index.alias_arns.get(&name), account, field, r)?;
-            return self.state.aliases.get(&arn).map(|a| a.key.clone()).ok_or_else(|| Error::not_found("alias", r));
+            return self.state.aliases.get(&arn).map(|a| (&a.key, None)).ok_or_else(|| Error::not_found("alias", r));
         }
         if let Some(rest) = r.strip_prefix("acs:kms:") {
             if let Some((_, tail)) = rest.rsplit_once(":key/") {
                 // The whole ARN must be the key's (region and creator account), RAM-3.
-                let id = self.existing_key(field, tail)?;
-                let real = self.state.keys.get(&id).map(|k| self.state.key_arn(k)).unwrap_or_default();
-                return if real == r { Ok(id) } else { Err(Error::not_found("key", r)) };
+                let k = self.existing_key(field, tail)?;
+                return if self.state.key_arn(k) == r { Ok((&k.id, Some(k))) } else { Err(Error::not_found("key", r)) };
             }
             if let Some((_, tail)) = rest.rsplit_once(":alias/") {
                 let full = format!("alias/{tail}");
                 let arn = r.to_string();
                 let _ = AliasName::parse(&full).map_err(|e| e.at_field(field))?;
-                return self.state.aliases.get(&arn).map(|a| a.key.clone()).ok_or_else(|| Error::not_found("alias", r));
+                return self
+                    .state
+                    .aliases
+                    .get(&arn)
+                    .map(|a| (&a.key, None))
+                    .ok_or_else(|| Error::not_found("alias", r));
             }
             return Err(Error::invalid(field, Rule::Ram3, format!("`{}` is not a key or alias ARN", shorten(r))));
         }
-        self.existing_key(field, r)
+        self.existing_key(field, r).map(|k| (&k.id, Some(k)))
     }
 
-    fn existing_key(&self, field: &str, id: &str) -> Result<KeyId> {
+    fn existing_key(&self, field: &str, id: &str) -> Result<&Key> {
         let id = KeyId::parse(id).map_err(|e| e.at_field(field))?;
-        if self.state.keys.contains_key(&id) {
-            Ok(id)
-        } else {
-            Err(Error::not_found("key", id.as_str()))
-        }
+        self.state.keys.get(&id).ok_or_else(|| Error::not_found("key", id.as_str()))
     }
 
     /// Resolve a secret reference (name or ARN) as seen by `account`, to its ARN.
