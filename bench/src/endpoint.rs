@@ -104,12 +104,16 @@ fn load(durable: Option<&std::path::Path>, clients: usize, per_client: usize) ->
     let mut setup = Conn::open(addr, 9999);
     let (st, b) = setup.call(OPERATOR, "CreateAccountAccessKey", "2026-01-01", "AccountId=1000000000000003");
     assert_eq!(st, 200, "{b}");
-    let dept_b = (b["AccessKey"]["AccessKeyId"].as_str().expect("id").to_string(),
-        b["AccessKey"]["AccessKeySecret"].as_str().expect("secret").to_string());
+    let dept_b = (
+        b["AccessKey"]["AccessKeyId"].as_str().expect("id").to_string(),
+        b["AccessKey"]["AccessKeySecret"].as_str().expect("secret").to_string(),
+    );
     let (st, b) = setup.call((&dept_b.0, &dept_b.1), "CreateAccessKey", "2015-05-01", "UserName=alice");
     assert_eq!(st, 200, "{b}");
-    let alice = (b["AccessKey"]["AccessKeyId"].as_str().expect("id").to_string(),
-        b["AccessKey"]["AccessKeySecret"].as_str().expect("secret").to_string());
+    let alice = (
+        b["AccessKey"]["AccessKeyId"].as_str().expect("id").to_string(),
+        b["AccessKey"]["AccessKeySecret"].as_str().expect("secret").to_string(),
+    );
     let query = format!("KeyId=key-b1&Plaintext={}", PLAINTEXT.replace('=', "%3D"));
     // Warm up: connections, caches, the key's expanded cipher.
     for _ in 0..50 {

@@ -33,21 +33,25 @@ use serde_json::{json, Value};
 pub struct Args(BTreeMap<String, String>);
 
 impl Args {
-    fn parse(v: &[String]) -> Args {
+    fn parse(v: &[String]) -> Result<Args, String> {
         let mut m = BTreeMap::new();
         let mut it = v.iter();
         while let Some(k) = it.next() {
-            let k = k.strip_prefix("--").unwrap_or_else(|| panic!("expected --name, got {k}"));
-            let val = it.next().unwrap_or_else(|| panic!("--{k} needs a value"));
+            let k = k.strip_prefix("--").ok_or_else(|| format!("expected --name value, got `{k}`"))?;
+            let val = it.next().ok_or_else(|| format!("--{k} needs a value"))?;
             m.insert(k.to_string(), val.clone());
         }
-        Args(m)
+        Ok(Args(m))
     }
     pub fn str(&self, k: &str, default: &str) -> String {
         self.0.get(k).cloned().unwrap_or_else(|| default.to_string())
     }
     pub fn usize(&self, k: &str, default: usize) -> usize {
-        self.0.get(k).map(|v| v.replace('_', "").parse().expect("a number")).unwrap_or(default)
+        match self.0.get(k).map(|v| v.replace('_', "").parse()) {
+            None => default,
+            Some(Ok(n)) => n,
+            Some(Err(_)) => usage_error(&format!("--{k} takes a whole number, not `{}`", self.0[k])),
+        }
     }
     /// A path argument, by default `NAME` in the bench's target directory ([`target_dir`]).
     pub fn path(&self, k: &str, name: &str) -> String {
@@ -83,15 +87,23 @@ pub fn log(msg: impl AsRef<str>) {
     eprintln!("[bench {t:7.1}s] {}", msg.as_ref());
 }
 
+const USAGE: &str = "usage: kms-share-bench <scale|cedar|crypto|state|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
+  (each subcommand's options: the module documentation of bench/src/main.rs and scripts/bench.sh)";
+
+/// A command line the suite cannot run: the reason and the usage on stderr, exit status 2.
+fn usage_error(why: &str) -> ! {
+    eprintln!("kms-share-bench: {why}\n{USAGE}");
+    std::process::exit(2);
+}
+
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = argv.first().cloned() else {
-        eprintln!(
-            "usage: kms-share-bench <scale|cedar|crypto|state|rss-build|rss-load|export|native|endpoint> [--opt value]..."
-        );
-        std::process::exit(2);
-    };
-    let args = Args::parse(&argv[1..]);
+    if argv.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return;
+    }
+    let Some(cmd) = argv.first().cloned() else { usage_error("no subcommand") };
+    let args = Args::parse(&argv[1..]).unwrap_or_else(|why| usage_error(&why));
     let started = Instant::now();
     let mut v = match cmd.as_str() {
         "scale" => scale::run(&args),
@@ -104,10 +116,7 @@ fn main() {
         "export" => runtimes::export(&args),
         "native" => runtimes::native(&args),
         "endpoint" => endpoint::run(&args),
-        other => {
-            eprintln!("unknown subcommand {other}");
-            std::process::exit(2);
-        }
+        other => usage_error(&format!("unknown subcommand `{other}`")),
     };
     if let Value::Object(m) = &mut v {
         m.insert("wallSeconds".into(), json!(started.elapsed().as_secs_f64()));

@@ -482,13 +482,7 @@ pub struct Req {
 impl Req {
     /// The engine's request (resolved target) under `context`.
     pub fn request<'a>(&'a self, context: &'a Context) -> Request<'a> {
-        Request {
-            caller: &self.caller,
-            action: self.act,
-            target: &self.target,
-            region: self.region.as_ref(),
-            context,
-        }
+        Request { caller: &self.caller, action: self.act, target: &self.target, region: self.region.as_ref(), context }
     }
 }
 
