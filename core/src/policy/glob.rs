@@ -7,9 +7,10 @@
 //! enough for glob semantics (a later occurrence can never help). So it never
 //! backtracks over earlier segments, never recurses and allocates nothing.
 //!
-//! Cost: linear for case-sensitive segments without `?` (they use the standard
-//! library's two-way substring search), and at worst O(text × segment) for a
-//! segment with `?` or under case folding. Never exponential.
+//! Cost: case-sensitive segments without `?` compare as bytes; a middle one is searched
+//! naively when text × segment is small (a resource ARN), else with the standard
+//! library's two-way search, which is linear. At worst O(text × segment) for a segment
+//! with `?` or under case folding. Never exponential.
 
 /// How characters compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +107,16 @@ fn char_eq(p: char, t: char, case: Case) -> bool {
 }
 
 /// Match a `*`-free segment at the start of `text`; the byte length it covers.
+/// A segment that compares as bytes: case-sensitive and without `?`. (Byte comparison is
+/// character comparison then: UTF-8 never matches inside a character.)
+fn is_literal(segment: &str, case: Case) -> bool {
+    case == Case::Sensitive && !segment.as_bytes().contains(&b'?')
+}
+
 fn match_prefix(segment: &str, text: &str, case: Case) -> Option<usize> {
+    if is_literal(segment, case) {
+        return text.as_bytes().starts_with(segment.as_bytes()).then_some(segment.len());
+    }
     let mut chars = text.char_indices();
     for p in segment.chars() {
         let (_, t) = chars.next()?;
@@ -119,6 +129,9 @@ fn match_prefix(segment: &str, text: &str, case: Case) -> Option<usize> {
 
 /// Match a `*`-free segment at the end of `text`; the byte offset where it starts.
 fn match_suffix(segment: &str, text: &str, case: Case) -> Option<usize> {
+    if is_literal(segment, case) {
+        return text.as_bytes().ends_with(segment.as_bytes()).then(|| text.len() - segment.len());
+    }
     let mut chars = text.char_indices();
     let mut start = text.len();
     for p in segment.chars().rev() {
@@ -132,9 +145,27 @@ fn match_suffix(segment: &str, text: &str, case: Case) -> Option<usize> {
 }
 
 /// The leftmost occurrence of a `*`-free segment in `text`; the byte offset just after it.
+/// Above this many byte comparisons at worst, a literal segment is searched with the
+/// standard library's two-way search (linear, but its set-up costs more than a naive
+/// search of a resource ARN for a short segment, which is what decisions do).
+const NAIVE_SEARCH_MAX: usize = 4096;
+
 fn find(segment: &str, text: &str, case: Case) -> Option<usize> {
-    if case == Case::Sensitive && !segment.contains('?') {
-        return text.find(segment).map(|start| start + segment.len());
+    if is_literal(segment, case) {
+        let (needle, hay) = (segment.as_bytes(), text.as_bytes());
+        if needle.len().saturating_mul(hay.len()) > NAIVE_SEARCH_MAX {
+            return text.find(segment).map(|start| start + segment.len());
+        }
+        let Some((&first, rest)) = needle.split_first() else { return Some(0) };
+        let mut from = 0;
+        while let Some(at) = hay.get(from..).and_then(|h| h.iter().position(|&b| b == first)) {
+            let start = from + at;
+            if hay.get(start + 1..start + needle.len()) == Some(rest) {
+                return Some(start + needle.len());
+            }
+            from = start + 1;
+        }
+        return None;
     }
     text.char_indices().find_map(|(i, _)| {
         let rest = text.get(i..)?;
@@ -146,6 +177,71 @@ fn find(segment: &str, text: &str, case: Case) -> Option<usize> {
 mod tests {
     use super::*;
     use alloc::string::String;
+    use alloc::vec::Vec;
+
+    /// Glob semantics by backtracking over characters: slow, obviously right.
+    fn reference(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| reference(rest, t.get(i..).unwrap_or(&[]))),
+            Some((c, rest)) => match t.split_first() {
+                Some((d, trest)) => (*c == '?' || c == d) && reference(rest, trest),
+                None => false,
+            },
+        }
+    }
+
+    #[test]
+    fn byte_and_character_paths_agree_with_a_reference_matcher_ram2() {
+        let long = "ab".repeat(3000) + "key/é-z";
+        let texts = [
+            "",
+            "a",
+            "acs:kms:cn-hangzhou:1234567890123456:key/key-abc",
+            "acs:kms:cn-hangzhou:1234567890123456:secret/db",
+            "aaab",
+            "abab",
+            "kéy/é",
+            "ééé",
+            long.as_str(),
+        ];
+        let patterns = [
+            "",
+            "*",
+            "a",
+            "a*",
+            "*b",
+            "acs:kms:*:*:key/*",
+            "acs:kms:*:1234567890123456:*",
+            "*:key/*",
+            "*ab*ab*",
+            "a*a*b",
+            "*é*",
+            "k*/é",
+            "*key/é-z",
+            "*ab*key/*",
+            "a?a*b",
+            "*?",
+            "é*é",
+        ];
+        for p in patterns {
+            for t in texts {
+                let pc: Vec<char> = p.chars().collect();
+                let tc: Vec<char> = t.chars().collect();
+                let want = if t.len() > 100 && p.matches('*').count() > 1 {
+                    // The reference is exponential there; those cases are decided by hand.
+                    continue;
+                } else {
+                    reference(&pc, &tc)
+                };
+                assert_eq!(glob(p, t, Case::Sensitive), want, "pattern {p:?} text {:?}", t.get(..40));
+            }
+        }
+        // The long text takes the two-way search (past NAIVE_SEARCH_MAX), the ARN the naive one.
+        assert!(glob("*ab*key/*", &long, Case::Sensitive));
+        assert!(!glob("*ba*key/x*", &long, Case::Sensitive));
+        assert!(long.len() * 4 > NAIVE_SEARCH_MAX);
+    }
 
     #[test]
     fn star_matches_any_run_including_empty_ram2() {
