@@ -54,6 +54,12 @@ def main() -> int:
     expected = json.loads((d / "expected.json").read_text(encoding="utf-8"))
     tuples = [tuple(r) for r in reqs]
     n = len(tuples)
+    # The same requests with an empty caller: each fails at the caller's parse, so a batch
+    # of them costs the binding's conversion of the requests plus one parse error each,
+    # a bound on what the binding adds to a batch.
+    malformed = [("", a, res, reg) for _, a, res, reg in tuples]
+    if any(org.allowed_many(malformed)):
+        raise SystemExit("a request with an empty caller was allowed")
 
     def chunk(r: int) -> list:
         s = (r * CHUNK) % (n - CHUNK + 1)
@@ -79,6 +85,7 @@ def main() -> int:
             "explain": rounds(ROUNDS, CHUNK, single_explain),
             "allowedBatch": rounds(ROUNDS // 2, n, lambda r: org.allowed_many(tuples)),
             "explainBatch": rounds(ROUNDS // 2, n, lambda r: org.explain_many(tuples)),
+            "allowedBatchMalformedCaller": rounds(ROUNDS // 2, n, lambda r: org.allowed_many(malformed)),
             "emptyLoop": rounds(ROUNDS, CHUNK, lambda r: [None for _ in chunk(r)]),
         },
     }
