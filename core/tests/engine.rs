@@ -207,6 +207,11 @@ fn batch_answers_take_the_region_into_account_ki6() {
     assert_eq!(o.allowed_batch(&reqs), vec![true, true, false]);
     let explained: Vec<bool> = o.explain_batch(&reqs).into_iter().map(|d| d.unwrap().allowed()).collect();
     assert_eq!(explained, vec![true, true, false]);
+    // The same requests borrowed (as the Python wheel passes a batch).
+    let borrowed: Vec<_> = reqs.iter().map(DecisionRequest::borrowed).collect();
+    assert_eq!(o.allowed_batch_of(&borrowed), vec![true, true, false]);
+    let explained: Vec<bool> = o.explain_batch_of(&borrowed).into_iter().map(|d| d.unwrap().allowed()).collect();
+    assert_eq!(explained, vec![true, true, false]);
 }
 
 #[test]

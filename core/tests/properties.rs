@@ -135,7 +135,12 @@ proptest! {
                 }
             }
         }
-        prop_assert_eq!(org.allowed_batch(&batch), expected);
+        prop_assert_eq!(org.allowed_batch(&batch), expected.clone());
+        let borrowed: Vec<_> = batch.iter().map(DecisionRequest::borrowed).collect();
+        prop_assert_eq!(org.allowed_batch_of(&borrowed), expected.clone());
+        let explained: Vec<bool> =
+            org.explain_batch_of(&borrowed).into_iter().map(|d| matches!(d, Ok(d) if d.allowed())).collect();
+        prop_assert_eq!(explained, expected);
         // Every cell of the access matrix is the explained decision of its action.
         for inst in INSTANCES {
             let m = org.access_matrix(inst).unwrap();
