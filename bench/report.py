@@ -622,8 +622,8 @@ def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
             a = (n1["nsPerDecision"]["allowedBatch"]["median"] + n2["nsPerDecision"]["allowedBatch"]["median"]) / 2
             w(f"What the binding adds to a batch: `allowed_many` over the same 100,000 requests with an empty caller, "
               f"each failing at the caller's parse, costs {spread(floor)} per request: the wheel's conversion of "
-              "the request (walking the list and its tuples, copying four Python strings into the core's "
-              "request) plus one parse error. Against the mean native batch decision "
+              "the request (walking the list and its tuples, copying four Python strings into the batch's "
+              "one buffer) plus one parse error. Against the mean native batch decision "
               f"({ns(a)}) that bound alone is x{(a + floor['median']) / a:.2f}: the conversion is a fixed cost per "
               "request, so every gain of the native decision raises the ratio.")
             w()
@@ -1171,12 +1171,15 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
     if targets.get("py") is False:
         items.append(f"**Python batches (target x{T['python']} of native).** The decision is the core's own; what "
                      "the wheel adds is converting each request (part 3 bounds it with requests that fail at "
-                     "once). Reading the strings borrowed instead of copied (`abi3-py310`, `PyString::to_str`, "
-                     "which also ends Python 3.9 support) measured 188 ns against 200 ns for that bound in an "
-                     "alternating A/B (at e9e9f22), and was not kept for 6 %. The next step is a batch that crosses "
-                     "the boundary with less per request: requests given as columns (one list of callers, one of "
-                     "actions, ...) with repeated strings converted once, or callers and resources resolved once "
-                     "and asked many times.")
+                     "once). Reading a batch into one buffer instead of four strings per request took that bound "
+                     "from 180-199 ns to 150-153 ns (alternating A/B of the wheels at fee374e); reading the strings "
+                     "without the intermediate `bytes` object (`abi3-py310`, `PyString::to_str`, which ends "
+                     "Python 3.9 support) saved 12 ns more in another A/B and was not kept. What is left is "
+                     "mostly reaching 100,000 tuples and 300,000 strings spread over Python's heap, which also "
+                     "leaves the engine's state colder for the decisions that follow. The next step is a batch "
+                     "that crosses the boundary with less per request: requests given as columns (one list of "
+                     "callers, one of actions, ...) with repeated strings converted once, or callers and "
+                     "resources resolved once and asked many times.")
     if cedar and targets.get("wasm") is False:
         items.append(f"**wasm `isAllowed` (target x{T['wasm']:.0f} of native).** "
                      + ("The decision-only module, which pages load for in-page checks, answers large maps by hash "
