@@ -480,7 +480,7 @@ impl Batch {
             return self.read_parts(py, t.iter_borrowed(), t.len(), i);
         }
         if let Ok(l) = item.cast::<PyList>() {
-            return self.read_parts(py, l.iter().map(Owned), l.len(), i);
+            return self.read_parts(py, l.iter().map(ListItem), l.len(), i);
         }
         let field = format!("requests[{i}]");
         if item.is_instance_of::<PyDict>() {
@@ -539,9 +539,9 @@ impl Batch {
 }
 
 /// A list's item, read as a tuple's borrowed items are.
-struct Owned<'py>(Bound<'py, PyAny>);
+struct ListItem<'py>(Bound<'py, PyAny>);
 
-impl<'py> Deref for Owned<'py> {
+impl<'py> Deref for ListItem<'py> {
     type Target = Bound<'py, PyAny>;
     fn deref(&self) -> &Bound<'py, PyAny> {
         &self.0

@@ -255,6 +255,29 @@ def test_explain_many_matches_explain_and_returns_errors_as_values(org: Organiza
     assert org.explain_many(r for r in reqs[:2]) == got[:2]
 
 
+def test_batches_read_non_ascii_text_as_single_calls_do(org: Organization) -> None:
+    # A batch's strings share one buffer: each must come back whole, multi-byte
+    # characters included, and its neighbours untouched.
+    reqs: List[Any] = [
+        ("acs:ram::1000000000000003:user/élise", "kms:Encrypt", KEY),
+        (ALICE, "kms:Encrypt", KEY),
+        (ALICE, "kms:Encrypt", "clé-secrète"),
+        (ALICE, "kms:Encrypt", KEY, "région-ü"),
+        (ALICE, "kms:Encrypt", KEY),
+    ]
+    got = org.explain_many(reqs)
+    for r, d in zip(reqs, got):
+        try:
+            want: Any = org.explain(*r)
+        except kms_share.KmsShareError as e:
+            want = e
+        if isinstance(want, Exception):
+            assert type(d) is type(want) and str(d) == str(want), r
+        else:
+            assert d == want, r
+    assert org.allowed_many(reqs) == [False, True, False, False, True]
+
+
 def test_allowed_many_matches_is_allowed_on_a_large_batch(org: Organization) -> None:
     identities = [OWNER, B_ROOT, ALICE, MGMT, "acs:ram::1000000000000003:user/nobody", "bad"]
     actions = ["kms:Encrypt", "kms:Decrypt", "kms:ScheduleKeyDeletion", "kms:GetKmsInstance", "nocolon"]
