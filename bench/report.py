@@ -846,8 +846,11 @@ def part5(s) -> None:
                           "nonce and tag from base64") if v2 else "parse the envelope (un-escape the body string)",
         "integrityTag": ("integrity check: `AesKey::open` of the tag with the body's bytes as authenticated data, "
                          "in place") if v2 else "integrity tag (AES-GCM over the whole body as AAD)",
-        "bodyParse": ("parse the body JSON: the state (every id validated, each record through a parsed "
-                      "`serde_json::Value`) and the sealed-keys map"
+        "bodyParse": (("parse the body JSON: the state (every id validated, each record read straight from the "
+                       "text, `core/src/fastjson.rs`) and the sealed-keys map")
+                      if src_has("core/src/fastjson.rs", "pub trait FastRead") else
+                      ("parse the body JSON: the state (every id validated, each record through a parsed "
+                       "`serde_json::Value`) and the sealed-keys map")
                       + (f"; the state alone takes {secs(s['bodyParseStateSeconds'])}" if s.get("bodyParseStateSeconds") is not None else "")),
         "stateParse": "parse the state JSON",
         "unsealKeys": (f"unseal every key version ({num(s.get('keyVersions', s['keys']))}: base64, AES-256-GCM open under "
@@ -1102,9 +1105,14 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
         steps.append("a binary encoding of `State` instead of JSON ("
                      + f"{secs(body)} to parse the body"
                      + (f", of which {secs(st)} the state" if st is not None else "")
-                     + ", every id validated; each record is parsed into a `serde_json::Value` first, a string "
-                     "allocation per field and an ordered map per object, then read by `json::FromJson`, the form "
-                     "that keeps the WebAssembly module small)")
+                     + ((", every id validated: each record is read straight from the text (`core/src/fastjson.rs`, "
+                         "natively), yet every field is still text to scan and every id checked and copied; the "
+                         "whole-engine WebAssembly module, which reads the same snapshots, has no room under its "
+                         "ceiling for a binary reader (part 6): it needs the room first)")
+                        if src_has("core/src/fastjson.rs", "pub trait FastRead") else
+                        (", every id validated; each record is parsed into a `serde_json::Value` first, a string "
+                         "allocation per field and an ordered map per object, then read by `json::FromJson`, the form "
+                         "that keeps the WebAssembly module small)")))
         steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}; each instance's key set is built in one "
                      "pass from the keys in id order, `IdSet::of_sorted`) could be saved in the snapshot"
                      + (", and with it the large maps' hash indexes, which the read builds once per map "

@@ -47,7 +47,7 @@ pub fn export(args: &Args) -> Value {
 
 fn load(dir: &str) -> Organization {
     let text = std::fs::read_to_string(format!("{dir}/state.json")).expect("state.json");
-    let state: State = serde_json::from_str(&text).expect("state");
+    let state = State::from_text(&text).expect("state");
     let mut o = Organization::new(Some(1), Box::new(SeededRng::new(1)), None).expect("org");
     o.load_state(state);
     o

@@ -1,14 +1,13 @@
 //! Part 5 (state: sealed snapshot save and load of the 100,000-account organization) and
 //! the memory figure of part 2 (peak RSS), each RSS figure in a process of its own.
 
-use kms_share_core::idmap::IdMap;
 use std::hint::black_box;
 use std::time::Instant;
 
 use kms_share_core::api::Organization;
 use kms_share_core::crypto::{b64_decode, AesKey, SeededRng};
 use kms_share_core::keystore::{KeyBackend, SoftwareBackend};
-use kms_share_core::snapshot::policy_export;
+use kms_share_core::snapshot::{policy_export, read_body_parts};
 use kms_share_core::state::State;
 use kms_share_core::Engine;
 use serde::Deserialize;
@@ -49,16 +48,6 @@ struct Envelope<'a> {
     body: &'a RawValue,
     nonce: String,
     tag: String,
-}
-
-/// The body as the engine parses it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Body {
-    state: State,
-    sealed_keys: IdMap<String, String>,
-    #[serde(default)]
-    hardware_keys: IdMap<String, String>,
 }
 
 /// The body's members as their exact text, for their sizes and for timing the state alone.
@@ -176,16 +165,15 @@ fn load_stages(text: &str, versions: usize) -> ([f64; STAGES.len()], f64) {
     assert_eq!(label, TAG_LABEL_V2);
     // The body: the state (every id validated) and the sealed-keys map.
     let t = Instant::now();
-    let body: Body = serde_json::from_str(body_text).expect("body");
+    let (mut state, sealed_keys, hardware_keys) = read_body_parts(body_text).expect("body");
     let t_body = t.elapsed().as_secs_f64();
-    assert_eq!(body.sealed_keys.len(), versions);
-    assert!(body.hardware_keys.is_empty());
+    assert_eq!(sealed_keys.len(), versions);
+    assert!(hardware_keys.is_empty());
     // Every key version unsealed into a new software backend.
     let t = Instant::now();
     let mut software = SoftwareBackend::new();
-    software.unseal_all(&root, body.sealed_keys).expect("unseal");
+    software.unseal_all(&root, sealed_keys).expect("unseal");
     let t_unseal = t.elapsed().as_secs_f64();
-    let mut state = body.state;
     let t = Instant::now();
     state.rebuild_index();
     let t_index = t.elapsed().as_secs_f64();
@@ -194,7 +182,7 @@ fn load_stages(text: &str, versions: usize) -> ([f64; STAGES.len()], f64) {
     // Of the body's parse, the state's share alone (the rest is the sealed-keys map).
     let state_raw = serde_json::from_str::<BodyRaw>(body_text).expect("body members").state;
     let t = Instant::now();
-    let parsed: State = serde_json::from_str(state_raw.get()).expect("state");
+    let parsed = State::from_text(state_raw.get()).expect("state");
     let t_state = t.elapsed().as_secs_f64();
     drop(parsed);
     ([t_envelope, t_tag, t_body, t_unseal, t_index], t_state)
@@ -270,7 +258,7 @@ pub fn rss_policy(args: &Args) -> Value {
     let (_, base) = stats::rss();
     let text = std::fs::read_to_string(&path).expect("export");
     let bytes = text.len();
-    let state: State = serde_json::from_str(&text).expect("state");
+    let state = State::from_text(&text).expect("state");
     drop(text);
     let mut o = Organization::new(Some(1), Box::new(SeededRng::new(1)), None).expect("org");
     o.load_state(state);

@@ -346,7 +346,7 @@ impl PyOrganization {
     fn load_state(&self, py: Python<'_>, state: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
             let state: State = if state.is_instance_of::<PyString>() {
-                kms_share_core::objects::from_str(&text(state, "state")?)
+                State::from_text(&text(state, "state")?)
             } else {
                 kms_share_core::objects::from_value(json(state, "state")?)
             }

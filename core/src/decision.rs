@@ -113,6 +113,9 @@ impl crate::json::ToValue for Effect {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for Effect {}
+
 impl crate::json::FromJson for Effect {
     fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {
         crate::json::variant(
@@ -145,6 +148,9 @@ impl CheckName {
         }
     }
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for CheckName {}
 
 impl crate::json::FromJson for CheckName {
     fn from_json(v: serde_json::Value) -> crate::json::JsonResult<Self> {

@@ -68,6 +68,13 @@ macro_rules! id_type {
             }
         }
 
+        #[cfg(not(target_arch = "wasm32"))]
+        impl crate::fastjson::FastRead for $name {
+            fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+                crate::fastjson::text(d)
+            }
+        }
+
         impl crate::idmap::KeyText for $name {
             fn key_text(&self) -> &str {
                 self.0.as_str()

@@ -293,6 +293,55 @@ where
     Ok(m)
 }
 
+/// What a type read in a state or a snapshot body needs: natively, also
+/// [`crate::fastjson::FastRead`].
+#[cfg(not(target_arch = "wasm32"))]
+pub trait Readable: FromJson + crate::fastjson::FastRead {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: FromJson + crate::fastjson::FastRead> Readable for T {}
+/// What a type read in a state or a snapshot body needs.
+#[cfg(target_arch = "wasm32")]
+pub trait Readable: FromJson {}
+#[cfg(target_arch = "wasm32")]
+impl<T: FromJson> Readable for T {}
+
+/// How a document's parts are read: through `Value` and [`FromJson`] ([`ViaValue`],
+/// the reader that decides), or natively straight from the text
+/// ([`crate::fastjson::Direct`]).
+pub trait Mode {
+    /// The next value of a map.
+    ///
+    /// # Errors
+    /// The deserializer's, or the value's reader's.
+    fn value<'de, A: serde::de::MapAccess<'de>, T: Readable + serde::Deserialize<'de>>(
+        a: &mut A,
+    ) -> Result<T, A::Error>;
+
+    /// A map of records.
+    ///
+    /// # Errors
+    /// As [`records`].
+    fn records<'de, D: serde::Deserializer<'de>, K: Text + KeyText, V: Readable>(d: D)
+        -> Result<IdMap<K, V>, D::Error>;
+}
+
+/// Read through `Value` and [`FromJson`].
+pub struct ViaValue;
+
+impl Mode for ViaValue {
+    fn value<'de, A: serde::de::MapAccess<'de>, T: Readable + serde::Deserialize<'de>>(
+        a: &mut A,
+    ) -> Result<T, A::Error> {
+        a.next_value()
+    }
+
+    fn records<'de, D: serde::Deserializer<'de>, K: Text + KeyText, V: Readable>(
+        d: D,
+    ) -> Result<IdMap<K, V>, D::Error> {
+        records(d)
+    }
+}
+
 /// Feed each entry of a JSON object, its value parsed, to `each`.
 #[inline(never)]
 fn entries<'de, D: serde::Deserializer<'de>>(
@@ -350,8 +399,53 @@ macro_rules! record {
                 }
             }
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        impl $crate::fastjson::FastRead for $ty {
+            fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+                struct Visit;
+
+                impl<'de> serde::de::Visitor<'de> for Visit {
+                    type Value = $ty;
+
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($ty)))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut a: A,
+                    ) -> core::result::Result<$ty, A::Error> {
+                        use serde::de::Error as _;
+                        $( let mut $field = None; )*
+                        while let Some(name) = a.next_key::<&'de str>()? {
+                            match name {
+                                $( $json => {
+                                    if $field.is_some() {
+                                        return Err(A::Error::custom("a repeated field"));
+                                    }
+                                    $field = Some($crate::fastjson::next_value(&mut a)?);
+                                } )*
+                                _ => $crate::json::record!(@fast_unknown a $($lenient)?),
+                            }
+                        }
+                        Ok($ty { $( $field: $crate::json::record!(@fast_field $field $json $($default)?) ),* })
+                    }
+                }
+
+                d.deserialize_map(Visit)
+            }
+        }
         $crate::json::deserialize_via_json!($ty);
     };
+    (@fast_unknown $a:ident) => { return Err(A::Error::custom("an unknown field")) };
+    (@fast_unknown $a:ident $lenient:tt) => {{ $a.next_value::<serde::de::IgnoredAny>()?; }};
+    (@fast_field $field:ident $json:literal) => {
+        match $field {
+            Some(x) => x,
+            None => return Err(A::Error::missing_field($json)),
+        }
+    };
+    (@fast_field $field:ident $json:literal default) => { $field.unwrap_or_default() };
     (@field $f:ident $json:literal) => { $f.req($json) };
     (@field $f:ident $json:literal default) => { $f.or_default($json) };
     (@finish $f:ident [$($json:literal),*]) => { $f.finish(&[$($json),*]) };
@@ -365,6 +459,12 @@ macro_rules! unit_enum {
         impl $crate::json::FromJson for $ty {
             fn from_json(v: serde_json::Value) -> $crate::json::JsonResult<Self> {
                 $crate::json::variant(v, &[$(stringify!($variant)),*], &[$($ty::$variant),*])
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        impl $crate::fastjson::FastRead for $ty {
+            fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+                $crate::fastjson::variant(d, &[$(stringify!($variant)),*], &[$($ty::$variant),*])
             }
         }
         impl $ty {

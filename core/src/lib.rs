@@ -23,6 +23,8 @@ pub mod crypto;
 pub mod decision;
 pub mod engine;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fastjson;
 // Unused in WebAssembly without the `hash-index` feature, where maps keep no hash index
 // (`idmap.rs`, `Hash`).
 #[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), allow(dead_code))]

@@ -411,6 +411,9 @@ impl<'a> IntoIterator for &'a SharePermissions {
 }
 
 /// Read as a list, sorted and de-duplicated as a set would be.
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for SharePermissions {}
+
 impl FromJson for SharePermissions {
     fn from_json(v: serde_json::Value) -> JsonResult<Self> {
         Ok(Vec::<SharePermission>::from_json(v)?.into_iter().collect())
@@ -476,6 +479,43 @@ impl FromJson for KeyState {
                 shorten(other)
             )),
         }
+    }
+}
+
+/// Every key has one: read without a `Value` (see `fastjson`), accepting exactly what
+/// the reader above accepts (anything else is left to it).
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for KeyState {
+    fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        struct Visit;
+
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = KeyState;
+
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("struct KeyState")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<KeyState, A::Error> {
+                use serde::de::Error as _;
+                let (mut state, mut delete_at): (Option<&'de str>, Option<Option<Timestamp>>) = (None, None);
+                while let Some(name) = a.next_key::<&'de str>()? {
+                    match name {
+                        "state" if state.is_none() => state = Some(a.next_value()?),
+                        "deleteAt" if delete_at.is_none() => delete_at = Some(crate::fastjson::next_value(&mut a)?),
+                        _ => return Err(A::Error::custom("a repeated or unknown field")),
+                    }
+                }
+                match (state, delete_at.flatten()) {
+                    (Some("enabled"), None) => Ok(KeyState::Enabled),
+                    (Some("disabled"), None) => Ok(KeyState::Disabled),
+                    (Some("pendingDeletion"), Some(delete_at)) => Ok(KeyState::PendingDeletion { delete_at }),
+                    _ => Err(A::Error::custom("not a key state")),
+                }
+            }
+        }
+
+        d.deserialize_map(Visit)
     }
 }
 

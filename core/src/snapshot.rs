@@ -28,8 +28,9 @@ use serde_json::value::RawValue;
 use crate::crypto::{b64_decode, b64_encode, AesKey, RandomSource};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::Mode;
 use crate::rules::Rule;
-use crate::state::State;
+use crate::state::{State, StateSeed};
 
 /// The snapshot format name.
 pub const FORMAT: &str = "kms-share-snapshot";
@@ -67,48 +68,80 @@ const BODY_FIELDS: &[&str] = &["state", "sealedKeys", "hardwareKeys"];
 /// Read from an object only, as [`crate::objects`] makes derived readers do. The
 /// state's reader reads objects only by itself, so the body is read by serde_json
 /// directly and the state's reader is compiled once, for serde_json's deserializer.
-impl<'de> Deserialize<'de> for Body {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        struct Fields;
+struct BodyFields<M>(core::marker::PhantomData<M>);
 
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Body;
+impl<'de, M: Mode> serde::de::Visitor<'de> for BodyFields<M> {
+    type Value = Body;
 
-            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str("struct Body")
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("struct Body")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<Body, A::Error> {
+        use serde::de::Error as _;
+        let mut body = Body::default();
+        let mut seen = 0u8;
+        while let Some(key) = a.next_key::<String>()? {
+            let i =
+                BODY_FIELDS.iter().position(|f| *f == key).ok_or_else(|| A::Error::unknown_field(&key, BODY_FIELDS))?;
+            if seen & (1 << i) != 0 {
+                return Err(A::Error::custom(format!("duplicate field `{key}`")));
             }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<Body, A::Error> {
-                use serde::de::Error as _;
-                let mut body = Body::default();
-                let mut seen = 0u8;
-                while let Some(key) = a.next_key::<String>()? {
-                    let i = BODY_FIELDS
-                        .iter()
-                        .position(|f| *f == key)
-                        .ok_or_else(|| A::Error::unknown_field(&key, BODY_FIELDS))?;
-                    if seen & (1 << i) != 0 {
-                        return Err(A::Error::custom(format!("duplicate field `{key}`")));
-                    }
-                    seen |= 1 << i;
-                    match i {
-                        0 => body.state = a.next_value()?,
-                        1 => body.sealed_keys = a.next_value()?,
-                        _ => body.hardware_keys = a.next_value()?,
-                    }
-                }
-                if seen & 1 == 0 {
-                    Err(A::Error::missing_field("state"))
-                } else if seen & 2 == 0 {
-                    Err(A::Error::missing_field("sealedKeys"))
-                } else {
-                    Ok(body)
-                }
+            seen |= 1 << i;
+            match i {
+                0 => body.state = a.next_value_seed(StateSeed::<M>(core::marker::PhantomData))?,
+                1 => body.sealed_keys = M::value(&mut a)?,
+                _ => body.hardware_keys = M::value(&mut a)?,
             }
         }
-
-        d.deserialize_map(Fields)
+        if seen & 1 == 0 {
+            Err(A::Error::missing_field("state"))
+        } else if seen & 2 == 0 {
+            Err(A::Error::missing_field("sealedKeys"))
+        } else {
+            Ok(body)
+        }
     }
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        d.deserialize_map(BodyFields::<crate::json::ViaValue>(core::marker::PhantomData))
+    }
+}
+
+/// A body read natively straight from its text (`crate::fastjson`).
+#[cfg(not(target_arch = "wasm32"))]
+struct FastBody(Body);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'de> Deserialize<'de> for FastBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        d.deserialize_map(BodyFields::<crate::fastjson::Direct>(core::marker::PhantomData)).map(FastBody)
+    }
+}
+
+/// Read a body: natively first straight from the text, and on any error by the
+/// `Value` readers, whose answer (and message) is the one given.
+fn read_body(text: &str) -> core::result::Result<Body, serde_json::Error> {
+    let slow = |t: &str| serde_json::from_str::<Body>(t);
+    #[cfg(not(target_arch = "wasm32"))]
+    return crate::fastjson::read(text, |t| serde_json::from_str::<FastBody>(t).map(|b| b.0), slow);
+    #[cfg(target_arch = "wasm32")]
+    slow(text)
+}
+
+/// A body's parts as a load reads them: the state, `sealedKeys` and `hardwareKeys`.
+#[doc(hidden)]
+pub type BodyParts = (State, IdMap<String, String>, IdMap<String, String>);
+
+/// Read a body as a load does: for timing a load's stages one by one (`bench/`).
+///
+/// # Errors
+/// serde_json's, as a load gives it.
+#[doc(hidden)]
+pub fn read_body_parts(text: &str) -> core::result::Result<BodyParts, serde_json::Error> {
+    read_body(text).map(|b| (b.state, b.sealed_keys, b.hardware_keys))
 }
 
 /// [`Body`] as written: the state borrowed, never cloned (a large organization's state
@@ -224,8 +257,7 @@ impl Engine {
             env.body.get()
         };
         check_tag(&root, env.version, &nonce, &tag, body_text)?;
-        let body: Body =
-            serde_json::from_str(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+        let body = read_body(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         let mut software = crate::keystore::SoftwareBackend::new();
         crate::keystore::KeyBackend::unseal_all(&mut software, &root, body.sealed_keys)?;
         if let Some(h) = self.hardware.as_mut() {
@@ -306,16 +338,23 @@ impl Engine {
 mod tests {
     use super::*;
 
+    /// The message a load gives for a body (and the `Value` readers give alike).
     fn error(text: &str) -> String {
-        serde_json::from_str::<Body>(text).err().map(|e| e.to_string()).unwrap_or_default()
+        let by_value = serde_json::from_str::<Body>(text).err().map(|e| e.to_string()).unwrap_or_default();
+        let read = read_body(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(read, by_value, "{text}");
+        read
     }
 
     /// The body reads from an object only, each field once, `state` and `sealedKeys`
     /// required (CR-5): the messages serde's derived reader gave.
     #[test]
     fn a_body_is_an_object_of_its_three_fields() {
-        let body = serde_json::from_str::<Body>(r#"{"state": {"seq": 4}, "sealedKeys": {"h": "x"}}"#).unwrap();
+        let body = read_body(r#"{"state": {"seq": 4}, "sealedKeys": {"h": "x"}}"#).unwrap();
         assert_eq!((body.state.seq, body.sealed_keys.len(), body.hardware_keys.len()), (4, 1, 0));
+        // A repeated handle: the last value, as the `Value` readers read it.
+        let body = read_body(r#"{"state": {}, "sealedKeys": {"h": "x", "h": "y"}}"#).unwrap();
+        assert_eq!(body.sealed_keys.get("h").map(String::as_str), Some("y"));
         assert_eq!(error(r#"{"sealedKeys": {}}"#), "missing field `state` at line 1 column 18");
         assert_eq!(error(r#"{"state": {}}"#), "missing field `sealedKeys` at line 1 column 13");
         assert_eq!(

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditLog;
 use crate::ids::*;
+use crate::json::Mode;
 use crate::model::*;
 use crate::text::cat;
 
@@ -747,68 +748,107 @@ const STATE_FIELDS: &[&str] = &[
     "gaps",
 ];
 
-/// A map of records, read by `crate::json::records`.
-struct Records<K, V>(core::marker::PhantomData<(K, V)>);
+/// A map of records, read as `M` reads them.
+struct Records<M, K, V>(core::marker::PhantomData<(M, K, V)>);
 
-impl<'de, K: crate::request::Text + crate::idmap::KeyText, V: crate::json::FromJson> serde::de::DeserializeSeed<'de>
-    for Records<K, V>
+impl<'de, M: Mode, K: crate::request::Text + crate::idmap::KeyText, V: crate::json::Readable>
+    serde::de::DeserializeSeed<'de> for Records<M, K, V>
 {
     type Value = IdMap<K, V>;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> core::result::Result<Self::Value, D::Error> {
-        crate::json::records(d)
+        M::records(d)
     }
 }
 
 /// Read field by field into a default state, each field at most once and all optional
 /// (an older export lacks the newer ones): smaller than serde's derived reader, which
 /// holds every field aside until the end.
-impl<'de> Deserialize<'de> for State {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        struct Fields;
+struct Fields<M>(core::marker::PhantomData<M>);
 
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = State;
+impl<'de, M: Mode> serde::de::Visitor<'de> for Fields<M> {
+    type Value = State;
 
-            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str("struct State")
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("struct State")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<State, A::Error> {
+        use serde::de::Error as _;
+        let mut st = State::default();
+        let mut seen = 0u32;
+        while let Some(key) = a.next_key::<String>()? {
+            let i = STATE_FIELDS
+                .iter()
+                .position(|f| *f == key)
+                .ok_or_else(|| A::Error::unknown_field(&key, STATE_FIELDS))?;
+            if seen & (1 << i) != 0 {
+                return Err(A::Error::custom(alloc::format!("duplicate field `{key}`")));
             }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<State, A::Error> {
-                use serde::de::Error as _;
-                let mut st = State::default();
-                let mut seen = 0u32;
-                while let Some(key) = a.next_key::<String>()? {
-                    let i = STATE_FIELDS
-                        .iter()
-                        .position(|f| *f == key)
-                        .ok_or_else(|| A::Error::unknown_field(&key, STATE_FIELDS))?;
-                    if seen & (1 << i) != 0 {
-                        return Err(A::Error::custom(alloc::format!("duplicate field `{key}`")));
-                    }
-                    seen |= 1 << i;
-                    match i {
-                        0 => st.accounts = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        1 => st.directory = a.next_value()?,
-                        2 => st.instances = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        3 => st.shares = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        4 => st.keys = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        5 => st.aliases = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        6 => st.secrets = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        7 => st.access_points = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        8 => st.backups = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        9 => st.ram = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        10 => st.audit = a.next_value()?,
-                        11 => st.seq = a.next_value()?,
-                        12 => st.admission = a.next_value_seed(Records(core::marker::PhantomData))?,
-                        _ => st.gaps = a.next_value()?,
-                    }
-                }
-                Ok(st)
+            seen |= 1 << i;
+            match i {
+                0 => st.accounts = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                1 => st.directory = M::value(&mut a)?,
+                2 => st.instances = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                3 => st.shares = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                4 => st.keys = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                5 => st.aliases = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                6 => st.secrets = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                7 => st.access_points = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                8 => st.backups = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                9 => st.ram = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                10 => st.audit = a.next_value()?,
+                11 => st.seq = a.next_value()?,
+                12 => st.admission = a.next_value_seed(Records::<M, _, _>(core::marker::PhantomData))?,
+                _ => st.gaps = a.next_value()?,
             }
         }
+        Ok(st)
+    }
+}
 
-        d.deserialize_map(Fields)
+impl<'de> Deserialize<'de> for State {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        d.deserialize_map(Fields::<crate::json::ViaValue>(core::marker::PhantomData))
+    }
+}
+
+impl State {
+    /// Read a state document (`state()`, the policy export), its structs from objects
+    /// only ([`crate::objects::from_str`]). Natively it is read straight from the text
+    /// first ([`crate::fastjson`]); what is accepted, and every message, are those of the
+    /// `Value` readers.
+    ///
+    /// # Errors
+    /// serde_json's error for bad JSON or a document that is not a state.
+    pub fn from_text(text: &str) -> serde_json::Result<State> {
+        let slow = |t: &str| crate::objects::from_str::<State>(t);
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::fastjson::read(text, |t| crate::objects::from_str::<FastState>(t).map(|s| s.0), slow);
+        #[cfg(target_arch = "wasm32")]
+        slow(text)
+    }
+}
+
+/// A state read natively straight from its text: only through [`State::from_text`].
+#[cfg(not(target_arch = "wasm32"))]
+struct FastState(State);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'de> Deserialize<'de> for FastState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        d.deserialize_map(Fields::<crate::fastjson::Direct>(core::marker::PhantomData)).map(FastState)
+    }
+}
+
+/// A state read as `M` reads it (a snapshot body's `state`).
+pub(crate) struct StateSeed<M>(pub core::marker::PhantomData<M>);
+
+impl<'de, M: Mode> serde::de::DeserializeSeed<'de> for StateSeed<M> {
+    type Value = State;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> core::result::Result<State, D::Error> {
+        d.deserialize_map(Fields::<M>(core::marker::PhantomData))
     }
 }
 
@@ -839,6 +879,157 @@ mod tests {
             rebuilt.rebuild_index();
             assert!(rebuilt.index == *kept, "{}: {:#?}\nrebuilt: {:#?}", f.display(), kept, rebuilt.index);
         }
+    }
+
+    /// The state document of every scenario of the corpus (which between them make every
+    /// kind of record), as `state()` writes it.
+    fn corpus_states() -> Vec<(std::path::PathBuf, String)> {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+        files.retain(|p| p.extension().is_some_and(|x| x == "json"));
+        files.sort();
+        assert!(files.len() >= 80, "{} scenarios", files.len());
+        files
+            .into_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(&f).unwrap();
+                let Ok((org, _)) = crate::api::Organization::from_scenario(
+                    &text,
+                    alloc::boxed::Box::new(crate::crypto::SeededRng::new(7)),
+                ) else {
+                    panic!("{}", f.display())
+                };
+                (f, serde_json::to_string(org.state()).unwrap())
+            })
+            .collect()
+    }
+
+    /// What `State::from_text` answers is what the `Value` readers answer, the state or
+    /// the message.
+    fn same_as_value_readers(text: &str) -> core::result::Result<State, String> {
+        use alloc::string::ToString as _;
+        let by_value = crate::objects::from_str::<State>(text).map_err(|e| e.to_string());
+        let got = State::from_text(text).map_err(|e| e.to_string());
+        assert_eq!(got, by_value, "{text}");
+        got
+    }
+
+    /// The direct reader (`fastjson`) reads every state the engine writes, itself (a
+    /// state it gave up on would load, only at the `Value` readers' speed), into the
+    /// state the `Value` readers read.
+    #[test]
+    fn fast_and_value_readers_agree_on_every_corpus_state() {
+        for (f, text) in corpus_states() {
+            let fast = crate::objects::from_str::<FastState>(&text).map(|s| s.0);
+            let Ok(fast) = fast else { panic!("{}: {:?}", f.display(), fast.err()) };
+            let by_value = crate::objects::from_str::<State>(&text).unwrap();
+            assert!(fast == by_value, "{}", f.display());
+            assert_eq!(serde_json::to_string(&fast).unwrap(), text, "{}", f.display());
+        }
+    }
+
+    /// Documents the direct reader refuses or must not read differently: each answer
+    /// (state or message) is the `Value` readers'.
+    #[test]
+    fn fast_and_value_readers_agree_on_edge_documents() {
+        let key = |extra: &str| {
+            format!(
+                r#"{{"keys": {{"key-1": {{"id": "key-1", "instance": "kst-1", "creator": "1000000000000001",
+                "spec": "Aliyun_AES_256", "state": {{"state": "enabled"}}, "deletionProtection": false,
+                "versions": [{{"version": 1, "createdAt": 5, "encryptions": 0, "handle": "sw:key-1/v1"}}],
+                "createdAt": 5{extra}}}}}}}"#
+            )
+        };
+        let ok = same_as_value_readers(&key("")).unwrap();
+        assert_eq!(ok.keys.len(), 1);
+        // Optional fields given as null are absent (CR-1 rotation).
+        assert!(
+            same_as_value_readers(&key(r#", "rotationInterval": null, "description": "a \"quoted\" \u00e9""#)).is_ok()
+        );
+        for (extra, why) in [
+            (r#", "createdAt": 6"#, "a repeated field: the last value, as a Value object keeps it"),
+            (r#", "colour": "red""#, "an unknown field"),
+            (r#", "rotationInterval": -1"#, "a negative number"),
+            (r#", "rotationInterval": 1.5"#, "a fraction"),
+            (r#", "description": null"#, "null for a field that is not optional"),
+            (r#", "tags": {"a": "1", "a": "2"}"#, "a repeated map key"),
+            (r#", "\u0074ags": {}"#, "an escaped field name"),
+        ] {
+            let _ = why;
+            same_as_value_readers(&key(extra)).ok();
+        }
+        for (st, want) in [
+            (r#"{"state": "disabled"}"#, KeyState::Disabled),
+            (r#"{"state": "pendingDeletion", "deleteAt": 7}"#, KeyState::PendingDeletion { delete_at: 7 }),
+            (r#"{"deleteAt": 7, "state": "pendingDeletion"}"#, KeyState::PendingDeletion { delete_at: 7 }),
+        ] {
+            let text = key("").replace(r#"{"state": "enabled"}"#, st);
+            let read = same_as_value_readers(&text).unwrap();
+            assert_eq!(read.keys.values().next().map(|k| k.state), Some(want), "{st}");
+        }
+        let states = [
+            r#"{"state": "enabled", "deleteAt": 7}"#,
+            r#"{"state": "pendingDeletion"}"#,
+            r#"{"state": "pendingDeletion", "deleteAt": 7}"#,
+            r#"{"state": "pending\u0044eletion", "deleteAt": 7}"#,
+            r#"{"state": "gone"}"#,
+            r#"{"state": "enabled", "state": "disabled"}"#,
+            r#"{"state": "enabled", "deleteAt": null}"#,
+            r#""enabled""#,
+        ];
+        for st in states {
+            let text = key("").replace(r#"{"state": "enabled"}"#, st);
+            same_as_value_readers(&text).ok();
+        }
+        for text in [
+            "{}",
+            "[]",
+            r#"{"keys": []}"#,
+            r#"{"keys": {"bad id": {}}}"#,
+            r#"{"accounts": {"1": {"id": "1"}}}"#,
+            r#"{"seq": 3, "seq": 4}"#,
+            r#"{"keys": {}} trailing"#,
+        ] {
+            same_as_value_readers(text).ok();
+        }
+    }
+
+    /// Both readers give the same answer on damaged copies of real states: bytes
+    /// dropped, changed or repeated, anywhere.
+    #[test]
+    fn fast_and_value_readers_agree_on_damaged_states() {
+        let mut rng = crate::crypto::SeededRng::new(11);
+        let mut next = |n: usize| {
+            let mut b = [0u8; 8];
+            crate::crypto::RandomSource::fill(&mut rng, &mut b).unwrap();
+            usize::try_from(u64::from_le_bytes(b) % u64::try_from(n.max(1)).unwrap()).unwrap()
+        };
+        let states = corpus_states();
+        let (mut accepted, mut refused) = (0, 0);
+        for round in 0..3000 {
+            let (_, text) = &states[round % states.len()];
+            let mut bytes = text.clone().into_bytes();
+            for _ in 0..1 + next(3) {
+                let at = next(bytes.len());
+                match next(3) {
+                    0 => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes[at] = b"{}[],:\"0-9.eaunlt \\"[next(b"{}[],:\"0-9.eaunlt \\".len())],
+                    _ => {
+                        let b = bytes[at];
+                        bytes.insert(at, b);
+                    }
+                }
+            }
+            let Ok(damaged) = String::from_utf8(bytes) else { continue };
+            match same_as_value_readers(&damaged) {
+                Ok(_) => accepted += 1,
+                Err(_) => refused += 1,
+            }
+        }
+        // Both kinds of answer were compared.
+        assert!(accepted > 100 && refused > 100, "{accepted} accepted, {refused} refused");
     }
 
     /// The schedule's text keys order items as (time, item) tuples do, the order the

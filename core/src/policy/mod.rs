@@ -137,6 +137,9 @@ impl Serialize for Policy {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for Policy {}
+
 impl crate::json::FromJson for Policy {
     fn from_json(v: Value) -> crate::json::JsonResult<Self> {
         Policy::parse(&v).map_err(|e| e.message)
