@@ -205,12 +205,20 @@ impl<K: Text + KeyText, V: FastRead> FastRead for IdMap<K, V> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<IdMap<K, V>, A::Error> {
+                let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
+                while let Some(k) = a.next_key_seed(TextSeed::<K>(PhantomData))? {
+                    entries.push((k, next_value(&mut a)?));
+                }
+                // The engine writes every map in key order: built in one pass. Otherwise
+                // entry by entry, and a repeated key is left to the `FromJson` reader (its
+                // object keeps the last value in the first one's place).
+                let entries = match IdMap::of_ascending(entries) {
+                    Ok(m) => return Ok(m),
+                    Err(entries) => entries,
+                };
                 let mut m = IdMap::new();
                 m.begin_bulk();
-                while let Some(k) = a.next_key_seed(TextSeed::<K>(PhantomData))? {
-                    let v = next_value(&mut a)?;
-                    // A repeated key: the `FromJson` reader decides (its object keeps the
-                    // last value in the first one's place).
+                for (k, v) in entries {
                     if m.insert(k, v).is_some() {
                         return Err(A::Error::custom("a repeated key"));
                     }

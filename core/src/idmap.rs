@@ -200,6 +200,20 @@ impl<K: KeyText, V> IdMap<K, V> {
         }
     }
 
+    /// The map of `entries` given in strictly ascending key order, built in one pass
+    /// (the tree from sorted keys, no search per entry); the entries back when they are
+    /// not in that order (a repeated key included). Native only: see `fastjson`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn of_ascending(entries: Vec<(K, V)>) -> core::result::Result<Self, Vec<(K, V)>> {
+        if !entries.windows(2).all(|w| matches!(w, [(a, _), (b, _)] if a.key_bytes() < b.key_bytes())) {
+            return Err(entries);
+        }
+        let tree = entries.iter().enumerate().map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
+        let mut map = IdMap { tree, slots: entries, hash: Hash::default() };
+        map.end_bulk();
+        Ok(map)
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -440,7 +454,15 @@ impl<K: KeyText, V> IntoIterator for IdMap<K, V> {
 }
 
 impl<K: KeyText, V> FromIterator<(K, V)> for IdMap<K, V> {
+    /// Natively, entries in key order (every map the engine copies, a snapshot's keys)
+    /// build the map in one pass (`IdMap::of_ascending`); else, and in WebAssembly,
+    /// one by one (a repeated key: the last value).
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        let iter = match IdMap::of_ascending(iter.into_iter().collect()) {
+            Ok(m) => return m,
+            Err(entries) => entries,
+        };
         let mut m = IdMap::new();
         m.extend(iter);
         m

@@ -201,13 +201,14 @@ impl KeyBackend for SoftwareBackend {
     }
 
     fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>> {
-        let mut out = IdMap::new();
+        // In handle order, so that the map is built in one pass (`IdMap::from_iter`).
+        let mut out = Vec::with_capacity(self.keys.len());
         let same_root = self.root.as_ref().is_some_and(|r| same_key(r, root));
         for (handle, m) in &self.keys {
             // Material loaded sealed under the same root is written back as it was, opened
             // or not: a handle's material never changes (a rotation makes a new handle).
             if let (Some(sealed), true) = (&m.sealed, same_root) {
-                out.insert(handle.clone(), sealed.clone());
+                out.push((handle.clone(), sealed.clone()));
                 continue;
             }
             let key = match self.key(handle) {
@@ -221,9 +222,9 @@ impl KeyBackend for SoftwareBackend {
             let mut blob = Vec::with_capacity(12 + sealed.len());
             blob.extend_from_slice(&nonce);
             blob.extend_from_slice(&sealed);
-            out.insert(handle.clone(), crate::crypto::b64_encode(&blob));
+            out.push((handle.clone(), crate::crypto::b64_encode(&blob)));
         }
-        Ok(out)
+        Ok(out.into_iter().collect())
     }
 
     fn unseal_all(&mut self, root: &AesKey, sealed: IdMap<String, String>) -> Result<()> {

@@ -2,7 +2,8 @@
 //! a root key the host supplies, and an integrity tag over the whole document.
 //!
 //! Layout of version 2, the one written (JSON): `{"format": "kms-share-snapshot",
-//! "version": 2, "nonce": "<base64 12 bytes>", "tag": "<base64>", "body": {...}}`. The
+//! "version": 2, "nonce": "<base64 12 bytes>", "body": {...}, "tag": "<base64>"}` (the
+//! members in any order when read). The
 //! body is raw JSON and the tag covers its exact bytes, so a reformatted snapshot is
 //! refused as modified. It holds `state` (plain data: no key material, secret values
 //! only as ciphertext), `sealedKeys` (handle -> base64 of nonce || AES-256-GCM(root,
@@ -144,6 +145,42 @@ pub fn read_body_parts(text: &str) -> core::result::Result<BodyParts, serde_json
     read_body(text).map(|b| (b.state, b.sealed_keys, b.hardware_keys))
 }
 
+/// A snapshot's first members, `format`, `version` and `nonce`, up to its body's name:
+/// the body follows, then the tag.
+fn head(nonce: &str) -> String {
+    let mut head = String::from("{\"format\":\"");
+    head.push_str(FORMAT);
+    head.push_str("\",\"version\":");
+    head.push_str(&VERSION.to_string());
+    head.push_str(",\"nonce\":\"");
+    head.push_str(nonce);
+    head.push_str("\",\"body\":");
+    head
+}
+
+/// The snapshot's text up to the end of its body, the envelope and the body serialized
+/// as one object, so that the body (hundreds of MB for a large organization) is not
+/// copied: serde_json writes the members in order and compact, so the text is
+/// [`head`], the body, and the object's closing brace (taken off: the tag follows).
+/// Native only: WebAssembly, whose module's size is budgeted, appends the serialized
+/// body to the head.
+#[cfg(not(target_arch = "wasm32"))]
+fn head_and_body(nonce: &str, body: BodyRef<'_>) -> core::result::Result<String, String> {
+    #[derive(Serialize)]
+    struct Written<'a> {
+        format: &'static str,
+        version: u32,
+        nonce: &'a str,
+        body: BodyRef<'a>,
+    }
+    let mut out = serde_json::to_string(&Written { format: FORMAT, version: VERSION, nonce, body })
+        .map_err(|e| format!("cannot serialize the state: {e}"))?;
+    if !out.starts_with(&head(nonce)) || out.pop() != Some('}') {
+        return Err("the snapshot's envelope is not as written".into());
+    }
+    Ok(out)
+}
+
 /// [`Body`] as written: the state borrowed, never cloned (a large organization's state
 /// is hundreds of MB).
 #[derive(Serialize)]
@@ -192,25 +229,25 @@ impl Engine {
             None => IdMap::new(),
         };
         let body = BodyRef { state: &self.state, sealed_keys, hardware_keys };
-        let body = serde_json::to_string(&body)
-            .map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}")))?;
-        let mut nonce = [0u8; 12];
-        self.rng.fill(&mut nonce)?;
-        let tag = root.seal(&nonce, body.as_bytes(), TAG_LABEL_V2)?;
-        // Written by hand around the body so that it is not copied or escaped again.
-        let (nonce, tag) = (b64_encode(&nonce), b64_encode(&tag));
-        let mut out = String::with_capacity(body.len() + 160);
-        out.push_str("{\"format\":\"");
-        out.push_str(FORMAT);
-        out.push_str("\",\"version\":");
-        out.push_str(&VERSION.to_string());
-        out.push_str(",\"nonce\":\"");
-        out.push_str(&nonce);
-        out.push_str("\",\"tag\":\"");
-        out.push_str(&tag);
-        out.push_str("\",\"body\":");
-        out.push_str(&body);
-        out.push('}');
+        let mut nonce_raw = [0u8; 12];
+        self.rng.fill(&mut nonce_raw)?;
+        let nonce = b64_encode(&nonce_raw);
+        let at = head(&nonce).len();
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut out = head_and_body(&nonce, body).map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, e))?;
+        #[cfg(target_arch = "wasm32")]
+        let mut out = {
+            let body = serde_json::to_string(&body).map_err(|e| {
+                Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}"))
+            })?;
+            let mut out = head(&nonce);
+            out.push_str(&body);
+            out
+        };
+        let tag = root.seal(&nonce_raw, out.get(at..).unwrap_or_default().as_bytes(), TAG_LABEL_V2)?;
+        out.push_str(",\"tag\":\"");
+        out.push_str(&b64_encode(&tag));
+        out.push_str("\"}");
         Ok(out)
     }
 

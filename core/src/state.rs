@@ -946,6 +946,12 @@ mod tests {
         assert!(
             same_as_value_readers(&key(r#", "rotationInterval": null, "description": "a \"quoted\" \u00e9""#)).is_ok()
         );
+        // A map out of key order reads into the same map (the direct reader builds maps
+        // given in key order in one pass, others entry by entry).
+        let unsorted = same_as_value_readers(&key(r#", "tags": {"b": "1", "a": "2", "c": "3"}"#)).unwrap();
+        let tags: Vec<_> =
+            unsorted.keys.values().flat_map(|k| k.tags.iter()).map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(tags, ["a=2", "b=1", "c=3"]);
         for (extra, why) in [
             (r#", "createdAt": 6"#, "a repeated field: the last value, as a Value object keeps it"),
             (r#", "colour": "red""#, "an unknown field"),

@@ -41,6 +41,11 @@ fn sealed_snapshot_round_trip_is_exact_cr5() {
 fn tampered_truncated_or_foreign_snapshots_are_refused_cr5() {
     let mut o = org();
     let snap = o.save_sealed(&ROOT).unwrap();
+    // The documented layout: the format and version first, the tag after the body.
+    assert!(snap.starts_with(r#"{"format":"kms-share-snapshot","version":2,"nonce":""#), "{}", &snap[..80]);
+    let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
+    let members: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(members, ["format", "version", "nonce", "body", "tag"]);
     let load =
         |text: &str, root: &[u8]| Organization::load_sealed(text, root, Box::new(SeededRng::new(1))).unwrap_err();
     assert_eq!(load(&snap, &[8u8; 32]).code, ErrorCode::SnapshotInvalid);
