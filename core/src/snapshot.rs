@@ -160,12 +160,13 @@ fn head(nonce: &str) -> String {
 
 /// The snapshot's text up to the end of its body, the envelope and the body serialized
 /// as one object, so that the body (hundreds of MB for a large organization) is not
-/// copied: serde_json writes the members in order and compact, so the text is
-/// [`head`], the body, and the object's closing brace (taken off: the tag follows).
+/// copied: serde_json writes the members in order and compact, so the text is `head`
+/// ([`head`] of `nonce`), the body, and the object's closing brace (taken off: the tag
+/// follows).
 /// Native only: WebAssembly, whose module's size is budgeted, appends the serialized
 /// body to the head.
 #[cfg(not(target_arch = "wasm32"))]
-fn head_and_body(nonce: &str, body: BodyRef<'_>) -> core::result::Result<String, String> {
+fn head_and_body(head: &str, nonce: &str, body: BodyRef<'_>) -> core::result::Result<String, String> {
     #[derive(Serialize)]
     struct Written<'a> {
         format: &'static str,
@@ -175,7 +176,7 @@ fn head_and_body(nonce: &str, body: BodyRef<'_>) -> core::result::Result<String,
     }
     let mut out = serde_json::to_string(&Written { format: FORMAT, version: VERSION, nonce, body })
         .map_err(|e| format!("cannot serialize the state: {e}"))?;
-    if !out.starts_with(&head(nonce)) || out.pop() != Some('}') {
+    if !out.starts_with(head) || out.pop() != Some('}') {
         return Err("the snapshot's envelope is not as written".into());
     }
     Ok(out)
@@ -232,15 +233,17 @@ impl Engine {
         let mut nonce_raw = [0u8; 12];
         self.rng.fill(&mut nonce_raw)?;
         let nonce = b64_encode(&nonce_raw);
-        let at = head(&nonce).len();
+        let head = head(&nonce);
+        let at = head.len();
         #[cfg(not(target_arch = "wasm32"))]
-        let mut out = head_and_body(&nonce, body).map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, e))?;
+        let mut out =
+            head_and_body(&head, &nonce, body).map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, e))?;
         #[cfg(target_arch = "wasm32")]
         let mut out = {
             let body = serde_json::to_string(&body).map_err(|e| {
                 Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}"))
             })?;
-            let mut out = head(&nonce);
+            let mut out = head;
             out.push_str(&body);
             out
         };

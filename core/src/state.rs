@@ -862,18 +862,7 @@ mod tests {
     /// between them create, delete, rotate, share and import every kind of record.
     #[test]
     fn the_index_calls_keep_is_the_index_a_load_builds() {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
-        let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
-        files.retain(|p| p.extension().is_some_and(|x| x == "json"));
-        assert!(files.len() >= 80, "{} scenarios", files.len());
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap();
-            let Ok((org, _)) = crate::api::Organization::from_scenario(
-                &text,
-                alloc::boxed::Box::new(crate::crypto::SeededRng::new(7)),
-            ) else {
-                panic!("{}", f.display())
-            };
+        for (f, org) in corpus_orgs() {
             let kept = &org.state().index;
             let mut rebuilt = org.state().clone();
             rebuilt.rebuild_index();
@@ -881,9 +870,9 @@ mod tests {
         }
     }
 
-    /// The state document of every scenario of the corpus (which between them make every
-    /// kind of record), as `state()` writes it.
-    fn corpus_states() -> Vec<(std::path::PathBuf, String)> {
+    /// The organization each scenario of the corpus ends with (between them they create,
+    /// delete, rotate, share and import every kind of record).
+    fn corpus_orgs() -> Vec<(std::path::PathBuf, crate::api::Organization)> {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
         let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
         files.retain(|p| p.extension().is_some_and(|x| x == "json"));
@@ -899,9 +888,14 @@ mod tests {
                 ) else {
                     panic!("{}", f.display())
                 };
-                (f, serde_json::to_string(org.state()).unwrap())
+                (f, org)
             })
             .collect()
+    }
+
+    /// The state document of every scenario of the corpus, as `state()` writes it.
+    fn corpus_states() -> Vec<(std::path::PathBuf, String)> {
+        corpus_orgs().into_iter().map(|(f, org)| (f, serde_json::to_string(org.state()).unwrap())).collect()
     }
 
     /// What `State::from_text` answers is what the `Value` readers answer, the state or
