@@ -232,27 +232,9 @@ impl<K: Text + KeyText, V: FastRead> FastRead for IdMap<K, V> {
     }
 }
 
-impl<K: Text + KeyText> FastRead for IdSet<K> {
+impl<K: Text + KeyText + FastRead> FastRead for IdSet<K> {
     fn fast<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members<K>(PhantomData<K>);
-
-        impl<'de, K: Text + KeyText> Visitor<'de> for Members<K> {
-            type Value = IdSet<K>;
-
-            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str("a sequence")
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<IdSet<K>, A::Error> {
-                let mut s = IdSet::new();
-                while let Some(k) = a.next_element_seed(TextSeed::<K>(PhantomData))? {
-                    s.insert(k);
-                }
-                Ok(s)
-            }
-        }
-
-        d.deserialize_seq(Members(PhantomData))
+        Vec::<K>::fast(d).map(|members| members.into_iter().collect())
     }
 }
 
