@@ -37,7 +37,7 @@ python-venv: $(PY)
 	@$(PY) -c 'import sys, importlib.metadata as m; sys.exit(any(m.version(n) != v for n, v in (t.split("==") for t in sys.argv[1:])))' \
 	    $(PY_TOOLS) 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 
-# The wheel (release, abi3 for CPython >= 3.9), installed into the venv.
+# The wheel (release, abi3 for CPython >= 3.10), installed into the venv.
 $(PY_STAMP): $(PY_SOURCES) | python-venv
 	rm -f $(PY_WHEELS)/kms_share-*.whl
 	CARGO_TARGET_DIR=$(PY_TARGET) $(PY_VENV)/bin/maturin build --release --quiet \
