@@ -7,6 +7,7 @@
 //! kms-share-bench cedar    --accounts 10000 --requests 100000 --out cedar.json
 //! kms-share-bench crypto   --out crypto.json
 //! kms-share-bench state    --accounts 100000 --snapshot org.snapshot --out state.json
+//! kms-share-bench load     --snapshot org.snapshot --rounds 3 (the load figures of `state` again)
 //! kms-share-bench rss-build --accounts 100000      (prints JSON; run in its own process)
 //! kms-share-bench rss-load  --snapshot org.snapshot (prints JSON; run in its own process)
 //! kms-share-bench rss-policy --export org.policy.json (prints JSON; run in its own process)
@@ -87,7 +88,7 @@ pub fn log(msg: impl AsRef<str>) {
     eprintln!("[bench {t:7.1}s] {}", msg.as_ref());
 }
 
-const USAGE: &str = "usage: kms-share-bench <scale|cedar|crypto|state|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
+const USAGE: &str = "usage: kms-share-bench <scale|cedar|crypto|state|load|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
   (each subcommand's options: the module documentation of bench/src/main.rs and scripts/bench.sh)";
 
 /// A command line the suite cannot run: the reason and the usage on stderr, exit status 2.
@@ -110,6 +111,7 @@ fn main() {
         "cedar" => cedar::run(&args),
         "crypto" => crypto::run(&args),
         "state" => snapshot::run(&args),
+        "load" => snapshot::load(&args),
         "rss-build" => snapshot::rss_build(&args),
         "rss-load" => snapshot::rss_load(&args),
         "rss-policy" => snapshot::rss_policy(&args),

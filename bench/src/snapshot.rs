@@ -102,24 +102,7 @@ pub fn run(args: &Args) -> Value {
     let key_count = engine.state().keys.len();
     drop(engine);
     log("state: load_sealed, each followed by its breakdown");
-    let mut load = Vec::new();
-    let mut stages: [Vec<f64>; STAGES.len()] = Default::default();
-    let mut state_alone = Vec::new();
-    for _ in 0..reps {
-        let t = Instant::now();
-        let e = Engine::load_sealed(&text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load_sealed");
-        load.push(t.elapsed().as_secs_f64());
-        assert_eq!(e.state().keys.len(), key_count);
-        drop(e);
-        let (b, st) = load_stages(&text, versions);
-        for (v, x) in stages.iter_mut().zip(b) {
-            v.push(x);
-        }
-        state_alone.push(st);
-    }
-    let median = |v: &Vec<f64>| Summary::from_samples(v.clone(), 1).median;
-    let breakdown: serde_json::Map<String, Value> =
-        STAGES.iter().zip(&stages).map(|(k, v)| (k.to_string(), json!(median(v)))).collect();
+    let loads = time_loads(&text, versions, key_count, reps);
 
     json!({
         "accounts": n,
@@ -133,13 +116,69 @@ pub fn run(args: &Args) -> Value {
         "sealedKeysJsonBytes": sealed_len,
         "bytesPerKey": text.len() as f64 / keys as f64,
         "saveSeconds": secs(save),
-        "loadSeconds": secs(load),
-        "loadBreakdownSeconds": breakdown,
+        "loadSeconds": loads["loadSeconds"],
+        "loadBreakdownSeconds": loads["loadBreakdownSeconds"],
         "loadBreakdownRounds": reps,
-        "bodyParseStateSeconds": median(&state_alone),
+        "bodyParseStateSeconds": loads["bodyParseStateSeconds"],
         "snapshotPath": snap_path,
         "exportPath": export_path,
     })
+}
+
+/// `reps` timed loads of the snapshot `text`, each followed by a timed run of its stages
+/// (both see the allocator in the same state): `loadSeconds`, `loadBreakdownSeconds`
+/// (medians, in [`STAGES`]' order) and `bodyParseStateSeconds`.
+fn time_loads(text: &str, versions: usize, key_count: usize, reps: usize) -> Value {
+    let mut load = Vec::new();
+    let mut stages: [Vec<f64>; STAGES.len()] = Default::default();
+    let mut state_alone = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        let e = Engine::load_sealed(text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load_sealed");
+        load.push(t.elapsed().as_secs_f64());
+        assert_eq!(e.state().keys.len(), key_count);
+        drop(e);
+        let (b, st) = load_stages(text, versions);
+        for (v, x) in stages.iter_mut().zip(b) {
+            v.push(x);
+        }
+        state_alone.push(st);
+    }
+    let median = |v: &Vec<f64>| Summary::from_samples(v.clone(), 1).median;
+    let breakdown: serde_json::Map<String, Value> =
+        STAGES.iter().zip(&stages).map(|(k, v)| (k.to_string(), json!(median(v)))).collect();
+    json!({
+        "loadSeconds": secs(load),
+        "loadBreakdownSeconds": breakdown,
+        "bodyParseStateSeconds": median(&state_alone),
+    })
+}
+
+/// `load --snapshot F [--rounds N]`: the load figures of `state` on a snapshot it wrote,
+/// without generating the organization again (for comparing builds of the engine), and
+/// the time to save the loaded engine again under the same root.
+pub fn load(args: &Args) -> Value {
+    let reps = args.usize("rounds", 3);
+    let path = args.path("snapshot", "org.snapshot");
+    let text = std::fs::read_to_string(&path).expect("snapshot");
+    let mut e = Engine::load_sealed(&text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load_sealed");
+    let key_count = e.state().keys.len();
+    let versions: usize = e.state().keys.values().map(|k| k.versions.len()).sum();
+    // Saving what was loaded, under the same root (what a server restarted from its
+    // snapshot does next).
+    let mut resave = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        black_box(e.save_sealed(&ROOT_KEY).expect("save_sealed"));
+        resave.push(t.elapsed().as_secs_f64());
+    }
+    drop(e);
+    let mut out = time_loads(&text, versions, key_count, reps);
+    out["resaveSeconds"] = json!(secs(resave));
+    out["keys"] = json!(key_count);
+    out["snapshotBytes"] = json!(text.len());
+    out["loadBreakdownRounds"] = json!(reps);
+    out
 }
 
 /// The stages of a version 2 load, in `Engine::load_sealed_into`'s order.
