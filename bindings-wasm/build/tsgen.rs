@@ -455,7 +455,8 @@ impl<'m> Printer<'m> {
             "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" | "f32" | "f64" => {
                 "number".to_string()
             }
-            "Value" => "JsonValue".to_string(),
+            // `RawValue` is JSON text written out as it is: any JSON value.
+            "Value" | "RawValue" => "JsonValue".to_string(),
             "Map" => "{ [key: string]: JsonValue }".to_string(),
             "Option" => format!("{} | null", self.ts_of(arg(0)?)?),
             "Box" | "Rc" | "Arc" => self.ts_of(arg(0)?)?,

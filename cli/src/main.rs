@@ -193,7 +193,9 @@ fn import(folder: &Path, out: Option<&Path>) -> Result<ExitCode, String> {
     }
     let imported =
         kms_share_core::import::import(&files).map_err(|e| format!("import of `{}`: {e}", folder.display()))?;
-    let text = serde_json::to_string_pretty(&imported.state).map_err(|e| e.to_string())?;
+    // The core's pretty form of the compact text: a policy's document is written as the
+    // compact text it is kept as, which serde_json's pretty writer would not indent.
+    let text = kms_share_core::json::pretty(&kms_share_core::json::text(&imported.state));
     match out {
         Some(path) => {
             std::fs::write(path, text + "\n").map_err(|e| format!("cannot write `{}`: {e}", path.display()))?

@@ -53,7 +53,7 @@ fn ask(org: &Organization, caller: &str, action: &str, resource: &str) -> kms_sh
 fn the_example_folder_makes_the_example_state_document() {
     let imported = import(&files()).unwrap();
     let want = std::fs::read_to_string(root().join("example-state.json")).unwrap();
-    assert_eq!(serde_json::to_string_pretty(&imported.state).unwrap() + "\n", want);
+    assert_eq!(kms_share_core::json::pretty(&kms_share_core::json::text(&imported.state)) + "\n", want);
     let s = &imported.summary;
     assert_eq!(
         (s.accounts, s.folders, s.instances, s.unknown_modes, s.keys, s.secrets, s.shares, s.users, s.roles, s.gaps),

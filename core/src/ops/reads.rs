@@ -1157,11 +1157,8 @@ pub(super) fn ram_read(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply>
             let name = r.policy_name.as_ref().ok_or_else(|| params_missing(action.name(), "PolicyName"))?;
             let policy = ram.policies.get(name).filter(|_| custom(&r).unwrap_or(false));
             let policy = policy.ok_or_else(|| Error::not_found("policy", name.as_str()).at_field("PolicyName"))?;
-            let v = PolicyVersionInfo {
-                version_id: "v1",
-                is_default_version: true,
-                policy_document: crate::json::text(policy.document()),
-            };
+            let v =
+                PolicyVersionInfo { version_id: "v1", is_default_version: true, policy_document: policy.text().into() };
             if action == A::GetPolicy {
                 crate::json::fields(&mut [
                     ("Policy", policy_info(name).to_value()),

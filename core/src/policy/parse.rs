@@ -74,7 +74,7 @@ pub(super) fn json(text: &str) -> Result<Value> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(too_large(Some(text.len())));
     }
-    serde_json::from_str(text).map_err(|e| invalid(ROOT, format!("policy document is not valid JSON: {e}")))
+    serde_json::from_str(text).map_err(|e| invalid(&Path::Root, format!("policy document is not valid JSON: {e}")))
 }
 
 /// Enforce the size cap on a document given as a value: its compact JSON text
@@ -122,14 +122,62 @@ pub(super) fn check_size(doc: &Value) -> Result<()> {
     }
 }
 
+/// Where a part of the document is (`PolicyDocument.Statement[1].Effect`): built as the
+/// compiler descends and written out only for an error, so compiling a valid document
+/// makes no path text.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    /// A member (the name is shortened and escaped when written: it may be the user's).
+    Field(&'a Path<'a>, &'a str),
+    /// A list's item.
+    Item(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    fn field(&'a self, name: &'a str) -> Path<'a> {
+        Path::Field(self, name)
+    }
+
+    fn item(&'a self, i: usize) -> Path<'a> {
+        Path::Item(self, i)
+    }
+}
+
+impl Path<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root => out.push_str(ROOT),
+            Path::Field(p, name) => {
+                p.write(out);
+                out.push('.');
+                out.push_str(&shorten(name));
+            }
+            Path::Item(p, i) => {
+                p.write(out);
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+}
+
 /// Compile a document (already within the size cap) into statements.
 pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
+    let root = Path::Root;
     let Value::Object(map) = doc else {
-        return Err(invalid(ROOT, format!("policy document must be a JSON object, not {}", kind(doc))));
+        return Err(invalid(&root, format!("policy document must be a JSON object, not {}", kind(doc))));
     };
-    reject_unknown(map, ROOT, &["Version", "Statement"])?;
-    version(map.get("Version"))?;
-    let path = format!("{ROOT}.Statement");
+    reject_unknown(map, &root, &["Version", "Statement"])?;
+    version(map.get("Version"), &root.field("Version"))?;
+    let path = root.field("Statement");
     match map.get("Statement") {
         None => Err(invalid(&path, "statement is required: a list of statement objects")),
         Some(Value::Object(one)) => Ok(alloc::vec![statement(one, &path)?]),
@@ -146,11 +194,10 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| {
-                    let path = format!("{path}[{i}]");
-                    match item {
-                        Value::Object(obj) => statement(obj, &path),
-                        other => Err(invalid(&path, format!("statement must be an object, not {}", describe(other)))),
+                .map(|(i, item)| match item {
+                    Value::Object(obj) => statement(obj, &path.item(i)),
+                    other => {
+                        Err(invalid(&path.item(i), format!("statement must be an object, not {}", describe(other))))
                     }
                 })
                 .collect()
@@ -161,31 +208,30 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
     }
 }
 
-fn version(value: Option<&Value>) -> Result<()> {
-    let path = format!("{ROOT}.Version");
+fn version(value: Option<&Value>, path: &Path<'_>) -> Result<()> {
     match value {
         Some(Value::String(s)) if s == "1" => Ok(()),
-        None => Err(invalid(&path, "version is required and must be the string `1`")),
-        Some(other) => Err(invalid(&path, format!("version must be the string `1`, not {}", describe(other)))),
+        None => Err(invalid(path, "version is required and must be the string `1`")),
+        Some(other) => Err(invalid(path, format!("version must be the string `1`, not {}", describe(other)))),
     }
 }
 
-fn statement(obj: &Map<String, Value>, path: &str) -> Result<Statement> {
+fn statement(obj: &Map<String, Value>, path: &Path<'_>) -> Result<Statement> {
     reject_unknown(obj, path, &STATEMENT_FIELDS)?;
-    let effect = effect(obj.get("Effect"), &format!("{path}.Effect"))?;
+    let effect = effect(obj.get("Effect"), &path.field("Effect"))?;
     let (not, field, value) = exactly_one(obj, path, "Action", "NotAction")?;
-    let action = Patterns { not, items: strings(value, &format!("{path}.{field}"), "action", action_pattern)? };
+    let action = Patterns { not, items: strings(value, &path.field(field), "action", action_pattern)? };
     let (not, field, value) = exactly_one(obj, path, "Resource", "NotResource")?;
-    let resource = Patterns { not, items: strings(value, &format!("{path}.{field}"), "resource", resource_pattern)? };
+    let resource = Patterns { not, items: strings(value, &path.field(field), "resource", resource_pattern)? };
     let conditions = match obj.get("Condition") {
         None => Vec::new(),
-        Some(value) => conditions(value, &format!("{path}.Condition"))?,
+        Some(value) => conditions(value, &path.field("Condition"))?,
     };
     let known = ActionSet::of(&action);
     Ok(Statement { effect, action, known, resource, conditions })
 }
 
-fn effect(value: Option<&Value>, path: &str) -> Result<Effect> {
+fn effect(value: Option<&Value>, path: &Path<'_>) -> Result<Effect> {
     match value {
         Some(Value::String(s)) if s == "Allow" => Ok(Effect::Allow),
         Some(Value::String(s)) if s == "Deny" => Ok(Effect::Deny),
@@ -198,7 +244,7 @@ fn effect(value: Option<&Value>, path: &str) -> Result<Effect> {
 /// the negated one, its name and its value.
 fn exactly_one<'v>(
     obj: &'v Map<String, Value>,
-    path: &str,
+    path: &Path<'_>,
     plain: &'static str,
     negated: &'static str,
 ) -> Result<(bool, &'static str, &'v Value)> {
@@ -206,15 +252,20 @@ fn exactly_one<'v>(
         (Some(v), None) => Ok((false, plain, v)),
         (None, Some(v)) => Ok((true, negated, v)),
         (Some(_), Some(_)) => {
-            Err(invalid(&format!("{path}.{negated}"), format!("a statement has `{plain}` or `{negated}`, not both")))
+            Err(invalid(&path.field(negated), format!("a statement has `{plain}` or `{negated}`, not both")))
         }
-        (None, None) => Err(invalid(&format!("{path}.{plain}"), format!("a statement needs `{plain}` or `{negated}`"))),
+        (None, None) => Err(invalid(&path.field(plain), format!("a statement needs `{plain}` or `{negated}`"))),
     }
 }
 
 /// A string or a non-empty list of strings (RAM-2: a single string equals a
 /// one-item list), each item checked and compiled by `item`.
-fn strings(value: &Value, path: &str, what: &str, item: fn(&str, &str) -> Result<String>) -> Result<Vec<String>> {
+fn strings(
+    value: &Value,
+    path: &Path<'_>,
+    what: &str,
+    item: fn(&str, &Path<'_>) -> Result<String>,
+) -> Result<Vec<String>> {
     match value {
         Value::String(s) => Ok(alloc::vec![item(s, path)?]),
         Value::Array(items) => {
@@ -222,12 +273,9 @@ fn strings(value: &Value, path: &str, what: &str, item: fn(&str, &str) -> Result
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| {
-                    let path = format!("{path}[{i}]");
-                    match v {
-                        Value::String(s) => item(s, &path),
-                        other => Err(invalid(&path, format!("{what} must be a string, not {}", describe(other)))),
-                    }
+                .map(|(i, v)| match v {
+                    Value::String(s) => item(s, &path.item(i)),
+                    other => Err(invalid(&path.item(i), format!("{what} must be a string, not {}", describe(other)))),
                 })
                 .collect()
         }
@@ -237,7 +285,7 @@ fn strings(value: &Value, path: &str, what: &str, item: fn(&str, &str) -> Result
 
 /// `*` or `service:Name`, wildcards allowed in both parts; folded to lowercase
 /// once here since actions compare case-insensitively (RAM-2, RAM-3).
-fn action_pattern(s: &str, path: &str) -> Result<String> {
+fn action_pattern(s: &str, path: &Path<'_>) -> Result<String> {
     let well_formed = s == "*"
         || s.split_once(':')
             .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty() && !name.contains(':'));
@@ -257,7 +305,7 @@ fn action_pattern(s: &str, path: &str) -> Result<String> {
 /// Interpretation: a resource is `*`-led or an `acs:` resource name (RAM-3),
 /// so that a typo such as `kms:*:*:key/*` is an error rather than a Deny
 /// statement that silently never applies (AZ-3).
-fn resource_pattern(s: &str, path: &str) -> Result<String> {
+fn resource_pattern(s: &str, path: &Path<'_>) -> Result<String> {
     if s.starts_with('*') || s.starts_with("acs:") {
         return Ok(s.to_string());
     }
@@ -267,14 +315,14 @@ fn resource_pattern(s: &str, path: &str) -> Result<String> {
     ))
 }
 
-fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
+fn conditions(value: &Value, path: &Path<'_>) -> Result<Vec<Condition>> {
     let Value::Object(ops) = value else {
         return Err(invalid(path, format!("condition must be an object of operators, not {}", describe(value))));
     };
-    check_max(ops.len(), path, "a condition", "operators")?;
+    check_max(ops.len(), path, || "a condition".to_string(), "operators")?;
     let mut out = Vec::new();
     for (op, keys) in ops {
-        let op_path = format!("{path}.{}", shorten(op));
+        let op_path = path.field(op);
         let (kind, negated) = operator(op, &op_path)?;
         let Value::Object(keys) = keys else {
             return Err(invalid(
@@ -285,9 +333,9 @@ fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
         if keys.is_empty() {
             return Err(invalid(&op_path, format!("condition `{op}` must name at least one condition key")));
         }
-        check_max(keys.len(), &op_path, &format!("condition `{op}`"), "keys")?;
+        check_max(keys.len(), &op_path, || format!("condition `{op}`"), "keys")?;
         for (key, values) in keys {
-            let key_path = format!("{op_path}.{}", shorten(key));
+            let key_path = op_path.field(key);
             if key.is_empty() {
                 return Err(invalid(&key_path, "condition key must not be empty"));
             }
@@ -298,7 +346,7 @@ fn conditions(value: &Value, path: &str) -> Result<Vec<Condition>> {
     Ok(out)
 }
 
-fn operator(op: &str, path: &str) -> Result<(Kind, bool)> {
+fn operator(op: &str, path: &Path<'_>) -> Result<(Kind, bool)> {
     if let Some((_, kind, negated)) = OPERATORS.iter().find(|(name, _, _)| *name == op) {
         return Ok((*kind, *negated));
     }
@@ -320,8 +368,8 @@ fn operator(op: &str, path: &str) -> Result<(Kind, bool)> {
 
 /// A string or non-empty list of strings; JSON booleans and numbers count as
 /// their text (`true`, `10`), as the vendor's documents often write them bare.
-fn condition_values(value: &Value, path: &str) -> Result<Vec<String>> {
-    let one = |v: &Value, path: &str| match v {
+fn condition_values(value: &Value, path: &Path<'_>) -> Result<Vec<String>> {
+    let one = |v: &Value, path: &Path<'_>| match v {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
@@ -330,7 +378,7 @@ fn condition_values(value: &Value, path: &str) -> Result<Vec<String>> {
     match value {
         Value::Array(items) => {
             check_list_len(items.len(), path, "condition value")?;
-            items.iter().enumerate().map(|(i, v)| one(v, &format!("{path}[{i}]"))).collect()
+            items.iter().enumerate().map(|(i, v)| one(v, &path.item(i))).collect()
         }
         Value::Object(_) | Value::Null => Err(invalid(
             path,
@@ -340,7 +388,7 @@ fn condition_values(value: &Value, path: &str) -> Result<Vec<String>> {
     }
 }
 
-fn test(kind: Kind, op: &str, values: Vec<String>, path: &str) -> Result<Test> {
+fn test(kind: Kind, op: &str, values: Vec<String>, path: &Path<'_>) -> Result<Test> {
     Ok(match kind {
         Kind::Equals => Test::Equals(values),
         Kind::EqualsFold => Test::EqualsFold(values.iter().map(|v| fold_str(v)).collect()),
@@ -403,11 +451,11 @@ fn parse_cidr(s: &str) -> Option<Cidr> {
     Some(Cidr { addr, prefix })
 }
 
-fn reject_unknown(map: &Map<String, Value>, path: &str, known: &[&str]) -> Result<()> {
+fn reject_unknown(map: &Map<String, Value>, path: &Path<'_>, known: &[&str]) -> Result<()> {
     let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) else {
         return Ok(());
     };
-    let field = format!("{path}.{}", shorten(key));
+    let field = path.field(key);
     let message = match known.iter().find(|k| k.eq_ignore_ascii_case(key)) {
         Some(k) => format!("unknown field `{}`; did you mean `{k}`?", shorten(key)),
         None => {
@@ -419,17 +467,18 @@ fn reject_unknown(map: &Map<String, Value>, path: &str, known: &[&str]) -> Resul
 }
 
 /// A list is non-empty (`what` names one item) and has at most [`MAX_ITEMS`].
-fn check_list_len(len: usize, path: &str, what: &str) -> Result<()> {
+fn check_list_len(len: usize, path: &Path<'_>, what: &str) -> Result<()> {
     if len == 0 {
         return Err(invalid(path, format!("{what} must not be an empty list")));
     }
-    check_max(len, path, &format!("a list of {what}s"), "items")
+    check_max(len, path, || format!("a list of {what}s"), "items")
 }
 
-/// At most [`MAX_ITEMS`]: "`subject` may have at most 100 `items`".
-fn check_max(len: usize, path: &str, subject: &str, items: &str) -> Result<()> {
+/// At most [`MAX_ITEMS`]: "`subject` may have at most 100 `items`" (the subject is
+/// written only for the error).
+fn check_max(len: usize, path: &Path<'_>, subject: impl FnOnce() -> String, items: &str) -> Result<()> {
     if len > MAX_ITEMS {
-        return Err(limit(path, format!("{subject} may have at most {MAX_ITEMS} {items}, not {len}")));
+        return Err(limit(path, format!("{} may have at most {MAX_ITEMS} {items}, not {len}", subject())));
     }
     Ok(())
 }
@@ -463,7 +512,7 @@ fn kind(v: &Value) -> &'static str {
 fn too_large(len: Option<usize>) -> Error {
     let cap = format!("a policy document may have at most {MAX_DOCUMENT_BYTES} bytes of JSON text");
     limit(
-        ROOT,
+        &Path::Root,
         match len {
             Some(len) => format!("{cap}, not {len}"),
             None => cap,
@@ -471,10 +520,10 @@ fn too_large(len: Option<usize>) -> Error {
     )
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::invalid(path, RULE, message)
+fn invalid(path: &Path<'_>, message: impl Into<String>) -> Error {
+    Error::invalid(&path.text(), RULE, message)
 }
 
-fn limit(path: &str, message: impl Into<String>) -> Error {
-    Error::new(ErrorCode::LimitExceeded, RULE, message).at_field(path)
+fn limit(path: &Path<'_>, message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::LimitExceeded, RULE, message).at_field(&path.text())
 }

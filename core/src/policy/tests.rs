@@ -743,6 +743,30 @@ fn context_deserializes_single_values_and_folds_keys() {
 }
 
 #[test]
+fn a_policy_is_written_as_its_document_given_compactly_in_its_order_ram2() {
+    // Members out of alphabetical order, spaces and a line break: kept as compact text.
+    let text = "{\"Version\": \"1\",\n \"Statement\": [{\"Resource\": \"*\", \"Effect\": \"Deny\", \"Action\": [\"kms:Decrypt\"]}]}";
+    let compact = r#"{"Version":"1","Statement":[{"Resource":"*","Effect":"Deny","Action":["kms:Decrypt"]}]}"#;
+    let p = Policy::parse_str(text).unwrap();
+    assert_eq!(p.text(), compact);
+    assert_eq!(serde_json::to_string(&p).unwrap(), compact);
+    let doc: Value = serde_json::from_str(compact).unwrap();
+    assert_eq!(p.document(), doc);
+    // serde_json's value serializer reads the text as the document it holds (the
+    // Python binding converts results through it).
+    assert_eq!(serde_json::to_value(&p).unwrap(), doc);
+    assert_eq!(serde_json::to_string(&[&p, &p]).unwrap(), format!("[{compact},{compact}]"));
+    // The same document given as a value, or as a string holding its text: the same policy.
+    assert_eq!(Policy::parse(&doc).unwrap(), p);
+    assert_eq!(Policy::parse(&Value::String(text.into())).unwrap(), p);
+    // Read back from what it wrote: equal, and it still decides.
+    let back: Policy = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(back, p);
+    let c = Context::default();
+    assert!(matches!(back.evaluate(&ask("kms:Decrypt", KEY, &c)), Verdict::ExplicitDeny { statement: 0, .. }));
+}
+
+#[test]
 fn size_cap_counts_the_compact_text_exactly_ram2() {
     // Pad a resource so that the compact JSON text is exactly the cap, then one byte more;
     // escapes and non-ASCII characters count as serde_json writes them.
