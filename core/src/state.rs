@@ -350,14 +350,34 @@ impl State {
             let placed: IdSet<AccountId> = order.iter().cloned().collect();
             order.extend(found.remove(&inst_id).unwrap_or_default().into_iter().filter(|a| !placed.contains(a)));
             let room = (inst.quota as usize).saturating_sub(inst.vpcs.len());
-            for (place, acct) in order.iter().enumerate() {
-                if place < room {
-                    index.admitted.entry(inst_id.clone()).or_default().insert(acct.clone());
-                    if let Some(via) = reach.remove(acct) {
-                        index.access.entry(inst_id.clone()).or_default().insert(acct.clone(), via);
+            if cfg!(target_arch = "wasm32") {
+                // WebAssembly keeps one way to build the sets (its module's size is budgeted).
+                for (place, acct) in order.iter().enumerate() {
+                    if place < room {
+                        index.admitted.entry(inst_id.clone()).or_default().insert(acct.clone());
+                        if let Some(via) = reach.remove(acct) {
+                            index.access.entry(inst_id.clone()).or_default().insert(acct.clone(), via);
+                        }
+                    } else {
+                        index.over_quota.entry(inst_id.clone()).or_default().insert(acct.clone());
                     }
-                } else {
-                    index.over_quota.entry(inst_id.clone()).or_default().insert(acct.clone());
+                }
+            } else {
+                // The same sets, each built at once from its members sorted: a share with
+                // the whole directory reaches every account, and inserting them one by one
+                // in admission order searched and grew the sets at each.
+                let (admitted, waiting) = order.split_at(room.min(order.len()));
+                let admitted = sorted_set(admitted);
+                let access: IdMap<AccountId, Vec<ShareId>> =
+                    reach.into_iter().filter(|(a, _)| admitted.contains(a)).collect();
+                if !access.is_empty() {
+                    index.access.insert(inst_id.clone(), access);
+                }
+                if !admitted.is_empty() {
+                    index.admitted.insert(inst_id.clone(), admitted);
+                }
+                if !waiting.is_empty() {
+                    index.over_quota.insert(inst_id.clone(), sorted_set(waiting));
                 }
             }
             admission.insert(inst_id, order);
@@ -508,6 +528,14 @@ pub struct QuotaUsage {
     /// became reachable: the first is admitted when room appears (KI-4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub over_quota_accounts: Vec<AccountId>,
+}
+
+/// A set of accounts built at once from its members sorted (repeated ones once).
+fn sorted_set(accounts: &[AccountId]) -> IdSet<AccountId> {
+    let mut v = accounts.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    IdSet::of_sorted(v)
 }
 
 fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
