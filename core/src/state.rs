@@ -225,29 +225,29 @@ impl State {
         for a in self.aliases.values() {
             index_alias(index, self, a, true);
         }
-        for (arn, s) in &self.secrets {
-            index_secret(index, arn, s, true);
-        }
-        // A large state's keys are most of it: each instance's key set is built once from
-        // its keys in id order (the order `keys` iterates in), not key by key. Not in
-        // WebAssembly, whose module's size is budgeted: there key by key (the same index).
+        // A large state's keys are most of it: natively each instance's key set and its
+        // creators' counts are built once from its keys in id order (the order `keys`
+        // iterates in), not key by key; the keys come before the secrets so that the
+        // counts start empty and the secrets add theirs. Not in WebAssembly, whose
+        // module's size is budgeted: there key by key (the same index).
         if cfg!(target_arch = "wasm32") {
             for k in self.keys.values() {
                 index_key(index, k, true);
             }
         } else {
-            let mut instance_keys: IdMap<InstanceId, Vec<KeyId>> = IdMap::new();
+            let mut by_instance: IdMap<InstanceId, Vec<&Key>> = IdMap::new();
             for k in self.keys.values() {
-                count_owned(&mut index.owned, &k.instance, &k.creator, true);
-                instance_keys.entry(k.instance.clone()).or_default().push(k.id.clone());
+                by_instance.entry(k.instance.clone()).or_default().push(k);
                 schedule_key(index, k);
             }
-            for (instance, keys) in instance_keys {
-                index.instance_keys.insert(instance, IdSet::of_sorted(keys));
+            for (instance, keys) in by_instance {
+                index.owned.insert(instance.clone(), creator_counts(&keys));
+                index.instance_keys.insert(instance, IdSet::of_sorted(keys.iter().map(|k| k.id.clone()).collect()));
             }
         }
-        for (arn, sec) in &self.secrets {
-            if let Some(t) = sec.delete_at {
+        for (arn, s) in &self.secrets {
+            index_secret(index, arn, s, true);
+            if let Some(t) = s.delete_at {
                 schedule_in(index, t, Due::DeleteSecret(arn.clone()));
             }
         }
@@ -528,6 +528,20 @@ pub struct QuotaUsage {
     /// became reachable: the first is admitted when room appears (KI-4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub over_quota_accounts: Vec<AccountId>,
+}
+
+/// How many of `keys` each account created, built at once from the creators sorted.
+fn creator_counts(keys: &[&Key]) -> IdMap<AccountId, u32> {
+    let mut creators: Vec<&AccountId> = keys.iter().map(|k| &k.creator).collect();
+    creators.sort_unstable();
+    let mut counts: Vec<(AccountId, u32)> = Vec::new();
+    for c in creators {
+        match counts.last_mut() {
+            Some((a, n)) if a == c => *n += 1,
+            _ => counts.push((c.clone(), 1)),
+        }
+    }
+    counts.into_iter().collect()
 }
 
 /// A set of accounts built at once from its members sorted (repeated ones once).
