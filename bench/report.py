@@ -1113,8 +1113,9 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
                         (", every id validated; each record is parsed into a `serde_json::Value` first, a string "
                          "allocation per field and an ordered map per object, then read by `json::FromJson`, the form "
                          "that keeps the WebAssembly module small)")))
-        steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}; each instance's key set is built in one "
-                     "pass from the keys in id order, `IdSet::of_sorted`) could be saved in the snapshot"
+        steps.append(f"`State::rebuild_index` ({secs(b['rebuildIndex'])}; natively each instance's key set, its "
+                     "creators' counts and its admitted, waiting and access sets are each built in one pass from "
+                     "their members sorted, `IdSet::of_sorted`) could be saved in the snapshot"
                      + (", and with it the large maps' hash indexes, which the read builds once per map "
                         "(`IdMap::end_bulk`: sized up front, filled in home order) and the policies' action sets "
                         "(`policy::ActionSet::of`, per statement)" if src_has("core/src/idmap.rs", "fn end_bulk") else ""))
