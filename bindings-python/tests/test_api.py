@@ -350,6 +350,22 @@ def test_state_policy_export_and_load_state_keep_decisions(org: Organization) ->
     assert text_copy.policy_export() == export
 
 
+def test_state_gives_a_policy_as_the_document_created_ram2(org: Organization, dept_doc: Dict[str, Any]) -> None:
+    # The core keeps a policy's document as compact text; the binding must still give
+    # it as the dict that CreatePolicy was given, in every form of the state.
+    step = next(s for s in dept_doc["steps"] if s["action"] == "CreatePolicy")
+    account = step["caller"].split(":")[3]
+    given = step["params"]["PolicyDocument"]
+    name = step["params"]["PolicyName"]
+    assert org.state()["ram"][account]["policies"][name] == given
+    assert org.policy_export()["ram"][account]["policies"][name] == given
+    copy = Organization(seed=1)
+    copy.load_state(org.policy_export())
+    assert copy.state()["ram"][account]["policies"][name] == given
+    got = org.call(B_ROOT, "GetPolicy", {"PolicyName": name, "PolicyType": "Custom"})
+    assert json.loads(got["DefaultPolicyVersion"]["PolicyDocument"]) == given
+
+
 def test_sealed_snapshot_round_trip(org: Organization) -> None:
     root = bytes(range(32))
     blob = org.call(ALICE, "kms:Encrypt", {"KeyId": KEY, "Plaintext": "kept"})["CiphertextBlob"]
