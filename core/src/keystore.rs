@@ -109,18 +109,23 @@ impl SoftwareBackend {
     /// handle has no material (destroyed, or never made here).
     fn key(&self, handle: &str) -> Option<Result<&AesKey>> {
         let m = self.keys.get(handle)?;
+        Some(self.open(handle, m))
+    }
+
+    /// The key of `handle`'s material `m`, opened from its sealed form on first use.
+    fn open<'a>(&'a self, handle: &str, m: &'a Material) -> Result<&'a AesKey> {
         if let Some(k) = m.key.get() {
-            return Some(Ok(k));
+            return Ok(k);
         }
         let opened = match (&m.sealed, &self.root) {
             (Some(b64), Some(root)) => unseal_one(root, handle, b64),
             _ => Err(unsealable(handle)),
         };
-        Some(opened.and_then(|k| {
+        opened.and_then(|k| {
             // Nothing else sets it: this thread found it empty just above.
             let _ = m.key.set(k);
             m.key.get().ok_or_else(|| unsealable(handle))
-        }))
+        })
     }
 }
 
@@ -211,10 +216,8 @@ impl KeyBackend for SoftwareBackend {
                 out.push((handle.clone(), sealed.clone()));
                 continue;
             }
-            let key = match self.key(handle) {
-                Some(k) => k?,
-                None => continue,
-            };
+            // The entry at hand, not a search for its handle again.
+            let key = self.open(handle, m)?;
             let mut nonce = [0u8; 12];
             rng.fill(&mut nonce)?;
             let material = key.material();
