@@ -234,7 +234,7 @@ impl<K: Text + KeyText, V: FastRead> FastRead for IdMap<K, V> {
 
 impl<K: Text + KeyText + FastRead> FastRead for IdSet<K> {
     fn fast<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<K>::fast(d).map(|members| members.into_iter().collect())
+        Vec::<K>::fast(d).map(IdSet::of_sorted)
     }
 }
 

@@ -564,15 +564,14 @@ impl<K: KeyText> IdSet<K> {
     /// where inserting member by member searches the tree and grows the index each time.
     /// Keys in any other order are inserted one by one (the same set).
     pub(crate) fn of_sorted(keys: Vec<K>) -> Self {
-        let ascending = keys.windows(2).all(|w| matches!(w, [a, b] if a.key_bytes() < b.key_bytes()));
-        // WebAssembly keeps one way to build a set (its module's size is budgeted).
-        if !ascending || cfg!(target_arch = "wasm32") {
-            return keys.into_iter().collect();
-        }
-        let tree = keys.iter().enumerate().map(|(i, k)| (k.id_text(), slot_no(i))).collect();
-        let mut map = IdMap { tree, slots: keys.into_iter().map(|k| (k, ())).collect(), hash: Hash::default() };
-        map.end_bulk();
-        IdSet(map)
+        // The map's one-pass build; WebAssembly keeps one way to build a set (its
+        // module's size is budgeted).
+        #[cfg(not(target_arch = "wasm32"))]
+        let keys = match IdMap::of_ascending(keys.into_iter().map(|k| (k, ())).collect()) {
+            Ok(map) => return IdSet(map),
+            Err(entries) => entries.into_iter().map(|(k, ())| k),
+        };
+        keys.into_iter().collect()
     }
 
     /// Add `key`; false if it was already a member.
