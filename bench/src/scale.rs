@@ -277,3 +277,37 @@ pub fn run(args: &Args) -> Value {
         "queries": queries,
     })
 }
+
+/// `decide-loop --accounts N --seconds S [--explained]`: one organization, its 100,000
+/// requests, and nothing but the effect-only decision (or the explained one) over them in
+/// a loop for S seconds: a process to hand to `perf record` or `perf stat`, with the
+/// median printed as the scale part measures it.
+pub fn decide_loop(args: &Args) -> Value {
+    let n = args.usize("accounts", 100_000);
+    let seconds = args.usize("seconds", 10) as f64;
+    let explained = args.str("explained", "no") == "yes";
+    let org = org::generate(n, 10);
+    let reqs = org::requests(&org, REQUESTS, 0x5ca1e + n as u64);
+    log(format!("decide-loop: {n} accounts, {} keys; timing for {seconds} s", org.keys));
+    let ctx = Context::default();
+    let st = org.engine.state();
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let mut round = 0;
+    while started.elapsed().as_secs_f64() < seconds {
+        let start = (round * CHUNK) % reqs.len();
+        let t = Instant::now();
+        for r in &reqs[start..start + CHUNK] {
+            if explained {
+                black_box(decide(st, &r.request(&ctx)));
+            } else {
+                black_box(denied_by(st, &r.request(&ctx)));
+            }
+        }
+        samples.push(t.elapsed().as_nanos() as f64 / CHUNK as f64);
+        round += 1;
+    }
+    let s = Summary::from_samples(samples, CHUNK);
+    log(format!("decide-loop: median {:.0} ns per decision over {round} rounds", s.median));
+    json!({"accounts": n, "explained": explained, "ns": s})
+}

@@ -80,6 +80,8 @@ pub(crate) struct Index {
     pub admitted: IdMap<InstanceId, IdSet<AccountId>>,
     /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
     pub over_quota: IdMap<InstanceId, IdSet<AccountId>>,
+    /// The accounts of `access` that lack a share permission.
+    pub unpermitted: Unpermitted,
     /// instance -> every share (any state) that names it, for explaining denials.
     pub instance_shares: IdMap<InstanceId, Vec<ShareId>>,
     /// folder -> direct child folders.
@@ -107,6 +109,31 @@ pub(crate) struct Index {
     /// What falls due when: deletions and automatic rotations, driven by call times. In
     /// (time, item) order: the key is [`due_key`]'s text.
     pub due: IdMap<String, (Timestamp, Due)>,
+}
+
+/// instance -> the accounts of [`Index::access`] none of whose shares carries a working
+/// KMS instance permission (RS-4; rare). Built with `access` (and rebuilt when a share's
+/// permissions change) so that a decision reads no share: at 100,000 accounts every
+/// record a decision reads is a likely cache miss. Not in the whole-engine WebAssembly
+/// module, whose size is held under a ceiling (as for the maps' hash index): there a
+/// decision reads the shares, with the same answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Unpermitted(
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))] IdMap<InstanceId, IdSet<AccountId>>,
+);
+
+impl Unpermitted {
+    /// Whether `account` lacks a share permission for `instance`; `None` in a build
+    /// without this index.
+    fn get(&self, instance: &InstanceId, account: &AccountId) -> Option<bool> {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        return Some(self.0.get(instance).is_some_and(|s| s.contains(account)));
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        {
+            let _ = (instance, account);
+            None
+        }
+    }
 }
 
 /// Something that happens at a time (CR-1 rotation, CR-3 and CR-4 deletion).
@@ -203,6 +230,7 @@ impl State {
         index.access.clear();
         index.admitted.clear();
         index.over_quota.clear();
+        index.unpermitted = Unpermitted::default();
         index.instance_shares.clear();
         self.index_directory(&mut index);
         self.index_access(&mut index);
@@ -380,6 +408,12 @@ impl State {
                     index.over_quota.insert(inst_id.clone(), sorted_set(waiting));
                 }
             }
+            #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+            for (acct, via) in index.access.get(&inst_id).into_iter().flatten() {
+                if !via.iter().any(|s| self.share_permits(s)) {
+                    index.unpermitted.0.entry(inst_id.clone()).or_default().insert(acct.clone());
+                }
+            }
             admission.insert(inst_id, order);
         }
         self.admission = admission;
@@ -419,6 +453,21 @@ impl State {
     /// The Active shares through which `account` reaches `instance` (index, no scan).
     pub fn shares_granting(&self, instance: &InstanceId, account: &AccountId) -> &[ShareId] {
         self.index.access.get(instance).and_then(|m| m.get(account)).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Whether `account`, which reaches `instance` through the shares `via`, reaches it
+    /// only through shares none of which carries a working KMS instance permission (RS-4):
+    /// from the index where the build keeps it, else from the shares.
+    pub(crate) fn lacks_share_permission(&self, instance: &InstanceId, account: &AccountId, via: &[ShareId]) -> bool {
+        match self.index.unpermitted.get(instance, account) {
+            Some(lacks) => lacks,
+            None => !via.iter().any(|s| self.share_permits(s)),
+        }
+    }
+
+    /// Whether a share carries a working KMS instance permission (RS-4).
+    pub(crate) fn share_permits(&self, share: &ShareId) -> bool {
+        self.shares.get(share).is_some_and(|s| s.permissions.iter().any(SharePermission::grants_kms_instance))
     }
 
     /// The keys of an instance (index, no scan).

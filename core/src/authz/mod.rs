@@ -166,10 +166,10 @@ fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn decide_kms(
+fn decide_kms<B: Sink>(
     state: &State,
     req: &Request<'_>,
-    b: &mut impl Sink,
+    b: &mut B,
     instance: &InstanceId,
     kind: ResourceKind,
     creator: Option<&AccountId>,
@@ -228,29 +228,31 @@ fn decide_kms(
             [one] => cat(&["account ", account.as_str(), " is an associated principal of active share ", one.as_str()]),
             _ => format!("account {account} is an associated principal of active share {}", names()),
         });
-        // 2. share permission: the first share (in id order) whose permission still works.
-        let working = shares.iter().find_map(|s| {
-            let sh = state.shares.get(s)?;
-            sh.permissions.iter().find(|p| p.grants_kms_instance()).map(|p| (s, p))
-        });
-        match working {
-            Some((s, p)) => {
+        // 2. share permission: the first share (in creation order) whose permission still
+        // works. Whether one does is in the index; the shares are read only to explain.
+        if state.lacks_share_permission(instance, account, shares) {
+            b.fail(CheckName::SharePermission, || {
+                let first = shares.first().map(|s| s.as_str()).unwrap_or("");
+                (
+                    Rule::Rs4,
+                    format!("share {} carries no working KMS instance permission", names()),
+                    format!("attach AliyunRSDefaultPermissionKMSInstance v2 to share {first} (AssociateResourceSharePermission)"),
+                )
+            });
+            return;
+        }
+        // A decision by effect alone has its answer already.
+        if B::EXPLAINS {
+            let working = shares.iter().find_map(|s| {
+                let sh = state.shares.get(s)?;
+                sh.permissions.iter().find(|p| p.grants_kms_instance()).map(|p| (s, p))
+            });
+            if let Some((s, p)) = working {
                 b.via_share(s);
                 b.pass(CheckName::SharePermission, Rule::Rs4, || match &p.version {
                     Some(v) => cat(&["share ", s.as_str(), " carries ", &p.name, " ", v]),
                     None => cat(&["share ", s.as_str(), " carries ", &p.name]),
                 });
-            }
-            None => {
-                b.fail(CheckName::SharePermission, || {
-                    let first = shares.first().map(|s| s.as_str()).unwrap_or("");
-                    (
-                        Rule::Rs4,
-                        format!("share {} carries no working KMS instance permission", names()),
-                        format!("attach AliyunRSDefaultPermissionKMSInstance v2 to share {first} (AssociateResourceSharePermission)"),
-                    )
-                });
-                return;
             }
         }
     }

@@ -15,6 +15,8 @@ use crate::text::cat;
 
 /// Where the checks report their outcomes.
 pub(super) trait Sink {
+    /// Whether the sink records explanations (the closures it is given are called).
+    const EXPLAINS: bool;
     /// The check passed, for the rule and reason the closure gives.
     fn pass(&mut self, check: CheckName, rule: Rule, detail: impl FnOnce() -> String);
     /// The check does not apply to this kind of call.
@@ -50,6 +52,7 @@ pub(super) struct FirstFailure {
 }
 
 impl Sink for FirstFailure {
+    const EXPLAINS: bool = false;
     fn pass(&mut self, _: CheckName, _: Rule, _: impl FnOnce() -> String) {}
     fn na(&mut self, _: CheckName, _: &'static str) {}
     fn fail(&mut self, check: CheckName, _: impl FnOnce() -> (Rule, String, String)) {
@@ -65,6 +68,7 @@ impl Sink for FirstFailure {
 }
 
 impl Sink for Explained {
+    const EXPLAINS: bool = true;
     fn pass(&mut self, check: CheckName, rule: Rule, detail: impl FnOnce() -> String) {
         self.checks.push(Check { check, outcome: Outcome::Passed, rule, detail: detail() });
     }

@@ -1008,6 +1008,8 @@ pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
             return Err(Error::not_found("permission", &name));
         }
     }
+    // Which share of each route works is part of the access index.
+    ok.state.rebuild_access();
     Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }
 
