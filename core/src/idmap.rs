@@ -83,6 +83,11 @@ pub struct IdMap<K, V> {
 /// Entries up to which a lookup searches the tree (no hash index).
 pub const SMALL: usize = 8;
 
+/// Whether this build keeps the maps' hash index and searches small maps in their slots:
+/// natively and in the decision-only WebAssembly module, not in the whole engine's (see
+/// `Hash`).
+pub(crate) const FAST: bool = cfg!(any(not(target_arch = "wasm32"), feature = "hash-index"));
+
 /// A large map's hash index. Not in the whole-engine WebAssembly module: its size is
 /// held under a ceiling, and the index's code (its lookups, growth and removals,
 /// compiled for each map's key and value types) does not fit. There `Hash` holds
@@ -231,6 +236,10 @@ impl<K: KeyText, V> IdMap<K, V> {
                 let is_key = |s: u32| self.slots.get(pos(s)).is_some_and(|(k, _)| k.key_bytes() == text);
                 hash.find(idhash::hash(text), is_key).map(pos)
             }
+            // A small map is searched in its slots, whose keys are inline: the tree's
+            // node is one more record to reach (the RAM check looks up an identity and
+            // its policies in small maps of the caller's account).
+            _ if FAST && self.slots.len() <= SMALL => self.slots.iter().position(|(k, _)| k.key_bytes() == text),
             _ => self.tree.get(text).map(|s| pos(*s)),
         }
     }
@@ -591,6 +600,12 @@ impl<K: KeyText> IdSet<K> {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + '_ {
         self.0.iter().map(|(k, _)| k)
     }
+
+    /// Members in no particular order, for a reader to whom order does not matter: read
+    /// from the slots without reaching the tree.
+    pub(crate) fn iter_unordered(&self) -> impl Iterator<Item = &K> + '_ {
+        self.0.slots.iter().map(|(k, _)| k)
+    }
 }
 
 impl<'a, K: KeyText> IntoIterator for &'a IdSet<K> {
@@ -753,6 +768,42 @@ mod tests {
         assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&model).unwrap());
         assert_eq!(format!("{ours:?}"), format!("{model:?}"));
         assert_eq!(ours.clone().into_sorted_vec(), model.into_iter().collect::<Vec<_>>());
+    }
+
+    /// Up to [`SMALL`] entries lookups search the slots natively (the tree in the whole
+    /// engine): keys inline and on the heap, sharing prefixes, present and absent, under
+    /// inserts and removals that move slots; a set's members read in any order are its
+    /// members.
+    #[test]
+    fn small_maps_find_every_key_and_miss_every_other() {
+        let pool: Vec<String> = (0..SMALL)
+            .map(|i| if i % 2 == 0 { format!("k{i}") } else { format!("key-with-a-rather-long-prefix-{i}") })
+            .collect();
+        let mut ours: IdMap<String, u64> = IdMap::new();
+        let mut set: IdSet<String> = IdSet::new();
+        let mut model: BTreeMap<String, u64> = BTreeMap::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for step in 0..2000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = &pool[(x % SMALL as u64) as usize];
+            if x % 3 == 0 {
+                assert_eq!(ours.remove(key.as_str()), model.remove(key));
+                set.remove(key.as_str());
+            } else {
+                assert_eq!(ours.insert(key.clone(), step), model.insert(key.clone(), step));
+                set.insert(key.clone());
+            }
+            assert!(ours.len() <= SMALL);
+            for k in pool.iter().map(String::as_str).chain(["k", "k1", "", "key-with-a-rather-long-prefix-"]) {
+                assert_eq!(ours.get(k), model.get(k), "{k}");
+                assert_eq!(set.contains(k), model.contains_key(k), "{k}");
+            }
+            let mut members: Vec<&String> = set.iter_unordered().collect();
+            members.sort();
+            assert!(members.into_iter().eq(model.keys()));
+        }
     }
 
     /// Past [`SMALL`] entries lookups go through the hash index: grown from empty to

@@ -422,7 +422,7 @@ fn why_not_shared(
     )
 }
 
-fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tags: &[(String, String)]) {
+fn check_ram<B: Sink>(state: &State, req: &Request<'_>, b: &mut B, arn: &str, tags: &[(String, String)]) {
     let account = &req.caller.account;
     let (kind, name) = match &req.caller.kind {
         IdentityKind::Root => {
@@ -478,8 +478,14 @@ fn check_ram(state: &State, req: &Request<'_>, b: &mut impl Sink, arn: &str, tag
         ctx = &ctx_with_tags;
     }
     let preq = policy::Request::of(req.action, arn, ctx);
-    let policies = attached.iter().filter_map(|p| ram.and_then(|r| r.policies.get(p)).map(|pol| (p.as_str(), pol)));
-    let verdict = policy::deciding(policies, &preq);
+    let policies = ram.map(|r| &r.policies);
+    // An effect does not depend on the order the policies are read in (an explicit Deny
+    // wins, RAM-2); only an explanation names the first that allows, in name order.
+    let verdict = if B::EXPLAINS || !crate::idmap::FAST {
+        policy::deciding(attached.iter().filter_map(|p| Some((p.as_str(), policies?.get(p)?))), &preq)
+    } else {
+        policy::deciding(attached.iter_unordered().filter_map(|p| Some((p.as_str(), policies?.get(p)?))), &preq)
+    };
     // An explicit Deny decides whatever else may be attached; anything else could be
     // overturned by a policy the import could not read.
     if !matches!(verdict, Some((policy::Effect::Deny, ..))) {
