@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! kms-share-bench scale    --sizes 100,10000,100000 --out scale.json
-//! kms-share-bench decide-loop --accounts 100000 --seconds 10 [--explained yes] (for perf)
+//! kms-share-bench decide-loop --accounts 100000 (--seconds 10 | --rounds 20) [--explained yes] (for perf, cachegrind)
 //! kms-share-bench cedar    --accounts 10000 --requests 100000 --out cedar.json
 //! kms-share-bench crypto   --out crypto.json
 //! kms-share-bench state    --accounts 100000 --snapshot org.snapshot --out state.json

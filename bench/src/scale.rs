@@ -278,23 +278,28 @@ pub fn run(args: &Args) -> Value {
     })
 }
 
-/// `decide-loop --accounts N --seconds S [--explained]`: one organization, its 100,000
-/// requests, and nothing but the effect-only decision (or the explained one) over them in
-/// a loop for S seconds: a process to hand to `perf record` or `perf stat`, with the
-/// median printed as the scale part measures it.
+/// `decide-loop --accounts N (--seconds S | --rounds R) [--explained yes]`: one
+/// organization, its 100,000 requests, and nothing but the effect-only decision (or the
+/// explained one) over them, in rounds of 10,000, for S seconds or exactly R rounds: a
+/// process to hand to `perf record`, or with `--rounds` to `valgrind --tool=cachegrind`
+/// (run it with R and with 0 rounds: the difference is the decisions' own memory
+/// traffic, the same on every run, where times on a shared machine are not). The median
+/// is printed as the scale part measures it.
 pub fn decide_loop(args: &Args) -> Value {
     let n = args.usize("accounts", 100_000);
     let seconds = args.usize("seconds", 10) as f64;
+    let rounds = args.0.contains_key("rounds").then(|| args.usize("rounds", 0));
     let explained = args.str("explained", "no") == "yes";
     let org = org::generate(n, 10);
     let reqs = org::requests(&org, REQUESTS, 0x5ca1e + n as u64);
-    log(format!("decide-loop: {n} accounts, {} keys; timing for {seconds} s", org.keys));
+    let span = rounds.map_or(format!("{seconds} s"), |r| format!("{r} rounds"));
+    log(format!("decide-loop: {n} accounts, {} keys; timing for {span}", org.keys));
     let ctx = Context::default();
     let st = org.engine.state();
     let started = Instant::now();
     let mut samples = Vec::new();
     let mut round = 0;
-    while started.elapsed().as_secs_f64() < seconds {
+    while rounds.map_or(started.elapsed().as_secs_f64() < seconds, |r| round < r) {
         let start = (round * CHUNK) % reqs.len();
         let t = Instant::now();
         for r in &reqs[start..start + CHUNK] {
@@ -306,6 +311,9 @@ pub fn decide_loop(args: &Args) -> Value {
         }
         samples.push(t.elapsed().as_nanos() as f64 / CHUNK as f64);
         round += 1;
+    }
+    if samples.is_empty() {
+        return json!({"accounts": n, "explained": explained, "rounds": 0});
     }
     let s = Summary::from_samples(samples, CHUNK);
     log(format!("decide-loop: median {:.0} ns per decision over {round} rounds", s.median));
