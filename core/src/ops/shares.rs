@@ -1008,7 +1008,8 @@ pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
             return Err(Error::not_found("permission", &name));
         }
     }
-    // Which share of each route works is part of the access index.
+    // Which accounts reach an instance only through shares without a working permission
+    // is part of the access index (RS-4).
     ok.state.rebuild_access();
     Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }
