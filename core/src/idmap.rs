@@ -56,6 +56,19 @@ pub trait KeyText {
     fn id_text(&self) -> IdText {
         IdText::new(self.key_text())
     }
+    /// The key's own `IdText`, for a key that keeps one (an id): two such keys compare
+    /// as `IdText`s, without a byte-by-byte comparison of their text.
+    fn own_id_text(&self) -> Option<&IdText> {
+        None
+    }
+}
+
+/// Whether `a` and `b` are the same key.
+fn same_key<A: KeyText + ?Sized, B: KeyText + ?Sized>(a: &A, b: &B) -> bool {
+    match (a.own_id_text(), b.own_id_text()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.key_bytes() == b.key_bytes(),
+    }
 }
 
 impl KeyText for str {
@@ -233,13 +246,13 @@ impl<K: KeyText, V> IdMap<K, V> {
         let text = key.key_bytes();
         match self.hash.get() {
             Some(hash) => {
-                let is_key = |s: u32| self.slots.get(pos(s)).is_some_and(|(k, _)| k.key_bytes() == text);
+                let is_key = |s: u32| self.slots.get(pos(s)).is_some_and(|(k, _)| same_key(k, key));
                 hash.find(idhash::hash(text), is_key).map(pos)
             }
             // A small map is searched in its slots, whose keys are inline: the tree's
             // node is one more record to reach (the RAM check looks up an identity and
             // its policies in small maps of the caller's account).
-            _ if FAST && self.slots.len() <= SMALL => self.slots.iter().position(|(k, _)| k.key_bytes() == text),
+            _ if FAST && self.slots.len() <= SMALL => self.slots.iter().position(|(k, _)| same_key(k, key)),
             _ => self.tree.get(text).map(|s| pos(*s)),
         }
     }

@@ -85,6 +85,9 @@ macro_rules! id_type {
             fn id_text(&self) -> IdText {
                 self.0.clone()
             }
+            fn own_id_text(&self) -> Option<&IdText> {
+                Some(&self.0)
+            }
         }
 
         impl fmt::Display for $name {

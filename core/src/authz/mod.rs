@@ -484,7 +484,8 @@ fn check_ram<B: Sink>(state: &State, req: &Request<'_>, b: &mut B, arn: &str, ta
     let verdict = if B::EXPLAINS || !crate::idmap::FAST {
         policy::deciding(attached.iter().filter_map(|p| Some((p.as_str(), policies?.get(p)?))), &preq)
     } else {
-        policy::deciding(attached.iter_unordered().filter_map(|p| Some((p.as_str(), policies?.get(p)?))), &preq)
+        // (No name: an effect names no policy, and reading a name checks its UTF-8.)
+        policy::deciding(attached.iter_unordered().filter_map(|p| Some(("", policies?.get(p)?))), &preq)
     };
     // An explicit Deny decides whatever else may be attached; anything else could be
     // overturned by a policy the import could not read.
