@@ -753,16 +753,22 @@ mod tests {
         assert_eq!(v, [(0, 'd'), (1, 'b'), (1, 'e'), (3, 'a'), (3, 'c')]);
     }
 
+    /// The next number of a xorshift sequence (the tests' operations and keys).
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     /// A model of the map: a `BTreeMap`, driven by the same operations.
     #[test]
     fn behaves_like_a_btreemap_under_inserts_removes_and_lookups() {
         let mut ours: IdMap<String, u64> = IdMap::new();
         let mut model: BTreeMap<String, u64> = BTreeMap::new();
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for step in 0..4000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = xorshift(&mut seed);
             // Keys on both sides of IdText's inline limit, sharing prefixes.
             let key = format!("{}{}", if x % 3 == 0 { "key-with-a-rather-long-prefix-" } else { "k" }, x % 97);
             match x % 5 {
@@ -795,11 +801,9 @@ mod tests {
         let mut ours: IdMap<String, u64> = IdMap::new();
         let mut set: IdSet<String> = IdSet::new();
         let mut model: BTreeMap<String, u64> = BTreeMap::new();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for step in 0..2000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = xorshift(&mut seed);
             let key = &pool[(x % SMALL as u64) as usize];
             if x % 3 == 0 {
                 assert_eq!(ours.remove(key.as_str()), model.remove(key));

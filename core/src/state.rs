@@ -410,7 +410,7 @@ impl State {
             }
             #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
             for (acct, via) in index.access.get(&inst_id).into_iter().flatten() {
-                if !via.iter().any(|s| self.share_permits(s)) {
+                if !self.any_share_permits(via) {
                     index.unpermitted.0.entry(inst_id.clone()).or_default().insert(acct.clone());
                 }
             }
@@ -461,13 +461,15 @@ impl State {
     pub(crate) fn lacks_share_permission(&self, instance: &InstanceId, account: &AccountId, via: &[ShareId]) -> bool {
         match self.index.unpermitted.get(instance, account) {
             Some(lacks) => lacks,
-            None => !via.iter().any(|s| self.share_permits(s)),
+            None => !self.any_share_permits(via),
         }
     }
 
-    /// Whether a share carries a working KMS instance permission (RS-4).
-    pub(crate) fn share_permits(&self, share: &ShareId) -> bool {
-        self.shares.get(share).is_some_and(|s| s.permissions.iter().any(SharePermission::grants_kms_instance))
+    /// Whether any of `shares` carries a working KMS instance permission (RS-4).
+    fn any_share_permits(&self, shares: &[ShareId]) -> bool {
+        shares
+            .iter()
+            .any(|s| self.shares.get(s).is_some_and(|s| s.permissions.iter().any(SharePermission::grants_kms_instance)))
     }
 
     /// The keys of an instance (index, no scan).
