@@ -818,48 +818,78 @@ def part5(s) -> None:
     w(f"`Engine::save_sealed` / `Engine::load_sealed` of the {num(s['accounts'])}-account organization "
       f"({num(s['keys'])} keys with their material, {num(s['secrets'])} secrets), root key supplied by the host:")
     w()
-    v2 = s.get("snapshotVersion") == 2
-    body_txt = (f"the body is {size(s['bodyBytes'])} of JSON written raw inside the envelope (version 2; "
-                f"{num(s['snapshotBytes'] - s['bodyBytes'])} bytes of envelope around it)" if v2 else
-                f"the body is {size(s['bodyBytes'])} of JSON text stored as an escaped JSON string")
-    table(["", ""], [
+    version = s.get("snapshotVersion")
+    v2 = version in (2, 3)
+    if version == 3:
+        body_txt = (f"the body is {size(s['bodyBytes'])} inside the envelope (version 3; "
+                    f"{num(s['snapshotBytes'] - s['bodyBytes'])} bytes of envelope around it): the state without its "
+                    f"keys as JSON ({size(s['stateJsonBytes'])}) and the keys with each version's sealed material as "
+                    f"one binary table in base64 ({size(s.get('keyTableBytes', 0))}, `core/src/keytable.rs`)")
+    elif version == 2:
+        body_txt = (f"the body is {size(s['bodyBytes'])} of JSON written raw inside the envelope (version 2; "
+                    f"{num(s['snapshotBytes'] - s['bodyBytes'])} bytes of envelope around it), holding the state "
+                    f"({size(s['stateJsonBytes'])}) and the sealed keys ({size(s['sealedKeysJsonBytes'])})")
+    else:
+        body_txt = (f"the body is {size(s['bodyBytes'])} of JSON text stored as an escaped JSON string, holding the "
+                    f"state ({size(s['stateJsonBytes'])}) and the sealed keys ({size(s['sealedKeysJsonBytes'])})")
+    rows = [
         ["snapshot size", f"{size(s['snapshotBytes'])} ({num(s['snapshotBytes'])} bytes; {s['bytesPerKey']:.0f} bytes per key): "
-                          f"{body_txt}, holding the state ({size(s['stateJsonBytes'])}) and the sealed keys "
-                          f"({size(s['sealedKeysJsonBytes'])})"],
+                          f"{body_txt}"],
         ["save", spread(s["saveSeconds"], secs)],
         ["load", spread(s["loadSeconds"], secs)],
-    ])
+    ]
+    old = s.get("version2")
+    if version == 3 and old:
+        rows.append(["version 2 (JSON throughout: what the WebAssembly module writes and reads), same organization, "
+                     "saved and loaded alternating with version 3",
+                     f"{size(old['snapshotBytes'])}; save {spread(old['saveSeconds'], secs)}; "
+                     f"load {spread(old['loadSeconds'], secs)}"])
+    table(["", ""], rows)
     total = sum(b.values())
     ld = s["loadSeconds"]["median"]
     rounds = s.get("loadBreakdownRounds")
-    w("Where the load goes: the stages of `Engine::load_sealed_into`, run in its order with the engine's public "
-      "pieces (`serde_json`, `AesKey::open`, `keystore::SoftwareBackend::unseal_all`, `State::rebuild_index`) and "
-      "each timed on its own"
-      + (f", the median of {rounds} rounds, each right after a timed load" if rounds else "")
-      + f"; together {secs(total)} of the {secs(ld)}"
-      + (" (outside the stages, the load also creates the engine and frees the parsed sealed-keys map before "
-         "it returns)" if v2 and total < ld else "")
-      + ":")
+    if version == 3:
+        w("Where the load goes: the stages of `Engine::load_sealed_into`, each timed as the load runs it "
+          "(`Engine::load_staged`)" + (f", the median of {rounds} loads" if rounds else "")
+          + f"; together {secs(total)} of the {secs(ld)}:")
+    else:
+        w("Where the load goes: the stages of `Engine::load_sealed_into`, run in its order with the engine's public "
+          "pieces (`serde_json`, `AesKey::open`, `keystore::SoftwareBackend::unseal_all`, `State::rebuild_index`) and "
+          "each timed on its own"
+          + (f", the median of {rounds} rounds, each right after a timed load" if rounds else "")
+          + f"; together {secs(total)} of the {secs(ld)}"
+          + (" (outside the stages, the load also creates the engine and frees the parsed sealed-keys map before "
+             "it returns)" if v2 and total < ld else "")
+          + ":")
     w()
     stages = {
         "envelopeParse": ("parse the envelope: the body borrowed as raw text (one scan, no copy, no un-escaping), "
                           "nonce and tag from base64") if v2 else "parse the envelope (un-escape the body string)",
         "integrityTag": ("integrity check: `AesKey::open` of the tag with the body's bytes as authenticated data, "
                          "in place") if v2 else "integrity tag (AES-GCM over the whole body as AAD)",
-        "bodyParse": (("parse the body JSON: the state (every id validated, each record read straight from the "
-                       "text, `core/src/fastjson.rs`) and the sealed-keys map")
+        "bodyParse": ((("parse the body JSON: the state without its keys (every id validated, each record read "
+                        "straight from the text, `core/src/fastjson.rs`; its RAM policies parsed and compiled)")
+                       if version == 3 else
+                       ("parse the body JSON: the state (every id validated, each record read straight from the "
+                        "text, `core/src/fastjson.rs`) and the sealed-keys map"))
                       if src_has("core/src/fastjson.rs", "pub trait FastRead") else
                       ("parse the body JSON: the state (every id validated, each record through a parsed "
-                       "`serde_json::Value`) and the sealed-keys map")
-                      + (f"; the state alone takes {secs(s['bodyParseStateSeconds'])}" if s.get("bodyParseStateSeconds") is not None else "")),
+                       "`serde_json::Value`) and the sealed-keys map"))
+                     + (f"; the state alone takes {secs(s['bodyParseStateSeconds'])}" if s.get("bodyParseStateSeconds") is not None else ""),
         "stateParse": "parse the state JSON",
-        "unsealKeys": (f"unseal every key version ({num(s.get('keyVersions', s['keys']))}: base64, AES-256-GCM open under "
-                       "the root key" + ("; each key's cipher is expanded later, on its first use" if LAZYKEY else "") + ")"),
+        "keyTable": (f"read the key table ({num(s['keys'])} keys): base64, then each key from its binary record, its "
+                     "ids validated (those shared between keys once), each version's sealed material taken as is"),
+        "unsealKeys": ((f"hand the {num(s.get('keyVersions', s['keys']))} key versions' sealed material to the software "
+                        "backend, its map built at once in handle order (each opens on its first use)")
+                       if version == 3 else
+                       (f"unseal every key version ({num(s.get('keyVersions', s['keys']))}: base64, AES-256-GCM open under "
+                        "the root key" + ("; each key's cipher is expanded later, on its first use" if LAZYKEY else "") + ")")),
         "rebuildIndex": "`State::rebuild_index`",
     }
     table(["stage", "seconds"], [[stages.get(k, k), secs(v)] for k, v in b.items()])
     labels = {"envelopeParse": "the envelope", "integrityTag": "the integrity check", "bodyParse": "the body JSON",
-              "stateParse": "the state JSON", "unsealKeys": "unsealing", "rebuildIndex": "the index"}
+              "stateParse": "the state JSON", "keyTable": "the key table", "unsealKeys": "unsealing",
+              "rebuildIndex": "the index"}
     over = [labels.get(k, k) for k, v in b.items() if v > 0.25]
     if ld >= 1:
         one_fix = [labels.get(k, k) for k, v in b.items() if ld - v < 1]
@@ -1093,6 +1123,26 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
                      "formats `seq`/`time` through `format!`; use `crypto::hex` and write the numbers' bytes into the "
                      "hasher directly (the format of the hashed input must stay identical, or the chain of existing "
                      "trails breaks: hash the same decimal text).")
+    if state and state["loadSeconds"]["median"] >= 1 and state.get("snapshotVersion") == 3:
+        b = state["loadBreakdownSeconds"]
+        k = state["keys"]
+        steps = [f"the state's JSON without its keys ({secs(b.get('bodyParse', 0))}): every account's RAM policies "
+                 "are parsed and compiled again (`policy::Policy::compiled`: JSON into a `Value`, the statements "
+                 "compiled, the document written back as text) and every record's ids validated; a binary table "
+                 "of the policies' compiled statements, as the keys have, is the next step",
+                 f"the key table ({secs(b.get('keyTable', 0))}, {b.get('keyTable', 0) / k * 1e9:.0f} ns per key): "
+                 "the table is read without parsing text, what is left is building each key: `model::Key` is "
+                 f"a 272-byte record with its spec, its versions and each version's handle on the heap, "
+                 "and the keys' map and the backend's map each built and indexed; a compact key record (the spec "
+                 "as an enum, the versions inline, handles made from the key id when used) shortens it",
+                 f"`State::rebuild_index` ({secs(b['rebuildIndex'])}): the per-instance key sets and creator "
+                 "counts and the access sets, rebuilt from the data on every load; saved in the snapshot, they "
+                 "would be read as the key table is"]
+        items.append(f"**Snapshot load under 1 s at {num(k)} keys** (now {secs(state['loadSeconds']['median'])}; "
+                     f"save {secs(state['saveSeconds']['median'])}). Format version 3 keeps the keys and their sealed "
+                     "material in a binary table, so the body is about half version 2's and the envelope scan "
+                     f"({secs(b['envelopeParse'])}) and the integrity check ({secs(b['integrityTag'])}) shrink with it; "
+                     "what remains is " + "; ".join(f"({i}) {x}" for i, x in enumerate(steps, 1)) + ".")
     if state and state["loadSeconds"]["median"] >= 1 and SNAPV2 and state.get("snapshotVersion") == 2:
         b = state["loadBreakdownSeconds"]
         body = b.get("bodyParse", b.get("stateParse", 0))

@@ -5,9 +5,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use kms_share_core::api::Organization;
-use kms_share_core::crypto::{b64_decode, AesKey, SeededRng};
-use kms_share_core::keystore::{KeyBackend, SoftwareBackend};
-use kms_share_core::snapshot::{policy_export, read_body_parts};
+use kms_share_core::crypto::{AesKey, SeededRng};
+use kms_share_core::snapshot::policy_export;
 use kms_share_core::state::State;
 use kms_share_core::Engine;
 use serde::Deserialize;
@@ -37,17 +36,14 @@ fn secs(v: Vec<f64>) -> Summary {
     Summary::from_samples(v, 1)
 }
 
-/// The sealed snapshot's envelope as `Engine::load_sealed_into` reads it (version 2):
-/// the body borrowed as its exact text, never copied.
+/// The sealed snapshot's envelope: the body borrowed as its exact text, never copied
+/// (the other members are not read here).
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Envelope<'a> {
-    format: String,
     version: u32,
     #[serde(borrow)]
     body: &'a RawValue,
-    nonce: String,
-    tag: String,
 }
 
 /// The body's members as their exact text, for their sizes and for timing the state alone.
@@ -60,10 +56,19 @@ struct BodyRaw<'a> {
     sealed_keys: &'a RawValue,
     #[serde(borrow, default)]
     hardware_keys: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    key_table: Option<&'a RawValue>,
 }
 
-/// The label a version 2 tag seals (core/src/snapshot.rs).
-const TAG_LABEL_V2: &[u8] = b"kms-share/snapshot/v2";
+/// A snapshot's sizes: the version, the body's, and its members' (state, sealed keys,
+/// key table).
+fn sizes(text: &str) -> (u32, usize, usize, usize, usize) {
+    let env: Envelope = serde_json::from_str(text).expect("envelope");
+    let raw: BodyRaw = serde_json::from_str(env.body.get()).expect("body members");
+    assert!(raw.hardware_keys.is_none_or(|h| h.get() == "{}"), "no hardware instance in the generated org");
+    let table = raw.key_table.map_or(0, |t| t.get().len());
+    (env.version, env.body.get().len(), raw.state.get().len(), raw.sealed_keys.get().len(), table)
+}
 
 pub fn run(args: &Args) -> Value {
     let n = args.usize("accounts", 100_000);
@@ -76,33 +81,32 @@ pub fn run(args: &Args) -> Value {
     let mut engine = org.engine;
     let versions: usize = engine.state().keys.values().map(|k| k.versions.len()).sum();
 
-    log("state: save_sealed");
-    let mut save = Vec::new();
-    let mut text = String::new();
+    // The version this build writes (3), then version 2 (JSON throughout, what the
+    // WebAssembly module writes and reads) for comparison; the two alternate.
+    log("state: save_sealed (version 3) and save_sealed_as(.., 2), alternating");
+    let (mut save, mut save_v2) = (Vec::new(), Vec::new());
+    let (mut text, mut text_v2) = (String::new(), String::new());
     for _ in 0..reps {
+        drop((std::mem::take(&mut text), std::mem::take(&mut text_v2)));
         let t = Instant::now();
         text = engine.save_sealed(&ROOT_KEY).expect("save_sealed");
         save.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        text_v2 = engine.save_sealed_as(&ROOT_KEY, 2).expect("save_sealed_as");
+        save_v2.push(t.elapsed().as_secs_f64());
     }
     std::fs::write(&snap_path, &text).expect("write snapshot");
-    let (version, body_len, state_len, sealed_len) = {
-        let env: Envelope = serde_json::from_str(&text).expect("envelope");
-        let raw: BodyRaw = serde_json::from_str(env.body.get()).expect("body members");
-        assert!(raw.hardware_keys.is_none_or(|h| h.get() == "{}"), "no hardware instance in the generated org");
-        (env.version, env.body.get().len(), raw.state.get().len(), raw.sealed_keys.get().len())
-    };
-    assert_eq!(version, 2, "this breakdown follows the version 2 load");
+    let (version, body_len, state_len, sealed_len, table_len) = sizes(&text);
+    assert_eq!(version, 3, "this build writes version 3");
+    let (_, body_v2, state_v2, sealed_v2, _) = sizes(&text_v2);
 
     std::fs::write(&export_path, serde_json::to_string(&policy_export(engine.state())).expect("export"))
         .expect("write export");
 
-    // Where load time goes: the stages of `Engine::load_sealed_into`, run in its order on
-    // the snapshot text with the engine's public pieces, each timed on its own; a round of
-    // them after each timed load, so both see the allocator in the same state.
     let key_count = engine.state().keys.len();
     drop(engine);
-    log("state: load_sealed, each followed by its breakdown");
-    let loads = time_loads(&text, versions, key_count, reps);
+    log("state: load_sealed of each version, alternating, each load's stages timed");
+    let (loads, loads_v2) = time_loads(&text, &text_v2, key_count, reps);
 
     json!({
         "accounts": n,
@@ -114,44 +118,76 @@ pub fn run(args: &Args) -> Value {
         "bodyBytes": body_len,
         "stateJsonBytes": state_len,
         "sealedKeysJsonBytes": sealed_len,
+        "keyTableBytes": table_len,
         "bytesPerKey": text.len() as f64 / keys as f64,
         "saveSeconds": secs(save),
         "loadSeconds": loads["loadSeconds"],
         "loadBreakdownSeconds": loads["loadBreakdownSeconds"],
         "loadBreakdownRounds": reps,
         "bodyParseStateSeconds": loads["bodyParseStateSeconds"],
+        "version2": {
+            "snapshotBytes": text_v2.len(),
+            "bodyBytes": body_v2,
+            "stateJsonBytes": state_v2,
+            "sealedKeysJsonBytes": sealed_v2,
+            "saveSeconds": secs(save_v2),
+            "loadSeconds": loads_v2["loadSeconds"],
+            "loadBreakdownSeconds": loads_v2["loadBreakdownSeconds"],
+        },
         "snapshotPath": snap_path,
         "exportPath": export_path,
     })
 }
 
-/// `reps` timed loads of the snapshot `text`, each followed by a timed run of its stages
-/// (both see the allocator in the same state): `loadSeconds`, `loadBreakdownSeconds`
-/// (medians, in [`STAGES`]' order) and `bodyParseStateSeconds`.
-fn time_loads(text: &str, versions: usize, key_count: usize, reps: usize) -> Value {
-    let mut load = Vec::new();
-    let mut stages: [Vec<f64>; STAGES.len()] = Default::default();
-    let mut state_alone = Vec::new();
+/// `reps` timed loads of each snapshot (`text`, and `other` when given), alternating,
+/// each load's stages timed as it runs them (`Engine::load_staged`): per snapshot
+/// `loadSeconds`, `loadBreakdownSeconds` (medians, in the load's order) and
+/// `bodyParseStateSeconds` (the body's state JSON alone, parsed after each load).
+fn time_loads(text: &str, other: &str, key_count: usize, reps: usize) -> (Value, Value) {
+    let texts: Vec<&str> = [text, other].into_iter().filter(|t| !t.is_empty()).collect();
+    let mut load: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    let mut stages: Vec<Vec<(&'static str, Vec<f64>)>> = vec![Vec::new(); texts.len()];
+    let mut state_alone: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     for _ in 0..reps {
-        let t = Instant::now();
-        let e = Engine::load_sealed(text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load_sealed");
-        load.push(t.elapsed().as_secs_f64());
-        assert_eq!(e.state().keys.len(), key_count);
-        drop(e);
-        let (b, st) = load_stages(text, versions);
-        for (v, x) in stages.iter_mut().zip(b) {
-            v.push(x);
+        for (i, text) in texts.iter().enumerate() {
+            let mut e = Engine::new(Box::new(SeededRng::new(3)));
+            let mut marks: Vec<(&'static str, Instant)> = Vec::new();
+            let t = Instant::now();
+            e.load_staged(text, &ROOT_KEY, |stage| marks.push((stage, Instant::now()))).expect("load_sealed");
+            load[i].push(t.elapsed().as_secs_f64());
+            assert_eq!(e.state().keys.len(), key_count);
+            drop(e);
+            let mut from = t;
+            for (k, (stage, at)) in marks.into_iter().enumerate() {
+                if stages[i].len() <= k {
+                    stages[i].push((stage, Vec::new()));
+                }
+                stages[i][k].1.push(at.duration_since(from).as_secs_f64());
+                from = at;
+            }
+            // Of the body's parse, the state's share alone.
+            let env: Envelope = serde_json::from_str(text).expect("envelope");
+            let state_raw = serde_json::from_str::<BodyRaw>(env.body.get()).expect("body members").state;
+            let t = Instant::now();
+            let parsed = State::from_text(state_raw.get()).expect("state");
+            state_alone[i].push(t.elapsed().as_secs_f64());
+            drop(parsed);
         }
-        state_alone.push(st);
     }
     let median = |v: &Vec<f64>| Summary::from_samples(v.clone(), 1).median;
-    let breakdown: serde_json::Map<String, Value> =
-        STAGES.iter().zip(&stages).map(|(k, v)| (k.to_string(), json!(median(v)))).collect();
-    json!({
-        "loadSeconds": secs(load),
-        "loadBreakdownSeconds": breakdown,
-        "bodyParseStateSeconds": median(&state_alone),
-    })
+    let mut out: Vec<Value> = (0..texts.len())
+        .map(|i| {
+            let breakdown: serde_json::Map<String, Value> =
+                stages[i].iter().map(|(k, v)| (k.to_string(), json!(median(v)))).collect();
+            json!({
+                "loadSeconds": secs(load[i].clone()),
+                "loadBreakdownSeconds": breakdown,
+                "bodyParseStateSeconds": median(&state_alone[i]),
+            })
+        })
+        .collect();
+    let second = if out.len() > 1 { out.pop().unwrap_or_default() } else { Value::Null };
+    (out.pop().unwrap_or_default(), second)
 }
 
 /// `load --snapshot F [--rounds N]`: the load figures of `state` on a snapshot it wrote,
@@ -163,7 +199,6 @@ pub fn load(args: &Args) -> Value {
     let text = std::fs::read_to_string(&path).expect("snapshot");
     let mut e = Engine::load_sealed(&text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load_sealed");
     let key_count = e.state().keys.len();
-    let versions: usize = e.state().keys.values().map(|k| k.versions.len()).sum();
     // Saving what was loaded, under the same root (what a server restarted from its
     // snapshot does next).
     let mut resave = Vec::new();
@@ -173,58 +208,12 @@ pub fn load(args: &Args) -> Value {
         resave.push(t.elapsed().as_secs_f64());
     }
     drop(e);
-    let mut out = time_loads(&text, versions, key_count, reps);
+    let (mut out, _) = time_loads(&text, "", key_count, reps);
     out["resaveSeconds"] = json!(secs(resave));
     out["keys"] = json!(key_count);
     out["snapshotBytes"] = json!(text.len());
     out["loadBreakdownRounds"] = json!(reps);
     out
-}
-
-/// The stages of a version 2 load, in `Engine::load_sealed_into`'s order.
-const STAGES: [&str; 5] = ["envelopeParse", "integrityTag", "bodyParse", "unsealKeys", "rebuildIndex"];
-
-/// One timed run of the load's stages on the snapshot `text` (seconds per stage, in
-/// [`STAGES`]' order), and the time to parse the body's state alone.
-fn load_stages(text: &str, versions: usize) -> ([f64; STAGES.len()], f64) {
-    let root = AesKey::from_bytes(&ROOT_KEY).expect("root");
-    // The envelope: the body borrowed as raw text (scanned, not parsed into values).
-    let t = Instant::now();
-    let env: Envelope = serde_json::from_str(text).expect("envelope");
-    let nonce: [u8; 12] = b64_decode("nonce", &env.nonce).expect("nonce").try_into().expect("12 bytes");
-    let tag = b64_decode("tag", &env.tag).expect("tag");
-    let t_envelope = t.elapsed().as_secs_f64();
-    assert_eq!((env.format.as_str(), env.version), ("kms-share-snapshot", 2));
-    let body_text = env.body.get();
-    // The integrity check: the tag opens to the version label, with the body's bytes as
-    // authenticated data, in place.
-    let t = Instant::now();
-    let label = root.open(&nonce, body_text.as_bytes(), &tag).expect("integrity tag");
-    let t_tag = t.elapsed().as_secs_f64();
-    assert_eq!(label, TAG_LABEL_V2);
-    // The body: the state (every id validated) and the sealed-keys map.
-    let t = Instant::now();
-    let (mut state, sealed_keys, hardware_keys) = read_body_parts(body_text).expect("body");
-    let t_body = t.elapsed().as_secs_f64();
-    assert_eq!(sealed_keys.len(), versions);
-    assert!(hardware_keys.is_empty());
-    // Every key version unsealed into a new software backend.
-    let t = Instant::now();
-    let mut software = SoftwareBackend::new();
-    software.unseal_all(&root, sealed_keys).expect("unseal");
-    let t_unseal = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    state.rebuild_index();
-    let t_index = t.elapsed().as_secs_f64();
-    black_box(&software);
-    drop((state, software));
-    // Of the body's parse, the state's share alone (the rest is the sealed-keys map).
-    let state_raw = serde_json::from_str::<BodyRaw>(body_text).expect("body members").state;
-    let t = Instant::now();
-    let parsed = State::from_text(state_raw.get()).expect("state");
-    let t_state = t.elapsed().as_secs_f64();
-    drop(parsed);
-    ([t_envelope, t_tag, t_body, t_unseal, t_index], t_state)
 }
 
 fn rss_json(what: &str, keys: usize, peak: u64, steady: u64, extra: Value) -> Value {

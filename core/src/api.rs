@@ -396,6 +396,15 @@ impl Organization {
         self.runner.engine_mut().save_sealed(root)
     }
 
+    /// Save a sealed snapshot of format `version` (2 or 3) under a 32-byte root key (CR-5).
+    ///
+    /// # Errors
+    /// As [`Engine::save_sealed_as`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn save_sealed_as(&mut self, root: &[u8], version: u32) -> Result<String> {
+        self.runner.engine_mut().save_sealed_as(root, version)
+    }
+
     /// Keep the keys of hardware instances in `backend` (a PKCS#11 token).
     pub fn set_hardware_backend(&mut self, backend: Box<dyn crate::keystore::KeyBackend>) {
         self.runner.engine_mut().set_hardware_backend(backend);

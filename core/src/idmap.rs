@@ -257,6 +257,18 @@ impl<K: KeyText, V> IdMap<K, V> {
         }
     }
 
+    /// The value of `key` with its slot, a number below [`IdMap::len`] that no other
+    /// key has while no entry is removed (natively: a snapshot's key table marks the
+    /// entries it wrote).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn get_at<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<(usize, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        let i = self.slot_of(key)?;
+        self.slots.get(i).map(|(_, v)| (i, v))
+    }
+
     /// The value of `key`.
     pub fn get<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<&V>
     where

@@ -65,6 +65,13 @@ pub trait KeyBackend: Send {
 
     /// A copy for what-if previews, where the backend can be copied.
     fn fork(&self) -> Option<Box<dyn KeyBackend>>;
+
+    /// The software backend itself, for a snapshot that writes its sealed material
+    /// into the key table (natively: see `crate::keytable`).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn as_software(&self) -> Option<&SoftwareBackend> {
+        None
+    }
 }
 
 /// The software backend: AES-256 keys in memory, zeroized on drop.
@@ -81,11 +88,66 @@ pub struct SoftwareBackend {
 }
 
 /// One handle's material: the key once usable, and, for material loaded from a
-/// snapshot, its sealed form (base64 of nonce || AES-256-GCM(root, material)).
+/// snapshot, its sealed form (nonce || AES-256-GCM(root, material)).
 struct Material {
     key: OnceCell<AesKey>,
-    sealed: Option<String>,
+    sealed: Option<Kept>,
 }
+
+/// A loaded entry as the backend keeps it: natively its 60 bytes, which a version 3
+/// snapshot's key table holds as they are; in WebAssembly, which reads and writes
+/// version 2 only, the base64 text of `sealedKeys` (decoding it at load and encoding it
+/// at save is code that module's size ceiling has no room for).
+#[cfg(not(target_arch = "wasm32"))]
+type Kept = Sealed;
+#[cfg(target_arch = "wasm32")]
+type Kept = String;
+
+/// A `sealedKeys` entry of the right length as kept: `None` when it is not base64
+/// (then its use fails as one that does not open).
+#[cfg(not(target_arch = "wasm32"))]
+fn kept(b64: String) -> Option<Kept> {
+    let raw = crate::crypto::b64_decode("sealedKeys", &b64).ok()?;
+    Sealed::try_from(raw.as_slice()).ok()
+}
+
+/// A `sealedKeys` entry of the right length as kept (its base64 is read when it is
+/// opened).
+#[cfg(target_arch = "wasm32")]
+fn kept(b64: String) -> Option<Kept> {
+    Some(b64)
+}
+
+/// A kept entry as `sealedKeys` writes it.
+#[cfg(not(target_arch = "wasm32"))]
+fn written(k: &Kept) -> String {
+    crate::crypto::b64_encode(k)
+}
+
+/// A kept entry as `sealedKeys` writes it.
+#[cfg(target_arch = "wasm32")]
+fn written(k: &Kept) -> String {
+    k.clone()
+}
+
+/// Open a kept entry.
+#[cfg(not(target_arch = "wasm32"))]
+fn open_kept(root: &AesKey, handle: &str, k: &Kept) -> Result<AesKey> {
+    unseal_one(root, handle, k)
+}
+
+/// Open a kept entry.
+#[cfg(target_arch = "wasm32")]
+fn open_kept(root: &AesKey, handle: &str, k: &Kept) -> Result<AesKey> {
+    let blob = crate::crypto::b64_decode("sealedKeys", k).map_err(|_| unsealable(handle))?;
+    unseal_one(root, handle, &blob)
+}
+
+/// The length of a sealed entry: 12 bytes of nonce, 32 of material, 16 of tag.
+pub const SEALED_LEN: usize = 12 + 32 + 16;
+
+/// A sealed entry: nonce || AES-256-GCM(root, material) with the handle as authenticated data.
+pub type Sealed = [u8; SEALED_LEN];
 
 impl Material {
     fn of(key: AesKey) -> Self {
@@ -112,13 +174,50 @@ impl SoftwareBackend {
         Some(self.open(handle, m))
     }
 
+    /// Whether `root` is the root key the loaded entries are sealed under.
+    pub(crate) fn is_root(&self, root: &AesKey) -> bool {
+        self.root.as_ref().is_some_and(|r| same_key(r, root))
+    }
+
+    /// `handle`'s material `m` as `sealedKeys` writes it under `root` (`same_root`:
+    /// whether `root` is the one loaded entries are sealed under).
+    fn written_form(
+        &self,
+        root: &AesKey,
+        same_root: bool,
+        handle: &str,
+        m: &Material,
+        rng: &mut dyn RandomSource,
+    ) -> Result<String> {
+        // Material loaded sealed under the same root is written back as it was, opened
+        // or not: a handle's material never changes (a rotation makes a new handle).
+        match (&m.sealed, same_root) {
+            (Some(kept), true) => Ok(written(kept)),
+            _ => Ok(crate::crypto::b64_encode(&self.seal_new(root, handle, m, rng)?)),
+        }
+    }
+
+    /// `handle`'s material `m` sealed anew under `root`: nonce || AES-256-GCM(root, material).
+    fn seal_new(&self, root: &AesKey, handle: &str, m: &Material, rng: &mut dyn RandomSource) -> Result<Vec<u8>> {
+        // The entry at hand, not a search for its handle again.
+        let key = self.open(handle, m)?;
+        let mut nonce = [0u8; 12];
+        rng.fill(&mut nonce)?;
+        let material = key.material();
+        let sealed = root.seal(&nonce, &aad_of(handle), material.as_slice())?;
+        let mut blob = Vec::with_capacity(12 + sealed.len());
+        blob.extend_from_slice(&nonce);
+        blob.extend_from_slice(&sealed);
+        Ok(blob)
+    }
+
     /// The key of `handle`'s material `m`, opened from its sealed form on first use.
     fn open<'a>(&'a self, handle: &str, m: &'a Material) -> Result<&'a AesKey> {
         if let Some(k) = m.key.get() {
             return Ok(k);
         }
         let opened = match (&m.sealed, &self.root) {
-            (Some(b64), Some(root)) => unseal_one(root, handle, b64),
+            (Some(kept), Some(root)) => open_kept(root, handle, kept),
             _ => Err(unsealable(handle)),
         };
         opened.and_then(|k| {
@@ -126,6 +225,100 @@ impl SoftwareBackend {
             let _ = m.key.set(k);
             m.key.get().ok_or_else(|| unsealable(handle))
         })
+    }
+}
+
+/// The key table's access to the material (natively: see `crate::keytable`).
+#[cfg(not(target_arch = "wasm32"))]
+impl SoftwareBackend {
+    /// Number of handles with material.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// `handle`'s sealed form under `root` (as loaded, when loaded under the same root)
+    /// with its entry's position (below [`Self::len`], one per handle), or `None` when
+    /// the handle has no material here.
+    pub(crate) fn sealed(
+        &self,
+        root: &AesKey,
+        same_root: bool,
+        handle: &str,
+        rng: &mut dyn RandomSource,
+    ) -> Option<(usize, Result<Sealed>)> {
+        let (at, m) = self.keys.get_at(handle)?;
+        // Material loaded sealed under the same root is written back as it was, opened
+        // or not: a handle's material never changes (a rotation makes a new handle).
+        let sealed = match (&m.sealed, same_root) {
+            (Some(kept), true) => Ok(*kept),
+            _ => self
+                .seal_new(root, handle, m, rng)
+                .and_then(|blob| Sealed::try_from(blob.as_slice()).map_err(|_| unsealable(handle))),
+        };
+        Some((at, sealed))
+    }
+
+    /// The entries whose position is not marked in `written`, as [`KeyBackend::seal_all`]
+    /// writes them (those no key version of a snapshot's key table names).
+    ///
+    /// # Errors
+    /// As [`KeyBackend::seal_all`].
+    pub(crate) fn seal_unwritten(
+        &self,
+        root: &AesKey,
+        written: &[bool],
+        rng: &mut dyn RandomSource,
+    ) -> Result<IdMap<String, String>> {
+        let same_root = self.is_root(root);
+        let mut out = Vec::new();
+        for (handle, m) in &self.keys {
+            if self.keys.get_at(handle.as_str()).and_then(|(i, _)| written.get(i)) == Some(&true) {
+                continue;
+            }
+            out.push((handle.clone(), self.written_form(root, same_root, handle, m, rng)?));
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Take the entries of a version 3 snapshot: those of its key table (`table`, the
+    /// handles in key order) and those of its `sealedKeys` (`rest`, base64, as
+    /// [`KeyBackend::unseal_all`] takes them). Nothing changes on error.
+    ///
+    /// # Errors
+    /// `SnapshotInvalid` for a handle this backend does not make, a malformed entry or a
+    /// handle given twice.
+    pub(crate) fn unseal_with(
+        &mut self,
+        root: &AesKey,
+        table: Vec<(String, Sealed)>,
+        rest: IdMap<String, String>,
+    ) -> Result<()> {
+        let mut loaded = SoftwareBackend::new();
+        loaded.unseal_all(root, rest)?;
+        if let Some((h, _)) = table.iter().find(|(h, _)| !h.starts_with("sw:")) {
+            return Err(unsealable(h));
+        }
+        let mut entries: Vec<(String, Material)> = loaded.keys.into_sorted_vec();
+        let fresh = |sealed| Material { key: OnceCell::new(), sealed: Some(sealed) };
+        if entries.is_empty() {
+            entries = table.into_iter().map(|(h, s)| (h, fresh(s))).collect();
+        } else {
+            entries.extend(table.into_iter().map(|(h, s)| (h, fresh(s))));
+        }
+        let keys = match IdMap::of_ascending(entries) {
+            Ok(keys) => keys,
+            Err(mut entries) => {
+                // Handles follow their keys' order, which is not always theirs.
+                entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                if let Some(w) = entries.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
+                    return Err(unsealable(w.first().map(|e| e.0.as_str()).unwrap_or_default()));
+                }
+                IdMap::of_ascending(entries).map_err(|_| unsealable(""))?
+            }
+        };
+        self.keys = keys;
+        self.root = Some(root.clone());
+        Ok(())
     }
 }
 
@@ -144,10 +337,9 @@ fn aad_of(handle: &str) -> Vec<u8> {
     aad
 }
 
-/// Open one entry of a snapshot's `sealedKeys`.
-fn unseal_one(root: &AesKey, handle: &str, b64: &str) -> Result<AesKey> {
-    let blob = crate::crypto::b64_decode("sealedKeys", b64).map_err(|_| unsealable(handle))?;
-    let (nonce, ct) = blob.split_at_checked(12).ok_or_else(|| unsealable(handle))?;
+/// Open one sealed entry (nonce || AES-256-GCM(root, material)).
+fn unseal_one(root: &AesKey, handle: &str, sealed: &[u8]) -> Result<AesKey> {
+    let (nonce, ct) = sealed.split_at_checked(12).ok_or_else(|| unsealable(handle))?;
     let material = zeroize::Zeroizing::new(root.open(nonce, &aad_of(handle), ct).map_err(|_| unsealable(handle))?);
     AesKey::from_bytes(&material).map_err(|_| unsealable(handle))
 }
@@ -159,8 +351,8 @@ fn same_key(a: &AesKey, b: &AesKey) -> bool {
 }
 
 const SEAL_AAD: &[u8] = b"kms-share/sealed-key/v1:";
-/// A sealed entry's base64 length: 12 bytes of nonce, 32 of material, 16 of tag.
-const SEALED_B64_LEN: usize = (12 + 32 + 16) / 3 * 4;
+/// A sealed entry's base64 length (a version 2 snapshot's `sealedKeys`).
+const SEALED_B64_LEN: usize = SEALED_LEN / 3 * 4;
 
 impl KeyBackend for SoftwareBackend {
     fn name(&self) -> &'static str {
@@ -208,24 +400,9 @@ impl KeyBackend for SoftwareBackend {
     fn seal_all(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<IdMap<String, String>> {
         // In handle order, so that the map is built in one pass (`IdMap::from_iter`).
         let mut out = Vec::with_capacity(self.keys.len());
-        let same_root = self.root.as_ref().is_some_and(|r| same_key(r, root));
+        let same_root = self.is_root(root);
         for (handle, m) in &self.keys {
-            // Material loaded sealed under the same root is written back as it was, opened
-            // or not: a handle's material never changes (a rotation makes a new handle).
-            if let (Some(sealed), true) = (&m.sealed, same_root) {
-                out.push((handle.clone(), sealed.clone()));
-                continue;
-            }
-            // The entry at hand, not a search for its handle again.
-            let key = self.open(handle, m)?;
-            let mut nonce = [0u8; 12];
-            rng.fill(&mut nonce)?;
-            let material = key.material();
-            let sealed = root.seal(&nonce, &aad_of(handle), material.as_slice())?;
-            let mut blob = Vec::with_capacity(12 + sealed.len());
-            blob.extend_from_slice(&nonce);
-            blob.extend_from_slice(&sealed);
-            out.push((handle.clone(), crate::crypto::b64_encode(&blob)));
+            out.push((handle.clone(), self.written_form(root, same_root, handle, m, rng)?));
         }
         Ok(out.into_iter().collect())
     }
@@ -236,11 +413,18 @@ impl KeyBackend for SoftwareBackend {
         if let Some((h, _)) = sealed.iter().find(|(h, b64)| !h.starts_with("sw:") || b64.len() != SEALED_B64_LEN) {
             return Err(unsealable(h));
         }
-        self.keys = sealed.map_values(|_, b64| Material { key: OnceCell::new(), sealed: Some(b64) });
+        self.keys = sealed.map_values(|_, b64| Material { key: OnceCell::new(), sealed: kept(b64) });
         self.root = Some(root.clone());
         Ok(())
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
+    fn as_software(&self) -> Option<&SoftwareBackend> {
+        Some(self)
+    }
+
+    // A kept entry is bytes natively (`Copy`) and text in WebAssembly: cloned either way.
+    #[allow(clippy::clone_on_copy)]
     fn fork(&self) -> Option<Box<dyn KeyBackend>> {
         let mut keys = IdMap::new();
         for (h, m) in &self.keys {

@@ -35,6 +35,8 @@ mod idtext;
 pub mod import;
 pub mod json;
 pub mod keystore;
+#[cfg(not(target_arch = "wasm32"))]
+mod keytable;
 pub mod matrix;
 pub mod model;
 pub mod objects;

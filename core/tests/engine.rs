@@ -40,32 +40,41 @@ fn sealed_snapshot_round_trip_is_exact_cr5() {
 #[test]
 fn tampered_truncated_or_foreign_snapshots_are_refused_cr5() {
     let mut o = org();
-    let snap = o.save_sealed(&ROOT).unwrap();
-    // The documented layout: the format and version first, the tag after the body.
-    assert!(snap.starts_with(r#"{"format":"kms-share-snapshot","version":2,"nonce":""#), "{}", &snap[..80]);
-    let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
-    let members: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(members, ["format", "version", "nonce", "body", "tag"]);
-    let load =
-        |text: &str, root: &[u8]| Organization::load_sealed(text, root, Box::new(SeededRng::new(1))).unwrap_err();
-    assert_eq!(load(&snap, &[8u8; 32]).code, ErrorCode::SnapshotInvalid);
-    assert_eq!(load(&snap[..snap.len() / 2], &ROOT).code, ErrorCode::SnapshotInvalid);
-    let tampered = snap.replacen("dept-b", "dept-c", 1);
-    assert_ne!(tampered, snap);
-    let e = load(&tampered, &ROOT);
-    assert_eq!(e.code, ErrorCode::SnapshotInvalid);
-    assert!(e.message.contains("integrity"), "{}", e.message);
-    let future = snap.replacen("\"version\":2", "\"version\":3", 1);
-    assert_ne!(future, snap);
-    assert!(load(&future, &ROOT).message.contains("unsupported snapshot version 3"));
-    // The tag covers the body's exact bytes: reformatting it is a modification.
-    let spaced = snap.replacen("\"state\":{", "\"state\": {", 1);
-    assert_ne!(spaced, snap);
-    assert!(load(&spaced, &ROOT).message.contains("integrity"));
-    // The version is bound by the tag: a version 2 body relabelled as version 1 is refused.
-    let relabelled = snap.replacen("\"version\":2", "\"version\":1", 1);
-    assert_eq!(load(&relabelled, &ROOT).code, ErrorCode::SnapshotInvalid);
-    assert_eq!(load(&snap, &[1u8; 31]).code, ErrorCode::InvalidParameter);
+    for version in [3, 2] {
+        let snap = o.save_sealed_as(&ROOT, version).unwrap();
+        // The documented layout: the format and version first, the tag after the body.
+        let start = format!(r#"{{"format":"kms-share-snapshot","version":{version},"nonce":""#);
+        assert!(snap.starts_with(&start), "{}", &snap[..80]);
+        let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
+        let members: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(members, ["format", "version", "nonce", "body", "tag"]);
+        let load =
+            |text: &str, root: &[u8]| Organization::load_sealed(text, root, Box::new(SeededRng::new(1))).unwrap_err();
+        assert_eq!(load(&snap, &[8u8; 32]).code, ErrorCode::SnapshotInvalid);
+        assert_eq!(load(&snap[..snap.len() / 2], &ROOT).code, ErrorCode::SnapshotInvalid);
+        let tampered = snap.replacen("dept-b", "dept-c", 1);
+        assert_ne!(tampered, snap);
+        let e = load(&tampered, &ROOT);
+        assert_eq!(e.code, ErrorCode::SnapshotInvalid);
+        assert!(e.message.contains("integrity"), "{}", e.message);
+        let this = format!("\"version\":{version}");
+        let future = snap.replacen(&this, "\"version\":4", 1);
+        assert_ne!(future, snap);
+        let e = load(&future, &ROOT);
+        assert_eq!(e.message, "unsupported snapshot version 4 (this build reads versions 1 to 3)");
+        // The tag covers the body's exact bytes: reformatting it is a modification.
+        let spaced = snap.replacen("\"state\":{", "\"state\": {", 1);
+        assert_ne!(spaced, snap);
+        assert!(load(&spaced, &ROOT).message.contains("integrity"));
+        // The version is bound by the tag: a body relabelled as another version is refused.
+        for other in (1..=3).filter(|v| *v != version) {
+            let relabelled = snap.replacen(&this, &format!("\"version\":{other}"), 1);
+            assert_eq!(load(&relabelled, &ROOT).code, ErrorCode::SnapshotInvalid, "{version} as {other}");
+        }
+        assert_eq!(load(&snap, &[1u8; 31]).code, ErrorCode::InvalidParameter);
+    }
+    let e = o.save_sealed_as(&ROOT, 1).unwrap_err();
+    assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidParameter, Some("version")));
 }
 
 /// A version 1 snapshot, built by hand from its documented layout (`snapshot.rs`), still
@@ -73,7 +82,7 @@ fn tampered_truncated_or_foreign_snapshots_are_refused_cr5() {
 #[test]
 fn version_1_snapshots_still_load_cr5() {
     let mut o = org();
-    let snap: Value = serde_json::from_str(&o.save_sealed(&ROOT).unwrap()).unwrap();
+    let snap: Value = serde_json::from_str(&o.save_sealed_as(&ROOT, 2).unwrap()).unwrap();
     let body = serde_json::to_string(&snap["body"]).unwrap();
     let nonce = [5u8; 12];
     let root = AesKey::from_bytes(&ROOT).unwrap();
@@ -87,6 +96,109 @@ fn version_1_snapshots_still_load_cr5() {
                        "nonce": b64_encode(&nonce), "tag": b64_encode(&tag)});
     let e = Organization::load_sealed(&other.to_string(), &ROOT, Box::new(SeededRng::new(3))).unwrap_err();
     assert_eq!(e.code, ErrorCode::SnapshotInvalid);
+}
+
+/// Version 2 (what the WebAssembly module writes) still loads natively, into the same
+/// state with the same key material; and what version 3 writes is its layout: the keys
+/// in `keyTable`, none in the state, no `sealedKeys` entry left for a key version.
+#[test]
+fn version_2_loads_and_version_3_moves_the_keys_into_its_table_cr5() {
+    let mut o = org();
+    let ct = step(&mut o, ALICE, "kms:Encrypt", json!({"KeyId": "key-b1", "Plaintext": "keep me"}));
+    let blob = ct.result.unwrap()["CiphertextBlob"].as_str().unwrap().to_string();
+    for version in [2, 3] {
+        let snap = o.save_sealed_as(&ROOT, version).unwrap();
+        let mut back = Organization::load_sealed(&snap, &ROOT, Box::new(SeededRng::new(3))).unwrap();
+        assert_eq!(back.state(), o.state(), "version {version}");
+        let pt = step(&mut back, ALICE, "kms:Decrypt", json!({"CiphertextBlob": blob}));
+        assert_eq!(pt.result.unwrap()["Plaintext"], "keep me", "version {version}");
+        let doc: Value = serde_json::from_str(&snap).unwrap();
+        let body = doc["body"].as_object().unwrap();
+        let keys = body["state"]["keys"].as_object().unwrap().len();
+        let sealed = body["sealedKeys"].as_object().unwrap().len();
+        if version == 2 {
+            assert_eq!((keys, sealed, body.contains_key("keyTable")), (o.state().keys.len(), sealed, false));
+            assert!(sealed >= keys && keys > 0);
+        } else {
+            assert_eq!((keys, sealed), (0, 0));
+            assert!(!body["keyTable"].as_str().unwrap().is_empty());
+        }
+    }
+}
+
+/// The version 3 snapshot of `o` with its key table's bytes passed through `edit`, sealed
+/// again under [`ROOT`] (so that its integrity tag holds, and what is checked is the
+/// table's reader).
+fn with_table(snap: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
+    let mut doc: Value = serde_json::from_str(snap).unwrap();
+    let mut table = b64_decode("t", doc["body"]["keyTable"].as_str().unwrap()).unwrap();
+    edit(&mut table);
+    doc["body"]["keyTable"] = Value::String(b64_encode(&table));
+    let body = serde_json::to_string(&doc["body"]).unwrap();
+    let nonce = [3u8; 12];
+    let tag = AesKey::from_bytes(&ROOT).unwrap().seal(&nonce, body.as_bytes(), b"kms-share/snapshot/v3").unwrap();
+    format!(
+        r#"{{"format":"kms-share-snapshot","version":3,"nonce":"{}","body":{body},"tag":"{}"}}"#,
+        b64_encode(&nonce),
+        b64_encode(&tag)
+    )
+}
+
+/// A key table that does not read is refused with what is wrong, whatever its bytes,
+/// even under a valid tag (a snapshot written wrongly): never a panic, never a partial
+/// load. Edits that keep the table readable load, or are refused later, as a whole.
+#[test]
+fn a_malformed_key_table_is_refused_whatever_its_bytes_cr5() {
+    let mut o = org();
+    let snap = o.save_sealed_as(&ROOT, 3).unwrap();
+    let load = |text: &str| Organization::load_sealed(text, &ROOT, Box::new(SeededRng::new(1)));
+    // Resealed unchanged, it loads.
+    assert_eq!(load(&with_table(&snap, |_| {})).unwrap().state(), o.state());
+    let refused = |text: &str| {
+        let e = load(text).expect_err("refused");
+        assert_eq!((e.code, e.rule.map(|r| r.id())), (ErrorCode::SnapshotInvalid, Some("CR-5")));
+        e.message
+    };
+    assert_eq!(
+        refused(&with_table(&snap, |t| t.truncate(t.len() - 1))),
+        format!("the key table is malformed: it ends early (key {} of the table)", o.state().keys.len())
+    );
+    assert_eq!(refused(&with_table(&snap, |t| t.push(0))), "the key table is malformed: bytes after the last key");
+    assert_eq!(refused(&with_table(&snap, |t| t[0] = 9)), "the key table is malformed: an unknown layout");
+    assert_eq!(refused(&with_table(&snap, Vec::clear)), "the key table is malformed: it ends early");
+    // The table is base64 inside the body: anything else is refused before it is read.
+    let mut doc: Value = serde_json::from_str(&snap).unwrap();
+    doc["body"]["keyTable"] = Value::String("not base64!".into());
+    let body = serde_json::to_string(&doc["body"]).unwrap();
+    let tag = AesKey::from_bytes(&ROOT).unwrap().seal(&[3u8; 12], body.as_bytes(), b"kms-share/snapshot/v3").unwrap();
+    let text = format!(
+        r#"{{"format":"kms-share-snapshot","version":3,"nonce":"{}","body":{body},"tag":"{}"}}"#,
+        b64_encode(&[3u8; 12]),
+        b64_encode(&tag)
+    );
+    assert_eq!(refused(&text), "the snapshot's key table is not base64");
+    // Every single-byte change and every truncation: refused with a message, or loaded
+    // whole (a change inside a text, a number or sealed material that still reads).
+    let table = b64_decode("t", doc_table(&snap)).unwrap();
+    let mut x: u64 = 0x853c_49e6_748f_ea9b;
+    for i in 0..table.len() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let flipped = with_table(&snap, |t| t[i] ^= (x as u8) | 1);
+        match load(&flipped) {
+            Ok(back) => assert_eq!(back.state().keys.len(), o.state().keys.len(), "byte {i}"),
+            Err(e) => assert_eq!(e.code, ErrorCode::SnapshotInvalid, "byte {i}: {}", e.message),
+        }
+        let cut = with_table(&snap, |t| t.truncate(i));
+        assert!(refused(&cut).starts_with("the key table is malformed: "), "cut at {i}");
+    }
+}
+
+fn doc_table(snap: &str) -> &str {
+    let at = snap.find("\"keyTable\":\"").unwrap() + "\"keyTable\":\"".len();
+    let len = snap[at..].find('"').unwrap();
+    &snap[at..at + len]
 }
 
 #[test]

@@ -71,8 +71,9 @@ fn no_key_material_data_key_plaintext_or_secret_value_in_any_serialized_form_cr5
     }
     assert!(draws.contains(&data_key), "the data key GenerateDataKey returned is a recorded draw");
 
-    // The key material, read back from the sealed snapshot: exactly the other draws.
-    let snapshot = org.save_sealed(&root).unwrap();
+    // The key material, read back from the sealed snapshot (version 2, whose
+    // `sealedKeys` holds every entry): exactly the other draws.
+    let snapshot = org.save_sealed_as(&root, 2).unwrap();
     let material = unseal(&snapshot, &root);
     let handles: Vec<&str> = material.iter().map(|(h, _)| h.as_str()).collect();
     assert_eq!(handles, ["sw:key-a1/v1", "sw:key-b1/v1", "sw:key-b1/v2", "sw:key-b2/v1"]);
@@ -109,6 +110,9 @@ fn no_key_material_data_key_plaintext_or_secret_value_in_any_serialized_form_cr5
         forms.step(&format!("step {} {}", s.index, s.action), s);
     }
     forms.text("sealed snapshot", snapshot.clone());
+    let snapshot_v3 = org.save_sealed(&root).unwrap();
+    assert!(snapshot_v3.contains("\"keyTable\":"));
+    forms.text("sealed snapshot (version 3)", snapshot_v3.clone());
     forms.both("state", org.state());
     forms.both("policy export", &org.policy_export());
     let events = org.state().audit.events();
@@ -126,6 +130,9 @@ fn no_key_material_data_key_plaintext_or_secret_value_in_any_serialized_form_cr5
     forms.error("malformed step", &e);
 
     // What a reload produces, and what a refused reload says.
+    let back_v3 = Organization::load_sealed(&snapshot_v3, &root, Box::new(SeededRng::new(3))).unwrap();
+    assert_eq!(back_v3.state(), org.state());
+    forms.debug("Organization reloaded from version 3", &back_v3);
     let mut back = Organization::load_sealed(&snapshot, &root, Box::new(SeededRng::new(3))).unwrap();
     assert_eq!(back.state(), org.state());
     forms.both("reloaded state", back.state());

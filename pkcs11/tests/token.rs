@@ -117,8 +117,16 @@ fn the_sealed_snapshot_holds_references_and_a_removed_object_is_reported_not_fat
     let body = &envelope["body"];
     let refs: BTreeMap<String, String> = serde_json::from_value(body["hardwareKeys"].clone()).unwrap();
     assert_eq!(refs, BTreeMap::from([(b1.clone(), format!("{KEY}/v1")), (b2.clone(), "key-b2/v1".to_string())]));
-    let sealed = body["sealedKeys"].as_object().unwrap();
+    // Version 3: every key, hardware or software, is a record of the key table; only the
+    // software key's record carries sealed material, none is left for `sealedKeys`.
+    assert_eq!(envelope["version"], 3);
+    assert_eq!(body["sealedKeys"], json!({}), "software material is sealed in the key table");
+    assert!(!body["keyTable"].as_str().unwrap().is_empty());
+    // Version 2 (JSON throughout) seals the software material alone in `sealedKeys`.
+    let v2: Value = serde_json::from_str(&org.engine_mut().save_sealed_as(&ROOT, 2).unwrap()).unwrap();
+    let sealed = v2["body"]["sealedKeys"].as_object().unwrap();
     assert_eq!(sealed.keys().collect::<Vec<_>>(), vec!["sw:key-sw2/v1"], "only software material is sealed");
+    assert_eq!(v2["body"]["hardwareKeys"], body["hardwareKeys"]);
 
     // Remove key-b1's object behind the backend's back: another backend, its own sessions.
     let mut intruder = Pkcs11Backend::open(&config).unwrap();

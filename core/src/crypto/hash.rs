@@ -67,8 +67,75 @@ pub fn b64_encode(bytes: &[u8]) -> String {
 }
 
 /// The value of a base64 symbol.
+#[cfg(target_arch = "wasm32")]
 fn sextet(c: u8) -> Option<u32> {
     B64.iter().position(|&x| x == c).map(|i| i as u32)
+}
+
+/// The value of a base64 symbol (natively from a table: a snapshot decodes hundreds of MB).
+#[cfg(not(target_arch = "wasm32"))]
+fn sextet(c: u8) -> Option<u32> {
+    SEXTETS.get(usize::from(c)).copied().filter(|v| *v < 64).map(u32::from)
+}
+
+/// Each byte's value as a base64 symbol, 255 for a byte that is none.
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
+const SEXTETS: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[B64[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Append `bytes` as standard base64 to `out` (natively, for a snapshot's key table:
+/// whole groups of three bytes at once into their place, then the padded tail as
+/// [`b64_encode`] writes it).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn b64_encode_into(bytes: &[u8], out: &mut String) {
+    let groups = bytes.chunks_exact(3);
+    let tail = groups.remainder();
+    let mut text = core::mem::take(out).into_bytes();
+    let start = text.len();
+    text.resize(start + bytes.len() / 3 * 4, 0);
+    let symbol = |n: u32| B64.get((n & 63) as usize).copied().unwrap_or(b'=');
+    for (to, g) in text.get_mut(start..).unwrap_or_default().chunks_exact_mut(4).zip(groups) {
+        if let ([a, b, c], [w, x, y, z]) = (g, to) {
+            let n = (u32::from(*a) << 16) | (u32::from(*b) << 8) | u32::from(*c);
+            (*w, *x, *y, *z) = (symbol(n >> 18), symbol(n >> 12), symbol(n >> 6), symbol(n));
+        }
+    }
+    text.extend_from_slice(b64_encode(tail).as_bytes());
+    // Every byte appended is ASCII: `out` stays UTF-8 (checked again, never lost).
+    *out = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// Decode standard base64 as [`b64_decode`] does, as strictly (natively, for a
+/// snapshot's key table: whole groups of four symbols at once, the last group as
+/// [`b64_decode`] reads it). `None` for anything [`b64_decode`] refuses.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn b64_decode_bulk(s: &[u8]) -> Option<Vec<u8>> {
+    if s.len() % 4 != 0 {
+        return None;
+    }
+    let (body, last) = s.split_at(s.len().saturating_sub(4));
+    let mut out = alloc::vec![0u8; body.len() / 4 * 3];
+    let value = |c: &u8| SEXTETS.get(usize::from(*c)).copied().unwrap_or(255);
+    for (to, g) in out.chunks_exact_mut(3).zip(body.chunks_exact(4)) {
+        if let ([x, y, z], [a, b, c, d]) = (to, g) {
+            let (a, b, c, d) = (value(a), value(b), value(c), value(d));
+            if (a | b | c | d) >= 64 {
+                return None;
+            }
+            let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+            (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
+        }
+    }
+    out.extend_from_slice(&decode(last)?);
+    Some(out)
 }
 
 /// Strict standard base64: a multiple of 4 symbols, `=` only as the last one or two, and
@@ -154,6 +221,33 @@ mod tests {
             let len = (next() % 12) as usize;
             let s: String = (0..len).map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize])).collect();
             assert_eq!(b64_decode("f", &s).ok(), STANDARD.decode(&s).ok(), "{s:?}");
+        }
+    }
+
+    /// The bulk codec (natively, a snapshot's key table) is the same codec: the same
+    /// text for every byte string, the same refusals for every mangled text.
+    #[test]
+    fn the_bulk_base64_codec_is_the_same_codec() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for len in 0..200usize {
+            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let mut bulk = String::from("x");
+            b64_encode_into(&bytes, &mut bulk);
+            assert_eq!(bulk, format!("x{}", b64_encode(&bytes)));
+            assert_eq!(b64_decode_bulk(&bulk.as_bytes()[1..]).unwrap(), bytes);
+        }
+        let alphabet = b"AQgw+/=x \xff";
+        for _ in 0..20_000 {
+            let len = (next() % 16) as usize;
+            let s: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let text = String::from_utf8_lossy(&s);
+            assert_eq!(b64_decode_bulk(&s), decode(&s), "{text:?}");
         }
     }
 

@@ -1,0 +1,397 @@
+//! A version 3 sealed snapshot's keys as one binary table (natively; the layout and
+//! why are in `crate::snapshot`'s documentation).
+//!
+//! Keys are most of a large organization's state: a million of them written as JSON
+//! records, with their sealed material as base64 in a map of its own, are most of what
+//! a snapshot's load and save spend. Here a key is a few fixed-size fields, its texts
+//! with their lengths, the ids that repeat across keys (instances, creators, specs)
+//! written once in a table of their own and each validated once, and each version's
+//! sealed material inline as its 60 raw bytes.
+//!
+//! Layout, little-endian throughout; `text` is a `u32` byte length and UTF-8 bytes:
+//!
+//! ```text
+//! table   := layout:u8 (= 1) instances creators specs count:u32 key*
+//! instances, creators, specs := n:u32 text*       (the values the keys refer to by index)
+//! key     := id:text instance:u32 creator:u32 spec:u32 description:text
+//!            state:u8 (0 enabled, 1 disabled, 2 pendingDeletion) [deleteAt:u64 when 2]
+//!            flags:u8 (1 deletionProtection, 2 rotationInterval, 4 nextRotationAt)
+//!            [rotationInterval:u64] [nextRotationAt:u64] createdAt:u64
+//!            versions:u32 version* tags:u32 (key:text value:text)*
+//! version := version:u32 createdAt:u64 encryptions:u64
+//!            flags:u8 (1 the handle is `sw:<key id>/v<version>` and is not written,
+//!                      2 sealed material follows)
+//!            [handle:text] [sealed:60 bytes: nonce || AES-256-GCM(root, material)]
+//! ```
+//!
+//! Keys come in strictly ascending id order (the state's order), and nothing follows
+//! the last one. A reader refuses anything else: an unknown layout, state or flag bit,
+//! an index past its table, a text that is not UTF-8 or not a valid id, a repeated key
+//! or handle, a truncated or overlong table. The table is inside the snapshot's body,
+//! so its integrity tag covers it: these checks stand against a snapshot written
+//! wrongly, not against tampering.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::idmap::IdMap;
+use crate::ids::{AccountId, InstanceId, KeyId};
+use crate::keystore::{Sealed, SEALED_LEN};
+use crate::model::{Key, KeyState, KeyVersion};
+use crate::request::Text;
+use crate::rules::Rule;
+
+/// The layout this build writes and reads.
+const LAYOUT: u8 = 1;
+
+const DELETION_PROTECTION: u8 = 1;
+const ROTATION_INTERVAL: u8 = 2;
+const NEXT_ROTATION_AT: u8 = 4;
+const DEFAULT_HANDLE: u8 = 1;
+const HAS_SEALED: u8 = 2;
+
+/// What a table holds: the keys, and the sealed material of their versions by handle
+/// (in key order).
+pub(crate) struct Table {
+    pub keys: IdMap<KeyId, Key>,
+    pub sealed: Vec<(String, Sealed)>,
+}
+
+/// Whether `handle` is the software backend's handle of `key`'s `version`.
+fn is_default_handle(handle: &str, key: &str, version: u32) -> bool {
+    let mut digits = [0u8; 10];
+    handle
+        .strip_prefix("sw:")
+        .and_then(|h| h.strip_prefix(key))
+        .and_then(|h| h.strip_prefix("/v"))
+        .is_some_and(|n| n.as_bytes() == decimal(version, &mut digits))
+}
+
+/// The software backend's handle of `key`'s `version`: `sw:<key>/v<version>`.
+fn default_handle(key: &str, version: u32) -> String {
+    let mut digits = [0u8; 10];
+    let digits = decimal(version, &mut digits);
+    let mut h = String::with_capacity(5 + key.len() + digits.len());
+    h.push_str("sw:");
+    h.push_str(key);
+    h.push_str("/v");
+    h.extend(digits.iter().map(|d| char::from(*d)));
+    h
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    buf.get(at..).unwrap_or_default()
+}
+
+/// The values keys refer to by index, each written once, in order of first use.
+struct Interned<'a> {
+    values: Vec<&'a str>,
+    index: IdMap<String, u32>,
+}
+
+impl<'a> Interned<'a> {
+    fn new() -> Self {
+        Interned { values: Vec::new(), index: IdMap::new() }
+    }
+
+    fn of(&mut self, text: &'a str) -> u32 {
+        if let Some(i) = self.index.get(text) {
+            return *i;
+        }
+        let i = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        self.values.push(text);
+        self.index.insert(String::from(text), i);
+        i
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+/// A length as the table writes it; a text or list longer than 4 GiB is refused.
+fn len32(n: usize) -> Result<u32> {
+    u32::try_from(n).map_err(|_| {
+        Error::new(ErrorCode::BackendError, Rule::Cr5, "cannot write a key table with a text or list of 4 GiB or more")
+    })
+}
+
+fn put_text(out: &mut Vec<u8>, text: &str) -> Result<()> {
+    put_u32(out, len32(text.len())?);
+    out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+/// Write `keys` as a table, each version's sealed material from `sealed` (`None` for a
+/// handle without material in the software backend: a hardware instance's, or one
+/// destroyed).
+///
+/// # Errors
+/// `sealed`'s error (sealing failed); `BackendError` for a text of 4 GiB or more.
+pub(crate) fn write(
+    keys: &IdMap<KeyId, Key>,
+    mut sealed: impl FnMut(&str) -> Option<Result<Sealed>>,
+) -> Result<Vec<u8>> {
+    let mut instances = Interned::new();
+    let mut creators = Interned::new();
+    let mut specs = Interned::new();
+    let refs: Vec<[u32; 3]> = keys
+        .values()
+        .map(|k| [instances.of(k.instance.as_str()), creators.of(k.creator.as_str()), specs.of(&k.spec)])
+        .collect();
+    let mut out = Vec::with_capacity(keys.len().saturating_mul(160).saturating_add(64));
+    out.push(LAYOUT);
+    for table in [&instances, &creators, &specs] {
+        put_u32(&mut out, len32(table.values.len())?);
+        for v in &table.values {
+            put_text(&mut out, v)?;
+        }
+    }
+    put_u32(&mut out, len32(keys.len())?);
+    for ((id, k), [instance, creator, spec]) in keys.iter().zip(refs) {
+        put_text(&mut out, id.as_str())?;
+        put_u32(&mut out, instance);
+        put_u32(&mut out, creator);
+        put_u32(&mut out, spec);
+        put_text(&mut out, &k.description)?;
+        match k.state {
+            KeyState::Enabled => out.push(0),
+            KeyState::Disabled => out.push(1),
+            KeyState::PendingDeletion { delete_at } => {
+                out.push(2);
+                put_u64(&mut out, delete_at);
+            }
+        }
+        let mut flags = 0;
+        if k.deletion_protection {
+            flags |= DELETION_PROTECTION;
+        }
+        if k.rotation_interval.is_some() {
+            flags |= ROTATION_INTERVAL;
+        }
+        if k.next_rotation_at.is_some() {
+            flags |= NEXT_ROTATION_AT;
+        }
+        out.push(flags);
+        if let Some(n) = k.rotation_interval {
+            put_u64(&mut out, n);
+        }
+        if let Some(n) = k.next_rotation_at {
+            put_u64(&mut out, n);
+        }
+        put_u64(&mut out, k.created_at);
+        put_u32(&mut out, len32(k.versions.len())?);
+        for v in &k.versions {
+            put_u32(&mut out, v.version);
+            put_u64(&mut out, v.created_at);
+            put_u64(&mut out, v.encryptions);
+            let material = sealed(&v.handle).transpose()?;
+            let default = is_default_handle(&v.handle, id.as_str(), v.version);
+            let flags = if default { DEFAULT_HANDLE } else { 0 } | if material.is_some() { HAS_SEALED } else { 0 };
+            out.push(flags);
+            if !default {
+                put_text(&mut out, &v.handle)?;
+            }
+            if let Some(m) = material {
+                out.extend_from_slice(&m);
+            }
+        }
+        put_u32(&mut out, len32(k.tags.len())?);
+        for (name, value) in &k.tags {
+            put_text(&mut out, name)?;
+            put_text(&mut out, value)?;
+        }
+    }
+    Ok(out)
+}
+
+/// The bytes of a table being read, and the key being read (for messages).
+struct Reader<'a> {
+    rest: &'a [u8],
+    key: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn fail<T>(&self, what: &str) -> core::result::Result<T, String> {
+        match self.key {
+            0 => Err(format!("the key table is malformed: {what}")),
+            n => Err(format!("the key table is malformed: {what} (key {n} of the table)")),
+        }
+    }
+
+    fn bytes(&mut self, n: usize) -> core::result::Result<&'a [u8], String> {
+        match self.rest.split_at_checked(n) {
+            Some((taken, rest)) => {
+                self.rest = rest;
+                Ok(taken)
+            }
+            None => self.fail("it ends early"),
+        }
+    }
+
+    fn u8(&mut self) -> core::result::Result<u8, String> {
+        Ok(self.bytes(1)?.first().copied().unwrap_or_default())
+    }
+
+    fn u32(&mut self) -> core::result::Result<u32, String> {
+        let b = self.bytes(4)?;
+        Ok(u32::from_le_bytes(b.try_into().unwrap_or_default()))
+    }
+
+    fn u64(&mut self) -> core::result::Result<u64, String> {
+        let b = self.bytes(8)?;
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
+    }
+
+    /// A count of items each at least `min` bytes long: refused when the table cannot
+    /// hold that many (so that no count makes a reader reserve more than the table).
+    fn count(&mut self, min: usize) -> core::result::Result<usize, String> {
+        let n = self.u32()? as usize;
+        if n.saturating_mul(min) > self.rest.len() {
+            return self.fail("a count larger than what follows");
+        }
+        Ok(n)
+    }
+
+    fn text(&mut self) -> core::result::Result<&'a str, String> {
+        let n = self.u32()? as usize;
+        let b = self.bytes(n)?;
+        match core::str::from_utf8(b) {
+            Ok(s) => Ok(s),
+            Err(_) => self.fail("a text that is not UTF-8"),
+        }
+    }
+
+    fn id<T: Text>(&mut self, what: &str) -> core::result::Result<T, String> {
+        let text = self.text()?;
+        T::from_text(text).or_else(|e| self.fail(&format!("{what}: {}", e.message)))
+    }
+
+    fn table<T: Text>(&mut self, what: &str) -> core::result::Result<Vec<T>, String> {
+        let n = self.count(4)?;
+        (0..n).map(|_| self.id(what)).collect()
+    }
+
+    fn pick<T: Clone>(&mut self, table: &[T], what: &str) -> core::result::Result<T, String> {
+        let i = self.u32()? as usize;
+        match table.get(i) {
+            Some(v) => Ok(v.clone()),
+            None => self.fail(&format!("an index past the table of {what}")),
+        }
+    }
+
+    fn sealed(&mut self) -> core::result::Result<Sealed, String> {
+        let b = self.bytes(SEALED_LEN)?;
+        Ok(b.try_into().unwrap_or([0; SEALED_LEN]))
+    }
+}
+
+/// Read a table (its base64 text decoded).
+///
+/// # Errors
+/// A message saying what is wrong and at which key.
+pub(crate) fn read(bytes: &[u8]) -> core::result::Result<Table, String> {
+    let mut r = Reader { rest: bytes, key: 0 };
+    if r.u8()? != LAYOUT {
+        return r.fail("an unknown layout");
+    }
+    let instances: Vec<InstanceId> = r.table("an instance id")?;
+    let creators: Vec<AccountId> = r.table("an account id")?;
+    let specs: Vec<String> = r.table("a key spec")?;
+    // A key is at least 48 bytes: its id's length, three indexes, a description's
+    // length, state, flags, creation time and two counts.
+    let n = r.count(4 + 12 + 4 + 1 + 1 + 8 + 4 + 4)?;
+    let mut keys: Vec<(KeyId, Key)> = Vec::with_capacity(n);
+    let mut sealed: Vec<(String, Sealed)> = Vec::with_capacity(n);
+    for i in 0..n {
+        r.key = i + 1;
+        let id: KeyId = r.id("a key id")?;
+        let instance = r.pick(&instances, "instances")?;
+        let creator = r.pick(&creators, "creators")?;
+        let spec = r.pick(&specs, "specs")?;
+        let description = String::from(r.text()?);
+        let state = match r.u8()? {
+            0 => KeyState::Enabled,
+            1 => KeyState::Disabled,
+            2 => KeyState::PendingDeletion { delete_at: r.u64()? },
+            _ => return r.fail("an unknown key state"),
+        };
+        let flags = r.u8()?;
+        if flags & !(DELETION_PROTECTION | ROTATION_INTERVAL | NEXT_ROTATION_AT) != 0 {
+            return r.fail("an unknown flag");
+        }
+        let rotation_interval = if flags & ROTATION_INTERVAL != 0 { Some(r.u64()?) } else { None };
+        let next_rotation_at = if flags & NEXT_ROTATION_AT != 0 { Some(r.u64()?) } else { None };
+        let created_at = r.u64()?;
+        let count = r.count(4 + 8 + 8 + 1)?;
+        let mut versions = Vec::with_capacity(count);
+        for _ in 0..count {
+            let version = r.u32()?;
+            let v_created_at = r.u64()?;
+            let encryptions = r.u64()?;
+            let vflags = r.u8()?;
+            if vflags & !(DEFAULT_HANDLE | HAS_SEALED) != 0 {
+                return r.fail("an unknown version flag");
+            }
+            let handle = if vflags & DEFAULT_HANDLE != 0 {
+                default_handle(id.as_str(), version)
+            } else {
+                String::from(r.text()?)
+            };
+            if vflags & HAS_SEALED != 0 {
+                sealed.push((handle.clone(), r.sealed()?));
+            }
+            versions.push(KeyVersion { version, created_at: v_created_at, encryptions, handle });
+        }
+        let count = r.count(8)?;
+        let mut tags = Vec::with_capacity(count);
+        for _ in 0..count {
+            tags.push((String::from(r.text()?), String::from(r.text()?)));
+        }
+        let tags = match IdMap::of_ascending(tags) {
+            Ok(tags) => tags,
+            Err(_) => return r.fail("tags not in ascending order, or a tag given twice"),
+        };
+        let key = Key {
+            id: id.clone(),
+            instance,
+            creator,
+            spec,
+            description,
+            state,
+            deletion_protection: flags & DELETION_PROTECTION != 0,
+            rotation_interval,
+            next_rotation_at,
+            versions,
+            tags,
+            created_at,
+        };
+        keys.push((id, key));
+    }
+    if !r.rest.is_empty() {
+        r.key = 0;
+        return r.fail("bytes after the last key");
+    }
+    match IdMap::of_ascending(keys) {
+        Ok(keys) => Ok(Table { keys, sealed }),
+        Err(_) => Err(String::from("the key table is malformed: keys not in ascending order, or a key given twice")),
+    }
+}
