@@ -1,5 +1,5 @@
-//! A version 3 sealed snapshot's keys as one binary table (natively; the layout and
-//! why are in `crate::snapshot`'s documentation).
+//! A version 3 sealed snapshot's keys as one binary table (natively; how the table
+//! sits in a snapshot is in `crate::snapshot`'s documentation).
 //!
 //! Keys are most of a large organization's state: a million of them written as JSON
 //! records, with their sealed material as base64 in a map of its own, are most of what
@@ -24,12 +24,13 @@
 //!            [handle:text] [sealed:60 bytes: nonce || AES-256-GCM(root, material)]
 //! ```
 //!
-//! Keys come in strictly ascending id order (the state's order), and nothing follows
-//! the last one. A reader refuses anything else: an unknown layout, state or flag bit,
-//! an index past its table, a text that is not UTF-8 or not a valid id, a repeated key
-//! or handle, a truncated or overlong table. The table is inside the snapshot's body,
-//! so its integrity tag covers it: these checks stand against a snapshot written
-//! wrongly, not against tampering.
+//! Keys come in strictly ascending id order (the state's order), each key's tags in
+//! strictly ascending order of their names, and nothing follows the last key. A reader
+//! refuses anything else: an unknown layout, state or flag bit, an index past its
+//! table, a text that is not UTF-8 or not a valid id, a repeated key, tag or handle, a
+//! truncated or overlong table. The table is inside the snapshot's body, so its
+//! integrity tag covers it: these checks stand against a snapshot written wrongly, not
+//! against tampering.
 
 use alloc::format;
 use alloc::string::String;
@@ -316,7 +317,7 @@ pub(crate) fn read(bytes: &[u8]) -> core::result::Result<Table, String> {
     let instances: Vec<InstanceId> = r.table("an instance id")?;
     let creators: Vec<AccountId> = r.table("an account id")?;
     let specs: Vec<String> = r.table("a key spec")?;
-    // A key is at least 48 bytes: its id's length, three indexes, a description's
+    // A key is at least 38 bytes: its id's length, three indexes, a description's
     // length, state, flags, creation time and two counts.
     let n = r.count(4 + 12 + 4 + 1 + 1 + 8 + 4 + 4)?;
     let mut keys: Vec<(KeyId, Key)> = Vec::with_capacity(n);

@@ -59,6 +59,12 @@ const TAG_LABEL_V2: &[u8] = b"kms-share/snapshot/v2";
 /// Version 3's sealed label.
 #[cfg(not(target_arch = "wasm32"))]
 const TAG_LABEL_V3: &[u8] = b"kms-share/snapshot/v3";
+/// What a load of a later version is told.
+#[cfg(not(target_arch = "wasm32"))]
+const UNSUPPORTED: &str = "this build reads versions 1 to 3";
+/// What a load of a later version is told.
+#[cfg(target_arch = "wasm32")]
+const UNSUPPORTED: &str = "this WebAssembly build reads versions 1 and 2: write version 2 natively (save_sealed_as)";
 
 /// The envelope as read: the body is kept as the exact text it has in the document
 /// (for version 1 a JSON string, for versions 2 and 3 the object itself).
@@ -407,10 +413,7 @@ impl Engine {
             return Err(invalid(format!("`{}` is not a kms-share snapshot", crate::ids::shorten(&env.format))));
         }
         if !(1..=VERSION).contains(&env.version) {
-            return Err(invalid(format!(
-                "unsupported snapshot version {} (this build reads versions 1 to {VERSION})",
-                env.version
-            )));
+            return Err(invalid(format!("unsupported snapshot version {} ({UNSUPPORTED})", env.version)));
         }
         let nonce_v = b64_decode("nonce", &env.nonce).map_err(|_| invalid("the snapshot nonce is not base64"))?;
         let nonce: [u8; 12] =

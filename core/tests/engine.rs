@@ -195,6 +195,25 @@ fn a_malformed_key_table_is_refused_whatever_its_bytes_cr5() {
     }
 }
 
+/// The version 3 snapshot of scenario 01's organization under [`ROOT`] that the
+/// WebAssembly tests load (and refuse: that module reads versions 1 and 2). It must stay
+/// a snapshot this build reads into that organization; `KMS_SHARE_WRITE_FIXTURES=1`
+/// writes it again.
+#[test]
+fn the_version_3_fixture_is_scenario_01_sealed_cr5() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/snapshots/dept-ab.v3.snapshot");
+    let mut o = org();
+    if std::env::var_os("KMS_SHARE_WRITE_FIXTURES").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, o.save_sealed_as(&ROOT, 3).unwrap()).unwrap();
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(r#"{"format":"kms-share-snapshot","version":3,"#), "{}", &text[..60]);
+    let back = Organization::load_sealed(&text, &ROOT, Box::new(SeededRng::new(3)))
+        .expect("the fixture loads (KMS_SHARE_WRITE_FIXTURES=1 writes it again after a format change)");
+    assert_eq!(back.state(), o.state());
+}
+
 fn doc_table(snap: &str) -> &str {
     let at = snap.find("\"keyTable\":\"").unwrap() + "\"keyTable\":\"".len();
     let len = snap[at..].find('"').unwrap();

@@ -307,6 +307,20 @@ fn sealed_snapshots_round_trip_and_refuse_another_key_cr5() {
     assert_error(org.save_sealed(&[1u8; 5]).unwrap_err(), "InvalidParameter");
 }
 
+/// A version 3 snapshot (what native builds write, the keys as a binary table) is
+/// refused here as an unsupported version, with what to do (CR-5, README Semantics 33).
+#[wasm_bindgen_test]
+fn a_version_3_snapshot_is_refused_with_what_to_do_cr5() {
+    let v3 = include_str!("../../../tests/snapshots/dept-ab.v3.snapshot");
+    let err = assert_error(Organization::load_sealed(v3, &[7u8; 32]).unwrap_err(), "SnapshotInvalid");
+    let message = String::from(err.dyn_ref::<js_sys::Error>().unwrap().message());
+    assert_eq!(
+        message,
+        "unsupported snapshot version 3 (this WebAssembly build reads versions 1 and 2: write version 2 natively \
+         (save_sealed_as))"
+    );
+}
+
 #[wasm_bindgen_test]
 fn error_codes_are_the_stable_list() {
     let codes = error_codes();
