@@ -71,6 +71,19 @@ pub fn seed(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
         .map_err(|_| invalid_input(py, "seed", "`seed` must be between 0 and 2**64-1".to_string()))
 }
 
+/// An optional snapshot format version: `None`, or an int (which the core checks).
+///
+/// # Errors
+/// `InvalidInput` for another type or an integer out of range.
+pub fn version(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u32>> {
+    let Some(o) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let py = o.py();
+    if o.is_instance_of::<PyBool>() || !o.is_instance_of::<PyInt>() {
+        return Err(invalid_input(py, "version", must_be("version", "an int or None", o)));
+    }
+    o.extract::<u32>().map(Some).map_err(|_| invalid_input(py, "version", "`version` must be 2 or 3".to_string()))
+}
+
 /// A `bytes`-like argument (`bytes` or `bytearray`).
 ///
 /// # Errors

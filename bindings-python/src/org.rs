@@ -355,11 +355,23 @@ impl PyOrganization {
         })
     }
 
-    /// Save the whole organization as a sealed snapshot (CR-5) under a 32-byte root key.
-    fn save_sealed(&self, py: Python<'_>, root_key: &Bound<'_, PyAny>) -> PyResult<String> {
+    /// Save the whole organization as a sealed snapshot (CR-5) under a 32-byte root key:
+    /// format version 3, or `version=2` for a reader of version 2 (the WebAssembly module).
+    #[pyo3(signature = (root_key, version=None))]
+    fn save_sealed(
+        &self,
+        py: Python<'_>,
+        root_key: &Bound<'_, PyAny>,
+        version: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
         guard(py, || {
             let root = convert::bytes(root_key, "root_key")?;
-            self.with(py, |o| o.save_sealed(&root))?.or_raise(py)
+            let version = convert::version(version)?;
+            self.with(py, |o| match version {
+                Some(v) => o.save_sealed_as(&root, v),
+                None => o.save_sealed(&root),
+            })?
+            .or_raise(py)
         })
     }
 

@@ -381,6 +381,27 @@ def test_sealed_snapshot_round_trip(org: Organization) -> None:
         org.save_sealed(b"short")
 
 
+def test_sealed_snapshot_versions(org: Organization) -> None:
+    """Version 3 by default (the keys as a binary table); version 2 on request, for the
+    WebAssembly module (README Semantics 33); both load back; any other is refused."""
+    root = bytes(range(32))
+    v3, v2 = org.save_sealed(root), org.save_sealed(root, version=2)
+    assert json.loads(v3)["version"] == 3 and "keyTable" in json.loads(v3)["body"]
+    assert json.loads(v2)["version"] == 2 and "keyTable" not in json.loads(v2)["body"]
+    assert json.loads(org.save_sealed(root, 3))["version"] == 3
+    for text in (v3, v2):
+        assert Organization.load_sealed(text, root).state() == org.state()
+    for bad in (1, 4):
+        with pytest.raises(kms_share.InvalidInput) as e:
+            org.save_sealed(root, version=bad)
+        assert e.value.field == "version" and e.value.rule == "CR-5"
+    wrong_types: List[Any] = ["3", True, -1, 2**40]
+    for wrong in wrong_types:
+        with pytest.raises(kms_share.InvalidInput) as e:
+            org.save_sealed(root, version=wrong)
+        assert e.value.field == "version"
+
+
 def test_organization_is_usable_from_several_threads(org: Organization) -> None:
     out: List[bool] = []
 

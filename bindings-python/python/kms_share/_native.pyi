@@ -283,8 +283,10 @@ class Organization:
         """Replace the state (a dict or JSON text, e.g. a :meth:`policy_export`). Keys
         loaded this way have no material: decisions work, cryptography fails with
         ``InvalidState``."""
-    def save_sealed(self, root_key: Union[bytes, bytearray]) -> str:
-        """Save the whole organization as a sealed snapshot (CR-5) under a 32-byte root key."""
+    def save_sealed(self, root_key: Union[bytes, bytearray], version: Optional[int] = None) -> str:
+        """Save the whole organization as a sealed snapshot (CR-5) under a 32-byte root key:
+        format version 3 (the keys as a binary table), or ``version=2`` for a reader of
+        version 2 (the WebAssembly module). Raises ``InvalidInput`` for another version."""
 
 def migrate(document: _Document) -> Tuple[str, List[str]]:
     """A version 1 scenario document in version 2's names, in the corpus layout (as
