@@ -534,6 +534,28 @@ impl Engine {
 mod tests {
     use super::*;
 
+    /// Material no key version names (none the engine makes, but a backend may hold
+    /// one) is not lost by version 3: it stays in `sealedKeys`, and loads back beside
+    /// the key table's (CR-5).
+    #[test]
+    fn material_no_key_version_names_stays_in_sealed_keys_cr5() {
+        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
+        let rng = || Box::new(crate::crypto::SeededRng::new(9));
+        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
+        let root = [4u8; 32];
+        let mut e = Engine::load_sealed(&org.save_sealed(&root).unwrap(), &root, rng()).unwrap();
+        let instance = e.state.keys.values().next().unwrap().instance.clone();
+        let orphan = e.generate_material(&instance, "orphan/v1").unwrap();
+        let snap = e.save_sealed(&root).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
+        let sealed: alloc::vec::Vec<&String> = doc["body"]["sealedKeys"].as_object().unwrap().keys().collect();
+        assert_eq!(sealed, [&orphan]);
+        let back = Engine::load_sealed(&snap, &root, rng()).unwrap();
+        assert!(back.has_material(&instance, &orphan));
+        assert_eq!(back.unavailable_keys(), e.unavailable_keys());
+        assert!(back.state == e.state);
+    }
+
     /// The message a load gives for a body (and the `Value` readers give alike).
     fn error(text: &str) -> String {
         let by_value = serde_json::from_str::<Body>(text).err().map(|e| e.to_string()).unwrap_or_default();
