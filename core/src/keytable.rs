@@ -43,6 +43,7 @@ use crate::keystore::{Sealed, SEALED_LEN};
 use crate::model::{Key, KeyState, KeyVersion};
 use crate::request::Text;
 use crate::rules::Rule;
+use crate::text::{cat, decimal};
 
 /// The layout this build writes and reads.
 const LAYOUT: u8 = 1;
@@ -62,40 +63,18 @@ pub(crate) struct Table {
 
 /// Whether `handle` is the software backend's handle of `key`'s `version`.
 fn is_default_handle(handle: &str, key: &str, version: u32) -> bool {
-    let mut digits = [0u8; 10];
+    let mut digits = [0u8; 20];
     handle
         .strip_prefix("sw:")
         .and_then(|h| h.strip_prefix(key))
         .and_then(|h| h.strip_prefix("/v"))
-        .is_some_and(|n| n.as_bytes() == decimal(version, &mut digits))
+        .is_some_and(|n| n == decimal(u64::from(version), &mut digits))
 }
 
 /// The software backend's handle of `key`'s `version`: `sw:<key>/v<version>`.
 fn default_handle(key: &str, version: u32) -> String {
-    let mut digits = [0u8; 10];
-    let digits = decimal(version, &mut digits);
-    let mut h = String::with_capacity(5 + key.len() + digits.len());
-    h.push_str("sw:");
-    h.push_str(key);
-    h.push_str("/v");
-    h.extend(digits.iter().map(|d| char::from(*d)));
-    h
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        if let Some(d) = buf.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    buf.get(at..).unwrap_or_default()
+    let mut digits = [0u8; 20];
+    cat(&["sw:", key, "/v", decimal(u64::from(version), &mut digits)])
 }
 
 /// The values keys refer to by index, each written once, in order of first use.

@@ -126,14 +126,11 @@ fn version_2_loads_and_version_3_moves_the_keys_into_its_table_cr5() {
     }
 }
 
-/// The version 3 snapshot of `o` with its key table's bytes passed through `edit`, sealed
-/// again under [`ROOT`] (so that its integrity tag holds, and what is checked is the
-/// table's reader).
-fn with_table(snap: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
+/// The version 3 snapshot `snap` with its body passed through `edit`, sealed again under
+/// [`ROOT`] (so that its integrity tag holds, and what is checked is the body's reader).
+fn resealed(snap: &str, edit: impl FnOnce(&mut Value)) -> String {
     let mut doc: Value = serde_json::from_str(snap).unwrap();
-    let mut table = b64_decode("t", doc["body"]["keyTable"].as_str().unwrap()).unwrap();
-    edit(&mut table);
-    doc["body"]["keyTable"] = Value::String(b64_encode(&table));
+    edit(&mut doc["body"]);
     let body = serde_json::to_string(&doc["body"]).unwrap();
     let nonce = [3u8; 12];
     let tag = AesKey::from_bytes(&ROOT).unwrap().seal(&nonce, body.as_bytes(), b"kms-share/snapshot/v3").unwrap();
@@ -142,6 +139,20 @@ fn with_table(snap: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
         b64_encode(&nonce),
         b64_encode(&tag)
     )
+}
+
+/// The bytes of a version 3 snapshot's key table.
+fn table_of(snap: &str) -> Vec<u8> {
+    let doc: Value = serde_json::from_str(snap).unwrap();
+    b64_decode("t", doc["body"]["keyTable"].as_str().unwrap()).unwrap()
+}
+
+/// The version 3 snapshot `snap` with its key table's bytes passed through `edit`,
+/// sealed again ([`resealed`]).
+fn with_table(snap: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
+    let mut table = table_of(snap);
+    edit(&mut table);
+    resealed(snap, |body| body["keyTable"] = Value::String(b64_encode(&table)))
 }
 
 /// A key table that does not read is refused with what is wrong, whatever its bytes,
@@ -167,19 +178,11 @@ fn a_malformed_key_table_is_refused_whatever_its_bytes_cr5() {
     assert_eq!(refused(&with_table(&snap, |t| t[0] = 9)), "the key table is malformed: an unknown layout");
     assert_eq!(refused(&with_table(&snap, Vec::clear)), "the key table is malformed: it ends early");
     // The table is base64 inside the body: anything else is refused before it is read.
-    let mut doc: Value = serde_json::from_str(&snap).unwrap();
-    doc["body"]["keyTable"] = Value::String("not base64!".into());
-    let body = serde_json::to_string(&doc["body"]).unwrap();
-    let tag = AesKey::from_bytes(&ROOT).unwrap().seal(&[3u8; 12], body.as_bytes(), b"kms-share/snapshot/v3").unwrap();
-    let text = format!(
-        r#"{{"format":"kms-share-snapshot","version":3,"nonce":"{}","body":{body},"tag":"{}"}}"#,
-        b64_encode(&[3u8; 12]),
-        b64_encode(&tag)
-    );
+    let text = resealed(&snap, |body| body["keyTable"] = Value::String("not base64!".into()));
     assert_eq!(refused(&text), "the snapshot's key table is not base64");
     // Every single-byte change and every truncation: refused with a message, or loaded
     // whole (a change inside a text, a number or sealed material that still reads).
-    let table = b64_decode("t", doc_table(&snap)).unwrap();
+    let table = table_of(&snap);
     let mut x: u64 = 0x853c_49e6_748f_ea9b;
     for i in 0..table.len() {
         x ^= x << 13;
@@ -212,12 +215,6 @@ fn the_version_3_fixture_is_scenario_01_sealed_cr5() {
     let back = Organization::load_sealed(&text, &ROOT, Box::new(SeededRng::new(3)))
         .expect("the fixture loads (KMS_SHARE_WRITE_FIXTURES=1 writes it again after a format change)");
     assert_eq!(back.state(), o.state());
-}
-
-fn doc_table(snap: &str) -> &str {
-    let at = snap.find("\"keyTable\":\"").unwrap() + "\"keyTable\":\"".len();
-    let len = snap[at..].find('"').unwrap();
-    &snap[at..at + len]
 }
 
 #[test]

@@ -197,18 +197,21 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
 
+    /// The next number of a xorshift sequence (test inputs).
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     /// The codec against the `base64` crate's standard engine (a development dependency).
     #[test]
     fn base64_matches_the_reference_engine() {
         use base64::engine::general_purpose::STANDARD;
         use base64::Engine as _;
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = || xorshift(&mut x);
         for len in 0..200usize {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let ours = b64_encode(&bytes);
@@ -229,12 +232,7 @@ mod tests {
     #[test]
     fn the_bulk_base64_codec_is_the_same_codec() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = || xorshift(&mut x);
         for len in 0..200usize {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let mut bulk = String::from("x");
