@@ -186,6 +186,75 @@ impl HashIndex {
     }
 }
 
+/// A set of pairs of slot numbers `(a, b)`, each with a flag, for lookups that already
+/// hold both slots: the pair is the entry itself (one `u64`: `a`, `b`, the flag), so a
+/// lookup is one probe of one array and reads no key anywhere else. Built at once,
+/// never changed (a change rebuilds it). Natively and in the decision-only WebAssembly
+/// module (see `state::Reach`).
+#[derive(Clone, Default, Debug)]
+pub struct PairTable {
+    table: Vec<u64>,
+}
+
+/// An empty entry: no pair encodes to it (`a` is below 2^31 - 1).
+const VACANT: u64 = u64::MAX;
+
+impl PairTable {
+    /// The table of `pairs` (distinct `(a, b)`), or `None` if a slot is too large to
+    /// encode (`a` from 2^31 - 1 on: no state has that many instances).
+    pub fn of(pairs: &[(u32, u32, bool)]) -> Option<PairTable> {
+        let size = pairs.len().saturating_mul(2).next_power_of_two().max(8);
+        let mut t = PairTable { table: vec![VACANT; size] };
+        for &(a, b, flag) in pairs {
+            if a >= (1 << 31) - 1 {
+                return None;
+            }
+            let entry = Self::key(a, b) << 1 | u64::from(flag);
+            let mask = t.table.len() - 1;
+            let mut i = t.home(Self::key(a, b));
+            while let Some(e) = t.table.get_mut(i) {
+                if *e == VACANT {
+                    *e = entry;
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        Some(t)
+    }
+
+    fn key(a: u32, b: u32) -> u64 {
+        u64::from(a) << 32 | u64::from(b)
+    }
+
+    fn home(&self, key: u64) -> usize {
+        // Multiplicative hashing: the product's top bits, as many as the table needs.
+        let bits = self.table.len().trailing_zeros();
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits.clamp(1, 63))) as usize & (self.table.len() - 1)
+    }
+
+    /// The flag of `(a, b)`, or `None` if the pair is not in the table.
+    #[inline]
+    pub fn get(&self, a: u32, b: u32) -> Option<bool> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let key = Self::key(a, b);
+        let mask = self.table.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let e = *self.table.get(i)?;
+            if e == VACANT {
+                return None;
+            }
+            if e >> 1 == key {
+                return Some(e & 1 == 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -240,6 +309,38 @@ mod tests {
         assert_eq!(t.find(hashes[9], |s| s == 9), Some(9));
         assert_eq!(t.find(42, |s| s == 5000), Some(5000));
         assert_eq!(t.len, 5000);
+    }
+
+    /// Every pair is found with its flag and no other pair is, including pairs that
+    /// differ from one in the table only in `a` or only in `b`, and the largest slots
+    /// that encode.
+    #[test]
+    fn a_pair_table_finds_exactly_its_pairs() {
+        let mut pairs = Vec::new();
+        let mut model = BTreeMap::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (a, b) = ((x % 97) as u32, (x >> 20) as u32 % 5000);
+            if let alloc::collections::btree_map::Entry::Vacant(e) = model.entry((a, b)) {
+                e.insert(i % 3 == 0);
+                pairs.push((a, b, i % 3 == 0));
+            }
+        }
+        let top = ((1 << 31) - 2, u32::MAX);
+        pairs.push((top.0, top.1, true));
+        model.insert(top, true);
+        let t = PairTable::of(&pairs).unwrap();
+        for a in (0..100).chain([top.0]) {
+            for b in (0..5001).chain([top.1]) {
+                assert_eq!(t.get(a, b), model.get(&(a, b)).copied(), "({a}, {b})");
+            }
+        }
+        assert!(PairTable::of(&[(0, 0, false), ((1 << 31) - 1, 0, false)]).is_none());
+        assert_eq!(PairTable::default().get(0, 0), None);
+        assert_eq!(PairTable::of(&[]).unwrap().get(0, 0), None);
     }
 
     #[test]

@@ -260,7 +260,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// The value of `key` with its slot, a number below [`IdMap::len`] that no other
     /// key has while no entry is removed (natively: a snapshot's key table marks the
     /// entries it wrote).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     pub(crate) fn get_at<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<(usize, &V)>
     where
         K: Borrow<Q>,
@@ -390,6 +390,12 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// Keys in order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
         self.iter().map(|(k, _)| k)
+    }
+
+    /// Keys by slot: the `i`-th is the key of slot `i` (see [`IdMap::get_at`]).
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    pub(crate) fn keys_by_slot(&self) -> impl ExactSizeIterator<Item = &K> + '_ {
+        self.slots.iter().map(|(k, _)| k)
     }
 
     /// Values in key order.

@@ -80,8 +80,9 @@ pub(crate) struct Index {
     pub admitted: IdMap<InstanceId, IdSet<AccountId>>,
     /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
     pub over_quota: IdMap<InstanceId, IdSet<AccountId>>,
-    /// The accounts of `access` that lack a share permission.
-    pub unpermitted: Unpermitted,
+    /// `access` again, by the slots of instances and accounts, with whether a share
+    /// permission works.
+    pub reach: Reach,
     /// instance -> every share (any state) that names it, for explaining denials.
     pub instance_shares: IdMap<InstanceId, Vec<ShareId>>,
     /// folder -> direct child folders.
@@ -111,26 +112,103 @@ pub(crate) struct Index {
     pub due: IdMap<String, (Timestamp, Due)>,
 }
 
-/// instance -> the accounts of [`Index::access`] none of whose shares carries a working
-/// KMS instance permission (RS-4; rare). Built with `access` (and rebuilt when a share's
-/// permissions change) so that a decision reads no share: at 100,000 accounts every
-/// record a decision reads is a likely cache miss. Not in the whole-engine WebAssembly
-/// module, whose size is held under a ceiling (as for the maps' hash index): there a
-/// decision reads the shares, with the same answer.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Unpermitted(
-    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))] IdMap<InstanceId, IdSet<AccountId>>,
-);
+/// [`Index::access`] by slots: for each instance and account that reaches it, whether
+/// none of the account's shares carries a working KMS instance permission (RS-2, RS-4).
+/// A decision that needs only its effect has the instance's and the account's slots in
+/// hand (from looking both up), and answers its first two checks from one probe of one
+/// array: through `access` it searched a map of the instance's accounts by text, read
+/// the account's shares, then looked for it in the unpermitted set, each a likely cache
+/// miss at 100,000 accounts. An explained decision reads `access` (it names the shares).
+///
+/// A slot names the same entry only while no entry is removed from its map. No
+/// operation removes an account or an instance, but a state changed behind the engine
+/// (through [`Engine::state_mut`](crate::engine::Engine::state_mut), without
+/// [`State::rebuild_index`]) may move one into another's slot, so the table keeps the
+/// id each slot had when it was built and answers only for a slot that still has it
+/// (a dense array of inline ids, one read); otherwise, as for accounts and instances
+/// added since the build, `access` answers.
+///
+/// Not in the whole-engine WebAssembly module, whose size is held under a ceiling (as
+/// for the maps' hash index): there a decision reads `access` and the shares, with the
+/// same answer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reach(#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))] Option<ReachTable>);
 
-impl Unpermitted {
-    /// Whether `account` lacks a share permission for `instance`; `None` in a build
-    /// without this index.
-    fn get(&self, instance: &InstanceId, account: &AccountId) -> Option<bool> {
+/// The table of [`Reach`] and the ids of the slots it holds, as they were when it was
+/// built.
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+#[derive(Debug, Clone)]
+pub(crate) struct ReachTable {
+    pairs: crate::idhash::PairTable,
+    instances: Vec<InstanceId>,
+    accounts: Vec<AccountId>,
+}
+
+/// Whether an account reaches an instance (see [`Reach`]; never made in the whole-engine
+/// WebAssembly module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), allow(dead_code))]
+pub(crate) enum Reached {
+    /// No active share admits the account.
+    No,
+    /// An active share admits the account, and `lacks_permission` if none of its shares
+    /// carries a working KMS instance permission.
+    Yes { lacks_permission: bool },
+}
+
+impl PartialEq for Reach {
+    /// Two states with the same data number their entries' slots in the order each was
+    /// built or read, so their tables differ; what the tables say is `access`, which
+    /// [`Index`]'s equality compares.
+    fn eq(&self, _: &Reach) -> bool {
+        true
+    }
+}
+
+impl Reach {
+    /// The table of `index.access` in `state`'s slots; none where a slot does not fit.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    fn of(state: &State, access: &IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>) -> Reach {
+        let mut pairs = Vec::new();
+        for (instance, accounts) in access {
+            let Some(i) = state.instances.get_at(instance).and_then(|(i, _)| u32::try_from(i).ok()) else {
+                continue;
+            };
+            for (account, via) in accounts {
+                // An account that reaches the instance but is not (yet) known: a decision
+                // for it stops at its first check; once registered it is past the table.
+                if let Some(a) = state.accounts.get_at(account).and_then(|(a, _)| u32::try_from(a).ok()) {
+                    pairs.push((i, a, !state.any_share_permits(via)));
+                }
+            }
+        }
+        Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
+            pairs,
+            instances: state.instances.keys_by_slot().cloned().collect(),
+            accounts: state.accounts.keys_by_slot().cloned().collect(),
+        }))
+    }
+
+    /// Whether `account`, of slot `account_slot` in `accounts`, reaches `instance`, of
+    /// slot `instance_slot` in `instances`; `None` where the table cannot say (see
+    /// [`Reach`]), and `access` answers.
+    fn get(
+        &self,
+        (instance_slot, instance): (usize, &InstanceId),
+        (account_slot, account): (usize, &AccountId),
+    ) -> Option<Reached> {
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-        return Some(self.0.get(instance).is_some_and(|s| s.contains(account)));
+        {
+            let t = self.0.as_ref()?;
+            if t.instances.get(instance_slot) != Some(instance) || t.accounts.get(account_slot) != Some(account) {
+                return None;
+            }
+            let flag = t.pairs.get(u32::try_from(instance_slot).ok()?, u32::try_from(account_slot).ok()?);
+            Some(flag.map_or(Reached::No, |lacks_permission| Reached::Yes { lacks_permission }))
+        }
         #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
         {
-            let _ = (instance, account);
+            let _ = (instance_slot, instance, account_slot, account);
             None
         }
     }
@@ -230,7 +308,7 @@ impl State {
         index.access.clear();
         index.admitted.clear();
         index.over_quota.clear();
-        index.unpermitted = Unpermitted::default();
+        index.reach = Reach::default();
         index.instance_shares.clear();
         self.index_directory(&mut index);
         self.index_access(&mut index);
@@ -408,15 +486,13 @@ impl State {
                     index.over_quota.insert(inst_id.clone(), sorted_set(waiting));
                 }
             }
-            #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-            for (acct, via) in index.access.get(&inst_id).into_iter().flatten() {
-                if !self.any_share_permits(via) {
-                    index.unpermitted.0.entry(inst_id.clone()).or_default().insert(acct.clone());
-                }
-            }
             admission.insert(inst_id, order);
         }
         self.admission = admission;
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        {
+            index.reach = Reach::of(self, &index.access);
+        }
     }
 
     /// Used access management quota of an instance: accounts + VPCs (KI-3), with the
@@ -455,14 +531,18 @@ impl State {
         self.index.access.get(instance).and_then(|m| m.get(account)).map(|v| v.as_slice()).unwrap_or(&[])
     }
 
-    /// Whether `account`, which reaches `instance` through the shares `via`, reaches it
-    /// only through shares none of which carries a working KMS instance permission (RS-4):
-    /// from the index where the build keeps it, else from the shares.
-    pub(crate) fn lacks_share_permission(&self, instance: &InstanceId, account: &AccountId, via: &[ShareId]) -> bool {
-        match self.index.unpermitted.get(instance, account) {
-            Some(lacks) => lacks,
-            None => !self.any_share_permits(via),
-        }
+    /// Whether an account reaches an instance, each given with its slot in `accounts`
+    /// and `instances`, and whether a share permission works there, from [`Reach`]; `None` where it cannot say, and
+    /// [`State::shares_granting`] and [`State::lacks_share_permission`] answer.
+    pub(crate) fn reached(&self, instance: (usize, &InstanceId), account: (usize, &AccountId)) -> Option<Reached> {
+        self.index.reach.get(instance, account)
+    }
+
+    /// Whether an account that reaches an instance through the shares `via` reaches it
+    /// only through shares none of which carries a working KMS instance permission
+    /// (RS-4), from the shares.
+    pub(crate) fn lacks_share_permission(&self, via: &[ShareId]) -> bool {
+        !self.any_share_permits(via)
     }
 
     /// Whether any of `shares` carries a working KMS instance permission (RS-4).
@@ -993,6 +1073,67 @@ mod tests {
 
     /// The organization each scenario of the corpus ends with (between them they create,
     /// delete, rotate, share and import every kind of record).
+    /// What [`Reach`] says of every instance and account of `st`, where it says
+    /// anything: `access` as it is, the share permission from the shares (RS-2, RS-4).
+    fn check_reach(st: &State, what: &str) -> usize {
+        let mut answered = 0;
+        for instance in st.instances.keys() {
+            let Some((i_slot, _)) = st.instances.get_at(instance) else { panic!("{what}: {instance}") };
+            for account in st.accounts.keys() {
+                let Some((a_slot, _)) = st.accounts.get_at(account) else { panic!("{what}: {account}") };
+                let Some(r) = st.reached((i_slot, instance), (a_slot, account)) else { continue };
+                let via = st.shares_granting(instance, account);
+                let expected = if via.is_empty() {
+                    Reached::No
+                } else {
+                    Reached::Yes { lacks_permission: st.lacks_share_permission(via) }
+                };
+                assert_eq!(r, expected, "{what}: {instance} {account}");
+                answered += 1;
+            }
+        }
+        answered
+    }
+
+    /// The slots' table answers for every account and instance as `access` does (after
+    /// the calls of each scenario of the corpus, and as a load builds it), also
+    /// once slots no longer follow the ids' order (an account removed moves the last
+    /// one into its slot), and says nothing for a slot whose id changed since it was
+    /// built, which `access` answers.
+    #[test]
+    fn the_slots_table_answers_as_access_does_rs2() {
+        let mut reached = 0;
+        for (f, org) in corpus_orgs() {
+            let what = alloc::format!("{}", f.display());
+            // As the calls left it (accounts registered since the last change of access
+            // have slots past the table), then as a load builds it: every pair answered.
+            check_reach(org.state(), &what);
+            let mut st = org.state().clone();
+            st.rebuild_index();
+            let st = &st;
+            let pairs = st.instances.len() * st.accounts.len();
+            assert_eq!(check_reach(st, &what), pairs, "{what}: every pair is answered");
+            reached += st.index.access.values().map(IdMap::len).sum::<usize>();
+            let Some(first) = st.accounts.keys_by_slot().next().cloned() else { continue };
+            let mut moved = st.clone();
+            let account = moved.accounts.remove(&first).unwrap();
+            // Not rebuilt: the last account's slot is now the first's, so the table
+            // has a different id there and `access` answers for that account.
+            let moved_too = usize::from(!moved.accounts.is_empty());
+            let answered = check_reach(&moved, &what);
+            assert_eq!(answered, moved.instances.len() * (moved.accounts.len() - moved_too), "{what}: moved");
+            moved.rebuild_index();
+            assert_eq!(check_reach(&moved, &what), moved.instances.len() * moved.accounts.len(), "{what}: rebuilt");
+            moved.accounts.insert(first.clone(), account);
+            let (slot, _) = moved.accounts.get_at(&first).unwrap();
+            for instance in moved.instances.keys() {
+                let (i_slot, _) = moved.instances.get_at(instance).unwrap();
+                assert_eq!(moved.reached((i_slot, instance), (slot, &first)), None, "{what}: {first} added back");
+            }
+        }
+        assert!(reached > 100, "the corpus reaches {reached} accounts");
+    }
+
     fn corpus_orgs() -> Vec<(std::path::PathBuf, crate::api::Organization)> {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
         let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();

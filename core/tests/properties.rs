@@ -201,3 +201,73 @@ fn ram_setup() -> Vec<kms_share_core::scenario::Step> {
         step(owner, "AttachPolicyToUser", json!({"UserName": "alice", "PolicyName": "p"})),
     ]
 }
+
+/// Every (caller, action, resource) of the fixed organization, asked of `engine` both
+/// ways: the effect-only decision must give the explained decision's effect and first
+/// failing check (AZ-1). Returns how many requests the shares let past the sharing check.
+fn assert_paths_agree(engine: &kms_share_core::engine::Engine, why: &str) -> usize {
+    use kms_share_core::ids::Identity;
+    let ctx = kms_share_core::policy::Context::default();
+    let mut reached = 0;
+    for a in 0..ACCOUNTS.len() {
+        let caller = Identity::parse(&root(a)).unwrap();
+        for resource in INSTANCES.iter().map(|s| s.to_string()).chain((0..8).map(|i| format!("key-k{i}"))) {
+            for action in ["kms:Encrypt", "kms:GetKmsInstance", "kms:CreateKey", "kms:ScheduleKeyDeletion"] {
+                let full = engine.explain(&caller, action, &resource, None, &ctx).unwrap();
+                let fast = engine.denied_by(&caller, action, &resource, None, &ctx).unwrap();
+                assert_eq!(fast, full.denied_by.or(full.undetermined_by), "{why}: {} {action} {resource}", root(a));
+                if !matches!(full.denied_by, Some(kms_share_core::decision::CheckName::Sharing)) {
+                    reached += 1;
+                }
+            }
+        }
+    }
+    reached
+}
+
+/// The effect-only decision reads which accounts an instance's shares admit by the
+/// slots of accounts and instances (README Semantics 3; RS-2, RS-4). An account taken
+/// out of the state behind the engine's back (`state_mut`, no rebuild) moves another
+/// into its slot, and an account added later has a slot past the index's: each must
+/// still get the explained decision's answer, whichever account is taken out.
+#[test]
+fn effect_only_decision_keeps_each_account_its_own_answer_when_slots_move_rs2() {
+    use kms_share_core::ids::AccountId;
+    let mut org = org(3);
+    for s in [
+        step(
+            root(1),
+            "AssociateResourceShare",
+            json!({"ResourceShareId": "rs-one", "Targets": [ACCOUNTS[3], FOLDERS[1]]}),
+        ),
+        step(root(2), "AssociateResourceShare", json!({"ResourceShareId": "rs-two", "Targets": [ACCOUNTS[5]]})),
+        step(root(3), "kms:CreateKey", json!({"DKMSInstanceId": INSTANCES[0], "KeyId": "key-k0"})),
+        step(root(5), "kms:CreateKey", json!({"DKMSInstanceId": INSTANCES[1], "KeyId": "key-k1"})),
+        step(root(2), "kms:CreateKey", json!({"DKMSInstanceId": INSTANCES[1], "KeyId": "key-k2"})),
+    ] {
+        let r = org.step(&serde_json::to_value(&s).unwrap()).unwrap();
+        assert!(r.ok, "{}: {:?}", s.action, r.error);
+    }
+    let state = org.state().clone();
+    let engine = |state: &kms_share_core::state::State| {
+        let mut e = kms_share_core::engine::Engine::new(Box::new(kms_share_core::crypto::SeededRng::new(3)));
+        e.replace_state(state.clone());
+        e
+    };
+    assert!(assert_paths_agree(&engine(&state), "as built") > 20, "the shares must reach some accounts");
+    for gone in ACCOUNTS {
+        let id = AccountId::parse(gone).unwrap();
+        let mut e = engine(&state);
+        let account = e.state_mut().accounts.remove(&id).unwrap();
+        assert_paths_agree(&e, &format!("{gone} removed"));
+        // Back, in a new slot, still without a rebuild.
+        e.state_mut().accounts.insert(id.clone(), account.clone());
+        assert_paths_agree(&e, &format!("{gone} removed and added again"));
+        // Removed, the index rebuilt, then added: its slot is past the index's.
+        let mut e = engine(&state);
+        e.state_mut().accounts.remove(&id);
+        e.state_mut().rebuild_index();
+        e.state_mut().accounts.insert(id, account);
+        assert_paths_agree(&e, &format!("{gone} added after the index was built"));
+    }
+}

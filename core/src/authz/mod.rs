@@ -15,12 +15,14 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::action::Action;
+use crate::idmap::{IdMap, KeyText};
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, Gap, GapPart, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context};
-use crate::state::{instance_arn, State};
+use crate::state::{instance_arn, Reached, State};
 use crate::text::{cat, decimal};
+use core::borrow::Borrow;
 
 mod sink;
 use sink::{Explained, FirstFailure, Sink};
@@ -133,11 +135,26 @@ pub fn allows(state: &State, req: &Request<'_>) -> bool {
     denied_by(state, req).is_none()
 }
 
+/// The value of `key` in `map` with its slot, for [`State::reached`]. The whole-engine
+/// WebAssembly module keeps no table by slots (its size is held under a ceiling, see
+/// `state::Reach`): there the slot is `usize::MAX`, which no table is asked about.
+#[inline(always)]
+fn with_slot<'a, K: KeyText + Borrow<Q>, V, Q: KeyText + ?Sized>(
+    map: &'a IdMap<K, V>,
+    key: &Q,
+) -> Option<(usize, &'a V)> {
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    return map.get_at(key);
+    #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+    return map.get(key).map(|v| (usize::MAX, v));
+}
+
 /// The four checks, written once for every sink.
 fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
     let account = &req.caller.account;
     let new_account = matches!(req.target, Target::Management { role: Role::NewAccount, .. });
-    if !new_account && !state.accounts.contains_key(account) {
+    let known = with_slot(&state.accounts, account).map(|(slot, _)| slot);
+    if !new_account && known.is_none() {
         b.fail(CheckName::Sharing, || {
             (
                 Rule::Az3,
@@ -149,7 +166,7 @@ fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
     }
     match req.target {
         Target::Kms { instance, kind, creator, tags, arn } => {
-            decide_kms(state, req, b, instance, *kind, creator.as_ref(), arn, tags);
+            decide_kms(state, req, b, known, instance, *kind, creator.as_ref(), arn, tags);
         }
         Target::Unknown { why, .. } => {
             b.fail(CheckName::Sharing, || (Rule::Az3, why.clone(), "check the resource name or id".to_string()));
@@ -170,6 +187,7 @@ fn decide_kms<B: Sink>(
     state: &State,
     req: &Request<'_>,
     b: &mut B,
+    account_slot: Option<usize>,
     instance: &InstanceId,
     kind: ResourceKind,
     creator: Option<&AccountId>,
@@ -177,7 +195,7 @@ fn decide_kms<B: Sink>(
     tags: &[(String, String)],
 ) {
     let account = &req.caller.account;
-    let Some(inst) = state.instances.get(instance) else {
+    let Some((instance_slot, inst)) = with_slot(&state.instances, instance) else {
         b.fail(CheckName::Sharing, || {
             (Rule::Az3, format!("instance {instance} does not exist"), "check the instance id".to_string())
         });
@@ -218,8 +236,20 @@ fn decide_kms<B: Sink>(
             });
             return;
         }
-        let shares = state.shares_granting(instance, account);
-        if shares.is_empty() {
+        // A decision by effect alone reads whether the account is reached, and whether a
+        // share permission works there, from the slots it holds (`Reach`); one that
+        // explains names the shares, from `access`. (`shares` stays empty for the
+        // former, whose messages are never written.)
+        let reached = account_slot.and_then(|a| state.reached((instance_slot, instance), (a, account)));
+        let shares = match reached {
+            Some(_) if !B::EXPLAINS => &[][..],
+            _ => state.shares_granting(instance, account),
+        };
+        let is_reached = match reached {
+            Some(r) if !B::EXPLAINS => r != Reached::No,
+            _ => !shares.is_empty(),
+        };
+        if !is_reached {
             b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account));
             return;
         }
@@ -230,7 +260,11 @@ fn decide_kms<B: Sink>(
         });
         // 2. share permission: the first share (in creation order) whose permission still
         // works. Whether one does is in the index; the shares are read only to explain.
-        if state.lacks_share_permission(instance, account, shares) {
+        let lacks_permission = match reached {
+            Some(Reached::Yes { lacks_permission }) => lacks_permission,
+            _ => state.lacks_share_permission(shares),
+        };
+        if lacks_permission {
             b.fail(CheckName::SharePermission, || {
                 let first = shares.first().map(|s| s.as_str()).unwrap_or("");
                 (
