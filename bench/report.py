@@ -1189,8 +1189,13 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
                         "what is left is the chain of dependent reads through separate allocations: "
                         if src_has("core/src/idmap.rs", "HashIndex") else
                         "Every lookup the checks make is a binary search of a text-keyed sorted map: ")
-                     + "`State::accounts`, `Index::access` per instance, `State::ram`, the account's users or roles "
-                     "(small maps, each a tree node and a slot vector), each attached policy, its statements and "
+                     + ("`State::accounts` (whose slot, with the instance's, finds whether the account is admitted "
+                        "and a share permission works in one probe of one array of pairs, `state::Reach`, on the "
+                        "effect-only path; the explained path searches `Index::access` per instance to name the "
+                        "shares), `State::ram`, the account's users or roles "
+                        if src_has("core/src/state.rs", "struct Reach(") else
+                        "`State::accounts`, `Index::access` per instance, `State::ram`, the account's users or roles ")
+                     + "(small maps, each a tree node and a slot vector), each attached policy, its statements and "
                      "their resource patterns matched as text, each a likely cache miss in a state of several GB. "
                      "Interning each account, instance, key, secret, share "
                      "and identity to a dense `u32` at creation, the instance's admitted accounts as a bit set, and "
