@@ -532,8 +532,9 @@ impl State {
     }
 
     /// Whether an account reaches an instance, each given with its slot in `accounts`
-    /// and `instances`, and whether a share permission works there, from [`Reach`]; `None` where it cannot say, and
-    /// [`State::shares_granting`] and [`State::lacks_share_permission`] answer.
+    /// and `instances`, and whether a share permission works there, from [`Reach`];
+    /// `None` where it cannot say, and [`State::shares_granting`] and
+    /// [`State::lacks_share_permission`] answer.
     pub(crate) fn reached(&self, instance: (usize, &InstanceId), account: (usize, &AccountId)) -> Option<Reached> {
         self.index.reach.get(instance, account)
     }
@@ -1071,8 +1072,6 @@ mod tests {
         assert!(tables >= 40, "{tables} organizations with keys");
     }
 
-    /// The organization each scenario of the corpus ends with (between them they create,
-    /// delete, rotate, share and import every kind of record).
     /// What [`Reach`] says of every instance and account of `st`, where it says
     /// anything: `access` as it is, the share permission from the shares (RS-2, RS-4).
     fn check_reach(st: &State, what: &str) -> usize {
@@ -1134,6 +1133,8 @@ mod tests {
         assert!(reached > 100, "the corpus reaches {reached} accounts");
     }
 
+    /// The organization each scenario of the corpus ends with (between them they create,
+    /// delete, rotate, share and import every kind of record).
     fn corpus_orgs() -> Vec<(std::path::PathBuf, crate::api::Organization)> {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
         let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
