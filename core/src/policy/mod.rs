@@ -46,7 +46,7 @@ mod glob;
 mod parse;
 
 pub use glob::glob_match;
-use glob::{eq_fold, fold, fold_str, Case};
+use glob::{eq_fold, fold, fold_str, Case, PatternText};
 
 /// A parsed RAM policy (RAM-2).
 ///
@@ -373,12 +373,12 @@ impl Statement {
 struct Patterns {
     not: bool,
     /// INVARIANT: action patterns are folded with `fold_str` (matched with `Case::FoldText`).
-    items: Vec<String>,
+    items: Vec<glob::Pattern>,
 }
 
 impl Patterns {
     fn matches(&self, text: &str, case: Case) -> bool {
-        let any = self.items.iter().any(|p| glob::glob(p, text, case));
+        let any = self.items.iter().any(|p| p.matches(text, case));
         any != self.not
     }
 }
@@ -409,7 +409,7 @@ impl ActionSet {
     fn of(patterns: &Patterns) -> ActionSet {
         let mut set = 0u128;
         for p in &patterns.items {
-            set |= Self::of_pattern(p);
+            set |= Self::of_pattern(p.text());
         }
         if patterns.not {
             set = !set & crate::action::SPECS.iter().fold(0, |all, s| all | Self::bit(s.action));

@@ -220,9 +220,9 @@ fn statement(obj: &Map<String, Value>, path: &Path<'_>) -> Result<Statement> {
     reject_unknown(obj, path, &STATEMENT_FIELDS)?;
     let effect = effect(obj.get("Effect"), &path.field("Effect"))?;
     let (not, field, value) = exactly_one(obj, path, "Action", "NotAction")?;
-    let action = Patterns { not, items: strings(value, &path.field(field), "action", action_pattern)? };
+    let action = Patterns { not, items: patterns(strings(value, &path.field(field), "action", action_pattern)?) };
     let (not, field, value) = exactly_one(obj, path, "Resource", "NotResource")?;
-    let resource = Patterns { not, items: strings(value, &path.field(field), "resource", resource_pattern)? };
+    let resource = Patterns { not, items: patterns(strings(value, &path.field(field), "resource", resource_pattern)?) };
     let conditions = match obj.get("Condition") {
         None => Vec::new(),
         Some(value) => conditions(value, &path.field("Condition"))?,
@@ -260,6 +260,14 @@ fn exactly_one<'v>(
 
 /// A string or a non-empty list of strings (RAM-2: a single string equals a
 /// one-item list), each item checked and compiled by `item`.
+/// A list's patterns as the policy keeps them (see `glob::Pattern`).
+fn patterns(items: Vec<String>) -> Vec<super::glob::Pattern> {
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    return items.into_iter().map(super::glob::Pattern::new).collect();
+    #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+    return items;
+}
+
 fn strings(
     value: &Value,
     path: &Path<'_>,
