@@ -534,20 +534,13 @@ impl State {
     /// Whether an account reaches an instance, each given with its slot in `accounts`
     /// and `instances`, and whether a share permission works there, from [`Reach`];
     /// `None` where it cannot say, and [`State::shares_granting`] and
-    /// [`State::lacks_share_permission`] answer.
+    /// [`State::any_share_permits`] answer.
     pub(crate) fn reached(&self, instance: (usize, &InstanceId), account: (usize, &AccountId)) -> Option<Reached> {
         self.index.reach.get(instance, account)
     }
 
-    /// Whether an account that reaches an instance through the shares `via` reaches it
-    /// only through shares none of which carries a working KMS instance permission
-    /// (RS-4), from the shares.
-    pub(crate) fn lacks_share_permission(&self, via: &[ShareId]) -> bool {
-        !self.any_share_permits(via)
-    }
-
     /// Whether any of `shares` carries a working KMS instance permission (RS-4).
-    fn any_share_permits(&self, shares: &[ShareId]) -> bool {
+    pub(crate) fn any_share_permits(&self, shares: &[ShareId]) -> bool {
         shares
             .iter()
             .any(|s| self.shares.get(s).is_some_and(|s| s.permissions.iter().any(SharePermission::grants_kms_instance)))
@@ -1085,7 +1078,7 @@ mod tests {
                 let expected = if via.is_empty() {
                     Reached::No
                 } else {
-                    Reached::Yes { lacks_permission: st.lacks_share_permission(via) }
+                    Reached::Yes { lacks_permission: !st.any_share_permits(via) }
                 };
                 assert_eq!(r, expected, "{what}: {instance} {account}");
                 answered += 1;

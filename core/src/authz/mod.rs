@@ -241,14 +241,9 @@ fn decide_kms<B: Sink>(
         // explains names the shares, from `access`. (`shares` stays empty for the
         // former, whose messages are never written.)
         let reached = account_slot.and_then(|a| state.reached((instance_slot, instance), (a, account)));
-        let shares = match reached {
-            Some(_) if !B::EXPLAINS => &[][..],
-            _ => state.shares_granting(instance, account),
-        };
-        let is_reached = match reached {
-            Some(r) if !B::EXPLAINS => r != Reached::No,
-            _ => !shares.is_empty(),
-        };
+        let by_slots = reached.filter(|_| !B::EXPLAINS);
+        let shares = if by_slots.is_some() { &[][..] } else { state.shares_granting(instance, account) };
+        let is_reached = by_slots.map_or(!shares.is_empty(), |r| r != Reached::No);
         if !is_reached {
             b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account));
             return;
@@ -262,7 +257,7 @@ fn decide_kms<B: Sink>(
         // works. Whether one does is in the index; the shares are read only to explain.
         let lacks_permission = match reached {
             Some(Reached::Yes { lacks_permission }) => lacks_permission,
-            _ => state.lacks_share_permission(shares),
+            _ => !state.any_share_permits(shares),
         };
         if lacks_permission {
             b.fail(CheckName::SharePermission, || {
