@@ -41,7 +41,9 @@ pub struct State {
     pub access_points: IdMap<String, AccessPoint>,
     /// Backups, by id.
     pub backups: IdMap<String, Backup>,
-    /// RAM users, roles and policies per account.
+    /// RAM users, roles and policies per account. Decisions by effect alone read them
+    /// laid out in the index: after changing them directly, call
+    /// [`State::rebuild_index`].
     pub ram: IdMap<AccountId, RamAccount>,
     /// The audit trail (AT-1, AT-2).
     pub audit: AuditLog,
@@ -83,6 +85,8 @@ pub(crate) struct Index {
     /// `access` again, by the slots of instances and accounts, with whether a share
     /// permission works.
     pub reach: Reach,
+    /// Each account's RAM laid out for the effect-only decision, by the account's slot.
+    pub rules: RamRules,
     /// instance -> every share (any state) that names it, for explaining denials.
     pub instance_shares: IdMap<InstanceId, Vec<ShareId>>,
     /// folder -> direct child folders.
@@ -214,6 +218,59 @@ impl Reach {
     }
 }
 
+/// Each account's RAM laid out for the effect-only decision
+/// ([`crate::policy::flat::Rules`]: its identities and their statements in one array),
+/// by the account's slot in [`State::accounts`], with the id the slot held when the entry
+/// was made. The RAM check of a decision by effect alone reads the entry of the slot it
+/// has in hand; through [`State::ram`] it found the account's RAM by text, then the
+/// identity, its attached names, each policy by name, its statements and their patterns.
+/// An explained decision reads `ram` (it names the policy and statement).
+///
+/// Built with every index, and again for one account whenever an operation changes its
+/// RAM. A state whose `ram` is changed directly must be rebuilt
+/// ([`State::rebuild_index`]), as one whose shares are. Answers only for a slot that
+/// still holds its id (see [`Reach`]); accounts added since have no entry, and `ram`
+/// answers. Not in the whole-engine WebAssembly module, whose size is held under a
+/// ceiling: there the decision reads `ram`, with the same answer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RamRules(
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    Vec<Option<(AccountId, crate::policy::flat::Rules)>>,
+);
+
+impl PartialEq for RamRules {
+    /// What the entries say is `ram`, which [`State`]'s equality compares (the entries'
+    /// slots differ between equal states, as [`Reach`]'s do).
+    fn eq(&self, _: &RamRules) -> bool {
+        true
+    }
+}
+
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+impl RamRules {
+    /// The entries of every account of `state`.
+    fn of(state: &State) -> RamRules {
+        let ids = state.accounts.keys_by_slot();
+        RamRules(ids.map(|id| RamRules::entry(state, id)).collect())
+    }
+
+    fn entry(state: &State, account: &AccountId) -> Option<(AccountId, crate::policy::flat::Rules)> {
+        let rules = match state.ram.get(account) {
+            Some(ram) => crate::policy::flat::Rules::of(ram)?,
+            None => crate::policy::flat::Rules::of(&RamAccount::default())?,
+        };
+        Some((account.clone(), rules))
+    }
+
+    /// The entry of `account`, at `slot` in `accounts`, if it is current.
+    fn get(&self, slot: usize, account: &AccountId) -> Option<&crate::policy::flat::Rules> {
+        match self.0.get(slot) {
+            Some(Some((id, rules))) if id == account => Some(rules),
+            _ => None,
+        }
+    }
+}
+
 /// Something that happens at a time (CR-1 rotation, CR-3 and CR-4 deletion).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Due {
@@ -286,7 +343,7 @@ impl State {
     }
 
     /// Rebuild every derived index from the data (after loading, or after a
-    /// change to the directory, instances or shares).
+    /// change to the directory, instances, shares or RAM).
     pub fn rebuild_index(&mut self) {
         let mut index = Index::default();
         for (i, g) in self.gaps.iter().enumerate() {
@@ -297,7 +354,36 @@ impl State {
         self.index_names(&mut index);
         self.index_directory(&mut index);
         self.index_access(&mut index);
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        {
+            index.rules = RamRules::of(self);
+        }
         self.index = index;
+    }
+
+    /// Lay out `account`'s RAM again for the effect-only decision ([`RamRules`]), after
+    /// an operation changed it.
+    pub(crate) fn ram_changed(&mut self, account: &AccountId) {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        if let Some((slot, _)) = self.accounts.get_at(account) {
+            let entry = RamRules::entry(self, account);
+            let rules = &mut self.index.rules.0;
+            if rules.len() <= slot {
+                rules.resize(slot + 1, None);
+            }
+            if let Some(e) = rules.get_mut(slot) {
+                *e = entry;
+            }
+        }
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        let _ = account;
+    }
+
+    /// The RAM of `account`, of slot `slot` in `accounts`, laid out for the effect-only
+    /// decision; `None` where [`RamRules`] has no current entry, and `ram` answers.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    pub(crate) fn ram_rules(&self, slot: usize, account: &AccountId) -> Option<&crate::policy::flat::Rules> {
+        self.index.rules.get(slot, account)
     }
 
     /// Rebuild only the directory and access parts (cheap relative to names).
@@ -1124,6 +1210,70 @@ mod tests {
             }
         }
         assert!(reached > 100, "the corpus reaches {reached} accounts");
+    }
+
+    /// What [`RamRules`] says of every identity of every account of `st` it has an entry
+    /// for (and of one the account lacks), for every action on keys and secrets of the
+    /// account and of another: what `ram` says. The number of accounts answered.
+    fn check_rules(st: &State, what: &str) -> usize {
+        let mut answered = 0;
+        let none = crate::policy::Context::new();
+        let empty = RamAccount::default();
+        for (slot, account) in st.accounts.keys_by_slot().enumerate() {
+            let Some(rules) = st.ram_rules(slot, account) else { continue };
+            answered += 1;
+            let ram = st.ram.get(account).unwrap_or(&empty);
+            let nobody = RamName::parse("nobody").unwrap();
+            let users = ram.users.keys().chain([&nobody]).map(|n| (false, n));
+            let resources = [
+                alloc::format!("acs:kms:cn-hangzhou:{account}:key/key-1"),
+                alloc::format!("acs:kms:cn-hangzhou:{account}:secret/db"),
+                "acs:kms:cn-shanghai:1000000000000001:key/key-2".into(),
+            ];
+            for (role, name) in users.chain(ram.roles.keys().chain([&nobody]).map(|n| (true, n))) {
+                let attached = if role { ram.roles.get(name) } else { ram.users.get(name) };
+                for spec in crate::action::SPECS {
+                    for resource in &resources {
+                        let req = crate::policy::Request::of(spec.action, resource, &none);
+                        let want = attached.map(|a| {
+                            let policies = a.iter().filter_map(|p| Some((p.as_str(), ram.policies.get(p)?)));
+                            crate::policy::deciding(policies, &req).map(|(effect, ..)| effect)
+                        });
+                        let got = rules.effect(role, name, spec.action, resource, &none);
+                        assert_eq!(got, want, "{what}: {account} {name} (role {role}) {} on {resource}", spec.ram);
+                    }
+                }
+            }
+        }
+        answered
+    }
+
+    /// Each account's RAM as the effect-only decision reads it ([`RamRules`]) says what
+    /// `ram` says, as the calls left it (their operations lay out the RAM they change)
+    /// and as a load builds it; an account moved into another's slot is not answered
+    /// (RAM-2).
+    #[test]
+    fn the_laid_out_ram_answers_as_ram_does_ram2() {
+        let (mut with_ram, mut answered) = (0, 0);
+        for (f, org) in corpus_orgs() {
+            let what = alloc::format!("{}", f.display());
+            check_rules(org.state(), &what);
+            let mut st = org.state().clone();
+            st.rebuild_index();
+            assert_eq!(check_rules(&st, &what), st.accounts.len(), "{what}: every account is answered");
+            with_ram += st.ram.values().filter(|r| !r.users.is_empty() || !r.roles.is_empty()).count();
+            answered += st.accounts.len();
+            let Some(first) = st.accounts.keys_by_slot().next().cloned() else { continue };
+            st.accounts.remove(&first);
+            // Not rebuilt: the last account's slot is now the first's, whose entry is not
+            // the moved account's.
+            if let Some(moved) = st.accounts.keys_by_slot().next() {
+                assert!(st.ram_rules(0, moved).is_none(), "{what}: {moved} moved into {first}'s slot");
+            }
+            let moved_too = usize::from(!st.accounts.is_empty());
+            assert_eq!(check_rules(&st, &what), st.accounts.len() - moved_too, "{what}: all but the moved account");
+        }
+        assert!(with_ram > 15 && answered > with_ram, "{with_ram} accounts with RAM of {answered}");
     }
 
     /// The organization each scenario of the corpus ends with (between them they create,

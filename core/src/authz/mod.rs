@@ -174,7 +174,7 @@ fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
         Target::Management { role, arn } => {
             b.na(CheckName::Sharing, "a management call: no shared instance involved");
             b.na(CheckName::SharePermission, "a management call: no share permission involved");
-            check_ram(state, req, b, arn, &[]);
+            check_ram(state, req, b, known, arn, &[]);
             if !b.failed() {
                 check_role(req, b, role);
             }
@@ -286,7 +286,7 @@ fn decide_kms<B: Sink>(
         }
     }
     // 3. RAM policy
-    check_ram(state, req, b, arn, tags);
+    check_ram(state, req, b, account_slot, arn, tags);
     if b.failed() {
         return;
     }
@@ -451,7 +451,14 @@ fn why_not_shared(
     )
 }
 
-fn check_ram<B: Sink>(state: &State, req: &Request<'_>, b: &mut B, arn: &str, tags: &[(String, String)]) {
+fn check_ram<B: Sink>(
+    state: &State,
+    req: &Request<'_>,
+    b: &mut B,
+    account_slot: Option<usize>,
+    arn: &str,
+    tags: &[(String, String)],
+) {
     let account = &req.caller.account;
     let (kind, name) = match &req.caller.kind {
         IdentityKind::Root => {
@@ -463,6 +470,47 @@ fn check_ram<B: Sink>(state: &State, req: &Request<'_>, b: &mut B, arn: &str, ta
         IdentityKind::User(n) => ("user", n),
         IdentityKind::Role(n) => ("role", n),
     };
+    let missing = |b: &mut B| {
+        b.fail(CheckName::RamPolicy, || {
+            let (name, account) = (name.as_str(), account.as_str());
+            (
+                Rule::Az3,
+                cat(&[kind, " ", name, " does not exist in account ", account]),
+                cat(&[
+                    "create ",
+                    kind,
+                    " ",
+                    name,
+                    " in account ",
+                    account,
+                    if kind == "user" { " (CreateUser)" } else { " (CreateRole)" },
+                ]),
+            )
+        })
+    };
+    let mut ctx_with_tags;
+    let mut ctx = req.context;
+    if !tags.is_empty() {
+        ctx_with_tags = req.context.clone();
+        for (k, v) in tags {
+            ctx_with_tags.insert(&format!("kms:tag/{k}"), v);
+        }
+        ctx = &ctx_with_tags;
+    }
+    // A decision by effect alone reads the account's RAM laid out by its slot
+    // (`state::RamRules`), unless an import left gaps, which only the text path reads.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    if !B::EXPLAINS && state.gaps.is_empty() {
+        if let Some(rules) = account_slot.and_then(|slot| state.ram_rules(slot, account)) {
+            match rules.effect(kind == "role", name, req.action, arn, ctx) {
+                None => missing(b),
+                Some(effect) => ram_verdict(req, b, kind, name, arn, effect.map(|e| (e, "", 0))),
+            }
+            return;
+        }
+    }
+    #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+    let _ = account_slot;
     let ram = state.ram.get(account);
     let attached = ram.and_then(|r| if kind == "user" { r.users.get(name) } else { r.roles.get(name) });
     let Some(attached) = attached else {
@@ -479,33 +527,9 @@ fn check_ram<B: Sink>(state: &State, req: &Request<'_>, b: &mut B, arn: &str, ta
             });
             return;
         }
-        b.fail(CheckName::RamPolicy, || {
-            let (name, account) = (name.as_str(), account.as_str());
-            (
-                Rule::Az3,
-                cat(&[kind, " ", name, " does not exist in account ", account]),
-                cat(&[
-                    "create ",
-                    kind,
-                    " ",
-                    name,
-                    " in account ",
-                    account,
-                    if kind == "user" { " (CreateUser)" } else { " (CreateRole)" },
-                ]),
-            )
-        });
+        missing(b);
         return;
     };
-    let mut ctx_with_tags;
-    let mut ctx = req.context;
-    if !tags.is_empty() {
-        ctx_with_tags = req.context.clone();
-        for (k, v) in tags {
-            ctx_with_tags.insert(&format!("kms:tag/{k}"), v);
-        }
-        ctx = &ctx_with_tags;
-    }
     let preq = policy::Request::of(req.action, arn, ctx);
     let policies = ram.map(|r| &r.policies);
     // An effect does not depend on the order the policies are read in (an explicit Deny
@@ -539,6 +563,18 @@ fn check_ram<B: Sink>(state: &State, req: &Request<'_>, b: &mut B, arn: &str, ta
             return;
         }
     }
+    ram_verdict(req, b, kind, name, arn, verdict);
+}
+
+/// The RAM check's pass or fail from the deciding statement, if any (RAM-2).
+fn ram_verdict(
+    req: &Request<'_>,
+    b: &mut impl Sink,
+    kind: &str,
+    name: &crate::ids::RamName,
+    arn: &str,
+    verdict: Option<(policy::Effect, &str, usize)>,
+) {
     match verdict {
         Some((policy::Effect::Allow, policy, statement)) => b.pass(CheckName::RamPolicy, Rule::Ram2, || {
             let mut digits = [0u8; 20];

@@ -168,6 +168,7 @@ pub(super) fn create_user(p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
         ));
     }
     ram.users.insert(name.clone(), IdSet::new());
+    ok.state.ram_changed(&acct);
     Ok(ok.reply(crate::json::ToValue::to_value(&UserResponse { user: UserInfo { user_name: name } })))
 }
 
@@ -197,6 +198,7 @@ pub(super) fn create_role(p: Pending<'_>, params: &mut Params<'_>) -> Result<Rep
     }
     ram.roles.insert(name.clone(), IdSet::new());
     ram.trust.insert(name.clone(), trust);
+    ok.state.ram_changed(&acct);
     let arn = format!("acs:ram::{acct}:role/{name}");
     Ok(ok.reply(crate::json::ToValue::to_value(&RoleResponse { role: RoleInfo { role_name: name, arn } })))
 }
@@ -219,6 +221,7 @@ pub(super) fn create_policy(p: Pending<'_>, params: &mut Params<'_>) -> Result<R
         ));
     }
     ram.policies.insert(name.clone(), document);
+    ok.state.ram_changed(&acct);
     let policy = PolicyInfo { policy_name: name, policy_type: "Custom", default_version: "v1" };
     Ok(ok.reply(crate::json::ToValue::to_value(&PolicyResponse { policy })))
 }
@@ -244,7 +247,7 @@ pub(super) fn attach_or_detach(p: Pending<'_>, params: &mut Params<'_>) -> Resul
     }
     let mut ok = decide(p, kind, &name)?;
     let acct = ok.call().caller.account.clone();
-    let ram = ok.state.ram.entry(acct).or_default();
+    let ram = ok.state.ram.entry(acct.clone()).or_default();
     if !ram.policies.contains_key(&policy) {
         return Err(Error::not_found("policy", policy.as_str()).at_field("PolicyName"));
     }
@@ -255,5 +258,6 @@ pub(super) fn attach_or_detach(p: Pending<'_>, params: &mut Params<'_>) -> Resul
     } else if !attached.remove(&policy) {
         return Err(Error::not_found("attachment of policy", policy.as_str()));
     }
+    ok.state.ram_changed(&acct);
     Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }

@@ -94,7 +94,7 @@ pub(crate) struct Pattern {
 /// Where a [`Pattern`]'s `*`s are.
 #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Stars {
+pub(crate) enum Stars {
     /// None: the pattern is matched whole.
     None,
     /// Byte offsets of the first and the last `*` (the same when there is one), in 16
@@ -120,14 +120,41 @@ pub(crate) trait PatternText {
 impl Pattern {
     /// The pattern `text`.
     pub(crate) fn new(text: alloc::string::String) -> Pattern {
-        let stars = match text.find('*').zip(text.rfind('*')) {
+        Pattern { stars: Stars::of(&text), text: text.into_boxed_str() }
+    }
+
+    /// Where the pattern's `*`s are.
+    pub(crate) fn stars(&self) -> Stars {
+        self.stars
+    }
+}
+
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+impl Stars {
+    /// Where the `*`s of `pattern` are.
+    pub(crate) fn of(pattern: &str) -> Stars {
+        match pattern.find('*').zip(pattern.rfind('*')) {
             None => Stars::None,
             Some((first, last)) => match (u16::try_from(first), u16::try_from(last)) {
                 (Ok(first), Ok(last)) => Stars::At(first, last),
                 _ => Stars::Scan,
             },
+        }
+    }
+
+    /// Whether `text` matches `pattern`, whose `*`s these are ([`Stars::of`]), as
+    /// [`glob`] answers.
+    pub(crate) fn matches(self, pattern: &str, text: &str, case: Case) -> bool {
+        let (first, last) = match self {
+            Stars::None => return match_prefix(pattern, text, case) == Some(text.len()),
+            Stars::Scan => return glob(pattern, text, case),
+            Stars::At(first, last) => (usize::from(first), usize::from(last)),
         };
-        Pattern { stars, text: text.into_boxed_str() }
+        match (pattern.get(..first), pattern.get((first + 1).min(last)..last), pattern.get(last + 1..)) {
+            (Some(head), Some(middle), Some(tail)) => glob_split(head, middle, tail, text, case),
+            // Offsets found in this very text: never taken.
+            _ => glob(pattern, text, case),
+        }
     }
 }
 
@@ -138,16 +165,7 @@ impl PatternText for Pattern {
     }
 
     fn matches(&self, text: &str, case: Case) -> bool {
-        let (first, last) = match self.stars {
-            Stars::None => return match_prefix(&self.text, text, case) == Some(text.len()),
-            Stars::Scan => return glob(&self.text, text, case),
-            Stars::At(first, last) => (usize::from(first), usize::from(last)),
-        };
-        match (self.text.get(..first), self.text.get((first + 1).min(last)..last), self.text.get(last + 1..)) {
-            (Some(head), Some(middle), Some(tail)) => glob_split(head, middle, tail, text, case),
-            // Offsets found in this very text: never taken.
-            _ => glob(&self.text, text, case),
-        }
+        self.stars.matches(&self.text, text, case)
     }
 }
 

@@ -42,6 +42,8 @@ use serde_json::Value;
 use crate::action::Action;
 use crate::error::Result;
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+pub(crate) mod flat;
 mod glob;
 mod parse;
 
