@@ -18,7 +18,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::glob::{Case, PatternText, Stars};
-use super::{ActionSet, Condition, Context, Effect, Statement};
+use super::{Condition, Context, Effect, Statement};
 use crate::action::Action;
 use crate::ids::RamName;
 use crate::model::RamAccount;
@@ -30,6 +30,8 @@ pub(crate) struct Rules {
     items: Box<[Item]>,
     /// The resource patterns' texts, one after the other.
     text: Box<str>,
+    /// The conditions of the statements that have some, each statement's in one entry.
+    conditions: Box<[Vec<Condition>]>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,19 +49,23 @@ struct Rule {
     deny: bool,
     /// `NotResource`.
     not_resource: bool,
-    known: ActionSet,
+    /// The statement's [`ActionSet`], in two halves: aligned to 16 bytes, its `u128`
+    /// would make every item 64 bytes instead of 40.
+    known: [u64; 2],
     /// The first resource pattern (none in a statement that has none).
     first: Option<Span>,
-    more: u32,
-    /// All must hold (AND); empty for most statements (no allocation then).
-    conditions: Box<[Condition]>,
+    more: u16,
+    /// Its conditions, all of which must hold (AND): 0 for none (most statements), else
+    /// one past their entry in [`Rules::conditions`].
+    conditions: u16,
 }
 
-/// A pattern in [`Rules::text`].
+/// A pattern in [`Rules::text`], in 16-bit offsets (an account whose patterns take
+/// more than 64 KiB is not laid out: the text path reads its RAM).
 #[derive(Debug, Clone, Copy)]
 struct Span {
-    start: u32,
-    end: u32,
+    start: u16,
+    end: u16,
     stars: Stars,
 }
 
@@ -70,6 +76,7 @@ impl Rules {
     pub(crate) fn of(ram: &RamAccount) -> Option<Rules> {
         let mut items = Vec::new();
         let mut text = String::new();
+        let mut conditions = Vec::new();
         for (role, identities) in [(false, &ram.users), (true, &ram.roles)] {
             for (name, attached) in identities.iter() {
                 let at = items.len();
@@ -78,7 +85,7 @@ impl Rules {
                     let policies = attached.iter().filter_map(|p| ram.policies.get(p));
                     for statement in policies.flat_map(|p| p.statements.iter()) {
                         if (statement.effect == Effect::Deny) == deny {
-                            push_rule(&mut items, &mut text, statement)?;
+                            push_rule(&mut items, &mut text, &mut conditions, statement)?;
                         }
                     }
                 }
@@ -88,7 +95,8 @@ impl Rules {
                 }
             }
         }
-        Some(Rules { items: items.into_boxed_slice(), text: text.into_boxed_str() })
+        let conditions = conditions.into_boxed_slice();
+        Some(Rules { items: items.into_boxed_slice(), text: text.into_boxed_str(), conditions })
     }
 
     /// The effect of the policies attached to `name` (a role when `role`) on `action`
@@ -120,18 +128,20 @@ impl Rules {
             i += 1;
             let Item::Rule(rule) = item else { continue };
             let more = items.get(i..).unwrap_or_default();
-            let more = more.get(..usize::try_from(rule.more).unwrap_or(usize::MAX)).unwrap_or(more);
+            let more = more.get(..usize::from(rule.more)).unwrap_or(more);
             i += more.len();
-            if !rule.known.contains(action) {
+            let bit = action as usize;
+            if rule.known.get(bit / 64).is_none_or(|half| half >> (bit % 64) & 1 == 0) {
                 continue;
             }
             let hit = |s: &Span| {
-                let pattern = self.text.get(s.start as usize..s.end as usize);
+                let pattern = self.text.get(usize::from(s.start)..usize::from(s.end));
                 pattern.is_some_and(|p| s.stars.matches(p, resource, Case::Sensitive))
             };
             let any =
                 rule.first.as_ref().is_some_and(hit) || more.iter().any(|m| matches!(m, Item::Pattern(s) if hit(s)));
-            if any != rule.not_resource && rule.conditions.iter().all(|c| c.holds(context)) {
+            let holds = |i: usize| self.conditions.get(i).is_some_and(|c| c.iter().all(|c| c.holds(context)));
+            if any != rule.not_resource && usize::from(rule.conditions).checked_sub(1).is_none_or(holds) {
                 return Some(if rule.deny { Effect::Deny } else { Effect::Allow });
             }
         }
@@ -140,24 +150,35 @@ impl Rules {
 }
 
 /// `statement` as a rule and its further patterns, at the end of `items`.
-fn push_rule(items: &mut Vec<Item>, text: &mut String, statement: &Statement) -> Option<()> {
+fn push_rule(
+    items: &mut Vec<Item>,
+    text: &mut String,
+    conditions: &mut Vec<Vec<Condition>>,
+    statement: &Statement,
+) -> Option<()> {
     let mut spans = statement.resource.items.iter().map(|p| {
-        let start = u32::try_from(text.len()).ok()?;
+        let start = u16::try_from(text.len()).ok()?;
         text.push_str(p.text());
-        Some(Span { start, end: u32::try_from(text.len()).ok()?, stars: p.stars() })
+        Some(Span { start, end: u16::try_from(text.len()).ok()?, stars: p.stars() })
     });
     let first = match spans.next() {
         Some(span) => Some(span?),
         None => None,
     };
     let rest: Vec<Span> = spans.collect::<Option<_>>()?;
+    let mut conditions_at = 0;
+    if !statement.conditions.is_empty() {
+        conditions.push(statement.conditions.clone());
+        conditions_at = u16::try_from(conditions.len()).ok()?;
+    }
+    let known = statement.known.0;
     items.push(Item::Rule(Rule {
         deny: statement.effect == Effect::Deny,
         not_resource: statement.resource.not,
-        known: statement.known,
+        known: [known as u64, (known >> 64) as u64],
         first,
-        more: u32::try_from(rest.len()).ok()?,
-        conditions: statement.conditions.clone().into_boxed_slice(),
+        more: u16::try_from(rest.len()).ok()?,
+        conditions: conditions_at,
     }));
     items.extend(rest.into_iter().map(Item::Pattern));
     Some(())
