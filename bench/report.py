@@ -1189,19 +1189,18 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
                         "what is left is the chain of dependent reads through separate allocations: "
                         if src_has("core/src/idmap.rs", "HashIndex") else
                         "Every lookup the checks make is a binary search of a text-keyed sorted map: ")
-                     + ("`State::accounts` (whose slot, with the instance's, finds whether the account is admitted "
-                        "and a share permission works in one probe of one array of pairs, `state::Reach`, on the "
-                        "effect-only path; the explained path searches `Index::access` per instance to name the "
-                        "shares), `State::ram`, the account's users or roles "
-                        if src_has("core/src/state.rs", "struct Reach(") else
-                        "`State::accounts`, `Index::access` per instance, `State::ram`, the account's users or roles ")
-                     + "(small maps, each a tree node and a slot vector), each attached policy, its statements and "
-                     "their resource patterns matched as text, each a likely cache miss in a state of several GB. "
-                     "Interning each account, instance, key, secret, share "
-                     "and identity to a dense `u32` at creation, the instance's admitted accounts as a bit set, and "
-                     "each identity's RAM statements compiled into one flat array per identity (explicit Deny first) "
-                     "make the decision a handful of reads from a few arrays whatever the size. "
-                     "The figures to repeat after it: part 1's medians and part 2's growth ratios.")
+                     + "`State::accounts` by text (the one text lookup a request needs), then, by the account's "
+                     "slot, one probe of one array of pairs for whether the account is admitted and a share "
+                     "permission works (`state::Reach`) and the account's RAM laid out as one array of its "
+                     "identities and their statements, explicit Deny first, with their patterns in one text "
+                     "(`state::RamRules`): the effect-only path. The explained path searches `Index::access` "
+                     "per instance to name the shares, then `State::ram`, the account's users or roles (small "
+                     "maps), each attached policy, its statements and their resource patterns, to name the "
+                     "deciding statement: each a likely cache miss in a state of several GB. Interning each "
+                     "account, instance, key and identity to a dense `u32` at the edges (the request's account "
+                     "found once by hash, the rest read by handle), and the explanation written from the "
+                     "effect-only answer's handles, are the next steps. "
+                     + "The figures to repeat after it: part 1's medians and part 2's growth ratios.")
     if crypto:
         e = crypto["encrypt64"]
         if "engineEncryptExplained" in e:
