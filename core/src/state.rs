@@ -41,9 +41,8 @@ pub struct State {
     pub access_points: IdMap<String, AccessPoint>,
     /// Backups, by id.
     pub backups: IdMap<String, Backup>,
-    /// RAM users, roles and policies per account. Decisions by effect alone read them
-    /// laid out in the index: after changing them directly, call
-    /// [`State::rebuild_index`].
+    /// RAM users, roles and policies per account. Decisions read them laid out in the
+    /// index: after changing them directly, call [`State::rebuild_index`].
     pub ram: IdMap<AccountId, RamAccount>,
     /// The audit trail (AT-1, AT-2).
     pub audit: AuditLog,
@@ -85,7 +84,7 @@ pub(crate) struct Index {
     /// `access` again, by the slots of instances and accounts, with whether a share
     /// permission works.
     pub reach: Reach,
-    /// Each account's RAM laid out for the effect-only decision, by the account's slot.
+    /// Each account's RAM laid out for decisions, by the account's slot.
     pub rules: RamRules,
     /// instance -> every share (any state) that names it, for explaining denials.
     pub instance_shares: IdMap<InstanceId, Vec<ShareId>>,
@@ -218,20 +217,20 @@ impl Reach {
     }
 }
 
-/// Each account's RAM laid out for the effect-only decision
-/// ([`crate::policy::flat::Rules`]: its identities and their statements in one array),
-/// by the account's slot in [`State::accounts`], with the id the slot held when the entry
-/// was made. The RAM check of a decision by effect alone reads the entry of the slot it
-/// has in hand; through [`State::ram`] it found the account's RAM by text, then the
-/// identity, its attached names, each policy by name, its statements and their patterns.
-/// An explained decision reads `ram` (it names the policy and statement).
+/// Each account's RAM laid out for decisions ([`crate::policy::flat::Rules`]: its
+/// identities and their statements in one array), by the account's slot in
+/// [`State::accounts`], with the id the slot held when the entry was made. A decision's
+/// RAM check reads the entry of the slot it has in hand; through [`State::ram`] it finds
+/// the account's RAM by text, then the identity, its attached names, each policy by
+/// name, its statements and their patterns (as it still does where an import left gaps,
+/// which only that path reads).
 ///
 /// Built with every index, and again for one account whenever an operation changes its
 /// RAM. A state whose `ram` is changed directly must be rebuilt
 /// ([`State::rebuild_index`]), as one whose shares are. Answers only for a slot that
 /// still holds its id (see [`Reach`]); accounts added since have no entry, and `ram`
 /// answers. Not in the whole-engine WebAssembly module, whose size is held under a
-/// ceiling: there the decision reads `ram`, with the same answer.
+/// ceiling: there decisions read `ram`, with the same answers and explanations.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RamRules(
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
@@ -361,8 +360,8 @@ impl State {
         self.index = index;
     }
 
-    /// Lay out `account`'s RAM again for the effect-only decision ([`RamRules`]), after
-    /// an operation changed it.
+    /// Lay out `account`'s RAM again for decisions ([`RamRules`]), after an operation
+    /// changed it.
     pub(crate) fn ram_changed(&mut self, account: &AccountId) {
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         if let Some((slot, _)) = self.accounts.get_at(account) {
@@ -379,8 +378,8 @@ impl State {
         let _ = account;
     }
 
-    /// The RAM of `account`, of slot `slot` in `accounts`, laid out for the effect-only
-    /// decision; `None` where [`RamRules`] has no current entry, and `ram` answers.
+    /// The RAM of `account`, of slot `slot` in `accounts`, laid out for decisions; `None`
+    /// where [`RamRules`] has no current entry, and `ram` answers.
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     pub(crate) fn ram_rules(&self, slot: usize, account: &AccountId) -> Option<&crate::policy::flat::Rules> {
         self.index.rules.get(slot, account)
@@ -1237,9 +1236,9 @@ mod tests {
                         let req = crate::policy::Request::of(spec.action, resource, &none);
                         let want = attached.map(|a| {
                             let policies = a.iter().filter_map(|p| Some((p.as_str(), ram.policies.get(p)?)));
-                            crate::policy::deciding(policies, &req).map(|(effect, ..)| effect)
+                            crate::policy::deciding(policies, &req)
                         });
-                        let got = rules.effect(role, name, spec.action, resource, &none);
+                        let got = rules.deciding(role, name, spec.action, resource, &none);
                         assert_eq!(got, want, "{what}: {account} {name} (role {role}) {} on {resource}", spec.ram);
                     }
                 }

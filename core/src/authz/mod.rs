@@ -497,14 +497,15 @@ fn check_ram<B: Sink>(
         }
         ctx = &ctx_with_tags;
     }
-    // A decision by effect alone reads the account's RAM laid out by its slot
-    // (`state::RamRules`), unless an import left gaps, which only the text path reads.
+    // The account's RAM laid out by its slot (`state::RamRules`) gives the deciding
+    // statement in one walk of one array, unless an import left gaps, which only the
+    // text path reads.
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-    if !B::EXPLAINS && state.gaps.is_empty() {
+    if state.gaps.is_empty() {
         if let Some(rules) = account_slot.and_then(|slot| state.ram_rules(slot, account)) {
-            match rules.effect(kind == "role", name, req.action, arn, ctx) {
+            match rules.deciding(kind == "role", name, req.action, arn, ctx) {
                 None => missing(b),
-                Some(effect) => ram_verdict(req, b, kind, name, arn, effect.map(|e| (e, "", 0))),
+                Some(verdict) => ram_verdict(req, b, kind, name, arn, verdict),
             }
             return;
         }

@@ -8,10 +8,11 @@
 //! statements of its attached policies, in one array, and their resource patterns in one
 //! text: a decision reads the one array and the one text.
 //!
-//! The effect is the one [`super::deciding`] gives: the identities' statements are laid
-//! out with explicit Denies first, so the first statement that matches decides (an
-//! explicit Deny wins, RAM-2). Only effects are answered here; an explanation names the
-//! policy and statement, which the text path finds.
+//! The answer is the one [`super::deciding`] gives: each identity's statements are laid
+//! out with explicit Denies first, then Allows, each group in the order `deciding` reads
+//! them (policies in name order, statements in document order), so the first statement
+//! that matches decides (an explicit Deny wins, RAM-2) and is the one an explanation
+//! names.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -28,7 +29,7 @@ use crate::model::RamAccount;
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
     items: Box<[Item]>,
-    /// The resource patterns' texts, one after the other.
+    /// The resource patterns' texts and the policies' names, one after the other.
     text: Box<str>,
     /// The conditions of the statements that have some, each statement's in one entry.
     conditions: Box<[Vec<Condition>]>,
@@ -58,10 +59,13 @@ struct Rule {
     /// Its conditions, all of which must hold (AND): 0 for none (most statements), else
     /// one past their entry in [`Rules::conditions`].
     conditions: u16,
+    /// The name of its policy in [`Rules::text`], and its index there.
+    policy: (u16, u16),
+    statement: u16,
 }
 
-/// A pattern in [`Rules::text`], in 16-bit offsets (an account whose patterns take
-/// more than 64 KiB is not laid out: the text path reads its RAM).
+/// A pattern in [`Rules::text`], in 16-bit offsets (an account whose patterns and
+/// policy names take more than 64 KiB is not laid out: the text path reads its RAM).
 #[derive(Debug, Clone, Copy)]
 struct Span {
     start: u16,
@@ -72,7 +76,7 @@ struct Span {
 impl Rules {
     /// `ram`'s users and roles with their attached policies' statements (a name attached
     /// but not among the account's policies grants nothing, as in the text path). `None`
-    /// when an offset would not fit in 32 bits.
+    /// when an offset or a count would not fit.
     pub(crate) fn of(ram: &RamAccount) -> Option<Rules> {
         let mut items = Vec::new();
         let mut text = String::new();
@@ -82,10 +86,18 @@ impl Rules {
                 let at = items.len();
                 items.push(Item::Identity { role, name: name.clone(), len: 0 });
                 for deny in [true, false] {
-                    let policies = attached.iter().filter_map(|p| ram.policies.get(p));
-                    for statement in policies.flat_map(|p| p.statements.iter()) {
-                        if (statement.effect == Effect::Deny) == deny {
-                            push_rule(&mut items, &mut text, &mut conditions, statement)?;
+                    for (policy, document) in attached.iter().filter_map(|p| Some((p, ram.policies.get(p)?))) {
+                        let mut named = None;
+                        for (i, statement) in document.statements.iter().enumerate() {
+                            if (statement.effect == Effect::Deny) != deny {
+                                continue;
+                            }
+                            let name = match named {
+                                Some(span) => span,
+                                None => *named.insert(push_text(&mut text, policy.as_str())?),
+                            };
+                            let at = (name, u16::try_from(i).ok()?);
+                            push_rule(&mut items, &mut text, &mut conditions, statement, at)?;
                         }
                     }
                 }
@@ -99,17 +111,18 @@ impl Rules {
         Some(Rules { items: items.into_boxed_slice(), text: text.into_boxed_str(), conditions })
     }
 
-    /// The effect of the policies attached to `name` (a role when `role`) on `action`
-    /// over `resource`: `None` when the account has no such identity, `Some(None)` when
+    /// The deciding statement of the policies attached to `name` (a role when `role`)
+    /// for `action` on `resource`, as [`super::deciding`] gives it (effect, policy name,
+    /// statement index): `None` when the account has no such identity, `Some(None)` when
     /// no statement matches.
-    pub(crate) fn effect(
+    pub(crate) fn deciding(
         &self,
         role: bool,
         name: &RamName,
         action: Action,
         resource: &str,
         context: &Context,
-    ) -> Option<Option<Effect>> {
+    ) -> Option<Option<(Effect, &str, usize)>> {
         let mut items = &self.items[..];
         while let Some((Item::Identity { role: r, name: n, len }, rest)) = items.split_first() {
             let (mine, after) = rest.split_at_checked(usize::try_from(*len).ok()?)?;
@@ -121,8 +134,14 @@ impl Rules {
         None
     }
 
-    /// The effect of the first statement of `items` that matches: Denies come first.
-    fn first_match(&self, items: &[Item], action: Action, resource: &str, context: &Context) -> Option<Effect> {
+    /// The first statement of `items` that matches: Denies come first.
+    fn first_match(
+        &self,
+        items: &[Item],
+        action: Action,
+        resource: &str,
+        context: &Context,
+    ) -> Option<(Effect, &str, usize)> {
         let mut i = 0;
         while let Some(item) = items.get(i) {
             i += 1;
@@ -142,24 +161,34 @@ impl Rules {
                 rule.first.as_ref().is_some_and(hit) || more.iter().any(|m| matches!(m, Item::Pattern(s) if hit(s)));
             let holds = |i: usize| self.conditions.get(i).is_some_and(|c| c.iter().all(|c| c.holds(context)));
             if any != rule.not_resource && usize::from(rule.conditions).checked_sub(1).is_none_or(holds) {
-                return Some(if rule.deny { Effect::Deny } else { Effect::Allow });
+                let effect = if rule.deny { Effect::Deny } else { Effect::Allow };
+                let policy = self.text.get(usize::from(rule.policy.0)..usize::from(rule.policy.1)).unwrap_or("");
+                return Some((effect, policy, usize::from(rule.statement)));
             }
         }
         None
     }
 }
 
-/// `statement` as a rule and its further patterns, at the end of `items`.
+/// Where `s` is in `text`, once added to its end.
+fn push_text(text: &mut String, s: &str) -> Option<(u16, u16)> {
+    let start = u16::try_from(text.len()).ok()?;
+    text.push_str(s);
+    Some((start, u16::try_from(text.len()).ok()?))
+}
+
+/// `statement` (of the policy named at `policy.0` in `text`, its index `policy.1`) as a
+/// rule and its further patterns, at the end of `items`.
 fn push_rule(
     items: &mut Vec<Item>,
     text: &mut String,
     conditions: &mut Vec<Vec<Condition>>,
     statement: &Statement,
+    policy: ((u16, u16), u16),
 ) -> Option<()> {
     let mut spans = statement.resource.items.iter().map(|p| {
-        let start = u16::try_from(text.len()).ok()?;
-        text.push_str(p.text());
-        Some(Span { start, end: u16::try_from(text.len()).ok()?, stars: p.stars() })
+        let (start, end) = push_text(text, p.text())?;
+        Some(Span { start, end, stars: p.stars() })
     });
     let first = match spans.next() {
         Some(span) => Some(span?),
@@ -179,6 +208,8 @@ fn push_rule(
         first,
         more: u16::try_from(rest.len()).ok()?,
         conditions: conditions_at,
+        policy: policy.0,
+        statement: policy.1,
     }));
     items.extend(rest.into_iter().map(Item::Pattern));
     Some(())
@@ -243,14 +274,19 @@ mod tests {
     }
 
     /// What the text path gives: `deciding` over the identity's attached policies.
-    fn by_text(ram: &RamAccount, role: bool, who: &RamName, req: &Request<'_>) -> Option<Option<Effect>> {
+    fn by_text<'a>(
+        ram: &'a RamAccount,
+        role: bool,
+        who: &RamName,
+        req: &Request<'_>,
+    ) -> Option<Option<(Effect, &'a str, usize)>> {
         let attached = if role { ram.roles.get(who) } else { ram.users.get(who) }?;
         let policies = attached.iter().filter_map(|p| Some((p.as_str(), ram.policies.get(p)?)));
-        Some(deciding(policies, req).map(|(effect, ..)| effect))
+        Some(deciding(policies, req))
     }
 
     /// Every identity (and one the account lacks), action of the table, resource and
-    /// context gets the effect the text path gives.
+    /// context gets the effect, policy and statement the text path gives.
     fn agree(ram: &RamAccount) -> [usize; 3] {
         let rules = Rules::of(ram).unwrap();
         let mut seen = [0; 3];
@@ -261,11 +297,11 @@ mod tests {
                 for resource in [KEY, SECRET, OTHER] {
                     for context in &contexts() {
                         let want = by_text(ram, role, &who, &Request::of(spec.action, resource, context));
-                        let got = rules.effect(role, &who, spec.action, resource, context);
+                        let got = rules.deciding(role, &who, spec.action, resource, context);
                         assert_eq!(got, want, "{who} (role {role}) {} on {resource} with {context:?}", spec.ram);
                         seen[match got {
-                            Some(Some(Effect::Allow)) => 0,
-                            Some(Some(Effect::Deny)) => 1,
+                            Some(Some((Effect::Allow, ..))) => 0,
+                            Some(Some((Effect::Deny, ..))) => 1,
                             _ => 2,
                         }] += 1;
                     }
@@ -275,9 +311,9 @@ mod tests {
         seen
     }
 
-    /// An explicit Deny wins wherever its policy sorts; a name attached but not among the
-    /// account's policies grants nothing; an identity the account lacks is not there
-    /// (RAM-2, AZ-3).
+    /// An explicit Deny wins wherever its policy sorts, and is the statement named; a
+    /// name attached but not among the account's policies grants nothing; an identity the
+    /// account lacks is not there (RAM-2, AZ-3).
     #[test]
     fn laid_out_rules_give_the_effect_of_the_policies_ram2() {
         let mut ram = RamAccount::default();
@@ -292,11 +328,11 @@ mod tests {
         ram.roles.insert(name("r0"), [name("a-allow")].into_iter().collect());
         let rules = Rules::of(&ram).unwrap();
         let none = Context::new();
-        let effect = |role, who: &str, action, resource| rules.effect(role, &name(who), action, resource, &none);
-        assert_eq!(effect(false, "u0", Action::Encrypt, KEY), Some(Some(Effect::Deny)));
-        assert_eq!(effect(false, "u0", Action::Decrypt, KEY), Some(Some(Effect::Allow)));
-        assert_eq!(effect(false, "u0", Action::Encrypt, OTHER), Some(Some(Effect::Allow)));
-        assert_eq!(effect(true, "r0", Action::Encrypt, KEY), Some(Some(Effect::Allow)));
+        let effect = |role, who: &str, action, resource| rules.deciding(role, &name(who), action, resource, &none);
+        assert_eq!(effect(false, "u0", Action::Encrypt, KEY), Some(Some((Effect::Deny, "z-deny", 0))));
+        assert_eq!(effect(false, "u0", Action::Decrypt, KEY), Some(Some((Effect::Allow, "a-allow", 0))));
+        assert_eq!(effect(false, "u0", Action::Encrypt, OTHER), Some(Some((Effect::Allow, "a-allow", 0))));
+        assert_eq!(effect(true, "r0", Action::Encrypt, KEY), Some(Some((Effect::Allow, "a-allow", 0))));
         assert_eq!(effect(false, "u1", Action::Encrypt, KEY), Some(None));
         assert_eq!(effect(false, "r0", Action::Encrypt, KEY), None);
         assert_eq!(effect(true, "u0", Action::Encrypt, KEY), None);
