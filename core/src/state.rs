@@ -253,11 +253,11 @@ impl RamRules {
         RamRules(ids.map(|id| RamRules::entry(state, id)).collect())
     }
 
+    /// `account`'s entry: its id and its RAM laid out (none where it does not fit, and
+    /// `ram` answers for it).
     fn entry(state: &State, account: &AccountId) -> Option<(AccountId, crate::policy::flat::Rules)> {
-        let rules = match state.ram.get(account) {
-            Some(ram) => crate::policy::flat::Rules::of(ram)?,
-            None => crate::policy::flat::Rules::of(&RamAccount::default())?,
-        };
+        let empty = RamAccount::default();
+        let rules = crate::policy::flat::Rules::of(state.ram.get(account).unwrap_or(&empty))?;
         Some((account.clone(), rules))
     }
 
@@ -1247,10 +1247,10 @@ mod tests {
         answered
     }
 
-    /// Each account's RAM as the effect-only decision reads it ([`RamRules`]) says what
-    /// `ram` says, as the calls left it (their operations lay out the RAM they change)
-    /// and as a load builds it; an account moved into another's slot is not answered
-    /// (RAM-2).
+    /// Each account's RAM as decisions read it ([`RamRules`]) says what `ram` says (the
+    /// deciding statement), as the calls left it (their operations lay out the RAM they
+    /// change) and as a load builds it; an account moved into another's slot is not
+    /// answered (RAM-2).
     #[test]
     fn the_laid_out_ram_answers_as_ram_does_ram2() {
         let (mut with_ram, mut answered) = (0, 0);

@@ -1,4 +1,4 @@
-//! An account's RAM policies laid out for the effect-only decision (RAM-2).
+//! An account's RAM policies laid out for decisions (RAM-2).
 //!
 //! Read as the data is kept, a RAM check walks from the account's RAM (found by its
 //! text) to the identity's small map, its set of attached policy names, each policy (found
@@ -50,8 +50,8 @@ struct Rule {
     deny: bool,
     /// `NotResource`.
     not_resource: bool,
-    /// The statement's [`ActionSet`], in two halves: aligned to 16 bytes, its `u128`
-    /// would make every item 64 bytes instead of 40.
+    /// The statement's [`super::ActionSet`], in two halves: aligned to 16 bytes, its
+    /// `u128` would make every item 64 bytes instead of 48.
     known: [u64; 2],
     /// The first resource pattern (none in a statement that has none).
     first: Option<Span>,
@@ -59,8 +59,9 @@ struct Rule {
     /// Its conditions, all of which must hold (AND): 0 for none (most statements), else
     /// one past their entry in [`Rules::conditions`].
     conditions: u16,
-    /// The name of its policy in [`Rules::text`], and its index there.
+    /// Where its policy's name is in [`Rules::text`].
     policy: (u16, u16),
+    /// Its index in its policy, from 0.
     statement: u16,
 }
 
@@ -92,12 +93,12 @@ impl Rules {
                             if (statement.effect == Effect::Deny) != deny {
                                 continue;
                             }
-                            let name = match named {
+                            let policy_at = match named {
                                 Some(span) => span,
                                 None => *named.insert(push_text(&mut text, policy.as_str())?),
                             };
-                            let at = (name, u16::try_from(i).ok()?);
-                            push_rule(&mut items, &mut text, &mut conditions, statement, at)?;
+                            let source = (policy_at, u16::try_from(i).ok()?);
+                            push_rule(&mut items, &mut text, &mut conditions, statement, source)?;
                         }
                     }
                 }
