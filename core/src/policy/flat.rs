@@ -15,11 +15,12 @@
 //! names.
 
 use alloc::boxed::Box;
+use alloc::collections::btree_map::{BTreeMap, Entry};
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::glob::{Case, PatternText, Stars};
-use super::{Condition, Context, Effect, Statement};
+use super::{Condition, Context, Effect, Policy, Statement};
 use crate::action::Action;
 use crate::ids::RamName;
 use crate::model::RamAccount;
@@ -82,23 +83,21 @@ impl Rules {
         let mut items = Vec::new();
         let mut text = String::new();
         let mut conditions = Vec::new();
+        let mut placed: BTreeMap<&str, Placed> = BTreeMap::new();
         for (role, identities) in [(false, &ram.users), (true, &ram.roles)] {
             for (name, attached) in identities.iter() {
                 let at = items.len();
                 items.push(Item::Identity { role, name: name.clone(), len: 0 });
                 for deny in [true, false] {
                     for (policy, document) in attached.iter().filter_map(|p| Some((p, ram.policies.get(p)?))) {
-                        let mut named = None;
-                        for (i, statement) in document.statements.iter().enumerate() {
-                            if (statement.effect == Effect::Deny) != deny {
-                                continue;
+                        let p = match placed.entry(policy.as_str()) {
+                            Entry::Occupied(e) => e.into_mut(),
+                            Entry::Vacant(e) => e.insert(Placed::of(&mut text, &mut conditions, policy, document)?),
+                        };
+                        for (i, (statement, at)) in document.statements.iter().zip(&p.statements).enumerate() {
+                            if (statement.effect == Effect::Deny) == deny {
+                                push_rule(&mut items, statement, at, (p.name, u16::try_from(i).ok()?))?;
                             }
-                            let policy_at = match named {
-                                Some(span) => span,
-                                None => *named.insert(push_text(&mut text, policy.as_str())?),
-                            };
-                            let source = (policy_at, u16::try_from(i).ok()?);
-                            push_rule(&mut items, &mut text, &mut conditions, statement, source)?;
                         }
                     }
                 }
@@ -178,41 +177,61 @@ fn push_text(text: &mut String, s: &str) -> Option<(u16, u16)> {
     Some((start, u16::try_from(text.len()).ok()?))
 }
 
-/// `statement` (of the policy named at `policy.0` in `text`, its index `policy.1`) as a
-/// rule and its further patterns, at the end of `items`.
-fn push_rule(
-    items: &mut Vec<Item>,
-    text: &mut String,
-    conditions: &mut Vec<Vec<Condition>>,
-    statement: &Statement,
-    policy: ((u16, u16), u16),
-) -> Option<()> {
-    let mut spans = statement.resource.items.iter().map(|p| {
-        let (start, end) = push_text(text, p.text())?;
-        Some(Span { start, end, stars: p.stars() })
-    });
-    let first = match spans.next() {
-        Some(span) => Some(span?),
-        None => None,
-    };
-    let rest: Vec<Span> = spans.collect::<Option<_>>()?;
-    let mut conditions_at = 0;
-    if !statement.conditions.is_empty() {
-        conditions.push(statement.conditions.clone());
-        conditions_at = u16::try_from(conditions.len()).ok()?;
+/// Where a policy's name, and each of its statements' resource patterns and conditions,
+/// are in a [`Rules`]: placed once for the account, however many of its identities the
+/// policy is attached to.
+struct Placed {
+    name: (u16, u16),
+    statements: Vec<StatementAt>,
+}
+
+/// Where a statement's resource patterns and conditions are ([`Rule::conditions`]).
+struct StatementAt {
+    first: Option<Span>,
+    more: Vec<Span>,
+    conditions: u16,
+}
+
+impl Placed {
+    fn of(text: &mut String, conditions: &mut Vec<Vec<Condition>>, name: &RamName, policy: &Policy) -> Option<Placed> {
+        let name = push_text(text, name.as_str())?;
+        let mut statements = Vec::with_capacity(policy.statements.len());
+        for statement in &policy.statements {
+            let mut spans = statement.resource.items.iter().map(|p| {
+                let (start, end) = push_text(text, p.text())?;
+                Some(Span { start, end, stars: p.stars() })
+            });
+            let first = match spans.next() {
+                Some(span) => Some(span?),
+                None => None,
+            };
+            let more = spans.collect::<Option<_>>()?;
+            let mut at = 0;
+            if !statement.conditions.is_empty() {
+                conditions.push(statement.conditions.clone());
+                at = u16::try_from(conditions.len()).ok()?;
+            }
+            statements.push(StatementAt { first, more, conditions: at });
+        }
+        Some(Placed { name, statements })
     }
+}
+
+/// `statement`, placed at `at`, (of the policy named at `policy.0` in the text, its index
+/// `policy.1`) as a rule and its further patterns, at the end of `items`.
+fn push_rule(items: &mut Vec<Item>, statement: &Statement, at: &StatementAt, policy: ((u16, u16), u16)) -> Option<()> {
     let known = statement.known.0;
     items.push(Item::Rule(Rule {
         deny: statement.effect == Effect::Deny,
         not_resource: statement.resource.not,
         known: [known as u64, (known >> 64) as u64],
-        first,
-        more: u16::try_from(rest.len()).ok()?,
-        conditions: conditions_at,
+        first: at.first,
+        more: u16::try_from(at.more.len()).ok()?,
+        conditions: at.conditions,
         policy: policy.0,
         statement: policy.1,
     }));
-    items.extend(rest.into_iter().map(Item::Pattern));
+    items.extend(at.more.iter().copied().map(Item::Pattern));
     Some(())
 }
 
@@ -339,6 +358,42 @@ mod tests {
         assert_eq!(effect(true, "u0", Action::Encrypt, KEY), None);
         let seen = agree(&ram);
         assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
+    }
+
+    /// A policy attached to many identities is placed once in the account's text:
+    /// 3,000 users sharing one policy are laid out (placed per user, its pattern alone
+    /// would take 180 KB, past the 16-bit offsets). Distinct patterns past 64 KiB are not
+    /// laid out: the text path reads that account's RAM.
+    #[test]
+    fn a_policy_is_placed_once_per_account() {
+        let pattern = "acs:kms:*:1234567890123456:key/key-with-a-long-name-*";
+        let doc = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": pattern}]});
+        let mut ram = RamAccount::default();
+        ram.policies.insert(name("shared"), Policy::parse(&doc).unwrap());
+        for i in 0..3000 {
+            ram.users.insert(name(&alloc::format!("u{i}")), [name("shared")].into_iter().collect());
+        }
+        let rules = Rules::of(&ram).unwrap();
+        assert_eq!(&*rules.text, alloc::format!("shared{pattern}"));
+        let key = "acs:kms:cn-hangzhou:1234567890123456:key/key-with-a-long-name-7";
+        let none = Context::new();
+        assert_eq!(
+            rules.deciding(false, &name("u2999"), Action::Encrypt, key, &none),
+            Some(Some((Effect::Allow, "shared", 0)))
+        );
+        assert_eq!(rules.deciding(false, &name("u2999"), Action::Encrypt, KEY, &none), Some(None));
+
+        let mut big = RamAccount::default();
+        let mut all = IdSet::new();
+        for i in 0..2000 {
+            let resource = alloc::format!("acs:kms:*:*:key/{i:0>30}");
+            let doc =
+                json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": resource}]});
+            big.policies.insert(name(&alloc::format!("p{i}")), Policy::parse(&doc).unwrap());
+            all.insert(name(&alloc::format!("p{i}")));
+        }
+        big.users.insert(name("u0"), all);
+        assert!(Rules::of(&big).is_none());
     }
 
     proptest! {
