@@ -15,7 +15,6 @@
 //! names.
 
 use alloc::boxed::Box;
-use alloc::collections::btree_map::{BTreeMap, Entry};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -83,20 +82,24 @@ impl Rules {
         let mut items = Vec::new();
         let mut text = String::new();
         let mut conditions = Vec::new();
-        let mut placed: BTreeMap<&str, Placed> = BTreeMap::new();
+        // By the policy's slot in `ram.policies`.
+        let mut placed: Vec<Option<Placed>> = Vec::new();
+        placed.resize_with(ram.policies.len(), || None);
         for (role, identities) in [(false, &ram.users), (true, &ram.roles)] {
             for (name, attached) in identities.iter() {
                 let at = items.len();
                 items.push(Item::Identity { role, name: name.clone(), len: 0 });
                 for deny in [true, false] {
-                    for (policy, document) in attached.iter().filter_map(|p| Some((p, ram.policies.get(p)?))) {
-                        let p = match placed.entry(policy.as_str()) {
-                            Entry::Occupied(e) => e.into_mut(),
-                            Entry::Vacant(e) => e.insert(Placed::of(&mut text, &mut conditions, policy, document)?),
+                    let found = attached.iter().filter_map(|p| Some((p, ram.policies.get_at(p)?)));
+                    for (policy, (slot, document)) in found {
+                        let placement = match placed.get_mut(slot)? {
+                            Some(placement) => placement,
+                            none => none.insert(Placed::of(&mut text, &mut conditions, policy, document)?),
                         };
-                        for (i, (statement, at)) in document.statements.iter().zip(&p.statements).enumerate() {
+                        let statements = document.statements.iter().zip(&placement.statements);
+                        for (i, (statement, spots)) in statements.enumerate() {
                             if (statement.effect == Effect::Deny) == deny {
-                                push_rule(&mut items, statement, at, (p.name, u16::try_from(i).ok()?))?;
+                                push_rule(&mut items, statement, spots, (placement.name, u16::try_from(i).ok()?))?;
                             }
                         }
                     }
@@ -193,6 +196,7 @@ struct StatementAt {
 }
 
 impl Placed {
+    /// `policy`, named `name`, placed at the ends of `text` and `conditions`.
     fn of(text: &mut String, conditions: &mut Vec<Vec<Condition>>, name: &RamName, policy: &Policy) -> Option<Placed> {
         let name = push_text(text, name.as_str())?;
         let mut statements = Vec::with_capacity(policy.statements.len());
@@ -217,8 +221,9 @@ impl Placed {
     }
 }
 
-/// `statement`, placed at `at`, (of the policy named at `policy.0` in the text, its index
-/// `policy.1`) as a rule and its further patterns, at the end of `items`.
+/// `statement`, its patterns and conditions placed at `at` (of the policy named at
+/// `policy.0` in the text, its index `policy.1`), as a rule and its further patterns at
+/// the end of `items`.
 fn push_rule(items: &mut Vec<Item>, statement: &Statement, at: &StatementAt, policy: ((u16, u16), u16)) -> Option<()> {
     let known = statement.known.0;
     items.push(Item::Rule(Rule {
