@@ -19,7 +19,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::glob::{Case, PatternText, Stars};
-use super::{Condition, Context, Effect, Policy, Statement};
+use super::{ActionSet, Condition, Context, Effect, Policy, Statement};
 use crate::action::Action;
 use crate::ids::RamName;
 use crate::model::RamAccount;
@@ -50,9 +50,7 @@ struct Rule {
     deny: bool,
     /// `NotResource`.
     not_resource: bool,
-    /// The statement's [`super::ActionSet`], in two halves: aligned to 16 bytes, its
-    /// `u128` would make every item 64 bytes instead of 48.
-    known: [u64; 2],
+    known: ActionSet,
     /// The first resource pattern (none in a statement that has none).
     first: Option<Span>,
     more: u16,
@@ -152,8 +150,7 @@ impl Rules {
             let more = items.get(i..).unwrap_or_default();
             let more = more.get(..usize::from(rule.more)).unwrap_or(more);
             i += more.len();
-            let bit = action as usize;
-            if rule.known.get(bit / 64).is_none_or(|half| half >> (bit % 64) & 1 == 0) {
+            if !rule.known.contains(action) {
                 continue;
             }
             let hit = |s: &Span| {
@@ -225,11 +222,10 @@ impl Placed {
 /// `policy.0` in the text, its index `policy.1`), as a rule and its further patterns at
 /// the end of `items`.
 fn push_rule(items: &mut Vec<Item>, statement: &Statement, at: &StatementAt, policy: ((u16, u16), u16)) -> Option<()> {
-    let known = statement.known.0;
     items.push(Item::Rule(Rule {
         deny: statement.effect == Effect::Deny,
         not_resource: statement.resource.not,
-        known: [known as u64, (known >> 64) as u64],
+        known: statement.known,
         first: at.first,
         more: u16::try_from(at.more.len()).ok()?,
         conditions: at.conditions,

@@ -385,9 +385,11 @@ impl Patterns {
     }
 }
 
-/// A set of the engine's actions, one bit each in the order of the action table.
+/// A set of the engine's actions, one bit each in the order of the action table, in two
+/// 64-bit halves: aligned to 8 bytes, not to a `u128`'s 16 (the laid-out rules of
+/// `flat` hold one per statement, each 48 bytes instead of 64).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct ActionSet(u128);
+struct ActionSet([u64; 2]);
 
 // Every action has its bit (`core/tests/actions.rs` would fail first, but the set must
 // never silently drop one).
@@ -399,7 +401,8 @@ impl ActionSet {
     }
 
     fn contains(self, a: Action) -> bool {
-        self.0 & Self::bit(a) != 0
+        let i = a as usize;
+        self.0.get(i / 64).is_some_and(|half| half >> (i % 64) & 1 != 0)
     }
 
     /// The actions whose RAM name the patterns match, as [`Patterns::matches`] would on
@@ -416,7 +419,7 @@ impl ActionSet {
         if patterns.not {
             set = !set & crate::action::SPECS.iter().fold(0, |all, s| all | Self::bit(s.action));
         }
-        ActionSet(set)
+        ActionSet([set as u64, (set >> 64) as u64])
     }
 
     fn of_pattern(p: &str) -> u128 {
