@@ -105,7 +105,7 @@ pub fn run(args: &Args) -> Value {
 
     let key_count = engine.state().keys.len();
     drop(engine);
-    log("state: load_sealed of each version, alternating, each load's stages timed");
+    log("state: load_sealed of each version, alternating, then each on one thread with its stages timed");
     let (loads, loads_v2) = time_loads(&text, &text_v2, key_count, reps);
 
     json!({
@@ -122,6 +122,7 @@ pub fn run(args: &Args) -> Value {
         "bytesPerKey": text.len() as f64 / keys as f64,
         "saveSeconds": secs(save),
         "loadSeconds": loads["loadSeconds"],
+        "loadOneThreadSeconds": loads["loadOneThreadSeconds"],
         "loadBreakdownSeconds": loads["loadBreakdownSeconds"],
         "loadBreakdownRounds": reps,
         "bodyParseStateSeconds": loads["bodyParseStateSeconds"],
@@ -139,22 +140,31 @@ pub fn run(args: &Args) -> Value {
     })
 }
 
-/// `reps` timed loads of each snapshot (`text`, and `other` when given), alternating,
-/// each load's stages timed as it runs them (`Engine::load_staged`): per snapshot
-/// `loadSeconds`, `loadBreakdownSeconds` (medians, in the load's order) and
+/// `reps` timed loads of each snapshot (`text`, and `other` when given), alternating:
+/// each round a load as hosts load (`Engine::load_sealed_into`, which reads some stages
+/// of a large snapshot at once on two threads), then one on one thread with its stages
+/// timed as it runs them (`Engine::load_staged`). Per snapshot `loadSeconds`,
+/// `loadOneThreadSeconds`, `loadBreakdownSeconds` (medians, in the load's order) and
 /// `bodyParseStateSeconds` (the body's state JSON alone, parsed after each load).
 fn time_loads(text: &str, other: &str, key_count: usize, reps: usize) -> (Value, Value) {
     let texts: Vec<&str> = [text, other].into_iter().filter(|t| !t.is_empty()).collect();
     let mut load: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    let mut one_thread: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     let mut stages: Vec<Vec<(&'static str, Vec<f64>)>> = vec![Vec::new(); texts.len()];
     let mut state_alone: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     for _ in 0..reps {
         for (i, text) in texts.iter().enumerate() {
             let mut e = Engine::new(Box::new(SeededRng::new(3)));
+            let t = Instant::now();
+            e.load_sealed_into(text, &ROOT_KEY).expect("load_sealed");
+            load[i].push(t.elapsed().as_secs_f64());
+            assert_eq!(e.state().keys.len(), key_count);
+            drop(e);
+            let mut e = Engine::new(Box::new(SeededRng::new(3)));
             let mut marks: Vec<(&'static str, Instant)> = Vec::new();
             let t = Instant::now();
-            e.load_staged(text, &ROOT_KEY, |stage| marks.push((stage, Instant::now()))).expect("load_sealed");
-            load[i].push(t.elapsed().as_secs_f64());
+            e.load_staged(text, &ROOT_KEY, |stage| marks.push((stage, Instant::now()))).expect("load_staged");
+            one_thread[i].push(t.elapsed().as_secs_f64());
             assert_eq!(e.state().keys.len(), key_count);
             drop(e);
             let mut from = t;
@@ -181,6 +191,7 @@ fn time_loads(text: &str, other: &str, key_count: usize, reps: usize) -> (Value,
                 stages[i].iter().map(|(k, v)| (k.to_string(), json!(median(v)))).collect();
             json!({
                 "loadSeconds": secs(load[i].clone()),
+                "loadOneThreadSeconds": secs(one_thread[i].clone()),
                 "loadBreakdownSeconds": breakdown,
                 "bodyParseStateSeconds": median(&state_alone[i]),
             })

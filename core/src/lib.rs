@@ -41,6 +41,7 @@ pub mod matrix;
 pub mod model;
 pub mod objects;
 mod ops;
+mod par;
 pub mod params;
 pub mod policy;
 pub mod query;

@@ -66,6 +66,10 @@ const UNSUPPORTED: &str = "this build reads versions 1 to 3";
 #[cfg(target_arch = "wasm32")]
 const UNSUPPORTED: &str = "this WebAssembly build reads versions 1 and 2: write version 2 natively (save_sealed_as)";
 
+/// The size of a body from which a load reads its parts on two threads (`crate::par`):
+/// below it, starting a thread costs more than it saves.
+pub const PARALLEL_BYTES: usize = 1 << 20;
+
 /// The envelope as read: the body is kept as the exact text it has in the document
 /// (for version 1 a JSON string, for versions 2 and 3 the object itself).
 #[derive(Deserialize)]
@@ -166,6 +170,41 @@ fn read_body(text: &str) -> core::result::Result<Body<'_>, serde_json::Error> {
         return Ok(body.0);
     }
     serde_json::from_str::<Body>(text)
+}
+
+/// Version 3's key table: its base64 decoded, then read (`crate::keytable`).
+#[cfg(not(target_arch = "wasm32"))]
+fn read_table(b64: &str) -> Result<crate::keytable::Table> {
+    let bytes = crate::crypto::b64_decode_bulk(b64.as_bytes())
+        .ok_or_else(|| invalid("the snapshot's key table is not base64"))?;
+    crate::keytable::read(&bytes).map_err(invalid)
+}
+
+/// The body's `keyTable` member, found by skipping the others without reading them (for
+/// reading the table while the state is read); `None` when the body has none, or is
+/// not JSON that its reader would take (which then reads the table, or refuses).
+#[cfg(not(target_arch = "wasm32"))]
+fn find_key_table(body: &str) -> Option<&str> {
+    struct Find;
+    impl<'de> serde::de::Visitor<'de> for Find {
+        type Value = Option<&'de str>;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("struct Body")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> core::result::Result<Self::Value, A::Error> {
+            let mut table = None;
+            while let Some(key) = a.next_key::<&'de str>()? {
+                if key == "keyTable" {
+                    table = Some(a.next_value::<&'de str>()?);
+                } else {
+                    a.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(table)
+        }
+    }
+    let mut d = serde_json::Deserializer::from_str(body);
+    serde::Deserializer::deserialize_map(&mut d, Find).ok().flatten()
 }
 
 /// Close a snapshot's text with its integrity tag.
@@ -395,17 +434,32 @@ impl Engine {
     /// # Errors
     /// As [`Engine::load_sealed`].
     pub fn load_sealed_into(&mut self, text: &str, root: &[u8]) -> Result<()> {
-        self.load_staged(text, root, |_| {})
+        self.load_with(text, root, crate::par::THREADS.then_some(PARALLEL_BYTES), |_| {})
     }
 
-    /// [`Engine::load_sealed_into`], calling `stage` with the name of each of its stages
-    /// as it ends (for timing them: `bench/`): `envelopeParse`, `integrityTag`,
-    /// `bodyParse`, `keyTable` (version 3), `unsealKeys`, `rebuildIndex`.
+    /// [`Engine::load_sealed_into`] on this thread only, calling `stage` with the name of
+    /// each of its stages as it ends (for timing them: `bench/`): `envelopeParse`,
+    /// `integrityTag`, `bodyParse`, `keyTable` (version 3), `unsealKeys`,
+    /// `rebuildIndex`. A load of a large snapshot runs some of them at once (see
+    /// [`PARALLEL_BYTES`]); here each runs on its own, so that each can be timed.
     ///
     /// # Errors
     /// As [`Engine::load_sealed`].
     #[doc(hidden)]
-    pub fn load_staged(&mut self, text: &str, root: &[u8], mut stage: impl FnMut(&'static str)) -> Result<()> {
+    pub fn load_staged(&mut self, text: &str, root: &[u8], stage: impl FnMut(&'static str)) -> Result<()> {
+        self.load_with(text, root, None, stage)
+    }
+
+    /// The load. For a body of `parallel_from` bytes or more, the key table is read while
+    /// the state is, and the software backend takes its sealed material while the
+    /// state's index is built (`crate::par`); with `None`, each stage runs on its own.
+    fn load_with(
+        &mut self,
+        text: &str,
+        root: &[u8],
+        parallel_from: Option<usize>,
+        mut stage: impl FnMut(&'static str),
+    ) -> Result<()> {
         let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
         let env: Envelope = serde_json::from_str(text)
             .map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
@@ -430,23 +484,36 @@ impl Engine {
         stage("envelopeParse");
         check_tag(&root, env.version, &nonce, &tag, body_text)?;
         stage("integrityTag");
-        let body = read_body(body_text).map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
+        let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
+        #[cfg(not(target_arch = "wasm32"))]
+        let (mut early_table, body) = if threads && env.version == 3 {
+            crate::par::join(|| find_key_table(body_text).map(|b64| (b64, read_table(b64))), || read_body(body_text))
+        } else {
+            (None, read_body(body_text))
+        };
+        #[cfg(target_arch = "wasm32")]
+        let body = read_body(body_text);
+        let body = body.map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         stage("bodyParse");
         let mut state = body.state;
         let mut software = crate::keystore::SoftwareBackend::new();
+        // Version 3's sealed material, handed to the software backend with the index.
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut table_sealed = None;
         #[cfg(not(target_arch = "wasm32"))]
         match (env.version, body.key_table) {
             (3, Some(b64)) => {
                 if !state.keys.is_empty() {
                     return Err(invalid("a version 3 snapshot keeps its keys in its key table, not in its state"));
                 }
-                let bytes = crate::crypto::b64_decode_bulk(b64.as_bytes())
-                    .ok_or_else(|| invalid("the snapshot's key table is not base64"))?;
-                let table = crate::keytable::read(&bytes).map_err(invalid)?;
-                drop(bytes);
+                // The table read beside the body is used if it is this very text.
+                let table = match early_table.take() {
+                    Some((read, table)) if core::ptr::eq(read, b64) => table,
+                    _ => read_table(b64),
+                }?;
                 state.keys = table.keys;
                 stage("keyTable");
-                software.unseal_with(&root, table.sealed, body.sealed_keys)?;
+                table_sealed = Some((table.sealed, body.sealed_keys));
             }
             (3, None) => return Err(invalid("a version 3 snapshot has a key table (`keyTable`)")),
             (_, Some(_)) => return Err(invalid("only a version 3 snapshot has a key table (`keyTable`)")),
@@ -454,11 +521,30 @@ impl Engine {
         }
         #[cfg(target_arch = "wasm32")]
         crate::keystore::KeyBackend::unseal_all(&mut software, &root, body.sealed_keys)?;
+        #[cfg(not(target_arch = "wasm32"))]
+        if threads {
+            // The backend keeps a root of its own: a key is not shared between threads.
+            let backend_root = root.clone();
+            let (_, unsealed) = crate::par::join(
+                || state.rebuild_index(),
+                || match table_sealed.take() {
+                    Some((sealed, rest)) => software.unseal_with(&backend_root, sealed, rest),
+                    None => Ok(()),
+                },
+            );
+            unsealed?;
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some((sealed, rest)) = table_sealed {
+            software.unseal_with(&root, sealed, rest)?;
+        }
         if let Some(h) = self.hardware.as_mut() {
             h.unseal_all(&root, body.hardware_keys)?;
         }
         stage("unsealKeys");
-        state.rebuild_index();
+        if !threads {
+            state.rebuild_index_with(false);
+        }
         stage("rebuildIndex");
         self.state = state;
         self.software = Some(Box::new(software));
@@ -554,6 +640,67 @@ mod tests {
         assert!(back.has_material(&instance, &orphan));
         assert_eq!(back.unavailable_keys(), e.unavailable_keys());
         assert!(back.state == e.state);
+    }
+
+    /// A version 3 snapshot with its body replaced by `body`, sealed again under `root`.
+    fn resealed(root: &[u8; 32], body: &serde_json::Value) -> String {
+        let body = serde_json::to_string(body).unwrap();
+        let nonce = [5u8; 12];
+        let tag = AesKey::from_bytes(root).unwrap().seal(&nonce, body.as_bytes(), TAG_LABEL_V3).unwrap();
+        format!(
+            r#"{{"format":"{FORMAT}","version":3,"nonce":"{}","body":{body},"tag":"{}"}}"#,
+            b64_encode(&nonce),
+            b64_encode(&tag)
+        )
+    }
+
+    /// A load with the key table read beside the state and the backend's material taken
+    /// beside the index (two threads, whatever the size) gives what a load of each stage
+    /// in turn gives: the same state, index and material, or the same refusal (CR-5).
+    #[test]
+    fn a_load_on_two_threads_is_the_load_on_one_cr5() {
+        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
+        let rng = || Box::new(crate::crypto::SeededRng::new(9));
+        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
+        let root = [4u8; 32];
+        let mut e = Engine::load_sealed(&org.save_sealed(&root).unwrap(), &root, rng()).unwrap();
+        let instance = e.state.keys.values().next().unwrap().instance.clone();
+        // Material no key version names travels in `sealedKeys`, beside the table.
+        let orphan = e.generate_material(&instance, "orphan/v1").unwrap();
+        let snap = e.save_sealed(&root).unwrap();
+        let load = |text: &str, parallel_from| {
+            let mut e = Engine::new(rng());
+            e.load_with(text, &root, parallel_from, |_| {}).map(|()| e)
+        };
+        let (one, two) = (load(&snap, None).unwrap(), load(&snap, Some(0)).unwrap());
+        assert!(one.state == e.state && two.state == e.state && two.state.index == one.state.index);
+        assert!(two.has_material(&instance, &orphan) && !two.state.keys.is_empty());
+        for k in two.state.keys.values() {
+            assert!(k.versions.iter().all(|v| two.has_material(&k.instance, &v.handle)), "{}", k.id.as_str());
+        }
+        assert_eq!(two.unavailable_keys(), one.unavailable_keys());
+        // Refusals: a table that is not base64, one that does not read, keys in the state
+        // as well as in the table, a body that does not parse.
+        let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
+        let with = |member: &str, value: serde_json::Value| {
+            let mut body = doc["body"].clone();
+            body[member] = value;
+            resealed(&root, &body)
+        };
+        let one_key = serde_json::json!({"key-x": {"id": "key-x"}});
+        let mut keys_in_state = doc["body"]["state"].clone();
+        keys_in_state["keys"] = one_key;
+        let refusals = [
+            with("keyTable", "not base64!".into()),
+            with("keyTable", b64_encode(&[9u8, 0, 0]).into()),
+            with("state", keys_in_state),
+            with("sealedKeys", serde_json::json!([1])),
+        ];
+        for text in &refusals {
+            let (one, two) = (load(text, None).err().unwrap(), load(text, Some(0)).err().unwrap());
+            assert_eq!((two.code, two.message.as_str()), (one.code, one.message.as_str()));
+        }
+        assert_eq!(load(&refusals[0], Some(0)).err().unwrap().message, "the snapshot's key table is not base64");
     }
 
     /// The message a load gives for a body (and the `Value` readers give alike).

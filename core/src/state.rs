@@ -115,6 +115,49 @@ pub(crate) struct Index {
     pub due: IdMap<String, (Timestamp, Due)>,
 }
 
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+impl Index {
+    /// Take the parts [`State::index_names`] and the RAM layout fill from `names` (the
+    /// other parts are this index's own). Every part is named, so that a new one is
+    /// placed here on purpose.
+    fn take_names(&mut self, names: Index) {
+        let Index {
+            access: _,
+            admitted: _,
+            over_quota: _,
+            reach: _,
+            rules,
+            instance_shares: _,
+            children: _,
+            folder_members: _,
+            alias_names,
+            secret_names,
+            alias_arns,
+            secret_arns,
+            key_aliases,
+            owned,
+            instance_keys,
+            instance_secrets,
+            gaps: _,
+            due,
+        } = names;
+        self.rules = rules;
+        self.alias_names = alias_names;
+        self.secret_names = secret_names;
+        self.alias_arns = alias_arns;
+        self.secret_arns = secret_arns;
+        self.key_aliases = key_aliases;
+        self.owned = owned;
+        self.instance_keys = instance_keys;
+        self.instance_secrets = instance_secrets;
+        self.due = due;
+    }
+}
+
+/// The entries (accounts, keys, secrets) from which [`State::rebuild_index`] builds its
+/// parts on two threads: below, starting a thread costs more than it saves.
+pub const PARALLEL_ENTRIES: usize = 10_000;
+
 /// [`Index::access`] by slots: for each instance and account that reaches it, whether
 /// none of the account's shares carries a working KMS instance permission (RS-2, RS-4).
 /// A decision that needs only its effect has the instance's and the account's slots in
@@ -344,20 +387,56 @@ impl State {
     /// Rebuild every derived index from the data (after loading, or after a
     /// change to the directory, instances, shares or RAM).
     pub fn rebuild_index(&mut self) {
-        let mut index = Index::default();
-        for (i, g) in self.gaps.iter().enumerate() {
-            if let (Some(a), Ok(i)) = (&g.account, u32::try_from(i)) {
-                index.gaps.entry(a.clone()).or_default().push(i);
-            }
+        let threads = self.accounts.len() + self.keys.len() + self.secrets.len() >= PARALLEL_ENTRIES;
+        self.rebuild_index_with(threads);
+    }
+
+    /// [`State::rebuild_index`], with `threads`: natively, with `std`, the names and the
+    /// RAM layout are built on a second thread (`crate::par`) while the gaps, the
+    /// directory and the access parts are built here. They read the state only and fill
+    /// disjoint parts of the index. Without `threads`, every part is built here in turn.
+    pub(crate) fn rebuild_index_with(&mut self, threads: bool) {
+        #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+        if threads {
+            let this = &*self;
+            let names = || {
+                let mut names = Index::default();
+                this.index_names(&mut names);
+                names.rules = RamRules::of(this);
+                names
+            };
+            let (names, (mut index, admission)) = crate::par::join(names, || {
+                let mut index = Index::default();
+                this.index_gaps(&mut index);
+                this.index_directory(&mut index);
+                let admission = this.index_access(&mut index);
+                (index, admission)
+            });
+            index.take_names(names);
+            self.admission = admission;
+            self.index = index;
+            return;
         }
+        let _ = threads;
+        let mut index = Index::default();
+        self.index_gaps(&mut index);
         self.index_names(&mut index);
         self.index_directory(&mut index);
-        self.index_access(&mut index);
+        self.admission = self.index_access(&mut index);
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
             index.rules = RamRules::of(self);
         }
         self.index = index;
+    }
+
+    /// Where each account's import gaps are in [`State::gaps`].
+    fn index_gaps(&self, index: &mut Index) {
+        for (i, g) in self.gaps.iter().enumerate() {
+            if let (Some(a), Ok(i)) = (&g.account, u32::try_from(i)) {
+                index.gaps.entry(a.clone()).or_default().push(i);
+            }
+        }
     }
 
     /// Lay out `account`'s RAM again for decisions ([`RamRules`]), after an operation
@@ -396,7 +475,7 @@ impl State {
         index.reach = Reach::default();
         index.instance_shares.clear();
         self.index_directory(&mut index);
-        self.index_access(&mut index);
+        self.admission = self.index_access(&mut index);
         self.index = index;
     }
 
@@ -488,7 +567,9 @@ impl State {
     /// created, then the order their principals were associated, then the members'
     /// join order. The first `quota − VPCs` of the order are admitted; the rest wait
     /// (`overQuotaAccounts`) until room appears.
-    fn index_access(&mut self, index: &mut Index) {
+    /// The access parts of the index, and each instance's accounts in admission order
+    /// (the state's next `admission`).
+    fn index_access(&self, index: &mut Index) -> IdMap<InstanceId, Vec<AccountId>> {
         for share in self.shares.values() {
             for inst in share.resources.keys() {
                 index.instance_shares.entry(inst.clone()).or_default().push(share.id.clone());
@@ -573,11 +654,11 @@ impl State {
             }
             admission.insert(inst_id, order);
         }
-        self.admission = admission;
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
             index.reach = Reach::of(self, &index.access);
         }
+        admission
     }
 
     /// Used access management quota of an instance: accounts + VPCs (KI-3), with the
@@ -1273,6 +1354,22 @@ mod tests {
             assert_eq!(check_rules(&st, &what), st.accounts.len() - moved_too, "{what}: all but the moved account");
         }
         assert!(with_ram > 15 && answered > with_ram, "{with_ram} accounts with RAM of {answered}");
+    }
+
+    /// The index built on two threads is the index built on one, for every organization
+    /// of the corpus: the same parts, admission order and RAM layout.
+    #[test]
+    fn an_index_built_on_two_threads_is_the_one_built_on_one() {
+        for (f, org) in corpus_orgs() {
+            let what = alloc::format!("{}", f.display());
+            let (mut one, mut two) = (org.state().clone(), org.state().clone());
+            one.rebuild_index_with(false);
+            two.rebuild_index_with(true);
+            // The operations keep the index as a rebuild makes it.
+            assert!(one.index == org.state().index && two.index == one.index, "{what}");
+            assert!(two.admission == one.admission, "{what}");
+            assert_eq!(check_rules(&two, &what), two.accounts.len(), "{what}: every account is answered");
+        }
     }
 
     /// The organization each scenario of the corpus ends with (between them they create,

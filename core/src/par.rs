@@ -1,0 +1,77 @@
+//! Two independent pieces of work at once, for the stages of a large load.
+//!
+//! A sealed snapshot's load has stages that read disjoint data (the state's JSON and
+//! the key table; the software backend's material and the state's index): natively,
+//! with `std`, [`join`] runs one of them on a second thread. Everywhere else (without
+//! `std`, in WebAssembly) and whenever a thread cannot be started, both run here, one
+//! after the other. The results are the same either way: each side reads only what it
+//! is given and returns what it makes.
+
+/// Whether [`join`] can run its first closure on another thread in this build.
+pub(crate) const THREADS: bool = cfg!(all(feature = "std", not(target_arch = "wasm32")));
+
+/// Run `a` and `b`, `a` on a second thread when this build has threads and one starts
+/// (see [`THREADS`]), and return both results. A panic in `a` is raised again here,
+/// as it would be had `a` run on this thread.
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+pub(crate) fn join<RA: Send, RB>(mut a: impl FnMut() -> RA + Send, b: impl FnOnce() -> RB) -> (RA, RB) {
+    // The thread is given `a` by reference, so that `a` is still here to run if the
+    // thread does not start (`b` is handed back out of the scope then).
+    let done = std::thread::scope(|s| {
+        let on_thread = &mut a;
+        match std::thread::Builder::new().spawn_scoped(s, on_thread) {
+            Ok(thread) => {
+                let rb = b();
+                match thread.join() {
+                    Ok(ra) => Ok((ra, rb)),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Err(_) => Err(b),
+        }
+    });
+    match done {
+        Ok(both) => both,
+        Err(b) => {
+            let ra = a();
+            (ra, b())
+        }
+    }
+}
+
+/// Run `a`, then `b` (no threads in this build).
+#[cfg(not(all(feature = "std", not(target_arch = "wasm32"))))]
+pub(crate) fn join<RA, RB>(mut a: impl FnMut() -> RA, b: impl FnOnce() -> RB) -> (RA, RB) {
+    let ra = a();
+    (ra, b())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn both_sides_run_once_and_return_their_results() {
+        let (mut runs_a, mut runs_b) = (0, 0);
+        let (a, b) = join(
+            || {
+                runs_a += 1;
+                "a"
+            },
+            || {
+                runs_b += 1;
+                2
+            },
+        );
+        assert_eq!((a, b, runs_a, runs_b), ("a", 2, 1, 1));
+    }
+
+    #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+    #[test]
+    fn a_panic_on_the_second_thread_is_raised_here() {
+        let caught = std::panic::catch_unwind(|| join(|| -> u8 { panic!("from the second thread") }, || 1));
+        let message = caught.err().and_then(|p| p.downcast_ref::<&str>().map(|s| s.to_string()));
+        assert_eq!(message.as_deref(), Some("from the second thread"));
+    }
+}
