@@ -853,8 +853,9 @@ def part5(s) -> None:
         w(f"The load of record ({secs(ld)}) runs some stages at once: for a body of 1 MiB or more, natively, "
           "the key table is read on a second thread while the state's JSON is, and the software backend takes its "
           "sealed material while `State::rebuild_index` builds its names and RAM layout on one thread and its "
-          "directory and access parts on the other (`core/src/par.rs`); the work is the same, the wall time "
-          "shorter on a host with a core to spare. Where it goes: the stages of `Engine::load_sealed_into`, each "
+          "directory and access parts on the other (`core/src/par.rs`; a save likewise writes the state's JSON "
+          "while it writes the key table, and the table's base64 in two halves); the work is the same, the wall "
+          "time shorter on a host with a core to spare. Where it goes: the stages of `Engine::load_sealed_into`, each "
           "timed as a load on one thread runs it (`Engine::load_staged`, right after each load of record)"
           + (f", the median of {rounds} loads" if rounds else "")
           + f"; together {secs(total)} of that load's {spread(one, secs)}:")

@@ -366,6 +366,25 @@ impl Engine {
         if self.state.keys.iter().any(|(id, k)| *id != k.id) {
             return Ok(None);
         }
+        // The state is written without its keys (the table holds them): taken out for
+        // the time it is written, and put back whatever the outcome.
+        let keys = core::mem::take(&mut self.state.keys);
+        let threads = crate::par::THREADS && keys.len() >= crate::state::PARALLEL_ENTRIES;
+        let out = self.save_v3_without_keys(&root, &keys, threads);
+        self.state.keys = keys;
+        out
+    }
+
+    /// [`Engine::save_v3`] with the state's keys taken out into `keys`; with `threads`,
+    /// the state's JSON is written on a second thread while the key table is
+    /// (`crate::par`: the random source, which seals material anew, stays here).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn save_v3_without_keys(
+        &mut self,
+        root: &AesKey,
+        keys: &IdMap<crate::ids::KeyId, crate::model::Key>,
+        threads: bool,
+    ) -> Result<Option<String>> {
         let software = match self.software.as_deref() {
             Some(s) => match s.as_software() {
                 Some(s) => Some(s),
@@ -373,41 +392,59 @@ impl Engine {
             },
             None => None,
         };
-        let same_root = software.is_some_and(|s| s.is_root(&root));
+        let same_root = software.is_some_and(|s| s.is_root(root));
         let rng = self.rng.as_mut();
-        // The backend's entries the table holds, by position: any other is written to
-        // `sealedKeys` (an entry no key version names).
-        let mut written = alloc::vec![false; software.map_or(0, |s| s.len())];
-        let table = crate::keytable::write(&self.state.keys, |handle| {
-            let (at, sealed) = software?.sealed(&root, same_root, handle, rng)?;
-            if let Some(w) = written.get_mut(at) {
-                *w = true;
-            }
-            Some(sealed)
-        })?;
-        let sealed_keys = match software {
-            Some(s) if written.contains(&false) => s.seal_unwritten(&root, &written, rng)?,
-            _ => IdMap::new(),
+        let state = &self.state;
+        let write_state = || serde_json::to_vec(state);
+        let mut write_table = || -> Result<_> {
+            // The backend's entries the table holds, by position: any other is written to
+            // `sealedKeys` (an entry no key version names).
+            let mut written = alloc::vec![false; software.map_or(0, |s| s.len())];
+            let table = crate::keytable::write(keys, |handle| {
+                let (at, sealed) = software?.sealed(root, same_root, handle, rng)?;
+                if let Some(w) = written.get_mut(at) {
+                    *w = true;
+                }
+                Some(sealed)
+            })?;
+            let sealed_keys = match software {
+                Some(s) if written.contains(&false) => s.seal_unwritten(root, &written, rng)?,
+                _ => IdMap::new(),
+            };
+            Ok((table, sealed_keys))
         };
+        let (state_json, table) =
+            if threads { crate::par::join(write_state, write_table) } else { (write_state(), write_table()) };
+        let (table, sealed_keys) = table?;
+        let state_json = state_json
+            .map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}")))?;
         let hardware_keys = match &self.hardware {
-            Some(h) => h.seal_all(&root, rng)?,
+            Some(h) => h.seal_all(root, rng)?,
             None => IdMap::new(),
         };
         let mut nonce_raw = [0u8; 12];
         rng.fill(&mut nonce_raw)?;
-        let nonce = b64_encode(&nonce_raw);
-        let head = head(&nonce, 3);
-        // The state is written without its keys (the table holds them): taken out for
-        // the time it is written, and put back whatever the outcome.
-        let keys = core::mem::take(&mut self.state.keys);
-        let body = BodyRef { state: &self.state, sealed_keys, hardware_keys };
-        let written = head_and_body(&head, &nonce, 3, body);
-        self.state.keys = keys;
-        let mut out = written.map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, e))?;
-        // The body's object, reopened for its last member.
-        if out.pop() != Some('}') {
-            return Err(Error::new(ErrorCode::BackendError, Rule::Cr5, "the snapshot's body is not as written"));
-        }
+        let head = head(&b64_encode(&nonce_raw), 3);
+        // The body's members in the order `BodyRef` writes them, then the table.
+        let members = |map: &IdMap<String, String>| {
+            serde_json::to_string(map).map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, e.to_string()))
+        };
+        let (sealed_keys, hardware_keys) = (members(&sealed_keys)?, members(&hardware_keys)?);
+        let mut out = String::with_capacity(
+            head.len() + state_json.len() + sealed_keys.len() + hardware_keys.len() + table.len() / 3 * 4 + 128,
+        );
+        out.push_str(&head);
+        out.push_str("{\"state\":");
+        out.push_str(
+            core::str::from_utf8(&state_json).map_err(|e| {
+                Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}"))
+            })?,
+        );
+        drop(state_json);
+        out.push_str(",\"sealedKeys\":");
+        out.push_str(&sealed_keys);
+        out.push_str(",\"hardwareKeys\":");
+        out.push_str(&hardware_keys);
         out.push_str(",\"keyTable\":\"");
         crate::crypto::b64_encode_into(&table, &mut out);
         out.push_str("\"}");
@@ -701,6 +738,34 @@ mod tests {
             assert_eq!((two.code, two.message.as_str()), (one.code, one.message.as_str()));
         }
         assert_eq!(load(&refusals[0], Some(0)).err().unwrap().message, "the snapshot's key table is not base64");
+    }
+
+    /// A save that writes the state's JSON on a second thread while the key table is
+    /// written writes the very bytes of a save on one thread, under the root the material
+    /// was loaded with (written back as it was) and under another (sealed anew), and
+    /// they load back (CR-5).
+    #[test]
+    fn a_save_on_two_threads_writes_the_bytes_of_one_cr5() {
+        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
+        let rng = || Box::new(crate::crypto::SeededRng::new(9));
+        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
+        let root = [4u8; 32];
+        let snap = org.save_sealed(&root).unwrap();
+        for under in [root, [6u8; 32]] {
+            let save = |threads| {
+                let mut e = Engine::load_sealed(&snap, &root, rng()).unwrap();
+                let instance = e.state.keys.values().next().unwrap().instance.clone();
+                e.generate_material(&instance, "orphan/v1").unwrap();
+                let keys = core::mem::take(&mut e.state.keys);
+                let out = e.save_v3_without_keys(&AesKey::from_bytes(&under).unwrap(), &keys, threads);
+                e.state.keys = keys;
+                (out.unwrap().unwrap(), e)
+            };
+            let ((one, e), (two, _)) = (save(false), save(true));
+            assert_eq!(one, two);
+            let back = Engine::load_sealed(&two, &under, rng()).unwrap();
+            assert!(back.state == e.state && !back.state.keys.is_empty());
+        }
     }
 
     /// The message a load gives for a body (and the `Value` readers give alike).

@@ -92,25 +92,39 @@ const SEXTETS: [u8; 256] = {
 };
 
 /// Append `bytes` as standard base64 to `out` (natively, for a snapshot's key table:
-/// whole groups of three bytes at once into their place, then the padded tail as
-/// [`b64_encode`] writes it).
+/// whole groups of three bytes at once into their place, the two halves of a large
+/// input on two threads (`crate::par`), then the padded tail as [`b64_encode`] writes
+/// it).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn b64_encode_into(bytes: &[u8], out: &mut String) {
-    let groups = bytes.chunks_exact(3);
-    let tail = groups.remainder();
+    let groups = bytes.len() / 3;
+    let (whole, tail) = bytes.split_at(groups * 3);
     let mut text = core::mem::take(out).into_bytes();
     let start = text.len();
-    text.resize(start + bytes.len() / 3 * 4, 0);
+    text.resize(start + groups * 4, 0);
+    let to = text.get_mut(start..).unwrap_or_default();
+    if crate::par::THREADS && bytes.len() >= 1 << 20 {
+        let (first, second) = whole.split_at(groups / 2 * 3);
+        let (to_first, to_second) = to.split_at_mut(groups / 2 * 4);
+        crate::par::join(|| encode_groups(first, to_first), || encode_groups(second, to_second));
+    } else {
+        encode_groups(whole, to);
+    }
+    text.extend_from_slice(b64_encode(tail).as_bytes());
+    // Every byte appended is ASCII: `out` stays UTF-8 (checked again, never lost).
+    *out = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// Whole groups of three bytes as their four symbols, into `to` (four bytes per group).
+#[cfg(not(target_arch = "wasm32"))]
+fn encode_groups(bytes: &[u8], to: &mut [u8]) {
     let symbol = |n: u32| B64.get((n & 63) as usize).copied().unwrap_or(b'=');
-    for (to, g) in text.get_mut(start..).unwrap_or_default().chunks_exact_mut(4).zip(groups) {
+    for (to, g) in to.chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
         if let ([a, b, c], [w, x, y, z]) = (g, to) {
             let n = (u32::from(*a) << 16) | (u32::from(*b) << 8) | u32::from(*c);
             (*w, *x, *y, *z) = (symbol(n >> 18), symbol(n >> 12), symbol(n >> 6), symbol(n));
         }
     }
-    text.extend_from_slice(b64_encode(tail).as_bytes());
-    // Every byte appended is ASCII: `out` stays UTF-8 (checked again, never lost).
-    *out = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// Decode standard base64 as [`b64_decode`] does, as strictly (natively, for a
@@ -233,7 +247,9 @@ mod tests {
     fn the_bulk_base64_codec_is_the_same_codec() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = || xorshift(&mut x);
-        for len in 0..200usize {
+        // Up to 200 bytes, and around the size from which each half is encoded on its own
+        // thread.
+        for len in (0..200usize).chain((1 << 20) - 4..(1 << 20) + 4) {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let mut bulk = String::from("x");
             b64_encode_into(&bytes, &mut bulk);
