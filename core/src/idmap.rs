@@ -392,6 +392,12 @@ impl<K: KeyText, V> IdMap<K, V> {
         self.iter().map(|(k, _)| k)
     }
 
+    /// The entry of slot `slot` (see [`IdMap::get_at`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn at_slot(&self, slot: usize) -> Option<(&K, &V)> {
+        self.slots.get(slot).map(|(k, v)| (k, v))
+    }
+
     /// Keys by slot: the `i`-th is the key of slot `i` (see [`IdMap::get_at`]).
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     pub(crate) fn keys_by_slot(&self) -> impl ExactSizeIterator<Item = &K> + '_ {

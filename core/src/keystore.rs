@@ -238,15 +238,22 @@ impl SoftwareBackend {
 
     /// `handle`'s sealed form under `root` (as loaded, when loaded under the same root)
     /// with its entry's position (below [`Self::len`], one per handle), or `None` when
-    /// the handle has no material here.
+    /// the handle has no material here. `hint` is the position looked at first.
     pub(crate) fn sealed(
         &self,
         root: &AesKey,
         same_root: bool,
         handle: &str,
+        hint: usize,
         rng: &mut dyn RandomSource,
     ) -> Option<(usize, Result<Sealed>)> {
-        let (at, m) = self.keys.get_at(handle)?;
+        // A save asks for the handles in key order, which after a load is mostly the
+        // order of the backend's slots: the slot `hint` (the one after the last found) is
+        // tried before the map is searched.
+        let (at, m) = match self.keys.at_slot(hint) {
+            Some((h, m)) if h == handle => (hint, m),
+            _ => self.keys.get_at(handle)?,
+        };
         // Material loaded sealed under the same root is written back as it was, opened
         // or not: a handle's material never changes (a rotation makes a new handle).
         let sealed = match (&m.sealed, same_root) {

@@ -400,8 +400,10 @@ impl Engine {
             // The backend's entries the table holds, by position: any other is written to
             // `sealedKeys` (an entry no key version names).
             let mut written = alloc::vec![false; software.map_or(0, |s| s.len())];
+            let mut next = 0;
             let table = crate::keytable::write(keys, |handle| {
-                let (at, sealed) = software?.sealed(root, same_root, handle, rng)?;
+                let (at, sealed) = software?.sealed(root, same_root, handle, next, rng)?;
+                next = at + 1;
                 if let Some(w) = written.get_mut(at) {
                     *w = true;
                 }
