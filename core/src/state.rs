@@ -505,14 +505,20 @@ impl State {
                 index_key(index, k, true);
             }
         } else {
-            let mut by_instance: IdMap<InstanceId, Vec<&Key>> = IdMap::new();
+            // Each key's id and creator are copied as the keys are read in order: the
+            // keys of one instance are spread over the whole map, and reading them
+            // again per instance (a sort compared creators through each key) was a
+            // likely cache miss per comparison.
+            let mut by_instance: IdMap<InstanceId, (Vec<KeyId>, Vec<AccountId>)> = IdMap::new();
             for k in self.keys.values() {
-                by_instance.entry(k.instance.clone()).or_default().push(k);
+                let (ids, creators) = by_instance.entry(k.instance.clone()).or_default();
+                ids.push(k.id.clone());
+                creators.push(k.creator.clone());
                 schedule_key(index, k);
             }
-            for (instance, keys) in by_instance {
-                index.owned.insert(instance.clone(), creator_counts(&keys));
-                index.instance_keys.insert(instance, IdSet::of_sorted(keys.iter().map(|k| k.id.clone()).collect()));
+            for (instance, (ids, creators)) in by_instance {
+                index.owned.insert(instance.clone(), creator_counts(creators));
+                index.instance_keys.insert(instance, IdSet::of_sorted(ids));
             }
         }
         for (arn, s) in &self.secrets {
@@ -821,15 +827,14 @@ pub struct QuotaUsage {
     pub over_quota_accounts: Vec<AccountId>,
 }
 
-/// How many of `keys` each account created, built at once from the creators sorted.
-fn creator_counts(keys: &[&Key]) -> IdMap<AccountId, u32> {
-    let mut creators: Vec<&AccountId> = keys.iter().map(|k| &k.creator).collect();
+/// How many keys each account created, built at once from the keys' creators sorted.
+fn creator_counts(mut creators: Vec<AccountId>) -> IdMap<AccountId, u32> {
     creators.sort_unstable();
     let mut counts: Vec<(AccountId, u32)> = Vec::new();
     for c in creators {
         match counts.last_mut() {
-            Some((a, n)) if a == c => *n += 1,
-            _ => counts.push((c.clone(), 1)),
+            Some((a, n)) if *a == c => *n += 1,
+            _ => counts.push((c, 1)),
         }
     }
     counts.into_iter().collect()
