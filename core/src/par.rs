@@ -1,8 +1,9 @@
-//! Two independent pieces of work at once, for the stages of a large load.
+//! Two independent pieces of work at once, for the stages of a large load or save.
 //!
 //! A sealed snapshot's load has stages that read disjoint data (the state's JSON and
-//! the key table; the software backend's material and the state's index): natively,
-//! with `std`, [`join`] runs one of them on a second thread. Everywhere else (without
+//! the key table; the software backend's material and the state's index; the index's
+//! names and its access parts), and a save writes the state's JSON apart from the key
+//! table: natively, with `std`, [`join`] runs one of them on a second thread. Everywhere else (without
 //! `std`, in WebAssembly) and whenever a thread cannot be started, both run here, one
 //! after the other. The results are the same either way: each side reads only what it
 //! is given and returns what it makes.

@@ -385,7 +385,8 @@ impl State {
     }
 
     /// Rebuild every derived index from the data (after loading, or after a
-    /// change to the directory, instances, shares or RAM).
+    /// change to the directory, instances, shares or RAM); from [`PARALLEL_ENTRIES`]
+    /// entries, natively, on two threads (the same index).
     pub fn rebuild_index(&mut self) {
         let threads = self.accounts.len() + self.keys.len() + self.secrets.len() >= PARALLEL_ENTRIES;
         self.rebuild_index_with(threads);
@@ -417,7 +418,7 @@ impl State {
             self.index = index;
             return;
         }
-        let _ = threads;
+        let _ = threads; // (a build without threads reads it nowhere else)
         let mut index = Index::default();
         self.index_gaps(&mut index);
         self.index_names(&mut index);
@@ -572,9 +573,8 @@ impl State {
     /// newly reachable ones join its end, several at once in the order the shares were
     /// created, then the order their principals were associated, then the members'
     /// join order. The first `quota − VPCs` of the order are admitted; the rest wait
-    /// (`overQuotaAccounts`) until room appears.
-    /// The access parts of the index, and each instance's accounts in admission order
-    /// (the state's next `admission`).
+    /// (`overQuotaAccounts`) until room appears. Returns each instance's accounts in that
+    /// order: the state's next `admission`.
     fn index_access(&self, index: &mut Index) -> IdMap<InstanceId, Vec<AccountId>> {
         for share in self.shares.values() {
             for inst in share.resources.keys() {
