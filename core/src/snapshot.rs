@@ -645,18 +645,34 @@ impl Engine {
 mod tests {
     use super::*;
 
+    /// The seeded random source these tests use.
+    fn rng() -> Box<crate::crypto::SeededRng> {
+        Box::new(crate::crypto::SeededRng::new(9))
+    }
+
+    /// Scenario 01's organization, sealed under `root` and loaded back into an engine.
+    fn loaded(root: &[u8; 32]) -> Engine {
+        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
+        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
+        Engine::load_sealed(&org.save_sealed(root).unwrap(), root, rng()).unwrap()
+    }
+
+    /// `e` with material no key version names (none the engine makes, but a backend may
+    /// hold one) in the instance of its first key: that instance and the handle.
+    fn with_orphan(e: &mut Engine) -> (crate::ids::InstanceId, String) {
+        let instance = e.state.keys.values().next().unwrap().instance.clone();
+        let orphan = e.generate_material(&instance, "orphan/v1").unwrap();
+        (instance, orphan)
+    }
+
     /// Material no key version names (none the engine makes, but a backend may hold
     /// one) is not lost by version 3: it stays in `sealedKeys`, and loads back beside
     /// the key table's (CR-5).
     #[test]
     fn material_no_key_version_names_stays_in_sealed_keys_cr5() {
-        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
-        let rng = || Box::new(crate::crypto::SeededRng::new(9));
-        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
         let root = [4u8; 32];
-        let mut e = Engine::load_sealed(&org.save_sealed(&root).unwrap(), &root, rng()).unwrap();
-        let instance = e.state.keys.values().next().unwrap().instance.clone();
-        let orphan = e.generate_material(&instance, "orphan/v1").unwrap();
+        let mut e = loaded(&root);
+        let (instance, orphan) = with_orphan(&mut e);
         let snap = e.save_sealed(&root).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
         let sealed: alloc::vec::Vec<&String> = doc["body"]["sealedKeys"].as_object().unwrap().keys().collect();
@@ -684,14 +700,10 @@ mod tests {
     /// in turn gives: the same state, index and material, or the same refusal (CR-5).
     #[test]
     fn a_load_on_two_threads_is_the_load_on_one_cr5() {
-        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
-        let rng = || Box::new(crate::crypto::SeededRng::new(9));
-        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
         let root = [4u8; 32];
-        let mut e = Engine::load_sealed(&org.save_sealed(&root).unwrap(), &root, rng()).unwrap();
-        let instance = e.state.keys.values().next().unwrap().instance.clone();
+        let mut e = loaded(&root);
         // Material no key version names travels in `sealedKeys`, beside the table.
-        let orphan = e.generate_material(&instance, "orphan/v1").unwrap();
+        let (instance, orphan) = with_orphan(&mut e);
         let snap = e.save_sealed(&root).unwrap();
         let load = |text: &str, parallel_from| {
             let mut e = Engine::new(rng());
@@ -739,16 +751,11 @@ mod tests {
     /// they load back (CR-5).
     #[test]
     fn a_save_on_two_threads_writes_the_bytes_of_one_cr5() {
-        let text = include_str!("../../tests/scenarios/01-dept-a-shares-with-dept-b.json");
-        let rng = || Box::new(crate::crypto::SeededRng::new(9));
-        let (mut org, _) = crate::api::Organization::from_scenario(text, rng()).unwrap();
         let root = [4u8; 32];
-        let snap = org.save_sealed(&root).unwrap();
         for under in [root, [6u8; 32]] {
             let save = |threads| {
-                let mut e = Engine::load_sealed(&snap, &root, rng()).unwrap();
-                let instance = e.state.keys.values().next().unwrap().instance.clone();
-                e.generate_material(&instance, "orphan/v1").unwrap();
+                let mut e = loaded(&root);
+                with_orphan(&mut e);
                 let keys = core::mem::take(&mut e.state.keys);
                 let out = e.save_v3_without_keys(&AesKey::from_bytes(&under).unwrap(), &keys, threads);
                 e.state.keys = keys;
