@@ -581,39 +581,7 @@ impl State {
                 index.instance_shares.entry(inst.clone()).or_default().push(share.id.clone());
             }
         }
-        // instance -> account -> the shares through which it is reachable, and per
-        // instance the accounts in the order they were found.
-        let mut routes: IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>> = IdMap::new();
-        let mut found: IdMap<InstanceId, Vec<AccountId>> = IdMap::new();
-        let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
-        crate::idmap::sort_by_seq(&mut shares, |s| s.seq);
-        for share in shares {
-            let mut principals: Vec<(&Principal, &Association)> =
-                share.principals.iter().filter(|(_, a)| a.state == AssociationState::Associated).collect();
-            crate::idmap::sort_by_seq(&mut principals, |(_, a)| a.seq);
-            for (inst_id, ra) in &share.resources {
-                if ra.state != AssociationState::Associated {
-                    continue;
-                }
-                let Some(inst) = self.instances.get(inst_id) else { continue };
-                let reach = routes.entry(inst_id.clone()).or_default();
-                for (p, _) in &principals {
-                    for acct in resolve(self, index, p) {
-                        if acct == inst.owner {
-                            continue;
-                        }
-                        match reach.get_mut(&acct) {
-                            Some(via) if via.contains(&share.id) => {}
-                            Some(via) => via.push(share.id.clone()),
-                            None => {
-                                reach.insert(acct.clone(), alloc::vec![share.id.clone()]);
-                                found.entry(inst_id.clone()).or_default().push(acct);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let (routes, mut found) = self.routes(index);
         let mut admission = IdMap::new();
         for (inst_id, mut reach) in routes {
             let Some(inst) = self.instances.get(&inst_id) else { continue };
@@ -625,7 +593,8 @@ impl State {
                 .get(&inst_id)
                 .map(|o| o.iter().filter(|a| reach.contains_key(*a)).cloned().collect())
                 .unwrap_or_default();
-            let placed: IdSet<AccountId> = order.iter().cloned().collect();
+            let placed: IdSet<AccountId> =
+                if cfg!(target_arch = "wasm32") { order.iter().cloned().collect() } else { sorted_set(&order) };
             order.extend(found.remove(&inst_id).unwrap_or_default().into_iter().filter(|a| !placed.contains(a)));
             let room = (inst.quota as usize).saturating_sub(inst.vpcs.len());
             if cfg!(target_arch = "wasm32") {
@@ -665,6 +634,116 @@ impl State {
             index.reach = Reach::of(self, &index.access);
         }
         admission
+    }
+
+    /// Per instance that an active share names, each account it reaches (not its owner)
+    /// with the shares it is reached through, in creation order; and per instance the
+    /// accounts in the order they were found: shares in creation order, their principals
+    /// in association order, a principal's accounts in membership order (RS-2, RS-3).
+    #[cfg(target_arch = "wasm32")]
+    fn routes(&self, index: &Index) -> Routes {
+        let mut routes: IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>> = IdMap::new();
+        let mut found: IdMap<InstanceId, Vec<AccountId>> = IdMap::new();
+        let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
+        crate::idmap::sort_by_seq(&mut shares, |s| s.seq);
+        for share in shares {
+            let mut principals: Vec<(&Principal, &Association)> =
+                share.principals.iter().filter(|(_, a)| a.state == AssociationState::Associated).collect();
+            crate::idmap::sort_by_seq(&mut principals, |(_, a)| a.seq);
+            for (inst_id, ra) in &share.resources {
+                if ra.state != AssociationState::Associated {
+                    continue;
+                }
+                let Some(inst) = self.instances.get(inst_id) else { continue };
+                let reach = routes.entry(inst_id.clone()).or_default();
+                for (p, _) in &principals {
+                    for acct in resolve(self, index, p) {
+                        if acct == inst.owner {
+                            continue;
+                        }
+                        match reach.get_mut(&acct) {
+                            Some(via) if via.contains(&share.id) => {}
+                            Some(via) => via.push(share.id.clone()),
+                            None => {
+                                reach.insert(acct.clone(), alloc::vec![share.id.clone()]);
+                                found.entry(inst_id.clone()).or_default().push(acct);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (routes, found)
+    }
+
+    /// The same as the WebAssembly build's `routes`, by sorting: each instance's accounts
+    /// are listed with the order they were found in and their share, then sorted once by
+    /// account. A share with the whole directory reaches every account, and a map insert
+    /// per account (a search, and a slot and an index entry to grow) was most of an
+    /// index build's access part. A share's principals are resolved once, whatever the
+    /// number of its instances.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn routes(&self, index: &Index) -> Routes {
+        let shares = self.active_shares();
+        // Per instance: (account, when it was found, the share's place in `shares`).
+        let mut listed: IdMap<InstanceId, Vec<(AccountId, u32, u32)>> = IdMap::new();
+        let mut when: u32 = 0;
+        for (place, share) in (0u32..).zip(&shares) {
+            let mut accounts: Option<Vec<AccountId>> = None;
+            for (inst_id, ra) in &share.resources {
+                if ra.state != AssociationState::Associated {
+                    continue;
+                }
+                let Some(inst) = self.instances.get(inst_id) else { continue };
+                let accounts = accounts.get_or_insert_with(|| {
+                    associated_principals(share).into_iter().flat_map(|p| resolve(self, index, p)).collect()
+                });
+                let list = listed.entry(inst_id.clone()).or_default();
+                for acct in accounts.iter().filter(|a| **a != inst.owner) {
+                    list.push((acct.clone(), when, place));
+                    when = when.saturating_add(1);
+                }
+            }
+        }
+        let mut routes = IdMap::new();
+        let mut found = IdMap::new();
+        for (inst_id, mut list) in listed {
+            list.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut reach: Vec<(AccountId, Vec<ShareId>)> = Vec::new();
+            let mut first: Vec<(u32, usize)> = Vec::new();
+            for (acct, at, place) in list {
+                let Some(share) = shares.get(place as usize) else { continue };
+                match reach.last_mut() {
+                    // An account's entries are in the order found, so its shares come in
+                    // creation order, each share's together.
+                    Some((last, via)) if *last == acct => {
+                        if via.last() != Some(&share.id) {
+                            via.push(share.id.clone());
+                        }
+                    }
+                    _ => {
+                        first.push((at, reach.len()));
+                        reach.push((acct, alloc::vec![share.id.clone()]));
+                    }
+                }
+            }
+            first.sort_unstable();
+            let order: Vec<AccountId> =
+                first.iter().filter_map(|(_, i)| reach.get(*i).map(|(a, _)| a.clone())).collect();
+            if !order.is_empty() {
+                found.insert(inst_id.clone(), order);
+            }
+            routes.insert(inst_id, reach.into_iter().collect());
+        }
+        (routes, found)
+    }
+
+    /// The active shares, in creation order.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn active_shares(&self) -> Vec<&Share> {
+        let mut shares: Vec<&Share> = self.shares.values().filter(|s| s.state == ShareState::Active).collect();
+        crate::idmap::sort_by_seq(&mut shares, |s| s.seq);
+        shares
     }
 
     /// Used access management quota of an instance: accounts + VPCs (KI-3), with the
@@ -846,6 +925,19 @@ fn sorted_set(accounts: &[AccountId]) -> IdSet<AccountId> {
     v.sort_unstable();
     v.dedup();
     IdSet::of_sorted(v)
+}
+
+/// Per instance, the accounts an active share reaches with the shares they are reached
+/// through, and the accounts in the order found (see `State::routes`).
+type Routes = (IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>, IdMap<InstanceId, Vec<AccountId>>);
+
+/// The principals `share` is associated with, in association order.
+#[cfg(not(target_arch = "wasm32"))]
+fn associated_principals(share: &Share) -> Vec<&Principal> {
+    let mut principals: Vec<(&Principal, &Association)> =
+        share.principals.iter().filter(|(_, a)| a.state == AssociationState::Associated).collect();
+    crate::idmap::sort_by_seq(&mut principals, |(_, a)| a.seq);
+    principals.into_iter().map(|(p, _)| p).collect()
 }
 
 fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {

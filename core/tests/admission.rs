@@ -45,7 +45,7 @@ fn admission_op(kind: u8, a: u8, b: u8, c: u8) -> Step {
             step(
                 root(0),
                 "CreateResourceAccount",
-                json!({"AccountName": format!("m{m}"), "DisplayName": "member", "AccountId": m, "ParentFolderId": folder}),
+                json!({"AccountNamePrefix": format!("m{m}"), "DisplayName": "member", "AccountId": m, "ParentFolderId": folder}),
             )
         }
         4 | 5 => {
@@ -212,4 +212,46 @@ proptest! {
             }
         }
     }
+}
+
+/// Accounts that become reachable in the same step take their places in the admission
+/// order in the order they were found (README Semantics 3): a share's principals in
+/// association order, a folder's accounts in the order they joined the directory; not in
+/// the order of their ids. The order shows in a state read without its admission order
+/// and with less quota than accounts reached (KI-4).
+#[test]
+fn accounts_found_together_are_admitted_in_the_order_found_ki3() {
+    let mut org = org(11);
+    let mut run = |s: Step| {
+        let r = org.step(&serde_json::to_value(&s).unwrap()).unwrap();
+        assert!(r.ok, "{} {}: {}", s.action, s.params, serde_json::to_string(&r).unwrap());
+    };
+    run(step(root(0), "CreateFolder", json!({"FolderName": "Fn", "FolderId": "fd-n"})));
+    // They join in descending id order.
+    for m in ["1000000000000019", "1000000000000018", "1000000000000017"] {
+        run(step(
+            root(0),
+            "CreateResourceAccount",
+            json!({"AccountNamePrefix": format!("m{m}"), "DisplayName": "member", "AccountId": m, "ParentFolderId": "fd-n"}),
+        ));
+    }
+    run(step(root(1), "AssociateResourceShare", json!({"ResourceShareId": "rs-one", "Targets": ["1000000000000018"]})));
+    run(step(root(1), "kms:UpgradeInstance", json!({"InstanceId": "kst-one", "Quota": 10})));
+    run(step(
+        root(1),
+        "AssociateResourceShare",
+        json!({"ResourceShareId": "rs-one", "Targets": ["fd-n", "1000000000000003"]}),
+    ));
+    // The same organization read without its admission order (an imported one has
+    // none), its quota lower than the accounts reached.
+    let kst_one = InstanceId::parse("kst-one").unwrap();
+    let mut st = org.state().clone();
+    st.admission = Default::default();
+    st.instances.get_mut(&kst_one).unwrap().quota = 2;
+    let mut org = harness::org(12);
+    org.load_state(st);
+    let usage = org.state().used_quota(&kst_one);
+    let ids = |v: &[AccountId]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(&usage.admitted_accounts), ["1000000000000018", "1000000000000019"]);
+    assert_eq!(ids(&usage.over_quota_accounts), ["1000000000000017", "1000000000000003"]);
 }
