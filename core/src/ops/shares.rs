@@ -718,10 +718,10 @@ impl Engine {
     /// Apply `change`, then refuse it (restoring the state) if any account would lose
     /// access to an instance where it still has keys or secrets (RS-7).
     pub(crate) fn with_access_guard(&mut self, change: impl FnOnce(&mut Engine) -> Result<()>) -> Result<()> {
-        let before_state = self.state.clone();
+        let before_state = self.state.checkpoint();
         let before = self.state.index.access.clone();
         if let Err(e) = change(self) {
-            self.state = before_state;
+            self.state.restore(before_state);
             return Err(e);
         }
         self.state.rebuild_access();
@@ -730,7 +730,7 @@ impl Engine {
             if self.state.shares_granting(inst, acct).is_empty() {
                 let n = self.state.owned_count(inst, acct);
                 if n > 0 {
-                    self.state = before_state;
+                    self.state.restore(before_state);
                     return Err(Error::new(
                         ErrorCode::PrincipalResourcesRemain,
                         Rule::Rs7,
@@ -771,7 +771,7 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
         None => ShareId::parse(&ok.new_id("rs-")?)?,
     };
     let at = ok.call().at;
-    let before = ok.state.clone();
+    let before = ok.state.checkpoint();
     let r = (|| {
         for t in &targets {
             ok.check_principal(&owner, t)?;
@@ -813,7 +813,7 @@ pub(super) fn create(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
         Ok(())
     })();
     if let Err(e) = r {
-        ok.state = before;
+        ok.state.restore(before);
         return Err(e);
     }
     let info =
@@ -865,7 +865,7 @@ pub(super) fn associate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply
         ok.check_instances_enabled(&share)?;
     }
     let at = ok.call().at;
-    let before = ok.state.clone();
+    let before = ok.state.checkpoint();
     let r = (|| {
         for r in &resources {
             let audit = shared_audit(&ok, arn.clone(), core::slice::from_ref(r));
@@ -877,7 +877,7 @@ pub(super) fn associate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply
         Ok(())
     })();
     if let Err(e) = r {
-        ok.state = before;
+        ok.state.restore(before);
         return Err(e);
     }
     let associations = associations(&ok, &share.id, &resources, &targets);
