@@ -205,6 +205,11 @@ proptest! {
         for (i, (kind, a, b, c)) in ops.into_iter().enumerate() {
             let s = admission_op(kind, a, b, c);
             org.step(&serde_json::to_value(&s).unwrap()).unwrap();
+            // The access parts the operation rebuilt (of its instances only, for a share's
+            // or an instance's) are those of the whole index built afresh.
+            let mut rebuilt = org.state().clone();
+            rebuilt.rebuild_index();
+            prop_assert!(&rebuilt == org.state(), "after step {i} {} {}: the index differs from one rebuilt", s.action, s.params);
             arrivals.update(&reachable(org.state()), i + 1);
             match check_admission(&org, &admitted, &arrivals) {
                 Ok(now) => admitted = now,
@@ -254,4 +259,44 @@ fn accounts_found_together_are_admitted_in_the_order_found_ki3() {
     let ids = |v: &[AccountId]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     assert_eq!(ids(&usage.admitted_accounts), ["1000000000000018", "1000000000000019"]);
     assert_eq!(ids(&usage.over_quota_accounts), ["1000000000000017", "1000000000000003"]);
+}
+
+/// A share's operations rebuild the access of each of its instances (RS-5, RS-6): a
+/// principal added to, then removed from, a share of two instances reaches both, then
+/// neither, and the index is the one a rebuild makes.
+#[test]
+fn a_principal_of_a_share_of_two_instances_reaches_both_rs6() {
+    let mut org = org(11);
+    let run = |org: &mut Organization, s: Step| {
+        let r = org.step(&serde_json::to_value(&s).unwrap()).unwrap();
+        assert!(r.ok, "{} {}: {}", s.action, s.params, serde_json::to_string(&r).unwrap());
+        let mut rebuilt = org.state().clone();
+        rebuilt.rebuild_index();
+        assert!(&rebuilt == org.state(), "after {} {}: the index differs from one rebuilt", s.action, s.params);
+    };
+    run(
+        &mut org,
+        step(root(1), "kms:CreateInstance", json!({"InstanceId": "kst-three", "RegionId": "cn-hangzhou", "Quota": 3})),
+    );
+    run(
+        &mut org,
+        step(
+            root(1),
+            "CreateResourceShare",
+            json!({"ResourceShareName": "s3", "ResourceShareId": "rs-three", "Resources": ["kst-one", "kst-three"], "SharingMode": "Joint"}),
+        ),
+    );
+    let admitted = |org: &Organization| {
+        ["kst-one", "kst-three"].map(|i| org.state().used_quota(&InstanceId::parse(i).unwrap()).admitted_accounts.len())
+    };
+    run(
+        &mut org,
+        step(root(1), "AssociateResourceShare", json!({"ResourceShareId": "rs-three", "Targets": [ACCOUNTS[4]]})),
+    );
+    assert_eq!(admitted(&org), [1, 1]);
+    run(
+        &mut org,
+        step(root(1), "DisassociateResourceShare", json!({"ResourceShareId": "rs-three", "Targets": [ACCOUNTS[4]]})),
+    );
+    assert_eq!(admitted(&org), [0, 0]);
 }

@@ -802,7 +802,7 @@ pub(super) fn move_account(p: Pending<'_>, params: &mut Params<'_>) -> Result<Re
     if !dir.members.contains_key(&acct) {
         return Err(Error::not_found("member", acct.as_str()));
     }
-    ok.with_access_guard(|e| {
+    ok.with_access_guard(None, |e| {
         if let Some(m) = e.state.directory.as_mut().and_then(|d| d.members.get_mut(&acct)) {
             m.folder = dest.clone();
         }

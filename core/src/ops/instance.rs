@@ -369,7 +369,7 @@ pub(super) fn attach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
     if let Some(i) = ok.state.instances.get_mut(&id) {
         i.vpcs.insert(vpc, owner);
     }
-    ok.state.rebuild_access();
+    ok.state.rebuild_access_of(Some(core::slice::from_ref(&id)));
     let quota = ok.state.used_quota(&id);
     Ok(ok.reply(obj!("InstanceId": id, "Quota": quota)))
 }
@@ -385,7 +385,7 @@ pub(super) fn detach_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
     if let Some(i) = ok.state.instances.get_mut(&inst.id) {
         i.vpcs.remove(&vpc);
     }
-    ok.state.rebuild_access();
+    ok.state.rebuild_access_of(Some(core::slice::from_ref(&inst.id)));
     let quota = ok.state.used_quota(&inst.id);
     Ok(ok.reply(obj!("InstanceId": inst.id, "Quota": quota)))
 }
@@ -407,7 +407,7 @@ pub(super) fn upgrade(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> 
         i.quota = q;
     }
     // KI-4: failed principals stay failed; only members reached later may now fit.
-    ok.state.rebuild_access();
+    ok.state.rebuild_access_of(Some(core::slice::from_ref(&inst.id)));
     let quota = ok.state.used_quota(&inst.id);
     Ok(ok.reply(obj!("InstanceId": inst.id, "Quota": quota)))
 }
@@ -632,6 +632,6 @@ pub(super) fn update_bind_vpc(p: Pending<'_>, params: &mut Params<'_>) -> Result
     if let Some(i) = ok.state.instances.get_mut(&inst.id) {
         i.vpcs = vpcs;
     }
-    ok.state.rebuild_access();
+    ok.state.rebuild_access_of(Some(core::slice::from_ref(&inst.id)));
     Ok(ok.reply(crate::json::ToValue::to_value(&super::keys::EmptyResponse {})))
 }

@@ -659,7 +659,7 @@ impl Engine {
             if let Some(s) = self.state.shares.get_mut(share_id) {
                 s.principals.insert(t.clone(), assoc);
             }
-            self.state.rebuild_access();
+            self.state.rebuild_access_of(Some(&instances));
         }
     }
 
@@ -710,21 +710,39 @@ impl Engine {
                     Association { state: AssociationState::Associated, reason: None, updated_at: at, seq },
                 );
             }
-            self.state.rebuild_access();
+            self.state.rebuild_access_of(Some(core::slice::from_ref(inst)));
         }
         Ok(())
     }
 
     /// Apply `change`, then refuse it (restoring the state) if any account would lose
-    /// access to an instance where it still has keys or secrets (RS-7).
-    pub(crate) fn with_access_guard(&mut self, change: impl FnOnce(&mut Engine) -> Result<()>) -> Result<()> {
+    /// access to an instance where it still has keys or secrets (RS-7). `instances`:
+    /// those whose access the change can alter (a share's), or `None` for any (a change
+    /// to the directory).
+    pub(crate) fn with_access_guard(
+        &mut self,
+        instances: Option<&[InstanceId]>,
+        change: impl FnOnce(&mut Engine) -> Result<()>,
+    ) -> Result<()> {
         let before_state = self.state.checkpoint();
-        let before = self.state.index.access.clone();
+        let before = self.state.access_of(instances);
         if let Err(e) = change(self) {
             self.state.restore(before_state);
             return Err(e);
         }
-        self.state.rebuild_access();
+        self.refuse_lost_access(instances, before_state, before)
+    }
+
+    /// The rest of [`Engine::with_access_guard`] once `change` is made (one copy of it,
+    /// not one per change): rebuild the access of `instances`, then refuse the change if
+    /// an account lost access where it has keys or secrets, putting back `before_state`.
+    fn refuse_lost_access(
+        &mut self,
+        instances: Option<&[InstanceId]>,
+        before_state: crate::state::Checkpoint,
+        before: IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>,
+    ) -> Result<()> {
+        self.state.rebuild_access_of(instances);
         let pairs = before.iter().flat_map(|(inst, accts)| accts.keys().map(move |acct| (inst, acct)));
         for (inst, acct) in pairs {
             if self.state.shares_granting(inst, acct).is_empty() {
@@ -743,6 +761,18 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The instances `share` names, whose access a change to the share can alter.
+#[cfg(not(target_arch = "wasm32"))]
+fn instances_of(state: &crate::state::State, share: &ShareId) -> Option<Vec<InstanceId>> {
+    Some(state.shares.get(share)?.resources.keys().cloned().collect())
+}
+
+/// None: WebAssembly rebuilds every instance's access (see `State::rebuild_access_of`).
+#[cfg(target_arch = "wasm32")]
+fn instances_of(_: &crate::state::State, _: &ShareId) -> Option<Vec<InstanceId>> {
+    None
 }
 
 /// CreateResourceShare (RS-1..RS-5, SM-1, KI-2..KI-5).
@@ -913,7 +943,8 @@ pub(super) fn disassociate(p: Pending<'_>, params: &mut Params<'_>) -> Result<Re
     }
     let at = ok.call().at;
     let sid = share.id.clone();
-    ok.with_access_guard(|e| {
+    let instances = instances_of(&ok.state, &sid);
+    ok.with_access_guard(instances.as_deref(), |e| {
         if let Some(s) = e.state.shares.get_mut(&sid) {
             for t in &targets {
                 if let Some(a) = s.principals.get_mut(t) {
@@ -945,7 +976,8 @@ pub(super) fn delete(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
     check_active(&share)?;
     let at = ok.call().at;
     let sid = share.id.clone();
-    ok.with_access_guard(|e| {
+    let instances = instances_of(&ok.state, &sid);
+    ok.with_access_guard(instances.as_deref(), |e| {
         if let Some(s) = e.state.shares.get_mut(&sid) {
             s.state = ShareState::Deleted;
             for a in s.principals.values_mut().chain(s.resources.values_mut()) {
@@ -1010,7 +1042,8 @@ pub(super) fn permission(p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
     }
     // Which accounts reach an instance only through shares without a working permission
     // is part of the access index (RS-4).
-    ok.state.rebuild_access();
+    let instances = instances_of(&ok.state, &sid);
+    ok.state.rebuild_access_of(instances.as_deref());
     Ok(ok.reply(crate::json::ToValue::to_value(&EmptyResponse {})))
 }
 
