@@ -765,11 +765,14 @@ impl State {
     /// with the shares it is reached through, in creation order; and per instance the
     /// accounts in the order they were found: shares in creation order, their principals
     /// in association order, a principal's accounts in membership order (RS-2, RS-3).
-    /// Natively each instance's accounts are listed with the order they were found in and
-    /// their share, then sorted once by account. A share with the whole directory reaches every account, and a map insert
-    /// per account (a search, and a slot and an index entry to grow) was most of an
-    /// index build's access part. A share's principals are resolved once, whatever the
-    /// number of its instances. With `only`, the instances in it alone.
+    /// With `only`, the instances in it alone.
+    ///
+    /// Each instance's accounts are listed with the order they were found in and their
+    /// share, then sorted once by account: a share with the whole directory reaches every
+    /// account, and a map insert per account (a search, and a slot and an index entry to
+    /// grow), as WebAssembly's `index_access` still does, was most of an index build's
+    /// access part. A share's principals are resolved once, whatever the number of its
+    /// instances.
     #[cfg(not(target_arch = "wasm32"))]
     fn routes(&self, index: &Index, only: Option<&IdSet<InstanceId>>) -> Routes {
         let wanted = |i: &InstanceId| only.is_none_or(|o| o.contains(i));
@@ -931,7 +934,6 @@ impl State {
         names.get(instance).and_then(|m| m.get(name))
     }
 
-    /// Next creation-order number.
     /// What an operation on shares or on the directory's accounts may change, kept to be
     /// put back if the operation is refused. Cloning the whole state for that cost as
     /// much as the organization and its audit trail: at 100,000 accounts, half a second
@@ -977,6 +979,7 @@ impl State {
         *self = kept;
     }
 
+    /// Next creation-order number.
     pub(crate) fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
