@@ -513,7 +513,12 @@ def part2(s, state, rl, rp, rs) -> None:
         + [f"{spread(x['whoCanDirectoryShared']['ns'])}; {num(x['whoCanDirectoryShared']['accountsReaching'])} accounts reach it" for x in q],
         ["`access_matrix(kst-1)`"]
         + [f"{spread(x['accessMatrix']['ns'])}; {num(x['accessMatrix']['identities'])} identities × {num(x['accessMatrix']['resources'])} resources = {num(x['accessMatrix']['cells'])} cells, {ns(x['accessMatrix']['nsPerCell'])}/cell" for x in q],
-    ])
+    ] + ([
+        ["`AssociateResourceShare` of one account to kst-1's share (`Engine::execute`)"]
+        + [spread(x["shareOperation"]["associate"]) for x in q],
+        ["`DisassociateResourceShare` of it"]
+        + [spread(x["shareOperation"]["disassociate"]) for x in q],
+    ] if all("shareOperation" in x for x in q) else []))
     big = sizes.index(max(sizes))
     w0, w1 = q[0]["whoCanDirectoryShared"], q[big]["whoCanDirectoryShared"]
     m0, m1 = q[0]["accessMatrix"], q[big]["accessMatrix"]
@@ -533,6 +538,16 @@ def part2(s, state, rl, rp, rs) -> None:
          ": the instance's keys and secrets come from an index, so the growth per cell is the decision's own "
          "(part 2 above)."))
     w()
+    if all("shareOperation" in x for x in q):
+        a0, a1 = q[0]["shareOperation"]["associate"], q[big]["shareOperation"]["associate"]
+        w(f"A share operation (an account added to kst-1's share) takes {ns(a0['median'])} → {ns(a1['median'])} "
+          "from the smallest organization to the largest: "
+          + ("it rebuilds the access of the share's instances only (`State::rebuild_access_of`); what still grows "
+             "with the organization is the table of reach by slots, rebuilt whole, and the copy of the directory, "
+             "the instances and the shares it keeps to put back a refused change (`State::checkpoint`)."
+             if src_has("core/src/state.rs", "fn rebuild_access_of") else
+             "it rebuilds the access part of the whole index."))
+        w()
     w("### Memory")
     w()
     if rl:

@@ -1,6 +1,6 @@
 //! Part 2 of the issue: decision time (the explained `authz::decide`, the effect-only
 //! `authz::denied_by`) at 100, 10,000 and 100,000 accounts (10 keys per account, folders
-//! 5 deep), `who_can` and the access matrix of an instance at those
+//! 5 deep), `who_can`, the access matrix of an instance and a share operation at those
 //! sizes. The organizations are all in memory at once and timed in interleaved rounds,
 //! so the ratios between sizes see the same machine load.
 
@@ -8,8 +8,10 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use kms_share_core::authz::{decide, denied_by};
-use kms_share_core::ids::InstanceId;
+use kms_share_core::engine::Call;
+use kms_share_core::ids::{Identity, InstanceId, ShareId};
 use kms_share_core::matrix::ResourceKind;
+use kms_share_core::model::Principal;
 use kms_share_core::policy::Context;
 use serde_json::{json, Value};
 
@@ -242,6 +244,10 @@ pub fn run(args: &Args) -> Value {
     let matrix_t = per_size(5, &|s, _| {
         black_box(s.org.engine.access_matrix(&inst1).expect("matrix"));
     });
+    // A share operation at each size: an account added to kst-1's share and removed again,
+    // each rebuilding the access of the share's instance (RS-6, RS-7).
+    log("scale: AssociateResourceShare / DisassociateResourceShare");
+    let share_ops: Vec<Value> = all.iter_mut().map(share_op).collect();
     let mut queries = Vec::new();
     for (i, s) in all.iter().enumerate() {
         let q = &qs[i];
@@ -252,6 +258,7 @@ pub fn run(args: &Args) -> Value {
             "accessMatrix": {"instance": "kst-1", "identities": q.identities, "resources": q.resources,
                              "cells": q.cells, "ns": matrix_t[i],
                              "nsPerCell": matrix_t[i].median / q.cells.max(1) as f64},
+            "shareOperation": share_ops[i],
         }));
     }
     let orgs: Vec<Value> = all
@@ -276,6 +283,50 @@ pub fn run(args: &Args) -> Value {
         "decideEffectOnly": effect_only_s,
         "queries": queries,
     })
+}
+
+/// `AssociateResourceShare` of one member account (the last in id order, of the
+/// directory's enterprise, not yet a principal) to kst-1's share `rs-1` by its owner, then
+/// `DisassociateResourceShare` of it: five of each, timed one by one through
+/// `Engine::execute`. The organization is as it was afterwards, its audit trail aside.
+fn share_op(s: &mut Sized) -> Value {
+    crate::snapshot::trim();
+    let st = s.org.engine.state();
+    let sid = ShareId::parse("rs-1").expect("share id");
+    let share = st.shares.get(&sid).expect("share rs-1");
+    let dir = st.directory.as_ref().expect("a directory");
+    let target = dir
+        .members
+        .values()
+        .rev()
+        .find(|m| {
+            m.account != share.owner
+                && !share.principals.contains_key(&Principal::Account(m.account.clone()))
+                && st.accounts.get(&m.account).and_then(|a| a.enterprise_id.as_deref())
+                    == Some(dir.enterprise_id.as_str())
+        })
+        .expect("a member account to add")
+        .account
+        .to_string();
+    let call = |action: &str| Call {
+        caller: Identity::root(share.owner.clone()),
+        action: action.into(),
+        params: json!({"ResourceShareId": "rs-1", "Targets": [target]}),
+        at: org::AT,
+        dialect: Default::default(),
+    };
+    let (add, remove) = (call("AssociateResourceShare"), call("DisassociateResourceShare"));
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let t = Instant::now();
+        s.org.engine.execute(&add).expect("AssociateResourceShare");
+        added.push(t.elapsed().as_nanos() as f64);
+        let t = Instant::now();
+        s.org.engine.execute(&remove).expect("DisassociateResourceShare");
+        removed.push(t.elapsed().as_nanos() as f64);
+    }
+    json!({"share": "rs-1", "account": target, "associate": Summary::from_samples(added, 1),
+           "disassociate": Summary::from_samples(removed, 1)})
 }
 
 /// `decide-loop --accounts N (--seconds S | --rounds R) [--explained yes]`: one
