@@ -393,7 +393,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     }
 
     /// The entry of slot `slot` (see [`IdMap::get_at`]).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     pub(crate) fn at_slot(&self, slot: usize) -> Option<(&K, &V)> {
         self.slots.get(slot).map(|(k, v)| (k, v))
     }

@@ -164,15 +164,17 @@ pub const PARALLEL_ENTRIES: usize = 10_000;
 /// hand (from looking both up), and answers its first two checks from one probe of one
 /// array: through `access` it searched a map of the instance's accounts by text, read
 /// the account's shares, then looked for it in the unpermitted set, each a likely cache
-/// miss at 100,000 accounts. An explained decision reads `access` (it names the shares).
+/// miss at 100,000 accounts. An explained decision names the shares: the table gives
+/// the slot of the share when only one admits the account (most do), else it reads
+/// `access`.
 ///
 /// A slot names the same entry only while no entry is removed from its map. No
-/// operation removes an account or an instance, but a state changed behind the engine
-/// (through [`Engine::state_mut`](crate::engine::Engine::state_mut), without
-/// [`State::rebuild_index`]) may move one into another's slot, so the table keeps the
-/// id each slot had when it was built and answers only for a slot that still has it
-/// (a dense array of inline ids, one read); otherwise, as for accounts and instances
-/// added since the build, `access` answers.
+/// operation removes an account, an instance or a share, but a state changed behind
+/// the engine (through [`Engine::state_mut`](crate::engine::Engine::state_mut),
+/// without [`State::rebuild_index`]) may move one into another's slot, so the table
+/// keeps the id each slot had when it was built and answers only for a slot that still
+/// has it (a dense array of inline ids, one read); otherwise, as for accounts and
+/// instances added since the build, `access` answers.
 ///
 /// Not in the whole-engine WebAssembly module, whose size is held under a ceiling (as
 /// for the maps' hash index): there a decision reads `access` and the shares, with the
@@ -188,6 +190,7 @@ pub(crate) struct ReachTable {
     pairs: crate::idhash::PairTable,
     instances: Vec<InstanceId>,
     accounts: Vec<AccountId>,
+    shares: Vec<ShareId>,
 }
 
 /// Whether an account reaches an instance (see [`Reach`]; never made in the whole-engine
@@ -198,8 +201,10 @@ pub(crate) enum Reached {
     /// No active share admits the account.
     No,
     /// An active share admits the account, and `lacks_permission` if none of its shares
-    /// carries a working KMS instance permission.
-    Yes { lacks_permission: bool },
+    /// carries a working KMS instance permission. `share`: when a single share admits
+    /// it, that share's slot in [`State::shares`], for [`State::reaching_share`] (an
+    /// explanation names it).
+    Yes { lacks_permission: bool, share: Option<u32> },
 }
 
 impl PartialEq for Reach {
@@ -223,25 +228,41 @@ impl Reach {
             for (account, via) in accounts {
                 // An account that reaches the instance but is not (yet) known: a decision
                 // for it stops at its first check; once registered it is past the table.
-                if let Some(a) = state.accounts.get_at(account).and_then(|(a, _)| u32::try_from(a).ok()) {
-                    pairs.push((i, a, !state.any_share_permits(via)));
-                }
+                let Some(a) = state.accounts.get_at(account).and_then(|(a, _)| u32::try_from(a).ok()) else {
+                    continue;
+                };
+                // The number: the slot (plus one) of the only share that admits the
+                // account, 0 for several.
+                let (lacks_permission, share) = match via.as_slice() {
+                    [one] => match state.shares.get_at(one) {
+                        Some((slot, sh)) => (
+                            !sh.permissions.iter().any(SharePermission::grants_kms_instance),
+                            u32::try_from(slot + 1).unwrap_or(0),
+                        ),
+                        None => (true, 0),
+                    },
+                    _ => (!state.any_share_permits(via), 0),
+                };
+                pairs.push((i, a, lacks_permission, share));
             }
         }
         Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
             pairs,
             instances: state.instances.keys_by_slot().cloned().collect(),
             accounts: state.accounts.keys_by_slot().cloned().collect(),
+            shares: state.shares.keys_by_slot().cloned().collect(),
         }))
     }
 
     /// Whether `account`, of slot `account_slot` in `accounts`, reaches `instance`, of
-    /// slot `instance_slot` in `instances`; `None` where the table cannot say (see
-    /// [`Reach`]), and `access` answers.
+    /// slot `instance_slot` in `instances`, with the share that admits it if `share` is
+    /// asked for and only one does; `None` where the table cannot say (see [`Reach`]),
+    /// and `access` answers.
     fn get(
         &self,
         (instance_slot, instance): (usize, &InstanceId),
         (account_slot, account): (usize, &AccountId),
+        share: bool,
     ) -> Option<Reached> {
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
@@ -249,12 +270,16 @@ impl Reach {
             if t.instances.get(instance_slot) != Some(instance) || t.accounts.get(account_slot) != Some(account) {
                 return None;
             }
-            let flag = t.pairs.get(u32::try_from(instance_slot).ok()?, u32::try_from(account_slot).ok()?);
-            Some(flag.map_or(Reached::No, |lacks_permission| Reached::Yes { lacks_permission }))
+            let (i, a) = (u32::try_from(instance_slot).ok()?, u32::try_from(account_slot).ok()?);
+            let found = if share { t.pairs.get_with_number(i, a) } else { t.pairs.get(i, a).map(|flag| (flag, 0)) };
+            Some(found.map_or(Reached::No, |(lacks_permission, number)| Reached::Yes {
+                lacks_permission,
+                share: number.checked_sub(1),
+            }))
         }
         #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
         {
-            let _ = (instance_slot, instance, account_slot, account);
+            let _ = (instance_slot, instance, account_slot, account, share);
             None
         }
     }
@@ -876,11 +901,31 @@ impl State {
     }
 
     /// Whether an account reaches an instance, each given with its slot in `accounts`
-    /// and `instances`, and whether a share permission works there, from [`Reach`];
-    /// `None` where it cannot say, and [`State::shares_granting`] and
-    /// [`State::any_share_permits`] answer.
-    pub(crate) fn reached(&self, instance: (usize, &InstanceId), account: (usize, &AccountId)) -> Option<Reached> {
-        self.index.reach.get(instance, account)
+    /// and `instances`, and whether a share permission works there, from [`Reach`]
+    /// (with `share`, the share that admits it if only one does); `None` where it cannot
+    /// say, and [`State::shares_granting`] and [`State::any_share_permits`] answer.
+    pub(crate) fn reached(
+        &self,
+        instance: (usize, &InstanceId),
+        account: (usize, &AccountId),
+        share: bool,
+    ) -> Option<Reached> {
+        self.index.reach.get(instance, account, share)
+    }
+
+    /// The share of [`Reached::Yes`]'s slot, if that slot still holds it.
+    pub(crate) fn reaching_share(&self, slot: u32) -> Option<(&ShareId, &Share)> {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        {
+            let slot = usize::try_from(slot).ok()?;
+            let built = self.index.reach.0.as_ref()?.shares.get(slot)?;
+            self.shares.at_slot(slot).filter(|(id, _)| *id == built)
+        }
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        {
+            let _ = slot;
+            None
+        }
     }
 
     /// Whether any of `shares` carries a working KMS instance permission (RS-4).
@@ -1476,13 +1521,25 @@ mod tests {
             let Some((i_slot, _)) = st.instances.get_at(instance) else { panic!("{what}: {instance}") };
             for account in st.accounts.keys() {
                 let Some((a_slot, _)) = st.accounts.get_at(account) else { panic!("{what}: {account}") };
-                let Some(r) = st.reached((i_slot, instance), (a_slot, account)) else { continue };
-                let via = st.shares_granting(instance, account);
-                let expected = if via.is_empty() {
-                    Reached::No
-                } else {
-                    Reached::Yes { lacks_permission: !st.any_share_permits(via) }
+                let Some(r) = st.reached((i_slot, instance), (a_slot, account), true) else { continue };
+                let flag = st.reached((i_slot, instance), (a_slot, account), false);
+                let without_share = match r {
+                    Reached::Yes { lacks_permission, .. } => Reached::Yes { lacks_permission, share: None },
+                    Reached::No => Reached::No,
                 };
+                assert_eq!(flag, Some(without_share), "{what}: {instance} {account}");
+                let via = st.shares_granting(instance, account);
+                let expected = match via {
+                    [] => Reached::No,
+                    [one] => Reached::Yes {
+                        lacks_permission: !st.any_share_permits(via),
+                        share: st.shares.get_at(one).map(|(slot, _)| slot as u32),
+                    },
+                    _ => Reached::Yes { lacks_permission: !st.any_share_permits(via), share: None },
+                };
+                if let Reached::Yes { share: Some(slot), .. } = r {
+                    assert_eq!(st.reaching_share(slot).map(|(id, _)| id), via.first(), "{what}: {instance} {account}");
+                }
                 assert_eq!(r, expected, "{what}: {instance} {account}");
                 answered += 1;
             }
@@ -1509,6 +1566,15 @@ mod tests {
             let pairs = st.instances.len() * st.accounts.len();
             assert_eq!(check_reach(st, &what), pairs, "{what}: every pair is answered");
             reached += st.index.access.values().map(IdMap::len).sum::<usize>();
+            // A share removed: the last one moves into its slot, and the table's slot of
+            // either names no share.
+            let mut gone = st.clone();
+            if let Some(first) = st.shares.keys_by_slot().next().cloned().filter(|_| st.shares.len() > 1) {
+                gone.shares.remove(&first);
+                assert!(gone.reaching_share(0).is_none(), "{what}: {first} removed");
+                assert!(gone.reaching_share(gone.shares.len() as u32).is_none(), "{what}: the last share moved");
+                assert!(st.reaching_share(0).is_some(), "{what}: {first}");
+            }
             let Some(first) = st.accounts.keys_by_slot().next().cloned() else { continue };
             let mut moved = st.clone();
             let account = moved.accounts.remove(&first).unwrap();
@@ -1523,7 +1589,7 @@ mod tests {
             let (slot, _) = moved.accounts.get_at(&first).unwrap();
             for instance in moved.instances.keys() {
                 let (i_slot, _) = moved.instances.get_at(instance).unwrap();
-                assert_eq!(moved.reached((i_slot, instance), (slot, &first)), None, "{what}: {first} added back");
+                assert_eq!(moved.reached((i_slot, instance), (slot, &first), true), None, "{what}: {first} added back");
             }
         }
         assert!(reached > 100, "the corpus reaches {reached} accounts");

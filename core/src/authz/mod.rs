@@ -236,14 +236,23 @@ fn decide_kms<B: Sink>(
             });
             return;
         }
-        // A decision by effect alone reads whether the account is reached, and whether a
-        // share permission works there, from the slots it holds (`Reach`); one that
-        // explains names the shares, from `access`. (`shares` stays empty for the
-        // former, whose messages are never written.)
-        let reached = account_slot.and_then(|a| state.reached((instance_slot, instance), (a, account)));
-        let by_slots = reached.filter(|_| !B::EXPLAINS);
-        let shares = if by_slots.is_some() { &[][..] } else { state.shares_granting(instance, account) };
-        let is_reached = by_slots.map_or(!shares.is_empty(), |r| r != Reached::No);
+        // Whether the account is reached, and whether a share permission works there,
+        // come from the slots the decision holds (`Reach`). One that explains names the
+        // shares: the one that alone admits the account by its slot, several from
+        // `access`. (`shares` stays empty for a decision by effect alone, whose messages
+        // are never written.)
+        let reached = account_slot.and_then(|a| state.reached((instance_slot, instance), (a, account), B::EXPLAINS));
+        let one = match reached {
+            Some(Reached::Yes { share: Some(slot), .. }) if B::EXPLAINS => state.reaching_share(slot),
+            _ => None,
+        };
+        let shares = match (reached, one) {
+            (_, Some((id, _))) => core::slice::from_ref(id),
+            (Some(Reached::No), _) => &[][..],
+            (Some(_), _) if !B::EXPLAINS => &[][..],
+            _ => state.shares_granting(instance, account),
+        };
+        let is_reached = reached.map_or(!shares.is_empty(), |r| r != Reached::No);
         if !is_reached {
             b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account));
             return;
@@ -256,7 +265,7 @@ fn decide_kms<B: Sink>(
         // 2. share permission: the first share (in creation order) whose permission still
         // works. Whether one does is in the index; the shares are read only to explain.
         let lacks_permission = match reached {
-            Some(Reached::Yes { lacks_permission }) => lacks_permission,
+            Some(Reached::Yes { lacks_permission, .. }) => lacks_permission,
             _ => !state.any_share_permits(shares),
         };
         if lacks_permission {
@@ -272,10 +281,12 @@ fn decide_kms<B: Sink>(
         }
         // A decision by effect alone has its answer already.
         if B::EXPLAINS {
-            let working = shares.iter().find_map(|s| {
-                let sh = state.shares.get(s)?;
-                sh.permissions.iter().find(|p| p.grants_kms_instance()).map(|p| (s, p))
-            });
+            // (The share found by its slot, else each share by its id.)
+            let by_id = shares.iter().filter(|_| one.is_none()).filter_map(|s| Some((s, state.shares.get(s)?)));
+            let working = one
+                .into_iter()
+                .chain(by_id)
+                .find_map(|(s, sh)| sh.permissions.iter().find(|p| p.grants_kms_instance()).map(|p| (s, p)));
             if let Some((s, p)) = working {
                 b.via_share(s);
                 b.pass(CheckName::SharePermission, Rule::Rs4, || match &p.version {
