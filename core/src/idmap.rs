@@ -84,13 +84,31 @@ impl KeyText for String {
 }
 
 /// A map from ids or names to values, in key order (see the module documentation).
-#[derive(Clone)]
+#[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), derive(Clone))]
 pub struct IdMap<K, V> {
     tree: BTreeMap<IdText, u32>,
     slots: Vec<(K, V)>,
     /// Past [`SMALL`] entries: key text to slot by hash (none for the many small maps,
     /// which the tree's one node answers).
     hash: Hash,
+    /// See [`IdMap::layout`].
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    layout: u64,
+}
+
+/// A number no map has had yet, for [`IdMap::layout`].
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+fn new_layout() -> u64 {
+    static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
+/// A copy gets a layout number of its own (see `IdMap::layout`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+impl<K: Clone, V: Clone> Clone for IdMap<K, V> {
+    fn clone(&self) -> Self {
+        IdMap { tree: self.tree.clone(), slots: self.slots.clone(), hash: self.hash.clone(), layout: new_layout() }
+    }
 }
 
 /// Entries up to which a lookup searches the tree (no hash index).
@@ -175,7 +193,13 @@ impl Hash {
 
 impl<K, V> Default for IdMap<K, V> {
     fn default() -> Self {
-        IdMap { tree: BTreeMap::new(), slots: Vec::new(), hash: Hash::default() }
+        IdMap {
+            tree: BTreeMap::new(),
+            slots: Vec::new(),
+            hash: Hash::default(),
+            #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+            layout: new_layout(),
+        }
     }
 }
 
@@ -227,7 +251,7 @@ impl<K: KeyText, V> IdMap<K, V> {
             return Err(entries);
         }
         let tree = entries.iter().enumerate().map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
-        let mut map = IdMap { tree, slots: entries, hash: Hash::default() };
+        let mut map = IdMap { tree, slots: entries, hash: Hash::default(), layout: new_layout() };
         map.end_bulk();
         Ok(map)
     }
@@ -235,6 +259,16 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.slots.len()
+    }
+
+    /// The map's layout number: while it stays the same, each slot below the length the
+    /// map had then holds the same key (a new key takes a new slot). A map made, copied
+    /// or cleared, or with an entry removed (the last entry moves into its slot), gets a
+    /// number no map has had. A table by slots (`state::Reach`) keeps the number and the
+    /// length it was built with, and answers for a slot only while both still hold.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+    pub(crate) fn layout(&self) -> u64 {
+        self.layout
     }
 
     /// True when there is no entry.
@@ -341,6 +375,10 @@ impl<K: KeyText, V> IdMap<K, V> {
         }
         let last = slot_no(self.slots.len() - 1);
         let removed = self.slots.swap_remove(i);
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        {
+            self.layout = new_layout();
+        }
         if let Some(hash) = self.hash.get_mut() {
             hash.remove(idhash::hash(removed.0.key_bytes()), slot_no(i));
         }
@@ -361,6 +399,10 @@ impl<K: KeyText, V> IdMap<K, V> {
         self.tree.clear();
         self.slots.clear();
         self.hash = Hash::default();
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        {
+            self.layout = new_layout();
+        }
     }
 
     /// The place of `key`, to fill when empty (as `BTreeMap::entry`).
@@ -416,7 +458,13 @@ impl<K: KeyText, V> IdMap<K, V> {
             let w = f(&k, v);
             (k, w)
         });
-        IdMap { tree: self.tree, slots: slots.collect(), hash: self.hash }
+        IdMap {
+            tree: self.tree,
+            slots: slots.collect(),
+            hash: self.hash,
+            #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+            layout: self.layout,
+        }
     }
 
     /// Every value, to change, in no particular order.

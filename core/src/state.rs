@@ -172,9 +172,12 @@ pub const PARALLEL_ENTRIES: usize = 10_000;
 /// operation removes an account, an instance or a share, but a state changed behind
 /// the engine (through [`Engine::state_mut`](crate::engine::Engine::state_mut),
 /// without [`State::rebuild_index`]) may move one into another's slot, so the table
-/// keeps the id each slot had when it was built and answers only for a slot that still
-/// has it (a dense array of inline ids, one read); otherwise, as for accounts and
-/// instances added since the build, `access` answers.
+/// keeps the layout of each map it was built from ([`IdMap::layout`]: a number and a
+/// length) and answers only while the map has that number, for a slot below that
+/// length: two numbers compared in the maps' headers, where comparing the id each slot
+/// had was one more likely cache miss per decision. Otherwise `access` answers: for
+/// accounts, instances and shares added since the build, after a removal, and in a copy
+/// of the state until its index is rebuilt (a copied map has a number of its own).
 ///
 /// Not in the whole-engine WebAssembly module, whose size is held under a ceiling (as
 /// for the maps' hash index): there a decision reads `access` and the shares, with the
@@ -182,15 +185,36 @@ pub const PARALLEL_ENTRIES: usize = 10_000;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reach(#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))] Option<ReachTable>);
 
-/// The table of [`Reach`] and the ids of the slots it holds, as they were when it was
-/// built.
+/// The table of [`Reach`] and the layouts of the maps whose slots it holds, as they
+/// were when it was built.
 #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 #[derive(Debug, Clone)]
 pub(crate) struct ReachTable {
     pairs: crate::idhash::PairTable,
-    instances: Vec<InstanceId>,
-    accounts: Vec<AccountId>,
-    shares: Vec<ShareId>,
+    instances: Layout,
+    accounts: Layout,
+    shares: Layout,
+}
+
+/// A map's [`IdMap::layout`] number and its length, when a table by its slots was built.
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    number: u64,
+    len: usize,
+}
+
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+impl Layout {
+    fn of<K: KeyText, V>(map: &IdMap<K, V>) -> Layout {
+        Layout { number: map.layout(), len: map.len() }
+    }
+
+    /// Whether `slot` of `map` holds the key it held when the layout was taken.
+    #[inline]
+    fn holds<K: KeyText, V>(self, map: &IdMap<K, V>, slot: usize) -> bool {
+        map.layout() == self.number && slot < self.len
+    }
 }
 
 /// Whether an account reaches an instance (see [`Reach`]; never made in the whole-engine
@@ -248,26 +272,21 @@ impl Reach {
         }
         Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
             pairs,
-            instances: state.instances.keys_by_slot().cloned().collect(),
-            accounts: state.accounts.keys_by_slot().cloned().collect(),
-            shares: state.shares.keys_by_slot().cloned().collect(),
+            instances: Layout::of(&state.instances),
+            accounts: Layout::of(&state.accounts),
+            shares: Layout::of(&state.shares),
         }))
     }
 
-    /// Whether `account`, of slot `account_slot` in `accounts`, reaches `instance`, of
-    /// slot `instance_slot` in `instances`, with the share that admits it if `share` is
-    /// asked for and only one does; `None` where the table cannot say (see [`Reach`]),
-    /// and `access` answers.
-    fn get(
-        &self,
-        (instance_slot, instance): (usize, &InstanceId),
-        (account_slot, account): (usize, &AccountId),
-        share: bool,
-    ) -> Option<Reached> {
+    /// Whether the account of slot `account_slot` in `state.accounts` reaches the
+    /// instance of slot `instance_slot` in `state.instances`, with the share that admits
+    /// it if `share` is asked for and only one does; `None` where the table cannot say
+    /// (see [`Reach`]), and `access` answers.
+    fn get(&self, state: &State, instance_slot: usize, account_slot: usize, share: bool) -> Option<Reached> {
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
             let t = self.0.as_ref()?;
-            if t.instances.get(instance_slot) != Some(instance) || t.accounts.get(account_slot) != Some(account) {
+            if !t.instances.holds(&state.instances, instance_slot) || !t.accounts.holds(&state.accounts, account_slot) {
                 return None;
             }
             let (i, a) = (u32::try_from(instance_slot).ok()?, u32::try_from(account_slot).ok()?);
@@ -279,7 +298,7 @@ impl Reach {
         }
         #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
         {
-            let _ = (instance_slot, instance, account_slot, account, share);
+            let _ = (state, instance_slot, account_slot, share);
             None
         }
     }
@@ -900,17 +919,12 @@ impl State {
         self.index.access.get(instance).and_then(|m| m.get(account)).map(|v| v.as_slice()).unwrap_or(&[])
     }
 
-    /// Whether an account reaches an instance, each given with its slot in `accounts`
+    /// Whether an account reaches an instance, each given by its slot in `accounts`
     /// and `instances`, and whether a share permission works there, from [`Reach`]
     /// (with `share`, the share that admits it if only one does); `None` where it cannot
     /// say, and [`State::shares_granting`] and [`State::any_share_permits`] answer.
-    pub(crate) fn reached(
-        &self,
-        instance: (usize, &InstanceId),
-        account: (usize, &AccountId),
-        share: bool,
-    ) -> Option<Reached> {
-        self.index.reach.get(instance, account, share)
+    pub(crate) fn reached(&self, instance_slot: usize, account_slot: usize, share: bool) -> Option<Reached> {
+        self.index.reach.get(self, instance_slot, account_slot, share)
     }
 
     /// The share of [`Reached::Yes`]'s slot, if that slot still holds it.
@@ -918,8 +932,8 @@ impl State {
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
             let slot = usize::try_from(slot).ok()?;
-            let built = self.index.reach.0.as_ref()?.shares.get(slot)?;
-            self.shares.at_slot(slot).filter(|(id, _)| *id == built)
+            let t = self.index.reach.0.as_ref()?;
+            self.shares.at_slot(slot).filter(|_| t.shares.holds(&self.shares, slot))
         }
         #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
         {
@@ -1514,47 +1528,47 @@ mod tests {
     }
 
     /// What [`Reach`] says of every instance and account of `st`, where it says
-    /// anything: `access` as it is, the share permission from the shares (RS-2, RS-4).
-    fn check_reach(st: &State, what: &str) -> usize {
-        let mut answered = 0;
+    /// anything: `access` as it is, the share permission from the shares, and the one
+    /// share that admits an account where the table still names it (RS-2, RS-4). The
+    /// number of pairs answered, and of shares named.
+    fn check_reach(st: &State, what: &str) -> (usize, usize) {
+        let (mut answered, mut named) = (0, 0);
         for instance in st.instances.keys() {
             let Some((i_slot, _)) = st.instances.get_at(instance) else { panic!("{what}: {instance}") };
             for account in st.accounts.keys() {
                 let Some((a_slot, _)) = st.accounts.get_at(account) else { panic!("{what}: {account}") };
-                let Some(r) = st.reached((i_slot, instance), (a_slot, account), true) else { continue };
-                let flag = st.reached((i_slot, instance), (a_slot, account), false);
-                let without_share = match r {
-                    Reached::Yes { lacks_permission, .. } => Reached::Yes { lacks_permission, share: None },
-                    Reached::No => Reached::No,
-                };
-                assert_eq!(flag, Some(without_share), "{what}: {instance} {account}");
+                let at = alloc::format!("{what}: {instance} {account}");
+                let Some(r) = st.reached(i_slot, a_slot, true) else { continue };
                 let via = st.shares_granting(instance, account);
-                let expected = match via {
-                    [] => Reached::No,
-                    [one] => Reached::Yes {
-                        lacks_permission: !st.any_share_permits(via),
-                        share: st.shares.get_at(one).map(|(slot, _)| slot as u32),
-                    },
-                    _ => Reached::Yes { lacks_permission: !st.any_share_permits(via), share: None },
-                };
-                if let Reached::Yes { share: Some(slot), .. } = r {
-                    assert_eq!(st.reaching_share(slot).map(|(id, _)| id), via.first(), "{what}: {instance} {account}");
+                match r {
+                    Reached::No => assert!(via.is_empty(), "{at}"),
+                    Reached::Yes { lacks_permission, share } => {
+                        assert!(!via.is_empty(), "{at}");
+                        assert_eq!(lacks_permission, !st.any_share_permits(via), "{at}");
+                        assert_eq!(share.is_some(), via.len() == 1, "{at}");
+                        let share = share.and_then(|slot| st.reaching_share(slot)).map(|(id, _)| id);
+                        if let Some(id) = share {
+                            assert_eq!(Some(id), via.first(), "{at}");
+                            named += 1;
+                        }
+                        let flag = st.reached(i_slot, a_slot, false);
+                        assert_eq!(flag, Some(Reached::Yes { lacks_permission, share: None }), "{at}");
+                    }
                 }
-                assert_eq!(r, expected, "{what}: {instance} {account}");
                 answered += 1;
             }
         }
-        answered
+        (answered, named)
     }
 
     /// The slots' table answers for every account and instance as `access` does (after
-    /// the calls of each scenario of the corpus, and as a load builds it), also
-    /// once slots no longer follow the ids' order (an account removed moves the last
-    /// one into its slot), and says nothing for a slot whose id changed since it was
-    /// built, which `access` answers.
+    /// the calls of each scenario of the corpus, and as a load builds it), also once
+    /// slots no longer follow the ids' order (an account removed moves the last one into
+    /// its slot); and says nothing once a slot may hold another entry than when it was
+    /// built (a removal), which `access` answers, nor for an entry added since.
     #[test]
     fn the_slots_table_answers_as_access_does_rs2() {
-        let mut reached = 0;
+        let (mut reached, mut named) = (0, 0);
         for (f, org) in corpus_orgs() {
             let what = alloc::format!("{}", f.display());
             // As the calls left it (accounts registered since the last change of access
@@ -1562,37 +1576,69 @@ mod tests {
             check_reach(org.state(), &what);
             let mut st = org.state().clone();
             st.rebuild_index();
-            let st = &st;
-            let pairs = st.instances.len() * st.accounts.len();
-            assert_eq!(check_reach(st, &what), pairs, "{what}: every pair is answered");
+            let pairs = |st: &State| st.instances.len() * st.accounts.len();
+            let singles = st.index.access.values().flat_map(|m| m.values()).filter(|via| via.len() == 1).count();
+            assert_eq!(check_reach(&st, &what), (pairs(&st), singles), "{what}: every pair is answered");
             reached += st.index.access.values().map(IdMap::len).sum::<usize>();
-            // A share removed: the last one moves into its slot, and the table's slot of
-            // either names no share.
-            let mut gone = st.clone();
-            if let Some(first) = st.shares.keys_by_slot().next().cloned().filter(|_| st.shares.len() > 1) {
-                gone.shares.remove(&first);
-                assert!(gone.reaching_share(0).is_none(), "{what}: {first} removed");
-                assert!(gone.reaching_share(gone.shares.len() as u32).is_none(), "{what}: the last share moved");
-                assert!(st.reaching_share(0).is_some(), "{what}: {first}");
+            named += singles;
+            // A share removed: the last one moves into its slot, and the table names no
+            // share by its slot.
+            let first = st.shares.keys_by_slot().next().cloned().filter(|_| st.shares.len() > 1);
+            if let Some(first) = first {
+                let share = st.shares.remove(&first).unwrap();
+                for slot in 0..=st.shares.len() as u32 {
+                    assert!(st.reaching_share(slot).is_none(), "{what}: {first} removed, slot {slot}");
+                }
+                st.shares.insert(first, share);
+                st.rebuild_index();
             }
             let Some(first) = st.accounts.keys_by_slot().next().cloned() else { continue };
-            let mut moved = st.clone();
-            let account = moved.accounts.remove(&first).unwrap();
+            let account = st.accounts.remove(&first).unwrap();
             // Not rebuilt: the last account's slot is now the first's, so the table
-            // has a different id there and `access` answers for that account.
-            let moved_too = usize::from(!moved.accounts.is_empty());
-            let answered = check_reach(&moved, &what);
-            assert_eq!(answered, moved.instances.len() * (moved.accounts.len() - moved_too), "{what}: moved");
-            moved.rebuild_index();
-            assert_eq!(check_reach(&moved, &what), moved.instances.len() * moved.accounts.len(), "{what}: rebuilt");
-            moved.accounts.insert(first.clone(), account);
-            let (slot, _) = moved.accounts.get_at(&first).unwrap();
-            for instance in moved.instances.keys() {
-                let (i_slot, _) = moved.instances.get_at(instance).unwrap();
-                assert_eq!(moved.reached((i_slot, instance), (slot, &first), true), None, "{what}: {first} added back");
+            // answers for no account, and `access` answers.
+            assert_eq!(check_reach(&st, &what).0, 0, "{what}: {first} removed");
+            st.rebuild_index();
+            assert_eq!(check_reach(&st, &what).0, pairs(&st), "{what}: rebuilt");
+            // Added back, not rebuilt: past the table.
+            st.accounts.insert(first.clone(), account);
+            let (slot, _) = st.accounts.get_at(&first).unwrap();
+            assert_eq!(check_reach(&st, &what).0, st.instances.len() * (st.accounts.len() - 1), "{what}: added");
+            for instance in st.instances.keys() {
+                let (i_slot, _) = st.instances.get_at(instance).unwrap();
+                assert_eq!(st.reached(i_slot, slot, true), None, "{what}: {first} added back");
             }
         }
+        assert!(named > 100, "the corpus names {named} shares by slot");
         assert!(reached > 100, "the corpus reaches {reached} accounts");
+    }
+
+    /// The ways an organization is loaded leave a table that answers for every pair: a
+    /// copied map has a layout of its own ([`IdMap::layout`]), so a state copied after its
+    /// index was built would silently answer every decision from `access` instead.
+    #[test]
+    fn a_loaded_organization_answers_every_pair_from_its_table() {
+        let rng = || alloc::boxed::Box::new(crate::crypto::SeededRng::new(3));
+        for (f, mut org) in corpus_orgs().into_iter().step_by(4) {
+            let what = alloc::format!("{}", f.display());
+            let pairs = |st: &State| st.instances.len() * st.accounts.len();
+            let text = serde_json::to_string(org.state()).unwrap();
+            let doc = crate::api::Organization::from_document(&text, rng()).unwrap();
+            assert_eq!(check_reach(doc.state(), &what).0, pairs(doc.state()), "{what}: from its document");
+            let mut export = crate::api::Organization::new(None, rng(), None).unwrap();
+            export.load_state(org.policy_export());
+            assert_eq!(check_reach(export.state(), &what).0, pairs(export.state()), "{what}: its policy export");
+            let root = [7u8; 32];
+            let sealed = org.save_sealed(&root).unwrap();
+            let back = crate::api::Organization::load_sealed(&sealed, &root, rng()).unwrap();
+            assert_eq!(check_reach(back.state(), &what).0, pairs(back.state()), "{what}: sealed and loaded");
+            // A copy's table says nothing until the copy's index is rebuilt.
+            let mut copy = back.state().clone();
+            if pairs(&copy) > 0 {
+                assert_eq!(check_reach(&copy, &what).0, 0, "{what}: a copy");
+            }
+            copy.rebuild_index();
+            assert_eq!(check_reach(&copy, &what).0, pairs(&copy), "{what}: a copy rebuilt");
+        }
     }
 
     /// What [`RamRules`] says of every identity of every account of `st` it has an entry

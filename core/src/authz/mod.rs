@@ -241,7 +241,7 @@ fn decide_kms<B: Sink>(
         // shares: the one that alone admits the account by its slot, several from
         // `access`. (`shares` stays empty for a decision by effect alone, whose messages
         // are never written.)
-        let reached = account_slot.and_then(|a| state.reached((instance_slot, instance), (a, account), B::EXPLAINS));
+        let reached = account_slot.and_then(|a| state.reached(instance_slot, a, B::EXPLAINS));
         let one = match reached {
             Some(Reached::Yes { share: Some(slot), .. }) if B::EXPLAINS => state.reaching_share(slot),
             _ => None,
