@@ -619,6 +619,61 @@ impl<'de, K: KeyText + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> f
     }
 }
 
+/// The slots of a map's keys by hash, each entry holding the key's text itself: a
+/// lookup is one probe that compares in place, where the map's own hash index holds
+/// slot numbers and reads the slot to compare its key, one more likely cache miss. For
+/// the accounts of a decision (`state::Reach`), whose slot is all a decision by effect
+/// needs of them; built at once from a map, never changed (the map's layout number
+/// says whether it is still right).
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeySlots {
+    /// Entries: a key's text and its slot, or `u32::MAX` for an empty entry.
+    table: Vec<(IdText, u32)>,
+}
+
+#[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+impl KeySlots {
+    /// The slots of `map`'s keys.
+    pub(crate) fn of<K: KeyText, V>(map: &IdMap<K, V>) -> KeySlots {
+        let size = map.len().saturating_mul(2).next_power_of_two().max(8);
+        let mut table = alloc::vec![(IdText::new(""), u32::MAX); size];
+        let mask = size - 1;
+        for (slot, (k, _)) in map.slots.iter().enumerate() {
+            let mut i = idhash::hash(k.key_bytes()) as usize & mask;
+            while let Some(e) = table.get_mut(i) {
+                if e.1 == u32::MAX {
+                    *e = (k.id_text(), slot_no(slot));
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        KeySlots { table }
+    }
+
+    /// The slot of `key`, if the map had it.
+    #[inline]
+    pub(crate) fn get<Q: KeyText + ?Sized>(&self, key: &Q) -> Option<usize> {
+        let mask = self.table.len().checked_sub(1)?;
+        let mut i = idhash::hash(key.key_bytes()) as usize & mask;
+        loop {
+            let (k, slot) = self.table.get(i)?;
+            if *slot == u32::MAX {
+                return None;
+            }
+            let same = match key.own_id_text() {
+                Some(t) => t == k,
+                None => k.as_bytes() == key.key_bytes(),
+            };
+            if same {
+                return Some(pos(*slot));
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// A set of ids or names, in order: an [`IdMap`] with no values.
 #[derive(Clone)]
 pub struct IdSet<K>(IdMap<K, ()>);

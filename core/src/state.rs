@@ -82,7 +82,7 @@ pub(crate) struct Index {
     /// instance -> accounts reached by a principal but left out for want of quota (KI-4).
     pub over_quota: IdMap<InstanceId, IdSet<AccountId>>,
     /// `access` again, by the slots of instances and accounts, with whether a share
-    /// permission works.
+    /// permission works, and the accounts' slots by id.
     pub reach: Reach,
     /// Each account's RAM laid out for decisions, by the account's slot.
     pub rules: RamRules,
@@ -166,7 +166,8 @@ pub const PARALLEL_ENTRIES: usize = 10_000;
 /// the account's shares, then looked for it in the unpermitted set, each a likely cache
 /// miss at 100,000 accounts. An explained decision names the shares: the table gives
 /// the slot of the share when only one admits the account (most do), else it reads
-/// `access`.
+/// `access`. The account's slot itself comes from the table's own index of the
+/// accounts by id, whose entries hold the ids ([`State::account_slot`]).
 ///
 /// A slot names the same entry only while no entry is removed from its map. No
 /// operation removes an account, an instance or a share, but a state changed behind
@@ -194,11 +195,14 @@ pub(crate) struct ReachTable {
     instances: Layout,
     accounts: Layout,
     shares: Layout,
+    /// The accounts' slots by id, for [`State::account_slot`] (kept from one table to
+    /// the next while the accounts keep their layout and length).
+    account_slots: crate::idmap::KeySlots,
 }
 
 /// A map's [`IdMap::layout`] number and its length, when a table by its slots was built.
 #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Layout {
     number: u64,
     len: usize,
@@ -242,8 +246,9 @@ impl PartialEq for Reach {
 
 impl Reach {
     /// The table of `index.access` in `state`'s slots; none where a slot does not fit.
+    /// The accounts' slots by id are `previous`'s if the accounts kept their layout.
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-    fn of(state: &State, access: &IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>) -> Reach {
+    fn of(state: &State, access: &IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>, previous: Reach) -> Reach {
         let mut pairs = Vec::new();
         for (instance, accounts) in access {
             let Some(i) = state.instances.get_at(instance).and_then(|(i, _)| u32::try_from(i).ok()) else {
@@ -270,11 +275,17 @@ impl Reach {
                 pairs.push((i, a, lacks_permission, share));
             }
         }
+        let accounts = Layout::of(&state.accounts);
+        let account_slots = match previous.0 {
+            Some(t) if t.accounts == accounts => t.account_slots,
+            _ => crate::idmap::KeySlots::of(&state.accounts),
+        };
         Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
             pairs,
             instances: Layout::of(&state.instances),
-            accounts: Layout::of(&state.accounts),
+            accounts,
             shares: Layout::of(&state.shares),
+            account_slots,
         }))
     }
 
@@ -531,7 +542,6 @@ impl State {
         index.access.clear();
         index.admitted.clear();
         index.over_quota.clear();
-        index.reach = Reach::default();
         index.instance_shares.clear();
         self.index_directory(&mut index);
         self.admission = self.index_access(&mut index);
@@ -724,7 +734,7 @@ impl State {
             }
             admission.insert(inst_id, order);
         }
-        index.reach = Reach::of(self, &index.access);
+        index.reach = Reach::of(self, &index.access, core::mem::take(&mut index.reach));
         admission
     }
 
@@ -800,7 +810,7 @@ impl State {
         }
         #[cfg(feature = "hash-index")]
         {
-            index.reach = Reach::of(self, &index.access);
+            index.reach = Reach::of(self, &index.access, core::mem::take(&mut index.reach));
         }
         admission
     }
@@ -925,6 +935,28 @@ impl State {
     /// say, and [`State::shares_granting`] and [`State::any_share_permits`] answer.
     pub(crate) fn reached(&self, instance_slot: usize, account_slot: usize, share: bool) -> Option<Reached> {
         self.index.reach.get(self, instance_slot, account_slot, share)
+    }
+
+    /// The slot of `account` in `accounts` (see [`IdMap::get_at`]): from the table of
+    /// [`Reach`] while the accounts keep the layout it was built with (one probe that
+    /// compares in place), else from the map. The whole-engine WebAssembly module keeps
+    /// no table by slots: there it is `usize::MAX` for a known account.
+    #[inline]
+    pub(crate) fn account_slot(&self, account: &AccountId) -> Option<usize> {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        {
+            if let Some(t) = self.index.reach.0.as_ref().filter(|t| t.accounts.number == self.accounts.layout()) {
+                match t.account_slots.get(account) {
+                    Some(slot) => return Some(slot),
+                    // No account added since: none to find in the map either.
+                    None if t.accounts.len == self.accounts.len() => return None,
+                    None => {}
+                }
+            }
+            self.accounts.get_at(account).map(|(slot, _)| slot)
+        }
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        self.accounts.get(account).map(|_| usize::MAX)
     }
 
     /// The share of [`Reached::Yes`]'s slot, if that slot still holds it.
@@ -1538,6 +1570,7 @@ mod tests {
             for account in st.accounts.keys() {
                 let Some((a_slot, _)) = st.accounts.get_at(account) else { panic!("{what}: {account}") };
                 let at = alloc::format!("{what}: {instance} {account}");
+                assert_eq!(st.account_slot(account), Some(a_slot), "{at}");
                 let Some(r) = st.reached(i_slot, a_slot, true) else { continue };
                 let via = st.shares_granting(instance, account);
                 match r {
@@ -1558,6 +1591,8 @@ mod tests {
                 answered += 1;
             }
         }
+        let stranger = AccountId::parse("1999999999999999").unwrap();
+        assert_eq!(st.account_slot(&stranger), st.accounts.get_at(&stranger).map(|(slot, _)| slot), "{what}");
         (answered, named)
     }
 

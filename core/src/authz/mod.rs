@@ -153,7 +153,7 @@ fn with_slot<'a, K: KeyText + Borrow<Q>, V, Q: KeyText + ?Sized>(
 fn run(state: &State, req: &Request<'_>, b: &mut impl Sink) {
     let account = &req.caller.account;
     let new_account = matches!(req.target, Target::Management { role: Role::NewAccount, .. });
-    let known = with_slot(&state.accounts, account).map(|(slot, _)| slot);
+    let known = state.account_slot(account);
     if !new_account && known.is_none() {
         b.fail(CheckName::Sharing, || {
             (
