@@ -389,10 +389,13 @@ fn why_not_shared(
             ),
         );
     }
-    // A failed or deleted association of a principal that covers the account.
-    for share in state.shares_naming(instance) {
+    // A failed or deleted association of a principal that covers the account: only a
+    // member of the directory is covered (looked up once for every principal).
+    let member = state.directory.as_ref().and_then(|d| Some((d, d.members.get(account)?)));
+    let shares = state.shares_naming(instance).filter(|_| member.is_some());
+    for share in shares {
         for (p, a) in &share.principals {
-            if !crate::state::covers(state, p, account) {
+            if !member.is_some_and(|(dir, m)| crate::state::covers_member(dir, m, p, account)) {
                 continue;
             }
             if a.state == AssociationState::Failed {
@@ -421,9 +424,9 @@ fn why_not_shared(
             }
         }
     }
-    if let Some(dir) = &state.directory {
+    if let Some((dir, _)) = member {
         let ent = state.accounts.get(account).and_then(|a| a.enterprise_id.as_deref());
-        if dir.members.contains_key(account) && ent != Some(dir.enterprise_id.as_str()) {
+        if ent != Some(dir.enterprise_id.as_str()) {
             return (
                 Rule::Rs3,
                 format!(
@@ -434,8 +437,7 @@ fn why_not_shared(
             );
         }
     }
-    let member = state.directory.as_ref().map(|d| d.members.contains_key(account)).unwrap_or(false);
-    if !member {
+    if member.is_none() {
         return (
             Rule::Rs3,
             format!("account {account} is not a member of the owner's resource directory"),
