@@ -203,8 +203,9 @@ pub struct PairTable {
 const VACANT: u64 = u64::MAX;
 
 impl PairTable {
-    /// The table of `pairs` (distinct `(a, b)`), or `None` if a slot is too large to
-    /// encode (`a` from 2^31 - 1 on: no state has that many instances).
+    /// The table of `pairs` (distinct `(a, b)`, each with its flag and number), or
+    /// `None` if a slot is too large to encode (`a` from 2^31 - 1 on: no state has that
+    /// many instances).
     pub fn of(pairs: &[(u32, u32, bool, u32)]) -> Option<PairTable> {
         let size = pairs.len().saturating_mul(2).next_power_of_two().max(8);
         let mut t = PairTable { table: vec![VACANT; size], numbers: vec![0; size] };
