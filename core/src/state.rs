@@ -1214,12 +1214,6 @@ fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
 pub(crate) fn covers(state: &State, p: &Principal, account: &AccountId) -> bool {
     let Some(dir) = &state.directory else { return false };
     let Some(member) = dir.members.get(account) else { return false };
-    covers_member(dir, member, p, account)
-}
-
-/// [`covers`] for `account`, already found as `member` of `dir`: a caller that asks of
-/// several principals looks the member up once.
-pub(crate) fn covers_member(dir: &Directory, member: &Member, p: &Principal, account: &AccountId) -> bool {
     match p {
         Principal::Account(a) => a == account,
         Principal::Directory(d) => *d == dir.id,

@@ -389,13 +389,10 @@ fn why_not_shared(
             ),
         );
     }
-    // A failed or deleted association of a principal that covers the account: only a
-    // member of the directory is covered (looked up once for every principal).
-    let member = state.directory.as_ref().and_then(|d| Some((d, d.members.get(account)?)));
-    let shares = state.shares_naming(instance).filter(|_| member.is_some());
-    for share in shares {
+    // A failed or deleted association of a principal that covers the account.
+    for share in state.shares_naming(instance) {
         for (p, a) in &share.principals {
-            if !member.is_some_and(|(dir, m)| crate::state::covers_member(dir, m, p, account)) {
+            if !crate::state::covers(state, p, account) {
                 continue;
             }
             if a.state == AssociationState::Failed {
@@ -424,9 +421,9 @@ fn why_not_shared(
             }
         }
     }
-    if let Some((dir, _)) = member {
+    if let Some(dir) = &state.directory {
         let ent = state.accounts.get(account).and_then(|a| a.enterprise_id.as_deref());
-        if ent != Some(dir.enterprise_id.as_str()) {
+        if dir.members.contains_key(account) && ent != Some(dir.enterprise_id.as_str()) {
             return (
                 Rule::Rs3,
                 format!(
@@ -437,7 +434,8 @@ fn why_not_shared(
             );
         }
     }
-    if member.is_none() {
+    let member = state.directory.as_ref().map(|d| d.members.contains_key(account)).unwrap_or(false);
+    if !member {
         return (
             Rule::Rs3,
             format!("account {account} is not a member of the owner's resource directory"),
