@@ -77,6 +77,19 @@ impl KeyText for str {
     }
 }
 
+/// An entry of [`KeySlots`] holds the key's text only.
+impl KeyText for IdText {
+    fn key_text(&self) -> &str {
+        self.as_str()
+    }
+    fn key_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+    fn own_id_text(&self) -> Option<&IdText> {
+        Some(self)
+    }
+}
+
 impl KeyText for String {
     fn key_text(&self) -> &str {
         self.as_str()
@@ -662,11 +675,7 @@ impl KeySlots {
             if *slot == u32::MAX {
                 return None;
             }
-            let same = match key.own_id_text() {
-                Some(t) => t == k,
-                None => k.as_bytes() == key.key_bytes(),
-            };
-            if same {
+            if same_key(k, key) {
                 return Some(pos(*slot));
             }
             i = (i + 1) & mask;

@@ -214,10 +214,17 @@ impl Layout {
         Layout { number: map.layout(), len: map.len() }
     }
 
+    /// Whether `map` still has this layout's number: each slot below its length holds
+    /// the key it held when the layout was taken.
+    #[inline]
+    fn current<K: KeyText, V>(self, map: &IdMap<K, V>) -> bool {
+        map.layout() == self.number
+    }
+
     /// Whether `slot` of `map` holds the key it held when the layout was taken.
     #[inline]
     fn holds<K: KeyText, V>(self, map: &IdMap<K, V>, slot: usize) -> bool {
-        map.layout() == self.number && slot < self.len
+        self.current(map) && slot < self.len
     }
 }
 
@@ -249,6 +256,11 @@ impl Reach {
     /// The accounts' slots by id are `previous`'s if the accounts kept their layout.
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     fn of(state: &State, access: &IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>, previous: Reach) -> Reach {
+        let accounts = Layout::of(&state.accounts);
+        let account_slots = match previous.0 {
+            Some(t) if t.accounts == accounts => t.account_slots,
+            _ => crate::idmap::KeySlots::of(&state.accounts),
+        };
         let mut pairs = Vec::new();
         for (instance, accounts) in access {
             let Some(i) = state.instances.get_at(instance).and_then(|(i, _)| u32::try_from(i).ok()) else {
@@ -257,7 +269,7 @@ impl Reach {
             for (account, via) in accounts {
                 // An account that reaches the instance but is not (yet) known: a decision
                 // for it stops at its first check; once registered it is past the table.
-                let Some(a) = state.accounts.get_at(account).and_then(|(a, _)| u32::try_from(a).ok()) else {
+                let Some(a) = account_slots.get(account).and_then(|a| u32::try_from(a).ok()) else {
                     continue;
                 };
                 // The number: the slot (plus one) of the only share that admits the
@@ -275,11 +287,6 @@ impl Reach {
                 pairs.push((i, a, lacks_permission, share));
             }
         }
-        let accounts = Layout::of(&state.accounts);
-        let account_slots = match previous.0 {
-            Some(t) if t.accounts == accounts => t.account_slots,
-            _ => crate::idmap::KeySlots::of(&state.accounts),
-        };
         Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
             pairs,
             instances: Layout::of(&state.instances),
@@ -945,7 +952,7 @@ impl State {
     pub(crate) fn account_slot(&self, account: &AccountId) -> Option<usize> {
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
-            if let Some(t) = self.index.reach.0.as_ref().filter(|t| t.accounts.number == self.accounts.layout()) {
+            if let Some(t) = self.index.reach.0.as_ref().filter(|t| t.accounts.current(&self.accounts)) {
                 match t.account_slots.get(account) {
                     Some(slot) => return Some(slot),
                     // No account added since: none to find in the map either.
