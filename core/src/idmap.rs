@@ -17,6 +17,10 @@
 //!   a hash index (`idhash.rs`) from text to slot and answers lookups from it: a tree
 //!   search compares texts node after node, which on the decision path cost more than
 //!   the decision (not in the whole-engine WebAssembly module: see `Hash`).
+//! - Natively (not in WebAssembly) a map of up to [`SMALL`] entries has no tree: it is
+//!   searched in its slots and its keys sorted when it is iterated. A large organization
+//!   holds hundreds of thousands of such maps (a RAM account's users, roles and
+//!   policies, each identity's policy names), and a tree's one node took 320 bytes.
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 use alloc::boxed::Box;
@@ -99,6 +103,8 @@ impl KeyText for String {
 /// A map from ids or names to values, in key order (see the module documentation).
 #[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), derive(Clone))]
 pub struct IdMap<K, V> {
+    /// Key text to slot, for key order: empty (which allocates nothing) while the map
+    /// has no tree (`IdMap::untreed`).
     tree: BTreeMap<IdText, u32>,
     slots: Vec<(K, V)>,
     /// Past [`SMALL`] entries: key text to slot by hash (none for the many small maps,
@@ -124,8 +130,14 @@ impl<K: Clone, V: Clone> Clone for IdMap<K, V> {
     }
 }
 
-/// Entries up to which a lookup searches the tree (no hash index).
+/// Entries up to which a map has no hash index, and natively no tree (see the module
+/// documentation); outside the whole-engine WebAssembly module its slots are searched
+/// in turn.
 pub const SMALL: usize = 8;
+
+/// Whether a map of up to [`SMALL`] entries keeps no tree: natively. WebAssembly keeps
+/// one (its modules' sizes are budgeted, and a page holds a small organization).
+const UNTREED: bool = cfg!(not(target_arch = "wasm32"));
 
 /// Whether this build keeps the maps' hash index and searches small maps in their slots:
 /// natively and in the decision-only WebAssembly module, not in the whole engine's (see
@@ -178,6 +190,13 @@ impl Hash {
     fn defer(&mut self) {
         *self = Hash::Deferred;
     }
+
+    /// Drop a built index (a map back to [`SMALL`] entries); bulk mode stays.
+    fn drop_built(&mut self) {
+        if matches!(self, Hash::Built(_)) {
+            *self = Hash::None;
+        }
+    }
 }
 
 /// See the other `Hash`: in WebAssembly without `hash-index`, no index.
@@ -202,6 +221,8 @@ impl Hash {
     }
 
     fn defer(&mut self) {}
+
+    fn drop_built(&mut self) {}
 }
 
 impl<K, V> Default for IdMap<K, V> {
@@ -263,10 +284,22 @@ impl<K: KeyText, V> IdMap<K, V> {
         if !entries.windows(2).all(|w| matches!(w, [(a, _), (b, _)] if a.key_bytes() < b.key_bytes())) {
             return Err(entries);
         }
-        let tree = entries.iter().enumerate().map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
-        let mut map = IdMap { tree, slots: entries, hash: Hash::default(), layout: new_layout() };
+        let mut map = IdMap { tree: BTreeMap::new(), slots: entries, hash: Hash::default(), layout: new_layout() };
+        map.tree_if_large();
         map.end_bulk();
         Ok(map)
+    }
+
+    /// Whether the map keeps no tree: natively ([`UNTREED`]), up to [`SMALL`] entries.
+    fn untreed(&self) -> bool {
+        UNTREED && self.slots.len() <= SMALL
+    }
+
+    /// Build the tree of a map just past [`SMALL`] entries (or read whole).
+    fn tree_if_large(&mut self) {
+        if !self.untreed() && self.tree.len() != self.slots.len() {
+            self.tree = self.slots.iter().enumerate().map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
+        }
     }
 
     /// Number of entries.
@@ -297,8 +330,8 @@ impl<K: KeyText, V> IdMap<K, V> {
                 hash.find(idhash::hash(text), is_key).map(pos)
             }
             // A small map is searched in its slots, whose keys are inline: the tree's
-            // node is one more record to reach (the RAM check looks up an identity and
-            // its policies in small maps of the caller's account).
+            // node, if it has one, is one more record to reach (the RAM check looks up
+            // an identity and its policies in small maps of the caller's account).
             _ if FAST && self.slots.len() <= SMALL => self.slots.iter().position(|(k, _)| same_key(k, key)),
             _ => self.tree.get(text).map(|s| pos(*s)),
         }
@@ -351,6 +384,15 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Set the value of `key`, returning the one it replaces.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if self.untreed() {
+            if let Some(i) = self.slots.iter().position(|(k, _)| same_key(k, &key)) {
+                return self.slots.get_mut(i).map(|(_, v)| core::mem::replace(v, value));
+            }
+            self.slots.push((key, value));
+            self.tree_if_large();
+            self.index_if_large();
+            return None;
+        }
         // One search of the tree, whether the key is new or not.
         match self.tree.entry(key.id_text()) {
             btree_map::Entry::Occupied(e) => {
@@ -382,7 +424,11 @@ impl<K: KeyText, V> IdMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        let i = pos(self.tree.remove(key.key_bytes())?);
+        let i = if self.untreed() {
+            self.slots.iter().position(|(k, _)| same_key(k, key))?
+        } else {
+            pos(self.tree.remove(key.key_bytes())?)
+        };
         if i >= self.slots.len() {
             return None;
         }
@@ -403,6 +449,10 @@ impl<K: KeyText, V> IdMap<K, V> {
             if let Some(hash) = self.hash.get_mut() {
                 hash.repoint(idhash::hash(moved.key_bytes()), last, slot_no(i));
             }
+        }
+        if self.untreed() {
+            self.tree = BTreeMap::new();
+            self.hash.drop_built();
         }
         Some(removed)
     }
@@ -439,7 +489,11 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Entries in key order.
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter { order: self.tree.values(), slots: &self.slots }
+        #[cfg(not(target_arch = "wasm32"))]
+        let order = if self.untreed() { Order::small(&self.slots) } else { Order::Tree(self.tree.values()) };
+        #[cfg(target_arch = "wasm32")]
+        let order = self.tree.values();
+        Iter { order, slots: &self.slots }
     }
 
     /// Keys in order.
@@ -487,6 +541,13 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// The entries, in key order, consuming the map.
     pub fn into_sorted_vec(self) -> Vec<(K, V)> {
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.untreed() {
+            let mut slots = self.slots;
+            // Keys are distinct: no order between equals to keep.
+            slots.sort_unstable_by(|(a, _), (b, _)| a.key_bytes().cmp(b.key_bytes()));
+            return slots;
+        }
         let mut slots: Vec<Option<(K, V)>> = self.slots.into_iter().map(Some).collect();
         self.tree.values().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect()
     }
@@ -515,8 +576,85 @@ impl<'a, K: KeyText, V> Entry<'a, K, V> {
 
 /// The entries of an [`IdMap`] in key order.
 pub struct Iter<'a, K, V> {
-    order: btree_map::Values<'a, IdText, u32>,
+    order: Order<'a>,
     slots: &'a [(K, V)],
+}
+
+/// The slots of a map in key order: from its tree, or those of a map without one
+/// sorted by key (at most [`SMALL`]).
+#[cfg(not(target_arch = "wasm32"))]
+enum Order<'a> {
+    Tree(btree_map::Values<'a, IdText, u32>),
+    Small { sorted: [u8; SMALL], front: usize, back: usize },
+}
+
+/// In WebAssembly every map has its tree.
+#[cfg(target_arch = "wasm32")]
+type Order<'a> = btree_map::Values<'a, IdText, u32>;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Order<'_> {
+    /// The slots of `slots` (at most [`SMALL`]) in key order: an insertion sort.
+    fn small<K: KeyText, V>(slots: &[(K, V)]) -> Self {
+        let mut sorted = [0u8; SMALL];
+        let n = slots.len().min(SMALL);
+        for (i, (key, _)) in slots.iter().enumerate().take(n) {
+            let mut j = i;
+            while let Some(&before) = j.checked_sub(1).and_then(|b| sorted.get(b)) {
+                match slots.get(usize::from(before)) {
+                    Some((k, _)) if k.key_bytes() > key.key_bytes() => {
+                        if let Some(at) = sorted.get_mut(j) {
+                            *at = before;
+                        }
+                        j -= 1;
+                    }
+                    _ => break,
+                }
+            }
+            if let Some(at) = sorted.get_mut(j) {
+                // `i` < SMALL, which fits a byte.
+                *at = i as u8;
+            }
+        }
+        Order::Small { sorted, front: 0, back: n }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Iterator for Order<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        match self {
+            Order::Tree(values) => values.next().copied(),
+            Order::Small { sorted, front, back } => {
+                let s = sorted.get(*front).filter(|_| *front < *back)?;
+                *front += 1;
+                Some(u32::from(*s))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Order::Tree(values) => values.size_hint(),
+            Order::Small { front, back, .. } => (back - front, Some(back - front)),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl DoubleEndedIterator for Order<'_> {
+    fn next_back(&mut self) -> Option<u32> {
+        match self {
+            Order::Tree(values) => values.next_back().copied(),
+            Order::Small { sorted, front, back } => {
+                let s = back.checked_sub(1).filter(|b| *b >= *front).and_then(|b| sorted.get(b))?;
+                *back -= 1;
+                Some(u32::from(*s))
+            }
+        }
+    }
 }
 
 impl<'a, K, V> Iterator for Iter<'a, K, V> {
@@ -524,7 +662,9 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.order.next()?;
-        self.slots.get(pos(*s)).map(|(k, v)| (k, v))
+        #[cfg(target_arch = "wasm32")]
+        let s = *s;
+        self.slots.get(pos(s)).map(|(k, v)| (k, v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -535,7 +675,9 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
 impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let s = self.order.next_back()?;
-        self.slots.get(pos(*s)).map(|(k, v)| (k, v))
+        #[cfg(target_arch = "wasm32")]
+        let s = *s;
+        self.slots.get(pos(s)).map(|(k, v)| (k, v))
     }
 }
 
@@ -957,6 +1099,41 @@ mod tests {
             members.sort();
             assert!(members.into_iter().eq(model.keys()));
         }
+    }
+
+    /// Natively a map keeps a tree only past [`SMALL`] entries: one that grows past it
+    /// and shrinks back, again and again, iterates in key order both ways, finds every
+    /// key and keeps its tree only while it is large.
+    #[test]
+    fn maps_crossing_the_small_size_keep_their_order_and_keys() {
+        let mut ours: IdMap<String, u64> = IdMap::new();
+        let mut model: BTreeMap<String, u64> = BTreeMap::new();
+        let mut seed: u64 = 0x1234_5678_9abc_def1;
+        for step in 0..6000u64 {
+            let x = xorshift(&mut seed);
+            let key = format!("{}{}", if x % 2 == 0 { "key-with-a-rather-long-prefix-" } else { "k" }, x % 13);
+            // Inserts and removals balanced around SMALL entries.
+            if (model.len() > SMALL) == (x % 4 != 0) {
+                assert_eq!(ours.remove(key.as_str()), model.remove(&key));
+            } else {
+                assert_eq!(ours.insert(key.clone(), step), model.insert(key, step));
+            }
+            assert_eq!(ours.tree.is_empty(), UNTREED && ours.len() <= SMALL || ours.is_empty(), "step {step}");
+            assert!(ours.iter().map(|(k, v)| (k.clone(), *v)).eq(model.clone()), "step {step}");
+            assert!(ours.iter().rev().map(|(k, v)| (k.clone(), *v)).eq(model.clone().into_iter().rev()));
+            let mut both = ours.iter();
+            assert_eq!(both.len(), model.len());
+            let (first, last) = (both.next(), both.next_back());
+            assert_eq!(first.map(|(k, _)| k), model.keys().next());
+            assert_eq!(last.map(|(k, _)| k), model.keys().nth_back(0).filter(|_| model.len() > 1));
+            assert_eq!(both.len(), model.len().saturating_sub(2));
+            for i in 0..13 {
+                for k in [format!("k{i}"), format!("key-with-a-rather-long-prefix-{i}")] {
+                    assert_eq!(ours.get(k.as_str()), model.get(&k));
+                }
+            }
+        }
+        assert_eq!(ours.clone().into_sorted_vec(), model.into_iter().collect::<Vec<_>>());
     }
 
     /// Past [`SMALL`] entries lookups go through the hash index: grown from empty to
