@@ -169,6 +169,15 @@ impl<T: FastRead> FastRead for Option<T> {
     }
 }
 
+/// `items` without spare capacity: a vector grown by pushes holds room for at least four
+/// (a key's one version took 192 bytes for its 48), and one read whole never grows.
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    if items.capacity() > items.len() {
+        items.shrink_to_fit();
+    }
+    items
+}
+
 impl<T: FastRead> FastRead for Vec<T> {
     fn fast<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Items<T>(PhantomData<T>);
@@ -185,7 +194,7 @@ impl<T: FastRead> FastRead for Vec<T> {
                 while let Some(x) = a.next_element_seed(Seed::<T>::new())? {
                     items.push(x);
                 }
-                Ok(items)
+                Ok(exact(items))
             }
         }
 
@@ -212,7 +221,7 @@ impl<K: Text + KeyText, V: FastRead> FastRead for IdMap<K, V> {
                 // The engine writes every map in key order: built in one pass. Otherwise
                 // entry by entry, and a repeated key is left to the `FromJson` reader (its
                 // object keeps the last value in the first one's place).
-                let entries = match IdMap::of_ascending(entries) {
+                let entries = match IdMap::of_ascending(exact(entries)) {
                     Ok(m) => return Ok(m),
                     Err(entries) => entries,
                 };
