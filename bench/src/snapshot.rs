@@ -268,21 +268,22 @@ pub fn rss_build(args: &Args) -> Value {
     )
 }
 
-/// A process that loads the sealed snapshot (`Engine::load_sealed`): peak during the
-/// load (the snapshot text is held), steady once the text is dropped.
+/// A process that loads the sealed snapshot as `kms-share serve` does
+/// (`Engine::load_sealed_owned`, which frees the text once read): peak during the
+/// load, steady after it.
 pub fn rss_load(args: &Args) -> Value {
     let path = args.path("snapshot", "org.snapshot");
     let (_, base) = stats::rss();
     let text = std::fs::read_to_string(&path).expect("snapshot");
     let bytes = text.len();
-    let engine = Engine::load_sealed(&text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load");
-    drop(text);
+    // As `kms-share serve` loads its state: the text handed over, freed once read.
+    let engine = Engine::load_sealed_owned(text, &ROOT_KEY, Box::new(SeededRng::new(3))).expect("load");
     trim();
     let (peak, steady) = stats::rss();
     let keys = engine.state().keys.len();
     black_box(&engine);
     rss_json(
-        "Engine::load_sealed of the snapshot, engine with key material",
+        "Engine::load_sealed_owned of the snapshot, engine with key material",
         keys,
         peak,
         steady,

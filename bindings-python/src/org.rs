@@ -143,7 +143,7 @@ impl PyOrganization {
                 Some(s) => Box::new(SeededRng::new(s)),
                 None => Box::new(OsRng),
             };
-            Organization::load_sealed(&snapshot, &root, rng).map(Self::wrap).or_raise(py)
+            Organization::load_sealed_owned(snapshot, &root, rng).map(Self::wrap).or_raise(py)
         })
     }
 

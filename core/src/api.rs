@@ -433,7 +433,22 @@ impl Organization {
             engine.set_hardware_backend(h);
         }
         engine.load_sealed_into(text, root)?;
+        Ok(Self::of_loaded(engine))
+    }
+
+    /// Load a sealed snapshot, taking its text: freed once read, so that a large
+    /// snapshot's text and its loaded state are not held at once (CR-5; see
+    /// [`Engine::load_sealed_owned`]).
+    ///
+    /// # Errors
+    /// As [`Engine::load_sealed`].
+    pub fn load_sealed_owned(text: String, root: &[u8], rng: Box<dyn RandomSource>) -> Result<Self> {
+        Ok(Self::of_loaded(Engine::load_sealed_owned(text, root, rng)?))
+    }
+
+    /// An organization of a loaded engine, its clock at the last audited event.
+    fn of_loaded(engine: Engine) -> Self {
         let now = engine.state().audit.events().last().map(|e| e.time).unwrap_or(0);
-        Ok(Organization { runner: Runner::with_engine(engine, now), step_index: 0 })
+        Organization { runner: Runner::with_engine(engine, now), step_index: 0 }
     }
 }

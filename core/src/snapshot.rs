@@ -83,6 +83,27 @@ struct Envelope<'a> {
     tag: String,
 }
 
+/// A snapshot read, before its key material is taken and its index built.
+struct ReadSnapshot {
+    /// The state, with its keys (version 3: from the key table).
+    state: State,
+    /// The software keys' sealed material.
+    sealed: SealedMaterial,
+    hardware_keys: IdMap<String, String>,
+    /// Whether the load runs stages at once.
+    threads: bool,
+}
+
+/// The software keys' sealed material of a snapshot read.
+enum SealedMaterial {
+    /// Versions 1 and 2: every entry as base64 (`sealedKeys`).
+    Base64(IdMap<String, String>),
+    /// Version 3: the key table's entries by handle, and the body's `sealedKeys`
+    /// (material no key version names).
+    #[cfg(not(target_arch = "wasm32"))]
+    Table(alloc::vec::Vec<(String, crate::keystore::Sealed)>, IdMap<String, String>),
+}
+
 /// The body as read, by the reader below.
 #[derive(Default)]
 struct Body<'a> {
@@ -475,6 +496,31 @@ impl Engine {
         self.load_with(text, root, None, stage)
     }
 
+    /// Load a sealed snapshot into a new engine, as [`Engine::load_sealed`], taking the
+    /// text: it is freed once read, before the key material is taken and the index
+    /// built, so that the text and the whole loaded state are not held at once (a
+    /// 100,000-account snapshot is 233 MiB of text).
+    ///
+    /// # Errors
+    /// As [`Engine::load_sealed`].
+    pub fn load_sealed_owned(text: String, root: &[u8], rng: Box<dyn RandomSource>) -> Result<Engine> {
+        let mut e = Engine::new(rng);
+        e.load_sealed_owned_into(text, root)?;
+        Ok(e)
+    }
+
+    /// [`Engine::load_sealed_into`], taking the text (see [`Engine::load_sealed_owned`]).
+    ///
+    /// # Errors
+    /// As [`Engine::load_sealed`].
+    pub fn load_sealed_owned_into(&mut self, text: String, root: &[u8]) -> Result<()> {
+        let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
+        let parallel_from = crate::par::THREADS.then_some(PARALLEL_BYTES);
+        let read = Self::read_sealed(&text, &root, parallel_from, |_| {})?;
+        drop(text);
+        self.finish_load(read, root, |_| {})
+    }
+
     /// The load. For a body of `parallel_from` bytes or more, the key table is read while
     /// the state is, and the software backend takes its sealed material while the
     /// state's index is built (`crate::par`); with `None`, each stage runs on its own.
@@ -486,6 +532,18 @@ impl Engine {
         mut stage: impl FnMut(&'static str),
     ) -> Result<()> {
         let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
+        let read = Self::read_sealed(text, &root, parallel_from, &mut stage)?;
+        self.finish_load(read, root, stage)
+    }
+
+    /// What of a load needs the snapshot's text: the envelope, the integrity tag, the
+    /// body and the key table read (stages up to `keyTable`).
+    fn read_sealed(
+        text: &str,
+        root: &AesKey,
+        parallel_from: Option<usize>,
+        mut stage: impl FnMut(&'static str),
+    ) -> Result<ReadSnapshot> {
         let env: Envelope = serde_json::from_str(text)
             .map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
         if env.format != FORMAT {
@@ -507,7 +565,7 @@ impl Engine {
             env.body.get()
         };
         stage("envelopeParse");
-        check_tag(&root, env.version, &nonce, &tag, body_text)?;
+        check_tag(root, env.version, &nonce, &tag, body_text)?;
         stage("integrityTag");
         let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
         #[cfg(not(target_arch = "wasm32"))]
@@ -520,13 +578,9 @@ impl Engine {
         let body = read_body(body_text);
         let body = body.map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         stage("bodyParse");
-        let mut state = body.state;
-        let mut software = crate::keystore::SoftwareBackend::new();
-        // Version 3's sealed material, handed to the software backend with the index.
+        let state = body.state;
         #[cfg(not(target_arch = "wasm32"))]
-        let mut table_sealed = None;
-        #[cfg(not(target_arch = "wasm32"))]
-        match (env.version, body.key_table) {
+        let (state, sealed) = match (env.version, body.key_table) {
             (3, Some(b64)) => {
                 if !state.keys.is_empty() {
                     return Err(invalid("a version 3 snapshot keeps its keys in its key table, not in its state"));
@@ -536,16 +590,33 @@ impl Engine {
                     Some((read, table)) if core::ptr::eq(read, b64) => table,
                     _ => read_table(b64),
                 }?;
+                let mut state = state;
                 state.keys = table.keys;
                 stage("keyTable");
-                table_sealed = Some((table.sealed, body.sealed_keys));
+                (state, SealedMaterial::Table(table.sealed, body.sealed_keys))
             }
             (3, None) => return Err(invalid("a version 3 snapshot has a key table (`keyTable`)")),
             (_, Some(_)) => return Err(invalid("only a version 3 snapshot has a key table (`keyTable`)")),
-            (_, None) => crate::keystore::KeyBackend::unseal_all(&mut software, &root, body.sealed_keys)?,
-        }
+            (_, None) => (state, SealedMaterial::Base64(body.sealed_keys)),
+        };
         #[cfg(target_arch = "wasm32")]
-        crate::keystore::KeyBackend::unseal_all(&mut software, &root, body.sealed_keys)?;
+        let sealed = SealedMaterial::Base64(body.sealed_keys);
+        Ok(ReadSnapshot { state, sealed, hardware_keys: body.hardware_keys, threads })
+    }
+
+    /// The rest of a load, from what [`Engine::read_sealed`] read: the key material
+    /// given to its backends and the index built (stages `unsealKeys`, `rebuildIndex`).
+    fn finish_load(&mut self, read: ReadSnapshot, root: AesKey, mut stage: impl FnMut(&'static str)) -> Result<()> {
+        let ReadSnapshot { mut state, sealed, hardware_keys, threads } = read;
+        let mut software = crate::keystore::SoftwareBackend::new();
+        // Version 3's table is handed to the software backend beside the index.
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut table_sealed = None;
+        match sealed {
+            SealedMaterial::Base64(entries) => crate::keystore::KeyBackend::unseal_all(&mut software, &root, entries)?,
+            #[cfg(not(target_arch = "wasm32"))]
+            SealedMaterial::Table(entries, rest) => table_sealed = Some((entries, rest)),
+        }
         #[cfg(not(target_arch = "wasm32"))]
         if threads {
             // The backend keeps a root of its own: a key is not shared between threads.
@@ -564,7 +635,7 @@ impl Engine {
             software.unseal_with(&root, sealed, rest)?;
         }
         if let Some(h) = self.hardware.as_mut() {
-            h.unseal_all(&root, body.hardware_keys)?;
+            h.unseal_all(&root, hardware_keys)?;
         }
         stage("unsealKeys");
         if !threads {
@@ -743,6 +814,42 @@ mod tests {
             assert_eq!((two.code, two.message.as_str()), (one.code, one.message.as_str()));
         }
         assert_eq!(load(&refusals[0], Some(0)).err().unwrap().message, "the snapshot's key table is not base64");
+    }
+
+    /// A load that takes the text (and frees it once read) gives what a load that
+    /// borrows it gives, for a version 3 and a version 2 snapshot, on one thread and on
+    /// two; and the same refusal for another root key and a tampered body (CR-5).
+    #[test]
+    fn a_load_that_takes_the_text_is_the_load_that_borrows_it_cr5() {
+        let root = [4u8; 32];
+        let mut e = loaded(&root);
+        let (instance, orphan) = with_orphan(&mut e);
+        for version in [2, 3] {
+            let snap = e.save_sealed_as(&root, version).unwrap();
+            let borrowed = Engine::load_sealed(&snap, &root, rng()).unwrap();
+            for parallel_from in [None, Some(0)] {
+                let mut owned = Engine::new(rng());
+                let root_key = AesKey::from_bytes(&root).unwrap();
+                let read = Engine::read_sealed(&snap, &root_key, parallel_from, |_| {}).unwrap();
+                owned.finish_load(read, root_key, |_| {}).unwrap();
+                assert!(owned.state == e.state && owned.state.index == borrowed.state.index, "version {version}");
+                assert!(owned.has_material(&instance, &orphan));
+                for k in owned.state.keys.values() {
+                    assert!(k.versions.iter().all(|v| owned.has_material(&k.instance, &v.handle)));
+                }
+            }
+            let owned = Engine::load_sealed_owned(snap.clone(), &root, rng()).unwrap();
+            assert!(owned.state == e.state && owned.state.index == borrowed.state.index, "version {version}");
+            let tampered = snap.replacen("\"state\"", "\"state\" ", 1);
+            for (text, key) in [(snap.clone(), [5u8; 32]), (tampered, root)] {
+                let (a, b) = (
+                    Engine::load_sealed(&text, &key, rng()).err().unwrap(),
+                    Engine::load_sealed_owned(text, &key, rng()).err().unwrap(),
+                );
+                assert_eq!((a.code, a.message.as_str()), (b.code, b.message.as_str()));
+                assert_eq!(b.code, ErrorCode::SnapshotInvalid);
+            }
+        }
     }
 
     /// A save that writes the state's JSON on a second thread while the key table is

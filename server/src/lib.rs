@@ -122,7 +122,7 @@ impl Drop for Running {
 pub fn start(config: Config) -> Result<Running, String> {
     let tape = Tape::default();
     let now = http::wall_clock();
-    let stored = match &config.state_dir {
+    let mut stored = match &config.state_dir {
         Some(dir) => {
             let root = config.root_key.clone().ok_or(
                 "--state needs the root key the state is sealed under: set KMS_SHARE_ROOT_KEY (64 hex digits) or pass --root-key-file",
@@ -138,12 +138,14 @@ pub fn start(config: Config) -> Result<Running, String> {
         return Err("--from seeds a new state only: this state directory already holds an organization".into());
     }
     let mut keys = AccessKeys::default();
-    let org = match stored.as_ref().and_then(|(_, l, root)| l.snapshot.as_ref().map(|s| (s, root))) {
+    // The snapshot's text is handed over (and freed once read): a large organization's
+    // text and its loaded state are not held at once.
+    let org = match stored.as_mut().and_then(|(_, l, root)| l.snapshot.as_mut().map(|s| (s, &*root))) {
         Some(((text, saved_keys, _), root)) => {
-            for k in saved_keys {
+            for k in saved_keys.iter() {
                 keys.insert(k.clone());
             }
-            Organization::load_sealed(text, root, Box::new(tape.clone()))
+            Organization::load_sealed_owned(core::mem::take(text), root, Box::new(tape.clone()))
                 .map_err(|e| format!("the state's snapshot does not load: {e}"))?
         }
         None => fresh_organization(&config, &tape, now)?,
