@@ -194,6 +194,7 @@ def main() -> int:
     scale = merge_scale()
     state = load("state.json")
     rss_load, rss_policy, rss_struct = load("rss-load.json"), load("rss-policy.json"), load("rss-structure.json")
+    mem = load("mem-parts.json")
     crypto = load("crypto.json")
     n1, n2 = load("native-1.json"), load("native-2.json")
     py, wasm, wasmp = load("python.json"), load("wasm.json"), load("wasm-policy.json")
@@ -333,13 +334,13 @@ def main() -> int:
         w()
 
     part1(cedar, scale)
-    part2(scale, state, rss_load, rss_policy, rss_struct)
+    part2(scale, state, rss_load, rss_policy, rss_struct, mem)
     part3(rt_export, n1, n2, py, wasm, wasmp)
     part4(crypto, cedar)
     part5(state)
     part6(wsize)
     part7(endpoint)
-    recommendations(cedar, scale, crypto, state, rss_load, rss_policy, rss_struct, n1, targets)
+    recommendations(cedar, scale, crypto, state, rss_load, rss_policy, rss_struct, mem, n1, targets)
     reproduce()
     out_path.write_text("\n".join(OUT).rstrip() + "\n", encoding="utf-8")
     return 0
@@ -454,7 +455,7 @@ SNAPV2 = False  # snapshot version 2: raw JSON body, tag over its bytes (core/sr
 EAGER_UNSEAL = False  # a load unseals every key version (core/src/keystore.rs unseal_all)
 
 
-def part2(s, state, rl, rp, rs) -> None:
+def part2(s, state, rl, rp, rs, mem=None) -> None:
     w("## 2. Scale")
     w()
     if not s:
@@ -552,7 +553,8 @@ def part2(s, state, rl, rp, rs) -> None:
     w()
     if rl:
         keys = rl["keys"]
-        rows = [["`Engine::load_sealed` of the snapshot (engine with key material)", size(rl["peakRssBytes"]),
+        loader = "`Engine::load_sealed_owned`" if "owned" in rl.get("what", "") else "`Engine::load_sealed`"
+        rows = [[f"{loader} of the snapshot (engine with key material)", size(rl["peakRssBytes"]),
                  size(rl["peakBytesPerKey"]), size(rl["steadyRssBytes"]), size(rl["steadyBytesPerKey"])]]
         if rp:
             rows.append(["policy-only export loaded (`load_state`; no key material)", size(rp["peakRssBytes"]),
@@ -585,8 +587,24 @@ def part2(s, state, rl, rp, rs) -> None:
               + "The peak adds the snapshot text and its parsed body during the load. Target "
               + (f"(1 KiB per key, peak) **missed**: {size(pk)} per key." if pk >= 1024 else f"(1 KiB per key, peak) met: {size(pk)} per key."))
             w()
+    if mem and mem.get("parts"):
+        keys = mem["keys"]
+        w(f"Where the held memory goes: the heap of the same load (`kms-share-mem`, a counting allocator), "
+          f"**{size(mem['liveBytes'])}** ({size(mem['bytesPerKey'])} per key) in {num(mem['liveAllocations'])} "
+          "allocations, freed part by part in this order; the RSS held above adds the allocator's own few bytes "
+          "per allocation:")
+        w()
+        rows = [[p["part"], size(p["bytes"]), size(p["bytesPerKey"]), num(p["allocations"])]
+                for p in mem["parts"]]
+        table(["part (freed in this order)", "heap", "per key", "allocations"], rows)
+        if rl and "owned" in rl.get("what", ""):
+            w("The load is the one `kms-share serve` makes on a restart (`Engine::load_sealed_owned`): the snapshot's "
+              "text is freed once read, before the key material is taken and the index built, so the peak is the "
+              "loaded engine and the load's work, not the text as well.")
+            w()
     w("Reproduce: `kms-share-bench scale --sizes 100,10000,100000`; memory: `kms-share-bench state --accounts 100000` "
-      "(writes the snapshot and the export), then `kms-share-bench rss-load`, `rss-policy`, `rss-build --keys-per-account 0`.")
+      "(writes the snapshot and the export), then `kms-share-bench rss-load`, `rss-policy`, `rss-build --keys-per-account 0`, "
+      "and `kms-share-mem --snapshot target/bench/org.snapshot` for the parts.")
     w()
 
 
@@ -1073,7 +1091,7 @@ def part6(ws) -> None:
     w()
 
 
-def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> None:
+def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -> None:
     w("## Engine changes these figures point to")
     w()
     w("Not made here (the suite does not change the engine); each names the place, the change and the measured "
@@ -1118,7 +1136,31 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, n1, targets) -> Non
                      "accounts) per call. `Index` already keeps `owned` per (instance, account); an "
                      "`instance -> BTreeSet<KeyId>` / `-> BTreeSet<secret ARN>` index maintained in `index_key` / "
                      "`index_secret` makes it proportional to the instance.")
-    if rl and rp and rs and rl.get("peakBytesPerKey", 0) >= 1024:
+    if rl and mem and mem.get("parts") and rl.get("peakBytesPerKey", 0) >= 1024:
+        per = {p["part"].split(":")[0] if p["part"].startswith(("keys:", "RAM:")) else p["part"]: 0.0
+               for p in mem["parts"]}
+        for p in mem["parts"]:
+            k = p["part"].split(":")[0] if p["part"].startswith(("keys:", "RAM:")) else p["part"]
+            per[k] += p["bytesPerKey"]
+        top = sorted(per.items(), key=lambda kv: -kv[1])
+        first = lambda prefix: next((b for k, b in top if k.startswith(prefix)), 0.0)
+        items.append(
+            f"**Memory per key ({size(rl['peakBytesPerKey'])} peak, {size(rl['steadyBytesPerKey'])} held; target 1 KiB "
+            f"peak).** The counted heap ({size(mem['bytesPerKey'])} per key, part 2) by part, largest first: "
+            + ", ".join(f"{k.split(' (')[0]} {size(b)}" for k, b in top[:5]) + ". What would take each down: "
+            f"the keys ({size(first('keys'))}): a `Key` is {(rs or {}).get('detail', {}).get('sizeOfKey', '?')} bytes "
+            "inline, of which its `tags` map (72 bytes) is empty on most keys and its three ids and spec are 24 bytes "
+            "each; the rarely set parts boxed, and the spec and instance as small numbers, halve the record, and the "
+            "keys map's tree (an `IdText` and a slot per key, in nodes partly empty) is what a map by slot would not "
+            "need; the derived index "
+            f"({size(first('derived index'))}): its per-instance sets of key ids and its maps by (instance, account) "
+            "hold ids as text where the reach table already holds slots; the key material "
+            f"({size(first('key material'))}): each version's handle is kept as text twice (in the key and as the "
+            "backend's map key) beside 104 bytes of material; the RAM accounts "
+            f"({size(first('RAM'))}, {size(first('RAM') * mem['keys'] / max(mem.get('accounts') or 1, 1))} per account), "
+            "mostly their policies: each keeps its document text and its compiled statements, each pattern a string "
+            "of its own; one text per policy with the patterns as spans into it would keep one allocation per policy.")
+    elif rl and rp and rs and rl.get("peakBytesPerKey", 0) >= 1024:
         keys = rl["keys"]
         mat = (rl["steadyRssBytes"] - rp["steadyRssBytes"]) / keys
         meta = (rp["steadyRssBytes"] - rs["steadyRssBytes"]) / keys

@@ -81,6 +81,9 @@ step "5. state: sealed snapshot of $STATE_N accounts"
   --export "$CARGO_TARGET_DIR/org.policy.json" --out "$RESULTS/state.json"
 step "2. memory: each figure in a process of its own"
 "$BIN" rss-load --snapshot "$CARGO_TARGET_DIR/org.snapshot" --out "$RESULTS/rss-load.json"
+# Where the held memory goes: the same load, its parts freed one by one under a counting
+# allocator (a binary of its own, so that no timed part pays for the count).
+"$CARGO_TARGET_DIR/release/kms-share-mem" --snapshot "$CARGO_TARGET_DIR/org.snapshot" --out "$RESULTS/mem-parts.json"
 "$BIN" rss-policy --export "$CARGO_TARGET_DIR/org.policy.json" --out "$RESULTS/rss-policy.json"
 "$BIN" rss-build --accounts "$STATE_N" --keys-per-account 0 --out "$RESULTS/rss-structure.json"
 rm -f "$CARGO_TARGET_DIR/org.snapshot" "$CARGO_TARGET_DIR/org.policy.json"
