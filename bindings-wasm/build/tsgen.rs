@@ -117,6 +117,13 @@ impl Model {
         for item in items {
             match item {
                 Item::Mod(m) if is_cfg_test(&m.attrs) => {}
+                // The declarations describe the WebAssembly build: a native-only twin of a
+                // type (`model::Tags`) is not what the module serializes.
+                Item::Struct(syn::ItemStruct { attrs, .. })
+                | Item::Enum(syn::ItemEnum { attrs, .. })
+                | Item::Type(syn::ItemType { attrs, .. })
+                | Item::Impl(syn::ItemImpl { attrs, .. })
+                    if is_native_only(attrs) => {}
                 Item::Mod(m) => match &m.content {
                     Some((_, inner)) => {
                         self.load_items(inner, &dir.join(m.ident.to_string()), seen, string_macros, invocations)?
@@ -552,6 +559,14 @@ fn is_cfg_test(attrs: &[Attribute]) -> bool {
     attrs
         .iter()
         .any(|a| a.path().is_ident("cfg") && a.to_token_stream().to_string().replace(' ', "").contains("(test)"))
+}
+
+/// `#[cfg(not(target_arch = "wasm32"))]`: compiled out of the WebAssembly module.
+fn is_native_only(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.to_token_stream().to_string().replace(' ', "") == "#[cfg(not(target_arch=\"wasm32\"))]"
+    })
 }
 
 fn derives_serialize(attrs: &[Attribute]) -> bool {

@@ -150,7 +150,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
                 rotation_interval: None,
                 next_rotation_at: None,
                 versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: String::new() }],
-                tags: IdMap::new(),
+                tags: Default::default(),
                 created_at: 0,
             },
         );

@@ -503,7 +503,7 @@ fn read_keys(files: &Files<'_>, base: &str, st: &mut State, sum: &mut Summary) -
                 next_rotation_at: None,
                 // One version with no material: decided on, never used (README Semantics 32).
                 versions: alloc::vec![KeyVersion { version: 1, created_at, encryptions: 0, handle: String::new() }],
-                tags,
+                tags: tags.into(),
                 created_at,
             },
         );
@@ -549,7 +549,7 @@ fn read_secrets(files: &Files<'_>, base: &str, st: &mut State) -> Result<()> {
             versions: Vec::new(),
             delete_at: (planned > 0).then_some(planned),
             rotation_interval: text(&s, "RotationInterval").as_deref().and_then(seconds),
-            tags,
+            tags: tags.into(),
             description: text(&s, "Description").unwrap_or_default(),
             created_at: time_of(&s, "CreateTime"),
         };

@@ -361,7 +361,7 @@ pub(crate) fn read(bytes: &[u8]) -> core::result::Result<Table, String> {
             rotation_interval,
             next_rotation_at,
             versions,
-            tags,
+            tags: tags.into(),
             created_at,
         };
         keys.push((id, key));

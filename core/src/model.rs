@@ -20,6 +20,136 @@ use crate::rules::Rule;
 /// Seconds since the Unix epoch (UTC). The core reads no clock: time is an argument.
 pub type Timestamp = u64;
 
+/// A key's or a secret's tags, by name. Natively a null pointer while there are none:
+/// most keys have none, and an empty map is 72 bytes inline in each of a large
+/// organization's million key records. Reads and writes as the map.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Default)]
+pub struct Tags(Option<alloc::boxed::Box<IdMap<String, String>>>);
+
+/// In WebAssembly the tags are the map itself (the module's size is budgeted, and a page
+/// holds a small organization).
+#[cfg(target_arch = "wasm32")]
+pub type Tags = IdMap<String, String>;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Tags {
+    /// No tags.
+    pub fn new() -> Self {
+        Tags(None)
+    }
+
+    /// Number of tags.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |m| m.len())
+    }
+
+    /// True when there is no tag.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value of tag `name`.
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.0.as_ref()?.get(name)
+    }
+
+    /// Set tag `name`, returning the value it replaces.
+    pub fn insert(&mut self, name: String, value: String) -> Option<String> {
+        self.0.get_or_insert_with(Default::default).insert(name, value)
+    }
+
+    /// Remove tag `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        let map = self.0.as_mut()?;
+        let value = map.remove(name);
+        if map.is_empty() {
+            self.0 = None;
+        }
+        value
+    }
+
+    /// The tags in name order.
+    pub fn iter(&self) -> TagsIter<'_> {
+        self.0.as_deref().into_iter().flatten()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl From<IdMap<String, String>> for Tags {
+    fn from(map: IdMap<String, String>) -> Self {
+        Tags((!map.is_empty()).then(|| alloc::boxed::Box::new(map)))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Extend<(String, String)> for Tags {
+    fn extend<I: IntoIterator<Item = (String, String)>>(&mut self, iter: I) {
+        for (name, value) in iter {
+            self.insert(name, value);
+        }
+    }
+}
+
+/// The tags of [`Tags::iter`], in name order.
+#[cfg(not(target_arch = "wasm32"))]
+pub type TagsIter<'a> = core::iter::Flatten<core::option::IntoIter<&'a IdMap<String, String>>>;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'a> IntoIterator for &'a Tags {
+    type Item = (&'a String, &'a String);
+    type IntoIter = TagsIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl PartialEq for Tags {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Eq for Tags {}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::fmt::Debug for Tags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::json::ToValue for Tags {
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FromJson for Tags {
+    fn from_json(v: serde_json::Value) -> JsonResult<Self> {
+        IdMap::from_json(v).map(Tags::from)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for Tags {
+    fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IdMap::fast(d).map(Tags::from)
+    }
+}
+
 /// Configurable resource directory limits (RD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -561,8 +691,8 @@ pub struct Key {
     /// Versions, oldest first; the last is current.
     pub versions: Vec<KeyVersion>,
     /// Tags.
-    #[serde(skip_serializing_if = "IdMap::is_empty")]
-    pub tags: IdMap<String, String>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -616,8 +746,8 @@ pub struct Secret {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_interval: Option<u64>,
     /// Tags.
-    #[serde(skip_serializing_if = "IdMap::is_empty")]
-    pub tags: IdMap<String, String>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
     /// Description.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
@@ -789,5 +919,39 @@ crate::json::to_value_via_serde!(Instance, Share);
 impl crate::json::ToValue for SharePermission {
     fn to_value(&self) -> serde_json::Value {
         crate::json::fields(&mut [("name", self.name.to_value()), ("version", self.version.to_value())])
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    /// Tags hold no map while there are none, whatever way they came to be empty, and
+    /// read, write, compare and iterate as the map they hold.
+    #[test]
+    fn tags_without_a_map_while_empty_and_as_the_map_otherwise() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let map: IdMap<String, String> = [pair("team", "b"), pair("env", "prod")].into_iter().collect();
+        let mut tags = Tags::from(map.clone());
+        assert_eq!((tags.len(), tags.get("env").map(String::as_str)), (2, Some("prod")));
+        assert!(tags.iter().eq(map.iter()) && (&tags).into_iter().rev().eq(map.iter().rev()));
+        assert_eq!(serde_json::to_string(&tags).unwrap(), serde_json::to_string(&map).unwrap());
+        assert_eq!(crate::json::ToValue::to_value(&tags), crate::json::ToValue::to_value(&map));
+        let text = r#"{"env":"prod","team":"b"}"#;
+        let fast: Tags = crate::fastjson::FastRead::fast(&mut serde_json::Deserializer::from_str(text)).unwrap();
+        let slow = Tags::from_json(serde_json::from_str(text).unwrap()).unwrap();
+        assert!(fast == tags && slow == tags);
+        assert_eq!(tags.insert("env".to_string(), "dev".to_string()).as_deref(), Some("prod"));
+        assert_eq!(tags.remove("team").as_deref(), Some("b"));
+        assert_eq!(tags.remove("team"), None);
+        assert_eq!(tags.remove("env").as_deref(), Some("dev"));
+        for empty in [tags, Tags::from(IdMap::new()), Tags::new(), Tags::from_json(serde_json::json!({})).unwrap()] {
+            assert!(empty.0.is_none() && empty.is_empty() && empty == Tags::default());
+            assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        }
+        let mut grown = Tags::new();
+        grown.extend([pair("env", "prod"), pair("team", "b")]);
+        assert!(grown == Tags::from(map) && grown != Tags::new());
     }
 }

@@ -447,7 +447,7 @@ pub(super) fn create(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
         rotation_interval: rotation,
         next_rotation_at: rotation.map(|i| call.at.saturating_add(i)),
         versions: alloc::vec![KeyVersion { version: 1, created_at: call.at, encryptions: 0, handle }],
-        tags: r.tags.unwrap_or_default(),
+        tags: r.tags.unwrap_or_default().into(),
         created_at: call.at,
     };
     let arn = crate::state::key_arn(&inst.region, &key.creator, &id);

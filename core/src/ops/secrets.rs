@@ -247,7 +247,7 @@ response! {
 
 impl KmsTags {
     /// A resource's tags.
-    pub fn of(tags: &IdMap<String, String>) -> Self {
+    pub fn of(tags: &crate::model::Tags) -> Self {
         KmsTags { tag: tags.iter().map(|(k, v)| KmsTag { tag_key: k.clone(), tag_value: v.clone() }).collect() }
     }
 }
@@ -398,7 +398,7 @@ pub(super) fn create(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
         versions: alloc::vec![SecretVersion { version_id: version.clone(), stages, ciphertext: ct, created_at: at }],
         delete_at: None,
         rotation_interval: None,
-        tags: r.tags.unwrap_or_default(),
+        tags: r.tags.unwrap_or_default().into(),
         description: r.description.unwrap_or_default(),
         created_at: at,
     };
