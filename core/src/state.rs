@@ -105,7 +105,7 @@ pub(crate) struct Index {
     /// instance -> account -> number of keys and secrets the account created there (RS-7).
     pub owned: IdMap<InstanceId, IdMap<AccountId, u32>>,
     /// instance -> its keys (the access matrix lists them without a scan).
-    pub instance_keys: IdMap<InstanceId, IdSet<KeyId>>,
+    pub instance_keys: IdMap<InstanceId, KeySet>,
     /// instance -> the ARNs of its secrets.
     pub instance_secrets: IdMap<InstanceId, IdSet<String>>,
     /// account -> positions in [`State::gaps`] of what an import could not read about it.
@@ -153,6 +153,17 @@ impl Index {
         self.due = due;
     }
 }
+
+/// The keys of one instance ([`Index::instance_keys`]): natively an ordered set and no
+/// more. They are listed, and looked up only to be removed, so an `IdSet`'s slots and
+/// hash index beside its tree (about 90 bytes per key in all, against 30) bought
+/// nothing. WebAssembly keeps the `IdSet` (a `BTreeSet` of ids would be a tree compiled
+/// anew into a module whose size is budgeted).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type KeySet = alloc::collections::BTreeSet<KeyId>;
+/// See the native `KeySet`.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type KeySet = IdSet<KeyId>;
 
 /// The entries (accounts, keys, secrets) from which [`State::rebuild_index`] builds its
 /// parts on two threads: below, starting a thread costs more than it saves.
@@ -641,7 +652,7 @@ impl State {
             }
             for (instance, (ids, creators)) in by_instance {
                 index.owned.insert(instance.clone(), creator_counts(creators));
-                index.instance_keys.insert(instance, IdSet::of_sorted(ids));
+                index.instance_keys.insert(instance, ids.into_iter().collect());
             }
         }
         for (arn, s) in &self.secrets {
@@ -1255,7 +1266,12 @@ fn index_key(index: &mut Index, k: &Key, add: bool) {
         schedule_key(index, k);
     } else {
         count_owned(&mut index.owned, &k.instance, &k.creator, false);
-        remove_from(&mut index.instance_keys, &k.instance, &k.id);
+        if let Some(set) = index.instance_keys.get_mut(&k.instance) {
+            set.remove(&k.id);
+            if set.is_empty() {
+                index.instance_keys.remove(&k.instance);
+            }
+        }
         unschedule_in(index, |d| matches!(d, Due::DeleteKey(id) | Due::RotateKey(id) if *id == k.id));
     }
 }
