@@ -1149,17 +1149,21 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
             f"peak).** The counted heap ({size(mem['bytesPerKey'])} per key, part 2) by part, largest first: "
             + ", ".join(f"{k.split(' (')[0]} {size(b)}" for k, b in top[:5]) + ". What would take each down: "
             f"the keys ({size(first('keys'))}): a `Key` is {(rs or {}).get('detail', {}).get('sizeOfKey', '?')} bytes "
-            "inline, of which its `tags` map (72 bytes) is empty on most keys and its three ids and spec are 24 bytes "
-            "each; the rarely set parts boxed, and the spec and instance as small numbers, halve the record, and the "
-            "keys map's tree (an `IdText` and a slot per key, in nodes partly empty) is what a map by slot would not "
-            "need; the derived index "
-            f"({size(first('derived index'))}): its per-instance sets of key ids and its maps by (instance, account) "
-            "hold ids as text where the reach table already holds slots; the key material "
+            "inline (its three ids and its spec 24 bytes each, two optional times 16 each) in a map that holds its id "
+            "twice more (the slot's key, the tree's text) and a hash index, and its one version is a `Vec` of its own; "
+            "the spec and the instance as small numbers, one inline version and a map by slot would take it down; the "
+            f"derived index ({size(first('derived index'))}): its maps by (instance, account) (`access`, `admitted`, "
+            "`owned`) hold ids as text where the reach table already holds slots; the key material "
             f"({size(first('key material'))}): each version's handle is kept as text twice (in the key and as the "
-            "backend's map key) beside 104 bytes of material; the RAM accounts "
+            "backend's map key) beside 72 bytes of material; the RAM accounts "
             f"({size(first('RAM'))}, {size(first('RAM') * mem['keys'] / max(mem.get('accounts') or 1, 1))} per account), "
             "mostly their policies: each keeps its document text and its compiled statements, each pattern a string "
-            "of its own; one text per policy with the patterns as spans into it would keep one allocation per policy.")
+            "of its own; one text per policy with the patterns as spans into it would keep one allocation per policy."
+            + (f" The peak is {size(rl['peakBytesPerKey'] - rl['steadyBytesPerKey'])} per key over what is held: the "
+               f"load decodes the key table's base64 whole ({size(state['keyTableBytes'] * 3 / 4)} of records) while "
+               "the snapshot's text is still held; reading the records as the base64 is decoded, a chunk at a time, "
+               "would not keep that buffer."
+               if state and state.get("keyTableBytes") and "owned" in rl.get("what", "") else ""))
     elif rl and rp and rs and rl.get("peakBytesPerKey", 0) >= 1024:
         keys = rl["keys"]
         mat = (rl["steadyRssBytes"] - rp["steadyRssBytes"]) / keys
