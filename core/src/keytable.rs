@@ -203,28 +203,81 @@ pub(crate) fn write(
     Ok(out)
 }
 
-/// The bytes of a table being read, and the key being read (for messages).
+/// What [`read_b64`] answers for a table that is not base64.
+pub(crate) const NOT_BASE64: &str = "the snapshot's key table is not base64";
+
+/// Bytes decoded from the base64 at a time (whole groups): a window the records are
+/// read from, where decoding the whole table first held all of it at once (124 MiB
+/// for a million keys) beside the snapshot's text.
+const WINDOW: usize = 48 * 1024;
+#[cfg(test)]
+pub(crate) const WINDOW_FOR_TESTS: usize = WINDOW;
+
+/// A table being read: its bytes decoded from base64 a window at a time, and the key
+/// being read (for messages).
 struct Reader<'a> {
-    rest: &'a [u8],
+    /// Base64 not decoded yet.
+    b64: &'a [u8],
+    /// Decoded bytes; those before `at` are read.
+    window: Vec<u8>,
+    at: usize,
+    /// Set when the base64 is refused: the answer is then [`NOT_BASE64`].
+    not_base64: bool,
     key: usize,
 }
 
 impl<'a> Reader<'a> {
     fn fail<T>(&self, what: &str) -> core::result::Result<T, String> {
         match self.key {
+            _ if self.not_base64 => Err(String::from(NOT_BASE64)),
             0 => Err(format!("the key table is malformed: {what}")),
             n => Err(format!("the key table is malformed: {what} (key {n} of the table)")),
         }
     }
 
-    fn bytes(&mut self, n: usize) -> core::result::Result<&'a [u8], String> {
-        match self.rest.split_at_checked(n) {
-            Some((taken, rest)) => {
-                self.rest = rest;
-                Ok(taken)
+    /// Bytes not read yet, decoded or not (an upper bound before the last group).
+    fn left(&self) -> usize {
+        self.window.len().saturating_sub(self.at) + self.b64.len() / 4 * 3
+    }
+
+    /// Decode enough of the base64 for `n` more bytes to be in the window, if the table
+    /// has them.
+    fn fill(&mut self, n: usize) {
+        self.window.drain(..self.at.min(self.window.len()));
+        self.at = 0;
+        let groups = n.saturating_sub(self.window.len()).max(WINDOW).div_ceil(3);
+        let take = groups.saturating_mul(4);
+        // The last group (which may be padded) is decoded with the rest of the text.
+        let (part, rest, last) = if self.b64.len() <= take.saturating_add(4) {
+            (self.b64, &[][..], true)
+        } else {
+            (self.b64.get(..take).unwrap_or_default(), self.b64.get(take..).unwrap_or_default(), false)
+        };
+        if !crate::crypto::b64_decode_append(part, last, &mut self.window) {
+            self.not_base64 = true;
+            self.window.clear();
+        }
+        self.b64 = if self.not_base64 { &[] } else { rest };
+    }
+
+    /// The next `n` bytes, read: where they start in the window (a fill moves it).
+    fn take(&mut self, n: usize) -> core::result::Result<usize, String> {
+        if self.window.len().saturating_sub(self.at) < n && !self.b64.is_empty() {
+            self.fill(n);
+        }
+        let start = self.at;
+        match start.checked_add(n).filter(|end| *end <= self.window.len()) {
+            Some(end) => {
+                self.at = end;
+                Ok(start)
             }
             None => self.fail("it ends early"),
         }
+    }
+
+    fn bytes(&mut self, n: usize) -> core::result::Result<&[u8], String> {
+        let start = self.take(n)?;
+        Ok(self.window.get(start..start + n).unwrap_or_default())
     }
 
     fn u8(&mut self) -> core::result::Result<u8, String> {
@@ -245,24 +298,24 @@ impl<'a> Reader<'a> {
     /// hold that many (so that no count makes a reader reserve more than the table).
     fn count(&mut self, min: usize) -> core::result::Result<usize, String> {
         let n = self.u32()? as usize;
-        if n.saturating_mul(min) > self.rest.len() {
+        if n.saturating_mul(min) > self.left() {
             return self.fail("a count larger than what follows");
         }
         Ok(n)
     }
 
-    fn text(&mut self) -> core::result::Result<&'a str, String> {
+    fn text(&mut self) -> core::result::Result<&str, String> {
         let n = self.u32()? as usize;
-        let b = self.bytes(n)?;
-        match core::str::from_utf8(b) {
-            Ok(s) => Ok(s),
-            Err(_) => self.fail("a text that is not UTF-8"),
+        let start = self.take(n)?;
+        match self.window.get(start..start + n).map(core::str::from_utf8) {
+            Some(Ok(s)) => Ok(s),
+            _ => self.fail("a text that is not UTF-8"),
         }
     }
 
     fn id<T: Text>(&mut self, what: &str) -> core::result::Result<T, String> {
-        let text = self.text()?;
-        T::from_text(text).or_else(|e| self.fail(&format!("{what}: {}", e.message)))
+        let parsed = T::from_text(self.text()?);
+        parsed.or_else(|e| self.fail(&format!("{what}: {}", e.message)))
     }
 
     fn table<T: Text>(&mut self, what: &str) -> core::result::Result<Vec<T>, String> {
@@ -284,12 +337,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Read a table (its base64 text decoded).
+/// Read a table from its base64 text, decoding it a window at a time.
 ///
 /// # Errors
-/// A message saying what is wrong and at which key.
-pub(crate) fn read(bytes: &[u8]) -> core::result::Result<Table, String> {
-    let mut r = Reader { rest: bytes, key: 0 };
+/// [`NOT_BASE64`], or a message saying what is wrong and at which key.
+pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
+    if b64.len() % 4 != 0 {
+        return Err(String::from(NOT_BASE64));
+    }
+    read_from(Reader { b64, window: Vec::new(), at: 0, not_base64: false, key: 0 })
+}
+
+fn read_from(mut r: Reader<'_>) -> core::result::Result<Table, String> {
     if r.u8()? != LAYOUT {
         return r.fail("an unknown layout");
     }
@@ -366,7 +425,7 @@ pub(crate) fn read(bytes: &[u8]) -> core::result::Result<Table, String> {
         };
         keys.push((id, key));
     }
-    if !r.rest.is_empty() {
+    if r.left() > 0 {
         r.key = 0;
         return r.fail("bytes after the last key");
     }

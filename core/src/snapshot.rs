@@ -193,12 +193,10 @@ fn read_body(text: &str) -> core::result::Result<Body<'_>, serde_json::Error> {
     serde_json::from_str::<Body>(text)
 }
 
-/// Version 3's key table: its base64 decoded, then read (`crate::keytable`).
+/// Version 3's key table, read as its base64 is decoded (`crate::keytable`).
 #[cfg(not(target_arch = "wasm32"))]
 fn read_table(b64: &str) -> Result<crate::keytable::Table> {
-    let bytes = crate::crypto::b64_decode_bulk(b64.as_bytes())
-        .ok_or_else(|| invalid("the snapshot's key table is not base64"))?;
-    crate::keytable::read(&bytes).map_err(invalid)
+    crate::keytable::read_b64(b64.as_bytes()).map_err(invalid)
 }
 
 /// The body's `keyTable` member where this build writes it, last (for reading the table
@@ -850,6 +848,49 @@ mod tests {
                 assert_eq!(b.code, ErrorCode::SnapshotInvalid);
             }
         }
+    }
+
+    /// A key table of many windows (its base64 is decoded a window at a time while its
+    /// records are read) reads back every key and its material, records and texts
+    /// that cross windows and a text longer than a window included; one cut short by a
+    /// group, or with a bad symbol past the first window, is refused (CR-5).
+    #[test]
+    fn a_key_table_of_many_windows_reads_back_whole_cr5() {
+        let root = [4u8; 32];
+        let mut e = loaded(&root);
+        let template = e.state.keys.values().next().unwrap().clone();
+        for i in 0..3000 {
+            let mut k = template.clone();
+            k.id = crate::ids::KeyId::parse(&format!("key-w{i:05}")).unwrap();
+            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap();
+            // A description longer than a window, then a few of many sizes.
+            k.description = "d".repeat(if i == 1500 { 3 * super::super::keytable::WINDOW_FOR_TESTS } else { i % 97 });
+            e.state.keys.insert(k.id.clone(), k);
+        }
+        e.state.rebuild_index();
+        let snap = e.save_sealed(&root).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
+        let table = doc["body"]["keyTable"].as_str().unwrap();
+        assert!(table.len() / 4 * 3 > 8 * super::super::keytable::WINDOW_FOR_TESTS, "{} bytes", table.len());
+        for parallel_from in [None, Some(0)] {
+            let mut two = Engine::new(rng());
+            two.load_with(&snap, &root, parallel_from, |_| {}).unwrap();
+            assert!(two.state == e.state);
+            for k in two.state.keys.values() {
+                assert!(k.versions.iter().all(|v| two.has_material(&k.instance, &v.handle)), "{}", k.id.as_str());
+            }
+        }
+        let with_table = |t: String| {
+            let mut body = doc["body"].clone();
+            body["keyTable"] = t.into();
+            resealed(&root, &body)
+        };
+        let load = |text: &str| Engine::load_sealed(text, &root, rng()).err().unwrap().message;
+        let short = with_table(String::from(&table[..table.len() - 4]));
+        assert!(load(&short).starts_with("the key table is malformed"), "{}", load(&short));
+        let mut bad = String::from(table);
+        bad.replace_range(table.len() / 2..table.len() / 2 + 1, "*");
+        assert_eq!(load(&with_table(bad)), "the snapshot's key table is not base64");
     }
 
     /// A save that writes the state's JSON on a second thread while the key table is

@@ -128,28 +128,38 @@ fn encode_groups(bytes: &[u8], to: &mut [u8]) {
 }
 
 /// Decode standard base64 as [`b64_decode`] does, as strictly (natively, for a
-/// snapshot's key table: whole groups of four symbols at once, the last group as
-/// [`b64_decode`] reads it). `None` for anything [`b64_decode`] refuses.
+/// snapshot's key table, a window at a time): the symbols `s` onto the end of `out`,
+/// whole groups of four at once.
+/// with `last`, `s` ends the text and its last group is read as [`b64_decode`] reads
+/// it (padding allowed there only); without, `s` holds whole unpadded groups only (a
+/// part of a longer text, decoded a part at a time). False, with `out` partly
+/// written, for anything [`b64_decode`] would refuse.
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn b64_decode_bulk(s: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn b64_decode_append(s: &[u8], last: bool, out: &mut Vec<u8>) -> bool {
     if s.len() % 4 != 0 {
-        return None;
+        return false;
     }
-    let (body, last) = s.split_at(s.len().saturating_sub(4));
-    let mut out = alloc::vec![0u8; body.len() / 4 * 3];
+    let (body, end) = if last { s.split_at(s.len().saturating_sub(4)) } else { (s, &[][..]) };
+    let start = out.len();
+    out.resize(start + body.len() / 4 * 3, 0);
     let value = |c: &u8| SEXTETS.get(usize::from(*c)).copied().unwrap_or(255);
-    for (to, g) in out.chunks_exact_mut(3).zip(body.chunks_exact(4)) {
+    for (to, g) in out.get_mut(start..).unwrap_or_default().chunks_exact_mut(3).zip(body.chunks_exact(4)) {
         if let ([x, y, z], [a, b, c, d]) = (to, g) {
             let (a, b, c, d) = (value(a), value(b), value(c), value(d));
             if (a | b | c | d) >= 64 {
-                return None;
+                return false;
             }
             let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
             (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
         }
     }
-    out.extend_from_slice(&decode(last)?);
-    Some(out)
+    match decode(end) {
+        Some(tail) => {
+            out.extend_from_slice(&tail);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Strict standard base64: a multiple of 4 symbols, `=` only as the last one or two, and
@@ -242,9 +252,15 @@ mod tests {
     }
 
     /// The bulk codec (natively, a snapshot's key table) is the same codec: the same
-    /// text for every byte string, the same refusals for every mangled text.
+    /// text for every byte string, the same bytes whether decoded whole or in parts
+    /// (whole unpadded groups, then the rest), and the same refusals for every mangled
+    /// text, a padded group before the last included.
     #[test]
     fn the_bulk_base64_codec_is_the_same_codec() {
+        let whole = |s: &[u8]| {
+            let mut out = Vec::new();
+            b64_decode_append(s, true, &mut out).then_some(out)
+        };
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = || xorshift(&mut x);
         // Up to 200 bytes, and around the size from which each half is encoded on its own
@@ -254,14 +270,26 @@ mod tests {
             let mut bulk = String::from("x");
             b64_encode_into(&bytes, &mut bulk);
             assert_eq!(bulk, format!("x{}", b64_encode(&bytes)));
-            assert_eq!(b64_decode_bulk(&bulk.as_bytes()[1..]).unwrap(), bytes);
+            let text = &bulk.as_bytes()[1..];
+            assert_eq!(whole(text).unwrap(), bytes);
+            // In parts: whole groups before the last group, split where the sequence says.
+            let groups = text.len() / 4;
+            let split = if groups > 1 { 4 * (1 + (next() as usize) % (groups - 1)) } else { 0 };
+            let mut parts = Vec::new();
+            assert!(b64_decode_append(&text[..split], false, &mut parts));
+            assert!(b64_decode_append(&text[split..], true, &mut parts));
+            assert_eq!(parts, bytes, "{len} bytes split at {split}");
         }
         let alphabet = b"AQgw+/=x \xff";
         for _ in 0..20_000 {
             let len = (next() % 16) as usize;
             let s: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
             let text = String::from_utf8_lossy(&s);
-            assert_eq!(b64_decode_bulk(&s), decode(&s), "{text:?}");
+            assert_eq!(whole(&s), decode(&s), "{text:?}");
+            // A part before the last: whole groups without padding, or refused.
+            let mut out = Vec::new();
+            let part = b64_decode_append(&s, false, &mut out);
+            assert_eq!(part, s.len() % 4 == 0 && !s.contains(&b'=') && decode(&s).is_some(), "{text:?}");
         }
     }
 
