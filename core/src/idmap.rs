@@ -862,11 +862,10 @@ impl<K: KeyText> IdSet<K> {
     /// The set of `keys`, given in strictly ascending text order (an index built from a
     /// map's keys, read in order): its tree is built in one pass and its hash index once,
     /// where inserting member by member searches the tree and grows the index each time.
-    /// Keys in any other order are inserted one by one (the same set).
+    /// Keys in any other order are inserted one by one (the same set). Native only: see
+    /// `IdMap::of_ascending`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn of_sorted(keys: Vec<K>) -> Self {
-        // The map's one-pass build; WebAssembly keeps one way to build a set (its
-        // module's size is budgeted).
-        #[cfg(not(target_arch = "wasm32"))]
         let keys = match IdMap::of_ascending(keys.into_iter().map(|k| (k, ())).collect()) {
             Ok(map) => return IdSet(map),
             Err(entries) => entries.into_iter().map(|(k, ())| k),

@@ -90,10 +90,21 @@ pub struct SoftwareBackend {
 /// One handle's material: the key once usable, and, for material loaded from a
 /// snapshot, its sealed form (nonce || AES-256-GCM(root, material)).
 struct Material {
-    /// Boxed: 8 bytes where the key is 40, in each of a large snapshot's million entries,
-    /// most of which are never opened.
-    key: OnceCell<Box<AesKey>>,
+    key: OnceCell<Opened>,
     sealed: Option<Kept>,
+}
+
+/// An opened key as [`Material`] keeps it: natively boxed, 8 bytes where the key is 40,
+/// in each of a large snapshot's million entries, most of which are never opened. In
+/// WebAssembly the key itself (the module's size is budgeted; a page holds few keys).
+#[cfg(not(target_arch = "wasm32"))]
+type Opened = Box<AesKey>;
+#[cfg(target_arch = "wasm32")]
+type Opened = AesKey;
+
+/// The key an [`Opened`] holds.
+fn key_of(k: &Opened) -> &AesKey {
+    k
 }
 
 /// A loaded entry as the backend keeps it: natively its 60 bytes, which a version 3
@@ -153,7 +164,7 @@ pub type Sealed = [u8; SEALED_LEN];
 
 impl Material {
     fn of(key: AesKey) -> Self {
-        Material { key: OnceCell::from(Box::new(key)), sealed: None }
+        Material { key: OnceCell::from(Opened::from(key)), sealed: None }
     }
 }
 
@@ -216,7 +227,7 @@ impl SoftwareBackend {
     /// The key of `handle`'s material `m`, opened from its sealed form on first use.
     fn open<'a>(&'a self, handle: &str, m: &'a Material) -> Result<&'a AesKey> {
         if let Some(k) = m.key.get() {
-            return Ok(&**k);
+            return Ok(k);
         }
         let opened = match (&m.sealed, &self.root) {
             (Some(kept), Some(root)) => open_kept(root, handle, kept),
@@ -224,8 +235,8 @@ impl SoftwareBackend {
         };
         opened.and_then(|k| {
             // Nothing else sets it: this thread found it empty just above.
-            let _ = m.key.set(Box::new(k));
-            m.key.get().map(|k| &**k).ok_or_else(|| unsealable(handle))
+            let _ = m.key.set(Opened::from(k));
+            m.key.get().map(key_of).ok_or_else(|| unsealable(handle))
         })
     }
 }

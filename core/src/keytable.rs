@@ -228,8 +228,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn fail<T>(&self, what: &str) -> core::result::Result<T, String> {
+        if self.not_base64 {
+            return Err(String::from(NOT_BASE64));
+        }
         match self.key {
-            _ if self.not_base64 => Err(String::from(NOT_BASE64)),
             0 => Err(format!("the key table is malformed: {what}")),
             n => Err(format!("the key table is malformed: {what} (key {n} of the table)")),
         }
@@ -345,10 +347,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
     if b64.len() % 4 != 0 {
         return Err(String::from(NOT_BASE64));
     }
-    read_from(Reader { b64, window: Vec::new(), at: 0, not_base64: false, key: 0 })
-}
-
-fn read_from(mut r: Reader<'_>) -> core::result::Result<Table, String> {
+    let mut r = Reader { b64, window: Vec::new(), at: 0, not_base64: false, key: 0 };
     if r.u8()? != LAYOUT {
         return r.fail("an unknown layout");
     }

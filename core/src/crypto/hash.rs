@@ -129,11 +129,10 @@ fn encode_groups(bytes: &[u8], to: &mut [u8]) {
 
 /// Decode standard base64 as [`b64_decode`] does, as strictly (natively, for a
 /// snapshot's key table, a window at a time): the symbols `s` onto the end of `out`,
-/// whole groups of four at once.
-/// with `last`, `s` ends the text and its last group is read as [`b64_decode`] reads
-/// it (padding allowed there only); without, `s` holds whole unpadded groups only (a
-/// part of a longer text, decoded a part at a time). False, with `out` partly
-/// written, for anything [`b64_decode`] would refuse.
+/// whole groups of four at once. With `last`, `s` ends the text and its last group is
+/// read as [`b64_decode`] reads it (padding allowed there only); without, `s` holds
+/// whole unpadded groups only (a part of a longer text, decoded a part at a time).
+/// False, with `out` partly written, for anything [`b64_decode`] would refuse.
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn b64_decode_append(s: &[u8], last: bool, out: &mut Vec<u8>) -> bool {
     if s.len() % 4 != 0 {
