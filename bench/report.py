@@ -921,8 +921,10 @@ def part5(s) -> None:
                        "`serde_json::Value`) and the sealed-keys map"))
                      + (f"; the state alone takes {secs(s['bodyParseStateSeconds'])}" if s.get("bodyParseStateSeconds") is not None else ""),
         "stateParse": "parse the state JSON",
-        "keyTable": (f"read the key table ({num(s['keys'])} keys): base64, then each key from its binary record, its "
-                     "ids validated (those shared between keys once), each version's sealed material taken as is"),
+        "keyTable": (f"read the key table ({num(s['keys'])} keys): "
+                     + ("each key from its binary record as the base64 is decoded, a window at a time"
+                        if src_has("core/src/keytable.rs", "fn read_b64") else "base64, then each key from its binary record")
+                     + ", its ids validated (those shared between keys once), each version's sealed material taken as is"),
         "unsealKeys": ((f"hand the {num(s.get('keyVersions', s['keys']))} key versions' sealed material to the software "
                         "backend, its map built at once in handle order (each opens on its first use)")
                        if version == 3 else
@@ -1160,6 +1162,10 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
             "mostly their policies: each keeps its document text and its compiled statements, each pattern a string "
             "of its own; one text per policy with the patterns as spans into it would keep one allocation per policy."
             + (f" The peak is {size(rl['peakBytesPerKey'] - rl['steadyBytesPerKey'])} per key over what is held: the "
+               "load's own working memory, the snapshot's text being freed once read and the key table read as its "
+               "base64 is decoded, a window at a time (`keytable::read_b64`)."
+               if src_has("core/src/keytable.rs", "fn read_b64") and "owned" in rl.get("what", "") else
+               f" The peak is {size(rl['peakBytesPerKey'] - rl['steadyBytesPerKey'])} per key over what is held: the "
                f"load decodes the key table's base64 whole ({size(state['keyTableBytes'] * 3 / 4)} of records) while "
                "the snapshot's text is still held; reading the records as the base64 is decoded, a chunk at a time, "
                "would not keep that buffer."
