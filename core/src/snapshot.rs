@@ -83,6 +83,12 @@ struct Envelope<'a> {
     tag: String,
 }
 
+/// The body size from which a load runs stages at once (`Engine::load_with`): where
+/// this build has threads, [`PARALLEL_BYTES`].
+fn parallel_from() -> Option<usize> {
+    crate::par::THREADS.then_some(PARALLEL_BYTES)
+}
+
 /// A snapshot read, before its key material is taken and its index built.
 struct ReadSnapshot {
     /// The state, with its keys (version 3: from the key table).
@@ -478,7 +484,7 @@ impl Engine {
     /// # Errors
     /// As [`Engine::load_sealed`].
     pub fn load_sealed_into(&mut self, text: &str, root: &[u8]) -> Result<()> {
-        self.load_with(text, root, crate::par::THREADS.then_some(PARALLEL_BYTES), |_| {})
+        self.load_with(text, root, parallel_from(), |_| {})
     }
 
     /// [`Engine::load_sealed_into`] on this thread only, calling `stage` with the name of
@@ -513,8 +519,7 @@ impl Engine {
     /// As [`Engine::load_sealed`].
     pub fn load_sealed_owned_into(&mut self, text: String, root: &[u8]) -> Result<()> {
         let root = AesKey::from_bytes(root).map_err(|e| e.at_field("rootKey"))?;
-        let parallel_from = crate::par::THREADS.then_some(PARALLEL_BYTES);
-        let read = Self::read_sealed(&text, &root, parallel_from, |_| {})?;
+        let read = Self::read_sealed(&text, &root, parallel_from(), |_| {})?;
         drop(text);
         self.finish_load(read, root, |_| {})
     }
