@@ -149,7 +149,7 @@ pub fn generate(accounts: usize, folders: usize, shares: usize, keys: usize) -> 
                 deletion_protection: false,
                 rotation_interval: None,
                 next_rotation_at: None,
-                versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: String::new() }],
+                versions: vec![KeyVersion { version: 1, created_at: 0, encryptions: 0, handle: "".into() }].into(),
                 tags: Default::default(),
                 created_at: 0,
             },

@@ -13,6 +13,7 @@ use core::cell::OnceCell;
 
 use crate::crypto::{AesKey, RandomSource};
 use crate::error::{Error, ErrorCode, Result};
+use crate::model::ShortText;
 use crate::rules::Rule;
 
 /// A store of AES-256 keys addressed by opaque handles.
@@ -82,7 +83,7 @@ pub trait KeyBackend: Send {
 /// same root writes back the sealed form of those never opened.
 #[derive(Default)]
 pub struct SoftwareBackend {
-    keys: IdMap<String, Material>,
+    keys: IdMap<ShortText, Material>,
     /// The root key loaded entries are sealed under, to open them on first use.
     root: Option<AesKey>,
 }
@@ -264,7 +265,7 @@ impl SoftwareBackend {
         // order of the backend's slots: the slot `hint` (the one after the last found) is
         // tried before the map is searched.
         let (at, m) = match self.keys.at_slot(hint) {
-            Some((h, m)) if h == handle => (hint, m),
+            Some((h, m)) if h.as_str() == handle => (hint, m),
             _ => self.keys.get_at(handle)?,
         };
         // Material loaded sealed under the same root is written back as it was, opened
@@ -295,7 +296,7 @@ impl SoftwareBackend {
             if self.keys.get_at(handle.as_str()).and_then(|(i, _)| written.get(i)) == Some(&true) {
                 continue;
             }
-            out.push((handle.clone(), self.written_form(root, same_root, handle, m, rng)?));
+            out.push((String::from(handle.as_str()), self.written_form(root, same_root, handle, m, rng)?));
         }
         Ok(out.into_iter().collect())
     }
@@ -310,7 +311,7 @@ impl SoftwareBackend {
     pub(crate) fn unseal_with(
         &mut self,
         root: &AesKey,
-        table: Vec<(String, Sealed)>,
+        table: Vec<(ShortText, Sealed)>,
         rest: IdMap<String, String>,
     ) -> Result<()> {
         let mut loaded = SoftwareBackend::new();
@@ -318,7 +319,7 @@ impl SoftwareBackend {
         if let Some((h, _)) = table.iter().find(|(h, _)| !h.starts_with("sw:")) {
             return Err(unsealable(h));
         }
-        let mut entries: Vec<(String, Material)> = loaded.keys.into_sorted_vec();
+        let mut entries: Vec<(ShortText, Material)> = loaded.keys.into_sorted_vec();
         let fresh = |sealed| Material { key: OnceCell::new(), sealed: Some(sealed) };
         if entries.is_empty() {
             entries = table.into_iter().map(|(h, s)| (h, fresh(s))).collect();
@@ -381,7 +382,7 @@ impl KeyBackend for SoftwareBackend {
 
     fn generate(&mut self, label: &str, rng: &mut dyn RandomSource) -> Result<String> {
         let handle = format!("sw:{label}");
-        if self.keys.contains_key(&handle) {
+        if self.keys.contains_key(handle.as_str()) {
             return Err(Error::new(
                 ErrorCode::AlreadyExists,
                 Rule::Cr1,
@@ -389,7 +390,7 @@ impl KeyBackend for SoftwareBackend {
             ));
         }
         let key = AesKey::generate(rng)?;
-        self.keys.insert(handle.clone(), Material::of(key));
+        self.keys.insert(ShortText::from(handle.as_str()), Material::of(key));
         Ok(handle)
     }
 
@@ -422,7 +423,7 @@ impl KeyBackend for SoftwareBackend {
         let mut out = Vec::with_capacity(self.keys.len());
         let same_root = self.is_root(root);
         for (handle, m) in &self.keys {
-            out.push((handle.clone(), self.written_form(root, same_root, handle, m, rng)?));
+            out.push((String::from(handle.as_str()), self.written_form(root, same_root, handle, m, rng)?));
         }
         Ok(out.into_iter().collect())
     }
@@ -433,7 +434,10 @@ impl KeyBackend for SoftwareBackend {
         if let Some((h, _)) = sealed.iter().find(|(h, b64)| !h.starts_with("sw:") || b64.len() != SEALED_B64_LEN) {
             return Err(unsealable(h));
         }
-        self.keys = sealed.map_values(|_, b64| Material { key: OnceCell::new(), sealed: kept(b64) });
+        self.keys = sealed
+            .into_iter()
+            .map(|(h, b64)| (ShortText::from(h), Material { key: OnceCell::new(), sealed: kept(b64) }))
+            .collect();
         self.root = Some(root.clone());
         Ok(())
     }
@@ -483,7 +487,7 @@ mod tests {
         b.unseal_all(&root, sealed.clone()).unwrap();
         assert!(b.keys.values().all(|m| m.key.get().is_none()), "a load opens nothing");
         assert_eq!(b.decrypt(&h, &NONCE, b"aad", &ct).unwrap(), b"hello");
-        assert!(b.keys.get(&h).unwrap().key.get().is_some(), "opened once, then kept");
+        assert!(b.keys.get(h.as_str()).unwrap().key.get().is_some(), "opened once, then kept");
         // Under the same root every entry is written back as it was, opened or not.
         assert_eq!(b.seal_all(&root, &mut SeededRng::new(2)).unwrap(), sealed);
         // Under another root every entry is sealed anew, and opens under it.

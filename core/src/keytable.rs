@@ -40,7 +40,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::IdMap;
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::keystore::{Sealed, SEALED_LEN};
-use crate::model::{Key, KeyState, KeyVersion};
+use crate::model::{Key, KeyState, KeyVersion, ShortText};
 use crate::request::Text;
 use crate::rules::Rule;
 use crate::text::{cat, decimal};
@@ -58,7 +58,7 @@ const HAS_SEALED: u8 = 2;
 /// (in key order).
 pub(crate) struct Table {
     pub keys: IdMap<KeyId, Key>,
-    pub sealed: Vec<(String, Sealed)>,
+    pub sealed: Vec<(ShortText, Sealed)>,
 }
 
 /// Whether `handle` is the software backend's handle of `key`'s `version`.
@@ -353,12 +353,12 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
     }
     let instances: Vec<InstanceId> = r.table("an instance id")?;
     let creators: Vec<AccountId> = r.table("an account id")?;
-    let specs: Vec<String> = r.table("a key spec")?;
+    let specs: Vec<ShortText> = r.table("a key spec")?;
     // A key is at least 38 bytes: its id's length, three indexes, a description's
     // length, state, flags, creation time and two counts.
     let n = r.count(4 + 12 + 4 + 1 + 1 + 8 + 4 + 4)?;
     let mut keys: Vec<(KeyId, Key)> = Vec::with_capacity(n);
-    let mut sealed: Vec<(String, Sealed)> = Vec::with_capacity(n);
+    let mut sealed: Vec<(ShortText, Sealed)> = Vec::with_capacity(n);
     for i in 0..n {
         r.key = i + 1;
         let id: KeyId = r.id("a key id")?;
@@ -390,9 +390,9 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
                 return r.fail("an unknown version flag");
             }
             let handle = if vflags & DEFAULT_HANDLE != 0 {
-                default_handle(id.as_str(), version)
+                ShortText::from(default_handle(id.as_str(), version))
             } else {
-                String::from(r.text()?)
+                ShortText::from(r.text()?)
             };
             if vflags & HAS_SEALED != 0 {
                 sealed.push((handle.clone(), r.sealed()?));
@@ -418,7 +418,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
             deletion_protection: flags & DELETION_PROTECTION != 0,
             rotation_interval,
             next_rotation_at,
-            versions,
+            versions: versions.into(),
             tags: tags.into(),
             created_at,
         };

@@ -150,6 +150,260 @@ impl crate::fastjson::FastRead for Tags {
     }
 }
 
+/// Short text of a key record: its spec and its versions' backend handles. Natively the
+/// text is inline up to 22 bytes (a spec, the software backend's handles), so a large
+/// organization's million keys make no allocation for either; longer text goes to the
+/// heap. Reads and writes as a string.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShortText(crate::idtext::IdText);
+
+/// In WebAssembly short text is a `String` (the module's size is budgeted, and a page
+/// holds a small organization).
+#[cfg(target_arch = "wasm32")]
+pub type ShortText = String;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl ShortText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Default for ShortText {
+    fn default() -> Self {
+        ShortText::from("")
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::ops::Deref for ShortText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+// Equal as the text is, so a map keyed by `ShortText` is searched with a `&str`.
+#[cfg(not(target_arch = "wasm32"))]
+impl core::borrow::Borrow<str> for ShortText {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl From<&str> for ShortText {
+    fn from(s: &str) -> Self {
+        ShortText(crate::idtext::IdText::new(s))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl From<String> for ShortText {
+    fn from(s: String) -> Self {
+        ShortText::from(s.as_str())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::fmt::Display for ShortText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Serialize for ShortText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::json::ToValue for ShortText {
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::String(self.as_str().into())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::idmap::KeyText for ShortText {
+    fn key_text(&self) -> &str {
+        self.as_str()
+    }
+    fn key_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+    fn id_text(&self) -> crate::idtext::IdText {
+        self.0.clone()
+    }
+    fn own_id_text(&self) -> Option<&crate::idtext::IdText> {
+        Some(&self.0)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FromJson for ShortText {
+    fn from_json(v: serde_json::Value) -> JsonResult<Self> {
+        String::from_json(v).map(ShortText::from)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::request::Text for ShortText {
+    fn from_text(s: &str) -> crate::error::Result<Self> {
+        Ok(ShortText::from(s))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for ShortText {
+    fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::fastjson::text(d)
+    }
+}
+
+/// A key's versions, oldest first. Natively the first is kept in the key's record: most
+/// keys have one, and a `Vec` of its own was an allocation per key (64 bytes with the
+/// allocator's rounding) in each of a large organization's million keys. Reads and writes
+/// as a list, and is used as a slice.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, PartialEq, Eq)]
+pub struct Versions(VersionsRepr);
+
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, PartialEq, Eq)]
+enum VersionsRepr {
+    One(KeyVersion),
+    Many(Vec<KeyVersion>),
+}
+
+/// In WebAssembly a key's versions are a `Vec` (see [`ShortText`] for why).
+#[cfg(target_arch = "wasm32")]
+pub type Versions = Vec<KeyVersion>;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Versions {
+    /// No versions.
+    pub fn new() -> Self {
+        Versions(VersionsRepr::Many(Vec::new()))
+    }
+
+    /// Add `v` as the newest version.
+    pub fn push(&mut self, v: KeyVersion) {
+        let repr = core::mem::replace(&mut self.0, VersionsRepr::Many(Vec::new()));
+        self.0 = match repr {
+            VersionsRepr::Many(all) if all.is_empty() => VersionsRepr::One(v),
+            VersionsRepr::One(first) => VersionsRepr::Many(alloc::vec![first, v]),
+            VersionsRepr::Many(mut all) => {
+                all.push(v);
+                VersionsRepr::Many(all)
+            }
+        };
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Default for Versions {
+    fn default() -> Self {
+        Versions::new()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl From<Vec<KeyVersion>> for Versions {
+    fn from(mut all: Vec<KeyVersion>) -> Self {
+        match all.len() {
+            1 => Versions(all.pop().map_or(VersionsRepr::Many(Vec::new()), VersionsRepr::One)),
+            _ => {
+                all.shrink_to_fit();
+                Versions(VersionsRepr::Many(all))
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::ops::Deref for Versions {
+    type Target = [KeyVersion];
+
+    fn deref(&self) -> &[KeyVersion] {
+        match &self.0 {
+            VersionsRepr::One(v) => core::slice::from_ref(v),
+            VersionsRepr::Many(all) => all,
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::ops::DerefMut for Versions {
+    fn deref_mut(&mut self) -> &mut [KeyVersion] {
+        match &mut self.0 {
+            VersionsRepr::One(v) => core::slice::from_mut(v),
+            VersionsRepr::Many(all) => all,
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'a> IntoIterator for &'a Versions {
+    type Item = &'a KeyVersion;
+    type IntoIter = core::slice::Iter<'a, KeyVersion>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'a> IntoIterator for &'a mut Versions {
+    type Item = &'a mut KeyVersion;
+    type IntoIter = core::slice::IterMut<'a, KeyVersion>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::fmt::Debug for Versions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Serialize for Versions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FromJson for Versions {
+    fn from_json(v: serde_json::Value) -> JsonResult<Self> {
+        Vec::from_json(v).map(Versions::from)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::fastjson::FastRead for Versions {
+    fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::fast(d).map(Versions::from)
+    }
+}
+
 /// Configurable resource directory limits (RD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -660,7 +914,7 @@ pub struct KeyVersion {
     /// Encryptions made with it (bounded, see the ciphertext format).
     pub encryptions: u64,
     /// Opaque handle into the key backend.
-    pub handle: String,
+    pub handle: ShortText,
 }
 
 /// A key: metadata with its creator account.
@@ -674,7 +928,7 @@ pub struct Key {
     /// The account that created it (permission matrix).
     pub creator: AccountId,
     /// Key spec, `Aliyun_AES_256`.
-    pub spec: String,
+    pub spec: ShortText,
     /// Description.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
@@ -689,7 +943,7 @@ pub struct Key {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_rotation_at: Option<Timestamp>,
     /// Versions, oldest first; the last is current.
-    pub versions: Vec<KeyVersion>,
+    pub versions: Versions,
     /// Tags.
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
@@ -953,5 +1207,40 @@ mod tests {
         let mut grown = Tags::new();
         grown.extend([pair("env", "prod"), pair("team", "b")]);
         assert!(grown == Tags::from(map) && grown != Tags::new());
+    }
+
+    /// A key's versions keep their first in the record, and read, write and slice as the
+    /// list they are whatever their number (CR-1); short text is its text, inline or not.
+    #[test]
+    fn versions_read_write_and_slice_as_the_list_they_are_at_every_size() {
+        let long = "sw:".to_string() + &"k".repeat(40) + "/v1";
+        let version = |n: u32| KeyVersion {
+            version: n,
+            created_at: 10 + u64::from(n),
+            encryptions: 0,
+            handle: ShortText::from(if n == 4 { long.as_str() } else { "sw:key-1/v1" }),
+        };
+        let mut versions = Versions::new();
+        let mut list = Vec::new();
+        for n in 0..4 {
+            assert_eq!((versions.len(), &versions[..]), (list.len(), &list[..]));
+            assert!(matches!(versions.0, VersionsRepr::One(_)) == (n == 1), "{n} versions");
+            assert_eq!(serde_json::to_string(&versions).unwrap(), serde_json::to_string(&list).unwrap());
+            let text = serde_json::to_string(&list).unwrap();
+            let fast: Versions =
+                crate::fastjson::FastRead::fast(&mut serde_json::Deserializer::from_str(&text)).unwrap();
+            let slow = Versions::from_json(serde_json::from_str(&text).unwrap()).unwrap();
+            assert!(fast == versions && slow == versions && Versions::from(list.clone()) == versions);
+            versions.push(version(n + 1));
+            list.push(version(n + 1));
+        }
+        for v in &mut versions {
+            v.encryptions += 1;
+        }
+        assert_eq!(versions.iter().map(|v| v.encryptions).sum::<u64>(), 4);
+        assert_eq!(versions.last().map(|v| v.handle.as_str()), Some(long.as_str()));
+        assert_eq!(versions[0].handle.to_string(), "sw:key-1/v1");
+        assert!(ShortText::from(long.clone()) == ShortText::from(long.as_str()) && ShortText::default().is_empty());
+        assert_eq!(crate::json::ToValue::to_value(&versions[3].handle), serde_json::json!(long));
     }
 }

@@ -41,6 +41,7 @@ use crate::crypto::{b64_decode, b64_encode, AesKey, RandomSource};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::Mode;
+use crate::model::ShortText;
 use crate::rules::Rule;
 use crate::state::{State, StateSeed};
 
@@ -107,7 +108,7 @@ enum SealedMaterial {
     /// Version 3: the key table's entries by handle, and the body's `sealedKeys`
     /// (material no key version names).
     #[cfg(not(target_arch = "wasm32"))]
-    Table(alloc::vec::Vec<(String, crate::keystore::Sealed)>, IdMap<String, String>),
+    Table(alloc::vec::Vec<(ShortText, crate::keystore::Sealed)>, IdMap<String, String>),
 }
 
 /// The body as read, by the reader below.
@@ -672,7 +673,7 @@ pub fn policy_export(state: &State) -> State {
     let mut s = state.clone();
     for k in s.keys.values_mut() {
         for v in &mut k.versions {
-            v.handle = String::new();
+            v.handle = ShortText::default();
         }
     }
     for sec in s.secrets.values_mut() {
@@ -867,7 +868,7 @@ mod tests {
         for i in 0..3000 {
             let mut k = template.clone();
             k.id = crate::ids::KeyId::parse(&format!("key-w{i:05}")).unwrap();
-            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap();
+            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap().into();
             // A description longer than a window, then a few of many sizes.
             k.description = "d".repeat(if i == 1500 { 3 * super::super::keytable::WINDOW_FOR_TESTS } else { i % 97 });
             e.state.keys.insert(k.id.clone(), k);

@@ -94,22 +94,15 @@ fn main() {
     let accounts = engine.state().accounts.len();
     let mut parts = Parts { last: total, keys, rows: Vec::new() };
     let state = engine.state_mut();
-    for k in state.keys.values_mut() {
-        for v in &mut k.versions {
-            drop(std::mem::take(&mut v.handle));
-        }
-    }
-    parts.freed("keys: each version's backend handle (`String`)");
+    // What a key holds outside its record: short text (spec, handles) and a key's only
+    // version are kept in it.
     for k in state.keys.values_mut() {
         drop(std::mem::take(&mut k.versions));
-    }
-    parts.freed("keys: each key's `Vec` of versions");
-    for k in state.keys.values_mut() {
         drop(std::mem::take(&mut k.spec));
         drop(std::mem::take(&mut k.tags));
         drop(std::mem::take(&mut k.description));
     }
-    parts.freed("keys: spec, tags and description");
+    parts.freed("keys: what a record holds outside itself (versions past the first, text over 22 bytes, tags, description)");
     drop(std::mem::take(&mut state.keys));
     parts.freed("keys: the records (`Key`) and their map (slots, tree, hash index)");
     for r in state.ram.values_mut() {

@@ -339,7 +339,7 @@ pub fn key_metadata(k: &Key, state: &State, described: bool) -> KeyMetadata {
         arn: state.key_arn(k),
         dkms_instance_id: k.instance.clone(),
         creator: k.creator.clone(),
-        key_spec: k.spec.clone(),
+        key_spec: k.spec.to_string(),
         key_usage: KEY_USAGE,
         origin: "Aliyun_KMS",
         protection_level: if hsm { "HSM" } else { "SOFTWARE" },
@@ -440,13 +440,14 @@ pub(super) fn create(mut p: Pending<'_>, params: &mut Params<'_>) -> Result<Repl
         id: id.clone(),
         instance: inst_id.clone(),
         creator: call.caller.account.clone(),
-        spec: KEY_SPEC.to_string(),
+        spec: KEY_SPEC.into(),
         description,
         state: KeyState::Enabled,
         deletion_protection: false,
         rotation_interval: rotation,
         next_rotation_at: rotation.map(|i| call.at.saturating_add(i)),
-        versions: alloc::vec![KeyVersion { version: 1, created_at: call.at, encryptions: 0, handle }],
+        versions: alloc::vec![KeyVersion { version: 1, created_at: call.at, encryptions: 0, handle: handle.into() }]
+            .into(),
         tags: r.tags.unwrap_or_default().into(),
         created_at: call.at,
     };
@@ -728,7 +729,7 @@ impl Engine {
         let handle = self.generate_material(&inst, &format!("{id}/v{version}"))?;
         self.state.unschedule(&Due::RotateKey(id.clone()));
         if let Some(k) = self.state.keys.get_mut(id) {
-            k.versions.push(KeyVersion { version, created_at: at, encryptions: 0, handle });
+            k.versions.push(KeyVersion { version, created_at: at, encryptions: 0, handle: handle.into() });
             k.next_rotation_at = k.rotation_interval.map(|i| at.saturating_add(i));
         }
         if let Some(t) = self.state.keys.get(id).and_then(next_rotation) {

@@ -87,5 +87,5 @@ pub fn ok(s: StepResult) -> Value {
 /// The key-version handles of `key` in the engine's state.
 pub fn handles(r: &Runner, key: &str) -> Vec<String> {
     let id = kms_share_core::ids::KeyId::parse(key).unwrap();
-    r.engine().state().keys.get(&id).unwrap().versions.iter().map(|v| v.handle.clone()).collect()
+    r.engine().state().keys.get(&id).unwrap().versions.iter().map(|v| v.handle.to_string()).collect()
 }
