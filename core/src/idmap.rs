@@ -21,12 +21,14 @@
 //!   searched in its slots and its keys sorted when it is iterated. A large organization
 //!   holds hundreds of thousands of such maps (a RAM account's users, roles and
 //!   policies, each identity's policy names), and a tree's one node took 320 bytes.
-//! - Natively a larger map whose slots are in key order has no tree either: it is
-//!   iterated in slot order, and searched by its hash index (by halving while that is
-//!   being built). Maps are mostly made that way, entries read or copied in key order
-//!   (a snapshot's million keys and their key material, every map read from JSON). A key
-//!   inserted out of order or a removal builds the tree (slots never move for it); until
-//!   then the map saves the tree's 30-odd bytes per entry.
+//! - Natively the slots of a larger map that were filled in key order have no tree
+//!   entry either. Maps are mostly made that way, entries read or copied in key order (a
+//!   snapshot's million keys and their key material, every map read from JSON), and the
+//!   tree's 30-odd bytes per entry only repeated the order the slots already had. Such
+//!   a map is searched by its hash index (by halving while that is being built); keys
+//!   inserted later out of order get tree entries, and iteration merges the two orders.
+//!   A removal from the ordered slots (other than the last) gives every key its tree
+//!   entry; slots never move for it.
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
 use alloc::boxed::Box;
@@ -119,10 +121,11 @@ pub struct IdMap<K, V> {
     /// See [`IdMap::layout`].
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     layout: u64,
-    /// Natively, past [`SMALL`] entries: the slots are in key order and there is no
-    /// tree (see the module documentation).
+    /// Natively, past [`SMALL`] entries: how many leading slots are in key order with no
+    /// tree entry; the tree holds the keys of the slots after them (see the module
+    /// documentation).
     #[cfg(not(target_arch = "wasm32"))]
-    ordered: bool,
+    sorted: usize,
 }
 
 /// A number no map has had yet, for [`IdMap::layout`].
@@ -142,7 +145,7 @@ impl<K: Clone, V: Clone> Clone for IdMap<K, V> {
             hash: self.hash.clone(),
             layout: new_layout(),
             #[cfg(not(target_arch = "wasm32"))]
-            ordered: self.ordered,
+            sorted: self.sorted,
         }
     }
 }
@@ -251,7 +254,7 @@ impl<K, V> Default for IdMap<K, V> {
             #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
             layout: new_layout(),
             #[cfg(not(target_arch = "wasm32"))]
-            ordered: false,
+            sorted: 0,
         }
     }
 }
@@ -303,9 +306,9 @@ impl<K: KeyText, V> IdMap<K, V> {
         if !entries.windows(2).all(|w| matches!(w, [(a, _), (b, _)] if a.key_bytes() < b.key_bytes())) {
             return Err(entries);
         }
-        let ordered = entries.len() > SMALL;
+        let sorted = if entries.len() > SMALL { entries.len() } else { 0 };
         let mut map =
-            IdMap { tree: BTreeMap::new(), slots: entries, hash: Hash::default(), layout: new_layout(), ordered };
+            IdMap { tree: BTreeMap::new(), slots: entries, hash: Hash::default(), layout: new_layout(), sorted };
         map.end_bulk();
         Ok(map)
     }
@@ -315,42 +318,40 @@ impl<K: KeyText, V> IdMap<K, V> {
         UNTREED && self.slots.len() <= SMALL
     }
 
-    /// Whether the map is past [`SMALL`] entries, its slots in key order, with no tree:
-    /// natively only.
-    fn ordered(&self) -> bool {
+    /// How many leading slots of a map past [`SMALL`] entries are in key order with no
+    /// tree entry: natively only.
+    fn sorted(&self) -> usize {
         #[cfg(not(target_arch = "wasm32"))]
-        return self.ordered;
+        return self.sorted;
         #[cfg(target_arch = "wasm32")]
-        false
+        0
     }
 
     /// Give a map just past [`SMALL`] entries its order: natively none while its slots
     /// are in key order, else its tree.
     fn tree_if_large(&mut self) {
-        if self.untreed() || self.ordered() || self.tree.len() == self.slots.len() {
+        if self.untreed() || self.sorted() > 0 || self.tree.len() == self.slots.len() {
             return;
         }
         #[cfg(not(target_arch = "wasm32"))]
         if self.tree.is_empty()
             && self.slots.windows(2).all(|w| matches!(w, [(a, _), (b, _)] if a.key_bytes() < b.key_bytes()))
         {
-            self.ordered = true;
+            self.sorted = self.slots.len();
             return;
         }
-        self.build_tree();
-    }
-
-    fn build_tree(&mut self) {
         self.tree = self.slots.iter().enumerate().map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
     }
 
-    /// Build the tree of an ordered map, for a key out of order or a removal (its slots
+    /// Give the ordered slots their tree entries, for a removal among them (the slots
     /// stay where they are).
     fn unorder(&mut self) {
         #[cfg(not(target_arch = "wasm32"))]
-        if self.ordered {
-            self.ordered = false;
-            self.build_tree();
+        if self.sorted > 0 {
+            let sorted = self.slots.iter().take(self.sorted).enumerate();
+            let entries: Vec<(IdText, u32)> = sorted.map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
+            self.tree.extend(entries);
+            self.sorted = 0;
         }
     }
 
@@ -385,9 +386,13 @@ impl<K: KeyText, V> IdMap<K, V> {
             // node, if it has one, is one more record to reach (the RAM check looks up
             // an identity and its policies in small maps of the caller's account).
             _ if FAST && self.slots.len() <= SMALL => self.slots.iter().position(|(k, _)| same_key(k, key)),
-            // An ordered map while its hash index is being built (a bulk read).
-            _ if self.ordered() => self.slots.binary_search_by(|(k, _)| k.key_bytes().cmp(text)).ok(),
-            _ => self.tree.get(text).map(|s| pos(*s)),
+            // The ordered slots while the hash index is being built (a bulk read), then
+            // the tree.
+            _ => {
+                let sorted = self.slots.get(..self.sorted()).unwrap_or_default();
+                let found = sorted.binary_search_by(|(k, _)| k.key_bytes().cmp(text)).ok();
+                found.or_else(|| self.tree.get(text).map(|s| pos(*s)))
+            }
         }
     }
 
@@ -447,20 +452,25 @@ impl<K: KeyText, V> IdMap<K, V> {
             self.index_if_large();
             return None;
         }
-        if self.ordered() {
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.sorted > 0 {
             if let Some(i) = self.slot_of(&key) {
                 return self.slots.get_mut(i).map(|(_, v)| core::mem::replace(v, value));
             }
-            if self.slots.last().is_some_and(|(last, _)| last.key_bytes() < key.key_bytes()) {
+            // Past the last of the ordered slots, with none after them: one more of them.
+            let next = self.sorted == self.slots.len()
+                && self.slots.last().is_some_and(|(last, _)| last.key_bytes() < key.key_bytes());
+            if next {
                 if let Some(hash) = self.hash.get_mut() {
                     hash.insert(idhash::hash(key.key_bytes()), slot_no(self.slots.len()));
                 }
                 self.slots.push((key, value));
+                self.sorted += 1;
                 return None;
             }
-            self.unorder();
         }
-        // One search of the tree, whether the key is new or not.
+        // One search of the tree, whether the key is new or not (not among the ordered
+        // slots: looked for above).
         match self.tree.entry(key.id_text()) {
             btree_map::Entry::Occupied(e) => {
                 self.slots.get_mut(pos(*e.get())).map(|(_, v)| core::mem::replace(v, value))
@@ -491,13 +501,10 @@ impl<K: KeyText, V> IdMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        if self.ordered() && self.slot_of(key).is_some() {
-            self.unorder();
-        }
         let i = if self.untreed() {
             self.slots.iter().position(|(k, _)| same_key(k, key))?
-        } else if self.ordered() {
-            return None;
+        } else if self.sorted() > 0 {
+            self.unslot_ordered(key)?
         } else {
             pos(self.tree.remove(key.key_bytes())?)
         };
@@ -525,8 +532,27 @@ impl<K: KeyText, V> IdMap<K, V> {
         if self.untreed() {
             self.tree = BTreeMap::new();
             self.hash.drop_built();
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                self.sorted = 0;
+            }
         }
         Some(removed)
+    }
+
+    /// The slot of `key` in a map with ordered slots, its tree entry (if any) removed.
+    fn unslot_ordered<Q: KeyText + ?Sized>(&mut self, key: &Q) -> Option<usize> {
+        let i = self.slot_of(key)?;
+        #[cfg(not(target_arch = "wasm32"))]
+        if i < self.sorted {
+            // The last of the ordered slots, with none after them: one fewer of them.
+            if i + 1 == self.slots.len() {
+                self.sorted -= 1;
+                return Some(i);
+            }
+            self.unorder();
+        }
+        self.tree.remove(key.key_bytes()).map(pos)
     }
 
     /// Remove every entry.
@@ -540,7 +566,7 @@ impl<K: KeyText, V> IdMap<K, V> {
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
-            self.ordered = false;
+            self.sorted = 0;
         }
     }
 
@@ -568,8 +594,9 @@ impl<K: KeyText, V> IdMap<K, V> {
         #[cfg(not(target_arch = "wasm32"))]
         let order = if self.untreed() {
             Order::small(&self.slots)
-        } else if self.ordered {
-            Order::Slots(0..slot_no(self.slots.len()))
+        } else if self.sorted > 0 {
+            let left = self.slots.len();
+            Order::Merged { sorted: 0..slot_no(self.sorted), tree: self.tree.iter(), front: None, back: None, left }
         } else {
             Order::Tree(self.tree.values())
         };
@@ -614,7 +641,7 @@ impl<K: KeyText, V> IdMap<K, V> {
             #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
             layout: self.layout,
             #[cfg(not(target_arch = "wasm32"))]
-            ordered: self.ordered,
+            sorted: self.sorted,
         }
     }
 
@@ -626,8 +653,15 @@ impl<K: KeyText, V> IdMap<K, V> {
     /// The entries, in key order, consuming the map.
     pub fn into_sorted_vec(self) -> Vec<(K, V)> {
         #[cfg(not(target_arch = "wasm32"))]
-        if self.ordered {
+        if self.sorted == self.slots.len() {
             return self.slots;
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.sorted > 0 {
+            let mut order = self.iter().order;
+            let order: Vec<u32> = core::iter::from_fn(|| order.next(&self.slots)).collect();
+            let mut slots: Vec<Option<(K, V)>> = self.slots.into_iter().map(Some).collect();
+            return order.iter().filter_map(|s| slots.get_mut(pos(*s)).and_then(Option::take)).collect();
         }
         #[cfg(not(target_arch = "wasm32"))]
         if self.untreed() {
@@ -669,12 +703,24 @@ pub struct Iter<'a, K, V> {
 }
 
 /// The slots of a map in key order: from its tree, those of a small map without one
-/// sorted by key (at most [`SMALL`]), or those of an ordered map as they are.
+/// sorted by key (at most [`SMALL`]), or a map's ordered slots merged with its tree's.
 #[cfg(not(target_arch = "wasm32"))]
 enum Order<'a> {
     Tree(btree_map::Values<'a, IdText, u32>),
-    Small { sorted: [u8; SMALL], front: usize, back: usize },
-    Slots(core::ops::Range<u32>),
+    Small {
+        sorted: [u8; SMALL],
+        front: usize,
+        back: usize,
+    },
+    /// `sorted`: the ordered slots not yet given; `front` and `back`: a tree entry taken
+    /// from that end and not yet given; `left`: how many slots are left to give.
+    Merged {
+        sorted: core::ops::Range<u32>,
+        tree: btree_map::Iter<'a, IdText, u32>,
+        front: Option<(&'a IdText, &'a u32)>,
+        back: Option<(&'a IdText, &'a u32)>,
+        left: usize,
+    },
 }
 
 /// In WebAssembly every map has its tree.
@@ -707,13 +753,9 @@ impl Order<'_> {
         }
         Order::Small { sorted, front: 0, back: n }
     }
-}
 
-#[cfg(not(target_arch = "wasm32"))]
-impl Iterator for Order<'_> {
-    type Item = u32;
-
-    fn next(&mut self) -> Option<u32> {
+    /// The next slot from the front (`slots`: the map's, for a merge's comparisons).
+    fn next<K: KeyText, V>(&mut self, slots: &[(K, V)]) -> Option<u32> {
         match self {
             Order::Tree(values) => values.next().copied(),
             Order::Small { sorted, front, back } => {
@@ -721,22 +763,32 @@ impl Iterator for Order<'_> {
                 *front += 1;
                 Some(u32::from(*s))
             }
-            Order::Slots(slots) => slots.next(),
+            Order::Merged { sorted, tree, front, back, left } => {
+                // The smallest tree entry left: taken earlier, next in the tree, or, once
+                // the tree is spent, the one the back end took.
+                let t = front.take().or_else(|| tree.next()).or_else(|| back.take());
+                let s = sorted.clone().next();
+                let slot = match (s, t) {
+                    (Some(s), Some(t)) if key_of(slots, s) < t.0.as_bytes() => {
+                        *front = Some(t);
+                        sorted.start += 1;
+                        s
+                    }
+                    (_, Some(t)) => *t.1,
+                    (Some(s), None) => {
+                        sorted.start += 1;
+                        s
+                    }
+                    (None, None) => return None,
+                };
+                *left = left.saturating_sub(1);
+                Some(slot)
+            }
         }
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            Order::Tree(values) => values.size_hint(),
-            Order::Small { front, back, .. } => (back - front, Some(back - front)),
-            Order::Slots(slots) => slots.size_hint(),
-        }
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl DoubleEndedIterator for Order<'_> {
-    fn next_back(&mut self) -> Option<u32> {
+    /// The next slot from the back.
+    fn next_back<K: KeyText, V>(&mut self, slots: &[(K, V)]) -> Option<u32> {
         match self {
             Order::Tree(values) => values.next_back().copied(),
             Order::Small { sorted, front, back } => {
@@ -744,36 +796,74 @@ impl DoubleEndedIterator for Order<'_> {
                 *back -= 1;
                 Some(u32::from(*s))
             }
-            Order::Slots(slots) => slots.next_back(),
+            Order::Merged { sorted, tree, front, back, left } => {
+                let t = back.take().or_else(|| tree.next_back()).or_else(|| front.take());
+                let s = sorted.clone().next_back();
+                let slot = match (s, t) {
+                    (Some(s), Some(t)) if key_of(slots, s) > t.0.as_bytes() => {
+                        *back = Some(t);
+                        sorted.end -= 1;
+                        s
+                    }
+                    (_, Some(t)) => *t.1,
+                    (Some(s), None) => {
+                        sorted.end -= 1;
+                        s
+                    }
+                    (None, None) => return None,
+                };
+                *left = left.saturating_sub(1);
+                Some(slot)
+            }
+        }
+    }
+
+    /// How many slots are left.
+    fn len(&self) -> usize {
+        match self {
+            Order::Tree(values) => values.len(),
+            Order::Small { front, back, .. } => back - front,
+            Order::Merged { left, .. } => *left,
         }
     }
 }
 
-impl<'a, K, V> Iterator for Iter<'a, K, V> {
+/// The key text of slot `s`.
+#[cfg(not(target_arch = "wasm32"))]
+fn key_of<K: KeyText, V>(slots: &[(K, V)], s: u32) -> &[u8] {
+    slots.get(pos(s)).map(|(k, _)| k.key_bytes()).unwrap_or_default()
+}
+
+impl<'a, K: KeyText, V> Iterator for Iter<'a, K, V> {
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let s = self.order.next()?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let s = self.order.next(self.slots)?;
         #[cfg(target_arch = "wasm32")]
-        let s = *s;
+        let s = *self.order.next()?;
         self.slots.get(pos(s)).map(|(k, v)| (k, v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
+        #[cfg(not(target_arch = "wasm32"))]
+        return (self.order.len(), Some(self.order.len()));
+        #[cfg(target_arch = "wasm32")]
         self.order.size_hint()
     }
 }
 
-impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
+impl<K: KeyText, V> DoubleEndedIterator for Iter<'_, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let s = self.order.next_back()?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let s = self.order.next_back(self.slots)?;
         #[cfg(target_arch = "wasm32")]
-        let s = *s;
+        let s = *self.order.next_back()?;
         self.slots.get(pos(s)).map(|(k, v)| (k, v))
     }
 }
 
-impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
+impl<K: KeyText, V> ExactSizeIterator for Iter<'_, K, V> {}
 
 impl<'a, K: KeyText, V> IntoIterator for &'a IdMap<K, V> {
     type Item = (&'a K, &'a V);
@@ -1209,7 +1299,7 @@ mod tests {
             } else {
                 assert_eq!(ours.insert(key.clone(), step), model.insert(key, step));
             }
-            let treeless = UNTREED && (ours.len() <= SMALL || ours.ordered()) || ours.is_empty();
+            let treeless = UNTREED && (ours.len() <= SMALL || ours.sorted() == ours.len()) || ours.is_empty();
             assert_eq!(ours.tree.is_empty(), treeless, "step {step}");
             assert!(ours.iter().map(|(k, v)| (k.clone(), *v)).eq(model.clone()), "step {step}");
             assert!(ours.iter().rev().map(|(k, v)| (k.clone(), *v)).eq(model.clone().into_iter().rev()));
@@ -1229,19 +1319,32 @@ mod tests {
     }
 
     /// Natively a large map whose keys came in order keeps no tree, however it was made
-    /// (one by one, in bulk, all at once), and answers as the map it is; a key out of
-    /// order or a removal gives it its tree, after which it answers the same.
+    /// (one by one, in bulk, all at once), and answers as the map it is; keys inserted
+    /// out of order get tree entries and iteration merges both, from either end; a
+    /// removal among the ordered slots gives them their tree entries. Every step answers
+    /// as a `BTreeMap` does.
     #[test]
-    fn maps_in_key_order_keep_no_tree_until_a_key_comes_out_of_order() {
+    fn maps_in_key_order_keep_no_tree_entries_for_their_ordered_slots() {
         let key = |i: u64| format!("{}{i:05}", if i % 3 == 0 { "key-with-a-rather-long-prefix-" } else { "k" });
-        let mut keys: Vec<String> = (0..1000).map(key).collect();
+        let mut keys: Vec<String> = (0..1000).map(|i| key(i * 2)).collect();
         keys.sort();
         let model: BTreeMap<String, u64> = keys.iter().cloned().zip(0..).collect();
         let same = |ours: &IdMap<String, u64>, model: &BTreeMap<String, u64>, why: &str| {
             assert_eq!(ours.len(), model.len(), "{why}");
             assert!(ours.iter().map(|(k, v)| (k.clone(), *v)).eq(model.clone()), "{why}");
             assert!(ours.iter().rev().map(|(k, v)| (k.clone(), *v)).eq(model.clone().into_iter().rev()), "{why}");
-            for i in (0..1100).step_by(7) {
+            // From both ends at once, in turns: each entry once, and the count right.
+            let (mut it, mut want) = (ours.iter(), model.iter());
+            for turn in 0.. {
+                assert_eq!(it.len(), want.len(), "{why} {turn}");
+                let (got, expected) =
+                    if turn % 3 == 1 { (it.next_back(), want.next_back()) } else { (it.next(), want.next()) };
+                assert_eq!(got, expected, "{why} {turn}");
+                if got.is_none() {
+                    break;
+                }
+            }
+            for i in (0..2100).step_by(7) {
                 assert_eq!(ours.get(key(i).as_str()), model.get(&key(i)), "{why} {i}");
             }
             assert_eq!(serde_json::to_string(ours).unwrap(), serde_json::to_string(model).unwrap(), "{why}");
@@ -1259,31 +1362,64 @@ mod tests {
         bulk.end_bulk();
         let at_once: IdMap<String, u64> = model.clone().into_iter().collect();
         let read: IdMap<String, u64> = serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
+        let ordered = |m: &IdMap<String, u64>| m.sorted() == m.len() && m.tree.is_empty();
         for (how, map) in [("one by one", &one_by_one), ("in bulk", &bulk), ("at once", &at_once), ("read", &read)] {
-            assert!(map.ordered() == UNTREED && map.tree.is_empty() == UNTREED, "{how}");
+            assert!(ordered(map) == UNTREED, "{how}");
             same(map, &model, how);
         }
-        // A value replaced, and a key past the last: still in order, no tree.
+        // A value replaced, a key past the last, an absent key removed: still all ordered.
         let (mut ours, mut model) = (one_by_one, model);
         assert_eq!(ours.insert(keys[10].clone(), 7), model.insert(keys[10].clone(), 7));
         assert_eq!(ours.insert("zz".into(), 8), model.insert("zz".into(), 8));
         assert_eq!(ours.remove("absent"), model.remove("absent"));
-        assert!(ours.ordered() == UNTREED && ours.tree.is_empty() == UNTREED);
+        assert!(ordered(&ours) == UNTREED);
         same(&ours, &model, "appended");
+        // Keys out of order, in and out of the bulk mode: tree entries for them only, the
+        // slots where they were.
         let layout = ours.layout();
-        // A key before the last: the tree is built, the slots stay where they were.
-        assert_eq!(ours.insert("a".into(), 9), model.insert("a".into(), 9));
-        assert!(!ours.ordered() && ours.tree.len() == ours.len() && ours.layout() == layout);
+        let sorted = ours.sorted();
+        for (i, k) in ["a", "k00999", "zy", "zzz", "k00001"].into_iter().enumerate() {
+            if i == 2 {
+                ours.begin_bulk();
+            }
+            assert_eq!(ours.insert(k.into(), 9), model.insert(k.into(), 9), "{k}");
+            assert_eq!(ours.get(k), Some(&9), "{k}");
+        }
+        ours.end_bulk();
+        assert!(ours.sorted() == sorted && ours.tree.len() == ours.len() - sorted && ours.layout() == layout);
         same(&ours, &model, "out of order");
-        // A removal from an ordered map builds its tree too.
+        // Removals: after the ordered slots, of the last ordered slot, then among them.
+        let mut small: IdMap<String, u64> = model.clone().into_iter().take(20).collect();
+        let mut small_model: BTreeMap<String, u64> = model.clone().into_iter().take(20).collect();
+        let last = small_model.keys().last().unwrap().clone();
+        assert_eq!(small.remove(last.as_str()), small_model.remove(&last));
+        assert!(ordered(&small) == UNTREED);
+        same(&small, &small_model, "the last ordered slot removed");
+        for k in ["zzz", "a", keys[500].as_str(), "zy", keys[0].as_str()] {
+            assert_eq!(ours.remove(k), model.remove(k), "{k}");
+            same(&ours, &model, k);
+        }
+        assert!(ours.sorted() == 0 && ours.tree.len() == ours.len());
+        // Random changes of a map made in order, compared step by step.
         let mut ours: IdMap<String, u64> = model.clone().into_iter().collect();
-        assert_eq!(ours.remove(keys[500].as_str()), model.remove(&keys[500]));
-        assert!(!ours.ordered() && ours.tree.len() == ours.len());
-        same(&ours, &model, "removed");
-        // And a map cleared starts again.
+        let mut seed: u64 = 0x0f0f_1234_5678_9abc;
+        for step in 0..3000u64 {
+            let x = xorshift(&mut seed);
+            let k = key(x % 2100);
+            match x % 7 {
+                0 => assert_eq!(ours.remove(k.as_str()), model.remove(&k)),
+                1..=3 => assert_eq!(ours.insert(k.clone(), step), model.insert(k, step)),
+                _ => assert_eq!(ours.get(k.as_str()), model.get(&k)),
+            }
+            if step % 500 == 0 {
+                same(&ours, &model, "random");
+            }
+        }
+        same(&ours, &model, "random, at the end");
+        // A map cleared starts again.
         ours.clear();
         ours.extend(model.clone());
-        assert!(ours.ordered() == UNTREED);
+        assert!(ordered(&ours) == UNTREED);
         same(&ours, &model, "cleared and refilled");
     }
 
