@@ -104,7 +104,7 @@ fn main() {
     }
     parts.freed("keys: what a record holds outside itself (versions past the first, text over 22 bytes, tags, description)");
     drop(std::mem::take(&mut state.keys));
-    parts.freed("keys: the records (`Key`) and their map (slots, tree, hash index)");
+    parts.freed("keys: the records (`Key`) and their map (slots, hash index, tree entries of keys added out of order)");
     for r in state.ram.values_mut() {
         drop(std::mem::take(&mut r.policies));
     }
