@@ -75,7 +75,9 @@ impl Parts {
             "allocations": allocations,
             "bytesPerKey": bytes as f64 / self.keys.max(1) as f64,
         }));
-        self.last = now;
+        // Counted after the row is written, so that the row's own allocations are not
+        // taken from the next part's.
+        self.last = live();
     }
 }
 
