@@ -151,9 +151,11 @@ impl crate::fastjson::FastRead for Tags {
 }
 
 /// Short text of a key record: its spec and its versions' backend handles. Natively the
-/// text is inline up to 22 bytes (a spec, the software backend's handles), so a large
-/// organization's million keys make no allocation for either; longer text goes to the
-/// heap. Reads and writes as a string.
+/// text is inline up to 22 bytes, with no allocation: every spec, an imported key's
+/// handle (empty: it has no material here), and the software backend's handle
+/// (`sw:<key id>/v<n>`) of a key id of up to 15 bytes (the bench's generated
+/// organization's). Longer text goes to the heap: the handles of the ids the engine
+/// makes (`key-` and 16 characters) are 26 bytes. Reads and writes as a string.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, PartialEq, Eq)]
 pub struct ShortText(crate::idtext::IdText);
