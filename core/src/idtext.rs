@@ -17,26 +17,27 @@ use serde::{Serialize, Serializer};
 /// Longest text kept inline, in bytes: with its length and the variant tag, 24 bytes.
 pub const INLINE: usize = 22;
 
-/// The text of an id: inline up to [`INLINE`] bytes, else on the heap.
+/// The text of an id: inline up to `N` bytes ([`INLINE`] for every id; 30, 32 bytes in
+/// all, for `model::ShortText`), else on the heap.
 #[derive(Clone)]
-pub enum IdText {
+pub enum IdText<const N: usize = INLINE> {
     /// Short text: its length and bytes (the first `len` bytes are valid UTF-8).
     Inline {
         /// Bytes used.
         len: u8,
         /// The text, zero-padded.
-        bytes: [u8; INLINE],
+        bytes: [u8; N],
     },
     /// Longer text.
     Heap(Box<str>),
 }
 
-impl IdText {
+impl<const N: usize> IdText<N> {
     /// The text of `s`.
     pub fn new(s: &str) -> Self {
         match u8::try_from(s.len()) {
-            Ok(len) if s.len() <= INLINE => {
-                let mut bytes = [0u8; INLINE];
+            Ok(len) if s.len() <= N => {
+                let mut bytes = [0u8; N];
                 for (d, b) in bytes.iter_mut().zip(s.as_bytes()) {
                     *d = *b;
                 }
@@ -65,7 +66,7 @@ impl IdText {
     }
 }
 
-impl PartialEq for IdText {
+impl<const N: usize> PartialEq for IdText<N> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             // Zero-padded, so the same text is the same bytes: compared as fixed-size
@@ -79,15 +80,15 @@ impl PartialEq for IdText {
     }
 }
 
-impl Eq for IdText {}
+impl<const N: usize> Eq for IdText<N> {}
 
-impl PartialOrd for IdText {
+impl<const N: usize> PartialOrd for IdText<N> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for IdText {
+impl<const N: usize> Ord for IdText<N> {
     // `str` orders by bytes, so this is the text's order.
     fn cmp(&self, other: &Self) -> Ordering {
         self.as_bytes().cmp(other.as_bytes())
@@ -96,25 +97,25 @@ impl Ord for IdText {
 
 // Order, equality and hash are those of the text's bytes, so a map keyed by `IdText` can
 // be searched with a `&[u8]` (crate::idmap does), comparing bytes as `Ord for IdText` does.
-impl core::borrow::Borrow<[u8]> for IdText {
+impl<const N: usize> core::borrow::Borrow<[u8]> for IdText<N> {
     fn borrow(&self) -> &[u8] {
         self.as_bytes()
     }
 }
 
-impl Hash for IdText {
+impl<const N: usize> Hash for IdText<N> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.as_bytes().hash(state);
     }
 }
 
-impl fmt::Debug for IdText {
+impl<const N: usize> fmt::Debug for IdText<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-impl Serialize for IdText {
+impl<const N: usize> Serialize for IdText<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
@@ -133,7 +134,7 @@ mod tests {
             .map(|s| String::from(*s))
             .collect();
         // Both sides of the inline limit, with shared prefixes.
-        for n in [INLINE - 1, INLINE, INLINE + 1, 64] {
+        for n in [INLINE - 1, INLINE, INLINE + 1, 29, 30, 31, 64] {
             v.push("k".repeat(n));
             v.push(alloc::format!("{}z", "k".repeat(n)));
             v.push(alloc::format!("{}é", "k".repeat(n.saturating_sub(1))));
@@ -144,22 +145,27 @@ mod tests {
     #[test]
     fn text_order_equality_and_round_trip_match_str() {
         assert_eq!(core::mem::size_of::<IdText>(), 24);
+        assert_eq!(core::mem::size_of::<IdText<30>>(), 32);
         let all = texts();
         for a in &all {
-            let ta = IdText::new(a);
-            assert_eq!(ta.as_str(), a);
+            let ta = IdText::<INLINE>::new(a);
+            let wide = IdText::<30>::new(a);
+            assert_eq!((ta.as_str(), wide.as_str()), (a.as_str(), a.as_str()));
             assert_eq!(matches!(ta, IdText::Inline { .. }), a.len() <= INLINE);
+            assert_eq!(matches!(wide, IdText::Inline { .. }), a.len() <= 30);
             for b in &all {
                 let tb = IdText::new(b);
                 assert_eq!(ta.cmp(&tb), a.as_str().cmp(b.as_str()), "{a:?} vs {b:?}");
                 assert_eq!(ta == tb, a == b);
+                let wide_b = IdText::<30>::new(b);
+                assert_eq!((wide.cmp(&wide_b), wide == wide_b), (a.as_str().cmp(b.as_str()), a == b), "{a:?} vs {b:?}");
             }
         }
     }
 
     #[test]
     fn debug_and_serialized_forms_are_the_texts() {
-        let t = IdText::new("key-\"quoted\"");
+        let t = IdText::<INLINE>::new("key-\"quoted\"");
         assert_eq!(alloc::format!("{t:?}"), alloc::format!("{:?}", "key-\"quoted\""));
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"key-\\\"quoted\\\"\"");
     }

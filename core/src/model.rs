@@ -151,14 +151,18 @@ impl crate::fastjson::FastRead for Tags {
 }
 
 /// Short text of a key record: its spec and its versions' backend handles. Natively the
-/// text is inline up to 22 bytes, with no allocation: every spec, an imported key's
-/// handle (empty: it has no material here), and the software backend's handle
-/// (`sw:<key id>/v<n>`) of a key id of up to 15 bytes (the bench's generated
-/// organization's). Longer text goes to the heap: the handles of the ids the engine
-/// makes (`key-` and 16 characters) are 26 bytes. Reads and writes as a string.
+/// text is inline up to 30 bytes (32 in all), with no allocation: every spec, and the
+/// software backend's handles (`sw:<key id>/v<n>`, 26 bytes for the ids the engine
+/// makes), where a large organization has one per key in the key and again as the
+/// backend's map key. An id's 22 bytes would hold neither handle of an engine-made key.
+/// Longer text goes to the heap. Reads and writes as a string.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, PartialEq, Eq)]
-pub struct ShortText(crate::idtext::IdText);
+pub struct ShortText(crate::idtext::IdText<SHORT_INLINE>);
+
+/// Longest [`ShortText`] kept inline, in bytes.
+#[cfg(not(target_arch = "wasm32"))]
+const SHORT_INLINE: usize = 30;
 
 /// In WebAssembly short text is a `String` (the module's size is budgeted, and a page
 /// holds a small organization).
@@ -246,12 +250,6 @@ impl crate::idmap::KeyText for ShortText {
     }
     fn key_bytes(&self) -> &[u8] {
         self.0.as_bytes()
-    }
-    fn id_text(&self) -> crate::idtext::IdText {
-        self.0.clone()
-    }
-    fn own_id_text(&self) -> Option<&crate::idtext::IdText> {
-        Some(&self.0)
     }
 }
 
@@ -1243,6 +1241,11 @@ mod tests {
         assert_eq!(versions.last().map(|v| v.handle.as_str()), Some(long.as_str()));
         assert_eq!(versions[0].handle.to_string(), "sw:key-1/v1");
         assert!(ShortText::from(long.clone()) == ShortText::from(long.as_str()) && ShortText::default().is_empty());
+        // The handle of a key id the engine makes is kept inline; longer text is not.
+        let engine_made = ShortText::from("sw:key-0123456789abcdef/v9999");
+        assert!(matches!(engine_made.0, crate::idtext::IdText::Inline { .. }) && engine_made.len() == 29);
+        assert!(matches!(versions[3].handle.0, crate::idtext::IdText::Heap(_)));
+        assert_eq!(core::mem::size_of::<ShortText>(), 32);
         assert_eq!(crate::json::ToValue::to_value(&versions[3].handle), serde_json::json!(long));
     }
 }

@@ -104,7 +104,7 @@ fn main() {
         drop(std::mem::take(&mut k.tags));
         drop(std::mem::take(&mut k.description));
     }
-    parts.freed("keys: what a record holds outside itself (versions past the first, text over 22 bytes, tags, description)");
+    parts.freed("keys: what a record holds outside itself (versions past the first, a spec or handle over 30 bytes, tags, description)");
     drop(std::mem::take(&mut state.keys));
     parts.freed("keys: the records (`Key`) and their map (slots, hash index, tree entries of keys added out of order)");
     for r in state.ram.values_mut() {
