@@ -154,8 +154,8 @@ impl crate::fastjson::FastRead for Tags {
 /// text is inline up to 30 bytes (32 in all), with no allocation: every spec, and the
 /// software backend's handles (`sw:<key id>/v<n>`, 26 bytes for the ids the engine
 /// makes), where a large organization has one per key in the key and again as the
-/// backend's map key. An id's 22 bytes would hold neither handle of an engine-made key.
-/// Longer text goes to the heap. Reads and writes as a string.
+/// backend's map key (an id's 22 inline bytes would not hold them). Longer text goes to
+/// the heap. Reads and writes as a string.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, PartialEq, Eq)]
 pub struct ShortText(crate::idtext::IdText<SHORT_INLINE>);
