@@ -176,8 +176,8 @@ enum Hash {
     /// A small map, searched in its tree.
     #[default]
     None,
-    /// Entries are being read in bulk ([`IdMap::begin_bulk`]): the tree answers until
-    /// the index is built once at the end.
+    /// Entries are being read in bulk ([`IdMap::begin_bulk`]): the tree (and a search by
+    /// halving of the slots in key order) answers until the index is built at the end.
     Deferred,
     Built(Box<HashIndex>),
 }
@@ -276,7 +276,8 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Insert many entries before looking any up (reading a map): its hash index is
     /// built once, at [`IdMap::end_bulk`], instead of entry by entry. Lookups meanwhile
-    /// search the tree; a map left in bulk mode answers the same, only slower.
+    /// search the tree and the slots in key order; a map left in bulk mode answers the
+    /// same, only slower.
     pub(crate) fn begin_bulk(&mut self) {
         self.hash.defer();
     }
@@ -299,8 +300,9 @@ impl<K: KeyText, V> IdMap<K, V> {
     }
 
     /// The map of `entries` given in strictly ascending key order, built in one pass
-    /// (the tree from sorted keys, no search per entry); the entries back when they are
-    /// not in that order (a repeated key included). Native only: see `fastjson`.
+    /// (its slots in key order need no tree; its hash index is built once); the entries
+    /// back when they are not in that order (a repeated key included). Native only: see
+    /// `fastjson`.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn of_ascending(entries: Vec<(K, V)>) -> core::result::Result<Self, Vec<(K, V)>> {
         if !entries.windows(2).all(|w| matches!(w, [(a, _), (b, _)] if a.key_bytes() < b.key_bytes())) {
@@ -345,8 +347,8 @@ impl<K: KeyText, V> IdMap<K, V> {
 
     /// Give the ordered slots their tree entries, for a removal among them (the slots
     /// stay where they are).
+    #[cfg(not(target_arch = "wasm32"))]
     fn unorder(&mut self) {
-        #[cfg(not(target_arch = "wasm32"))]
         if self.sorted > 0 {
             let sorted = self.slots.iter().take(self.sorted).enumerate();
             let entries: Vec<(IdText, u32)> = sorted.map(|(i, (k, _))| (k.id_text(), slot_no(i))).collect();
@@ -552,7 +554,8 @@ impl<K: KeyText, V> IdMap<K, V> {
             }
             self.unorder();
         }
-        self.tree.remove(key.key_bytes()).map(pos)
+        self.tree.remove(key.key_bytes());
+        Some(i)
     }
 
     /// Remove every entry.
@@ -1042,8 +1045,8 @@ impl<K: KeyText> IdSet<K> {
     }
 
     /// The set of `keys`, given in strictly ascending text order (an index built from a
-    /// map's keys, read in order): its tree is built in one pass and its hash index once,
-    /// where inserting member by member searches the tree and grows the index each time.
+    /// map's keys, read in order): taken as they are, with no tree, and its hash index
+    /// built once, where inserting member by member searches and grows the index each time.
     /// Keys in any other order are inserted one by one (the same set). Native only: see
     /// `IdMap::of_ascending`.
     #[cfg(not(target_arch = "wasm32"))]
