@@ -17,6 +17,9 @@ WASM_PKG_STAMP   := bindings-wasm/pkg/package.json
 
 EXTRA_TESTS += test-wasm
 
+# Under `make test` a warning of the WebAssembly builds fails them (scripts/build-wasm-pkg.sh).
+test: export WASM_DENY_WARNINGS := 1
+
 # Included before the top Makefile's rules: keep the default goal unchanged.
 WASM_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 

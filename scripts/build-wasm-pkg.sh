@@ -20,8 +20,24 @@ mkdir -p target
 exec 9>target/wasm-pkg.lock
 flock 9
 
+# wasm_build ARGS...: a release build of the wasm crate, its messages shown. Under `make
+# test` (WASM_DENY_WARNINGS=1, mk/wasm.mk) a warning fails it, as clippy's -D warnings
+# does natively: the native lints never compile the code that is WebAssembly's alone.
+wasm_build() {
+  local log status=0
+  log=$(mktemp)
+  wasm_cargo build --release -p kms-share-wasm --quiet "$@" 2>"$log" || status=$?
+  cat "$log" >&2
+  if [ "$status" = 0 ] && [ -n "${WASM_DENY_WARNINGS:-}" ] && grep -q '^warning' "$log"; then
+    echo "wasm-pkg: the WebAssembly build warned (WASM_DENY_WARNINGS is set: make test)" >&2
+    status=1
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
 wasm_release_env
-wasm_cargo build --release -p kms-share-wasm --quiet
+wasm_build
 module="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/kms_share_wasm.wasm"
 
 pkg=bindings-wasm/pkg
@@ -47,7 +63,7 @@ rm "$stage/web.unoptimized.wasm"
 # hash index, compiled for speed within size (`opt-level=s`, not `z`): in-page checks are
 # its purpose, and its 400 KiB budget has room for both (docs/wasm-size-log.md). The
 # whole engine has room for neither.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=s wasm_cargo build --release -p kms-share-wasm --no-default-features --features hash-index --quiet
+CARGO_PROFILE_RELEASE_OPT_LEVEL=s wasm_build --no-default-features --features hash-index
 wasm-bindgen --target web --out-dir "$stage/policy" --out-name kms_share_policy "$module"
 wasm_opt "${WASM_OPT_FLAGS[@]}" "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
 echo '{ "type": "module" }' >"$stage/policy/package.json"
