@@ -598,8 +598,7 @@ impl<K: KeyText, V> IdMap<K, V> {
         let order = if self.untreed() {
             Order::small(&self.slots)
         } else if self.sorted > 0 {
-            let left = self.slots.len();
-            Order::Merged { sorted: 0..slot_no(self.sorted), tree: self.tree.iter(), front: None, back: None, left }
+            Order::Merged { sorted: 0..slot_no(self.sorted), tree: self.tree.iter(), front: None, back: None }
         } else {
             Order::Tree(self.tree.values())
         };
@@ -631,7 +630,7 @@ impl<K: KeyText, V> IdMap<K, V> {
     }
 
     /// The same keys, each value replaced by `f(key, value)`: the index is kept as it is,
-    /// not rebuilt (a snapshot's million sealed keys become the backend's in one pass).
+    /// not rebuilt.
     pub fn map_values<W>(self, mut f: impl FnMut(&K, V) -> W) -> IdMap<K, W> {
         let slots = self.slots.into_iter().map(|(k, v)| {
             let w = f(&k, v);
@@ -716,13 +715,12 @@ enum Order<'a> {
         back: usize,
     },
     /// `sorted`: the ordered slots not yet given; `front` and `back`: a tree entry taken
-    /// from that end and not yet given; `left`: how many slots are left to give.
+    /// from that end and not yet given.
     Merged {
         sorted: core::ops::Range<u32>,
         tree: btree_map::Iter<'a, IdText, u32>,
         front: Option<(&'a IdText, &'a u32)>,
         back: Option<(&'a IdText, &'a u32)>,
-        left: usize,
     },
 }
 
@@ -766,26 +764,24 @@ impl Order<'_> {
                 *front += 1;
                 Some(u32::from(*s))
             }
-            Order::Merged { sorted, tree, front, back, left } => {
+            Order::Merged { sorted, tree, front, back } => {
                 // The smallest tree entry left: taken earlier, next in the tree, or, once
                 // the tree is spent, the one the back end took.
                 let t = front.take().or_else(|| tree.next()).or_else(|| back.take());
                 let s = sorted.clone().next();
-                let slot = match (s, t) {
+                match (s, t) {
                     (Some(s), Some(t)) if key_of(slots, s) < t.0.as_bytes() => {
                         *front = Some(t);
                         sorted.start += 1;
-                        s
+                        Some(s)
                     }
-                    (_, Some(t)) => *t.1,
+                    (_, Some(t)) => Some(*t.1),
                     (Some(s), None) => {
                         sorted.start += 1;
-                        s
+                        Some(s)
                     }
-                    (None, None) => return None,
-                };
-                *left = left.saturating_sub(1);
-                Some(slot)
+                    (None, None) => None,
+                }
             }
         }
     }
@@ -799,24 +795,22 @@ impl Order<'_> {
                 *back -= 1;
                 Some(u32::from(*s))
             }
-            Order::Merged { sorted, tree, front, back, left } => {
+            Order::Merged { sorted, tree, front, back } => {
                 let t = back.take().or_else(|| tree.next_back()).or_else(|| front.take());
                 let s = sorted.clone().next_back();
-                let slot = match (s, t) {
+                match (s, t) {
                     (Some(s), Some(t)) if key_of(slots, s) > t.0.as_bytes() => {
                         *back = Some(t);
                         sorted.end -= 1;
-                        s
+                        Some(s)
                     }
-                    (_, Some(t)) => *t.1,
+                    (_, Some(t)) => Some(*t.1),
                     (Some(s), None) => {
                         sorted.end -= 1;
-                        s
+                        Some(s)
                     }
-                    (None, None) => return None,
-                };
-                *left = left.saturating_sub(1);
-                Some(slot)
+                    (None, None) => None,
+                }
             }
         }
     }
@@ -826,7 +820,9 @@ impl Order<'_> {
         match self {
             Order::Tree(values) => values.len(),
             Order::Small { front, back, .. } => back - front,
-            Order::Merged { left, .. } => *left,
+            Order::Merged { sorted, tree, front, back } => {
+                sorted.len() + tree.len() + usize::from(front.is_some()) + usize::from(back.is_some())
+            }
         }
     }
 }
