@@ -29,6 +29,12 @@
 //! the tag seals an empty plaintext with `kms-share/snapshot/v1:` + body as
 //! authenticated data. Version 2 parses without un-escaping and authenticates without
 //! copying hundreds of MB.
+//!
+//! A load reads the envelope as this engine writes it from the members around the
+//! body, without scanning the body (any other layout by a parse of the whole
+//! document). Natively, a large version 3 body is read while a second thread checks
+//! the tag and then reads the key table: nothing read is kept or unsealed unless the
+//! check passes, and a failed check is the refusal given.
 
 use crate::idmap::IdMap;
 use alloc::boxed::Box;
@@ -82,6 +88,63 @@ struct Envelope<'a> {
     body: &'a RawValue,
     nonce: String,
     tag: String,
+}
+
+/// An envelope's members, its body as the exact text it has in the document.
+struct Sealed<'a> {
+    format: String,
+    version: u32,
+    body: &'a str,
+    nonce: String,
+    tag: String,
+}
+
+/// Read a snapshot's envelope: first as this engine writes it ([`written_envelope`]),
+/// else by parsing the whole document, whose error is the one given.
+fn read_envelope(text: &str) -> Result<Sealed<'_>> {
+    if let Some(sealed) = written_envelope(text) {
+        return Ok(sealed);
+    }
+    let env: Envelope = serde_json::from_str(text)
+        .map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
+    Ok(Sealed { format: env.format, version: env.version, body: env.body.get(), nonce: env.nonce, tag: env.tag })
+}
+
+/// The envelope as [`Engine::save_sealed`] writes it, read without scanning its body:
+/// the members up to the first `,"body":` are `format`, `version` and `nonce`, those
+/// after the last `,"tag":` are `tag`, and the body is the text between, with no space
+/// around it. The body is not checked here: its read refuses any text that is not one
+/// JSON value, so a snapshot read this way is one a parse of the whole document reads
+/// the same. `None` for any other text.
+fn written_envelope(text: &str) -> Option<Sealed<'_>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Head {
+        format: String,
+        version: u32,
+        nonce: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Tail {
+        tag: String,
+    }
+    const BODY: &str = ",\"body\":";
+    const TAG: &str = ",\"tag\":";
+    let head_end = text.find(BODY)?;
+    let tag_at = text.rfind(TAG)?;
+    let body = text.get(head_end + BODY.len()..tag_at)?;
+    let spaced = |b: Option<&u8>| b.is_none_or(u8::is_ascii_whitespace);
+    if spaced(body.as_bytes().first()) || spaced(body.as_bytes().last()) {
+        return None;
+    }
+    let mut head = String::from(text.get(..head_end)?);
+    head.push('}');
+    let head: Head = serde_json::from_str(&head).ok()?;
+    let mut tail = String::from("{");
+    tail.push_str(text.get(tag_at + 1..)?);
+    let tail: Tail = serde_json::from_str(&tail).ok()?;
+    Some(Sealed { format: head.format, version: head.version, body, nonce: head.nonce, tag: tail.tag })
 }
 
 /// The body size from which a load runs stages at once (`Engine::load_with`): where
@@ -548,8 +611,7 @@ impl Engine {
         parallel_from: Option<usize>,
         mut stage: impl FnMut(&'static str),
     ) -> Result<ReadSnapshot> {
-        let env: Envelope = serde_json::from_str(text)
-            .map_err(|e| invalid(format!("the snapshot is not a complete snapshot document ({e})")))?;
+        let env = read_envelope(text)?;
         if env.format != FORMAT {
             return Err(invalid(format!("`{}` is not a kms-share snapshot", crate::ids::shorten(&env.format))));
         }
@@ -562,24 +624,41 @@ impl Engine {
         let tag = b64_decode("tag", &env.tag).map_err(|_| invalid("the snapshot tag is not base64"))?;
         let v1_text;
         let body_text = if env.version == 1 {
-            v1_text = serde_json::from_str::<String>(env.body.get())
+            v1_text = serde_json::from_str::<String>(env.body)
                 .map_err(|_| invalid("the body of a version 1 snapshot is a JSON string"))?;
             v1_text.as_str()
         } else {
-            env.body.get()
+            env.body
         };
         stage("envelopeParse");
-        check_tag(root, env.version, &nonce, &tag, body_text)?;
-        stage("integrityTag");
         let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
+        // A large version 3 body is read while a second thread checks its tag, then
+        // reads its key table. Nothing read is used before the tag has been checked, and
+        // a failed check is the error given, before any error of the body's read.
         #[cfg(not(target_arch = "wasm32"))]
         let (mut early_table, body) = if threads && env.version == 3 {
-            crate::par::join(|| find_key_table(body_text).map(|b64| (b64, read_table(b64))), || read_body(body_text))
+            // The thread checks under a root of its own: a key is not shared between threads.
+            let (tag_root, nonce, tag) = (root.clone(), &nonce, &tag);
+            let (checked, body) = crate::par::join(
+                move || {
+                    check_tag(&tag_root, 3, nonce, tag, body_text)
+                        .map(|()| find_key_table(body_text).map(|b64| (b64, read_table(b64))))
+                },
+                || read_body(body_text),
+            );
+            stage("integrityTag");
+            (checked?, body)
         } else {
+            check_tag(root, env.version, &nonce, &tag, body_text)?;
+            stage("integrityTag");
             (None, read_body(body_text))
         };
         #[cfg(target_arch = "wasm32")]
-        let body = read_body(body_text);
+        let body = {
+            check_tag(root, env.version, &nonce, &tag, body_text)?;
+            stage("integrityTag");
+            read_body(body_text)
+        };
         let body = body.map_err(|e| invalid(format!("the snapshot body does not parse ({e})")))?;
         stage("bodyParse");
         let state = body.state;
@@ -818,6 +897,76 @@ mod tests {
             assert_eq!((two.code, two.message.as_str()), (one.code, one.message.as_str()));
         }
         assert_eq!(load(&refusals[0], Some(0)).err().unwrap().message, "the snapshot's key table is not base64");
+        // On two threads the tag is checked while the body is read: a body changed
+        // under its tag is refused by the check, even where the body no longer reads,
+        // and so is a key table changed under it.
+        let table_at = snap.find(table).unwrap();
+        let flipped = |at: usize| {
+            let mut bytes = snap.clone().into_bytes();
+            bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+            String::from_utf8(bytes).unwrap()
+        };
+        let unsealed = [
+            snap.replacen("\"state\":{", "\"state\":{\"x\"", 1),
+            snap.replacen("\"accounts\":{", "\"accounts\":{\"x\":{},", 1),
+            flipped(table_at + table.len() / 2),
+        ];
+        for text in &unsealed {
+            assert_ne!(text, &snap);
+            let (one, two) = (load(text, None).err().unwrap(), load(text, Some(0)).err().unwrap());
+            assert_eq!((two.code, two.message.as_str()), (one.code, one.message.as_str()));
+            assert!(two.message.contains("integrity check"), "{}", two.message);
+        }
+        let other_root = [5u8; 32];
+        let mut e = Engine::new(rng());
+        let e = e.load_with(&snap, &other_root, Some(0), |_| {}).err().unwrap();
+        assert!(e.message.contains("integrity check"), "{}", e.message);
+    }
+
+    /// The envelope as the engine writes it is read without a parse of the whole
+    /// document, into what that parse reads; any other layout of the same members is
+    /// read by the parse and loads the same state; a text that is not one document is
+    /// refused as before (CR-5).
+    #[test]
+    fn an_envelope_as_written_is_read_as_the_whole_document_is_cr5() {
+        let root = [4u8; 32];
+        let mut e = loaded(&root);
+        for version in [3, 2] {
+            let snap = e.save_sealed_as(&root, version).unwrap();
+            let written = written_envelope(&snap).unwrap();
+            let parsed: Envelope = serde_json::from_str(&snap).unwrap();
+            assert_eq!(
+                (written.format, written.version, written.body, written.nonce, written.tag),
+                (parsed.format, parsed.version, parsed.body.get(), parsed.nonce, parsed.tag)
+            );
+            let load = |text: &str| Engine::load_sealed(text, &root, rng());
+            let (head, rest) = snap.split_once(",\"body\":").unwrap();
+            let (body, tail) = rest.rsplit_once(",\"tag\":").unwrap();
+            let tag = tail.strip_suffix('}').unwrap();
+            let layouts = [
+                alloc::format!("{head},\"body\": {body} ,\"tag\":{tail}"),
+                alloc::format!("{head},\"tag\":{tag},\"body\":{body}}}"),
+                alloc::format!("{{\"tag\":{tag},{},\"body\":{body}}}", &head[1..]),
+            ];
+            for text in &layouts {
+                assert!(written_envelope(text).is_none(), "{}", &text[..60]);
+                assert!(load(text).unwrap().state == e.state, "{}", &text[..60]);
+            }
+            // A trailing newline is still the document as written.
+            assert!(written_envelope(&alloc::format!("{snap}\n")).is_some());
+            for (text, says) in [
+                (alloc::format!("{snap}x"), "the snapshot is not a complete snapshot document (trailing characters"),
+                (snap[..snap.len() - 1].to_string(), "the snapshot is not a complete snapshot document (EOF"),
+                (
+                    snap.replacen(",\"nonce\"", ",\"extra\":1,\"nonce\"", 1),
+                    "the snapshot is not a complete snapshot document (unknown field `extra`",
+                ),
+            ] {
+                assert!(written_envelope(&text).is_none());
+                let e = load(&text).err().unwrap();
+                assert!(e.message.starts_with(says), "{}", e.message);
+            }
+        }
     }
 
     /// A load that takes the text (and frees it once read) gives what a load that
