@@ -162,6 +162,9 @@ struct ReadSnapshot {
     hardware_keys: IdMap<String, String>,
     /// Whether the load runs stages at once.
     threads: bool,
+    /// The state's RAM layout, made on the body's thread while the key table was read.
+    #[cfg(not(target_arch = "wasm32"))]
+    rules: Option<crate::state::RamRules>,
 }
 
 /// The software keys' sealed material of a snapshot read.
@@ -632,26 +635,31 @@ impl Engine {
         };
         stage("envelopeParse");
         let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
-        // A large version 3 body is read while a second thread checks its tag, then
-        // reads its key table. Nothing read is used before the tag has been checked, and
-        // a failed check is the error given, before any error of the body's read.
+        // A large version 3 body is read, and its RAM laid out, while a second thread
+        // checks its tag, then reads its key table. Nothing read is used before the tag
+        // has been checked, and a failed check is the error given, before any error of
+        // the body's read.
         #[cfg(not(target_arch = "wasm32"))]
-        let (mut early_table, body) = if threads && env.version == 3 {
+        let (mut early_table, (body, rules)) = if threads && env.version == 3 {
             // The thread checks under a root of its own: a key is not shared between threads.
             let (tag_root, nonce, tag) = (root.clone(), &nonce, &tag);
-            let (checked, body) = crate::par::join(
+            let (checked, read) = crate::par::join(
                 move || {
                     check_tag(&tag_root, 3, nonce, tag, body_text)
                         .map(|()| find_key_table(body_text).map(|b64| (b64, read_table(b64))))
                 },
-                || read_body(body_text),
+                || {
+                    let body = read_body(body_text);
+                    let rules = body.as_ref().ok().map(|b| b.state.ram_layout());
+                    (body, rules)
+                },
             );
             stage("integrityTag");
-            (checked?, body)
+            (checked?, read)
         } else {
             check_tag(root, env.version, &nonce, &tag, body_text)?;
             stage("integrityTag");
-            (None, read_body(body_text))
+            (None, (read_body(body_text), None))
         };
         #[cfg(target_arch = "wasm32")]
         let body = {
@@ -684,12 +692,22 @@ impl Engine {
         };
         #[cfg(target_arch = "wasm32")]
         let sealed = SealedMaterial::Base64(body.sealed_keys);
-        Ok(ReadSnapshot { state, sealed, hardware_keys: body.hardware_keys, threads })
+        Ok(ReadSnapshot {
+            state,
+            sealed,
+            hardware_keys: body.hardware_keys,
+            threads,
+            #[cfg(not(target_arch = "wasm32"))]
+            rules,
+        })
     }
 
     /// The rest of a load, from what [`Engine::read_sealed`] read: the key material
     /// given to its backends and the index built (stages `unsealKeys`, `rebuildIndex`).
     fn finish_load(&mut self, read: ReadSnapshot, root: AesKey, mut stage: impl FnMut(&'static str)) -> Result<()> {
+        #[cfg(not(target_arch = "wasm32"))]
+        let ReadSnapshot { mut state, sealed, hardware_keys, threads, mut rules } = read;
+        #[cfg(target_arch = "wasm32")]
         let ReadSnapshot { mut state, sealed, hardware_keys, threads } = read;
         let mut software = crate::keystore::SoftwareBackend::new();
         // Version 3's table is handed to the software backend beside the index.
@@ -705,7 +723,10 @@ impl Engine {
             // The backend keeps a root of its own: a key is not shared between threads.
             let backend_root = root.clone();
             let (_, unsealed) = crate::par::join(
-                || state.rebuild_index(),
+                || match rules.take() {
+                    Some(rules) => state.rebuild_index_laid_out(rules),
+                    None => state.rebuild_index(),
+                },
                 || match table_sealed.take() {
                     Some((sealed, rest)) => software.unseal_with(&backend_root, sealed, rest),
                     None => Ok(()),
@@ -865,6 +886,11 @@ mod tests {
         };
         let (one, two) = (load(&snap, None).unwrap(), load(&snap, Some(0)).unwrap());
         assert!(one.state == e.state && two.state == e.state && two.state.index == one.state.index);
+        // The RAM layout, made on the body's thread, is the one made with the index (its
+        // equality is `ram`'s, so it is compared as laid out).
+        let layout = |e: &Engine| alloc::format!("{:?}", e.state.index.rules);
+        assert_eq!(layout(&two), layout(&one));
+        assert!(layout(&two).contains("Rules"), "{}", layout(&two));
         assert!(two.has_material(&instance, &orphan) && !two.state.keys.is_empty());
         for k in two.state.keys.values() {
             assert!(k.versions.iter().all(|v| two.has_material(&k.instance, &v.handle)), "{}", k.id.as_str());

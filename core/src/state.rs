@@ -484,13 +484,36 @@ impl State {
     /// directory and the access parts are built here. They read the state only and fill
     /// disjoint parts of the index. Without `threads`, every part is built here in turn.
     pub(crate) fn rebuild_index_with(&mut self, threads: bool) {
+        self.rebuild_index_from(threads, None);
+    }
+
+    /// This state's RAM laid out for decisions, as the index holds it: made apart from
+    /// the index by a load, while its key table is read (`crate::snapshot`). It reads
+    /// the accounts and their RAM only.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn ram_layout(&self) -> RamRules {
+        RamRules::of(self)
+    }
+
+    /// [`State::rebuild_index`], with this state's RAM layout made already
+    /// ([`State::ram_layout`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn rebuild_index_laid_out(&mut self, rules: RamRules) {
+        let threads = self.accounts.len() + self.keys.len() + self.secrets.len() >= PARALLEL_ENTRIES;
+        self.rebuild_index_from(threads, Some(rules));
+    }
+
+    fn rebuild_index_from(&mut self, threads: bool, rules: Option<RamRules>) {
         #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
         if threads {
             let this = &*self;
+            let laid_out = rules.is_some();
             let names = || {
                 let mut names = Index::default();
                 this.index_names(&mut names);
-                names.rules = RamRules::of(this);
+                if !laid_out {
+                    names.rules = RamRules::of(this);
+                }
                 names
             };
             let (names, (mut index, admission)) = crate::par::join(names, || {
@@ -501,6 +524,9 @@ impl State {
                 (index, admission)
             });
             index.take_names(names);
+            if let Some(rules) = rules {
+                index.rules = rules;
+            }
             self.admission = admission;
             self.index = index;
             return;
@@ -513,8 +539,10 @@ impl State {
         self.admission = self.index_access(&mut index);
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
-            index.rules = RamRules::of(self);
+            index.rules = rules.unwrap_or_else(|| RamRules::of(self));
         }
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        let _ = rules; // (this build has no layout to take)
         self.index = index;
     }
 
