@@ -166,8 +166,21 @@ impl Serialize for Policy {
     }
 }
 
+/// A large state's policies are read straight from their text where it is already the
+/// kept form of a document ([`parse::compile_text`]), without the `Value` tree; any
+/// other as [`FromJson`](crate::json::FromJson) reads it.
 #[cfg(not(target_arch = "wasm32"))]
-impl crate::fastjson::FastRead for Policy {}
+impl crate::fastjson::FastRead for Policy {
+    fn fast<'de, D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let document = Box::<RawValue>::deserialize(d)?;
+        if let Some(statements) = parse::compile_text(document.get()) {
+            return Ok(Policy { document, statements });
+        }
+        let doc: Value = serde_json::from_str(document.get()).map_err(D::Error::custom)?;
+        Policy::parse(&doc).map_err(|e| D::Error::custom(e.message))
+    }
+}
 
 impl crate::json::FromJson for Policy {
     fn from_json(v: Value) -> crate::json::JsonResult<Self> {

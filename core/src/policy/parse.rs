@@ -535,3 +535,130 @@ fn invalid(path: &Path<'_>, message: impl Into<String>) -> Error {
 fn limit(path: &Path<'_>, message: impl Into<String>) -> Error {
     Error::new(ErrorCode::LimitExceeded, RULE, message).at_field(&path.text())
 }
+
+/// Compile a document straight from its JSON text, without its `Value` tree (natively,
+/// where a large state's policies are read: `crate::fastjson`). Only for the text that
+/// is already in the form a document is kept in: compact, with no escape, no
+/// `Condition` and no member given twice, so that the text is the document's
+/// [`Policy::text`](super::Policy::text) and its size the size checked. `None` for any
+/// other text and for any document the language refuses: the `Value` reader then reads
+/// it, and words the error. Where both read a document, they compile the same
+/// statements (`fast_and_value_policy_readers_agree_ram2`).
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn compile_text(text: &str) -> Option<Vec<Statement>> {
+    use serde::Deserialize;
+
+    /// A document as written: `Version` and `Statement` only.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Document<'a> {
+        #[serde(rename = "Version")]
+        version: &'a str,
+        #[serde(rename = "Statement", borrow)]
+        statement: Items<StatementText<'a>>,
+    }
+
+    /// A statement without conditions. A pair's absent member reads as no items: a
+    /// present one has at least one ([`Items`]).
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct StatementText<'a> {
+        #[serde(rename = "Effect")]
+        effect: &'a str,
+        #[serde(rename = "Action", borrow, default)]
+        action: Items<&'a str>,
+        #[serde(rename = "NotAction", borrow, default)]
+        not_action: Items<&'a str>,
+        #[serde(rename = "Resource", borrow, default)]
+        resource: Items<&'a str>,
+        #[serde(rename = "NotResource", borrow, default)]
+        not_resource: Items<&'a str>,
+    }
+
+    /// One item, or a list of 1 to [`MAX_ITEMS`] (statements: [`MAX_STATEMENTS`]).
+    struct Items<T>(Vec<T>);
+
+    impl<T> Default for Items<T> {
+        fn default() -> Self {
+            Items(Vec::new())
+        }
+    }
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Items<T> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+            struct Visit<T>(core::marker::PhantomData<T>);
+            impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+                type Value = Items<T>;
+
+                fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    f.write_str("an item or a list of items")
+                }
+
+                fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> core::result::Result<Items<T>, E> {
+                    let one = T::deserialize(serde::de::value::BorrowedStrDeserializer::new(s))?;
+                    Ok(Items(alloc::vec![one]))
+                }
+
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> core::result::Result<Items<T>, A::Error> {
+                    let one = T::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                    Ok(Items(alloc::vec![one]))
+                }
+
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> core::result::Result<Items<T>, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(item) = seq.next_element()? {
+                        if items.len() == MAX_ITEMS.max(MAX_STATEMENTS) {
+                            return Err(serde::de::Error::custom("too many items"));
+                        }
+                        items.push(item);
+                    }
+                    if items.is_empty() {
+                        return Err(serde::de::Error::custom("an empty list"));
+                    }
+                    Ok(Items(items))
+                }
+            }
+            d.deserialize_any(Visit(core::marker::PhantomData))
+        }
+    }
+
+    /// The one present member of a pair, compiled by `item`: whether it is the negated one.
+    fn pair(plain: Items<&str>, negated: Items<&str>, item: fn(&str, &Path<'_>) -> Result<String>) -> Option<Patterns> {
+        let (not, items) = match (plain.0.is_empty(), negated.0.is_empty()) {
+            (false, true) => (false, plain.0),
+            (true, false) => (true, negated.0),
+            _ => return None,
+        };
+        if items.len() > MAX_ITEMS {
+            return None;
+        }
+        let items = items.into_iter().map(|s| item(s, &Path::Root).ok()).collect::<Option<Vec<String>>>()?;
+        Some(Patterns { not, items: patterns(items) })
+    }
+
+    if text.len() > MAX_DOCUMENT_BYTES || text.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\\')) {
+        return None;
+    }
+    let doc: Document<'_> = serde_json::from_str(text).ok()?;
+    if doc.version != "1" || doc.statement.0.len() > MAX_STATEMENTS {
+        return None;
+    }
+    doc.statement
+        .0
+        .into_iter()
+        .map(|s| {
+            let effect = match s.effect {
+                "Allow" => Effect::Allow,
+                "Deny" => Effect::Deny,
+                _ => return None,
+            };
+            let action = pair(s.action, s.not_action, action_pattern)?;
+            let resource = pair(s.resource, s.not_resource, resource_pattern)?;
+            let known = ActionSet::of(&action);
+            Some(Statement { effect, action, known, resource, conditions: Vec::new() })
+        })
+        .collect()
+}

@@ -821,3 +821,102 @@ fn known_actions_match_as_their_text_does_ram2() {
     // Both answers occur: the comparison is not vacuous.
     assert!(checked > 100 && checked < patterns.len() * 2 * crate::action::SPECS.len());
 }
+
+/// The fast reader of a large state's policies (`FastRead`, natively) reads every
+/// document as the `Value` reader does: the same policy (its kept text and its compiled
+/// statements), or a refusal where that reader refuses. It compiles straight from the
+/// text exactly the documents already in their kept form: compact, unescaped, without
+/// `Condition`, no member twice (RAM-2).
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn fast_and_value_policy_readers_agree_ram2() {
+    use crate::fastjson::FastRead;
+    use crate::json::FromJson;
+    let read_both = |text: &str| {
+        let slow = serde_json::from_str::<Value>(text).map_err(|e| e.to_string()).and_then(Policy::from_json);
+        let mut d = serde_json::Deserializer::from_str(text);
+        let fast = Policy::fast(&mut d).and_then(|p| d.end().map(|()| p)).map_err(|e| e.to_string());
+        match (&slow, &fast) {
+            (Ok(a), Ok(b)) => assert!(a == b, "{text}"),
+            (Err(a), Err(b)) => assert!(b.starts_with(a.as_str()), "{text}: {a} / {b}"),
+            _ => panic!("{text}: {slow:?} / {fast:?}"),
+        }
+        slow.is_ok()
+    };
+    let doc = |statement: Value| json!({"Version": "1", "Statement": statement}).to_string();
+    // Every form of statement the language has without conditions: compiled from the text.
+    let actions =
+        [json!("kms:Encrypt"), json!("KMS:get*"), json!("*"), json!(["kms:Decrypt", "kms:List*", "ecs:Describe?"])];
+    let resources = [json!("*"), json!(KEY), json!(["acs:kms:*:*:key/*", SECRET])];
+    let mut compiled = 0;
+    for deny in [false, true] {
+        for (a, action) in actions.iter().enumerate() {
+            for (r, resource) in resources.iter().enumerate() {
+                let mut s = json!({"Effect": if deny { "Deny" } else { "Allow" }});
+                s[if a % 2 == 0 { "Action" } else { "NotAction" }] = action.clone();
+                s[if r % 2 == 0 { "Resource" } else { "NotResource" }] = resource.clone();
+                for text in [doc(s.clone()), doc(json!([s.clone(), allow(json!("kms:Encrypt"), json!("*"))]))] {
+                    assert!(parse::compile_text(&text).is_some(), "{text}");
+                    assert!(read_both(&text), "{text}");
+                    compiled += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compiled, 48);
+    let enc = allow(json!("kms:Encrypt"), json!("*"));
+    let compact = doc(enc.clone());
+    // Read through `Value`, the same policy: spaces, escapes, conditions, a member twice,
+    // a document given as a JSON string.
+    let read_by_value = [
+        serde_json::to_string_pretty(&json!({"Version": "1", "Statement": [enc]})).unwrap(),
+        compact.replace("Encrypt", "Encr\\u0079pt"),
+        compact.replace("\"Resource\"", "\"Condition\":{\"Bool\":{\"acs:SecureTransport\":\"true\"}},\"Resource\""),
+        compact.replace("\"Effect\":\"Allow\"", "\"Effect\":\"Deny\",\"Effect\":\"Allow\""),
+        compact.replace("{\"Version\":\"1\",", "{\"Version\":\"2\",\"Version\":\"1\","),
+        serde_json::to_string(&compact).unwrap(),
+    ];
+    for text in &read_by_value {
+        assert_ne!(text, &compact);
+        assert!(parse::compile_text(text).is_none(), "{text}");
+        assert!(read_both(text), "{text}");
+    }
+    // Refused by both.
+    let many = |n: usize| (0..n).map(|i| format!("kms:Action{i}")).collect::<Vec<_>>();
+    let refused = [
+        compact.replace("\"Action\":\"kms:Encrypt\"", "\"Action\":null,\"NotAction\":\"kms:Encrypt\""),
+        compact.replace("\"Action\":\"kms:Encrypt\"", "\"Action\":[],\"NotAction\":\"kms:Encrypt\""),
+        compact.replace("\"Action\":\"kms:Encrypt\"", "\"Action\":\"kms:Encrypt\",\"NotAction\":\"kms:Decrypt\""),
+        compact.replace("\"Action\":\"kms:Encrypt\",", ""),
+        compact.replace("\"Effect\":\"Allow\"", "\"Effect\":\"allow\""),
+        compact.replace("\"Effect\":\"Allow\",", ""),
+        compact.replace("\"Resource\":\"*\"", "\"Resource\":\"kms:*\""),
+        compact.replace("\"Action\":\"kms:Encrypt\"", "\"Action\":\"kms\""),
+        compact.replace("\"Action\":\"kms:Encrypt\"", "\"Action\":[\"kms:Encrypt\",3]"),
+        compact.replace("\"Effect\"", "\"Sid\":\"x\",\"Effect\""),
+        compact.replace("\"Version\":\"1\"", "\"Version\":1"),
+        compact.replace("\"Version\":\"1\",", ""),
+        format!("{},\"Id\":\"x\"}}", &compact[..compact.len() - 1]),
+        doc(json!([])),
+        doc(json!("statement")),
+        doc(json!([enc, "statement"])),
+        doc(Value::Array(vec![enc.clone(); MAX_STATEMENTS_FOR_TEST + 1])),
+        doc(allow(json!(many(101)), json!("*"))),
+        doc(allow(json!(many(5_000)), json!("*"))),
+    ];
+    for text in &refused {
+        assert_ne!(text, &compact);
+        assert!(parse::compile_text(text).is_none(), "{text}");
+        assert!(!read_both(text), "{text}");
+    }
+    // At the caps: read from the text.
+    let at_caps = [doc(Value::Array(vec![enc; MAX_STATEMENTS_FOR_TEST])), doc(allow(json!(many(100)), json!("*")))];
+    for text in &at_caps {
+        assert!(parse::compile_text(text).is_some());
+        assert!(read_both(text));
+    }
+}
+
+/// `parse::MAX_STATEMENTS`, as the tests see it.
+#[cfg(not(target_arch = "wasm32"))]
+const MAX_STATEMENTS_FOR_TEST: usize = 100;
