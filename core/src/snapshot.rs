@@ -32,9 +32,9 @@
 //!
 //! A load reads the envelope as this engine writes it from the members around the
 //! body, without scanning the body (any other layout by a parse of the whole
-//! document). Natively, a large version 3 body is read while a second thread checks
-//! the tag and then reads the key table: nothing read is kept or unsealed unless the
-//! check passes, and a failed check is the refusal given.
+//! document). Natively, a large version 3 body's tag is checked, then the body read,
+//! while a second thread reads the key table: nothing of the table is kept or unsealed
+//! unless the check passes, and a failed check is the refusal given.
 
 use crate::idmap::IdMap;
 use alloc::boxed::Box;
@@ -635,27 +635,23 @@ impl Engine {
         };
         stage("envelopeParse");
         let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
-        // A large version 3 body is read, and its RAM laid out, while a second thread
-        // checks its tag, then reads its key table. Nothing read is used before the tag
-        // has been checked, and a failed check is the error given, before any error of
-        // the body's read.
+        // A large version 3 body's tag is checked, then the body read and its RAM laid
+        // out, while a second thread reads the key table: the table is used only if the
+        // check passes, and a failed check is the error given.
         #[cfg(not(target_arch = "wasm32"))]
         let (mut early_table, (body, rules)) = if threads && env.version == 3 {
-            // The thread checks under a root of its own: a key is not shared between threads.
-            let (tag_root, nonce, tag) = (root.clone(), &nonce, &tag);
-            let (checked, read) = crate::par::join(
-                move || {
-                    check_tag(&tag_root, 3, nonce, tag, body_text)
-                        .map(|()| find_key_table(body_text).map(|b64| (b64, read_table(b64))))
-                },
+            let (early_table, read) = crate::par::join(
+                || find_key_table(body_text).map(|b64| (b64, read_table(b64))),
                 || {
-                    let body = read_body(body_text);
-                    let rules = body.as_ref().ok().map(|b| b.state.ram_layout());
-                    (body, rules)
+                    check_tag(root, 3, &nonce, &tag, body_text).map(|()| {
+                        let body = read_body(body_text);
+                        let rules = body.as_ref().ok().map(|b| b.state.ram_layout());
+                        (body, rules)
+                    })
                 },
             );
             stage("integrityTag");
-            (checked?, read)
+            (early_table, read?)
         } else {
             check_tag(root, env.version, &nonce, &tag, body_text)?;
             stage("integrityTag");
