@@ -90,9 +90,18 @@ pub struct SoftwareBackend {
 
 /// One handle's material: the key once usable, and, for material loaded from a
 /// snapshot, its sealed form (nonce || AES-256-GCM(root, material)).
-struct Material {
+pub(crate) struct Material {
     key: OnceCell<Opened>,
     sealed: Option<Kept>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Material {
+    /// Material loaded sealed, opened on its first use: as a version 3 key table's reader
+    /// makes each entry, so that the backend takes the table's entries as they are.
+    pub(crate) fn loaded(sealed: Sealed) -> Material {
+        Material { key: OnceCell::new(), sealed: Some(sealed) }
+    }
 }
 
 /// An opened key as [`Material`] keeps it: natively boxed, 8 bytes where the key is 40,
@@ -311,7 +320,7 @@ impl SoftwareBackend {
     pub(crate) fn unseal_with(
         &mut self,
         root: &AesKey,
-        table: Vec<(ShortText, Sealed)>,
+        table: Vec<(ShortText, Material)>,
         rest: IdMap<String, String>,
     ) -> Result<()> {
         let mut loaded = SoftwareBackend::new();
@@ -320,11 +329,10 @@ impl SoftwareBackend {
             return Err(unsealable(h));
         }
         let mut entries: Vec<(ShortText, Material)> = loaded.keys.into_sorted_vec();
-        let fresh = |sealed| Material { key: OnceCell::new(), sealed: Some(sealed) };
         if entries.is_empty() {
-            entries = table.into_iter().map(|(h, s)| (h, fresh(s))).collect();
+            entries = table;
         } else {
-            entries.extend(table.into_iter().map(|(h, s)| (h, fresh(s))));
+            entries.extend(table);
         }
         let keys = match IdMap::of_ascending(entries) {
             Ok(keys) => keys,

@@ -39,7 +39,7 @@ use alloc::vec::Vec;
 use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::IdMap;
 use crate::ids::{AccountId, InstanceId, KeyId};
-use crate::keystore::{Sealed, SEALED_LEN};
+use crate::keystore::{Material, Sealed, SEALED_LEN};
 use crate::model::{Key, KeyState, KeyVersion, ShortText};
 use crate::request::Text;
 use crate::rules::Rule;
@@ -55,10 +55,10 @@ const DEFAULT_HANDLE: u8 = 1;
 const HAS_SEALED: u8 = 2;
 
 /// What a table holds: the keys, and the sealed material of their versions by handle
-/// (in key order).
+/// (in key order), each entry as the software backend keeps it.
 pub(crate) struct Table {
     pub keys: IdMap<KeyId, Key>,
-    pub sealed: Vec<(ShortText, Sealed)>,
+    pub sealed: Vec<(ShortText, Material)>,
 }
 
 /// Whether `handle` is the software backend's handle of `key`'s `version`.
@@ -358,7 +358,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
     // length, state, flags, creation time and two counts.
     let n = r.count(4 + 12 + 4 + 1 + 1 + 8 + 4 + 4)?;
     let mut keys: Vec<(KeyId, Key)> = Vec::with_capacity(n);
-    let mut sealed: Vec<(ShortText, Sealed)> = Vec::with_capacity(n);
+    let mut sealed: Vec<(ShortText, Material)> = Vec::with_capacity(n);
     for i in 0..n {
         r.key = i + 1;
         let id: KeyId = r.id("a key id")?;
@@ -395,7 +395,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
                 ShortText::from(r.text()?)
             };
             if vflags & HAS_SEALED != 0 {
-                sealed.push((handle.clone(), r.sealed()?));
+                sealed.push((handle.clone(), Material::loaded(r.sealed()?)));
             }
             versions.push(KeyVersion { version, created_at: v_created_at, encryptions, handle });
         }

@@ -174,7 +174,7 @@ enum SealedMaterial {
     /// Version 3: the key table's entries by handle, and the body's `sealedKeys`
     /// (material no key version names).
     #[cfg(not(target_arch = "wasm32"))]
-    Table(alloc::vec::Vec<(ShortText, crate::keystore::Sealed)>, IdMap<String, String>),
+    Table(alloc::vec::Vec<(ShortText, crate::keystore::Material)>, IdMap<String, String>),
 }
 
 /// The body as read, by the reader below.
