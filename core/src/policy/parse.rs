@@ -191,7 +191,7 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
                     format!("a policy may have at most {MAX_STATEMENTS} statements, not {}", items.len()),
                 ));
             }
-            items
+            let mut statements = items
                 .iter()
                 .enumerate()
                 .map(|(i, item)| match item {
@@ -200,7 +200,10 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
                         Err(invalid(&path.item(i), format!("statement must be an object, not {}", describe(other))))
                     }
                 })
-                .collect()
+                .collect::<Result<Vec<Statement>>>()?;
+            // Sized to the statements, as the policy keeps them (see `patterns`).
+            statements.shrink_to_fit();
+            Ok(statements)
         }
         Some(other) => {
             Err(invalid(&path, format!("statement must be a list of statement objects, not {}", describe(other))))
@@ -260,12 +263,15 @@ fn exactly_one<'v>(
 
 /// A string or a non-empty list of strings (RAM-2: a single string equals a
 /// one-item list), each item checked and compiled by `item`.
-/// A list's patterns as the policy keeps them (see `glob::Pattern`).
+/// A list's patterns as the policy keeps them (see `glob::Pattern`), the list sized to
+/// its items: a collected list may have room for more, and a large state keeps
+/// hundreds of thousands of these.
 fn patterns(items: Vec<String>) -> Vec<super::glob::Pattern> {
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-    return items.into_iter().map(super::glob::Pattern::new).collect();
-    #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
-    return items;
+    let items: Vec<super::glob::Pattern> = items.into_iter().map(super::glob::Pattern::new).collect();
+    let mut items = items;
+    items.shrink_to_fit();
+    items
 }
 
 fn strings(
@@ -635,8 +641,12 @@ pub(super) fn compile_text(text: &str) -> Option<Vec<Statement>> {
         if items.len() > MAX_ITEMS {
             return None;
         }
-        let items = items.into_iter().map(|s| item(s, &Path::Root).ok()).collect::<Option<Vec<String>>>()?;
-        Some(Patterns { not, items: patterns(items) })
+        // Sized to the items, as the `Value` reader's lists are: the policy keeps them.
+        let mut compiled = Vec::with_capacity(items.len());
+        for s in items {
+            compiled.push(item(s, &Path::Root).ok()?);
+        }
+        Some(Patterns { not, items: patterns(compiled) })
     }
 
     if text.len() > MAX_DOCUMENT_BYTES || text.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\\')) {
@@ -646,19 +656,17 @@ pub(super) fn compile_text(text: &str) -> Option<Vec<Statement>> {
     if doc.version != "1" || doc.statement.0.len() > MAX_STATEMENTS {
         return None;
     }
-    doc.statement
-        .0
-        .into_iter()
-        .map(|s| {
-            let effect = match s.effect {
-                "Allow" => Effect::Allow,
-                "Deny" => Effect::Deny,
-                _ => return None,
-            };
-            let action = pair(s.action, s.not_action, action_pattern)?;
-            let resource = pair(s.resource, s.not_resource, resource_pattern)?;
-            let known = ActionSet::of(&action);
-            Some(Statement { effect, action, known, resource, conditions: Vec::new() })
-        })
-        .collect()
+    let mut statements = Vec::with_capacity(doc.statement.0.len());
+    for s in doc.statement.0 {
+        let effect = match s.effect {
+            "Allow" => Effect::Allow,
+            "Deny" => Effect::Deny,
+            _ => return None,
+        };
+        let action = pair(s.action, s.not_action, action_pattern)?;
+        let resource = pair(s.resource, s.not_resource, resource_pattern)?;
+        let known = ActionSet::of(&action);
+        statements.push(Statement { effect, action, known, resource, conditions: Vec::new() });
+    }
+    Some(statements)
 }
