@@ -191,7 +191,7 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
                     format!("a policy may have at most {MAX_STATEMENTS} statements, not {}", items.len()),
                 ));
             }
-            let mut statements = items
+            let statements = items
                 .iter()
                 .enumerate()
                 .map(|(i, item)| match item {
@@ -201,9 +201,7 @@ pub(super) fn compile(doc: &Value) -> Result<Vec<Statement>> {
                     }
                 })
                 .collect::<Result<Vec<Statement>>>()?;
-            // Sized to the statements, as the policy keeps them (see `patterns`).
-            statements.shrink_to_fit();
-            Ok(statements)
+            Ok(sized(statements))
         }
         Some(other) => {
             Err(invalid(&path, format!("statement must be a list of statement objects, not {}", describe(other))))
@@ -263,15 +261,25 @@ fn exactly_one<'v>(
 
 /// A string or a non-empty list of strings (RAM-2: a single string equals a
 /// one-item list), each item checked and compiled by `item`.
-/// A list's patterns as the policy keeps them (see `glob::Pattern`), the list sized to
-/// its items: a collected list may have room for more, and a large state keeps
-/// hundreds of thousands of these.
+/// A list's patterns as the policy keeps them (see `glob::Pattern`), [`sized`].
 fn patterns(items: Vec<String>) -> Vec<super::glob::Pattern> {
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
     let items: Vec<super::glob::Pattern> = items.into_iter().map(super::glob::Pattern::new).collect();
-    let mut items = items;
-    items.shrink_to_fit();
-    items
+    sized(items)
+}
+
+/// A list a policy keeps, natively sized to its items: a list collected through
+/// `Result` may have room for more (four items for one), and a large state keeps
+/// hundreds of thousands of them. (Not in WebAssembly, whose module's size is held under
+/// a ceiling and whose pages hold few policies.)
+fn sized<T>(list: Vec<T>) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    let list = {
+        let mut list = list;
+        list.shrink_to_fit();
+        list
+    };
+    list
 }
 
 fn strings(
