@@ -167,7 +167,7 @@ impl Serialize for Policy {
 }
 
 /// A large state's policies are read straight from their text where it is already the
-/// kept form of a document ([`parse::compile_text`]), without the `Value` tree; any
+/// kept form of a document (`parse::compile_text`), without the `Value` tree; any
 /// other as [`FromJson`](crate::json::FromJson) reads it.
 #[cfg(not(target_arch = "wasm32"))]
 impl crate::fastjson::FastRead for Policy {
