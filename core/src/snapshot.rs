@@ -924,9 +924,9 @@ mod tests {
             assert_eq!((two.code, two.message.as_str()), (one.code, one.message.as_str()));
         }
         assert_eq!(load(&refusals[0], Some(0)).err().unwrap().message, "the snapshot's key table is not base64");
-        // On two threads the tag is checked while the body is read: a body changed
-        // under its tag is refused by the check, even where the body no longer reads,
-        // and so is a key table changed under it.
+        // On two threads the tag is checked (then the body read) while the key table is
+        // read: a body changed under its tag is refused by the check, even where the body
+        // no longer reads, and so is a key table changed under it.
         let table_at = snap.find(table).unwrap();
         let flipped = |at: usize| {
             let mut bytes = snap.clone().into_bytes();
@@ -945,9 +945,8 @@ mod tests {
             assert!(two.message.contains("integrity check"), "{}", two.message);
         }
         let other_root = [5u8; 32];
-        let mut e = Engine::new(rng());
-        let e = e.load_with(&snap, &other_root, Some(0), |_| {}).err().unwrap();
-        assert!(e.message.contains("integrity check"), "{}", e.message);
+        let refused = Engine::new(rng()).load_with(&snap, &other_root, Some(0), |_| {}).err().unwrap();
+        assert!(refused.message.contains("integrity check"), "{}", refused.message);
     }
 
     /// The envelope as the engine writes it is read without a parse of the whole

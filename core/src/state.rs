@@ -475,8 +475,12 @@ impl State {
     /// change to the directory, instances, shares or RAM); from [`PARALLEL_ENTRIES`]
     /// entries, natively, on two threads (the same index).
     pub fn rebuild_index(&mut self) {
-        let threads = self.accounts.len() + self.keys.len() + self.secrets.len() >= PARALLEL_ENTRIES;
-        self.rebuild_index_with(threads);
+        self.rebuild_index_with(self.large());
+    }
+
+    /// Whether this state is large enough for [`State::rebuild_index`] to use two threads.
+    fn large(&self) -> bool {
+        self.accounts.len() + self.keys.len() + self.secrets.len() >= PARALLEL_ENTRIES
     }
 
     /// [`State::rebuild_index`], with `threads`: natively, with `std`, the names and the
@@ -499,10 +503,10 @@ impl State {
     /// ([`State::ram_layout`]).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn rebuild_index_laid_out(&mut self, rules: RamRules) {
-        let threads = self.accounts.len() + self.keys.len() + self.secrets.len() >= PARALLEL_ENTRIES;
-        self.rebuild_index_from(threads, Some(rules));
+        self.rebuild_index_from(self.large(), Some(rules));
     }
 
+    /// [`State::rebuild_index_with`], taking the RAM layout from `rules` where given.
     fn rebuild_index_from(&mut self, threads: bool, rules: Option<RamRules>) {
         #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
         if threads {

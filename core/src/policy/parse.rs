@@ -259,8 +259,6 @@ fn exactly_one<'v>(
     }
 }
 
-/// A string or a non-empty list of strings (RAM-2: a single string equals a
-/// one-item list), each item checked and compiled by `item`.
 /// A list's patterns as the policy keeps them (see `glob::Pattern`), [`sized`].
 fn patterns(items: Vec<String>) -> Vec<super::glob::Pattern> {
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
@@ -282,6 +280,8 @@ fn sized<T>(list: Vec<T>) -> Vec<T> {
     list
 }
 
+/// A string or a non-empty list of strings (RAM-2: a single string equals a
+/// one-item list), each item checked and compiled by `item`.
 fn strings(
     value: &Value,
     path: &Path<'_>,
