@@ -40,7 +40,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::IdMap;
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::keystore::{Material, Sealed, SEALED_LEN};
-use crate::model::{Key, KeyState, KeyVersion, ShortText};
+use crate::model::{Key, KeyState, KeyVersion, ShortText, Versions};
 use crate::request::Text;
 use crate::rules::Rule;
 use crate::text::{cat, decimal};
@@ -380,7 +380,9 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
         let next_rotation_at = if flags & NEXT_ROTATION_AT != 0 { Some(r.u64()?) } else { None };
         let created_at = r.u64()?;
         let count = r.count(4 + 8 + 8 + 1)?;
-        let mut versions = Vec::with_capacity(count);
+        // Most keys have one version, which the key's record holds: no list is made for it.
+        let mut versions = Vec::with_capacity(if count == 1 { 0 } else { count });
+        let mut only = None;
         for _ in 0..count {
             let version = r.u32()?;
             let v_created_at = r.u64()?;
@@ -397,7 +399,12 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
             if vflags & HAS_SEALED != 0 {
                 sealed.push((handle.clone(), Material::loaded(r.sealed()?)));
             }
-            versions.push(KeyVersion { version, created_at: v_created_at, encryptions, handle });
+            let v = KeyVersion { version, created_at: v_created_at, encryptions, handle };
+            if count == 1 {
+                only = Some(v);
+            } else {
+                versions.push(v);
+            }
         }
         let count = r.count(8)?;
         let mut tags = Vec::with_capacity(count);
@@ -418,7 +425,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
             deletion_protection: flags & DELETION_PROTECTION != 0,
             rotation_interval,
             next_rotation_at,
-            versions: versions.into(),
+            versions: only.map_or_else(|| versions.into(), Versions::from),
             tags: tags.into(),
             created_at,
         };

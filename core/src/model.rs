@@ -322,6 +322,14 @@ impl Default for Versions {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+impl From<KeyVersion> for Versions {
+    /// A key's one version.
+    fn from(only: KeyVersion) -> Self {
+        Versions(VersionsRepr::One(only))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl From<Vec<KeyVersion>> for Versions {
     fn from(mut all: Vec<KeyVersion>) -> Self {
         match all.len() {
@@ -1231,6 +1239,9 @@ mod tests {
                 crate::fastjson::FastRead::fast(&mut serde_json::Deserializer::from_str(&text)).unwrap();
             let slow = Versions::from_json(serde_json::from_str(&text).unwrap()).unwrap();
             assert!(fast == versions && slow == versions && Versions::from(list.clone()) == versions);
+            if let [only] = &list[..] {
+                assert!(Versions::from(only.clone()) == versions);
+            }
             versions.push(version(n + 1));
             list.push(version(n + 1));
         }
