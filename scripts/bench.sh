@@ -80,8 +80,8 @@ step "5. state: sealed snapshot of $STATE_N accounts"
 "$BIN" state --accounts "$STATE_N" --snapshot "$CARGO_TARGET_DIR/org.snapshot" \
   --export "$CARGO_TARGET_DIR/org.policy.json" --out "$RESULTS/state.json"
 # The same snapshot loaded, and what was loaded saved again, in a process of its own, as
-# a restarted server does: the load of record above runs in the process that built and
-# saved the organization.
+# a restarted server does: the load of record (bench/report.py); the load above runs in
+# the process that built and saved the organization.
 "$BIN" load --snapshot "$CARGO_TARGET_DIR/org.snapshot" --out "$RESULTS/load-fresh.json"
 step "2. memory: each figure in a process of its own"
 "$BIN" rss-load --snapshot "$CARGO_TARGET_DIR/org.snapshot" --out "$RESULTS/rss-load.json"

@@ -178,7 +178,7 @@ impl crate::fastjson::FastRead for Policy {
             return Ok(Policy { document, statements });
         }
         let doc: Value = serde_json::from_str(document.get()).map_err(D::Error::custom)?;
-        Policy::parse(&doc).map_err(|e| D::Error::custom(e.message))
+        crate::json::FromJson::from_json(doc).map_err(D::Error::custom)
     }
 }
 

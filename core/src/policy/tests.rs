@@ -900,8 +900,8 @@ fn fast_and_value_policy_readers_agree_ram2() {
         doc(json!([])),
         doc(json!("statement")),
         doc(json!([enc, "statement"])),
-        doc(Value::Array(vec![enc.clone(); MAX_STATEMENTS_FOR_TEST + 1])),
-        doc(allow(json!(many(101)), json!("*"))),
+        doc(Value::Array(vec![enc.clone(); parse::MAX_STATEMENTS + 1])),
+        doc(allow(json!(many(parse::MAX_ITEMS + 1)), json!("*"))),
         doc(allow(json!(many(5_000)), json!("*"))),
     ];
     for text in &refused {
@@ -910,13 +910,10 @@ fn fast_and_value_policy_readers_agree_ram2() {
         assert!(!read_both(text), "{text}");
     }
     // At the caps: read from the text.
-    let at_caps = [doc(Value::Array(vec![enc; MAX_STATEMENTS_FOR_TEST])), doc(allow(json!(many(100)), json!("*")))];
+    let at_caps =
+        [doc(Value::Array(vec![enc; parse::MAX_STATEMENTS])), doc(allow(json!(many(parse::MAX_ITEMS)), json!("*")))];
     for text in &at_caps {
         assert!(parse::compile_text(text).is_some());
         assert!(read_both(text));
     }
 }
-
-/// `parse::MAX_STATEMENTS`, as the tests see it.
-#[cfg(not(target_arch = "wasm32"))]
-const MAX_STATEMENTS_FOR_TEST: usize = 100;
