@@ -9,7 +9,6 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::OnceCell;
 
 use crate::crypto::{AesKey, RandomSource};
 use crate::error::{Error, ErrorCode, Result};
@@ -91,7 +90,7 @@ pub struct SoftwareBackend {
 /// One handle's material: the key once usable, and, for material loaded from a
 /// snapshot, its sealed form (nonce || AES-256-GCM(root, material)).
 pub(crate) struct Material {
-    key: OnceCell<Opened>,
+    key: KeyCell,
     sealed: Option<Kept>,
 }
 
@@ -100,7 +99,7 @@ impl Material {
     /// Material loaded sealed, opened on its first use: as a version 3 key table's reader
     /// makes each entry, so that the backend takes the table's entries as they are.
     pub(crate) fn loaded(sealed: Sealed) -> Material {
-        Material { key: OnceCell::new(), sealed: Some(sealed) }
+        Material { key: KeyCell::new(), sealed: Some(sealed) }
     }
 }
 
@@ -112,9 +111,24 @@ type Opened = Box<AesKey>;
 #[cfg(target_arch = "wasm32")]
 type Opened = AesKey;
 
-/// The key an [`Opened`] holds.
-fn key_of(k: &Opened) -> &AesKey {
-    k
+/// Where [`Material`] keeps its opened key: natively a cell threads may share (a large
+/// save seals the material on two threads), in WebAssembly, which has no threads, the
+/// core's own.
+#[cfg(not(target_arch = "wasm32"))]
+type KeyCell = once_cell::race::OnceBox<AesKey>;
+#[cfg(target_arch = "wasm32")]
+type KeyCell = core::cell::OnceCell<AesKey>;
+
+/// A cell holding `key`.
+#[cfg(not(target_arch = "wasm32"))]
+fn cell_with(key: Opened) -> KeyCell {
+    KeyCell::with_value(key)
+}
+
+/// A cell holding `key`.
+#[cfg(target_arch = "wasm32")]
+fn cell_with(key: Opened) -> KeyCell {
+    KeyCell::from(key)
 }
 
 /// A loaded entry as the backend keeps it: natively its 60 bytes, which a version 3
@@ -166,6 +180,27 @@ fn open_kept(root: &AesKey, handle: &str, k: &Kept) -> Result<AesKey> {
     unseal_one(root, handle, &blob)
 }
 
+/// How a save seals a software backend's entries under one root key
+/// ([`SoftwareBackend::seal_plan`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct SealPlan {
+    /// Whether the root is the one the loaded entries are sealed under (then those are
+    /// written back as they are).
+    same_root: bool,
+    /// By entry position: the nonce of an entry sealed anew (empty when none is).
+    nonces: Vec<[u8; 12]>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl SealPlan {
+    /// The nonce drawn for the entry at `at`.
+    fn nonce(&self, at: usize) -> Result<&[u8; 12]> {
+        self.nonces.get(at).ok_or_else(|| {
+            Error::new(ErrorCode::BackendError, Rule::Cr5, "no nonce was drawn to seal this key material")
+        })
+    }
+}
+
 /// The length of a sealed entry: 12 bytes of nonce, 32 of material, 16 of tag.
 pub const SEALED_LEN: usize = 12 + 32 + 16;
 
@@ -174,7 +209,7 @@ pub type Sealed = [u8; SEALED_LEN];
 
 impl Material {
     fn of(key: AesKey) -> Self {
-        Material { key: OnceCell::from(Opened::from(key)), sealed: None }
+        Material { key: cell_with(Opened::from(key)), sealed: None }
     }
 }
 
@@ -210,27 +245,38 @@ impl SoftwareBackend {
         same_root: bool,
         handle: &str,
         m: &Material,
-        rng: &mut dyn RandomSource,
+        nonce: impl FnOnce() -> Result<[u8; 12]>,
     ) -> Result<String> {
         // Material loaded sealed under the same root is written back as it was, opened
         // or not: a handle's material never changes (a rotation makes a new handle).
         match (&m.sealed, same_root) {
             (Some(kept), true) => Ok(written(kept)),
-            _ => Ok(crate::crypto::b64_encode(&self.seal_new(root, handle, m, rng)?)),
+            _ => Ok(crate::crypto::b64_encode(&self.seal_new(root, handle, m, &nonce()?)?)),
         }
     }
 
-    /// `handle`'s material `m` sealed anew under `root`: nonce || AES-256-GCM(root, material).
-    fn seal_new(&self, root: &AesKey, handle: &str, m: &Material, rng: &mut dyn RandomSource) -> Result<Vec<u8>> {
+    /// `handle`'s material `m` sealed anew under `root` with `nonce` (drawn for it
+    /// alone): nonce || AES-256-GCM(root, material), made in place.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn seal_new(&self, root: &AesKey, handle: &str, m: &Material, nonce: &[u8; 12]) -> Result<Sealed> {
         // The entry at hand, not a search for its handle again.
         let key = self.open(handle, m)?;
-        let mut nonce = [0u8; 12];
-        rng.fill(&mut nonce)?;
-        let material = key.material();
-        let sealed = root.seal(&nonce, &aad_of(handle), material.as_slice())?;
-        let mut blob = Vec::with_capacity(12 + sealed.len());
-        blob.extend_from_slice(&nonce);
-        blob.extend_from_slice(&sealed);
+        let mut entry = zeroize::Zeroizing::new([0u8; SEALED_LEN]);
+        let (n, rest) = entry.split_at_mut(12);
+        n.copy_from_slice(nonce);
+        let (material, tag) = rest.split_at_mut(32);
+        material.copy_from_slice(key.material().as_slice());
+        // The material is ciphertext once sealed; on failure the wiped copy is dropped.
+        tag.copy_from_slice(&with_aad(handle, |aad| root.seal_in_place(nonce, aad, material))?);
+        Ok(*entry)
+    }
+
+    /// `handle`'s material `m` sealed anew under `root` with `nonce`.
+    #[cfg(target_arch = "wasm32")]
+    fn seal_new(&self, root: &AesKey, handle: &str, m: &Material, nonce: &[u8; 12]) -> Result<Vec<u8>> {
+        let key = self.open(handle, m)?;
+        let mut blob = Vec::from(&nonce[..]);
+        blob.extend_from_slice(&root.seal(nonce, &aad_of(handle), key.material().as_slice())?);
         Ok(blob)
     }
 
@@ -244,9 +290,10 @@ impl SoftwareBackend {
             _ => Err(unsealable(handle)),
         };
         opened.and_then(|k| {
-            // Nothing else sets it: this thread found it empty just above.
+            // Set here, unless another thread of a save opened it meanwhile: the cell
+            // keeps one of the two, the same key.
             let _ = m.key.set(Opened::from(k));
-            m.key.get().map(key_of).ok_or_else(|| unsealable(handle))
+            m.key.get().ok_or_else(|| unsealable(handle))
         })
     }
 }
@@ -259,16 +306,45 @@ impl SoftwareBackend {
         self.keys.len()
     }
 
+    /// How a save under `root` seals this backend's entries: the nonces of those sealed
+    /// anew are drawn from `rng` here, all at once, in the order of the entries'
+    /// positions, so that the bytes a save writes do not depend on which thread seals
+    /// which entry.
+    ///
+    /// # Errors
+    /// Whatever `rng` fails with.
+    pub(crate) fn seal_plan(&self, root: &AesKey, rng: &mut dyn RandomSource) -> Result<SealPlan> {
+        let same_root = self.is_root(root);
+        let entries = || (0..self.keys.len()).filter_map(|i| self.keys.at_slot(i));
+        let anew = |m: &Material| !(same_root && m.sealed.is_some());
+        let count = entries().filter(|(_, m)| anew(m)).count();
+        if count == 0 {
+            return Ok(SealPlan { same_root, nonces: Vec::new() });
+        }
+        let mut drawn = alloc::vec![0u8; count.saturating_mul(12)];
+        rng.fill(&mut drawn)?;
+        let mut drawn = drawn.chunks_exact(12);
+        let mut nonces = alloc::vec![[0u8; 12]; self.keys.len()];
+        for ((_, m), nonce) in entries().zip(nonces.iter_mut()) {
+            if anew(m) {
+                if let Some(d) = drawn.next() {
+                    nonce.copy_from_slice(d);
+                }
+            }
+        }
+        Ok(SealPlan { same_root, nonces })
+    }
+
     /// `handle`'s sealed form under `root` (as loaded, when loaded under the same root)
     /// with its entry's position (below [`Self::len`], one per handle), or `None` when
-    /// the handle has no material here. `hint` is the position looked at first.
+    /// the handle has no material here. `hint` is the position looked at first; `plan`
+    /// is [`Self::seal_plan`]'s for `root`.
     pub(crate) fn sealed(
         &self,
         root: &AesKey,
-        same_root: bool,
+        plan: &SealPlan,
         handle: &str,
         hint: usize,
-        rng: &mut dyn RandomSource,
     ) -> Option<(usize, Result<Sealed>)> {
         // A save asks for the handles in key order, which after a load is mostly the
         // order of the backend's slots: the slot `hint` (the one after the last found) is
@@ -279,11 +355,9 @@ impl SoftwareBackend {
         };
         // Material loaded sealed under the same root is written back as it was, opened
         // or not: a handle's material never changes (a rotation makes a new handle).
-        let sealed = match (&m.sealed, same_root) {
+        let sealed = match (&m.sealed, plan.same_root) {
             (Some(kept), true) => Ok(*kept),
-            _ => self
-                .seal_new(root, handle, m, rng)
-                .and_then(|blob| Sealed::try_from(blob.as_slice()).map_err(|_| unsealable(handle))),
+            _ => plan.nonce(at).and_then(|nonce| self.seal_new(root, handle, m, nonce)),
         };
         Some((at, sealed))
     }
@@ -296,16 +370,17 @@ impl SoftwareBackend {
     pub(crate) fn seal_unwritten(
         &self,
         root: &AesKey,
+        plan: &SealPlan,
         written: &[bool],
-        rng: &mut dyn RandomSource,
     ) -> Result<IdMap<String, String>> {
-        let same_root = self.is_root(root);
         let mut out = Vec::new();
         for (handle, m) in &self.keys {
-            if self.keys.get_at(handle.as_str()).and_then(|(i, _)| written.get(i)) == Some(&true) {
+            let Some((at, _)) = self.keys.get_at(handle.as_str()) else { continue };
+            if written.get(at) == Some(&true) {
                 continue;
             }
-            out.push((String::from(handle.as_str()), self.written_form(root, same_root, handle, m, rng)?));
+            let nonce = || plan.nonce(at).copied();
+            out.push((String::from(handle.as_str()), self.written_form(root, plan.same_root, handle, m, nonce)?));
         }
         Ok(out.into_iter().collect())
     }
@@ -364,6 +439,23 @@ fn aad_of(handle: &str) -> Vec<u8> {
     aad.extend_from_slice(SEAL_AAD);
     aad.extend_from_slice(handle.as_bytes());
     aad
+}
+
+/// `f` of a sealed entry's authenticated data for `handle` (see [`aad_of`]), made on
+/// the stack for a handle of usual length (natively: a large save seals a million).
+#[cfg(not(target_arch = "wasm32"))]
+fn with_aad<T>(handle: &str, f: impl FnOnce(&[u8]) -> T) -> T {
+    let mut buf = [0u8; 96];
+    let n = SEAL_AAD.len() + handle.len();
+    match buf.get_mut(..n) {
+        Some(aad) => {
+            let (label, h) = aad.split_at_mut(SEAL_AAD.len());
+            label.copy_from_slice(SEAL_AAD);
+            h.copy_from_slice(handle.as_bytes());
+            f(aad)
+        }
+        None => f(&aad_of(handle)),
+    }
 }
 
 /// Open one sealed entry (nonce || AES-256-GCM(root, material)).
@@ -431,7 +523,11 @@ impl KeyBackend for SoftwareBackend {
         let mut out = Vec::with_capacity(self.keys.len());
         let same_root = self.is_root(root);
         for (handle, m) in &self.keys {
-            out.push((String::from(handle.as_str()), self.written_form(root, same_root, handle, m, rng)?));
+            let nonce = || {
+                let mut nonce = [0u8; 12];
+                rng.fill(&mut nonce).map(|()| nonce)
+            };
+            out.push((String::from(handle.as_str()), self.written_form(root, same_root, handle, m, nonce)?));
         }
         Ok(out.into_iter().collect())
     }
@@ -444,7 +540,7 @@ impl KeyBackend for SoftwareBackend {
         }
         self.keys = sealed
             .into_iter()
-            .map(|(h, b64)| (ShortText::from(h), Material { key: OnceCell::new(), sealed: kept(b64) }))
+            .map(|(h, b64)| (ShortText::from(h), Material { key: KeyCell::new(), sealed: kept(b64) }))
             .collect();
         self.root = Some(root.clone());
         Ok(())
@@ -461,8 +557,8 @@ impl KeyBackend for SoftwareBackend {
         let mut keys = IdMap::new();
         for (h, m) in &self.keys {
             let copy = match m.key.get() {
-                Some(k) => Material { key: OnceCell::from(k.clone()), sealed: m.sealed.clone() },
-                None => Material { key: OnceCell::new(), sealed: m.sealed.clone() },
+                Some(k) => Material { key: cell_with(Opened::from(k.clone())), sealed: m.sealed.clone() },
+                None => Material { key: KeyCell::new(), sealed: m.sealed.clone() },
             };
             keys.insert(h.clone(), copy);
         }

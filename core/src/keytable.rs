@@ -120,44 +120,109 @@ fn put_text(out: &mut Vec<u8>, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Keys a part of a large table holds (`write`): parts small enough that two threads
+/// taking them in turn finish together, large enough that each is worth a turn.
+#[cfg(not(test))]
+const PART_KEYS: usize = 1 << 16;
+/// In tests, parts of two keys: a small state's table is written in several.
+#[cfg(test)]
+const PART_KEYS: usize = 2;
+
+/// A table as [`write`] writes it: its bytes in parts, to be read one after the other,
+/// and the positions of the backend's material it holds.
+pub(crate) type Written = (Vec<Vec<u8>>, Vec<usize>);
+
+/// A key as a table's records refer to it: its record and its indexes into the
+/// instances, creators and specs.
+type Ref<'a> = (&'a KeyId, &'a Key, [u32; 3]);
+
 /// Write `keys` as a table, each version's sealed material from `sealed` (`None` for a
 /// handle without material in the software backend: a hardware instance's, or one
-/// destroyed).
+/// destroyed), with `beside`'s result.
+///
+/// The table comes in parts, to be read one after the other. `sealed(handle, hint)`
+/// answers the material with its position in the backend, `hint` being the position
+/// after the last one found (the next handle's, mostly); the positions found are
+/// returned with the table. With `threads`, `beside` runs on a second thread while the
+/// keys' shared texts are gathered, and the keys' records are then written in parts on
+/// both (`crate::par::map`); the bytes are the same either way.
 ///
 /// # Errors
 /// `sealed`'s error (sealing failed); `BackendError` for a text of 4 GiB or more.
-pub(crate) fn write(
+pub(crate) fn write<R: Send>(
     keys: &IdMap<KeyId, Key>,
-    mut sealed: impl FnMut(&str) -> Option<Result<Sealed>>,
-) -> Result<Vec<u8>> {
+    threads: bool,
+    mut beside: impl FnMut() -> R + Send,
+    sealed: impl Fn(&str, usize) -> Option<(usize, Result<Sealed>)> + Sync,
+) -> (Result<Written>, R) {
     let mut instances = Interned::new();
     let mut creators = Interned::new();
     let mut specs = Interned::new();
-    let refs: Vec<[u32; 3]> = keys
-        .values()
-        .map(|k| [instances.of(k.instance.as_str()), creators.of(k.creator.as_str()), specs.of(&k.spec)])
-        .collect();
-    let mut out = Vec::with_capacity(keys.len().saturating_mul(160).saturating_add(64));
-    out.push(LAYOUT);
-    for table in [&instances, &creators, &specs] {
-        put_u32(&mut out, len32(table.values.len())?);
-        for v in &table.values {
-            put_text(&mut out, v)?;
+    let mut refs = || -> Vec<Ref<'_>> {
+        keys.iter()
+            .map(|(id, k)| {
+                (id, k, [instances.of(k.instance.as_str()), creators.of(k.creator.as_str()), specs.of(&k.spec)])
+            })
+            .collect()
+    };
+    let (r, refs) = if threads { crate::par::join(beside, refs) } else { (beside(), refs()) };
+    let head = || -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        out.push(LAYOUT);
+        for table in [&instances, &creators, &specs] {
+            put_u32(&mut out, len32(table.values.len())?);
+            for v in &table.values {
+                put_text(&mut out, v)?;
+            }
         }
-    }
-    put_u32(&mut out, len32(keys.len())?);
-    for ((id, k), [instance, creator, spec]) in keys.iter().zip(refs) {
-        put_text(&mut out, id.as_str())?;
-        put_u32(&mut out, instance);
-        put_u32(&mut out, creator);
-        put_u32(&mut out, spec);
-        put_text(&mut out, &k.description)?;
+        put_u32(&mut out, len32(keys.len())?);
+        Ok(out)
+    };
+    let part = |part: &[Ref<'_>]| -> Result<(Vec<u8>, Vec<usize>)> {
+        let mut out = Vec::with_capacity(part.len().saturating_mul(170));
+        let found = records(part, &sealed, &mut out)?;
+        Ok((out, found))
+    };
+    let parts = if threads {
+        let parts: Vec<&[Ref<'_>]> = refs.chunks(PART_KEYS).collect();
+        crate::par::map(parts.len(), |p| part(parts.get(p).copied().unwrap_or_default()))
+    } else {
+        alloc::vec![part(&refs)]
+    };
+    let table = head().and_then(|head| {
+        let mut bytes = Vec::with_capacity(parts.len() + 1);
+        bytes.push(head);
+        let mut all = Vec::with_capacity(refs.len());
+        for p in parts {
+            let (b, found) = p?;
+            bytes.push(b);
+            all.extend(found);
+        }
+        Ok((bytes, all))
+    });
+    (table, r)
+}
+
+/// The records of `refs` onto `out`, in order; the positions `sealed` found.
+fn records(
+    refs: &[Ref<'_>],
+    sealed: &impl Fn(&str, usize) -> Option<(usize, Result<Sealed>)>,
+    out: &mut Vec<u8>,
+) -> Result<Vec<usize>> {
+    let mut found = Vec::with_capacity(refs.len());
+    let mut next = 0;
+    for &(id, k, [instance, creator, spec]) in refs {
+        put_text(out, id.as_str())?;
+        put_u32(out, instance);
+        put_u32(out, creator);
+        put_u32(out, spec);
+        put_text(out, &k.description)?;
         match k.state {
             KeyState::Enabled => out.push(0),
             KeyState::Disabled => out.push(1),
             KeyState::PendingDeletion { delete_at } => {
                 out.push(2);
-                put_u64(&mut out, delete_at);
+                put_u64(out, delete_at);
             }
         }
         let mut flags = 0;
@@ -172,35 +237,42 @@ pub(crate) fn write(
         }
         out.push(flags);
         if let Some(n) = k.rotation_interval {
-            put_u64(&mut out, n);
+            put_u64(out, n);
         }
         if let Some(n) = k.next_rotation_at {
-            put_u64(&mut out, n);
+            put_u64(out, n);
         }
-        put_u64(&mut out, k.created_at);
-        put_u32(&mut out, len32(k.versions.len())?);
+        put_u64(out, k.created_at);
+        put_u32(out, len32(k.versions.len())?);
         for v in &k.versions {
-            put_u32(&mut out, v.version);
-            put_u64(&mut out, v.created_at);
-            put_u64(&mut out, v.encryptions);
-            let material = sealed(&v.handle).transpose()?;
+            put_u32(out, v.version);
+            put_u64(out, v.created_at);
+            put_u64(out, v.encryptions);
+            let material = match sealed(&v.handle, next) {
+                Some((at, m)) => {
+                    next = at.saturating_add(1);
+                    found.push(at);
+                    Some(m?)
+                }
+                None => None,
+            };
             let default = is_default_handle(&v.handle, id.as_str(), v.version);
             let flags = if default { DEFAULT_HANDLE } else { 0 } | if material.is_some() { HAS_SEALED } else { 0 };
             out.push(flags);
             if !default {
-                put_text(&mut out, &v.handle)?;
+                put_text(out, &v.handle)?;
             }
             if let Some(m) = material {
                 out.extend_from_slice(&m);
             }
         }
-        put_u32(&mut out, len32(k.tags.len())?);
+        put_u32(out, len32(k.tags.len())?);
         for (name, value) in &k.tags {
-            put_text(&mut out, name)?;
-            put_text(&mut out, value)?;
+            put_text(out, name)?;
+            put_text(out, value)?;
         }
     }
-    Ok(out)
+    Ok(found)
 }
 
 /// What [`read_b64`] answers for a table that is not base64.

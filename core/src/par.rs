@@ -47,6 +47,28 @@ pub(crate) fn join<RA, RB>(mut a: impl FnMut() -> RA, b: impl FnOnce() -> RB) ->
     (ra, b())
 }
 
+/// `f(0)`, ..., `f(n - 1)` in index order, made on this thread and a second one (when
+/// one starts: see [`join`]), each index taken once by whichever comes to it first.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn map<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> alloc::vec::Vec<R> {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut done = alloc::vec::Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break done;
+            }
+            done.push((i, f(i)));
+        }
+    };
+    let (mut there, here) = join(take, take);
+    there.extend(here);
+    there.sort_unstable_by_key(|(i, _)| *i);
+    there.into_iter().map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +89,20 @@ mod tests {
             },
         );
         assert_eq!((a, b, runs_a, runs_b), ("a", 2, 1, 1));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn map_makes_each_index_once_in_order() {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        let calls = AtomicUsize::new(0);
+        let out = map(1000, |i| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            i * 3
+        });
+        assert_eq!(calls.into_inner(), 1000);
+        assert_eq!(out, (0..1000).map(|i| i * 3).collect::<alloc::vec::Vec<_>>());
+        assert!(map(0, |i| i).is_empty());
     }
 
     #[cfg(all(feature = "std", not(target_arch = "wasm32")))]

@@ -459,8 +459,10 @@ impl Engine {
     }
 
     /// [`Engine::save_v3`] with the state's keys taken out into `keys`; with `threads`,
-    /// the state's JSON is written on a second thread while the key table is
-    /// (`crate::par`: the random source, which seals material anew, stays here).
+    /// the state's JSON and the key table's parts, sealing their material, are written
+    /// on this thread and a second one (`crate::keytable::write`). The nonces of the
+    /// material sealed anew are drawn first, here, in the backend's order
+    /// (`SoftwareBackend::seal_plan`): the bytes do not depend on the threads.
     #[cfg(not(target_arch = "wasm32"))]
     fn save_v3_without_keys(
         &mut self,
@@ -475,32 +477,32 @@ impl Engine {
             },
             None => None,
         };
-        let same_root = software.is_some_and(|s| s.is_root(root));
         let rng = self.rng.as_mut();
+        let plan = software.map(|s| s.seal_plan(root, rng)).transpose()?;
         let state = &self.state;
         let write_state = || serde_json::to_vec(state);
-        let mut write_table = || -> Result<_> {
-            // The backend's entries the table holds, by position: any other is written to
-            // `sealedKeys` (an entry no key version names).
-            let mut written = alloc::vec![false; software.map_or(0, |s| s.len())];
-            let mut next = 0;
-            let table = crate::keytable::write(keys, |handle| {
-                let (at, sealed) = software?.sealed(root, same_root, handle, next, rng)?;
-                next = at + 1;
-                if let Some(w) = written.get_mut(at) {
-                    *w = true;
+        let (table, state_json) = crate::keytable::write(keys, threads, write_state, |handle, hint| {
+            software?.sealed(root, plan.as_ref()?, handle, hint)
+        });
+        let (table, found) = table?;
+        // The backend's entries the table holds, by position: any other is written to
+        // `sealedKeys` (an entry no key version names).
+        let sealed_keys = match software.zip(plan.as_ref()) {
+            Some((s, plan)) => {
+                let mut written = alloc::vec![false; s.len()];
+                for at in found {
+                    if let Some(w) = written.get_mut(at) {
+                        *w = true;
+                    }
                 }
-                Some(sealed)
-            })?;
-            let sealed_keys = match software {
-                Some(s) if written.contains(&false) => s.seal_unwritten(root, &written, rng)?,
-                _ => IdMap::new(),
-            };
-            Ok((table, sealed_keys))
+                if written.contains(&false) {
+                    s.seal_unwritten(root, plan, &written)?
+                } else {
+                    IdMap::new()
+                }
+            }
+            None => IdMap::new(),
         };
-        let (state_json, table) =
-            if threads { crate::par::join(write_state, write_table) } else { (write_state(), write_table()) };
-        let (table, sealed_keys) = table?;
         let state_json = state_json
             .map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}")))?;
         let hardware_keys = match &self.hardware {
@@ -516,7 +518,12 @@ impl Engine {
         };
         let (sealed_keys, hardware_keys) = (members(&sealed_keys)?, members(&hardware_keys)?);
         let mut out = String::with_capacity(
-            head.len() + state_json.len() + sealed_keys.len() + hardware_keys.len() + table.len() / 3 * 4 + 128,
+            head.len()
+                + state_json.len()
+                + sealed_keys.len()
+                + hardware_keys.len()
+                + table.iter().map(alloc::vec::Vec::len).sum::<usize>() / 3 * 4
+                + 128,
         );
         out.push_str(&head);
         out.push_str("{\"state\":");
@@ -531,6 +538,7 @@ impl Engine {
         out.push_str(",\"hardwareKeys\":");
         out.push_str(&hardware_keys);
         out.push_str(",\"keyTable\":\"");
+        let table: alloc::vec::Vec<&[u8]> = table.iter().map(|p| p.as_slice()).collect();
         crate::crypto::b64_encode_into(&table, &mut out);
         out.push_str("\"}");
         let tag = root.seal(&nonce_raw, out.get(head.len()..).unwrap_or_default().as_bytes(), TAG_LABEL_V3)?;
@@ -841,6 +849,20 @@ mod tests {
         (instance, orphan)
     }
 
+    /// `e` with `n` more keys like its first, each with its material, the `i`-th with a
+    /// description `description(i)` bytes long.
+    fn with_keys(e: &mut Engine, n: usize, description: impl Fn(usize) -> usize) {
+        let template = e.state.keys.values().next().unwrap().clone();
+        for i in 0..n {
+            let mut k = template.clone();
+            k.id = crate::ids::KeyId::parse(&format!("key-w{i:05}")).unwrap();
+            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap().into();
+            k.description = "d".repeat(description(i));
+            e.state.keys.insert(k.id.clone(), k);
+        }
+        e.state.rebuild_index();
+    }
+
     /// Material no key version names (none the engine makes, but a backend may hold
     /// one) is not lost by version 3: it stays in `sealedKeys`, and loads back beside
     /// the key table's (CR-5).
@@ -1040,16 +1062,8 @@ mod tests {
     fn a_key_table_of_many_windows_reads_back_whole_cr5() {
         let root = [4u8; 32];
         let mut e = loaded(&root);
-        let template = e.state.keys.values().next().unwrap().clone();
-        for i in 0..3000 {
-            let mut k = template.clone();
-            k.id = crate::ids::KeyId::parse(&format!("key-w{i:05}")).unwrap();
-            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap().into();
-            // A description longer than a window, then a few of many sizes.
-            k.description = "d".repeat(if i == 1500 { 3 * super::super::keytable::WINDOW_FOR_TESTS } else { i % 97 });
-            e.state.keys.insert(k.id.clone(), k);
-        }
-        e.state.rebuild_index();
+        // A description longer than a window, then a few of many sizes.
+        with_keys(&mut e, 3000, |i| if i == 1500 { 3 * super::super::keytable::WINDOW_FOR_TESTS } else { i % 97 });
         let snap = e.save_sealed(&root).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&snap).unwrap();
         let table = doc["body"]["keyTable"].as_str().unwrap();
@@ -1075,10 +1089,11 @@ mod tests {
         assert_eq!(load(&with_table(bad)), "the snapshot's key table is not base64");
     }
 
-    /// A save that writes the state's JSON on a second thread while the key table is
-    /// written writes the very bytes of a save on one thread, under the root the material
-    /// was loaded with (written back as it was) and under another (sealed anew), and
-    /// they load back (CR-5).
+    /// A save that writes the state's JSON and the key table's parts (of two keys in
+    /// tests) on two threads writes the very bytes of a save on one thread, under the
+    /// root the material was loaded with (written back as it was) and under another
+    /// (sealed anew, with the nonces drawn before the threads start), and they load
+    /// back (CR-5).
     #[test]
     fn a_save_on_two_threads_writes_the_bytes_of_one_cr5() {
         let root = [4u8; 32];
@@ -1086,12 +1101,16 @@ mod tests {
             let save = |threads| {
                 let mut e = loaded(&root);
                 with_orphan(&mut e);
+                // Parts of two keys (in tests) and records of many lengths: groups of
+                // three bytes across parts.
+                with_keys(&mut e, 9, |i| i);
                 let keys = core::mem::take(&mut e.state.keys);
                 let out = e.save_v3_without_keys(&AesKey::from_bytes(&under).unwrap(), &keys, threads);
                 e.state.keys = keys;
                 (out.unwrap().unwrap(), e)
             };
             let ((one, e), (two, _)) = (save(false), save(true));
+            assert!(e.state.keys.len() > 2, "{} keys: one part", e.state.keys.len());
             assert_eq!(one, two);
             let back = Engine::load_sealed(&two, &under, rng()).unwrap();
             assert!(back.state == e.state && !back.state.keys.is_empty());

@@ -14,7 +14,6 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::cell::OnceCell;
 use core::fmt;
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -42,8 +41,16 @@ pub struct AesKey {
     material: Zeroizing<[u8; KEY_LEN]>,
     // The expanded round keys and GHASH key, built on first use, wiped on drop (the
     // `zeroize` feature of aes-gcm and, through it, of aes, ghash and polyval).
-    cipher: OnceCell<Box<Aes256Gcm>>,
+    cipher: CipherCell,
 }
+
+/// Where [`AesKey`] keeps its expanded cipher: natively a cell threads may share (a
+/// large save seals keys on two threads under one root key), in WebAssembly, which has
+/// no threads, the core's own.
+#[cfg(not(target_arch = "wasm32"))]
+type CipherCell = once_cell::race::OnceBox<Aes256Gcm>;
+#[cfg(target_arch = "wasm32")]
+type CipherCell = core::cell::OnceCell<Box<Aes256Gcm>>;
 
 impl AesKey {
     /// A key from its 32 raw bytes.
@@ -64,7 +71,7 @@ impl AesKey {
         for (dst, src) in material.iter_mut().zip(bytes) {
             *dst = *src;
         }
-        Ok(AesKey { material, cipher: OnceCell::new() })
+        Ok(AesKey { material, cipher: CipherCell::new() })
     }
 
     /// A fresh key of 32 bytes drawn from `rng`.
@@ -99,11 +106,27 @@ impl AesKey {
         })?;
         let mut out = Vec::with_capacity(plaintext.len().saturating_add(TAG_LEN));
         out.extend_from_slice(plaintext);
-        let tag = self.cipher().encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out).map_err(|_| {
-            Error::invalid("plaintext", Rule::Cr2, "the plaintext or authenticated data is too long for AES-GCM")
-        })?;
+        let tag =
+            self.cipher().encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out).map_err(|_| too_long())?;
         out.extend_from_slice(&tag);
         Ok(out)
+    }
+
+    /// [`seal`](AesKey::seal) in place: `in_out` holds the plaintext and is left holding
+    /// the ciphertext; the tag is returned. Natively, for the million small seals of a
+    /// large save, which [`seal`](AesKey::seal)'s vector would each allocate.
+    ///
+    /// # Errors
+    /// `InvalidParameter` (field `plaintext`) beyond GCM's 64 GiB message limit.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let tag = self.cipher().encrypt_in_place_detached(&Nonce::from(*nonce), aad, in_out).map_err(|_| too_long())?;
+        Ok(tag.into())
     }
 
     /// Check the tag and decrypt `ciphertext_and_tag` (the output of
@@ -140,6 +163,11 @@ impl AesKey {
     pub fn material(&self) -> Zeroizing<[u8; KEY_LEN]> {
         Zeroizing::new(*self.material)
     }
+}
+
+/// What sealing more than GCM can seal answers.
+fn too_long() -> Error {
+    Error::invalid("plaintext", Rule::Cr2, "the plaintext or authenticated data is too long for AES-GCM")
 }
 
 impl fmt::Debug for AesKey {

@@ -91,28 +91,63 @@ const SEXTETS: [u8; 256] = {
     t
 };
 
-/// Append `bytes` as standard base64 to `out` (natively, for a snapshot's key table:
-/// whole groups of three bytes at once into their place, the two halves of a large
-/// input on two threads (`crate::par`), then the padded tail as [`b64_encode`] writes
-/// it).
+/// Append the concatenation of `parts` as standard base64 to `out` (natively, for a
+/// snapshot's key table, written in parts: whole groups of three bytes at once into
+/// their place, the two halves of a large part on two threads (`crate::par`), a group
+/// across two parts on its own, then the padded tail as [`b64_encode`] writes it).
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn b64_encode_into(bytes: &[u8], out: &mut String) {
-    let groups = bytes.len() / 3;
-    let (whole, tail) = bytes.split_at(groups * 3);
+pub(crate) fn b64_encode_into(parts: &[&[u8]], out: &mut String) {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut text = core::mem::take(out).into_bytes();
     let start = text.len();
-    text.resize(start + groups * 4, 0);
-    let to = text.get_mut(start..).unwrap_or_default();
-    if crate::par::THREADS && bytes.len() >= 1 << 20 {
+    text.resize(start + total / 3 * 4, 0);
+    let mut to = text.get_mut(start..).unwrap_or_default();
+    // Bytes of a group begun at the end of a part (`held` of them).
+    let mut carry = [0u8; 3];
+    let mut held = 0;
+    for part in parts {
+        let mut part = *part;
+        if held > 0 {
+            let (fill, rest) = part.split_at(part.len().min(3 - held));
+            for (c, b) in carry.iter_mut().skip(held).zip(fill) {
+                *c = *b;
+            }
+            held += fill.len();
+            part = rest;
+            if held < 3 {
+                continue;
+            }
+            let Some((group, rest_to)) = core::mem::take(&mut to).split_at_mut_checked(4) else { break };
+            encode_groups(&carry, group);
+            to = rest_to;
+            held = 0;
+        }
+        let (whole, tail) = part.split_at(part.len() / 3 * 3);
+        let Some((into, rest_to)) = core::mem::take(&mut to).split_at_mut_checked(whole.len() / 3 * 4) else { break };
+        encode_whole(whole, into);
+        to = rest_to;
+        for (c, b) in carry.iter_mut().zip(tail) {
+            *c = *b;
+        }
+        held = tail.len();
+    }
+    text.extend_from_slice(b64_encode(carry.get(..held).unwrap_or_default()).as_bytes());
+    // Every byte appended is ASCII: `out` stays UTF-8 (checked again, never lost).
+    *out = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// Whole groups of three bytes (`whole`) as their four symbols, into `to`: the two
+/// halves of a large input on two threads.
+#[cfg(not(target_arch = "wasm32"))]
+fn encode_whole(whole: &[u8], to: &mut [u8]) {
+    let groups = whole.len() / 3;
+    if crate::par::THREADS && whole.len() >= 1 << 20 {
         let (first, second) = whole.split_at(groups / 2 * 3);
         let (to_first, to_second) = to.split_at_mut(groups / 2 * 4);
         crate::par::join(|| encode_groups(first, to_first), || encode_groups(second, to_second));
     } else {
         encode_groups(whole, to);
     }
-    text.extend_from_slice(b64_encode(tail).as_bytes());
-    // Every byte appended is ASCII: `out` stays UTF-8 (checked again, never lost).
-    *out = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// Whole groups of three bytes as their four symbols, into `to` (four bytes per group).
@@ -267,8 +302,21 @@ mod tests {
         for len in (0..200usize).chain((1 << 20) - 4..(1 << 20) + 4) {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let mut bulk = String::from("x");
-            b64_encode_into(&bytes, &mut bulk);
+            b64_encode_into(&[&bytes], &mut bulk);
             assert_eq!(bulk, format!("x{}", b64_encode(&bytes)));
+            // The same bytes in parts, cut anywhere (empty parts and groups across parts
+            // included), encode the same.
+            let mut cuts: Vec<usize> = (0..(next() % 6)).map(|_| (next() as usize) % (len + 1)).collect();
+            cuts.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([len]) {
+                pieces.push(&bytes[from..c]);
+                from = c;
+            }
+            let mut in_parts = String::from("x");
+            b64_encode_into(&pieces, &mut in_parts);
+            assert_eq!(in_parts, bulk, "{len} bytes in {} parts", pieces.len());
             let text = &bulk.as_bytes()[1..];
             assert_eq!(whole(text).unwrap(), bytes);
             // In parts: whole groups before the last group, split where the sequence says.
