@@ -910,8 +910,9 @@ def part5(s) -> None:
              "the key table is read on a second thread while the state's JSON is, and the software backend takes its "
              "sealed material while `State::rebuild_index` builds its names and RAM layout on one thread and its "
              "directory and access parts on the other ")
-          + "(`core/src/par.rs`; a save likewise writes the state's JSON "
-          "while it writes the key table, and the table's base64 in two halves); the work is the same, the wall "
+          + "(`core/src/par.rs`; a save likewise writes the state's JSON while it gathers the keys' shared "
+          "texts, then the key table's parts, sealing their material, on both threads, and the table's base64 in "
+          "halves); the work is the same, the wall "
           "time shorter on a host with a core to spare. Where it goes, in the process that generated the "
           f"organization ({secs(ld)} with two threads): the stages of `Engine::load_sealed_into`, each "
           "timed as a load on one thread runs it (`Engine::load_staged`, right after each two-thread load)"
@@ -1010,10 +1011,11 @@ def part5(s) -> None:
           + ("under 1 s." if sv < 1 else
              f"over 1 s, where the loaded engine saves again in {secs(fresh['resaveSeconds']['median'])}. The "
              "generated engine holds its keys' material open, so its save seals each key version under the root "
-             "(an AES-256-GCM seal and a fresh nonce each, as the key table is written on its thread), where a "
-             "loaded engine writes back the sealed material it loaded; and its maps' slots are in the order the keys "
-             "were made, not in key order. Sealing in parallel, on both threads, is the next step (see the "
-             "recommendations)."))
+             "(an AES-256-GCM seal each, on both threads as the key table's parts are written, the nonces drawn "
+             "first), where a loaded engine writes back the sealed material it loaded; and its maps' slots are in "
+             "the order the keys were made, not in key order, so the save reads each key's record and material "
+             "at random. Its first save in the process also writes into memory the process touches for the first "
+             "time (the rounds' spread above). See the recommendations."))
     w()
     w("Reproduce: `kms-share-bench state --accounts 100000`, then `kms-share-bench load --snapshot org.snapshot`.")
     w()
@@ -1294,13 +1296,13 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
                  "counts and the access sets, rebuilt from the data on every load; saved in the snapshot, they "
                  "would be read as the key table is"]
         if sv >= 1:
-            steps.append(f"the save ({secs(sv)}, the generated organization's): its key table is written on one "
-                         "thread, sealing each key version's open material under the root as it goes, while the "
-                         "other thread writes the state's JSON in a fraction of that time. Sealing on both threads "
-                         "is the next step, with the nonces drawn in key order first so that the bytes written do "
-                         "not depend on the threads; the backend's material cannot be shared between threads today "
-                         "(`AesKey` expands its cipher lazily in a `OnceCell`), so the seals need the material "
-                         "copied out, or the cell made `Sync`")
+            steps.append(f"the save ({secs(sv)}, the generated organization's): its key table's parts are "
+                         "written and their material sealed on both threads; before them, one pass over the keys "
+                         "gathers the texts they share (instances, creators, specs) into the table's lists, about a "
+                         "quarter of the save, beside the state's JSON. In the generating process the keys sit in "
+                         "the order they were made, so that pass and the records read each key at random: instances "
+                         "and creators numbered as the state's maps already hold them (dense handles) would spare "
+                         "the pass its text lookups")
         items.append(f"**Snapshot load and save under 1 s at {num(k)} keys** (load now "
                      f"{secs(load_of_record(state))}"
                      + (" in a process of its own" if fresh else "")
