@@ -1014,8 +1014,7 @@ def part5(s) -> None:
              "(an AES-256-GCM seal each, on both threads as the key table's parts are written, the nonces drawn "
              "first), where a loaded engine writes back the sealed material it loaded; and its maps' slots are in "
              "the order the keys were made, not in key order, so the save reads each key's record and material "
-             "at random. Its first save in the process also writes into memory the process touches for the first "
-             "time (the rounds' spread above). See the recommendations."))
+             "at random. See the recommendations."))
     w()
     w("Reproduce: `kms-share-bench state --accounts 100000`, then `kms-share-bench load --snapshot org.snapshot`.")
     w()

@@ -625,4 +625,44 @@ mod tests {
         foreign.insert("pkcs11:object=x".into(), "A".repeat(SEALED_B64_LEN));
         assert_eq!(c.unseal_all(&root, foreign).unwrap_err().code, ErrorCode::SnapshotInvalid);
     }
+
+    /// A save's plan draws one nonce for each entry it seals anew, all different, and
+    /// each entry is sealed with its own; under the root the entries were loaded with,
+    /// only those made since are sealed anew (CR-5).
+    #[test]
+    fn a_save_seals_each_entry_anew_with_a_nonce_of_its_own_cr5() {
+        let root = AesKey::from_bytes(&[7; 32]).unwrap();
+        let mut rng = SeededRng::new(4);
+        let mut b = SoftwareBackend::new();
+        for i in 0..40 {
+            b.generate(&format!("key-{i:02}/v1"), &mut rng).unwrap();
+        }
+        let sealed = b.seal_all(&root, &mut rng).unwrap();
+        let mut loaded = SoftwareBackend::new();
+        loaded.unseal_all(&root, sealed.clone()).unwrap();
+        let made_since: Vec<String> =
+            (0..5).map(|i| loaded.generate(&format!("new-{i}/v1"), &mut rng).unwrap()).collect();
+        for (under, anew) in [(AesKey::from_bytes(&[8; 32]).unwrap(), 45), (root.clone(), 5)] {
+            let plan = loaded.seal_plan(&under, &mut rng).unwrap();
+            let mut nonces = Vec::new();
+            for (h, _) in &loaded.keys {
+                let (_, entry) = loaded.sealed(&under, &plan, h, 0).unwrap();
+                let entry = entry.unwrap();
+                let is_new = made_since.iter().any(|m| m == h.as_str());
+                match sealed.get(h.as_str()) {
+                    Some(old) if same_key(&under, &root) => assert_eq!(&written(&entry), old, "{h:?} written back"),
+                    _ => nonces.push(<[u8; 12]>::try_from(&entry[..12]).unwrap()),
+                }
+                assert_eq!(
+                    unseal_one(&under, h, &entry).unwrap().material(),
+                    loaded.key(h).unwrap().unwrap().material()
+                );
+                assert!(is_new || sealed.contains_key(h.as_str()));
+            }
+            nonces.sort_unstable();
+            nonces.dedup();
+            assert_eq!(nonces.len(), anew, "a nonce of its own for each entry sealed anew");
+            assert!(!nonces.contains(&[0; 12]));
+        }
+    }
 }
