@@ -374,11 +374,9 @@ impl SoftwareBackend {
         written: &[bool],
     ) -> Result<IdMap<String, String>> {
         let mut out = Vec::new();
-        for (handle, m) in &self.keys {
-            let Some((at, _)) = self.keys.get_at(handle.as_str()) else { continue };
-            if written.get(at) == Some(&true) {
-                continue;
-            }
+        // By position: only the unmarked entries are read, none searched for.
+        for at in written.iter().enumerate().filter(|(_, w)| !**w).map(|(at, _)| at) {
+            let Some((handle, m)) = self.keys.at_slot(at) else { continue };
             let nonce = || plan.nonce(at).copied();
             out.push((String::from(handle.as_str()), self.written_form(root, plan.same_root, handle, m, nonce)?));
         }
