@@ -969,7 +969,6 @@ def part5(s) -> None:
               "stateParse": "the state JSON", "keyTable": "the key table", "unsealKeys": "unsealing",
               "rebuildIndex": "the index"}
     rec = load_of_record(s)
-    fresh = load("load-fresh.json")
     over = [labels.get(k, k) for k, v in ((fresh or {}).get("loadBreakdownSeconds") or b).items() if v > 0.25]
     if fresh and fresh.get("resaveSeconds"):
         fb = fresh.get("loadBreakdownSeconds", {})
