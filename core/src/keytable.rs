@@ -77,24 +77,28 @@ fn default_handle(key: &str, version: u32) -> String {
     cat(&["sw:", key, "/v", decimal(u64::from(version), &mut digits)])
 }
 
-/// The values keys refer to by index, each written once, in order of first use.
+/// The values keys refer to by index, each written once, in order of first use. The
+/// index holds each value's position beside its hash, the text staying the key's own:
+/// nothing is copied, and a million keys' lookups leave nothing to free.
 struct Interned<'a> {
     values: Vec<&'a str>,
-    index: IdMap<String, u32>,
+    index: crate::idhash::HashIndex,
 }
 
 impl<'a> Interned<'a> {
     fn new() -> Self {
-        Interned { values: Vec::new(), index: IdMap::new() }
+        Interned { values: Vec::new(), index: crate::idhash::HashIndex::default() }
     }
 
     fn of(&mut self, text: &'a str) -> u32 {
-        if let Some(i) = self.index.get(text) {
-            return *i;
+        let h = crate::idhash::hash(text.as_bytes());
+        let values = &self.values;
+        if let Some(i) = self.index.find(h, |i| values.get(i as usize).is_some_and(|v| *v == text)) {
+            return i;
         }
         let i = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
         self.values.push(text);
-        self.index.insert(String::from(text), i);
+        self.index.insert(h, i);
         i
     }
 }

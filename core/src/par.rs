@@ -69,6 +69,26 @@ pub(crate) fn map<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> alloc::ve
     there.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `f` of each of `items`, on this thread and a second one as [`map`] shares them: for
+/// work on disjoint pieces of one buffer, each handed over whole (`&mut`).
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+pub(crate) fn each<T: Send>(items: alloc::vec::Vec<T>, f: impl Fn(T) + Sync) {
+    let items: alloc::vec::Vec<std::sync::Mutex<Option<T>>> =
+        items.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
+    // Each index is taken once, so each lock is taken once and never waits.
+    map(items.len(), |i| {
+        if let Some(item) = items.get(i).and_then(|m| m.lock().ok()?.take()) {
+            f(item);
+        }
+    });
+}
+
+/// `f` of each of `items`, in order (no threads in this build).
+#[cfg(all(not(feature = "std"), not(target_arch = "wasm32")))]
+pub(crate) fn each<T>(items: alloc::vec::Vec<T>, f: impl Fn(T)) {
+    items.into_iter().for_each(f);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +123,19 @@ mod tests {
         assert_eq!(calls.into_inner(), 1000);
         assert_eq!(out, (0..1000).map(|i| i * 3).collect::<alloc::vec::Vec<_>>());
         assert!(map(0, |i| i).is_empty());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn each_gives_every_item_once() {
+        let mut buffer = alloc::vec![0u32; 1000];
+        each(buffer.chunks_mut(7).enumerate().collect(), |(i, chunk): (usize, &mut [u32])| {
+            for (j, x) in chunk.iter_mut().enumerate() {
+                *x += (i * 7 + j) as u32 + 1;
+            }
+        });
+        assert_eq!(buffer, (1..=1000).collect::<alloc::vec::Vec<u32>>());
+        each(alloc::vec::Vec::<u8>::new(), |_| unreachable!());
     }
 
     #[cfg(all(feature = "std", not(target_arch = "wasm32")))]

@@ -479,6 +479,8 @@ impl Engine {
         };
         let rng = self.rng.as_mut();
         let plan = software.map(|s| s.seal_plan(root, rng)).transpose()?;
+        let mut nonce_raw = [0u8; 12];
+        rng.fill(&mut nonce_raw)?;
         let state = &self.state;
         let write_state = || serde_json::to_vec(state);
         let (table, state_json) = crate::keytable::write(keys, threads, write_state, |handle, hint| {
@@ -509,38 +511,26 @@ impl Engine {
             Some(h) => h.seal_all(root, rng)?,
             None => IdMap::new(),
         };
-        let mut nonce_raw = [0u8; 12];
-        rng.fill(&mut nonce_raw)?;
         let head = head(&b64_encode(&nonce_raw), 3);
         // The body's members in the order `BodyRef` writes them, then the table.
         let members = |map: &IdMap<String, String>| {
             serde_json::to_string(map).map_err(|e| Error::new(ErrorCode::BackendError, Rule::Cr5, e.to_string()))
         };
         let (sealed_keys, hardware_keys) = (members(&sealed_keys)?, members(&hardware_keys)?);
-        let mut out = String::with_capacity(
-            head.len()
-                + state_json.len()
-                + sealed_keys.len()
-                + hardware_keys.len()
-                + table.iter().map(alloc::vec::Vec::len).sum::<usize>() / 3 * 4
-                + 128,
-        );
-        out.push_str(&head);
-        out.push_str("{\"state\":");
-        out.push_str(
-            core::str::from_utf8(&state_json).map_err(|e| {
-                Error::new(ErrorCode::BackendError, Rule::Cr5, format!("cannot serialize the state: {e}"))
-            })?,
-        );
-        drop(state_json);
-        out.push_str(",\"sealedKeys\":");
-        out.push_str(&sealed_keys);
-        out.push_str(",\"hardwareKeys\":");
-        out.push_str(&hardware_keys);
-        out.push_str(",\"keyTable\":\"");
         let table: alloc::vec::Vec<&[u8]> = table.iter().map(|p| p.as_slice()).collect();
-        crate::crypto::b64_encode_into(&table, &mut out);
-        out.push_str("\"}");
+        let before = [
+            head.as_bytes(),
+            b"{\"state\":",
+            &state_json,
+            b",\"sealedKeys\":",
+            sealed_keys.as_bytes(),
+            b",\"hardwareKeys\":",
+            hardware_keys.as_bytes(),
+            b",\"keyTable\":\"",
+        ];
+        let mut out = crate::crypto::b64_join(&before, &table, b"\"}").ok_or_else(|| {
+            Error::new(ErrorCode::BackendError, Rule::Cr5, "cannot serialize the state: its JSON is not UTF-8")
+        })?;
         let tag = root.seal(&nonce_raw, out.get(head.len()..).unwrap_or_default().as_bytes(), TAG_LABEL_V3)?;
         push_tag(&mut out, &tag);
         Ok(Some(out))

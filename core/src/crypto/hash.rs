@@ -91,22 +91,85 @@ const SEXTETS: [u8; 256] = {
     t
 };
 
-/// Append the concatenation of `parts` as standard base64 to `out` (natively, for a
-/// snapshot's key table, written in parts: whole groups of three bytes at once into
-/// their place, the two halves of a large part on two threads (`crate::par`), a group
-/// across two parts on its own, then the padded tail as [`b64_encode`] writes it).
+/// Output bytes of one task of [`b64_join`]: a multiple of four (whole groups), enough
+/// tasks for two threads to share a snapshot's text evenly.
+#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+const JOIN_TASK: usize = 4 << 20;
+/// In tests, tasks of a few groups: a small text is written in many.
+#[cfg(all(not(target_arch = "wasm32"), test))]
+const JOIN_TASK: usize = 16;
+
+/// Text from which [`b64_join`] shares its tasks between two threads (any in tests).
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn b64_encode_into(parts: &[&[u8]], out: &mut String) {
-    let total: usize = parts.iter().map(|p| p.len()).sum();
-    let mut text = core::mem::take(out).into_bytes();
-    let start = text.len();
-    text.resize(start + total / 3 * 4, 0);
-    let mut to = text.get_mut(start..).unwrap_or_default();
+const JOIN_THREADS_FROM: usize = if cfg!(test) { 1 } else { 1 << 20 };
+
+/// What a task of [`b64_join`] writes: a piece copied, or the base64 of the parts'
+/// bytes from an offset.
+#[cfg(not(target_arch = "wasm32"))]
+enum JoinTask<'a> {
+    Copy(&'a [u8], &'a mut [u8]),
+    Encode(usize, &'a mut [u8]),
+}
+
+/// The text `before` (its pieces one after the other), the concatenation of `parts` as
+/// standard base64 (as [`b64_encode`] writes it), and `after` (natively, for a
+/// snapshot: the state's JSON, then its key table, written in parts).
+///
+/// The text is allocated zeroed, which fresh memory from the system already is, and
+/// its pieces are copied and encoded into their places by two threads
+/// (`crate::par::each`), each task a few MiB: a string grown on one thread wrote every
+/// byte twice (its zeros first) and met every new page's fault on that thread. `None`
+/// when a piece of `before` or `after` is not UTF-8.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn b64_join(before: &[&[u8]], parts: &[&[u8]], after: &[u8]) -> Option<String> {
+    let copied: usize = before.iter().map(|p| p.len()).sum();
+    let encoded = parts.iter().map(|p| p.len()).sum::<usize>().div_ceil(3).checked_mul(4)?;
+    let mut text = alloc::vec![0u8; copied.checked_add(encoded)?.checked_add(after.len())?];
+    let (mut to, rest) = text.split_at_mut_checked(copied)?;
+    let (to_b64, to_after) = rest.split_at_mut_checked(encoded)?;
+    to_after.copy_from_slice(after);
+    let mut tasks = Vec::new();
+    for piece in before {
+        let (into, rest) = core::mem::take(&mut to).split_at_mut_checked(piece.len())?;
+        tasks.extend(piece.chunks(JOIN_TASK).zip(into.chunks_mut(JOIN_TASK)).map(|(p, i)| JoinTask::Copy(p, i)));
+        to = rest;
+    }
+    let per_task = JOIN_TASK / 4 * 3;
+    tasks.extend(to_b64.chunks_mut(JOIN_TASK).enumerate().map(|(i, into)| JoinTask::Encode(i * per_task, into)));
+    let run = |task: JoinTask<'_>| match task {
+        JoinTask::Copy(piece, into) => into.copy_from_slice(piece),
+        JoinTask::Encode(from, into) => encode_from(parts, from, into),
+    };
+    if copied + encoded >= JOIN_THREADS_FROM {
+        crate::par::each(tasks, run);
+    } else {
+        tasks.into_iter().for_each(run);
+    }
+    String::from_utf8(text).ok()
+}
+
+/// The base64 of the concatenation of `parts` from its byte `from` (a multiple of three)
+/// into `to`: as many whole groups as `to` holds, the last group padded when the bytes
+/// end before it is whole.
+#[cfg(not(target_arch = "wasm32"))]
+fn encode_from(parts: &[&[u8]], from: usize, mut to: &mut [u8]) {
+    let want = to.len() / 4 * 3;
     // Bytes of a group begun at the end of a part (`held` of them).
     let mut carry = [0u8; 3];
     let mut held = 0;
+    let mut at = 0;
     for part in parts {
-        let mut part = *part;
+        let (start, end) = (at, at + part.len());
+        at = end;
+        if end <= from {
+            continue;
+        }
+        if start >= from + want {
+            break;
+        }
+        let Some(mut part) = part.get(from.saturating_sub(start)..(from + want - start).min(part.len())) else {
+            return;
+        };
         if held > 0 {
             let (fill, rest) = part.split_at(part.len().min(3 - held));
             for (c, b) in carry.iter_mut().skip(held).zip(fill) {
@@ -117,36 +180,24 @@ pub(crate) fn b64_encode_into(parts: &[&[u8]], out: &mut String) {
             if held < 3 {
                 continue;
             }
-            let Some((group, rest_to)) = core::mem::take(&mut to).split_at_mut_checked(4) else { break };
+            let Some((group, rest_to)) = core::mem::take(&mut to).split_at_mut_checked(4) else { return };
             encode_groups(&carry, group);
             to = rest_to;
-            held = 0;
         }
         let (whole, tail) = part.split_at(part.len() / 3 * 3);
-        let Some((into, rest_to)) = core::mem::take(&mut to).split_at_mut_checked(whole.len() / 3 * 4) else { break };
-        encode_whole(whole, into);
+        let Some((into, rest_to)) = core::mem::take(&mut to).split_at_mut_checked(whole.len() / 3 * 4) else {
+            return;
+        };
+        encode_groups(whole, into);
         to = rest_to;
         for (c, b) in carry.iter_mut().zip(tail) {
             *c = *b;
         }
         held = tail.len();
     }
-    text.extend_from_slice(b64_encode(carry.get(..held).unwrap_or_default()).as_bytes());
-    // Every byte appended is ASCII: `out` stays UTF-8 (checked again, never lost).
-    *out = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-}
-
-/// Whole groups of three bytes (`whole`) as their four symbols, into `to`: the two
-/// halves of a large input on two threads.
-#[cfg(not(target_arch = "wasm32"))]
-fn encode_whole(whole: &[u8], to: &mut [u8]) {
-    let groups = whole.len() / 3;
-    if crate::par::THREADS && whole.len() >= 1 << 20 {
-        let (first, second) = whole.split_at(groups / 2 * 3);
-        let (to_first, to_second) = to.split_at_mut(groups / 2 * 4);
-        crate::par::join(|| encode_groups(first, to_first), || encode_groups(second, to_second));
-    } else {
-        encode_groups(whole, to);
+    let last = b64_encode(carry.get(..held).unwrap_or_default());
+    for (t, c) in to.iter_mut().zip(last.as_bytes()) {
+        *t = *c;
     }
 }
 
@@ -297,12 +348,10 @@ mod tests {
         };
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = || xorshift(&mut x);
-        // Up to 200 bytes, and around the size from which each half is encoded on its own
-        // thread.
+        // Up to 200 bytes (tasks of four groups in tests: up to 17 of them) and a MiB.
         for len in (0..200usize).chain((1 << 20) - 4..(1 << 20) + 4) {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            let mut bulk = String::from("x");
-            b64_encode_into(&[&bytes], &mut bulk);
+            let bulk = b64_join(&[b"x"], &[&bytes], b"").unwrap();
             assert_eq!(bulk, format!("x{}", b64_encode(&bytes)));
             // The same bytes in parts, cut anywhere (empty parts and groups across parts
             // included), encode the same.
@@ -314,9 +363,12 @@ mod tests {
                 pieces.push(&bytes[from..c]);
                 from = c;
             }
-            let mut in_parts = String::from("x");
-            b64_encode_into(&pieces, &mut in_parts);
-            assert_eq!(in_parts, bulk, "{len} bytes in {} parts", pieces.len());
+            // Text around it in pieces of any length, copied in tasks of their own.
+            let around: Vec<u8> = (0..(next() % 40)).map(|_| b'a' + (next() % 26) as u8).collect();
+            let (one, two) = around.split_at(around.len() / 2);
+            let in_parts = b64_join(&[b"x", one, b"", two], &pieces, &around).unwrap();
+            let around = core::str::from_utf8(&around).unwrap();
+            assert_eq!(in_parts, format!("x{around}{}{around}", &bulk[1..]), "{len} bytes in {} parts", pieces.len());
             let text = &bulk.as_bytes()[1..];
             assert_eq!(whole(text).unwrap(), bytes);
             // In parts: whole groups before the last group, split where the sequence says.
@@ -327,6 +379,9 @@ mod tests {
             assert!(b64_decode_append(&text[split..], true, &mut parts));
             assert_eq!(parts, bytes, "{len} bytes split at {split}");
         }
+        // Text that is not UTF-8 around the base64 makes no string.
+        assert_eq!(b64_join(&[b"\xff"], &[b"abc"], b""), None);
+        assert_eq!(b64_join(&[], &[b"abc"], b"\xc3"), None);
         let alphabet = b"AQgw+/=x \xff";
         for _ in 0..20_000 {
             let len = (next() % 16) as usize;

@@ -21,7 +21,7 @@ pub use aead::AesKey;
 pub use blob::{BlobHeader, MAX_ENCRYPTIONS_PER_VERSION, MAX_PLAINTEXT};
 pub use hash::{b64_decode, b64_encode, from_hex, hex, sha256};
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) use hash::{b64_decode_append, b64_encode_into};
+pub(crate) use hash::{b64_decode_append, b64_join};
 #[cfg(feature = "std")]
 pub use rng::OsRng;
 pub use rng::{RandomSource, SeededRng};
