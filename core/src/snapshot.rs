@@ -518,17 +518,21 @@ impl Engine {
         };
         let (sealed_keys, hardware_keys) = (members(&sealed_keys)?, members(&hardware_keys)?);
         let table: alloc::vec::Vec<&[u8]> = table.iter().map(|p| p.as_slice()).collect();
-        let before = [
-            head.as_bytes(),
-            b"{\"state\":",
-            &state_json,
-            b",\"sealedKeys\":",
-            sealed_keys.as_bytes(),
-            b",\"hardwareKeys\":",
-            hardware_keys.as_bytes(),
-            b",\"keyTable\":\"",
+        // The state's JSON is given owned: it is dropped once copied, before the table's
+        // base64 is written.
+        use alloc::borrow::Cow;
+        let text = |t: &'static str| Cow::Borrowed(t.as_bytes());
+        let before = alloc::vec![
+            Cow::Borrowed(head.as_bytes()),
+            text("{\"state\":"),
+            Cow::Owned(state_json),
+            text(",\"sealedKeys\":"),
+            Cow::Borrowed(sealed_keys.as_bytes()),
+            text(",\"hardwareKeys\":"),
+            Cow::Borrowed(hardware_keys.as_bytes()),
+            text(",\"keyTable\":\""),
         ];
-        let mut out = crate::crypto::b64_join(&before, &table, b"\"}").ok_or_else(|| {
+        let mut out = crate::crypto::b64_join(before, &table, b"\"}").ok_or_else(|| {
             Error::new(ErrorCode::BackendError, Rule::Cr5, "cannot serialize the state: its JSON is not UTF-8")
         })?;
         let tag = root.seal(&nonce_raw, out.get(head.len()..).unwrap_or_default().as_bytes(), TAG_LABEL_V3)?;

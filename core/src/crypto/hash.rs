@@ -103,14 +103,6 @@ const JOIN_TASK: usize = 16;
 #[cfg(not(target_arch = "wasm32"))]
 const JOIN_THREADS_FROM: usize = if cfg!(test) { 1 } else { 1 << 20 };
 
-/// What a task of [`b64_join`] writes: a piece copied, or the base64 of the parts'
-/// bytes from an offset.
-#[cfg(not(target_arch = "wasm32"))]
-enum JoinTask<'a> {
-    Copy(&'a [u8], &'a mut [u8]),
-    Encode(usize, &'a mut [u8]),
-}
-
 /// The text `before` (its pieces one after the other), the concatenation of `parts` as
 /// standard base64 (as [`b64_encode`] writes it), and `after` (natively, for a
 /// snapshot: the state's JSON, then its key table, written in parts).
@@ -118,34 +110,41 @@ enum JoinTask<'a> {
 /// The text is allocated zeroed, which fresh memory from the system already is, and
 /// its pieces are copied and encoded into their places by two threads
 /// (`crate::par::each`), each task a few MiB: a string grown on one thread wrote every
-/// byte twice (its zeros first) and met every new page's fault on that thread. `None`
-/// when a piece of `before` or `after` is not UTF-8.
+/// byte twice (its zeros first) and met every new page's fault on that thread. The
+/// pieces of `before` are copied first and dropped before the base64 is written, so
+/// that a piece given owned (the state's JSON) is not held beside all of the text.
+/// `None` when a piece of `before` or `after` is not UTF-8.
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn b64_join(before: &[&[u8]], parts: &[&[u8]], after: &[u8]) -> Option<String> {
+pub(crate) fn b64_join(before: Vec<alloc::borrow::Cow<'_, [u8]>>, parts: &[&[u8]], after: &[u8]) -> Option<String> {
     let copied: usize = before.iter().map(|p| p.len()).sum();
     let encoded = parts.iter().map(|p| p.len()).sum::<usize>().div_ceil(3).checked_mul(4)?;
     let mut text = alloc::vec![0u8; copied.checked_add(encoded)?.checked_add(after.len())?];
+    let threads = copied + encoded >= JOIN_THREADS_FROM;
     let (mut to, rest) = text.split_at_mut_checked(copied)?;
     let (to_b64, to_after) = rest.split_at_mut_checked(encoded)?;
     to_after.copy_from_slice(after);
-    let mut tasks = Vec::new();
-    for piece in before {
+    let mut copies = Vec::new();
+    for piece in &before {
         let (into, rest) = core::mem::take(&mut to).split_at_mut_checked(piece.len())?;
-        tasks.extend(piece.chunks(JOIN_TASK).zip(into.chunks_mut(JOIN_TASK)).map(|(p, i)| JoinTask::Copy(p, i)));
+        copies.extend(piece.chunks(JOIN_TASK).zip(into.chunks_mut(JOIN_TASK)));
         to = rest;
     }
+    each(threads, copies, |(piece, into)| into.copy_from_slice(piece));
+    drop(before);
     let per_task = JOIN_TASK / 4 * 3;
-    tasks.extend(to_b64.chunks_mut(JOIN_TASK).enumerate().map(|(i, into)| JoinTask::Encode(i * per_task, into)));
-    let run = |task: JoinTask<'_>| match task {
-        JoinTask::Copy(piece, into) => into.copy_from_slice(piece),
-        JoinTask::Encode(from, into) => encode_from(parts, from, into),
-    };
-    if copied + encoded >= JOIN_THREADS_FROM {
-        crate::par::each(tasks, run);
-    } else {
-        tasks.into_iter().for_each(run);
-    }
+    let encodes = to_b64.chunks_mut(JOIN_TASK).enumerate().map(|(i, into)| (i * per_task, into)).collect();
+    each(threads, encodes, |(from, into)| encode_from(parts, from, into));
     String::from_utf8(text).ok()
+}
+
+/// `f` of each task, on two threads or on this one.
+#[cfg(not(target_arch = "wasm32"))]
+fn each<T: Send>(threads: bool, tasks: Vec<T>, f: impl Fn(T) + Sync) {
+    if threads {
+        crate::par::each(tasks, f);
+    } else {
+        tasks.into_iter().for_each(f);
+    }
 }
 
 /// The base64 of the concatenation of `parts` from its byte `from` (a multiple of three)
@@ -305,6 +304,7 @@ fn digit(c: u8) -> Option<u8> {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use alloc::borrow::Cow;
 
     /// The next number of a xorshift sequence (test inputs).
     fn xorshift(x: &mut u64) -> u64 {
@@ -342,6 +342,7 @@ mod tests {
     /// text, a padded group before the last included.
     #[test]
     fn the_bulk_base64_codec_is_the_same_codec() {
+        let pieces = |p: &[&'static [u8]]| p.iter().map(|p| Cow::Borrowed(*p)).collect::<Vec<_>>();
         let whole = |s: &[u8]| {
             let mut out = Vec::new();
             b64_decode_append(s, true, &mut out).then_some(out)
@@ -351,24 +352,30 @@ mod tests {
         // Up to 200 bytes (tasks of four groups in tests: up to 17 of them) and a MiB.
         for len in (0..200usize).chain((1 << 20) - 4..(1 << 20) + 4) {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            let bulk = b64_join(&[b"x"], &[&bytes], b"").unwrap();
+            let bulk = b64_join(pieces(&[b"x"]), &[&bytes], b"").unwrap();
             assert_eq!(bulk, format!("x{}", b64_encode(&bytes)));
             // The same bytes in parts, cut anywhere (empty parts and groups across parts
             // included), encode the same.
             let mut cuts: Vec<usize> = (0..(next() % 6)).map(|_| (next() as usize) % (len + 1)).collect();
             cuts.sort_unstable();
-            let mut pieces = Vec::new();
+            let mut cut = Vec::new();
             let mut from = 0;
             for c in cuts.into_iter().chain([len]) {
-                pieces.push(&bytes[from..c]);
+                cut.push(&bytes[from..c]);
                 from = c;
             }
             // Text around it in pieces of any length, copied in tasks of their own.
             let around: Vec<u8> = (0..(next() % 40)).map(|_| b'a' + (next() % 26) as u8).collect();
             let (one, two) = around.split_at(around.len() / 2);
-            let in_parts = b64_join(&[b"x", one, b"", two], &pieces, &around).unwrap();
+            let before = alloc::vec![
+                Cow::Borrowed(&b"x"[..]),
+                Cow::Owned(one.to_vec()),
+                Cow::Borrowed(&[][..]),
+                Cow::Borrowed(two)
+            ];
+            let in_parts = b64_join(before, &cut, &around).unwrap();
             let around = core::str::from_utf8(&around).unwrap();
-            assert_eq!(in_parts, format!("x{around}{}{around}", &bulk[1..]), "{len} bytes in {} parts", pieces.len());
+            assert_eq!(in_parts, format!("x{around}{}{around}", &bulk[1..]), "{len} bytes in {} parts", cut.len());
             let text = &bulk.as_bytes()[1..];
             assert_eq!(whole(text).unwrap(), bytes);
             // In parts: whole groups before the last group, split where the sequence says.
@@ -380,8 +387,8 @@ mod tests {
             assert_eq!(parts, bytes, "{len} bytes split at {split}");
         }
         // Text that is not UTF-8 around the base64 makes no string.
-        assert_eq!(b64_join(&[b"\xff"], &[b"abc"], b""), None);
-        assert_eq!(b64_join(&[], &[b"abc"], b"\xc3"), None);
+        assert_eq!(b64_join(pieces(&[b"\xff"]), &[b"abc"], b""), None);
+        assert_eq!(b64_join(Vec::new(), &[b"abc"], b"\xc3"), None);
         let alphabet = b"AQgw+/=x \xff";
         for _ in 0..20_000 {
             let len = (next() % 16) as usize;
