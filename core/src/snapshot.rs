@@ -470,6 +470,7 @@ impl Engine {
         keys: &IdMap<crate::ids::KeyId, crate::model::Key>,
         threads: bool,
     ) -> Result<Option<String>> {
+        use alloc::borrow::Cow;
         let software = match self.software.as_deref() {
             Some(s) => match s.as_software() {
                 Some(s) => Some(s),
@@ -520,7 +521,6 @@ impl Engine {
         let table: alloc::vec::Vec<&[u8]> = table.iter().map(|p| p.as_slice()).collect();
         // The state's JSON is given owned: it is dropped once copied, before the table's
         // base64 is written.
-        use alloc::borrow::Cow;
         let text = |t: &'static str| Cow::Borrowed(t.as_bytes());
         let before = alloc::vec![
             Cow::Borrowed(head.as_bytes()),

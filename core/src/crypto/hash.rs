@@ -109,11 +109,11 @@ const JOIN_THREADS_FROM: usize = if cfg!(test) { 1 } else { 1 << 20 };
 ///
 /// The text is allocated zeroed, which fresh memory from the system already is, and
 /// its pieces are copied and encoded into their places by two threads
-/// (`crate::par::each`), each task a few MiB: a string grown on one thread wrote every
-/// byte twice (its zeros first) and met every new page's fault on that thread. The
-/// pieces of `before` are copied first and dropped before the base64 is written, so
-/// that a piece given owned (the state's JSON) is not held beside all of the text.
-/// `None` when a piece of `before` or `after` is not UTF-8.
+/// (`crate::par::each`), a few MiB per task: no byte is written twice, and the faults
+/// of the text's new pages are met on both threads. The pieces of `before` are copied
+/// first and dropped before the base64 is written, so that a piece given owned (the
+/// state's JSON) is not held beside all of the text. `None` when a piece of `before`
+/// or `after` is not UTF-8 (or the text's length would overflow).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn b64_join(before: Vec<alloc::borrow::Cow<'_, [u8]>>, parts: &[&[u8]], after: &[u8]) -> Option<String> {
     let copied: usize = before.iter().map(|p| p.len()).sum();
@@ -129,17 +129,17 @@ pub(crate) fn b64_join(before: Vec<alloc::borrow::Cow<'_, [u8]>>, parts: &[&[u8]
         copies.extend(piece.chunks(JOIN_TASK).zip(into.chunks_mut(JOIN_TASK)));
         to = rest;
     }
-    each(threads, copies, |(piece, into)| into.copy_from_slice(piece));
+    run_tasks(threads, copies, |(piece, into)| into.copy_from_slice(piece));
     drop(before);
     let per_task = JOIN_TASK / 4 * 3;
     let encodes = to_b64.chunks_mut(JOIN_TASK).enumerate().map(|(i, into)| (i * per_task, into)).collect();
-    each(threads, encodes, |(from, into)| encode_from(parts, from, into));
+    run_tasks(threads, encodes, |(from, into)| encode_from(parts, from, into));
     String::from_utf8(text).ok()
 }
 
 /// `f` of each task, on two threads or on this one.
 #[cfg(not(target_arch = "wasm32"))]
-fn each<T: Send>(threads: bool, tasks: Vec<T>, f: impl Fn(T) + Sync) {
+fn run_tasks<T: Send>(threads: bool, tasks: Vec<T>, f: impl Fn(T) + Sync) {
     if threads {
         crate::par::each(tasks, f);
     } else {
