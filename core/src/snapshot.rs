@@ -498,11 +498,7 @@ impl Engine {
                         *w = true;
                     }
                 }
-                if written.contains(&false) {
-                    s.seal_unwritten(root, plan, &written)?
-                } else {
-                    IdMap::new()
-                }
+                s.seal_unwritten(root, plan, &written)?
             }
             None => IdMap::new(),
         };
@@ -532,7 +528,7 @@ impl Engine {
             Cow::Borrowed(hardware_keys.as_bytes()),
             text(",\"keyTable\":\""),
         ];
-        let mut out = crate::crypto::b64_join(before, &table, b"\"}").ok_or_else(|| {
+        let mut out = crate::crypto::b64_join(before, &table, b"\"}", threads).ok_or_else(|| {
             Error::new(ErrorCode::BackendError, Rule::Cr5, "cannot serialize the state: its JSON is not UTF-8")
         })?;
         let tag = root.seal(&nonce_raw, out.get(head.len()..).unwrap_or_default().as_bytes(), TAG_LABEL_V3)?;

@@ -99,27 +99,27 @@ const JOIN_TASK: usize = 4 << 20;
 #[cfg(all(not(target_arch = "wasm32"), test))]
 const JOIN_TASK: usize = 16;
 
-/// Text from which [`b64_join`] shares its tasks between two threads (any in tests).
-#[cfg(not(target_arch = "wasm32"))]
-const JOIN_THREADS_FROM: usize = if cfg!(test) { 1 } else { 1 << 20 };
-
 /// The text `before` (its pieces one after the other), the concatenation of `parts` as
 /// standard base64 (as [`b64_encode`] writes it), and `after` (natively, for a
 /// snapshot: the state's JSON, then its key table, written in parts).
 ///
 /// The text is allocated zeroed, which fresh memory from the system already is, and
-/// its pieces are copied and encoded into their places by two threads
+/// its pieces are copied and encoded into their places, with `threads` by two threads
 /// (`crate::par::each`), a few MiB per task: no byte is written twice, and the faults
 /// of the text's new pages are met on both threads. The pieces of `before` are copied
 /// first and dropped before the base64 is written, so that a piece given owned (the
 /// state's JSON) is not held beside all of the text. `None` when a piece of `before`
 /// or `after` is not UTF-8 (or the text's length would overflow).
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn b64_join(before: Vec<alloc::borrow::Cow<'_, [u8]>>, parts: &[&[u8]], after: &[u8]) -> Option<String> {
+pub(crate) fn b64_join(
+    before: Vec<alloc::borrow::Cow<'_, [u8]>>,
+    parts: &[&[u8]],
+    after: &[u8],
+    threads: bool,
+) -> Option<String> {
     let copied: usize = before.iter().map(|p| p.len()).sum();
     let encoded = parts.iter().map(|p| p.len()).sum::<usize>().div_ceil(3).checked_mul(4)?;
     let mut text = alloc::vec![0u8; copied.checked_add(encoded)?.checked_add(after.len())?];
-    let threads = copied + encoded >= JOIN_THREADS_FROM;
     let (mut to, rest) = text.split_at_mut_checked(copied)?;
     let (to_b64, to_after) = rest.split_at_mut_checked(encoded)?;
     to_after.copy_from_slice(after);
@@ -349,10 +349,11 @@ mod tests {
         };
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = || xorshift(&mut x);
-        // Up to 200 bytes (tasks of four groups in tests: up to 17 of them) and a MiB.
+        // Up to 200 bytes (tasks of four groups in tests: up to 17 of them) and a MiB, on
+        // one thread and on two.
         for len in (0..200usize).chain((1 << 20) - 4..(1 << 20) + 4) {
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            let bulk = b64_join(pieces(&[b"x"]), &[&bytes], b"").unwrap();
+            let bulk = b64_join(pieces(&[b"x"]), &[&bytes], b"", false).unwrap();
             assert_eq!(bulk, format!("x{}", b64_encode(&bytes)));
             // The same bytes in parts, cut anywhere (empty parts and groups across parts
             // included), encode the same.
@@ -373,7 +374,7 @@ mod tests {
                 Cow::Borrowed(&[][..]),
                 Cow::Borrowed(two)
             ];
-            let in_parts = b64_join(before, &cut, &around).unwrap();
+            let in_parts = b64_join(before, &cut, &around, true).unwrap();
             let around = core::str::from_utf8(&around).unwrap();
             assert_eq!(in_parts, format!("x{around}{}{around}", &bulk[1..]), "{len} bytes in {} parts", cut.len());
             let text = &bulk.as_bytes()[1..];
@@ -387,8 +388,8 @@ mod tests {
             assert_eq!(parts, bytes, "{len} bytes split at {split}");
         }
         // Text that is not UTF-8 around the base64 makes no string.
-        assert_eq!(b64_join(pieces(&[b"\xff"]), &[b"abc"], b""), None);
-        assert_eq!(b64_join(Vec::new(), &[b"abc"], b"\xc3"), None);
+        assert_eq!(b64_join(pieces(&[b"\xff"]), &[b"abc"], b"", true), None);
+        assert_eq!(b64_join(Vec::new(), &[b"abc"], b"\xc3", false), None);
         let alphabet = b"AQgw+/=x \xff";
         for _ in 0..20_000 {
             let len = (next() % 16) as usize;
