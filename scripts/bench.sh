@@ -75,6 +75,8 @@ for n in ${SIZES//,/ } ${SIZES%%,*}; do
   i=$((i + 1))
   "$BIN" scale --sizes "$n" --out "$RESULTS/scale-$i.json"
 done
+# What one read from memory costs here, by buffer size: the floor under the growth.
+"$BIN" latency --out "$RESULTS/latency.json"
 
 step "5. state: sealed snapshot of $STATE_N accounts"
 "$BIN" state --accounts "$STATE_N" --snapshot "$CARGO_TARGET_DIR/org.snapshot" \

@@ -5,6 +5,7 @@
 //! ```text
 //! kms-share-bench scale    --sizes 100,10000,100000 --out scale.json
 //! kms-share-bench decide-loop --accounts 100000 (--seconds 10 | --rounds 20) [--explained yes] (for perf, cachegrind)
+//! kms-share-bench latency  --out latency.json    (one dependent read from memory, by buffer size)
 //! kms-share-bench cedar    --accounts 10000 --requests 100000 --out cedar.json
 //! kms-share-bench crypto   --out crypto.json
 //! kms-share-bench state    --accounts 100000 --snapshot org.snapshot --out state.json
@@ -89,7 +90,7 @@ pub fn log(msg: impl AsRef<str>) {
     eprintln!("[bench {t:7.1}s] {}", msg.as_ref());
 }
 
-const USAGE: &str = "usage: kms-share-bench <scale|decide-loop|cedar|crypto|state|load|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
+const USAGE: &str = "usage: kms-share-bench <scale|decide-loop|latency|cedar|crypto|state|load|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
   (each subcommand's options: the module documentation of bench/src/main.rs and scripts/bench.sh)";
 
 /// A command line the suite cannot run: the reason and the usage on stderr, exit status 2.
@@ -110,6 +111,7 @@ fn main() {
     let mut v = match cmd.as_str() {
         "scale" => scale::run(&args),
         "decide-loop" => scale::decide_loop(&args),
+        "latency" => scale::latency(&args),
         "cedar" => cedar::run(&args),
         "crypto" => crypto::run(&args),
         "state" => snapshot::run(&args),

@@ -374,3 +374,37 @@ pub fn decide_loop(args: &Args) -> Value {
     log(format!("decide-loop: median {:.0} ns per decision over {round} rounds", s.median));
     json!({"accounts": n, "explained": explained, "ns": s})
 }
+
+/// `latency --out F`: how long one read from memory takes on this machine when it
+/// depends on the read before (as a decision's lookups do: the account's slot, then its
+/// entries), at random over buffers from the size of the L1 cache to that of the
+/// 100,000-account organization's heap: the floor under part 2's growth. Each buffer is
+/// one cycle through all of its 64-byte lines in a random order, each line holding the
+/// index of the next; the median of 7 rounds of 2,000,000 reads, after one untimed round.
+pub fn latency(_args: &Args) -> Value {
+    const LINE: usize = 8; // u64s per 64-byte line
+    const READS: usize = 2_000_000;
+    let mut rng = crate::stats::Rng::new(0x1a7e);
+    let mut rows = Vec::new();
+    for kib in [32usize, 256, 2 << 10, 4 << 10, 8 << 10, 16 << 10, 128 << 10, 1 << 20] {
+        let lines = kib * 1024 / 64;
+        let mut order: Vec<usize> = (0..lines).collect();
+        for i in (1..lines).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let mut next = vec![0u64; lines * LINE];
+        for (i, &line) in order.iter().enumerate() {
+            next[line * LINE] = order[(i + 1) % lines] as u64;
+        }
+        let mut at = order[0];
+        let s = crate::stats::rounds(7, READS, || {
+            for _ in 0..READS {
+                at = next[at * LINE] as usize;
+            }
+            black_box(at);
+        });
+        log(format!("latency: {kib} KiB: {:.1} ns per dependent read", s.median));
+        rows.push(json!({"kib": kib, "ns": s}));
+    }
+    json!({"reads": READS, "sizes": rows})
+}
