@@ -987,6 +987,18 @@ impl State {
         self.index.reach.get(self, instance_slot, account_slot, share)
     }
 
+    /// The record of `account`: read at `slot` (from [`State::account_slot`]) while that
+    /// slot still holds it, which spares a search of the accounts, else found by its id.
+    pub(crate) fn account_record(&self, account: &AccountId, slot: Option<usize>) -> Option<&Account> {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        if let Some((_, record)) = slot.and_then(|s| self.accounts.at_slot(s)).filter(|(id, _)| *id == account) {
+            return Some(record);
+        }
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        let _ = slot;
+        self.accounts.get(account)
+    }
+
     /// The slot of `account` in `accounts` (see [`IdMap::get_at`]): from the table of
     /// [`Reach`] while the accounts keep the layout it was built with (one probe that
     /// compares in place), else from the map. The whole-engine WebAssembly module keeps

@@ -254,7 +254,7 @@ fn decide_kms<B: Sink>(
         };
         let is_reached = reached.map_or(!shares.is_empty(), |r| r != Reached::No);
         if !is_reached {
-            b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account));
+            b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account, account_slot));
             return;
         }
         let names = || shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
@@ -373,11 +373,15 @@ fn decide_kms<B: Sink>(
     });
 }
 
+/// Why `account` (of slot `account_slot` in `state.accounts`, if known) does not reach
+/// `instance`, in the order a reader would look: the quota, a failed association or a
+/// deleted share that covered it, the directory's enterprise and membership.
 fn why_not_shared(
     state: &State,
     instance: &InstanceId,
     owner: &AccountId,
     account: &AccountId,
+    account_slot: Option<usize>,
 ) -> (Rule, String, String) {
     if state.is_over_quota(instance, account) {
         return (
@@ -389,13 +393,16 @@ fn why_not_shared(
             ),
         );
     }
-    // A failed or deleted association of a principal that covers the account.
+    // A failed association or a deleted share whose principal covers the account. Only
+    // those are asked whether they cover it (the account's place in the directory: a
+    // search of its members and a walk up its folders), not every principal.
     for share in state.shares_naming(instance) {
         for (p, a) in &share.principals {
-            if !crate::state::covers(state, p, account) {
+            let failed = a.state == AssociationState::Failed;
+            if !(failed || share.state == ShareState::Deleted) || !crate::state::covers(state, p, account) {
                 continue;
             }
-            if a.state == AssociationState::Failed {
+            if failed {
                 return (
                     Rule::Ki4,
                     format!(
@@ -412,18 +419,17 @@ fn why_not_shared(
                     ),
                 );
             }
-            if share.state == ShareState::Deleted {
-                return (
-                    Rule::Rs7,
-                    format!("share {} that covered account {account} was deleted", share.id),
-                    format!("ask the owner {owner} to share instance {instance} again"),
-                );
-            }
+            return (
+                Rule::Rs7,
+                format!("share {} that covered account {account} was deleted", share.id),
+                format!("ask the owner {owner} to share instance {instance} again"),
+            );
         }
     }
-    if let Some(dir) = &state.directory {
-        let ent = state.accounts.get(account).and_then(|a| a.enterprise_id.as_deref());
-        if dir.members.contains_key(account) && ent != Some(dir.enterprise_id.as_str()) {
+    let member = state.directory.as_ref().filter(|d| d.members.contains_key(account));
+    if let Some(dir) = member {
+        let record = state.account_record(account, account_slot);
+        if record.and_then(|a| a.enterprise_id.as_deref()) != Some(dir.enterprise_id.as_str()) {
             return (
                 Rule::Rs3,
                 format!(
@@ -434,8 +440,7 @@ fn why_not_shared(
             );
         }
     }
-    let member = state.directory.as_ref().map(|d| d.members.contains_key(account)).unwrap_or(false);
-    if !member {
+    if member.is_none() {
         return (
             Rule::Rs3,
             format!("account {account} is not a member of the owner's resource directory"),
