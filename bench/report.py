@@ -464,9 +464,9 @@ def kib_label(kib: int) -> str:
     return f"{kib} KiB" if kib < 1024 else f"{kib // 1024} MiB" if kib < 1024 ** 2 else f"{kib // 1024 ** 2} GiB"
 
 
-def reads_from_memory(s: Dict[str, Any]) -> Optional[Tuple[float, float]]:
-    """Part 2's growth (effect-only, explained) in reads at random from the largest buffer of latency.json."""
-    lat = load("latency.json")
+def reads_from_memory(s: Dict[str, Any], lat: Optional[Dict[str, Any]]) -> Optional[Tuple[float, float]]:
+    """Part 2's growth (effect-only, explained) in reads at random from the largest buffer of `lat`
+    (latency.json)."""
     if not lat or not lat.get("sizes") or not s.get("decideEffectOnly"):
         return None
     big = lat["sizes"][-1]["ns"]["median"]
@@ -476,8 +476,9 @@ def reads_from_memory(s: Dict[str, Any]) -> Optional[Tuple[float, float]]:
 
 def reach_floor(s: Dict[str, Any], mem: Optional[Dict[str, Any]]) -> Optional[str]:
     """Part 2's growth against what one read from memory costs here (latency.json), or None."""
-    lat, reads = load("latency.json"), reads_from_memory(s)
-    if not lat or not reads:
+    lat = load("latency.json")
+    reads = reads_from_memory(s, lat)
+    if not reads:
         return None
     sizes = [(r["kib"], r["ns"]["median"]) for r in lat["sizes"]]
     (_, lo_e, hi_e), (_, lo_d, hi_d) = growth(s, "decideEffectOnly"), growth(s, "decide")
@@ -1417,7 +1418,7 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
         eo, dd = cedar["effectOnly"]["ours"]["median"], cedar["decide"]["ours"]["median"]
         ge, gd = growth(scale, "decideEffectOnly")[0], growth(scale, "decide")[0]
         hot = f", x{growth(scale, 'decideHot')[0]:.1f} when the same requests are hot in cache" if scale.get("decideHot") else ""
-        reads = reads_from_memory(scale)
+        reads = reads_from_memory(scale, load("latency.json"))
         items.append(f"**Dense handles on the decision path** (effect-only {ns(eo)} against {ns(T['effectOnlyNs'])}, "
                      f"x{T['cedar']:.0f} Cedar needs {ns(cedar['effectOnly']['cedar']['median'] / T['cedar'])}; explained "
                      f"{ns(dd)} against {ns(T['explainedNs'])}; x{ge:.2f} effect-only and x{gd:.2f} explained from "
