@@ -2,7 +2,6 @@
 //! error, and a final check that no unknown parameter was passed.
 
 use crate::idmap::IdMap;
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -14,11 +13,11 @@ use crate::ids::shorten;
 /// Longest string accepted in any parameter (1 MiB), before field-specific limits.
 pub const MAX_PARAM_LEN: usize = 1 << 20;
 
-/// The params of one call, with the names read so far.
+/// The params of one call, with the names read so far (a handful: a list, not a set).
 pub struct Params<'a> {
     action: &'a str,
     map: Option<&'a Map<String, Value>>,
-    used: BTreeSet<&'a str>,
+    used: Vec<&'a str>,
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -49,12 +48,23 @@ impl<'a> Params<'a> {
                 ))
             }
         };
-        Ok(Params { action, map, used: BTreeSet::new() })
+        Ok(Params { action, map, used: Vec::new() })
+    }
+
+    /// The parameter `name` as given. A call's few parameters are found by comparing
+    /// their names: the map's own lookup hashes the name first, which costs more.
+    fn given(&self, name: &str) -> Option<&'a Value> {
+        let m = self.map?;
+        if m.len() <= 8 {
+            m.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        } else {
+            m.get(name)
+        }
     }
 
     fn raw(&mut self, name: &'a str) -> Option<&'a Value> {
-        self.used.insert(name);
-        match self.map.and_then(|m| m.get(name)) {
+        self.used.push(name);
+        match self.given(name) {
             Some(Value::Null) | None => None,
             Some(v) => Some(v),
         }
@@ -62,7 +72,7 @@ impl<'a> Params<'a> {
 
     /// True if the parameter is present (and not null).
     pub fn has(&self, name: &str) -> bool {
-        matches!(self.map.and_then(|m| m.get(name)), Some(v) if !v.is_null())
+        matches!(self.given(name), Some(v) if !v.is_null())
     }
 
     /// An optional string.
@@ -294,9 +304,10 @@ impl<'a> Params<'a> {
     /// `InvalidParameter` naming the first unknown parameter.
     pub fn finish(&self) -> Result<()> {
         if let Some(m) = self.map {
-            if let Some(k) = m.keys().find(|k| !self.used.contains(k.as_str())) {
-                let mut known: Vec<&str> = self.used.iter().copied().collect();
+            if let Some(k) = m.keys().find(|k| !self.used.contains(&k.as_str())) {
+                let mut known = self.used.clone();
                 known.sort_unstable();
+                known.dedup();
                 return Err(Error::invalid(
                     k,
                     None,

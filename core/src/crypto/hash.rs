@@ -15,14 +15,25 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
+/// The SHA-256 digest of `parts` one after the other, as of their concatenation.
+pub(crate) fn sha256_parts(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
 /// `bytes` as lowercase hexadecimal, two digits per byte.
 pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| DIGITS.get(usize::from(n & 0x0f)).copied().unwrap_or(b'0');
+    let mut text = Vec::with_capacity(bytes.len().saturating_mul(2));
     for b in bytes {
-        s.push(nibble(b >> 4));
-        s.push(nibble(b & 0x0f));
+        text.push(digit(b >> 4));
+        text.push(digit(*b));
     }
-    s
+    String::from_utf8(text).unwrap_or_default()
 }
 
 /// Parse hexadecimal text (upper or lower case, no prefix, no separators).
@@ -44,26 +55,26 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// `bytes` as standard base64 (RFC 4648 alphabet, with `=` padding).
+/// `bytes` as standard base64 (RFC 4648 alphabet, with `=` padding), written as bytes a
+/// group of three at a time: the blob of every `kms:Encrypt` is written here.
 pub fn b64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            let c = if i <= chunk.len() {
-                B64.get(((n >> (18 - 6 * i)) & 63) as usize).copied().unwrap_or(b'=')
-            } else {
-                b'='
-            };
-            out.push(char::from(c));
+    let (whole, tail) = bytes.split_at(bytes.len() / 3 * 3);
+    let mut text = alloc::vec![b'='; bytes.len().div_ceil(3) * 4];
+    let (into, last) = text.split_at_mut(whole.len() / 3 * 4);
+    encode_groups(whole, into);
+    if !tail.is_empty() {
+        let mut group = [0u8; 3];
+        let mut symbols = [0u8; 4];
+        for (g, b) in group.iter_mut().zip(tail) {
+            *g = *b;
+        }
+        encode_groups(&group, &mut symbols);
+        // One symbol more than the bytes left; the rest stays `=`.
+        for (t, c) in last.iter_mut().zip(symbols.iter().take(tail.len() + 1)) {
+            *t = *c;
         }
     }
-    out
+    String::from_utf8(text).unwrap_or_default()
 }
 
 /// The value of a base64 symbol.
@@ -201,7 +212,6 @@ fn encode_from(parts: &[&[u8]], from: usize, mut to: &mut [u8]) {
 }
 
 /// Whole groups of three bytes as their four symbols, into `to` (four bytes per group).
-#[cfg(not(target_arch = "wasm32"))]
 fn encode_groups(bytes: &[u8], to: &mut [u8]) {
     let symbol = |n: u32| B64.get((n & 63) as usize).copied().unwrap_or(b'=');
     for (to, g) in to.chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
@@ -285,10 +295,6 @@ fn decode(s: &[u8]) -> Option<Vec<u8>> {
 /// `InvalidParameter` naming `field` when `s` is not valid padded standard base64.
 pub fn b64_decode(field: &str, s: &str) -> Result<Vec<u8>> {
     decode(s.as_bytes()).ok_or_else(|| Error::invalid(field, None, format!("`{}` is not valid base64", shorten(s))))
-}
-
-fn nibble(n: u8) -> char {
-    char::from_digit(u32::from(n), 16).unwrap_or('0')
 }
 
 fn digit(c: u8) -> Option<u8> {

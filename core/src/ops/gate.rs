@@ -139,16 +139,16 @@ impl<'e> Pending<'e> {
         let shown = if shown < asks.len() { shown } else { 0 };
         let mut kept = None;
         for (i, ask) in asks.into_iter().enumerate() {
-            *self.audit = ask.audit.clone();
-            let caller = ask.caller.as_ref().unwrap_or(&self.call.caller);
+            let Ask { caller, action, target, region, context, audit } = ask;
+            *self.audit = audit;
             let req = Request {
-                caller,
-                action: ask.action,
-                target: &ask.target,
-                region: ask.region.as_ref(),
-                context: &ask.context,
+                caller: caller.as_ref().unwrap_or(&self.call.caller),
+                action,
+                target: &target,
+                region: region.as_ref(),
+                context: &context,
             };
-            let show = i == shown && matches!(ask.target, Target::Kms { .. });
+            let show = i == shown && matches!(target, Target::Kms { .. });
             // Explained only when it is shown or denied: an allowed decision nobody
             // reads is decided by effect alone (the same checks, no text).
             if show && self.engine.explain_allowed {
