@@ -209,6 +209,38 @@ pub(crate) struct ReachTable {
     /// The accounts' slots by id, for [`State::account_slot`] (kept from one table to
     /// the next while the accounts keep their layout and length).
     account_slots: crate::idmap::KeySlots,
+    /// By the instances' slots: whether no account is left out of the instance for want
+    /// of quota and no share naming it is deleted or has a failed association, so that
+    /// an account it does not admit is explained by the directory alone (RS-2, RS-3).
+    plain: Vec<bool>,
+    /// By the accounts' slots: each account's place in the resource directory (RS-3).
+    membership: Vec<Membership>,
+}
+
+/// An account's place in the resource directory, as a Deny by sharing explains it (RS-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), allow(dead_code))]
+pub(crate) enum Membership {
+    /// Not a member (or no directory).
+    Outside,
+    /// A member, of the directory's verified enterprise.
+    Enterprise,
+    /// A member, of another enterprise or of none.
+    OtherEnterprise,
+}
+
+impl Membership {
+    /// `account`'s place in `state`'s directory, its record `record`.
+    pub(crate) fn of(state: &State, account: &AccountId, record: Option<&Account>) -> Membership {
+        let Some(dir) = state.directory.as_ref().filter(|d| d.members.contains_key(account)) else {
+            return Membership::Outside;
+        };
+        if record.and_then(|a| a.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str()) {
+            Membership::Enterprise
+        } else {
+            Membership::OtherEnterprise
+        }
+    }
 }
 
 /// A map's [`IdMap::layout`] number and its length, when a table by its slots was built.
@@ -266,7 +298,8 @@ impl Reach {
     /// The table of `index.access` in `state`'s slots; none where a slot does not fit.
     /// The accounts' slots by id are `previous`'s if the accounts kept their layout.
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-    fn of(state: &State, access: &IdMap<InstanceId, IdMap<AccountId, Vec<ShareId>>>, previous: Reach) -> Reach {
+    fn of(state: &State, index: &Index, previous: Reach) -> Reach {
+        let access = &index.access;
         let accounts = Layout::of(&state.accounts);
         let account_slots = match previous.0 {
             Some(t) if t.accounts == accounts => t.account_slots,
@@ -298,13 +331,49 @@ impl Reach {
                 pairs.push((i, a, lacks_permission, share));
             }
         }
+        let plain = (0..state.instances.len())
+            .map(|slot| {
+                let Some((id, _)) = state.instances.at_slot(slot) else { return false };
+                let mut shares =
+                    index.instance_shares.get(id).into_iter().flatten().filter_map(|s| state.shares.get(s));
+                !index.over_quota.contains_key(id)
+                    && shares.all(|sh| {
+                        sh.state != ShareState::Deleted
+                            && sh.principals.values().all(|a| a.state != AssociationState::Failed)
+                    })
+            })
+            .collect();
+        let membership = (0..state.accounts.len())
+            .map(|slot| match state.accounts.at_slot(slot) {
+                Some((id, record)) => Membership::of(state, id, Some(record)),
+                None => Membership::Outside,
+            })
+            .collect();
         Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
             pairs,
             instances: Layout::of(&state.instances),
             accounts,
             shares: Layout::of(&state.shares),
             account_slots,
+            plain,
+            membership,
         }))
+    }
+
+    /// Whether the instance of slot `instance_slot` is plain ([`ReachTable::plain`]) and
+    /// the place in the directory of the account of slot `account_slot`, each where the
+    /// table can say.
+    fn hints(&self, state: &State, instance_slot: usize, account_slot: usize) -> (Option<bool>, Option<Membership>) {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
+        if let Some(t) = self.0.as_ref() {
+            let plain =
+                t.plain.get(instance_slot).copied().filter(|_| t.instances.holds(&state.instances, instance_slot));
+            let member =
+                t.membership.get(account_slot).copied().filter(|_| t.accounts.holds(&state.accounts, account_slot));
+            return (plain, member);
+        }
+        let _ = (state, instance_slot, account_slot);
+        (None, None)
     }
 
     /// Whether the account of slot `account_slot` in `state.accounts` reaches the
@@ -784,7 +853,8 @@ impl State {
             }
             admission.insert(inst_id, order);
         }
-        index.reach = Reach::of(self, &index.access, core::mem::take(&mut index.reach));
+        let previous = core::mem::take(&mut index.reach);
+        index.reach = Reach::of(self, index, previous);
         admission
     }
 
@@ -860,7 +930,8 @@ impl State {
         }
         #[cfg(feature = "hash-index")]
         {
-            index.reach = Reach::of(self, &index.access, core::mem::take(&mut index.reach));
+            let previous = core::mem::take(&mut index.reach);
+            index.reach = Reach::of(self, index, previous);
         }
         admission
     }
@@ -985,6 +1056,19 @@ impl State {
     /// say, and [`State::shares_granting`] and [`State::any_share_permits`] answer.
     pub(crate) fn reached(&self, instance_slot: usize, account_slot: usize, share: bool) -> Option<Reached> {
         self.index.reach.get(self, instance_slot, account_slot, share)
+    }
+
+    /// What explains that the account of slot `account_slot` is not admitted to the
+    /// instance of slot `instance_slot`, as far as [`Reach`] holds it: whether the
+    /// instance is plain (no account left out for want of quota, no deleted share or
+    /// failed association naming it), and the account's place in the directory. Each
+    /// `None` where the table cannot say: the state answers.
+    pub(crate) fn unreached_hints(
+        &self,
+        instance_slot: usize,
+        account_slot: usize,
+    ) -> (Option<bool>, Option<Membership>) {
+        self.index.reach.hints(self, instance_slot, account_slot)
     }
 
     /// The record of `account`: read at `slot` (from [`State::account_slot`]) while that

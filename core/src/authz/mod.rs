@@ -20,7 +20,7 @@ use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
 use crate::model::{AssociationState, Gap, GapPart, InstanceState, ShareState, SharingMode};
 use crate::policy::{self, Context};
-use crate::state::{instance_arn, Reached, State};
+use crate::state::{instance_arn, Membership, Reached, State};
 use crate::text::{cat, decimal};
 use core::borrow::Borrow;
 
@@ -254,7 +254,9 @@ fn decide_kms<B: Sink>(
         };
         let is_reached = reached.map_or(!shares.is_empty(), |r| r != Reached::No);
         if !is_reached {
-            b.fail(CheckName::Sharing, || why_not_shared(state, instance, &inst.owner, account, account_slot));
+            b.fail(CheckName::Sharing, || {
+                why_not_shared(state, instance, &inst.owner, account, (Some(instance_slot), account_slot))
+            });
             return;
         }
         let names = || shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
@@ -376,22 +378,84 @@ fn decide_kms<B: Sink>(
 /// Why `account` (of slot `account_slot` in `state.accounts`, if known) does not reach
 /// `instance`, in the order a reader would look: the quota, a failed association or a
 /// deleted share that covered it, the directory's enterprise and membership.
+/// Why `account` is not admitted to `instance` (owned by `owner`), the instance's and
+/// the account's slots given where known: what the index's table by slots holds of it
+/// (whether the instance is plain, the account's place in the directory) spares the
+/// searches of the quota, of the shares naming the instance and of the directory, each
+/// a likely cache miss in a large organization; where the table cannot say, the state
+/// answers, the same.
 fn why_not_shared(
     state: &State,
     instance: &InstanceId,
     owner: &AccountId,
     account: &AccountId,
-    account_slot: Option<usize>,
+    (instance_slot, account_slot): (Option<usize>, Option<usize>),
 ) -> (Rule, String, String) {
+    let (plain, membership) = match (instance_slot, account_slot) {
+        (Some(i), Some(a)) => state.unreached_hints(i, a),
+        _ => (None, None),
+    };
+    if plain != Some(true) {
+        if let Some(why) = failed_or_left_out(state, instance, owner, account) {
+            return why;
+        }
+    }
+    let membership =
+        membership.unwrap_or_else(|| Membership::of(state, account, state.account_record(account, account_slot)));
+    match membership {
+        Membership::Outside => (
+            Rule::Rs3,
+            format!("account {account} is not a member of the owner's resource directory"),
+            format!("invite account {account} to the resource directory, then add it to a share of {instance}"),
+        ),
+        Membership::OtherEnterprise => (
+            Rule::Rs3,
+            format!(
+                "account {account} does not belong to the verified enterprise `{}` of the resource directory",
+                state.directory.as_ref().map(|d| d.enterprise_id.as_str()).unwrap_or("")
+            ),
+            "only accounts of the same verified enterprise can use a shared instance".to_string(),
+        ),
+        Membership::Enterprise => {
+            let (account, instance) = (account.as_str(), instance.as_str());
+            (
+                Rule::Rs2,
+                cat(&[
+                    "account ",
+                    account,
+                    " is not an associated principal of any active share that holds instance ",
+                    instance,
+                ]),
+                cat(&[
+                    "ask the owner ",
+                    owner.as_str(),
+                    " to add account ",
+                    account,
+                    " (or a folder containing it) to a resource share that holds ",
+                    instance,
+                ]),
+            )
+        }
+    }
+}
+
+/// Why `account` is not admitted to `instance` when the quota left it out (KI-4), or a
+/// failed association or a deleted share whose principal covers it does (KI-4, RS-7).
+fn failed_or_left_out(
+    state: &State,
+    instance: &InstanceId,
+    owner: &AccountId,
+    account: &AccountId,
+) -> Option<(Rule, String, String)> {
     if state.is_over_quota(instance, account) {
-        return (
+        return Some((
             Rule::Ki4,
             format!("account {account} is covered by a principal but did not fit in the access management quota of {instance}"),
             format!(
                 "raise the quota of {instance} ({}), then remove the principal and add it again: a failed principal is not retried",
                 Action::UpgradeInstance.ram()
             ),
-        );
+        ));
     }
     // A failed association or a deleted share whose principal covers the account. Only
     // those are asked whether they cover it (the account's place in the directory: a
@@ -403,7 +467,7 @@ fn why_not_shared(
                 continue;
             }
             if failed {
-                return (
+                return Some((
                     Rule::Ki4,
                     format!(
                         "the association of principal {} with share {} failed: {}",
@@ -417,54 +481,16 @@ fn why_not_shared(
                         p.id(),
                         share.id
                     ),
-                );
+                ));
             }
-            return (
+            return Some((
                 Rule::Rs7,
                 format!("share {} that covered account {account} was deleted", share.id),
                 format!("ask the owner {owner} to share instance {instance} again"),
-            );
+            ));
         }
     }
-    let member = state.directory.as_ref().filter(|d| d.members.contains_key(account));
-    if let Some(dir) = member {
-        let record = state.account_record(account, account_slot);
-        if record.and_then(|a| a.enterprise_id.as_deref()) != Some(dir.enterprise_id.as_str()) {
-            return (
-                Rule::Rs3,
-                format!(
-                    "account {account} does not belong to the verified enterprise `{}` of the resource directory",
-                    dir.enterprise_id
-                ),
-                "only accounts of the same verified enterprise can use a shared instance".to_string(),
-            );
-        }
-    }
-    if member.is_none() {
-        return (
-            Rule::Rs3,
-            format!("account {account} is not a member of the owner's resource directory"),
-            format!("invite account {account} to the resource directory, then add it to a share of {instance}"),
-        );
-    }
-    let (account, instance) = (account.as_str(), instance.as_str());
-    (
-        Rule::Rs2,
-        cat(&[
-            "account ",
-            account,
-            " is not an associated principal of any active share that holds instance ",
-            instance,
-        ]),
-        cat(&[
-            "ask the owner ",
-            owner.as_str(),
-            " to add account ",
-            account,
-            " (or a folder containing it) to a resource share that holds ",
-            instance,
-        ]),
-    )
+    None
 }
 
 fn check_ram<B: Sink>(
@@ -693,4 +719,53 @@ pub fn instance_target(state: &State, instance: &InstanceId) -> Target {
     let arn =
         state.instances.get(instance).map(instance_arn).unwrap_or_else(|| format!("acs:kms:*:*:instance/{instance}"));
     Target::Kms { instance: instance.clone(), kind: ResourceKind::Instance, creator: None, arn, tags: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    extern crate std;
+
+    use super::*;
+    use crate::crypto::SeededRng;
+    use crate::scenario::{self, RunOptions, Runner};
+    use alloc::boxed::Box;
+
+    /// A Deny by sharing explained from what the index's table holds (whether the
+    /// instance is plain, the account's place in the directory) is the one the state
+    /// gives by searching: for every instance and account, after every step of every
+    /// scenario of the corpus (RS-2, RS-3, RS-7, KI-4).
+    #[test]
+    fn the_table_explains_an_account_not_admitted_as_the_state_does_rs2_rs3() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
+        let (mut hinted, mut rules) = (0usize, alloc::collections::BTreeSet::new());
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let sc = scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut runner = Runner::new(&sc, Box::new(SeededRng::new(1))).unwrap();
+            for (i, step) in sc.steps.iter().enumerate() {
+                runner.run_step(i, step, RunOptions::default());
+                let st = runner.engine().state();
+                for (instance, inst) in st.instances.iter() {
+                    let Some((i_slot, _)) = st.instances.get_at(instance) else { continue };
+                    for account in st.accounts.keys() {
+                        let a_slot = st.account_slot(account);
+                        let (plain, member) = a_slot.map_or((None, None), |a| st.unreached_hints(i_slot, a));
+                        hinted += usize::from(plain.is_some() && member.is_some());
+                        let by_table = why_not_shared(st, instance, &inst.owner, account, (Some(i_slot), a_slot));
+                        let by_state = why_not_shared(st, instance, &inst.owner, account, (None, None));
+                        assert_eq!(by_table, by_state, "{}: step {i}, {instance}, {account}", path.display());
+                        rules.insert(by_state.0);
+                    }
+                }
+            }
+        }
+        assert!(hinted > 1000, "the table answered {hinted} times");
+        for rule in [Rule::Rs2, Rule::Rs3, Rule::Rs7, Rule::Ki4] {
+            assert!(rules.contains(&rule), "no pair explained by {rule:?}");
+        }
+    }
 }
