@@ -219,7 +219,6 @@ pub(crate) struct ReachTable {
 
 /// An account's place in the resource directory, as a Deny by sharing explains it (RS-3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(all(target_arch = "wasm32", not(feature = "hash-index")), allow(dead_code))]
 pub(crate) enum Membership {
     /// Not a member (or no directory).
     Outside,

@@ -375,15 +375,14 @@ fn decide_kms<B: Sink>(
     });
 }
 
-/// Why `account` (of slot `account_slot` in `state.accounts`, if known) does not reach
-/// `instance`, in the order a reader would look: the quota, a failed association or a
-/// deleted share that covered it, the directory's enterprise and membership.
-/// Why `account` is not admitted to `instance` (owned by `owner`), the instance's and
-/// the account's slots given where known: what the index's table by slots holds of it
-/// (whether the instance is plain, the account's place in the directory) spares the
-/// searches of the quota, of the shares naming the instance and of the directory, each
-/// a likely cache miss in a large organization; where the table cannot say, the state
-/// answers, the same.
+/// Why `account` does not reach `instance` (owned by `owner`), in the order a reader
+/// would look: the quota, a failed association or a deleted share that covered it, the
+/// directory's membership and enterprise. With the instance's and the account's slots
+/// (in `state.instances` and `state.accounts`, where known), what the index's table by
+/// slots holds (whether the instance is plain, the account's place in the directory)
+/// spares the searches of the quota, of the shares naming the instance and of the
+/// directory, each a likely cache miss in a large organization; where the table cannot
+/// say, the state answers, the same.
 fn why_not_shared(
     state: &State,
     instance: &InstanceId,
