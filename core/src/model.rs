@@ -552,6 +552,14 @@ pub struct Directory {
     pub limits: Limits,
 }
 
+impl Directory {
+    /// Whether the account of `record` belongs to this directory's verified enterprise,
+    /// the only accounts a share reaches (RS-3).
+    pub fn of_enterprise(&self, record: Option<&Account>) -> bool {
+        record.and_then(|a| a.enterprise_id.as_deref()) == Some(self.enterprise_id.as_str())
+    }
+}
+
 /// Software or hardware key management (KI-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum InstanceKind {

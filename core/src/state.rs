@@ -234,7 +234,7 @@ impl Membership {
         let Some(dir) = state.directory.as_ref().filter(|d| d.members.contains_key(account)) else {
             return Membership::Outside;
         };
-        if record.and_then(|a| a.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str()) {
+        if dir.of_enterprise(record) {
             Membership::Enterprise
         } else {
             Membership::OtherEnterprise
@@ -295,14 +295,17 @@ impl PartialEq for Reach {
 
 impl Reach {
     /// The table of `index.access` in `state`'s slots; none where a slot does not fit.
-    /// The accounts' slots by id are `previous`'s if the accounts kept their layout.
+    /// The accounts' slots by id are `previous`'s if the accounts kept their layout, and
+    /// so are their places in the directory when `shares_only` changed since (a rebuild
+    /// of some instances' access after a change to their shares, which leaves the
+    /// directory and the accounts as they were).
     #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
-    fn of(state: &State, index: &Index, previous: Reach) -> Reach {
+    fn of(state: &State, index: &Index, previous: Reach, shares_only: bool) -> Reach {
         let access = &index.access;
         let accounts = Layout::of(&state.accounts);
-        let account_slots = match previous.0 {
-            Some(t) if t.accounts == accounts => t.account_slots,
-            _ => crate::idmap::KeySlots::of(&state.accounts),
+        let (account_slots, kept_membership) = match previous.0 {
+            Some(t) if t.accounts == accounts => (t.account_slots, Some(t.membership).filter(|_| shares_only)),
+            _ => (crate::idmap::KeySlots::of(&state.accounts), None),
         };
         let mut pairs = Vec::new();
         for (instance, accounts) in access {
@@ -342,12 +345,14 @@ impl Reach {
                     })
             })
             .collect();
-        let membership = (0..state.accounts.len())
-            .map(|slot| match state.accounts.at_slot(slot) {
-                Some((id, record)) => Membership::of(state, id, Some(record)),
-                None => Membership::Outside,
-            })
-            .collect();
+        let membership = kept_membership.unwrap_or_else(|| {
+            (0..state.accounts.len())
+                .map(|slot| match state.accounts.at_slot(slot) {
+                    Some((id, record)) => Membership::of(state, id, Some(record)),
+                    None => Membership::Outside,
+                })
+                .collect()
+        });
         Reach(crate::idhash::PairTable::of(&pairs).map(|pairs| ReachTable {
             pairs,
             instances: Layout::of(&state.instances),
@@ -853,7 +858,7 @@ impl State {
             admission.insert(inst_id, order);
         }
         let previous = core::mem::take(&mut index.reach);
-        index.reach = Reach::of(self, index, previous);
+        index.reach = Reach::of(self, index, previous, only.is_some());
         admission
     }
 
@@ -930,7 +935,7 @@ impl State {
         #[cfg(feature = "hash-index")]
         {
             let previous = core::mem::take(&mut index.reach);
-            index.reach = Reach::of(self, index, previous);
+            index.reach = Reach::of(self, index, previous, false);
         }
         admission
     }
@@ -1347,9 +1352,7 @@ fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
         }
     }
     // RS-3: only members of the directory's verified enterprise are ever reached.
-    out.retain(|m| {
-        state.accounts.get(&m.account).and_then(|a| a.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str())
-    });
+    out.retain(|m| dir.of_enterprise(state.accounts.get(&m.account)));
     crate::idmap::sort_by_seq(&mut out, |m| m.seq);
     out.into_iter().map(|m| m.account.clone()).collect()
 }

@@ -570,9 +570,7 @@ impl Engine {
                 "resource sharing is not enabled in the resource directory (EnableSharingWithResourceDirectory)",
             ));
         }
-        let same_enterprise = |a: &AccountId| {
-            self.state.accounts.get(a).and_then(|x| x.enterprise_id.as_deref()) == Some(dir.enterprise_id.as_str())
-        };
+        let same_enterprise = |a: &AccountId| dir.of_enterprise(self.state.accounts.get(a));
         if !dir.members.contains_key(owner) || !same_enterprise(owner) {
             return Err(Error::new(
                 ErrorCode::NotSameDirectory,
