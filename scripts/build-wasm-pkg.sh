@@ -60,12 +60,13 @@ for target in web bundler nodejs; do
 done
 rm "$stage/web.unoptimized.wasm"
 # The decision-only module: the same crate without the `engine` feature, with the maps'
-# hash index, compiled for speed within size (`opt-level=s`, not `z`): in-page checks are
-# its purpose, and its 400 KiB budget has room for both (docs/wasm-size-log.md). The
-# whole engine has room for neither.
+# hash index, compiled for speed within size (`opt-level=s`, not `z`, and one `-O3` round
+# of wasm-opt after the size rounds, which inlines the small functions they leave): in-page
+# checks are its purpose, and its 400 KiB budget has room for both (docs/wasm-size-log.md).
+# The whole engine has room for neither.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=s wasm_build --no-default-features --features hash-index
 wasm-bindgen --target web --out-dir "$stage/policy" --out-name kms_share_policy "$module"
-wasm_opt "${WASM_OPT_FLAGS[@]}" "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
+wasm_opt "${WASM_OPT_FLAGS[@]}" -O3 "$stage/policy/kms_share_policy_bg.wasm" -o "$stage/policy/kms_share_policy_bg.wasm"
 echo '{ "type": "module" }' >"$stage/policy/package.json"
 
 # Each folder says how Node should read its .js files (the package root sets no type).
