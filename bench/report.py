@@ -749,16 +749,23 @@ def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
         a = (n1["nsPerDecision"]["isAllowed"]["median"] + n2["nsPerDecision"]["isAllowed"]["median"]) / 2
         extra_here = wasm["nsPerDecision"]["isAllowed"]["median"] - a
         t_n, t_w = tiny[("native", "allow")]["isAllowedNs"], tiny[("wasm-node", "allow")]["isAllowedNs"]
-        wb = wasm["nsPerDecision"]["allowedBatch"]["median"]
-        ws_ = wasm["nsPerDecision"]["isAllowed"]["median"]
+        # The batch against single calls, in the module a page loads where it was measured.
+        bm = wasmp or wasm
+        wb = bm["nsPerDecision"]["allowedBatch"]["median"]
+        ws_ = bm["nsPerDecision"]["isAllowed"]["median"]
         w(f"The wasm ratio depends on the decision set: a wasm `isAllowed` costs about {ns(extra_here)} more than "
           f"native here, and {ns(t_w - t_n)} more on the 3-account scenario of the existing bench below, where that "
-          f"makes x{t_w / t_n:.1f} because the native decision there is only {ns(t_n)}. The extra is not the JS "
-          f"boundary: one `allowedBatch` call for all 100,000 requests costs {ns(wb)} per decision against "
-          f"{ns(ws_)} for single calls. It is the engine's own code running as the shipped wasm (the whole engine "
-          "built for size, `opt-level=z`; the decision-only module for speed within its budget, `opt-level=s`; "
-          "both with dlmalloc); on this organization native also pays the cache misses of part 2, "
-          "which narrows the ratio without making wasm faster.")
+          f"makes x{t_w / t_n:.1f} because the native decision there is only {ns(t_n)}. Most of the extra is the "
+          "engine's own code running as the shipped wasm (the whole engine built for size, `opt-level=z`; the "
+          "decision-only module for speed within its budget, `opt-level=s` and a `-O3` round of `wasm-opt`; "
+          "both with dlmalloc); in a profile of the decision-only module (`node --cpu-prof`, the module built with "
+          "its names kept) the glue copying a call's three strings into the module, a character at a time, and "
+          "their allocations are about a fifth of an `isAllowed`. On this organization native also pays the cache "
+          "misses of part 2, which narrows the ratio without making wasm faster. In the "
+          + ("decision-only module" if wasmp else "whole engine") + ", one `allowedBatch` call for all "
+          f"100,000 requests costs {ns(wb)} per decision, "
+          + ("less" if wb < ws_ else "more") + f" than the {ns(ws_)} of single calls: the batch crosses as one "
+          "JSON text (`JSON.stringify`, read through the host's `TextEncoder`) that the engine parses.")
         w()
     # Agreement of the yes/no entry points with explain.
     ag = [("native `Organization::allowed_batch`", n1["agreementWithExplain"]["allowedBatch"])]
@@ -1174,7 +1181,7 @@ def part6(ws) -> None:
     w(f"`{ws['file']}` (from `make wasm-pkg`: release, `opt-level=z`, fat LTO, `panic=abort`, wasm-bindgen, "
       f"binaryen's `wasm-opt`): **{size(ws['rawBytes'])} raw ({num(ws['rawBytes'])} bytes), {size(ws['gzipBytes'])} with "
       f"gzip -9** ({num(ws['gzipBytes'])} bytes). The decision-only module `{ws['policyFile']}` "
-      f"(`opt-level=s`, the `hash-index` feature): {size(ws['policyRawBytes'])} raw "
+      f"(`opt-level=s` and a `-O3` round of `wasm-opt`, the `hash-index` feature): {size(ws['policyRawBytes'])} raw "
       f"({num(ws['policyRawBytes'])} bytes), {size(ws['policyGzipBytes'])} gzip -9.")
     w()
     hist = Path("bench/wasm-size-history.csv")
@@ -1513,7 +1520,8 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
                         "as native code does (the `hash-index` feature; the whole engine's module searches their "
                         "trees, its size ceiling having no room for the index, `docs/wasm-size-log.md`). What "
                         "remains is " if src_has("bindings-wasm/Cargo.toml", "hash-index") else "What costs is ")
-                     + "the same code running as wasm (`opt-level=s` within the module's size budget, dlmalloc), "
+                     + "the same code running as wasm (`opt-level=s` and a `-O3` round of `wasm-opt` within the "
+                     "module's size budget, dlmalloc), "
                      "and each call's "
                      "conversion of three JavaScript strings and their parsing (caller, action, resource). The "
                      "dense handles above shorten the wasm path as much as the native one (arrays, not code-heavy "
