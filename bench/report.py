@@ -666,17 +666,23 @@ def part2(s, state, rl, rp, rs, mem=None) -> None:
     w()
 
 
+def both_slower(b: dict) -> bool:
+    """Whether each of aes-gcm's two passes alone is slower than ring's whole seal, for the bulk row `b`."""
+    g = b["gbPerSecond"]
+    return max(g["coreCtrPass"]["median"], g["coreGhashPass"]["median"]) < g["ring"]["median"]
+
+
 def pass_need(b: dict, bulk: float) -> str:
     """What speed of one of aes-gcm's two passes would bring the seal of `b` to 1/`bulk` of ring, the other as
     measured: passes run one after the other, so their times add."""
     g = b["gbPerSecond"]
     goal = g["ring"]["median"] / bulk
     ctr, gh = g["coreCtrPass"]["median"], g["coreGhashPass"]["median"]
-    def other(this: float) -> str:
+    def other(this: float, name: str) -> str:
         rest = 1 / goal - 1 / this
-        return f"{1 / rest:.1f} GB/s" if rest > 0 else "no speed at all"
-    return (f"pass. For 1/{bulk} of ring at {size(b['bytes'])} ({goal:.2f} GB/s), with counter mode as it is GHASH "
-            f"would have to run at {other(ctr)}, or with GHASH as it is counter mode at {other(gh)}")
+        return f"{name} would have to run at {1 / rest:.1f} GB/s" if rest > 0 else f"no {name} would be fast enough"
+    return (f"pass. For 1/{bulk} of ring at {size(b['bytes'])} ({goal:.2f} GB/s), with counter mode as it is "
+            f"{other(ctr, 'GHASH')}; with GHASH as it is, {other(gh, 'counter mode')}")
 
 
 def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
@@ -901,15 +907,17 @@ def part4(c, cedar=None) -> None:
     vaes = ("VAES with AVX-512 here" if "avx512f" in flags else "here VAES on 256-bit registers: this CPU has no "
             "AVX-512") if "vaes" in flags else "AES-NI here"
     passes = [b for b in c["bulk"] if "coreCtrPass" in b["gbPerSecond"]]
-    w(f"The core seals with RustCrypto's aes-gcm 0.11, whose `aes` picks its backend at run time ({vaes}); ring is x{big['ratioRingOverCore']:.1f} faster in bulk. aes-gcm makes two passes over the buffer, "
-      "one after the other: AES-256 in counter mode (`ctr` over `aes`), then GHASH of the ciphertext (`ghash` over "
+    w(f"The core seals with RustCrypto's aes-gcm 0.11, whose `aes` picks its backend at run time ({vaes}); ring "
+      f"is x{big['ratioRingOverCore']:.1f} faster in bulk. aes-gcm makes two passes over the buffer, one after the "
+      "other: AES-256 in counter mode (`ctr` over `aes`), then GHASH of the ciphertext (`ghash` over "
       "`polyval`, which multiplies four blocks at a time with 128-bit PCLMULQDQ: it has no VPCLMULQDQ backend)"
       + ("; timed apart in the same rounds (the bench checks that the two give the seal's ciphertext and tag), "
          + "; ".join(f"at {size(b['bytes'])} counter mode runs at {b['gbPerSecond']['coreCtrPass']['median']:.2f} "
                      f"GB/s and GHASH at {b['gbPerSecond']['coreGhashPass']['median']:.2f} GB/s, together "
                      f"{1 / (1 / b['gbPerSecond']['coreCtrPass']['median'] + 1 / b['gbPerSecond']['coreGhashPass']['median']):.2f} GB/s"
                      for b in passes)
-         + ". Each pass alone is slower than ring's whole seal, which interleaves both over wide registers in one "
+         + (". Each pass alone is slower than ring's whole seal, which" if both_slower(passes[-1]) else
+            ". Ring's seal") + " interleaves both over wide registers in one "
          + pass_need(passes[-1], T["bulk"])
          if passes else ", where ring's assembly interleaves both over wide registers in one pass")
       + (f". graviola, pure Rust with intrinsics, makes one interleaved pass as ring does and measures "
@@ -1520,15 +1528,17 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
         big = max(crypto["bulk"], key=lambda x: x["bytes"])
         gb = big["gbPerSecond"]
         if gb.get("graviola"):
-            split = ""
+            split = "a counter-mode pass and then a GHASH pass over the buffer"
             if "coreCtrPass" in gb:
-                split = (f" (counter mode {gb['coreCtrPass']['median']:.2f} GB/s, GHASH "
-                         f"{gb['coreGhashPass']['median']:.2f} GB/s, timed apart in part 4)")
+                ctr, gh = gb["coreCtrPass"]["median"], gb["coreGhashPass"]["median"]
+                split += (" (" + (f"each about as slow as the other" if max(ctr, gh) / min(ctr, gh) < 1.25 else
+                                  ("counter mode" if ctr < gh else "GHASH") + " the slower")
+                          + f": counter mode {ctr:.2f} GB/s, GHASH {gh:.2f} GB/s, timed apart in part 4"
+                          + (", each alone slower than ring's whole seal)" if both_slower(big) else ")"))
             items.append(f"**Bulk AES-256-GCM (1/{big['ratioRingOverCore']:.1f} of ring at {size(big['bytes'])}, target "
-                         f"1/{T['bulk']}).** The core is on aes-gcm 0.11 with its run-time VAES backend; it makes a "
-                         f"counter-mode pass and then a GHASH pass over the buffer, each about as slow as the other"
-                         f"{split}, and each alone slower than ring's whole seal: what is missing is the two done in "
-                         "one pass over wide registers (and a VPCLMULQDQ GHASH, which `polyval` does not have). "
+                         f"1/{T['bulk']}).** The core is on aes-gcm 0.11 with its run-time VAES backend; it makes "
+                         f"{split}: what is missing is the two done in one pass over wide registers (and a "
+                         "VPCLMULQDQ GHASH, which `polyval` does not have). "
                          "Either such a one-pass AES-GCM in RustCrypto, or graviola for bulk data on CPUs it "
                          f"supports ({gb['graviola']['median']:.2f} GB/s here, x{big['ratioGraviolaOverCore']:.1f} the "
                          "core: a second implementation behind a CPU check, tested against the same vectors), is the "
