@@ -227,9 +227,14 @@ pub fn run(args: &Args) -> Value {
     // GHASH of the result (GHASH's time does not depend on the bytes).
     use aes::cipher::{KeyIvInit, StreamCipher};
     use ghash::universal_hash::{KeyInit, UniversalHash};
-    let mut iv = [0u8; 16];
-    iv[..12].copy_from_slice(&NONCE);
-    iv[15] = 2;
+    // The counter blocks: the nonce, then a 32-bit big-endian counter (J0 is 1).
+    let counter_block = |n: u8| {
+        let mut block = [0u8; 16];
+        block[..12].copy_from_slice(&NONCE);
+        block[15] = n;
+        block
+    };
+    let iv = counter_block(2);
     let ctr_pass = |pt: &[u8]| {
         let mut buf = pt.to_vec();
         let mut c = ctr::Ctr32BE::<aes::Aes256>::new_from_slices(&KEY, &iv).expect("ctr key");
@@ -260,10 +265,7 @@ pub fn run(args: &Args) -> Value {
         lens[..8].copy_from_slice(&((AAD.len() as u64) * 8).to_be_bytes());
         lens[8..].copy_from_slice(&((ct.len() as u64) * 8).to_be_bytes());
         g.update_padded(&lens);
-        let mut j0 = [0u8; 16];
-        j0[..12].copy_from_slice(&NONCE);
-        j0[15] = 1;
-        let mut ek = ctr::Ctr32BE::<aes::Aes256>::new_from_slices(&KEY, &j0).expect("ctr key");
+        let mut ek = ctr::Ctr32BE::<aes::Aes256>::new_from_slices(&KEY, &counter_block(1)).expect("ctr key");
         let mut expected = g.finalize().to_vec();
         ek.apply_keystream(&mut expected);
         assert_eq!(expected, tag, "GHASH and counter mode as timed give the seal's tag");

@@ -339,10 +339,7 @@ impl Reach {
                 let mut shares =
                     index.instance_shares.get(id).into_iter().flatten().filter_map(|s| state.shares.get(s));
                 !index.over_quota.contains_key(id)
-                    && shares.all(|sh| {
-                        sh.state != ShareState::Deleted
-                            && sh.principals.values().all(|a| a.state != AssociationState::Failed)
-                    })
+                    && shares.all(|sh| !sh.principals.values().any(|a| leaves_out(sh, a)))
             })
             .collect();
         let membership = kept_membership.unwrap_or_else(|| {
@@ -1359,6 +1356,13 @@ fn resolve(state: &State, index: &Index, p: &Principal) -> Vec<AccountId> {
 
 /// Does principal `p` cover `account` (walking the account's folder chain, at most
 /// the directory's depth)? Enterprise membership is not checked here.
+/// Whether `share`'s principal of association `a` may be why an account it covers is not
+/// admitted: its association failed (KI-4) or the share is deleted (RS-7). An instance no
+/// such principal names is plain ([`ReachTable::plain`]).
+pub(crate) fn leaves_out(share: &Share, a: &Association) -> bool {
+    a.state == AssociationState::Failed || share.state == ShareState::Deleted
+}
+
 pub(crate) fn covers(state: &State, p: &Principal, account: &AccountId) -> bool {
     let Some(dir) = &state.directory else { return false };
     let Some(member) = dir.members.get(account) else { return false };

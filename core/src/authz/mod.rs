@@ -18,7 +18,7 @@ use crate::action::Action;
 use crate::idmap::{IdMap, KeyText};
 use crate::ids::{AccountId, Identity, IdentityKind, InstanceId, Region};
 use crate::matrix::{row_for, Grant, ResourceKind};
-use crate::model::{AssociationState, Gap, GapPart, InstanceState, ShareState, SharingMode};
+use crate::model::{AssociationState, Gap, GapPart, InstanceState, SharingMode};
 use crate::policy::{self, Context};
 use crate::state::{instance_arn, Membership, Reached, State};
 use crate::text::{cat, decimal};
@@ -461,11 +461,10 @@ fn failed_or_left_out(
     // search of its members and a walk up its folders), not every principal.
     for share in state.shares_naming(instance) {
         for (p, a) in &share.principals {
-            let failed = a.state == AssociationState::Failed;
-            if !(failed || share.state == ShareState::Deleted) || !crate::state::covers(state, p, account) {
+            if !crate::state::leaves_out(share, a) || !crate::state::covers(state, p, account) {
                 continue;
             }
-            if failed {
+            if a.state == AssociationState::Failed {
                 return Some((
                     Rule::Ki4,
                     format!(
