@@ -196,7 +196,7 @@ def main() -> int:
     rss_load, rss_policy, rss_struct = load("rss-load.json"), load("rss-policy.json"), load("rss-structure.json")
     mem = load("mem-parts.json")
     crypto = load("crypto.json")
-    n1, n2 = load("native-1.json"), load("native-2.json")
+    n1, n2, nm = load("native-1.json"), load("native-2.json"), load("native-mid.json")
     py, wasm, wasmp = load("python.json"), load("wasm.json"), load("wasm-policy.json")
     wasmp = wasmp if wasmp and not wasmp.get("skipped") else None
     rt_export = load("runtimes-export.json")
@@ -303,18 +303,17 @@ def main() -> int:
                      "; ".join(f"{size(k)}: 1/{v['ratioRingOverCore']:.1f} "
                                f"({v['gbPerSecond']['core']['median']:.2f} vs {v['gbPerSecond']['ring']['median']:.2f} GB/s)"
                                for k, v in b.items()), verdict(targets["bulk"])])
-    anchor = lambda k: (med(n1["nsPerDecision"][k]) + med(n2["nsPerDecision"][k])) / 2 if n1 and n2 else None
     if py and not py.get("skipped") and n1:
-        rb = [med(py["nsPerDecision"][k]) / anchor(k) for k in ("allowedBatch", "explainBatch")]
+        rb = [med(py["nsPerDecision"][k]) / anchor(around(n1, nm, n2, "python"), k) for k in ("allowedBatch", "explainBatch")]
         targets["py"] = max(rb) < T["python"]
         rows.append(["3", f"Python batch per decision / native < x{T['python']}",
                      f"`allowed_many` x{rb[0]:.2f}, `explain_many` x{rb[1]:.2f}", verdict(targets["py"])])
     if wasm and not wasm.get("skipped") and n1:
         keys = ("isAllowed", "explain", "allowedBatch", "explainBatch")
-        rw = {k: med(wasm["nsPerDecision"][k]) / anchor(k) for k in keys}
+        rw = {k: med(wasm["nsPerDecision"][k]) / anchor(around(n1, nm, n2, "wasm"), k) for k in keys}
         # In-page checks load the decision-only module: the target is read there when it
         # was measured, the whole engine's ratios beside it.
-        rp = {k: med(wasmp["nsPerDecision"][k]) / anchor(k) for k in keys} if wasmp else None
+        rp = {k: med(wasmp["nsPerDecision"][k]) / anchor(around(n1, nm, n2, "wasm"), k) for k in keys} if wasmp else None
         targets["wasm"] = (rp or rw)["isAllowed"] < T["wasm"]
         rows.append(["3", f"wasm (Node) `isAllowed` / native < x{T['wasm']:.0f}"
                      + (" (the decision-only module, which pages load)" if rp else ""),
@@ -340,7 +339,7 @@ def main() -> int:
 
     part1(cedar, scale)
     part2(scale, state, rss_load, rss_policy, rss_struct, mem)
-    part3(rt_export, n1, n2, py, wasm, wasmp)
+    part3(rt_export, n1, n2, py, wasm, wasmp, nm)
     part4(crypto, cedar)
     part5(state)
     part6(wsize)
@@ -685,7 +684,22 @@ def pass_need(b: dict, bulk: float) -> str:
             f"{other(ctr, 'GHASH')}; with GHASH as it is, {other(gh, 'counter mode')}")
 
 
-def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
+def around(n1, nm, n2, runtime: str):
+    """The native runs right before and right after `runtime` (`python` or `wasm`): with a
+    native run between Python and wasm, Python's are the first and that one, wasm's that
+    one and the last; without (an older run), the first and the last for both."""
+    if not nm:
+        return (n1, n2)
+    return (n1, nm) if runtime == "python" else (nm, n2)
+
+
+def anchor(pair, k: str) -> Optional[float]:
+    """The mean of the two native medians of `k` a runtime is read against."""
+    a, b = pair
+    return (med(a["nsPerDecision"][k]) + med(b["nsPerDecision"][k])) / 2 if a and b else None
+
+
+def part3(exp, n1, n2, py, wasm, wasmp=None, nm=None) -> None:
     w("## 3. Runtimes")
     w()
     if not n1:
@@ -698,46 +712,50 @@ def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
       "(`kms-share-bench export`). In one run: native Rust (`kms_share_core::api::Organization`, the facade the "
       "bindings wrap), then Python (the wheel), then wasm in Node (the whole engine, `bindings-wasm/pkg/node`, "
       "then the decision-only module a page loads for in-page checks, `bindings-wasm/pkg/policy`, whose maps "
-      "answer by hash as native ones do), then native again. Ratios use the mean of the two native medians.")
+      "answer by hash as native ones do), then native again"
+      + ("; with a native run between Python and wasm, so that each runtime is read against the mean of the "
+         "native medians right before and right after it." if nm else ". Ratios use the mean of the two native medians."))
     w()
+    pairs = {"python": around(n1, nm, n2, "python"), "wasm": around(n1, nm, n2, "wasm")}
+    natives = [n for n in (n1, nm, n2) if n]
     keys = [("isAllowed", "single `is_allowed` / `isAllowed`"), ("explain", "single `explain`"),
             ("allowedBatch", "batch `allowed_many` / `allowedBatch`"), ("explainBatch", "batch `explain_many` / `explainBatch`")]
     rows = []
     for k, label in keys:
-        a = (n1["nsPerDecision"][k]["median"] + n2["nsPerDecision"][k]["median"]) / 2
-        row = [label, f"{ns(n1['nsPerDecision'][k]['median'])} / {ns(n2['nsPerDecision'][k]['median'])}"]
-        for other, lim in ((py, T["python"] if "Batch" in k else None),
-                           (wasm, T["wasm"] if k == "isAllowed" and not wasmp else None),
-                           *([(wasmp, T["wasm"] if k == "isAllowed" else None)] if wasmp else [])):
+        row = [label, " / ".join(ns(n["nsPerDecision"][k]["median"]) for n in natives)]
+        for other, lim, rt in ((py, T["python"] if "Batch" in k else None, "python"),
+                               (wasm, T["wasm"] if k == "isAllowed" and not wasmp else None, "wasm"),
+                               *([(wasmp, T["wasm"] if k == "isAllowed" else None, "wasm")] if wasmp else [])):
             if other and not other.get("skipped"):
                 o = other["nsPerDecision"][k]
-                r = o["median"] / a
+                r = o["median"] / anchor(pairs[rt], k)
                 mark = "" if lim is None else (" ✓" if r < lim else " ✗")
                 row.append(f"{spread(o)}: **x{r:.2f}**{mark}")
             else:
                 row.append((other or {}).get("reason", "not measured"))
         rows.append(row)
-    table(["per decision", "native (before / after)", f"Python (target < x{T['python']} for batch calls)",
+    table(["per decision", "native (" + ("before / between / after" if nm else "before / after") + ")", f"Python (target < x{T['python']} for batch calls)",
            "wasm in Node, whole engine" + ("" if wasmp else f" (target < x{T['wasm']:.0f} for `isAllowed`)"),
            *([f"wasm in Node, decision-only module (target < x{T['wasm']:.0f} for `isAllowed`)"] if wasmp else [])],
           rows)
-    # The ratios' denominator is the mean of the two native runs; when those two are far
-    # apart the host's load moved during the run, and each target ratio is given against
-    # either native run alone.
-    moved = [(k, n1["nsPerDecision"][k]["median"], n2["nsPerDecision"][k]["median"]) for k, _ in keys]
-    moved = [(k, x, y) for k, x, y in moved if max(x, y) > 1.1 * min(x, y)]
+    # A ratio's denominator is the mean of the native runs around its runtime; when those
+    # two are far apart the host's load moved meanwhile, and the target ratio is given
+    # against either native run alone.
+    moved, bounds = [], []
+    for k, other, name, rt in (("allowedBatch", py, "Python `allowed_many`", "python"),
+                               ("isAllowed", wasmp or wasm, "wasm `isAllowed`", "wasm")):
+        a, b = pairs[rt]
+        if not (a and b and other and not other.get("skipped")):
+            continue
+        x, y = a["nsPerDecision"][k]["median"], b["nsPerDecision"][k]["median"]
+        if max(x, y) > 1.1 * min(x, y):
+            o = other["nsPerDecision"][k]["median"]
+            moved.append(f"`{k}` around {name.split()[0]} ({ns(x)} / {ns(y)})")
+            bounds.append(f"{name} x{o / max(x, y):.2f} to x{o / min(x, y):.2f}")
     if moved:
-        bounds = []
-        for k, other, name in (("allowedBatch", py, "Python `allowed_many`"),
-                               ("isAllowed", wasmp or wasm, "wasm `isAllowed`")):
-            if other and not other.get("skipped"):
-                o = other["nsPerDecision"][k]["median"]
-                x, y = n1["nsPerDecision"][k]["median"], n2["nsPerDecision"][k]["median"]
-                bounds.append(f"{name} x{o / max(x, y):.2f} to x{o / min(x, y):.2f}")
-        w("**The native runs before and after the other runtimes differ** by more than 10% for "
-          + ", ".join(f"`{k}` ({ns(x)} / {ns(y)})" for k, x, y in moved)
-          + ": the host's load changed during the run, so these ratios move with it"
-          + (f". Against either native run alone: {'; '.join(bounds)}." if bounds else "."))
+        w("**The native runs around a runtime differ** by more than 10% for " + ", ".join(moved)
+          + ": the host's load changed during the run, so these ratios move with it. Against either native run "
+          f"alone: {'; '.join(bounds)}.")
         w()
     if py and not py.get("skipped"):
         w(f"Python {py.get('python')}: an empty Python loop over the same chunk costs {ns(py['nsPerDecision']['emptyLoop']['median'])} "
@@ -747,7 +765,7 @@ def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
         w()
         floor = py["nsPerDecision"].get("allowedBatchMalformedCaller")
         if floor:
-            a = (n1["nsPerDecision"]["allowedBatch"]["median"] + n2["nsPerDecision"]["allowedBatch"]["median"]) / 2
+            a = anchor(pairs["python"], "allowedBatch")
             w(f"What the binding adds to a batch: `allowed_many` over the same 100,000 requests with an empty caller, "
               f"each failing at the caller's parse, costs {spread(floor)} per request: the wheel's conversion of "
               "the request (walking the list and its tuples, copying four Python strings into the batch's "
@@ -765,7 +783,7 @@ def part3(exp, n1, n2, py, wasm, wasmp=None) -> None:
             except (json.JSONDecodeError, KeyError):
                 pass
     if wasm and not wasm.get("skipped") and ("native", "allow") in tiny and ("wasm-node", "allow") in tiny:
-        a = (n1["nsPerDecision"]["isAllowed"]["median"] + n2["nsPerDecision"]["isAllowed"]["median"]) / 2
+        a = anchor(pairs["wasm"], "isAllowed")
         extra_here = wasm["nsPerDecision"]["isAllowed"]["median"] - a
         t_n, t_w = tiny[("native", "allow")]["isAllowedNs"], tiny[("wasm-node", "allow")]["isAllowedNs"]
         # The batch against single calls, in the module a page loads where it was measured.

@@ -97,7 +97,7 @@ rm -f "$CARGO_TARGET_DIR/org.snapshot" "$CARGO_TARGET_DIR/org.policy.json"
 step "4. crypto"
 "$BIN" crypto --out "$RESULTS/crypto.json"
 
-step "3. runtimes: native, Python, wasm in Node (whole engine, decision-only module), native again (one run)"
+step "3. runtimes: native, Python, native, wasm in Node (whole engine, decision-only module), native (one run)"
 "$BIN" export --accounts "$RT_N" --dir "$RUNTIMES" --out "$RESULTS/runtimes-export.json"
 "$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-1.json"
 if [ -x "$PY" ] && "$PY" -c 'import kms_share' 2>/dev/null; then
@@ -105,6 +105,8 @@ if [ -x "$PY" ] && "$PY" -c 'import kms_share' 2>/dev/null; then
 else
   skip python "the wheel is not installed in .venv (make python-wheel)"
 fi
+# Each other runtime is read against the native runs right before and right after it.
+"$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-mid.json"
 if command -v node >/dev/null 2>&1 && [ -f bindings-wasm/pkg/node/kms_share.js ]; then
   node bench/runtimes/decisions.mjs "$RUNTIMES" >"$RESULTS/wasm.json"
   # The decision-only module, the one a page loads for in-page checks.
