@@ -196,6 +196,10 @@ pub(crate) fn fold(c: char) -> char {
 
 /// Fold a whole string with [`fold`].
 pub(crate) fn fold_str(s: &str) -> alloc::string::String {
+    // ASCII text (every action and most resources) folds byte by byte, in one copy.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars().map(fold).collect()
 }
 

@@ -440,10 +440,14 @@ impl ActionSet {
         let prefix = p.strip_suffix('*').filter(|h| !h.contains(['*', '?']));
         // Scanned once here, not once per action name (a read pays this per pattern).
         let wild = prefix.is_none() && p.contains(['*', '?']);
+        if prefix.is_none() && !wild {
+            // The one name equal to it ignoring ASCII case (no two rows share one), found
+            // as a request's action is: most patterns name one action.
+            return crate::action::Action::parse_ram(p).map_or(0, Self::bit);
+        }
         let matched = |ram: &str| match prefix {
             Some(h) => ram.get(..h.len()).is_some_and(|start| start.eq_ignore_ascii_case(h)),
-            None if wild => glob::glob(p, ram, Case::FoldText),
-            None => p.eq_ignore_ascii_case(ram),
+            None => glob::glob(p, ram, Case::FoldText),
         };
         names.filter(|s| matched(s.ram)).fold(0, |set, s| set | Self::bit(s.action))
     }
