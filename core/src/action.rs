@@ -321,10 +321,10 @@ impl Action {
 
     /// The action a RAM action names (`kms:Encrypt`, compared without case, RAM-2).
     ///
-    /// Every decision names its action, so this is a probe of [`RAM_TABLE`] (most names
-    /// are found at the first slot), not a search of the rows: `kms:Encrypt`, near the
-    /// end of [`SPECS`], took about 77 ns to find that way, a sixth of an effect-only
-    /// decision.
+    /// Every decision names its action, so this is a probe of a table made when the crate
+    /// is compiled (most names are found at its first slot), not a search of the rows:
+    /// `kms:Encrypt`, near the end of [`SPECS`], took about 77 ns to find that way, a
+    /// sixth of an effect-only decision.
     pub fn parse_ram(text: &str) -> Option<Action> {
         let mut at = ram_hash(text.as_bytes());
         // The table always has empty slots (see `ram_table`), so a probe ends at one.
