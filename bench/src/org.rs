@@ -408,11 +408,11 @@ pub fn generate(n: usize, keys_per_account: usize) -> Org {
         }
         if calls >= 50_000 {
             // Keep the audit trail from growing with the organization: it is not what is measured.
-            engine.state_mut().audit.events_mut().clear();
+            engine.state_mut().audit = Default::default();
             calls = 0;
         }
     }
-    engine.state_mut().audit.events_mut().clear();
+    engine.state_mut().audit = Default::default();
 
     // Age the organization.
     {

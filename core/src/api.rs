@@ -448,7 +448,7 @@ impl Organization {
 
     /// An organization of a loaded engine, its clock at the last audited event.
     fn of_loaded(engine: Engine) -> Self {
-        let now = engine.state().audit.events().last().map(|e| e.time).unwrap_or(0);
+        let now = engine.state().audit.last_time().unwrap_or(0);
         Organization { runner: Runner::with_engine(engine, now), step_index: 0 }
     }
 }

@@ -53,14 +53,117 @@ crate::json::record!(AuditEvent lenient _ {
     "outcome" outcome, "prevHash" prev_hash, "hash" hash,
 });
 
-/// The trail.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The trail (AT-1, AT-2).
+///
+/// A server records an event for every call, so the trail is kept compact: each event a
+/// fixed record of numbers, with its texts (callers, accounts, actions, resources,
+/// instances, outcomes: a few hundred distinct values however many calls) each kept once
+/// in the trail's table of texts and named by number, and its request id and hashes as
+/// their bytes. An event is made whole ([`AuditEvent`]) only when it is read; its hash is
+/// computed once, when it is appended. The trail's document is its events in order, as
+/// [`AuditEvent`]s. (In WebAssembly, whose module's size is budgeted and where a page's
+/// trail is short, the events are kept whole: the same trail.)
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Default)]
 pub struct AuditLog {
-    events: Vec<AuditEvent>,
+    records: Vec<Record>,
+    texts: Texts,
 }
 
-/// What the verifier found wrong (AT-2).
+#[cfg(not(target_arch = "wasm32"))]
+/// One event as the trail keeps it.
+#[derive(Clone, Copy)]
+struct Record {
+    seq: u64,
+    time: u64,
+    request_id: Hex<8>,
+    caller: u32,
+    account: u32,
+    action: u32,
+    resource: u32,
+    instance: Option<u32>,
+    instance_owner: Option<u32>,
+    outcome: u32,
+    prev_hash: Hex<32>,
+    hash: Hex<32>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// A hex text of `N` bytes: its bytes when it is that (in lowercase, as the engine
+/// writes it), else the text itself, in the trail's table (a document may hold anything).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hex<const N: usize> {
+    Bytes([u8; N]),
+    Text(u32),
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Texts kept once each, named by their place.
+#[derive(Clone, Default)]
+struct Texts {
+    list: Vec<String>,
+    places: crate::idmap::IdMap<String, u32>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Texts {
+    /// The place of `text`, added if new.
+    fn place(&mut self, text: &str) -> u32 {
+        if let Some(p) = self.find(text) {
+            return p;
+        }
+        let p = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list.push(String::from(text));
+        self.places.insert(String::from(text), p);
+        p
+    }
+
+    fn find(&self, text: &str) -> Option<u32> {
+        self.places.get(text).copied()
+    }
+
+    fn at(&self, place: u32) -> &str {
+        self.list.get(place as usize).map_or("", String::as_str)
+    }
+
+    fn hex<const N: usize>(&mut self, text: &str) -> Hex<N> {
+        match unhex::<N>(text) {
+            Some(b) => Hex::Bytes(b),
+            None => Hex::Text(self.place(text)),
+        }
+    }
+
+    /// The text of `h`, written into `buf` when it is bytes.
+    fn hex_text<'a, const N: usize>(&'a self, h: &Hex<N>, buf: &'a mut [u8; 64]) -> &'a str {
+        match h {
+            Hex::Bytes(b) => crate::crypto::hex_into(b, buf),
+            Hex::Text(p) => self.at(*p),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// The `N` bytes `text` writes in lowercase hex, if it is exactly that.
+fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let t = text.as_bytes();
+    if t.len() != 2 * N {
+        return None;
+    }
+    let value = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; N];
+    for (o, pair) in out.iter_mut().zip(t.chunks_exact(2)) {
+        if let [hi, lo] = pair {
+            *o = (value(*hi)? << 4) | value(*lo)?;
+        }
+    }
+    Some(out)
+}
+
+/// What [`AuditLog::verify`] found wrong (AT-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokenLink {
@@ -71,83 +174,410 @@ pub struct BrokenLink {
 }
 
 /// The fields of an event before it is chained.
-#[derive(Debug, Clone, Default)]
-pub struct NewEvent {
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewEvent<'a> {
     /// Request id.
-    pub request_id: String,
+    pub request_id: &'a str,
     /// Time.
     pub time: u64,
     /// Caller identity.
-    pub caller: String,
+    pub caller: &'a str,
     /// Caller account.
-    pub account: String,
+    pub account: &'a str,
     /// Action.
-    pub action: String,
+    pub action: &'a str,
     /// Resource.
-    pub resource: String,
+    pub resource: &'a str,
     /// Instance.
-    pub instance: Option<String>,
+    pub instance: Option<&'a str>,
     /// Instance owner.
-    pub instance_owner: Option<String>,
+    pub instance_owner: Option<&'a str>,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: &'a str,
 }
 
-fn event_hash(e: &AuditEvent) -> String {
+/// The hash of an event: SHA-256 of its fields' texts in order (`seq`, `requestId`,
+/// `time`, `caller`, `account`, `action`, `resource`, `instance`, `instanceOwner`,
+/// `outcome`, `prevHash`; the numbers as their decimal text), each after its length as
+/// 8 bytes big-endian, so that no two different events hash the same input.
+fn event_hash(seq: u64, time: u64, texts: [&str; 9]) -> [u8; 32] {
     let mut h = Sha256::new();
-    // Length-prefixed fields: no two different events hash the same input.
     let mut field = |s: &str| {
         h.update((s.len() as u64).to_be_bytes());
         h.update(s.as_bytes());
     };
-    // The numbers as their decimal text, which the hashed input has always held.
     let mut digits = [0u8; 20];
-    field(decimal(e.seq, &mut digits));
-    field(&e.request_id);
-    field(decimal(e.time, &mut digits));
-    field(&e.caller);
-    field(&e.account);
-    field(&e.action);
-    field(&e.resource);
-    field(e.instance.as_deref().unwrap_or(""));
-    field(e.instance_owner.as_deref().unwrap_or(""));
-    field(&e.outcome);
-    field(&e.prev_hash);
-    crate::crypto::hex(&h.finalize())
+    field(decimal(seq, &mut digits));
+    let [request_id, rest @ ..] = texts;
+    field(request_id);
+    field(decimal(time, &mut digits));
+    for t in rest {
+        field(t);
+    }
+    h.finalize().into()
 }
 
+/// Whether the event at `place` (from 0) of a trail, of sequence number `seq`, is in
+/// its place and chained to the event before it (`chained`).
+fn link(place: usize, seq: u64, chained: bool) -> Result<(), BrokenLink> {
+    let expected = place as u64 + 1;
+    if seq != expected {
+        return Err(BrokenLink { seq: expected, reason: format!("event {expected} has sequence number {seq}") });
+    }
+    if !chained {
+        let reason =
+            format!("event {seq} does not chain to event {}: an event was removed, inserted or reordered", seq - 1);
+        return Err(BrokenLink { seq, reason });
+    }
+    Ok(())
+}
+
+impl NewEvent<'_> {
+    /// The hash of this event as event `seq`, chained to `prev_hash`.
+    fn hash(&self, seq: u64, prev_hash: &str) -> [u8; 32] {
+        let texts = [
+            self.request_id,
+            self.caller,
+            self.account,
+            self.action,
+            self.resource,
+            self.instance.unwrap_or(""),
+            self.instance_owner.unwrap_or(""),
+            self.outcome,
+            prev_hash,
+        ];
+        event_hash(seq, self.time, texts)
+    }
+}
+
+/// The place (from 0) of the event of sequence number `seq` in a trail of `len` events.
+fn place_of(seq: u64, len: usize) -> Option<usize> {
+    seq.checked_sub(1).and_then(|i| usize::try_from(i).ok()).filter(|i| *i < len)
+}
+
+/// The broken link of an event whose hash is not its content's.
+fn modified(seq: u64) -> BrokenLink {
+    BrokenLink { seq, reason: format!("event {seq} was modified after it was recorded") }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// One event of a trail, read in place (see [`AuditLog::visible_to`]).
+#[derive(Clone, Copy)]
+pub struct EventRef<'a> {
+    log: &'a AuditLog,
+    record: &'a Record,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'a> EventRef<'a> {
+    /// When (seconds since the epoch).
+    pub fn time(&self) -> u64 {
+        self.record.time
+    }
+
+    /// The action.
+    pub fn action(&self) -> &'a str {
+        self.log.texts.at(self.record.action)
+    }
+
+    /// The resource acted on, empty when none.
+    pub fn resource(&self) -> &'a str {
+        self.log.texts.at(self.record.resource)
+    }
+
+    /// The whole event.
+    pub fn event(&self) -> AuditEvent {
+        self.log.event_of(self.record)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl AuditLog {
     /// Append an event, chaining it to the last one; returns its sequence number.
-    pub fn append(&mut self, e: NewEvent) -> u64 {
-        let prev_hash = self.events.last().map(|l| l.hash.clone()).unwrap_or_else(|| String::from(GENESIS));
-        let mut ev = AuditEvent {
-            seq: self.events.len() as u64 + 1,
-            request_id: e.request_id,
+    pub fn append(&mut self, e: NewEvent<'_>) -> u64 {
+        let seq = self.records.len() as u64 + 1;
+        let prev_hash = self.records.last().map_or(Hex::Bytes([0; 32]), |l| l.hash);
+        let mut buf = [0u8; 64];
+        let hash = e.hash(seq, self.texts.hex_text(&prev_hash, &mut buf));
+        let t = &mut self.texts;
+        let record = Record {
+            seq,
             time: e.time,
-            caller: e.caller,
-            account: e.account,
-            action: e.action,
-            resource: e.resource,
-            instance: e.instance,
-            instance_owner: e.instance_owner,
-            outcome: e.outcome,
+            request_id: t.hex(e.request_id),
+            caller: t.place(e.caller),
+            account: t.place(e.account),
+            action: t.place(e.action),
+            resource: t.place(e.resource),
+            instance: e.instance.map(|i| t.place(i)),
+            instance_owner: e.instance_owner.map(|o| t.place(o)),
+            outcome: t.place(e.outcome),
             prev_hash,
-            hash: String::new(),
+            hash: Hex::Bytes(hash),
         };
-        ev.hash = event_hash(&ev);
-        let seq = ev.seq;
-        self.events.push(ev);
+        self.records.push(record);
         seq
     }
 
-    /// All events.
-    pub fn events(&self) -> &[AuditEvent] {
-        &self.events
+    /// The trail kept as `events` are, in their order (their sequence numbers and
+    /// hashes as they are: [`AuditLog::verify`] checks them).
+    pub fn from_events(events: impl IntoIterator<Item = AuditEvent>) -> AuditLog {
+        let mut log = AuditLog::default();
+        for e in events {
+            let record = log.record_of(&e);
+            log.records.push(record);
+        }
+        log
     }
 
-    /// Mutable access, for tamper tests and the simulator's "tamper" demo.
-    pub fn events_mut(&mut self) -> &mut Vec<AuditEvent> {
-        &mut self.events
+    fn record_of(&mut self, e: &AuditEvent) -> Record {
+        let t = &mut self.texts;
+        Record {
+            seq: e.seq,
+            time: e.time,
+            request_id: t.hex(&e.request_id),
+            caller: t.place(&e.caller),
+            account: t.place(&e.account),
+            action: t.place(&e.action),
+            resource: t.place(&e.resource),
+            instance: e.instance.as_deref().map(|i| t.place(i)),
+            instance_owner: e.instance_owner.as_deref().map(|o| t.place(o)),
+            outcome: t.place(&e.outcome),
+            prev_hash: t.hex(&e.prev_hash),
+            hash: t.hex(&e.hash),
+        }
+    }
+
+    fn event_of(&self, r: &Record) -> AuditEvent {
+        let t = &self.texts;
+        let (mut a, mut b, mut c) = ([0u8; 64], [0u8; 64], [0u8; 64]);
+        AuditEvent {
+            seq: r.seq,
+            request_id: String::from(t.hex_text(&r.request_id, &mut a)),
+            time: r.time,
+            caller: String::from(t.at(r.caller)),
+            account: String::from(t.at(r.account)),
+            action: String::from(t.at(r.action)),
+            resource: String::from(t.at(r.resource)),
+            instance: r.instance.map(|i| String::from(t.at(i))),
+            instance_owner: r.instance_owner.map(|o| String::from(t.at(o))),
+            outcome: String::from(t.at(r.outcome)),
+            prev_hash: String::from(t.hex_text(&r.prev_hash, &mut b)),
+            hash: String::from(t.hex_text(&r.hash, &mut c)),
+        }
+    }
+
+    /// All events, in order, each made whole as it is read.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = AuditEvent> + ExactSizeIterator + '_ {
+        self.records.iter().map(|r| self.event_of(r))
+    }
+
+    /// The event of sequence number `seq` (its place in the trail, from 1).
+    pub fn event(&self, seq: u64) -> Option<AuditEvent> {
+        self.records.get(place_of(seq, self.records.len())?).map(|r| self.event_of(r))
+    }
+
+    /// The time of the last event.
+    pub fn last_time(&self) -> Option<u64> {
+        self.records.last().map(|r| r.time)
+    }
+
+    /// Replace the event of sequence number `seq` by what `edit` makes of it, its hash
+    /// not computed again, or remove it (`edit` is `None`): for tamper tests and the
+    /// simulator's `TamperAuditEvent`, whose change [`AuditLog::verify`] must catch
+    /// (AT-2). Whether there was such an event.
+    #[doc(hidden)]
+    pub fn tamper(&mut self, seq: u64, edit: Option<&dyn Fn(&mut AuditEvent)>) -> bool {
+        let Some(i) = place_of(seq, self.records.len()) else { return false };
+        match edit {
+            None => {
+                self.records.remove(i);
+            }
+            Some(edit) => {
+                let Some(mut e) = self.event(seq) else { return false };
+                edit(&mut e);
+                let record = self.record_of(&e);
+                if let Some(r) = self.records.get_mut(i) {
+                    *r = record;
+                }
+            }
+        }
+        true
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The events an account may see (AT-1): its own, and every event in an instance it
+    /// owns, read in place.
+    pub fn visible_to<'a>(&'a self, account: &AccountId) -> impl Iterator<Item = EventRef<'a>> + 'a {
+        let place = self.texts.find(account.as_str());
+        self.records
+            .iter()
+            .filter(move |r| place.is_some_and(|p| r.account == p || r.instance_owner == Some(p)))
+            .map(move |record| EventRef { log: self, record })
+    }
+
+    /// Verify the chain (AT-2).
+    ///
+    /// # Errors
+    /// The first broken link: a wrong sequence number, a `prevHash` that is not the
+    /// previous event's hash, or a `hash` that does not match the event's content.
+    pub fn verify(&self) -> Result<(), BrokenLink> {
+        let t = &self.texts;
+        let mut prev: Hex<32> = Hex::Bytes([0; 32]);
+        for (i, r) in self.records.iter().enumerate() {
+            let (mut a, mut b, mut c, mut d) = ([0u8; 64], [0u8; 64], [0u8; 64], [0u8; 64]);
+            let chained = t.hex_text(&r.prev_hash, &mut a) == t.hex_text(&prev, &mut b);
+            link(i, r.seq, chained)?;
+            let hash = event_hash(
+                r.seq,
+                r.time,
+                [
+                    t.hex_text(&r.request_id, &mut c),
+                    t.at(r.caller),
+                    t.at(r.account),
+                    t.at(r.action),
+                    t.at(r.resource),
+                    r.instance.map_or("", |i| t.at(i)),
+                    r.instance_owner.map_or("", |o| t.at(o)),
+                    t.at(r.outcome),
+                    t.hex_text(&r.prev_hash, &mut d),
+                ],
+            );
+            if r.hash != Hex::Bytes(hash) {
+                return Err(modified(r.seq));
+            }
+            prev = r.hash;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Two trails are equal when their events are (however their texts are kept).
+impl PartialEq for AuditLog {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.events().zip(other.events()).all(|(a, b)| a == b)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Eq for AuditLog {}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl core::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.events()).finish()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Serialize for AuditLog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.events())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'de> Deserialize<'de> for AuditLog {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<AuditEvent>::deserialize(d).map(AuditLog::from_events)
+    }
+}
+
+/// The trail (AT-1, AT-2), its events kept whole (see the native `AuditLog`).
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AuditLog {
+    events: Vec<AuditEvent>,
+}
+
+/// One event of a trail, read in place (see [`AuditLog::visible_to`]).
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone, Copy)]
+pub struct EventRef<'a>(&'a AuditEvent);
+
+#[cfg(target_arch = "wasm32")]
+impl<'a> EventRef<'a> {
+    /// When (seconds since the epoch).
+    pub fn time(&self) -> u64 {
+        self.0.time
+    }
+
+    /// The action.
+    pub fn action(&self) -> &'a str {
+        &self.0.action
+    }
+
+    /// The resource acted on, empty when none.
+    pub fn resource(&self) -> &'a str {
+        &self.0.resource
+    }
+
+    /// The whole event.
+    pub fn event(&self) -> AuditEvent {
+        self.0.clone()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl AuditLog {
+    /// Append an event, chaining it to the last one; returns its sequence number.
+    pub fn append(&mut self, e: NewEvent<'_>) -> u64 {
+        let seq = self.events.len() as u64 + 1;
+        let prev_hash = self.events.last().map_or_else(|| String::from(GENESIS), |l| l.hash.clone());
+        let hash = crate::crypto::hex(&e.hash(seq, &prev_hash));
+        self.events.push(AuditEvent {
+            seq,
+            request_id: e.request_id.into(),
+            time: e.time,
+            caller: e.caller.into(),
+            account: e.account.into(),
+            action: e.action.into(),
+            resource: e.resource.into(),
+            instance: e.instance.map(String::from),
+            instance_owner: e.instance_owner.map(String::from),
+            outcome: e.outcome.into(),
+            prev_hash,
+            hash,
+        });
+        seq
+    }
+
+    /// All events, in order.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = AuditEvent> + ExactSizeIterator + '_ {
+        self.events.iter().cloned()
+    }
+
+    /// The event of sequence number `seq` (its place in the trail, from 1).
+    pub fn event(&self, seq: u64) -> Option<AuditEvent> {
+        self.events.get(place_of(seq, self.events.len())?).cloned()
+    }
+
+    /// The time of the last event.
+    pub fn last_time(&self) -> Option<u64> {
+        self.events.last().map(|e| e.time)
+    }
+
+    /// As the native [`AuditLog::tamper`]: for the simulator's `TamperAuditEvent` (AT-2).
+    #[doc(hidden)]
+    pub fn tamper(&mut self, seq: u64, edit: Option<&dyn Fn(&mut AuditEvent)>) -> bool {
+        let Some(i) = place_of(seq, self.events.len()) else { return false };
+        match (edit, self.events.get_mut(i)) {
+            (Some(edit), Some(e)) => edit(e),
+            _ => {
+                self.events.remove(i);
+            }
+        }
+        true
     }
 
     /// Number of events.
@@ -161,10 +591,11 @@ impl AuditLog {
     }
 
     /// The events an account may see (AT-1): its own, and every event in an instance it owns.
-    pub fn visible_to<'a>(&'a self, account: &'a AccountId) -> impl Iterator<Item = &'a AuditEvent> + 'a {
+    pub fn visible_to<'a>(&'a self, account: &'a AccountId) -> impl Iterator<Item = EventRef<'a>> + 'a {
         self.events
             .iter()
             .filter(move |e| e.account == account.as_str() || e.instance_owner.as_deref() == Some(account.as_str()))
+            .map(EventRef)
     }
 
     /// Verify the chain (AT-2).
@@ -173,32 +604,24 @@ impl AuditLog {
     /// The first broken link: a wrong sequence number, a `prevHash` that is not the
     /// previous event's hash, or a `hash` that does not match the event's content.
     pub fn verify(&self) -> Result<(), BrokenLink> {
-        let mut prev = String::from(GENESIS);
+        let mut prev = GENESIS;
         for (i, e) in self.events.iter().enumerate() {
-            let expected_seq = i as u64 + 1;
-            if e.seq != expected_seq {
-                return Err(BrokenLink {
-                    seq: expected_seq,
-                    reason: format!("event {expected_seq} has sequence number {}", e.seq),
-                });
+            link(i, e.seq, e.prev_hash == prev)?;
+            let texts = [
+                e.request_id.as_str(),
+                &e.caller,
+                &e.account,
+                &e.action,
+                &e.resource,
+                e.instance.as_deref().unwrap_or(""),
+                e.instance_owner.as_deref().unwrap_or(""),
+                &e.outcome,
+                &e.prev_hash,
+            ];
+            if crate::crypto::hex(&event_hash(e.seq, e.time, texts)) != e.hash {
+                return Err(modified(e.seq));
             }
-            if e.prev_hash != prev {
-                return Err(BrokenLink {
-                    seq: e.seq,
-                    reason: format!(
-                        "event {} does not chain to event {}: an event was removed, inserted or reordered",
-                        e.seq,
-                        e.seq - 1
-                    ),
-                });
-            }
-            if event_hash(e) != e.hash {
-                return Err(BrokenLink {
-                    seq: e.seq,
-                    reason: format!("event {} was modified after it was recorded", e.seq),
-                });
-            }
-            prev = e.hash.clone();
+            prev = &e.hash;
         }
         Ok(())
     }
@@ -208,12 +631,12 @@ impl AuditLog {
 mod tests {
     use super::*;
 
-    fn ev(action: &str) -> NewEvent {
+    fn ev(action: &str) -> NewEvent<'_> {
         NewEvent {
-            caller: "acs:ram::1234567890123456:root".into(),
-            account: "1234567890123456".into(),
-            action: action.into(),
-            outcome: "Success".into(),
+            caller: "acs:ram::1234567890123456:root",
+            account: "1234567890123456",
+            action,
+            outcome: "Success",
             ..Default::default()
         }
     }
@@ -225,10 +648,56 @@ mod tests {
             log.append(ev(a));
         }
         assert_eq!(log.verify(), Ok(()));
-        log.events_mut()[2].outcome = "Denied".into();
+        assert!(log.tamper(3, Some(&|e: &mut AuditEvent| e.outcome = "Denied".into())));
         let err = log.verify().unwrap_err();
         assert_eq!(err.seq, 3);
         assert!(err.reason.contains("modified"));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    /// Each repeated text is kept once however many events name it; each event is a
+    /// fixed record, its request id and hashes kept as bytes (AT-1).
+    #[test]
+    fn repeated_texts_are_kept_once_at1() {
+        let mut log = AuditLog::default();
+        for i in 0..1000u64 {
+            let id = alloc::format!("{i:016x}");
+            log.append(NewEvent { request_id: &id, time: i, instance: Some("kst-1"), ..ev("kms:Encrypt") });
+        }
+        // The caller, its account, the action, the empty resource, the instance, the outcome.
+        assert_eq!(log.texts.list.len(), 6);
+        assert!(log.records.iter().all(|r| matches!((r.request_id, r.hash), (Hex::Bytes(_), Hex::Bytes(_)))));
+        assert_eq!(log.verify(), Ok(()));
+        let last = log.event(1000).unwrap();
+        assert_eq!(
+            (last.request_id.as_str(), last.time, last.instance.as_deref()),
+            ("00000000000003e7", 999, Some("kst-1"))
+        );
+        assert_eq!(log.event(1), log.events().next());
+        assert_eq!((log.event(0), log.event(1001), log.last_time()), (None, None, Some(999)));
+    }
+
+    /// A trail's document reads back as the same trail and writes the same text, an
+    /// event whose request id or hashes are not the engine's lowercase hex included
+    /// (kept as written); verification then names that event (AT-2).
+    #[test]
+    fn a_trail_reads_back_from_its_document_as_written_at2() {
+        let mut log = AuditLog::default();
+        for a in ["a", "b", "c"] {
+            log.append(NewEvent { request_id: "0123456789abcdef", ..ev(a) });
+        }
+        let text = serde_json::to_string(&log).unwrap();
+        let back: AuditLog = serde_json::from_str(&text).unwrap();
+        assert_eq!((&back, serde_json::to_string(&back).unwrap()), (&log, text.clone()));
+        assert_eq!(back.verify(), Ok(()));
+        let hash = log.event(2).unwrap().hash;
+        for (from, to) in [(hash.clone(), hash.to_uppercase()), ("0123456789abcdef".into(), "a request".into())] {
+            let edited = text.replacen(&from, &to, 1);
+            let back: AuditLog = serde_json::from_str(&edited).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), edited);
+            let broken = back.verify().unwrap_err();
+            assert!(matches!(broken.seq, 1 | 2) && broken.reason.contains("modified"), "{broken:?}");
+        }
     }
 
     #[test]
@@ -237,7 +706,7 @@ mod tests {
         for a in ["a", "b", "c"] {
             log.append(ev(a));
         }
-        log.events_mut().remove(1);
+        assert!(log.tamper(2, None));
         assert_eq!(log.verify().unwrap_err().seq, 2);
     }
 }

@@ -115,8 +115,7 @@ fn no_key_material_data_key_plaintext_or_secret_value_in_any_serialized_form_cr5
     forms.text("sealed snapshot (version 3)", snapshot_v3.clone());
     forms.both("state", org.state());
     forms.both("policy export", &org.policy_export());
-    let events = org.state().audit.events();
-    forms.both("audit trail", &events);
+    forms.both("audit trail", &org.state().audit);
     forms.debug("Organization", &org);
     forms.debug("Engine", org.engine());
     queries(&org, &mut forms);

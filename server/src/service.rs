@@ -116,7 +116,7 @@ impl Service {
     /// A service over `org`, whose operator (the management account's root) is `operator`.
     pub fn new(mut org: Organization, keys: AccessKeys, operator: String, region: String, tape: Tape) -> Self {
         // The engine's clock never goes back: a scenario may have run ahead of the wall clock.
-        let last = org.state().audit.events().last().map(|e| e.time).unwrap_or(0);
+        let last = org.state().audit.last_time().unwrap_or(0);
         // The vendor's responses have no place for an allowed call's explanation.
         org.explain_allowed(false);
         Service {

@@ -26,14 +26,30 @@ pub(crate) fn sha256_parts(parts: &[&[u8]]) -> [u8; 32] {
 
 /// `bytes` as lowercase hexadecimal, two digits per byte.
 pub fn hex(bytes: &[u8]) -> String {
+    let mut text = alloc::vec![0u8; bytes.len().saturating_mul(2)];
+    let n = hex_to(bytes, &mut text);
+    text.truncate(n);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// `bytes` (at most 32) as [`hex`] writes them, in `buf`, without allocating.
+pub(crate) fn hex_into<'a>(bytes: &[u8], buf: &'a mut [u8; 64]) -> &'a str {
+    let n = hex_to(bytes, buf);
+    buf.get(..n).and_then(|t| core::str::from_utf8(t).ok()).unwrap_or("")
+}
+
+/// Write `bytes` as lowercase hexadecimal into `out` (as many as fit); the length written.
+fn hex_to(bytes: &[u8], out: &mut [u8]) -> usize {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digit = |n: u8| DIGITS.get(usize::from(n & 0x0f)).copied().unwrap_or(b'0');
-    let mut text = Vec::with_capacity(bytes.len().saturating_mul(2));
-    for b in bytes {
-        text.push(digit(b >> 4));
-        text.push(digit(*b));
+    let mut n = 0;
+    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        if let [hi, lo] = pair {
+            (*hi, *lo) = (digit(b >> 4), digit(*b));
+            n += 2;
+        }
     }
-    String::from_utf8(text).unwrap_or_default()
+    n
 }
 
 /// Parse hexadecimal text (upper or lower case, no prefix, no separators).

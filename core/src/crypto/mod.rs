@@ -19,10 +19,10 @@ pub mod rng;
 
 pub use aead::AesKey;
 pub use blob::{BlobHeader, MAX_ENCRYPTIONS_PER_VERSION, MAX_PLAINTEXT};
-pub(crate) use hash::sha256_parts;
 pub use hash::{b64_decode, b64_encode, from_hex, hex, sha256};
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use hash::{b64_decode_append, b64_join};
+pub(crate) use hash::{hex_into, sha256_parts};
 #[cfg(feature = "std")]
 pub use rng::OsRng;
 pub use rng::{RandomSource, SeededRng};

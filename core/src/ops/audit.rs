@@ -40,9 +40,9 @@ request! {
 
 response! {
     /// LookupEvents's response.
-    pub struct LookupEventsResponse<'a> {
+    pub struct LookupEventsResponse {
         /// The events, oldest first.
-        "Events" events: Vec<&'a crate::audit::AuditEvent>,
+        "Events" events: Vec<crate::audit::AuditEvent>,
         /// Where the next page starts, when there is one.
         "NextToken" next_token: Option<String>,
     }
@@ -82,14 +82,16 @@ pub(super) fn lookup_events(e: &Engine, call: &Call, p: &mut Params<'_>) -> Resu
     }
     let acct = &call.caller.account;
     let mut matching = e.state.audit.visible_to(acct).filter(|ev| {
-        start.is_none_or(|s| ev.time >= s)
-            && end.is_none_or(|t| ev.time <= t)
+        start.is_none_or(|s| ev.time() >= s)
+            && end.is_none_or(|t| ev.time() <= t)
             && attributes.iter().all(|(k, v)| match *k {
-                "EventName" => ev.action.eq_ignore_ascii_case(v),
-                _ => ev.resource == *v,
+                "EventName" => ev.action().eq_ignore_ascii_case(v),
+                _ => ev.resource() == *v,
             })
     });
-    let events: Vec<&crate::audit::AuditEvent> = matching.by_ref().skip(skip).take(max as usize).collect();
+    // Only the page's events are made whole.
+    let events: Vec<crate::audit::AuditEvent> =
+        matching.by_ref().skip(skip).take(max as usize).map(|ev| ev.event()).collect();
     let next_token = matching.next().map(|_| (skip + events.len()).to_string());
     Ok(Response {
         result: crate::json::ToValue::to_value(&LookupEventsResponse { events, next_token }),
@@ -151,25 +153,14 @@ pub(super) fn tamper(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
     let r = TamperAuditEventRequest::read(params)?;
     let (seq, field, value) = (r.seq, r.field.as_str(), r.value.unwrap_or_default());
     let mut ok = p.decide(management(Action::TamperAuditEvent, alloc::string::String::new(), Role::AnyAccount))?;
-    let events = ok.state.audit.events_mut();
-    let idx = usize::try_from(seq)
-        .ok()
-        .and_then(|s| s.checked_sub(1))
-        .filter(|i| *i < events.len())
-        .ok_or_else(|| Error::not_found("audit event", &format!("{seq}")))?;
-    match field {
-        "remove" => {
-            events.remove(idx);
-        }
-        "outcome" | "action" | "caller" => {
-            if let Some(e) = events.get_mut(idx) {
-                match field {
-                    "outcome" => e.outcome = value,
-                    "action" => e.action = value,
-                    _ => e.caller = value,
-                }
-            }
-        }
+    let edit = |e: &mut crate::audit::AuditEvent| match field {
+        "outcome" => e.outcome.clone_from(&value),
+        "action" => e.action.clone_from(&value),
+        _ => e.caller.clone_from(&value),
+    };
+    let found = match field {
+        "remove" => ok.state.audit.tamper(seq, None),
+        "outcome" | "action" | "caller" => ok.state.audit.tamper(seq, Some(&edit)),
         other => {
             return Err(Error::invalid(
                 "Field",
@@ -177,6 +168,9 @@ pub(super) fn tamper(p: Pending<'_>, params: &mut Params<'_>) -> Result<Reply> {
                 format!("Field must be `outcome`, `action`, `caller` or `remove`, not `{}`", shorten(other)),
             ))
         }
+    };
+    if !found {
+        return Err(Error::not_found("audit event", &format!("{seq}")));
     }
     Ok(ok.reply(obj!("Tampered": seq)))
 }

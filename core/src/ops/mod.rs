@@ -22,7 +22,6 @@ pub(crate) use instance::instance_view;
 pub(crate) use keys::{automatic_rotation, version_of};
 
 use alloc::format;
-use alloc::string::{String, ToString};
 
 use crate::action::{Action, Kind};
 use crate::audit::NewEvent;
@@ -181,20 +180,20 @@ impl Engine {
         let audited = action.is_none_or(|a| matches!(a.spec().kind, Kind::Call | Kind::RunnerOnly));
         if audited {
             let outcome = match &out {
-                Ok(_) => "Success".to_string(),
-                Err(e) if e.code == ErrorCode::AccessDenied => "Denied".to_string(),
-                Err(e) => e.code().to_string(),
+                Ok(_) => "Success",
+                Err(e) if e.code == ErrorCode::AccessDenied => "Denied",
+                Err(e) => e.code(),
             };
-            // Ids copied as text (`to_string` would format each through `Display`).
+            let mut id = [0u8; 64];
             self.state.audit.append(NewEvent {
-                request_id: crate::crypto::hex(&request_id),
+                request_id: crate::crypto::hex_into(&request_id, &mut id),
                 time: call.at,
-                caller: call.caller.text(),
-                account: String::from(call.caller.account.as_str()),
-                action: action.map(|a| String::from(a.audit_name())).unwrap_or_else(|| call.action.clone()),
-                resource: audit.resource,
-                instance: audit.instance.map(|i| String::from(i.as_str())),
-                instance_owner: audit.owner.map(|o| String::from(o.as_str())),
+                caller: &call.caller.text(),
+                account: call.caller.account.as_str(),
+                action: action.map_or(call.action.as_str(), |a| a.audit_name()),
+                resource: &audit.resource,
+                instance: audit.instance.as_ref().map(|i| i.as_str()),
+                instance_owner: audit.owner.as_ref().map(|o| o.as_str()),
                 outcome,
             });
         }
