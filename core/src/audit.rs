@@ -57,12 +57,13 @@ crate::json::record!(AuditEvent lenient _ {
 ///
 /// A server records an event for every call, so the trail is kept compact: each event a
 /// fixed record of numbers, with its texts (callers, accounts, actions, resources,
-/// instances, outcomes: a few hundred distinct values however many calls) each kept once
-/// in the trail's table of texts and named by number, and its request id and hashes as
-/// their bytes. An event is made whole ([`AuditEvent`]) only when it is read; its hash is
-/// computed once, when it is appended. The trail's document is its events in order, as
-/// [`AuditEvent`]s. (In WebAssembly, whose module's size is budgeted and where a page's
-/// trail is short, the events are kept whole: the same trail.)
+/// instances, outcomes: values that repeat from call to call, as many as the
+/// organization has, not as the calls) each kept once in the trail's table of texts and
+/// named by number, and its request id and hashes as their bytes. An event is made whole
+/// ([`AuditEvent`]) only when it is read; its hash is computed once, when it is
+/// appended. The trail's document is its events in order, as [`AuditEvent`]s. (In
+/// WebAssembly, whose module's size is budgeted and where a page's trail is short, the
+/// events are kept whole: the same trail.)
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Default)]
 pub struct AuditLog {
@@ -70,8 +71,8 @@ pub struct AuditLog {
     texts: Texts,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// One event as the trail keeps it.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Copy)]
 struct Record {
     seq: u64,
@@ -88,17 +89,17 @@ struct Record {
     hash: Hex<32>,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// A hex text of `N` bytes: its bytes when it is that (in lowercase, as the engine
 /// writes it), else the text itself, in the trail's table (a document may hold anything).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hex<const N: usize> {
     Bytes([u8; N]),
     Text(u32),
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Texts kept once each, named by their place.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Default)]
 struct Texts {
     list: Vec<String>,
@@ -142,8 +143,8 @@ impl Texts {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// The `N` bytes `text` writes in lowercase hex, if it is exactly that.
+#[cfg(not(target_arch = "wasm32"))]
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
     let t = text.as_bytes();
     if t.len() != 2 * N {
@@ -260,8 +261,8 @@ fn modified(seq: u64) -> BrokenLink {
     BrokenLink { seq, reason: format!("event {seq} was modified after it was recorded") }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// One event of a trail, read in place (see [`AuditLog::visible_to`]).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Copy)]
 pub struct EventRef<'a> {
     log: &'a AuditLog,
@@ -320,7 +321,7 @@ impl AuditLog {
 
     /// The trail kept as `events` are, in their order (their sequence numbers and
     /// hashes as they are: [`AuditLog::verify`] checks them).
-    pub fn from_events(events: impl IntoIterator<Item = AuditEvent>) -> AuditLog {
+    fn from_events(events: impl IntoIterator<Item = AuditEvent>) -> AuditLog {
         let mut log = AuditLog::default();
         for e in events {
             let record = log.record_of(&e);
@@ -460,8 +461,8 @@ impl AuditLog {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Two trails are equal when their events are (however their texts are kept).
+#[cfg(not(target_arch = "wasm32"))]
 impl PartialEq for AuditLog {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.events().zip(other.events()).all(|(a, b)| a == b)
