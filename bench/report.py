@@ -132,10 +132,11 @@ def bracket(o: float, pair, k: str) -> Optional[Tuple[float, float]]:
 
 
 def straddles(spans, target: float) -> bool:
-    """Whether a ratio meets `target` against one native run around its runtime and not
-    against the other: the host's load moved across the target during the run, and the
-    run does not tell whether it is met."""
-    return any(sp and sp[0] < target <= sp[1] for sp in spans)
+    """Whether ratios that must all stay under `target` do so against one native run around
+    their runtime and not against the other: the host's load moved across the target
+    during the run, and the run does not tell whether it is met."""
+    spans = [sp for sp in spans if sp]
+    return bool(spans) and (max(sp[0] for sp in spans) < target) != (max(sp[1] for sp in spans) < target)
 
 
 def table(header: List[str], rows: List[List[str]]) -> None:
