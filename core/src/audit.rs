@@ -98,13 +98,11 @@ enum Hex<const N: usize> {
     Text(u32),
 }
 
-/// Texts kept once each, named by their place.
+/// Texts kept once each, named by their place: their slot in the map (slots are dense,
+/// in the order the texts came, and nothing is removed).
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Default)]
-struct Texts {
-    list: Vec<String>,
-    places: crate::idmap::IdMap<String, u32>,
-}
+struct Texts(crate::idmap::IdMap<String, ()>);
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Texts {
@@ -113,18 +111,17 @@ impl Texts {
         if let Some(p) = self.find(text) {
             return p;
         }
-        let p = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-        self.list.push(String::from(text));
-        self.places.insert(String::from(text), p);
+        let p = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+        self.0.insert(String::from(text), ());
         p
     }
 
     fn find(&self, text: &str) -> Option<u32> {
-        self.places.get(text).copied()
+        self.0.get_at(text).and_then(|(slot, ())| u32::try_from(slot).ok())
     }
 
     fn at(&self, place: u32) -> &str {
-        self.list.get(place as usize).map_or("", String::as_str)
+        self.0.at_slot(place as usize).map_or("", |(text, ())| text.as_str())
     }
 
     fn hex<const N: usize>(&mut self, text: &str) -> Hex<N> {
@@ -666,7 +663,7 @@ mod tests {
             log.append(NewEvent { request_id: &id, time: i, instance: Some("kst-1"), ..ev("kms:Encrypt") });
         }
         // The caller, its account, the action, the empty resource, the instance, the outcome.
-        assert_eq!(log.texts.list.len(), 6);
+        assert_eq!(log.texts.0.len(), 6);
         assert!(log.records.iter().all(|r| matches!((r.request_id, r.hash), (Hex::Bytes(_), Hex::Bytes(_)))));
         assert_eq!(log.verify(), Ok(()));
         let last = log.event(1000).unwrap();
