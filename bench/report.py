@@ -216,6 +216,8 @@ def main() -> int:
     rss_load, rss_policy, rss_struct = load("rss-load.json"), load("rss-policy.json"), load("rss-structure.json")
     mem = load("mem-parts.json")
     crypto = load("crypto.json")
+    if crypto and (native := load("crypto-native.json")) and not native.get("skipped"):
+        crypto["native"] = native
     n1, n2, nm = load("native-1.json"), load("native-2.json"), load("native-mid.json")
     py, wasm, wasmp = load("python.json"), load("wasm.json"), load("wasm-policy.json")
     wasmp = wasmp if wasmp and not wasmp.get("skipped") else None
@@ -720,6 +722,23 @@ def pass_need(b: dict, bulk: float) -> str:
             f"{other(ctr, 'GHASH')}; with GHASH as it is, {other(gh, 'counter mode')}")
 
 
+def primitive_bound(b: dict, bulk: float) -> Optional[str]:
+    """What RustCrypto's primitives alone allow for the bulk row `b`: AES-256 on the buffer's blocks and POLYVAL,
+    each timed once over the whole buffer; a seal made of the two one after the other takes at least their times
+    added, whatever composes them (counter mode adds the counters and the XOR, GHASH the byte reversals)."""
+    g = b["gbPerSecond"]
+    if "aesBlocks" not in g:
+        return None
+    blocks, pv = g["aesBlocks"]["median"], g["polyval"]["median"]
+    best = 1 / (1 / blocks + 1 / pv)
+    goal = g["ring"]["median"] / bulk
+    return (f"at {size(b['bytes'])} AES-256 on the buffer's blocks runs at {blocks:.2f} GB/s and POLYVAL at "
+            f"{pv:.2f} GB/s, so no seal made of the two one after the other can pass {best:.2f} GB/s, "
+            + (f"under the {goal:.2f} GB/s of 1/{bulk} of ring" if best < goal else
+               f"over the {goal:.2f} GB/s of 1/{bulk} of ring: a composition of RustCrypto's primitives leaner "
+               "than aes-gcm's could reach it"))
+
+
 def around(n1, nm, n2, runtime: str):
     """The native runs right before and right after `runtime` (`python` or `wasm`): with a
     native run between Python and wasm, Python's are the first and that one, wasm's that
@@ -977,6 +996,10 @@ def part4(c, cedar=None) -> None:
          + (". Each pass alone is slower than ring's whole seal, which" if both_slower(passes[-1]) else
             ". Ring's seal") + " interleaves both over wide registers in one "
          + pass_need(passes[-1], T["bulk"])
+         + ("" if primitive_bound(passes[-1], T["bulk"]) is None else
+            ". The primitives under the two passes, timed alone in the same rounds (`aes` encrypting the buffer's "
+            "blocks in place, `polyval` over it): " + "; ".join(filter(None, (primitive_bound(b, T["bulk"])
+                                                                            for b in passes))))
          if passes else ", where ring's assembly interleaves both over wide registers in one pass")
       + (f". graviola, pure Rust with intrinsics, makes one interleaved pass as ring does and measures "
          f"x{big['ratioGraviolaOverCore']:.1f} the core ("
@@ -990,7 +1013,54 @@ def part4(c, cedar=None) -> None:
       + (f" `AesKey` ({sz['coreAesKey']} bytes) expands its cipher ({sz['coreExpandedCipher']} bytes) only on "
          "first use, so a process holds expanded ciphers only for the keys it has used." if LAZYKEY else ""))
     w()
-    w("Reproduce: `kms-share-bench crypto`.")
+    native = c.get("native")
+    if native and native.get("bulk"):
+        built_for_cpu(c, native)
+    w("Reproduce: `kms-share-bench crypto`"
+      + ("; built for this CPU: `RUSTFLAGS='-C target-cpu=native' cargo build --release --manifest-path "
+         "bench/Cargo.toml --target-dir target/bench-native`, then `target/bench-native/release/kms-share-bench "
+         "crypto --bulk-only yes`." if native else "."))
+    w()
+
+
+def built_for_cpu(c: dict, native: dict) -> None:
+    """The bulk figures of the bench built with `-C target-cpu=native`, beside the run-time build's: what choosing
+    the AES and GHASH code at run time costs, and whether a build for the host would meet the bulk target."""
+    gb = lambda b, k: b["gbPerSecond"][k]["median"]
+    here = {b["bytes"]: b for b in c["bulk"]}
+    rows = []
+    for b in native["bulk"]:
+        r = here.get(b["bytes"])
+        if not r or "aesBlocks" not in b["gbPerSecond"]:
+            continue
+        rows.append([size(b["bytes"]),
+                     f"{gb(r, 'core'):.2f} → **{gb(b, 'core'):.2f}** GB/s",
+                     f"{gb(r, 'coreCtrPass'):.2f} → {gb(b, 'coreCtrPass'):.2f} GB/s",
+                     f"{gb(r, 'coreGhashPass'):.2f} → {gb(b, 'coreGhashPass'):.2f} GB/s",
+                     f"{gb(r, 'aesBlocks'):.2f} → {gb(b, 'aesBlocks'):.2f} GB/s",
+                     f"{gb(r, 'polyval'):.2f} → {gb(b, 'polyval'):.2f} GB/s",
+                     f"{gb(b, 'ring'):.2f} GB/s",
+                     f"1/{b['ratioRingOverCore']:.1f}"])
+    if not rows:
+        return
+    big = max(native["bulk"], key=lambda x: x["bytes"])
+    meets = all(b["ratioRingOverCore"] <= T["bulk"] for b in native["bulk"])
+    bound = primitive_bound(big, T["bulk"])
+    w("The same part built for this CPU (`-C target-cpu=native`, a second build of the bench run right after this "
+      "one), so that `aes`, `ctr`, `ghash` and `polyval` take their VAES, AVX-512 and PCLMULQDQ code when compiling "
+      "instead of choosing it at run time, which a binary that is to run on any x86-64 CPU must do (medians, the "
+      "run-time build first):")
+    w()
+    table(["AES-256-GCM", "core seal", "counter mode", "GHASH", "AES on the blocks", "POLYVAL",
+           "ring (same run)", "core / ring"], rows)
+    w(f"Choosing at run time costs the block cipher the most (AES on the blocks x"
+      f"{gb(big, 'aesBlocks') / gb(here[big['bytes']], 'aesBlocks'):.1f} faster when chosen at compile time, at "
+      f"{size(big['bytes'])}): in a profile of each build (perf; aes 0.9.4, polyval 0.7.3), the run-time build loads "
+      "the blocks into the VAES code through calls of their own (`hybrid_array`'s `try_from_fn`, the backend's "
+      "`load` closure), which the build for this CPU inlines. Built for this CPU, aes-gcm "
+      + ("meets" if meets else "still misses")
+      + f" 1/{T['bulk']} of ring (1/{big['ratioRingOverCore']:.1f} at {size(big['bytes'])})"
+      + (f"; its primitives alone: {bound}" if bound else "") + ".")
     w()
 
 
@@ -1605,7 +1675,17 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
                          f"1/{T['bulk']}).** The core is on aes-gcm 0.11 with its run-time VAES backend; it makes "
                          f"{split}: what is missing is the two done in one pass over wide registers (and a "
                          "VPCLMULQDQ GHASH, which `polyval` does not have). "
-                         "Either such a one-pass AES-GCM in RustCrypto, or graviola for bulk data on CPUs it "
+                         + (f"No rearrangement of RustCrypto's primitives in the core reaches the target: {bound}. "
+                            if (bound := primitive_bound(big, T["bulk"])) and "under the" in bound else "")
+                         + (f"Built for this CPU (`-C target-cpu=native`, part 4), aes-gcm seals at 1/"
+                            f"{nb['ratioRingOverCore']:.1f} of ring at {size(nb['bytes'])}, its block cipher x"
+                            f"{nb['gbPerSecond']['aesBlocks']['median'] / gb['aesBlocks']['median']:.1f} faster: much "
+                            "of the gap is `aes` reaching its VAES code at run time, which `aes` itself would have "
+                            "to change (its blocks' loads inlined into that code). "
+                            if (nb := next((b for b in (crypto.get("native") or {}).get("bulk", [])
+                                            if b["bytes"] == big["bytes"]), None))
+                            and "aesBlocks" in nb["gbPerSecond"] and "aesBlocks" in gb else "")
+                         + "Either such a one-pass AES-GCM in RustCrypto, or graviola for bulk data on CPUs it "
                          f"supports ({gb['graviola']['median']:.2f} GB/s here, x{big['ratioGraviolaOverCore']:.1f} the "
                          "core: a second implementation behind a CPU check, tested against the same vectors), is the "
                          "next step.")

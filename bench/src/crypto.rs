@@ -3,7 +3,9 @@
 //! `ring`; bulk AES-256-GCM throughput at 4 KiB and 1 MiB: the core's `AesKey`
 //! (RustCrypto aes-gcm 0.11), graviola and ring, interleaved round by round, with the two
 //! passes aes-gcm makes over the buffer (AES-256 counter mode, then GHASH) timed apart in
-//! the same rounds, to say which of them the bulk figure waits on. graviola
+//! the same rounds, to say which of them the bulk figure waits on, and the two primitives
+//! under those passes (`aes` on the buffer's blocks, `polyval`), whose times added bound
+//! what any seal composed of them can do. graviola
 //! needs AES-NI, PCLMULQDQ, AVX2, BMI1 and ADX (it panics without them): on a CPU that
 //! lacks one its rows are left out.
 
@@ -49,6 +51,7 @@ fn ratios(a: &Summary, b: &Summary) -> f64 {
 
 pub fn run(args: &Args) -> Value {
     let rounds = args.usize("rounds", 30);
+    let bulk_only = args.str("bulk-only", "no") == "yes";
     let ring_key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &KEY).expect("ring key"));
     let core_key = AesKey::from_bytes(&KEY).expect("core key");
     let ring_seal = |pt: &[u8]| {
@@ -78,153 +81,158 @@ pub fn run(args: &Args) -> Value {
         assert_eq!(c, graviola_seal(&probe));
     }
 
-    // 1. kms:Encrypt of 64 bytes through the engine.
-    log("crypto: engine Encrypt vs ring");
-    let o = org::generate(1_000, 10);
-    let ctx = Context::default();
-    let mut engine = o.engine;
-    let (caller, key) = o
-        .resources
-        .iter()
-        .filter(|r| r.kind == ResourceKind::Key)
-        .find_map(|r| {
-            let id = Identity::parse(&format!("acs:ram::{}:user/app", org::acct_str(r.creator))).ok()?;
-            let d = engine.explain(&id, "kms:Encrypt", &r.name, None, &ctx).ok()?;
-            d.allowed().then(|| (id, r.name.clone()))
-        })
-        .expect("an allowed Encrypt");
-    let text = "a".repeat(64);
-    let call = Call {
-        caller: caller.clone(),
-        action: "kms:Encrypt".into(),
-        params: json!({"KeyId": key, "Plaintext": text}),
-        at: org::AT + 10,
-        dialect: Default::default(),
-    };
-    engine.execute(&call).expect("encrypt");
-    // The decision of the same call, on a copy of the engine (execute needs it mutably).
-    let reader = engine.fork();
-    // Of record: the engine as `kms-share serve` runs it, which never shows an allowed
-    // call's explanation; beside it, the default engine, which builds it for the reply.
-    let mut explained = engine.fork();
-    engine.explain_allowed(false);
-    const OPS: usize = 2_000;
-    let pt64 = vec![b'a'; 64];
-    let (mut n, mut m) = (0usize, 0usize);
-    // One round of Encrypt calls; the audit trail is not what is measured: keep it from growing.
-    let encrypt = |engine: &mut kms_share_core::engine::Engine, calls: &mut usize| {
-        for _ in 0..OPS {
-            *calls += 1;
-            if calls.is_multiple_of(50_000) {
-                engine.state_mut().audit = Default::default();
+    // 1. kms:Encrypt of 64 bytes through the engine (left out with `--bulk-only yes`: the
+    // run of this part built for the host's CPU, which only compares the AES figures).
+    let encrypt64 = if bulk_only {
+        Value::Null
+    } else {
+        log("crypto: engine Encrypt vs ring");
+        let o = org::generate(1_000, 10);
+        let ctx = Context::default();
+        let mut engine = o.engine;
+        let (caller, key) = o
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Key)
+            .find_map(|r| {
+                let id = Identity::parse(&format!("acs:ram::{}:user/app", org::acct_str(r.creator))).ok()?;
+                let d = engine.explain(&id, "kms:Encrypt", &r.name, None, &ctx).ok()?;
+                d.allowed().then(|| (id, r.name.clone()))
+            })
+            .expect("an allowed Encrypt");
+        let text = "a".repeat(64);
+        let call = Call {
+            caller: caller.clone(),
+            action: "kms:Encrypt".into(),
+            params: json!({"KeyId": key, "Plaintext": text}),
+            at: org::AT + 10,
+            dialect: Default::default(),
+        };
+        engine.execute(&call).expect("encrypt");
+        // The decision of the same call, on a copy of the engine (execute needs it mutably).
+        let reader = engine.fork();
+        // Of record: the engine as `kms-share serve` runs it, which never shows an allowed
+        // call's explanation; beside it, the default engine, which builds it for the reply.
+        let mut explained = engine.fork();
+        engine.explain_allowed(false);
+        const OPS: usize = 2_000;
+        let pt64 = vec![b'a'; 64];
+        let (mut n, mut m) = (0usize, 0usize);
+        // One round of Encrypt calls; the audit trail is not what is measured: keep it from growing.
+        let encrypt = |engine: &mut kms_share_core::engine::Engine, calls: &mut usize| {
+            for _ in 0..OPS {
+                *calls += 1;
+                if calls.is_multiple_of(50_000) {
+                    engine.state_mut().audit = Default::default();
+                }
+                black_box(engine.execute(&call).expect("encrypt"));
             }
-            black_box(engine.execute(&call).expect("encrypt"));
-        }
+        };
+        let mut audit = AuditLog::default();
+        let mut audit_n = 0usize;
+        let summaries = interleave(
+            rounds,
+            OPS,
+            &mut [
+                &mut || encrypt(&mut engine, &mut n),
+                &mut || encrypt(&mut explained, &mut m),
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(reader.denied_by(&caller, "kms:Encrypt", &key, None, &ctx).expect("denied_by"));
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(ring_seal(black_box(&pt64)));
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(core_key.seal(&NONCE, &AAD, black_box(&pt64)).expect("seal"));
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(graviola_seal(black_box(&pt64)));
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(reader.explain(&caller, "kms:Encrypt", &key, None, &ctx).expect("explain"));
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        audit_n += 1;
+                        if audit_n.is_multiple_of(50_000) {
+                            audit = AuditLog::default();
+                        }
+                        // The texts an engine's call makes for its event: the caller's and the
+                        // resource's (the others are ids it holds).
+                        let (caller_text, resource) =
+                            (caller.to_string(), format!("acs:kms:cn-hangzhou:{}:key/{key}", caller.account));
+                        black_box(audit.append(NewEvent {
+                            request_id: "0123456789abcdef",
+                            time: org::AT,
+                            caller: &caller_text,
+                            account: caller.account.as_str(),
+                            action: "kms:Encrypt",
+                            resource: &resource,
+                            instance: Some("kst-1"),
+                            instance_owner: Some("1000000000000001"),
+                            outcome: "Success",
+                        }));
+                    }
+                },
+            ],
+        );
+        let [engine_t, explained_t, effect_t, ring_t, core_t, graviola_t, explain_t, audit_t] =
+            <[Summary; 8]>::try_from(summaries).expect("eight");
+        // Inside the audit event: its SHA-256; and hex by one `format!` per byte (as
+        // `audit::event_hash` once wrote the digest) against the core's `crypto::hex`.
+        let digest = kms_share_core::crypto::sha256(b"an event");
+        let event = vec![b'e'; 320];
+        let parts = interleave(
+            rounds,
+            OPS,
+            &mut [
+                &mut || {
+                    for _ in 0..OPS {
+                        let mut out = String::with_capacity(64);
+                        for b in black_box(&digest).iter() {
+                            out.push_str(&format!("{b:02x}"));
+                        }
+                        black_box(out);
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(kms_share_core::crypto::hex(black_box(&digest)));
+                    }
+                },
+                &mut || {
+                    for _ in 0..OPS {
+                        black_box(kms_share_core::crypto::sha256(black_box(&event)));
+                    }
+                },
+            ],
+        );
+        json!({
+            "engineEncrypt": engine_t,
+            "engineEncryptExplained": explained_t,
+            "engineDeniedBySameCall": effect_t,
+            "ringSeal": ring_t,
+            "coreAesKeySeal": core_t,
+            "graviolaSeal": fast.then_some(graviola_t),
+            "engineExplainSameCall": explain_t,
+            "auditAppend": audit_t,
+            "auditParts": {"hexFormatPerByte": parts[0], "hexCoreHex": parts[1], "sha256Event": parts[2]},
+            "ratioEngineOverRing": ratios(&engine_t, &ring_t),
+            "ratioEngineOverCoreSeal": ratios(&engine_t, &core_t),
+            "ratioCoreSealOverRing": ratios(&core_t, &ring_t),
+            "call": {"caller": caller.to_string(), "key": key, "plaintextBytes": 64},
+        })
     };
-    let mut audit = AuditLog::default();
-    let mut audit_n = 0usize;
-    let summaries = interleave(
-        rounds,
-        OPS,
-        &mut [
-            &mut || encrypt(&mut engine, &mut n),
-            &mut || encrypt(&mut explained, &mut m),
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(reader.denied_by(&caller, "kms:Encrypt", &key, None, &ctx).expect("denied_by"));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(ring_seal(black_box(&pt64)));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(core_key.seal(&NONCE, &AAD, black_box(&pt64)).expect("seal"));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(graviola_seal(black_box(&pt64)));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(reader.explain(&caller, "kms:Encrypt", &key, None, &ctx).expect("explain"));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    audit_n += 1;
-                    if audit_n.is_multiple_of(50_000) {
-                        audit = AuditLog::default();
-                    }
-                    // The texts an engine's call makes for its event: the caller's and the
-                    // resource's (the others are ids it holds).
-                    let (caller_text, resource) =
-                        (caller.to_string(), format!("acs:kms:cn-hangzhou:{}:key/{key}", caller.account));
-                    black_box(audit.append(NewEvent {
-                        request_id: "0123456789abcdef",
-                        time: org::AT,
-                        caller: &caller_text,
-                        account: caller.account.as_str(),
-                        action: "kms:Encrypt",
-                        resource: &resource,
-                        instance: Some("kst-1"),
-                        instance_owner: Some("1000000000000001"),
-                        outcome: "Success",
-                    }));
-                }
-            },
-        ],
-    );
-    let [engine_t, explained_t, effect_t, ring_t, core_t, graviola_t, explain_t, audit_t] =
-        <[Summary; 8]>::try_from(summaries).expect("eight");
-    // Inside the audit event: its SHA-256; and hex by one `format!` per byte (as
-    // `audit::event_hash` once wrote the digest) against the core's `crypto::hex`.
-    let digest = kms_share_core::crypto::sha256(b"an event");
-    let event = vec![b'e'; 320];
-    let parts = interleave(
-        rounds,
-        OPS,
-        &mut [
-            &mut || {
-                for _ in 0..OPS {
-                    let mut out = String::with_capacity(64);
-                    for b in black_box(&digest).iter() {
-                        out.push_str(&format!("{b:02x}"));
-                    }
-                    black_box(out);
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(kms_share_core::crypto::hex(black_box(&digest)));
-                }
-            },
-            &mut || {
-                for _ in 0..OPS {
-                    black_box(kms_share_core::crypto::sha256(black_box(&event)));
-                }
-            },
-        ],
-    );
-    let encrypt64 = json!({
-        "engineEncrypt": engine_t,
-        "engineEncryptExplained": explained_t,
-        "engineDeniedBySameCall": effect_t,
-        "ringSeal": ring_t,
-        "coreAesKeySeal": core_t,
-        "graviolaSeal": fast.then_some(graviola_t),
-        "engineExplainSameCall": explain_t,
-        "auditAppend": audit_t,
-        "auditParts": {"hexFormatPerByte": parts[0], "hexCoreHex": parts[1], "sha256Event": parts[2]},
-        "ratioEngineOverRing": ratios(&engine_t, &ring_t),
-        "ratioEngineOverCoreSeal": ratios(&engine_t, &core_t),
-        "ratioCoreSealOverRing": ratios(&core_t, &ring_t),
-        "call": {"caller": caller.to_string(), "key": key, "plaintextBytes": 64},
-    });
 
     // 2. Bulk throughput, and aes-gcm's two passes: counter mode (as aes-gcm runs it,
     // a 32-bit big-endian counter, over a copy of the buffer as a seal writes one) and
@@ -254,6 +262,27 @@ pub fn run(args: &Args) -> Value {
     };
     let ghash_pass = |ct: &[u8]| {
         let mut g = ghash::GHash::new_from_slice(&ghash_key).expect("ghash key");
+        g.update_padded(ct);
+        g.finalize()
+    };
+    // The primitives under the two passes, alone: AES-256 on the buffer's blocks (what
+    // counter mode does less the counters and the XOR) and POLYVAL (what GHASH does less
+    // reversing each block's bytes, RFC 8452 appendix A), each called once on the whole
+    // buffer. No seal made of these two, one after the other, can beat their times added.
+    let block_cipher = {
+        use aes::cipher::KeyInit as _;
+        aes::Aes256::new_from_slice(&KEY).expect("aes key")
+    };
+    let blocks_pass = |pt: &[u8]| {
+        use aes::cipher::BlockCipherEncrypt;
+        let mut buf = pt.to_vec();
+        let (blocks, _) = buf.as_chunks_mut::<16>();
+        block_cipher.encrypt_blocks(aes::cipher::array::Array::cast_slice_from_core_mut(blocks));
+        buf
+    };
+    let polyval_pass = |ct: &[u8]| {
+        use polyval::universal_hash::{KeyInit as _, UniversalHash};
+        let mut g = polyval::Polyval::new_from_slice(&ghash_key).expect("polyval key");
         g.update_padded(ct);
         g.finalize()
     };
@@ -307,6 +336,16 @@ pub fn run(args: &Args) -> Value {
                         black_box(ghash_pass(black_box(&pt)));
                     }
                 },
+                &mut || {
+                    for _ in 0..ops {
+                        black_box(blocks_pass(black_box(&pt)));
+                    }
+                },
+                &mut || {
+                    for _ in 0..ops {
+                        black_box(polyval_pass(black_box(&pt)));
+                    }
+                },
             ],
         );
         // ns per op -> GB/s (1e9 bytes per second).
@@ -314,9 +353,10 @@ pub fn run(args: &Args) -> Value {
         bulk.push(json!({
             "bytes": size,
             "nsPerOp": {"core": s[0], "graviola": fast.then_some(&s[1]), "ring": s[2],
-                        "coreCtrPass": s[3], "coreGhashPass": s[4]},
+                        "coreCtrPass": s[3], "coreGhashPass": s[4], "aesBlocks": s[5], "polyval": s[6]},
             "gbPerSecond": {"core": gbps(&s[0]), "graviola": fast.then(|| gbps(&s[1])), "ring": gbps(&s[2]),
-                            "coreCtrPass": gbps(&s[3]), "coreGhashPass": gbps(&s[4])},
+                            "coreCtrPass": gbps(&s[3]), "coreGhashPass": gbps(&s[4]),
+                            "aesBlocks": gbps(&s[5]), "polyval": gbps(&s[6])},
             "ratioRingOverCore": s[0].median / s[2].median,
             "ratioGraviolaOverCore": fast.then(|| s[0].median / s[1].median),
         }));
