@@ -333,7 +333,7 @@ def main() -> int:
         runs = repeats("python", py, pair)
         again = repeated_ratios(runs, ("allowedBatch", "explainBatch")) if len(runs) > 1 else []
         if again:
-            # Three runs, each between native runs: the median of their ratios decides.
+            # Several runs, each between native runs: the median of their ratios decides.
             unsure = False
             targets["py"] = median(again) < T["python"]
         else:
