@@ -103,7 +103,7 @@ step "4. crypto"
 "$BIN" crypto --out "$RESULTS/crypto.json"
 "$NATIVE_DIR/release/kms-share-bench" crypto --bulk-only yes --out "$RESULTS/crypto-native.json"
 
-step "3. runtimes: native, Python, native, wasm in Node (whole engine, decision-only module), native (one run)"
+step "3. runtimes: native, Python, native, wasm in Node (whole engine, decision-only module), native, then Python and the decision-only module four times more between native runs"
 "$BIN" export --accounts "$RT_N" --dir "$RUNTIMES" --out "$RESULTS/runtimes-export.json"
 "$BIN" native --dir "$RUNTIMES" --out "$RESULTS/native-1.json"
 if [ -x "$PY" ] && "$PY" -c 'import kms_share' 2>/dev/null; then
