@@ -18,4 +18,11 @@ bench-report: $(BENCH_PREREQS)
 
 bench: bench-report
 
+# What decides the report's verdicts from several runs (bench/test_report.py): plain
+# Python, no build, so `make test` runs it although it never builds the bench itself.
+.PHONY: test-bench-report
+EXTRA_TESTS += test-bench-report
+test-bench-report:
+	python3 -m unittest discover -s bench -p 'test_*.py'
+
 .DEFAULT_GOAL := $(BENCH_SAVED_DEFAULT_GOAL)
