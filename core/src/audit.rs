@@ -131,6 +131,39 @@ impl Texts {
         }
     }
 
+    /// The record of event `seq` of fields `e`, its texts kept here.
+    fn keep(&mut self, seq: u64, e: &NewEvent<'_>, prev_hash: Hex<32>, hash: Hex<32>) -> Record {
+        Record {
+            seq,
+            time: e.time,
+            request_id: self.hex(e.request_id),
+            caller: self.place(e.caller),
+            account: self.place(e.account),
+            action: self.place(e.action),
+            resource: self.place(e.resource),
+            instance: e.instance.map(|i| self.place(i)),
+            instance_owner: e.instance_owner.map(|o| self.place(o)),
+            outcome: self.place(e.outcome),
+            prev_hash,
+            hash,
+        }
+    }
+
+    /// The fields of record `r`, its request id written into `buf` when it is bytes.
+    fn fields<'a>(&'a self, r: &Record, buf: &'a mut [u8; 64]) -> NewEvent<'a> {
+        NewEvent {
+            request_id: self.hex_text(&r.request_id, buf),
+            time: r.time,
+            caller: self.at(r.caller),
+            account: self.at(r.account),
+            action: self.at(r.action),
+            resource: self.at(r.resource),
+            instance: r.instance.map(|i| self.at(i)),
+            instance_owner: r.instance_owner.map(|o| self.at(o)),
+            outcome: self.at(r.outcome),
+        }
+    }
+
     /// The text of `h`, written into `buf` when it is bytes.
     fn hex_text<'a, const N: usize>(&'a self, h: &Hex<N>, buf: &'a mut [u8; 64]) -> &'a str {
         match h {
@@ -194,27 +227,6 @@ pub struct NewEvent<'a> {
     pub outcome: &'a str,
 }
 
-/// The hash of an event: SHA-256 of its fields' texts in order (`seq`, `requestId`,
-/// `time`, `caller`, `account`, `action`, `resource`, `instance`, `instanceOwner`,
-/// `outcome`, `prevHash`; the numbers as their decimal text), each after its length as
-/// 8 bytes big-endian, so that no two different events hash the same input.
-fn event_hash(seq: u64, time: u64, texts: [&str; 9]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    let mut field = |s: &str| {
-        h.update((s.len() as u64).to_be_bytes());
-        h.update(s.as_bytes());
-    };
-    let mut digits = [0u8; 20];
-    field(decimal(seq, &mut digits));
-    let [request_id, rest @ ..] = texts;
-    field(request_id);
-    field(decimal(time, &mut digits));
-    for t in rest {
-        field(t);
-    }
-    h.finalize().into()
-}
-
 /// Whether the event at `place` (from 0) of a trail, of sequence number `seq`, is in
 /// its place and chained to the event before it (`chained`).
 fn link(place: usize, seq: u64, chained: bool) -> Result<(), BrokenLink> {
@@ -231,20 +243,64 @@ fn link(place: usize, seq: u64, chained: bool) -> Result<(), BrokenLink> {
 }
 
 impl NewEvent<'_> {
-    /// The hash of this event as event `seq`, chained to `prev_hash`.
+    /// The hash of this event as event `seq`, chained to `prev_hash`: SHA-256 of its
+    /// fields' texts in order (`seq`, `requestId`, `time`, `caller`, `account`, `action`,
+    /// `resource`, `instance`, `instanceOwner`, `outcome`, `prevHash`; the numbers as
+    /// their decimal text), each after its length as 8 bytes big-endian, so that no two
+    /// different events hash the same input.
     fn hash(&self, seq: u64, prev_hash: &str) -> [u8; 32] {
-        let texts = [
-            self.request_id,
-            self.caller,
-            self.account,
-            self.action,
-            self.resource,
-            self.instance.unwrap_or(""),
-            self.instance_owner.unwrap_or(""),
-            self.outcome,
+        let mut h = Sha256::new();
+        let mut field = |s: &str| {
+            h.update((s.len() as u64).to_be_bytes());
+            h.update(s.as_bytes());
+        };
+        let mut digits = [0u8; 20];
+        field(decimal(seq, &mut digits));
+        field(self.request_id);
+        field(decimal(self.time, &mut digits));
+        for t in [self.caller, self.account, self.action, self.resource] {
+            field(t);
+        }
+        field(self.instance.unwrap_or(""));
+        field(self.instance_owner.unwrap_or(""));
+        field(self.outcome);
+        field(prev_hash);
+        h.finalize().into()
+    }
+
+    /// This event, whole, as event `seq` with its hashes.
+    fn whole(&self, seq: u64, prev_hash: String, hash: String) -> AuditEvent {
+        AuditEvent {
+            seq,
+            request_id: self.request_id.into(),
+            time: self.time,
+            caller: self.caller.into(),
+            account: self.account.into(),
+            action: self.action.into(),
+            resource: self.resource.into(),
+            instance: self.instance.map(String::from),
+            instance_owner: self.instance_owner.map(String::from),
+            outcome: self.outcome.into(),
             prev_hash,
-        ];
-        event_hash(seq, self.time, texts)
+            hash,
+        }
+    }
+}
+
+impl AuditEvent {
+    /// The event's fields, as they were appended.
+    fn fields(&self) -> NewEvent<'_> {
+        NewEvent {
+            request_id: &self.request_id,
+            time: self.time,
+            caller: &self.caller,
+            account: &self.account,
+            action: &self.action,
+            resource: &self.resource,
+            instance: self.instance.as_deref(),
+            instance_owner: self.instance_owner.as_deref(),
+            outcome: &self.outcome,
+        }
     }
 }
 
@@ -297,21 +353,7 @@ impl AuditLog {
         let prev_hash = self.records.last().map_or(Hex::Bytes([0; 32]), |l| l.hash);
         let mut buf = [0u8; 64];
         let hash = e.hash(seq, self.texts.hex_text(&prev_hash, &mut buf));
-        let t = &mut self.texts;
-        let record = Record {
-            seq,
-            time: e.time,
-            request_id: t.hex(e.request_id),
-            caller: t.place(e.caller),
-            account: t.place(e.account),
-            action: t.place(e.action),
-            resource: t.place(e.resource),
-            instance: e.instance.map(|i| t.place(i)),
-            instance_owner: e.instance_owner.map(|o| t.place(o)),
-            outcome: t.place(e.outcome),
-            prev_hash,
-            hash: Hex::Bytes(hash),
-        };
+        let record = self.texts.keep(seq, &e, prev_hash, Hex::Bytes(hash));
         self.records.push(record);
         seq
     }
@@ -329,39 +371,15 @@ impl AuditLog {
 
     fn record_of(&mut self, e: &AuditEvent) -> Record {
         let t = &mut self.texts;
-        Record {
-            seq: e.seq,
-            time: e.time,
-            request_id: t.hex(&e.request_id),
-            caller: t.place(&e.caller),
-            account: t.place(&e.account),
-            action: t.place(&e.action),
-            resource: t.place(&e.resource),
-            instance: e.instance.as_deref().map(|i| t.place(i)),
-            instance_owner: e.instance_owner.as_deref().map(|o| t.place(o)),
-            outcome: t.place(&e.outcome),
-            prev_hash: t.hex(&e.prev_hash),
-            hash: t.hex(&e.hash),
-        }
+        let (prev_hash, hash) = (t.hex(&e.prev_hash), t.hex(&e.hash));
+        t.keep(e.seq, &e.fields(), prev_hash, hash)
     }
 
     fn event_of(&self, r: &Record) -> AuditEvent {
         let t = &self.texts;
         let (mut a, mut b, mut c) = ([0u8; 64], [0u8; 64], [0u8; 64]);
-        AuditEvent {
-            seq: r.seq,
-            request_id: String::from(t.hex_text(&r.request_id, &mut a)),
-            time: r.time,
-            caller: String::from(t.at(r.caller)),
-            account: String::from(t.at(r.account)),
-            action: String::from(t.at(r.action)),
-            resource: String::from(t.at(r.resource)),
-            instance: r.instance.map(|i| String::from(t.at(i))),
-            instance_owner: r.instance_owner.map(|o| String::from(t.at(o))),
-            outcome: String::from(t.at(r.outcome)),
-            prev_hash: String::from(t.hex_text(&r.prev_hash, &mut b)),
-            hash: String::from(t.hex_text(&r.hash, &mut c)),
-        }
+        let (prev_hash, hash) = (t.hex_text(&r.prev_hash, &mut b), t.hex_text(&r.hash, &mut c));
+        t.fields(r, &mut a).whole(r.seq, prev_hash.into(), hash.into())
     }
 
     /// All events, in order, each made whole as it is read.
@@ -431,25 +449,10 @@ impl AuditLog {
         let t = &self.texts;
         let mut prev: Hex<32> = Hex::Bytes([0; 32]);
         for (i, r) in self.records.iter().enumerate() {
-            let (mut a, mut b, mut c, mut d) = ([0u8; 64], [0u8; 64], [0u8; 64], [0u8; 64]);
-            let chained = t.hex_text(&r.prev_hash, &mut a) == t.hex_text(&prev, &mut b);
-            link(i, r.seq, chained)?;
-            let hash = event_hash(
-                r.seq,
-                r.time,
-                [
-                    t.hex_text(&r.request_id, &mut c),
-                    t.at(r.caller),
-                    t.at(r.account),
-                    t.at(r.action),
-                    t.at(r.resource),
-                    r.instance.map_or("", |i| t.at(i)),
-                    r.instance_owner.map_or("", |o| t.at(o)),
-                    t.at(r.outcome),
-                    t.hex_text(&r.prev_hash, &mut d),
-                ],
-            );
-            if r.hash != Hex::Bytes(hash) {
+            let (mut a, mut b, mut c) = ([0u8; 64], [0u8; 64], [0u8; 64]);
+            let prev_hash = t.hex_text(&r.prev_hash, &mut a);
+            link(i, r.seq, prev_hash == t.hex_text(&prev, &mut b))?;
+            if r.hash != Hex::Bytes(t.fields(r, &mut c).hash(r.seq, prev_hash)) {
                 return Err(modified(r.seq));
             }
             prev = r.hash;
@@ -533,20 +536,7 @@ impl AuditLog {
         let seq = self.events.len() as u64 + 1;
         let prev_hash = self.events.last().map_or_else(|| String::from(GENESIS), |l| l.hash.clone());
         let hash = crate::crypto::hex(&e.hash(seq, &prev_hash));
-        self.events.push(AuditEvent {
-            seq,
-            request_id: e.request_id.into(),
-            time: e.time,
-            caller: e.caller.into(),
-            account: e.account.into(),
-            action: e.action.into(),
-            resource: e.resource.into(),
-            instance: e.instance.map(String::from),
-            instance_owner: e.instance_owner.map(String::from),
-            outcome: e.outcome.into(),
-            prev_hash,
-            hash,
-        });
+        self.events.push(e.whole(seq, prev_hash, hash));
         seq
     }
 
@@ -605,18 +595,7 @@ impl AuditLog {
         let mut prev = GENESIS;
         for (i, e) in self.events.iter().enumerate() {
             link(i, e.seq, e.prev_hash == prev)?;
-            let texts = [
-                e.request_id.as_str(),
-                &e.caller,
-                &e.account,
-                &e.action,
-                &e.resource,
-                e.instance.as_deref().unwrap_or(""),
-                e.instance_owner.as_deref().unwrap_or(""),
-                &e.outcome,
-                &e.prev_hash,
-            ];
-            if crate::crypto::hex(&event_hash(e.seq, e.time, texts)) != e.hash {
+            if crate::crypto::hex(&e.fields().hash(e.seq, &e.prev_hash)) != e.hash {
                 return Err(modified(e.seq));
             }
             prev = &e.hash;
