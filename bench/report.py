@@ -1021,6 +1021,7 @@ def part4(c, cedar=None) -> None:
         return
     e = c["encrypt64"]
     quiet = "engineEncryptExplained" in e
+    rnd = e.get("randomOfOneCall")
     w(f"`kms:Encrypt` of 64 bytes through `Engine::execute` (parse the params, resolve the key, the four checks, the "
       f"blob and AES-256-GCM, base64, the response, an audit event chained with SHA-256) by `{e['call']['caller']}` "
       f"on `{e['call']['key']}` of a 1,000-account organization, interleaved with its parts and the anchors"
@@ -1043,6 +1044,10 @@ def part4(c, cedar=None) -> None:
          f"x{med(e['engineExplainSameCall']) / med(e['ringSeal']):.1f}"],
         ["… of which: `AuditLog::append` of a like event", spread(e["auditAppend"]),
          f"x{med(e['auditAppend']) / med(e['ringSeal']):.1f}"],
+        *([["… of which: its random bytes (request id, nonce) from `kms-share serve`'s source",
+            spread(rnd["serverTape"]), f"x{med(rnd['serverTape']) / med(e['ringSeal']):.1f}"],
+           ["the same two draws, a system call each (`OsRng`)", spread(rnd["osRng"]),
+            f"x{med(rnd['osRng']) / med(e['ringSeal']):.1f}"]] if rnd else []),
     ])
     decision = e["engineDeniedBySameCall"] if quiet else e["engineExplainSameCall"]
     rest = med(e["engineEncrypt"]) - med(decision) - med(e["auditAppend"]) - med(e["coreAesKeySeal"])
@@ -1056,6 +1061,9 @@ def part4(c, cedar=None) -> None:
          f"The decision with its explanation ({ns(med(decision))}) and the ")
       + f"audit event ({ns(med(e['auditAppend']))}) are the known parts; the remaining {ns(max(rest, 0))} is parameter "
       "parsing, the blob, base64, the JSON response and the request id. "
+      + (f"The engine draws its random bytes as `kms-share serve` does, from the operating system 1 KiB at a time "
+         f"(`server::tape`): {ns(med(rnd['serverTape']))} for the call's two draws, where one system call per draw "
+         f"takes {ns(med(rnd['osRng']))}. " if rnd else "")
       + ((f"Inside the audit event, `audit::event_hash` hex-encodes the digest with one `format!(\"{{b:02x}}\")` per "
           f"byte ({ns(med(parts['hexFormatPerByte']))} for 32 bytes, against {ns(med(parts['hexCoreHex']))} with the "
           f"core's own `crypto::hex`), while the SHA-256 of an event-sized input is {ns(med(parts['sha256Event']))}. ")

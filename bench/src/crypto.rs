@@ -13,11 +13,12 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use kms_share_core::audit::{AuditLog, NewEvent};
-use kms_share_core::crypto::AesKey;
+use kms_share_core::crypto::{AesKey, OsRng, RandomSource, SeededRng};
 use kms_share_core::engine::Call;
 use kms_share_core::ids::Identity;
 use kms_share_core::matrix::ResourceKind;
 use kms_share_core::policy::Context;
+use kms_share_server::tape::Tape;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use serde_json::{json, Value};
 
@@ -47,6 +48,71 @@ fn interleave(rounds: usize, ops: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Sum
 
 fn ratios(a: &Summary, b: &Summary) -> f64 {
     a.median / b.median
+}
+
+/// The engine of part 4's 64-byte Encrypt: a 1,000-account organization, the first key
+/// whose creator's `app` user may encrypt with it, and the call (made once).
+struct EncryptSetup {
+    engine: kms_share_core::engine::Engine,
+    caller: Identity,
+    key: String,
+    call: Call,
+}
+
+fn encrypt_setup() -> EncryptSetup {
+    let o = org::generate(1_000, 10);
+    let ctx = Context::default();
+    let mut engine = o.engine;
+    let (caller, key) = o
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Key)
+        .find_map(|r| {
+            let id = Identity::parse(&format!("acs:ram::{}:user/app", org::acct_str(r.creator))).ok()?;
+            let d = engine.explain(&id, "kms:Encrypt", &r.name, None, &ctx).ok()?;
+            d.allowed().then(|| (id, r.name.clone()))
+        })
+        .expect("an allowed Encrypt");
+    let call = Call {
+        caller: caller.clone(),
+        action: "kms:Encrypt".into(),
+        params: json!({"KeyId": key, "Plaintext": "a".repeat(64)}),
+        at: org::AT + 10,
+        dialect: Default::default(),
+    };
+    engine.execute(&call).expect("encrypt");
+    EncryptSetup { engine, caller, key, call }
+}
+
+/// `encrypt-loop (--seconds S | --rounds R)`: part 4's 64-byte Encrypt through the engine
+/// as `kms-share serve` runs it (its random source too), and nothing else, in rounds of 2,000 calls: a process to
+/// hand to `perf record`. The audit trail is emptied every 50,000 calls, as part 4 does.
+pub fn encrypt_loop(args: &Args) -> Value {
+    const OPS: usize = 2_000;
+    let seconds = args.usize("seconds", 10) as f64;
+    let rounds = args.0.contains_key("rounds").then(|| args.usize("rounds", 0));
+    let EncryptSetup { mut engine, call, .. } = encrypt_setup();
+    engine.set_random_source(Box::new(Tape::default()));
+    engine.explain_allowed(false);
+    let started = Instant::now();
+    let (mut samples, mut calls) = (Vec::new(), 0usize);
+    while rounds.map_or(started.elapsed().as_secs_f64() < seconds, |r| samples.len() < r) {
+        let t = Instant::now();
+        for _ in 0..OPS {
+            calls += 1;
+            if calls.is_multiple_of(50_000) {
+                engine.state_mut().audit = Default::default();
+            }
+            black_box(engine.execute(&call).expect("encrypt"));
+        }
+        samples.push(t.elapsed().as_nanos() as f64 / OPS as f64);
+    }
+    if samples.is_empty() {
+        return json!({"rounds": 0});
+    }
+    let s = Summary::from_samples(samples, OPS);
+    log(format!("encrypt-loop: median {:.0} ns per call over {calls} calls", s.median));
+    json!({"ns": s})
 }
 
 pub fn run(args: &Args) -> Value {
@@ -87,33 +153,17 @@ pub fn run(args: &Args) -> Value {
         Value::Null
     } else {
         log("crypto: engine Encrypt vs ring");
-        let o = org::generate(1_000, 10);
         let ctx = Context::default();
-        let mut engine = o.engine;
-        let (caller, key) = o
-            .resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Key)
-            .find_map(|r| {
-                let id = Identity::parse(&format!("acs:ram::{}:user/app", org::acct_str(r.creator))).ok()?;
-                let d = engine.explain(&id, "kms:Encrypt", &r.name, None, &ctx).ok()?;
-                d.allowed().then(|| (id, r.name.clone()))
-            })
-            .expect("an allowed Encrypt");
-        let text = "a".repeat(64);
-        let call = Call {
-            caller: caller.clone(),
-            action: "kms:Encrypt".into(),
-            params: json!({"KeyId": key, "Plaintext": text}),
-            at: org::AT + 10,
-            dialect: Default::default(),
-        };
-        engine.execute(&call).expect("encrypt");
+        let EncryptSetup { mut engine, caller, key, call } = encrypt_setup();
+        // Randomness as `kms-share serve` draws it (the generator's seeded source made
+        // the organization's ids reproducible).
+        engine.set_random_source(Box::new(Tape::default()));
         // The decision of the same call, on a copy of the engine (execute needs it mutably).
         let reader = engine.fork();
         // Of record: the engine as `kms-share serve` runs it, which never shows an allowed
         // call's explanation; beside it, the default engine, which builds it for the reply.
         let mut explained = engine.fork();
+        explained.set_random_source(Box::new(Tape::default()));
         engine.explain_allowed(false);
         const OPS: usize = 2_000;
         let pt64 = vec![b'a'; 64];
@@ -192,6 +242,25 @@ pub fn run(args: &Args) -> Value {
         // `audit::event_hash` once wrote the digest) against the core's `crypto::hex`.
         let digest = kms_share_core::crypto::sha256(b"an event");
         let event = vec![b'e'; 320];
+        // The random bytes of one Encrypt (its request id, its nonce), from the operating
+        // system a call at a time, from the server's source, and from the seeded source
+        // the generated engine was made with.
+        let (mut os, mut tape, mut seeded) = (OsRng, Tape::default(), SeededRng::new(1));
+        let draw = |r: &mut dyn RandomSource| {
+            let (mut id, mut nonce) = ([0u8; 8], [0u8; 12]);
+            r.fill(&mut id).expect("random");
+            r.fill(&mut nonce).expect("random");
+            black_box((id, nonce));
+        };
+        let random = interleave(
+            rounds,
+            OPS,
+            &mut [
+                &mut || (0..OPS).for_each(|_| draw(&mut os)),
+                &mut || (0..OPS).for_each(|_| draw(&mut tape)),
+                &mut || (0..OPS).for_each(|_| draw(&mut seeded)),
+            ],
+        );
         let parts = interleave(
             rounds,
             OPS,
@@ -227,6 +296,7 @@ pub fn run(args: &Args) -> Value {
             "engineExplainSameCall": explain_t,
             "auditAppend": audit_t,
             "auditParts": {"hexFormatPerByte": parts[0], "hexCoreHex": parts[1], "sha256Event": parts[2]},
+            "randomOfOneCall": {"osRng": random[0], "serverTape": random[1], "seededRng": random[2]},
             "ratioEngineOverRing": ratios(&engine_t, &ring_t),
             "ratioEngineOverCoreSeal": ratios(&engine_t, &core_t),
             "ratioCoreSealOverRing": ratios(&core_t, &ring_t),

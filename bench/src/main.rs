@@ -8,6 +8,7 @@
 //! kms-share-bench latency  --out latency.json    (one dependent read from memory, by buffer size)
 //! kms-share-bench cedar    --accounts 10000 --requests 100000 --out cedar.json
 //! kms-share-bench crypto   --out crypto.json
+//! kms-share-bench encrypt-loop (--seconds 10 | --rounds 20)   (part 4's Encrypt alone, for perf)
 //! kms-share-bench state    --accounts 100000 --snapshot org.snapshot --out state.json
 //! kms-share-bench load     --snapshot org.snapshot --rounds 3 (the load figures of `state` again)
 //! kms-share-bench rss-build --accounts 100000      (prints JSON; run in its own process)
@@ -90,7 +91,7 @@ pub fn log(msg: impl AsRef<str>) {
     eprintln!("[bench {t:7.1}s] {}", msg.as_ref());
 }
 
-const USAGE: &str = "usage: kms-share-bench <scale|decide-loop|latency|cedar|crypto|state|load|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
+const USAGE: &str = "usage: kms-share-bench <scale|decide-loop|latency|cedar|crypto|encrypt-loop|state|load|rss-build|rss-load|rss-policy|export|native|endpoint> [--name value]...
   (each subcommand's options: the module documentation of bench/src/main.rs and scripts/bench.sh)";
 
 /// A command line the suite cannot run: the reason and the usage on stderr, exit status 2.
@@ -114,6 +115,7 @@ fn main() {
         "latency" => scale::latency(&args),
         "cedar" => cedar::run(&args),
         "crypto" => crypto::run(&args),
+        "encrypt-loop" => crypto::encrypt_loop(&args),
         "state" => snapshot::run(&args),
         "load" => snapshot::load(&args),
         "rss-build" => snapshot::rss_build(&args),

@@ -104,6 +104,13 @@ impl Engine {
         self.explain_allowed = yes;
     }
 
+    /// Draw the random bytes of later calls (ids, keys, nonces) from `rng`: for a host
+    /// that serves an engine built or loaded with another source (`kms-share serve`'s
+    /// source records what each call draws, for its log).
+    pub fn set_random_source(&mut self, rng: Box<dyn RandomSource>) {
+        self.rng = rng;
+    }
+
     /// Use `backend` for the keys of hardware instances (a PKCS#11 token). Without
     /// one, hardware instances keep their keys in the software backend.
     pub fn set_hardware_backend(&mut self, backend: Box<dyn KeyBackend>) {

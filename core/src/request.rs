@@ -8,6 +8,7 @@
 //! text or the vendors' tag lists. [`unflatten`] turns the flattened forms into arrays
 //! and objects before a handler reads them.
 
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde_json::{Map, Value};
@@ -190,16 +191,17 @@ pub(crate) use request;
 /// `Targets: ["a", "b"]`, `Resources.1.ResourceId=x` into `Resources: [{"ResourceId": x}]`.
 /// A parameter without a dot is kept as it is; a flattened one next to the same name
 /// given whole is an error left to the reader (the name is read once, as given whole).
-pub fn unflatten(params: &Value) -> Value {
-    let Value::Object(map) = params else { return params.clone() };
+/// Parameters with nothing flattened (JSON callers, most calls) are borrowed as given.
+pub fn unflatten(params: &Value) -> Cow<'_, Value> {
+    let Value::Object(map) = params else { return Cow::Borrowed(params) };
     if !map.keys().any(|k| k.contains('.')) {
-        return params.clone();
+        return Cow::Borrowed(params);
     }
     let mut out = Map::new();
     for (k, v) in map {
         insert_path(&mut out, k, v.clone());
     }
-    Value::Object(out)
+    Cow::Owned(Value::Object(out))
 }
 
 /// Put `value` at the dotted `path` of `obj`; numeric parts (1-based, as the SDKs count)
@@ -248,7 +250,7 @@ mod tests {
 
     #[test]
     fn flattened_lists_and_objects_become_json() {
-        let v = unflatten(&json!({
+        let given = json!({
             "ResourceShareId": "rs-1",
             "Targets.1": "fd-a",
             "Targets.2": "1000000000000002",
@@ -257,9 +259,11 @@ mod tests {
             "Tag.2.Key": "k2",
             "Tag.1.Key": "k1",
             "Tag.1.Value": "v1",
-        }));
+        });
+        let v = unflatten(&given);
+        assert!(matches!(v, Cow::Owned(_)));
         assert_eq!(
-            v,
+            *v,
             json!({
                 "ResourceShareId": "rs-1",
                 "Targets": ["fd-a", "1000000000000002"],
@@ -267,8 +271,8 @@ mod tests {
                 "Tag": [{"Key": "k1", "Value": "v1"}, {"Key": "k2"}],
             })
         );
-        assert_eq!(unflatten(&json!({"KeyId": "k"})), json!({"KeyId": "k"}));
+        assert!(matches!(unflatten(&json!({"KeyId": "k"})), Cow::Borrowed(v) if *v == json!({"KeyId": "k"})));
         // A position out of range is left as the name it is, for the reader to refuse.
-        assert_eq!(unflatten(&json!({"Targets.0": "x"})), json!({"Targets.0": "x"}));
+        assert_eq!(*unflatten(&json!({"Targets.0": "x"})), json!({"Targets.0": "x"}));
     }
 }

@@ -311,7 +311,8 @@ pub fn key_version_id(key: &KeyId, version: u32) -> String {
     let version = decimal(u64::from(version), &mut digits);
     let h =
         crate::crypto::sha256_parts(&[b"kms-share/key-version/", key.as_str().as_bytes(), b"/", version.as_bytes()]);
-    let x = crate::crypto::hex(h.get(..16).unwrap_or(&[]));
+    let mut text = [0u8; 64];
+    let x = crate::crypto::hex_into(h.get(..16).unwrap_or(&[]), &mut text);
     let part = |a: usize, b: usize| x.get(a..b).unwrap_or("");
     cat(&[part(0, 8), "-", part(8, 12), "-", part(12, 16), "-", part(16, 20), "-", part(20, 32)])
 }
