@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::keys::{AccessKeys, Nonces};
 use crate::sign::{self, AuthError, Scheme, Signed};
 use crate::store::{Entry, Store};
-use crate::tape::Tape;
+use crate::tape::{OsBlock, Tape};
 use crate::wire;
 
 /// How far a request's time may be from the server's clock (the vendor's 15 minutes).
@@ -77,6 +77,8 @@ pub struct Service {
     nonces: Nonces,
     /// The randomness the engine and the AccessKeys draw: recorded per call for the log.
     tape: Tape,
+    /// The responses' request ids: fresh, never recorded (a replay draws none).
+    ids: OsBlock,
     /// Where accepted calls are recorded before they are answered (with `--state`).
     store: Option<(Store, Vec<u8>)>,
     /// Calls answered and not yet recorded, with their nonces and the nonces' expiry
@@ -124,6 +126,7 @@ impl Service {
             keys,
             nonces: Nonces::default(),
             tape,
+            ids: OsBlock::default(),
             store: None,
             unrecorded: Vec::new(),
             operator,
@@ -196,7 +199,7 @@ impl Service {
     /// A request id in the vendor's form (a UUID, upper case).
     fn request_id(&mut self) -> String {
         let mut b = [0u8; 16];
-        if kms_share_core::crypto::OsRng.fill(&mut b).is_err() {
+        if self.ids.fill(&mut b).is_err() {
             b = [0; 16];
         }
         let h = kms_share_core::crypto::hex(&b).to_ascii_uppercase();

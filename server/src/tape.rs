@@ -24,7 +24,8 @@ pub const BLOCK: usize = 1024;
 /// The operating system's random bytes, drawn [`BLOCK`] at a time and handed out in
 /// order; each byte is wiped from the block as it is handed out (they become keys and
 /// nonces), and the rest when the block is dropped. A process that forked would hand the
-/// same block out twice: `kms-share serve` never forks, and nothing else uses this.
+/// same block out twice: `kms-share serve` never forks, and only it uses this (its [`Tape`]
+/// and its responses' request ids).
 pub struct OsBlock {
     bytes: Box<[u8; BLOCK]>,
     /// Where the bytes not yet handed out start (`BLOCK`: none left).
