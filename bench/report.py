@@ -1026,7 +1026,8 @@ def part4(c, cedar=None) -> None:
       f"blob and AES-256-GCM, base64, the response, an audit event chained with SHA-256) by `{e['call']['caller']}` "
       f"on `{e['call']['key']}` of a 1,000-account organization, interleaved with its parts and the anchors"
       + (": of record, the engine as `kms-share serve` runs it (`Engine::explain_allowed(false)`: an allowed call "
-         "is decided by effect alone, as the vendor's response has no place for its explanation); beside it, "
+         "is decided by effect alone, as the vendor's response has no place for its explanation"
+         + ("; its random bytes from the server's source" if rnd else "") + "); beside it, "
          "the default engine, whose response carries the explained decision:" if quiet else ":"))
     w()
     table(["64 bytes", "median per call", "vs ring"], [
