@@ -2,6 +2,7 @@
 //! outcomes, and for a Deny the failing check, its rule and the fix. A leaf module: the
 //! error type carries a decision without importing the engine that makes it.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -62,8 +63,9 @@ pub struct Check {
     pub outcome: Outcome,
     /// The rule behind the outcome.
     pub rule: Rule,
-    /// What was found.
-    pub detail: String,
+    /// What was found (a fixed text where the check has nothing to name, as for a check
+    /// not reached).
+    pub detail: Cow<'static, str>,
 }
 
 /// A decision (AZ-2): never an error, always explained.
@@ -75,7 +77,7 @@ pub struct Decision {
     /// The caller.
     pub caller: String,
     /// The action, canonical spelling.
-    pub action: String,
+    pub action: Cow<'static, str>,
     /// The resource ARN.
     pub resource: String,
     /// The four checks.

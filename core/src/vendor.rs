@@ -116,7 +116,7 @@ impl AccessDeniedDetail {
         };
         let text = serde_json::to_string(d).unwrap_or_default();
         AccessDeniedDetail {
-            auth_action: d.action.clone(),
+            auth_action: d.action.to_string(),
             auth_principal_type: kind,
             auth_principal_owner_id: identity.map(|i| i.account.to_string()).unwrap_or_default(),
             auth_principal_display_name: name,

@@ -70,19 +70,19 @@ impl Sink for FirstFailure {
 impl Sink for Explained {
     const EXPLAINS: bool = true;
     fn pass(&mut self, check: CheckName, rule: Rule, detail: impl FnOnce() -> String) {
-        self.checks.push(Check { check, outcome: Outcome::Passed, rule, detail: detail() });
+        self.checks.push(Check { check, outcome: Outcome::Passed, rule, detail: detail().into() });
     }
     fn na(&mut self, check: CheckName, detail: &'static str) {
-        self.checks.push(Check { check, outcome: Outcome::NotApplicable, rule: Rule::Az1, detail: detail.to_string() });
+        self.checks.push(Check { check, outcome: Outcome::NotApplicable, rule: Rule::Az1, detail: detail.into() });
     }
     fn fail(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String)) {
         let (rule, detail, fix) = why();
-        self.checks.push(Check { check, outcome: Outcome::Failed, rule, detail });
+        self.checks.push(Check { check, outcome: Outcome::Failed, rule, detail: detail.into() });
         self.denied.get_or_insert((self.checks.len() - 1, rule, fix));
     }
     fn undetermined(&mut self, check: CheckName, why: impl FnOnce() -> (Rule, String, String)) {
         let (rule, detail, fix) = why();
-        self.checks.push(Check { check, outcome: Outcome::Undetermined, rule, detail });
+        self.checks.push(Check { check, outcome: Outcome::Undetermined, rule, detail: detail.into() });
         self.undetermined.get_or_insert((self.checks.len() - 1, rule, fix));
     }
     fn failed(&self) -> bool {
@@ -104,12 +104,12 @@ impl Explained {
                     check: name,
                     outcome: Outcome::NotReached,
                     rule: Rule::Az1,
-                    detail: "not reached: an earlier check failed".to_string(),
+                    detail: "not reached: an earlier check failed".into(),
                 });
             }
         }
         let mut undetermined_by = None;
-        let check_at = |i: usize| self.checks.get(i).map(|c| (c.check, c.detail.as_str()));
+        let check_at = |i: usize| self.checks.get(i).map(|c| (c.check, &*c.detail));
         let (effect, denied_by, rule, message, fix) = match (self.denied, self.undetermined) {
             (Some((i, rule, fix)), _) => {
                 let (check, detail) = check_at(i).unwrap_or((CheckName::Sharing, ""));
@@ -134,7 +134,7 @@ impl Explained {
         Decision {
             effect,
             caller: req.caller.text(),
-            action: req.action.ram().to_string(),
+            action: req.action.ram().into(),
             resource: arn.to_string(),
             checks: self.checks,
             denied_by,
