@@ -85,8 +85,9 @@ fn encrypt_setup() -> EncryptSetup {
 }
 
 /// `encrypt-loop (--seconds S | --rounds R)`: part 4's 64-byte Encrypt through the engine
-/// as `kms-share serve` runs it (its random source too), and nothing else, in rounds of 2,000 calls: a process to
-/// hand to `perf record`. The audit trail is emptied every 50,000 calls, as part 4 does.
+/// as `kms-share serve` runs it (its random source too), and nothing else, in rounds of
+/// 2,000 calls: a process to hand to `perf record`. The audit trail is emptied every
+/// 50,000 calls, as part 4 does.
 pub fn encrypt_loop(args: &Args) -> Value {
     const OPS: usize = 2_000;
     let seconds = args.usize("seconds", 10) as f64;
