@@ -297,8 +297,8 @@ impl Engine {
                     .checks
                     .iter()
                     .filter(|c| matches!(c.check, CheckName::RamPolicy | CheckName::Ownership))
-                    .map(|c| c.detail.clone())
-                    .collect::<Vec<_>>()
+                    .map(|c| &*c.detail)
+                    .collect::<Vec<&str>>()
                     .join("; ");
                 out.push(Allowed {
                     identity: id.to_string(),
