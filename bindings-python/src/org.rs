@@ -235,17 +235,14 @@ impl PyOrganization {
     fn explain_many<'py>(&self, py: Python<'py>, requests: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         guard(py, || {
             let batch = Batch::read(requests)?;
-            // Each decision becomes its Python object as it is made.
-            let items = self.with(py, |o| {
-                batch
-                    .refs()
-                    .iter()
-                    .map(|r| match o.explain_ref(*r) {
-                        Ok(d) => Ok(Bound::new(py, PyDecision(d))?.into_any()),
-                        Err(e) => exception(py, e),
-                    })
-                    .collect::<PyResult<Vec<_>>>()
-            })??;
+            let results = self.with(py, |o| o.explain_batch_of(&batch.refs()))?;
+            let items = results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(d) => Ok(Bound::new(py, PyDecision(d))?.into_any()),
+                    Err(e) => exception(py, e),
+                })
+                .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)
         })
     }

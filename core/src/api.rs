@@ -233,12 +233,7 @@ impl Organization {
         self.engine().explain(&caller, &req.action, &req.resource, region.as_ref(), &Context::default())
     }
 
-    /// [`Organization::explain`] of a borrowed request: for a binding that hands each
-    /// decision of a batch over as it is made (no list of the whole batch's decisions).
-    ///
-    /// # Errors
-    /// As [`Organization::explain`].
-    pub fn explain_ref(&self, req: DecisionRef<'_>) -> Result<Decision> {
+    fn explain_ref(&self, req: DecisionRef<'_>) -> Result<Decision> {
         let (caller, region) = req.parse()?;
         self.engine().explain(&caller, req.action, req.resource, region.as_ref(), &Context::default())
     }
