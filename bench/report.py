@@ -815,17 +815,25 @@ def middle(xs: List[float]) -> Tuple[float, float]:
     return ys[len(ys) // 4], ys[(3 * len(ys)) // 4]
 
 
+# The entry points of part 3's repeated runs, as the runtimes name them.
+RUN_NAMES = {"allowedBatch": "`allowed_many`", "explainBatch": "`explain_many`", "isAllowed": "`isAllowed`"}
+
+
+def repeated_summary(runs, keys) -> str:
+    """Each key's median and quartiles over several runs' ratios."""
+    per = {k: run_ratios(runs, k) for k in keys}
+    return "; ".join(f"{RUN_NAMES.get(k, k)} median **x{median(v):.2f}** (quartiles x{middle(v)[0]:.2f}–"
+                     f"x{middle(v)[1]:.2f})" for k, v in per.items())
+
+
 def repeated_verdict(runs, keys, target: float):
     """A target that every ratio of `keys` must stay under, read from several runs: met when each key's upper
     quartile is under it, missed when a key's lower quartile is at or over it, else inconclusive ("unsure"): the
-    runs put it on both sides. With the text: each key's median and quartiles."""
-    per = {k: run_ratios(runs, k) for k in keys}
-    ok = all(middle(v)[1] < target for v in per.values())
-    miss = any(middle(v)[0] >= target for v in per.values())
-    names = {"allowedBatch": "`allowed_many`", "explainBatch": "`explain_many`", "isAllowed": "`isAllowed`"}
-    text = "; ".join(f"{names.get(k, k)} median **x{median(v):.2f}** (quartiles x{middle(v)[0]:.2f}–"
-                     f"x{middle(v)[1]:.2f})" for k, v in per.items())
-    return (True if ok else False if miss else "unsure"), text
+    runs put it on both sides. With the text of `repeated_summary`."""
+    per = [run_ratios(runs, k) for k in keys]
+    ok = all(middle(v)[1] < target for v in per)
+    miss = any(middle(v)[0] >= target for v in per)
+    return (True if ok else False if miss else "unsure"), repeated_summary(runs, keys)
 
 
 def repeated_tables(py, py_pair, wasmp, wasm_pair) -> None:
@@ -843,7 +851,7 @@ def repeated_tables(py, py_pair, wasmp, wasm_pair) -> None:
                 x, o, y = med(a["nsPerDecision"][k]), med(r["nsPerDecision"][k]), med(b["nsPerDecision"][k])
                 cells.append(f"{ns(x)} / {ns(o)} / {ns(y)}: x{o / ((x + y) / 2):.2f}")
             rows.append([str(i), *cells])
-        _, summary = repeated_verdict(runs, keys, 0.0)
+        summary = repeated_summary(runs, keys)
         w(f"**{title[0].upper() + title[1:]}, {len(runs)} runs.** Each run of {title} with the native runs around "
           "it (after the first cycle, scripts/bench.sh runs Python, native, the decision-only module, native, four "
           "times"
@@ -852,8 +860,7 @@ def repeated_tables(py, py_pair, wasmp, wasm_pair) -> None:
           f"The target is met when each figure's upper quartile over the runs is under x{lim:g}, missed when a "
           f"lower quartile is at or over it, and otherwise inconclusive: {summary}.")
         w()
-        names = {"allowedBatch": "`allowed_many`", "explainBatch": "`explain_many`", "isAllowed": "`isAllowed`"}
-        table(["run", *(names[k] for k in keys)], rows)
+        table(["run", *(RUN_NAMES[k] for k in keys)], rows)
 
 
 def part3(exp, n1, n2, py, wasm, wasmp=None, nm=None) -> None:

@@ -135,8 +135,8 @@ fi
 # The two runtimes with a target (Python's batches, the decision-only module's isAllowed)
 # four times more, each between native runs, so that every ratio has a native run right
 # before and right after it: on this shared host the native medians move by a quarter
-# from one run to the next, and the report reads the median of the five ratios
-# (bench/report.py, `repeats`).
+# from one run to the next, and the report reads each target from the five ratios'
+# quartiles (bench/report.py, `repeats`, `repeated_verdict`).
 for i in 2 3 4 5; do
   if [ -f "$RESULTS/python.json" ] && ! grep -q '"skipped": true' "$RESULTS/python.json"; then
     "$PY" bench/runtimes/decisions.py "$RUNTIMES" >"$RESULTS/python-$i.json"

@@ -81,31 +81,38 @@ fn encrypt_setup() -> EncryptSetup {
         dialect: Default::default(),
     };
     engine.execute(&call).expect("encrypt");
+    // Randomness as `kms-share serve` draws it (the generator's seeded source made the
+    // organization's ids reproducible).
+    engine.set_random_source(Box::new(Tape::default()));
     EncryptSetup { engine, caller, key, call }
+}
+
+/// One round of `ops` Encrypt calls; `calls` counts them across rounds. The audit trail is
+/// not what is measured: it is emptied every 50,000 calls, so that it does not grow.
+fn encrypt_round(engine: &mut kms_share_core::engine::Engine, call: &Call, calls: &mut usize, ops: usize) {
+    for _ in 0..ops {
+        *calls += 1;
+        if calls.is_multiple_of(50_000) {
+            engine.state_mut().audit = Default::default();
+        }
+        black_box(engine.execute(call).expect("encrypt"));
+    }
 }
 
 /// `encrypt-loop (--seconds S | --rounds R)`: part 4's 64-byte Encrypt through the engine
 /// as `kms-share serve` runs it (its random source too), and nothing else, in rounds of
-/// 2,000 calls: a process to hand to `perf record`. The audit trail is emptied every
-/// 50,000 calls, as part 4 does.
+/// 2,000 calls as part 4 makes them: a process to hand to `perf record`.
 pub fn encrypt_loop(args: &Args) -> Value {
     const OPS: usize = 2_000;
     let seconds = args.usize("seconds", 10) as f64;
     let rounds = args.0.contains_key("rounds").then(|| args.usize("rounds", 0));
     let EncryptSetup { mut engine, call, .. } = encrypt_setup();
-    engine.set_random_source(Box::new(Tape::default()));
     engine.explain_allowed(false);
     let started = Instant::now();
     let (mut samples, mut calls) = (Vec::new(), 0usize);
     while rounds.map_or(started.elapsed().as_secs_f64() < seconds, |r| samples.len() < r) {
         let t = Instant::now();
-        for _ in 0..OPS {
-            calls += 1;
-            if calls.is_multiple_of(50_000) {
-                engine.state_mut().audit = Default::default();
-            }
-            black_box(engine.execute(&call).expect("encrypt"));
-        }
+        encrypt_round(&mut engine, &call, &mut calls, OPS);
         samples.push(t.elapsed().as_nanos() as f64 / OPS as f64);
     }
     if samples.is_empty() {
@@ -156,37 +163,25 @@ pub fn run(args: &Args) -> Value {
         log("crypto: engine Encrypt vs ring");
         let ctx = Context::default();
         let EncryptSetup { mut engine, caller, key, call } = encrypt_setup();
-        // Randomness as `kms-share serve` draws it (the generator's seeded source made
-        // the organization's ids reproducible).
-        engine.set_random_source(Box::new(Tape::default()));
         // The decision of the same call, on a copy of the engine (execute needs it mutably).
         let reader = engine.fork();
         // Of record: the engine as `kms-share serve` runs it, which never shows an allowed
         // call's explanation; beside it, the default engine, which builds it for the reply.
         let mut explained = engine.fork();
+        // (A fork draws from a seeded source of its own.)
         explained.set_random_source(Box::new(Tape::default()));
         engine.explain_allowed(false);
         const OPS: usize = 2_000;
         let pt64 = vec![b'a'; 64];
         let (mut n, mut m) = (0usize, 0usize);
-        // One round of Encrypt calls; the audit trail is not what is measured: keep it from growing.
-        let encrypt = |engine: &mut kms_share_core::engine::Engine, calls: &mut usize| {
-            for _ in 0..OPS {
-                *calls += 1;
-                if calls.is_multiple_of(50_000) {
-                    engine.state_mut().audit = Default::default();
-                }
-                black_box(engine.execute(&call).expect("encrypt"));
-            }
-        };
         let mut audit = AuditLog::default();
         let mut audit_n = 0usize;
         let summaries = interleave(
             rounds,
             OPS,
             &mut [
-                &mut || encrypt(&mut engine, &mut n),
-                &mut || encrypt(&mut explained, &mut m),
+                &mut || encrypt_round(&mut engine, &call, &mut n, OPS),
+                &mut || encrypt_round(&mut explained, &call, &mut m, OPS),
                 &mut || {
                     for _ in 0..OPS {
                         black_box(reader.denied_by(&caller, "kms:Encrypt", &key, None, &ctx).expect("denied_by"));
