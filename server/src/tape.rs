@@ -72,7 +72,7 @@ impl RandomSource for OsBlock {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 enum Mode {
     /// Straight from the operating system, nothing kept (snapshots, start-up).
     #[default]
@@ -81,6 +81,17 @@ enum Mode {
     Record(Vec<u8>),
     /// From a log entry; running out is a failed replay, never fresh randomness.
     Replay(VecDeque<u8>),
+}
+
+/// The mode without the bytes it keeps or replays: they become keys and nonces.
+impl std::fmt::Debug for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mode::Live => f.write_str("Live"),
+            Mode::Record(kept) => write!(f, "Record({} bytes)", kept.len()),
+            Mode::Replay(rest) => write!(f, "Replay({} bytes left)", rest.len()),
+        }
+    }
 }
 
 /// A [`RandomSource`] shared between the engine and the service; cheap to clone.
@@ -161,6 +172,19 @@ impl RandomSource for Tape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_names_no_drawn_byte() {
+        let mut t = Tape::default();
+        t.record();
+        let mut key = [0u8; 32];
+        t.fill(&mut key).unwrap();
+        let shown = format!("{t:?}");
+        assert!(shown.contains("Record(32 bytes)") && shown.contains("left: 992"), "{shown}");
+        assert!(!shown.contains(&format!("{}, {}", key[0], key[1])), "{shown}");
+        t.replay(key.to_vec());
+        assert!(format!("{t:?}").contains("Replay(32 bytes left)"));
+    }
 
     #[test]
     fn os_block_hands_out_fresh_bytes_across_blocks_and_wipes_them() {
