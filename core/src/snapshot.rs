@@ -167,9 +167,13 @@ struct ReadSnapshot {
     hardware_keys: IdMap<String, String>,
     /// Whether the load runs stages at once.
     threads: bool,
-    /// The state's RAM layout, made on the body's thread while the key table was read.
+    /// The parts of the state's index that read no key, made on the body's thread while
+    /// the key table was read.
     #[cfg(not(target_arch = "wasm32"))]
-    rules: Option<crate::state::RamRules>,
+    keyless: Option<crate::state::KeylessIndex>,
+    /// The index's part of the keys, gathered as the key table was read (version 3).
+    #[cfg(not(target_arch = "wasm32"))]
+    key_names: Option<crate::state::KeyNames>,
 }
 
 /// The software keys' sealed material of a snapshot read.
@@ -638,18 +642,19 @@ impl Engine {
         };
         stage("envelopeParse");
         let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
-        // A large version 3 body's tag is checked, then the body read and its RAM laid
-        // out, while a second thread reads the key table: the table is used only if the
-        // check passes, and a failed check is the error given.
+        // A large version 3 body's tag is checked, then the body read and the parts of
+        // its index that read no key built, while a second thread reads the key table:
+        // the table is used only if the check passes, and a failed check is the error
+        // given.
         #[cfg(not(target_arch = "wasm32"))]
-        let (mut early_table, (body, rules)) = if threads && env.version == 3 {
+        let (mut early_table, (body, keyless)) = if threads && env.version == 3 {
             let (early_table, read) = crate::par::join(
                 || find_key_table(body_text).map(|b64| (b64, read_table(b64))),
                 || {
                     check_tag(root, 3, &nonce, &tag, body_text).map(|()| {
                         let body = read_body(body_text);
-                        let rules = body.as_ref().ok().map(|b| b.state.ram_layout());
-                        (body, rules)
+                        let keyless = body.as_ref().ok().map(|b| b.state.keyless_index());
+                        (body, keyless)
                     })
                 },
             );
@@ -670,6 +675,8 @@ impl Engine {
         stage("bodyParse");
         let state = body.state;
         #[cfg(not(target_arch = "wasm32"))]
+        let mut key_names = None;
+        #[cfg(not(target_arch = "wasm32"))]
         let (state, sealed) = match (env.version, body.key_table) {
             (3, Some(b64)) => {
                 if !state.keys.is_empty() {
@@ -682,6 +689,7 @@ impl Engine {
                 }?;
                 let mut state = state;
                 state.keys = table.keys;
+                key_names = Some(table.names);
                 stage("keyTable");
                 (state, SealedMaterial::Table(table.sealed, body.sealed_keys))
             }
@@ -697,7 +705,9 @@ impl Engine {
             hardware_keys: body.hardware_keys,
             threads,
             #[cfg(not(target_arch = "wasm32"))]
-            rules,
+            keyless,
+            #[cfg(not(target_arch = "wasm32"))]
+            key_names,
         })
     }
 
@@ -705,7 +715,7 @@ impl Engine {
     /// given to its backends and the index built (stages `unsealKeys`, `rebuildIndex`).
     fn finish_load(&mut self, read: ReadSnapshot, root: AesKey, mut stage: impl FnMut(&'static str)) -> Result<()> {
         #[cfg(not(target_arch = "wasm32"))]
-        let ReadSnapshot { mut state, sealed, hardware_keys, threads, mut rules } = read;
+        let ReadSnapshot { mut state, sealed, hardware_keys, threads, mut keyless, mut key_names } = read;
         #[cfg(target_arch = "wasm32")]
         let ReadSnapshot { mut state, sealed, hardware_keys, threads } = read;
         let mut software = crate::keystore::SoftwareBackend::new();
@@ -722,8 +732,8 @@ impl Engine {
             // The backend keeps a root of its own: a key is not shared between threads.
             let backend_root = root.clone();
             let (_, unsealed) = crate::par::join(
-                || match rules.take() {
-                    Some(rules) => state.rebuild_index_laid_out(rules),
+                || match keyless.take() {
+                    Some(keyless) => state.rebuild_index_around(keyless, key_names.take()),
                     None => state.rebuild_index(),
                 },
                 || match table_sealed.take() {
@@ -742,6 +752,15 @@ impl Engine {
         }
         stage("unsealKeys");
         if !threads {
+            #[cfg(not(target_arch = "wasm32"))]
+            match key_names.take() {
+                Some(names) => {
+                    let keyless = state.keyless_index();
+                    state.rebuild_index_around(keyless, Some(names));
+                }
+                None => state.rebuild_index_with(false),
+            }
+            #[cfg(target_arch = "wasm32")]
             state.rebuild_index_with(false);
         }
         stage("rebuildIndex");
@@ -881,6 +900,53 @@ mod tests {
             b64_encode(&nonce),
             b64_encode(&tag)
         )
+    }
+
+    /// A loaded state's index is the one its data builds (`State::rebuild_index`), on one
+    /// thread and on two: the keys' part is gathered by the key table's reader, by the
+    /// numbers its records give their instances and creators, and the rest is built
+    /// beside it. Keys in two instances, by several creators, some pending deletion and
+    /// some due for rotation (CR-5, RS-7).
+    #[test]
+    fn a_loaded_index_is_the_one_its_data_builds_cr5() {
+        use crate::ids::{AccountId, InstanceId, KeyId};
+        use crate::model::KeyState;
+        let root = [4u8; 32];
+        let mut e = loaded(&root);
+        let first = e.state.instances.keys().next().unwrap().clone();
+        let other = InstanceId::parse("kst-other").unwrap();
+        let mut record = e.state.instances.get(&first).unwrap().clone();
+        record.id = other.clone();
+        e.state.instances.insert(other.clone(), record);
+        let creators: alloc::vec::Vec<AccountId> = e.state.accounts.keys().cloned().collect();
+        let template = e.state.keys.values().next().unwrap().clone();
+        for i in 0..30u64 {
+            let mut k = template.clone();
+            k.id = KeyId::parse(&format!("key-n{i:03}")).unwrap();
+            k.instance = if i % 2 == 0 { first.clone() } else { other.clone() };
+            k.creator = creators.iter().cycle().nth(i as usize).unwrap().clone();
+            match i % 3 {
+                0 => k.state = KeyState::PendingDeletion { delete_at: 1_000 + i },
+                1 => (k.rotation_interval, k.next_rotation_at) = (Some(86_400), Some(5_000 + i)),
+                _ => {}
+            }
+            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap().into();
+            e.state.keys.insert(k.id.clone(), k);
+        }
+        e.state.rebuild_index();
+        let due = e.state.index.due.len();
+        assert!(due >= 20, "{due} items due");
+        assert!(e.state.index.owned.get(&other).is_some_and(|c| c.len() > 1));
+        let snap = e.save_sealed(&root).unwrap();
+        for parallel_from in [None, Some(0)] {
+            let mut l = Engine::new(rng());
+            l.load_with(&snap, &root, parallel_from, |_| {}).unwrap();
+            let mut built = l.state.clone();
+            built.rebuild_index();
+            assert!(l.state.index == built.index, "{parallel_from:?}: {:?}\n{:?}", l.state.index, built.index);
+            assert!(l.state.index == e.state.index && l.state.admission == e.state.admission);
+            assert_eq!(l.state.index.due.len(), due);
+        }
     }
 
     /// A load with the key table read beside the state and the backend's material taken
