@@ -1270,13 +1270,7 @@ def part5(s) -> None:
     one = s.get("loadOneThreadSeconds")
     if version == 3 and one:
         w("A load runs some stages at once: for a body of 1 MiB or more, natively, "
-          + ("the integrity tag is checked, then the state's JSON read and the parts of its index that read no key "
-             "built (the directory and access parts, the RAM layout), on one thread while the key table is read on a "
-             "second, which gathers each instance's key set and its creators' counts by the numbers the records give "
-             "them; then the software backend takes its sealed material while the rest of the index (aliases, "
-             "secrets) is built "
-             if src_has("core/src/snapshot.rs", "keyless_index()") else
-             "the integrity tag is checked, then the state's JSON read and its RAM laid out, on one thread while the "
+          + ("the integrity tag is checked, then the state's JSON read and its RAM laid out, on one thread while the "
              "key table is read on a second, and the software backend takes its sealed material while "
              "`State::rebuild_index` builds its names on one thread and its directory and access parts on the other "
              if src_has("core/src/snapshot.rs", "ram_layout()") else
@@ -1330,16 +1324,13 @@ def part5(s) -> None:
         "keyTable": (f"read the key table ({num(s['keys'])} keys): "
                      + ("each key from its binary record as the base64 is decoded, a window at a time"
                         if src_has("core/src/keytable.rs", "fn read_b64") else "base64, then each key from its binary record")
-                     + ", its ids validated (those shared between keys once), each version's sealed material taken as is"
-                     + ("; each instance's key set and its creators' counts gathered by number"
-                        if src_has("core/src/keytable.rs", "fn key_names") else "")),
+                     + ", its ids validated (those shared between keys once), each version's sealed material taken as is"),
         "unsealKeys": ((f"hand the {num(s.get('keyVersions', s['keys']))} key versions' sealed material to the software "
                         "backend, its map built at once in handle order (each opens on its first use)")
                        if version == 3 else
                        (f"unseal every key version ({num(s.get('keyVersions', s['keys']))}: base64, AES-256-GCM open under "
                         "the root key" + ("; each key's cipher is expanded later, on its first use" if LAZYKEY else "") + ")")),
-        "rebuildIndex": ("`State::rebuild_index`, the keys' part taken from the key table's reader"
-                         if src_has("core/src/keytable.rs", "fn key_names") else "`State::rebuild_index`"),
+        "rebuildIndex": "`State::rebuild_index`",
     }
     table(["stage", "seconds"], [[stages.get(k, k), secs(v)] for k, v in b.items()])
     labels = {"envelopeParse": "the envelope", "integrityTag": "the integrity check", "bodyParse": "the body JSON",
@@ -1667,14 +1658,9 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
                     "; every account's RAM policies are parsed and compiled again (`policy::Policy::compiled`: JSON "
                     "into a `Value`, the statements compiled, the document written back as text)")
                  + ": a binary table of the policies' compiled statements, as the keys have, is the next step",
-                 (f"`State::rebuild_index` ({secs(b['rebuildIndex'])}): the access sets and the directory's parts, "
-                  "rebuilt from the data on every load (the per-instance key sets and creator counts are gathered "
-                  "as the key table is read, by number); saved in the snapshot, the access sets would be read as "
-                  "the key table is"
-                  if src_has("core/src/keytable.rs", "fn key_names") else
-                  f"`State::rebuild_index` ({secs(b['rebuildIndex'])}): the per-instance key sets and creator "
-                  "counts and the access sets, rebuilt from the data on every load; saved in the snapshot, they "
-                  "would be read as the key table is")]
+                 f"`State::rebuild_index` ({secs(b['rebuildIndex'])}): the per-instance key sets and creator "
+                 "counts and the access sets, rebuilt from the data on every load; saved in the snapshot, they "
+                 "would be read as the key table is"]
         if sv >= 1:
             steps.append(f"the save ({secs(sv)}, the generated organization's): its key table's parts are "
                          "written and their material sealed on both threads; before them, one pass over the keys "

@@ -43,7 +43,6 @@ use crate::keystore::{Material, Sealed, SEALED_LEN};
 use crate::model::{Key, KeyState, KeyVersion, ShortText, Versions};
 use crate::request::Text;
 use crate::rules::Rule;
-use crate::state::{Due, KeyNames};
 use crate::text::{cat, decimal};
 
 /// The layout this build writes and reads.
@@ -60,9 +59,6 @@ const HAS_SEALED: u8 = 2;
 pub(crate) struct Table {
     pub keys: IdMap<KeyId, Key>,
     pub sealed: Vec<(ShortText, Material)>,
-    /// The index's part of the keys, gathered by the numbers the records give their
-    /// instances and creators.
-    pub names: KeyNames,
 }
 
 /// Whether `handle` is the software backend's handle of `key`'s `version`.
@@ -405,11 +401,10 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| self.id(what)).collect()
     }
 
-    /// An entry of `table` by its number, and the number.
-    fn pick<T: Clone>(&mut self, table: &[T], what: &str) -> core::result::Result<(usize, T), String> {
+    fn pick<T: Clone>(&mut self, table: &[T], what: &str) -> core::result::Result<T, String> {
         let i = self.u32()? as usize;
         match table.get(i) {
-            Some(v) => Ok((i, v.clone())),
+            Some(v) => Ok(v.clone()),
             None => self.fail(&format!("an index past the table of {what}")),
         }
     }
@@ -440,15 +435,12 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
     let n = r.count(4 + 12 + 4 + 1 + 1 + 8 + 4 + 4)?;
     let mut keys: Vec<(KeyId, Key)> = Vec::with_capacity(n);
     let mut sealed: Vec<(ShortText, Material)> = Vec::with_capacity(n);
-    // Per instance (by its number), its keys' ids and their creators' numbers.
-    let mut by_instance: Vec<(Vec<KeyId>, Vec<u32>)> = instances.iter().map(|_| Default::default()).collect();
-    let mut due = Vec::new();
     for i in 0..n {
         r.key = i + 1;
         let id: KeyId = r.id("a key id")?;
-        let (instance_no, instance) = r.pick(&instances, "instances")?;
-        let (creator_no, creator) = r.pick(&creators, "creators")?;
-        let (_, spec) = r.pick(&specs, "specs")?;
+        let instance = r.pick(&instances, "instances")?;
+        let creator = r.pick(&creators, "creators")?;
+        let spec = r.pick(&specs, "specs")?;
         let description = String::from(r.text()?);
         let state = match r.u8()? {
             0 => KeyState::Enabled,
@@ -513,54 +505,14 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
             tags: tags.into(),
             created_at,
         };
-        if let Some((ids, creators)) = by_instance.get_mut(instance_no) {
-            ids.push(id.clone());
-            creators.push(creator_no as u32);
-        }
-        if let KeyState::PendingDeletion { delete_at } = key.state {
-            due.push((delete_at, Due::DeleteKey(id.clone())));
-        }
-        if let Some(t) = crate::state::next_rotation(&key) {
-            due.push((t, Due::RotateKey(id.clone())));
-        }
         keys.push((id, key));
     }
     if r.left() > 0 {
         r.key = 0;
         return r.fail("bytes after the last key");
     }
-    let names = key_names(&instances, &creators, by_instance, due);
     match IdMap::of_ascending(keys) {
-        Ok(keys) => Ok(Table { keys, sealed, names }),
+        Ok(keys) => Ok(Table { keys, sealed }),
         Err(_) => Err(String::from("the key table is malformed: keys not in ascending order, or a key given twice")),
     }
-}
-
-/// The index's part of the keys read ([`KeyNames`]): per instance, its keys (read in id
-/// order) as a set and its creators' counts, counted by number and named at the end.
-fn key_names(
-    instances: &[InstanceId],
-    creators: &[AccountId],
-    by_instance: Vec<(Vec<KeyId>, Vec<u32>)>,
-    due: Vec<(u64, Due)>,
-) -> KeyNames {
-    let mut owned = Vec::new();
-    let mut instance_keys = Vec::new();
-    for (instance, (ids, mut numbers)) in instances.iter().zip(by_instance) {
-        if ids.is_empty() {
-            continue;
-        }
-        numbers.sort_unstable();
-        let mut counts: Vec<(AccountId, u32)> = numbers
-            .chunk_by(|a, b| a == b)
-            .filter_map(|run| {
-                let creator = creators.get(*run.first()? as usize)?;
-                Some((creator.clone(), u32::try_from(run.len()).unwrap_or(u32::MAX)))
-            })
-            .collect();
-        counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        owned.push((instance.clone(), counts.into_iter().collect()));
-        instance_keys.push((instance.clone(), ids.into_iter().collect()));
-    }
-    KeyNames { owned: owned.into_iter().collect(), instance_keys: instance_keys.into_iter().collect(), due }
 }

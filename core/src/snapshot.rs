@@ -167,13 +167,9 @@ struct ReadSnapshot {
     hardware_keys: IdMap<String, String>,
     /// Whether the load runs stages at once.
     threads: bool,
-    /// The parts of the state's index that read no key, made on the body's thread while
-    /// the key table was read.
+    /// The state's RAM layout, made on the body's thread while the key table was read.
     #[cfg(not(target_arch = "wasm32"))]
-    keyless: Option<crate::state::KeylessIndex>,
-    /// The index's part of the keys, gathered as the key table was read (version 3).
-    #[cfg(not(target_arch = "wasm32"))]
-    key_names: Option<crate::state::KeyNames>,
+    rules: Option<crate::state::RamRules>,
 }
 
 /// The software keys' sealed material of a snapshot read.
@@ -642,19 +638,18 @@ impl Engine {
         };
         stage("envelopeParse");
         let threads = parallel_from.is_some_and(|n| body_text.len() >= n);
-        // A large version 3 body's tag is checked, then the body read and the parts of
-        // its index that read no key built, while a second thread reads the key table:
-        // the table is used only if the check passes, and a failed check is the error
-        // given.
+        // A large version 3 body's tag is checked, then the body read and its RAM laid
+        // out, while a second thread reads the key table: the table is used only if the
+        // check passes, and a failed check is the error given.
         #[cfg(not(target_arch = "wasm32"))]
-        let (mut early_table, (body, keyless)) = if threads && env.version == 3 {
+        let (mut early_table, (body, rules)) = if threads && env.version == 3 {
             let (early_table, read) = crate::par::join(
                 || find_key_table(body_text).map(|b64| (b64, read_table(b64))),
                 || {
                     check_tag(root, 3, &nonce, &tag, body_text).map(|()| {
                         let body = read_body(body_text);
-                        let keyless = body.as_ref().ok().map(|b| b.state.keyless_index());
-                        (body, keyless)
+                        let rules = body.as_ref().ok().map(|b| b.state.ram_layout());
+                        (body, rules)
                     })
                 },
             );
@@ -675,8 +670,6 @@ impl Engine {
         stage("bodyParse");
         let state = body.state;
         #[cfg(not(target_arch = "wasm32"))]
-        let mut key_names = None;
-        #[cfg(not(target_arch = "wasm32"))]
         let (state, sealed) = match (env.version, body.key_table) {
             (3, Some(b64)) => {
                 if !state.keys.is_empty() {
@@ -689,7 +682,6 @@ impl Engine {
                 }?;
                 let mut state = state;
                 state.keys = table.keys;
-                key_names = Some(table.names);
                 stage("keyTable");
                 (state, SealedMaterial::Table(table.sealed, body.sealed_keys))
             }
@@ -705,9 +697,7 @@ impl Engine {
             hardware_keys: body.hardware_keys,
             threads,
             #[cfg(not(target_arch = "wasm32"))]
-            keyless,
-            #[cfg(not(target_arch = "wasm32"))]
-            key_names,
+            rules,
         })
     }
 
@@ -715,7 +705,7 @@ impl Engine {
     /// given to its backends and the index built (stages `unsealKeys`, `rebuildIndex`).
     fn finish_load(&mut self, read: ReadSnapshot, root: AesKey, mut stage: impl FnMut(&'static str)) -> Result<()> {
         #[cfg(not(target_arch = "wasm32"))]
-        let ReadSnapshot { mut state, sealed, hardware_keys, threads, mut keyless, mut key_names } = read;
+        let ReadSnapshot { mut state, sealed, hardware_keys, threads, mut rules } = read;
         #[cfg(target_arch = "wasm32")]
         let ReadSnapshot { mut state, sealed, hardware_keys, threads } = read;
         let mut software = crate::keystore::SoftwareBackend::new();
@@ -732,8 +722,8 @@ impl Engine {
             // The backend keeps a root of its own: a key is not shared between threads.
             let backend_root = root.clone();
             let (_, unsealed) = crate::par::join(
-                || match keyless.take() {
-                    Some(keyless) => state.rebuild_index_around(keyless, key_names.take()),
+                || match rules.take() {
+                    Some(rules) => state.rebuild_index_laid_out(rules),
                     None => state.rebuild_index(),
                 },
                 || match table_sealed.take() {
@@ -752,15 +742,6 @@ impl Engine {
         }
         stage("unsealKeys");
         if !threads {
-            #[cfg(not(target_arch = "wasm32"))]
-            match key_names.take() {
-                Some(names) => {
-                    let keyless = state.keyless_index();
-                    state.rebuild_index_around(keyless, Some(names));
-                }
-                None => state.rebuild_index_with(false),
-            }
-            #[cfg(target_arch = "wasm32")]
             state.rebuild_index_with(false);
         }
         stage("rebuildIndex");
@@ -903,10 +884,8 @@ mod tests {
     }
 
     /// A loaded state's index is the one its data builds (`State::rebuild_index`), on one
-    /// thread and on two: the keys' part is gathered by the key table's reader, by the
-    /// numbers its records give their instances and creators, and the rest is built
-    /// beside it. Keys in two instances, by several creators, some pending deletion and
-    /// some due for rotation (CR-5, RS-7).
+    /// thread and on two. Keys in two instances, by several creators, some pending
+    /// deletion and some due for rotation (CR-5, RS-7).
     #[test]
     fn a_loaded_index_is_the_one_its_data_builds_cr5() {
         use crate::ids::{AccountId, InstanceId, KeyId};

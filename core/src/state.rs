@@ -115,7 +115,7 @@ pub(crate) struct Index {
     pub due: IdMap<String, (Timestamp, Due)>,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 impl Index {
     /// Take the parts [`State::index_names`] and the RAM layout fill from `names` (the
     /// other parts are this index's own). Every part is named, so that a new one is
@@ -164,29 +164,6 @@ pub(crate) type KeySet = alloc::collections::BTreeSet<KeyId>;
 /// See the native `KeySet`.
 #[cfg(target_arch = "wasm32")]
 pub(crate) type KeySet = IdSet<KeyId>;
-
-/// What of a state's index reads no key or secret ([`State::keyless_index`]): the index
-/// with its gaps, directory, access parts and RAM layout, and the next admission order.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) struct KeylessIndex {
-    index: Index,
-    admission: IdMap<InstanceId, Vec<AccountId>>,
-}
-
-/// What the index holds of a state's keys (each instance's key set and its creators'
-/// counts, and what falls due for the keys), made by a reader of the keys as it reads
-/// them: the key table's reader numbers each key's instance and creator, so it gathers
-/// them by number where [`State::rebuild_index`] looks each one up by its text.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) struct KeyNames {
-    /// instance -> creator -> number of keys (the index's `owned` before the secrets'
-    /// are counted).
-    pub owned: IdMap<InstanceId, IdMap<AccountId, u32>>,
-    /// instance -> its keys.
-    pub instance_keys: IdMap<InstanceId, KeySet>,
-    /// Each key's deletion and next rotation, when it has them.
-    pub due: Vec<(Timestamp, Due)>,
-}
 
 /// The entries (accounts, keys, secrets) from which [`State::rebuild_index`] builds its
 /// parts on two threads: below, starting a thread costs more than it saves.
@@ -581,61 +558,49 @@ impl State {
     /// directory and the access parts are built here. They read the state only and fill
     /// disjoint parts of the index. Without `threads`, every part is built here in turn.
     pub(crate) fn rebuild_index_with(&mut self, threads: bool) {
-        self.rebuild_index_from(threads);
+        self.rebuild_index_from(threads, None);
     }
 
-    /// The parts of this state's index that read no key or secret (the import gaps, the
-    /// directory, the access parts and the next admission order, the RAM laid out for
-    /// decisions), made apart from the rest by a load while its key table is read
-    /// (`crate::snapshot`): they read the accounts, the directory, the instances, the
-    /// shares and the RAM only, which the keys leave as they are.
+    /// This state's RAM laid out for decisions, as the index holds it: made apart from
+    /// the index by a load, while its key table is read (`crate::snapshot`). It reads
+    /// the accounts and their RAM only.
     #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn keyless_index(&self) -> KeylessIndex {
-        let (mut index, admission) = self.index_without_names();
-        index.rules = RamRules::of(self);
-        KeylessIndex { index, admission }
+    pub(crate) fn ram_layout(&self) -> RamRules {
+        RamRules::of(self)
     }
 
-    /// [`State::rebuild_index`] from its parts that read no key, made already
-    /// ([`State::keyless_index`]), and its keys' part where the keys' reader gathered it
-    /// ([`KeyNames`]): the rest of the names (aliases, secrets) are built here.
+    /// [`State::rebuild_index`], with this state's RAM layout made already
+    /// ([`State::ram_layout`]).
     #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn rebuild_index_around(&mut self, keyless: KeylessIndex, keys: Option<KeyNames>) {
-        let KeylessIndex { mut index, admission } = keyless;
-        let rules = core::mem::take(&mut index.rules);
-        let mut names = Index::default();
-        self.index_aliases(&mut names);
-        match keys {
-            Some(KeyNames { owned, instance_keys, due }) => {
-                names.owned = owned;
-                names.instance_keys = instance_keys;
-                for (at, item) in due {
-                    schedule_in(&mut names, at, item);
-                }
-            }
-            None => self.index_keys(&mut names),
-        }
-        self.index_secrets(&mut names);
-        index.take_names(names);
-        index.rules = rules;
-        self.admission = admission;
-        self.index = index;
+    pub(crate) fn rebuild_index_laid_out(&mut self, rules: RamRules) {
+        self.rebuild_index_from(self.large(), Some(rules));
     }
 
-    /// [`State::rebuild_index_with`]: natively, with `std` and `threads`, the names and
-    /// the RAM layout on a second thread while the rest is built here.
-    fn rebuild_index_from(&mut self, threads: bool) {
+    /// [`State::rebuild_index_with`], taking the RAM layout from `rules` where given.
+    fn rebuild_index_from(&mut self, threads: bool, rules: Option<RamRules>) {
         #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
         if threads {
             let this = &*self;
+            let laid_out = rules.is_some();
             let names = || {
                 let mut names = Index::default();
                 this.index_names(&mut names);
-                names.rules = RamRules::of(this);
+                if !laid_out {
+                    names.rules = RamRules::of(this);
+                }
                 names
             };
-            let (names, (mut index, admission)) = crate::par::join(names, || this.index_without_names());
+            let (names, (mut index, admission)) = crate::par::join(names, || {
+                let mut index = Index::default();
+                this.index_gaps(&mut index);
+                this.index_directory(&mut index);
+                let admission = this.index_access(&mut index);
+                (index, admission)
+            });
             index.take_names(names);
+            if let Some(rules) = rules {
+                index.rules = rules;
+            }
             self.admission = admission;
             self.index = index;
             return;
@@ -648,19 +613,11 @@ impl State {
         self.admission = self.index_access(&mut index);
         #[cfg(any(not(target_arch = "wasm32"), feature = "hash-index"))]
         {
-            index.rules = RamRules::of(self);
+            index.rules = rules.unwrap_or_else(|| RamRules::of(self));
         }
+        #[cfg(all(target_arch = "wasm32", not(feature = "hash-index")))]
+        let _ = rules; // (this build has no layout to take)
         self.index = index;
-    }
-
-    /// The index's gaps, directory and access parts, and the next admission order.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn index_without_names(&self) -> (Index, IdMap<InstanceId, Vec<AccountId>>) {
-        let mut index = Index::default();
-        self.index_gaps(&mut index);
-        self.index_directory(&mut index);
-        let admission = self.index_access(&mut index);
-        (index, admission)
     }
 
     /// Where each account's import gaps are in [`State::gaps`].
@@ -770,26 +727,15 @@ impl State {
         }
     }
 
-    /// The names: aliases, keys, secrets (in that order: the keys' counts of what each
-    /// account created start empty and the secrets add theirs).
     fn index_names(&self, index: &mut Index) {
-        self.index_aliases(index);
-        self.index_keys(index);
-        self.index_secrets(index);
-    }
-
-    fn index_aliases(&self, index: &mut Index) {
         for a in self.aliases.values() {
             index_alias(index, self, a, true);
         }
-    }
-
-    /// Each instance's key set and its creators' counts, and what falls due for keys.
-    fn index_keys(&self, index: &mut Index) {
         // A large state's keys are most of it: natively each instance's key set and its
         // creators' counts are built once from its keys in id order (the order `keys`
-        // iterates in), not key by key. Not in WebAssembly, whose module's size is
-        // budgeted: there key by key (the same index).
+        // iterates in), not key by key; the keys come before the secrets so that the
+        // counts start empty and the secrets add theirs. Not in WebAssembly, whose
+        // module's size is budgeted: there key by key (the same index).
         if cfg!(target_arch = "wasm32") {
             for k in self.keys.values() {
                 index_key(index, k, true);
@@ -811,9 +757,6 @@ impl State {
                 index.instance_keys.insert(instance, ids.into_iter().collect());
             }
         }
-    }
-
-    fn index_secrets(&self, index: &mut Index) {
         for (arn, s) in &self.secrets {
             index_secret(index, arn, s, true);
             if let Some(t) = s.delete_at {
