@@ -888,7 +888,7 @@ mod tests {
     /// deletion and some due for rotation (CR-5, RS-7).
     #[test]
     fn a_loaded_index_is_the_one_its_data_builds_cr5() {
-        use crate::ids::{AccountId, InstanceId, KeyId};
+        use crate::ids::{AccountId, InstanceId};
         use crate::model::KeyState;
         let root = [4u8; 32];
         let mut e = loaded(&root);
@@ -898,10 +898,9 @@ mod tests {
         record.id = other.clone();
         e.state.instances.insert(other.clone(), record);
         let creators: alloc::vec::Vec<AccountId> = e.state.accounts.keys().cloned().collect();
-        let template = e.state.keys.values().next().unwrap().clone();
-        for i in 0..30u64 {
-            let mut k = template.clone();
-            k.id = KeyId::parse(&format!("key-n{i:03}")).unwrap();
+        with_keys(&mut e, 30, |_| 3);
+        // The instances share one software backend, so each key's material stays its own.
+        for (i, k) in (0u64..).zip(e.state.keys.values_mut()) {
             k.instance = if i % 2 == 0 { first.clone() } else { other.clone() };
             k.creator = creators.iter().cycle().nth(i as usize).unwrap().clone();
             match i % 3 {
@@ -909,8 +908,6 @@ mod tests {
                 1 => (k.rotation_interval, k.next_rotation_at) = (Some(86_400), Some(5_000 + i)),
                 _ => {}
             }
-            k.versions[0].handle = e.generate_material(&k.instance, &format!("{}/v1", k.id.as_str())).unwrap().into();
-            e.state.keys.insert(k.id.clone(), k);
         }
         e.state.rebuild_index();
         let due = e.state.index.due.len();
