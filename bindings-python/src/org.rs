@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::convert::{self, json, opt_text, text, to_py};
 use crate::errors::{exception, guard, invalid_input, to_py_err, OrRaise};
-use crate::types::{PyDecision, PyRunResult, PyStepResult};
+use crate::types::{GcPause, PyDecision, PyRunResult, PyStepResult};
 
 /// The core organization (`Send`: the core's randomness and key backends are `Send`).
 struct Inner(Organization);
@@ -236,6 +236,7 @@ impl PyOrganization {
         guard(py, || {
             let batch = Batch::read(requests)?;
             let results = self.with(py, |o| o.explain_batch_of(&batch.refs()))?;
+            let _paused = GcPause::new(py)?;
             let items = results
                 .into_iter()
                 .map(|r| match r {

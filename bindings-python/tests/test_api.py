@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import threading
 from typing import Any, Dict, List
@@ -253,6 +254,54 @@ def test_explain_many_matches_explain_and_returns_errors_as_values(org: Organiza
     assert org.explain_many([]) == []
     # Any iterable.
     assert org.explain_many(r for r in reqs[:2]) == got[:2]
+
+
+def test_explain_many_starts_no_collection_and_leaves_the_collector_as_it_found_it(org: Organization) -> None:
+    # Each Decision is an object the collector tracks; a batch pauses it while they are
+    # made (a Decision holds no Python object, so no pass could find a cycle through one).
+    reqs: List[Any] = [(ALICE, "kms:Encrypt", KEY), (ALICE, "kms:ScheduleKeyDeletion", KEY), ("nobody", "kms:Encrypt", KEY)]
+    started: List[int] = []
+
+    def on_gc(phase: str, info: Dict[str, Any]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    was = gc.isenabled()
+    gc.callbacks.append(on_gc)
+    try:
+        gc.enable()
+        gc.collect()
+        started.clear()
+        # 5,000 tracked objects: without the pause, the youngest generation's threshold
+        # (700 in CPython) would start several passes during the call.
+        batch = reqs * 1700
+        got = org.explain_many(batch)
+        # Read as a number: a new list would be a tracked allocation, and the first one
+        # after a batch starts a pass (as it should).
+        during = len(started)
+        assert during == 0
+        assert gc.isenabled() is True
+        assert [isinstance(d, Decision) and d.allowed for d in got[:2]] == [True, False]
+        assert isinstance(got[2], kms_share.InvalidInput)
+        # A program that turned the collector off keeps it off.
+        gc.disable()
+        org.explain_many(reqs)
+        assert gc.isenabled() is False
+        # A refused batch (the wrong shape) resumes it too.
+        gc.enable()
+        with pytest.raises(kms_share.InvalidInput):
+            org.explain_many([(ALICE, "kms:Encrypt")])
+        assert gc.isenabled() is True
+        # The collector still runs after a batch.
+        del got
+        gc.collect()
+        assert started and started[-1] == 2
+    finally:
+        gc.callbacks.remove(on_gc)
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def test_batches_read_non_ascii_text_as_single_calls_do(org: Organization) -> None:
