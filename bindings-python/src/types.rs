@@ -22,7 +22,9 @@ use crate::errors::{exception, guard, internal};
 /// counts towards its next pass: a batch of 100,000 started about 140 passes, and the
 /// oldest generation's walk every object the calling program holds. A `Decision` holds
 /// no Python object, so no pass can find a cycle through one. Paused, a batch starts no
-/// pass, and the next allocation after it starts one as usual.
+/// pass, and the next allocation after it starts one as usual. (A request refused in the
+/// batch becomes its exception in Python code, where the interpreter may switch threads:
+/// another thread would then run with the collector paused for that moment.)
 pub struct GcPause<'py>(Option<Bound<'py, PyModule>>);
 
 impl<'py> GcPause<'py> {
