@@ -315,6 +315,18 @@ impl<K: KeyText, V> IdMap<K, V> {
         Ok(map)
     }
 
+    /// The map of the entries `ascending` gathered (see [`Ascending`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn of_gathered(ascending: Ascending<K, V>) -> Self {
+        let Ascending { slots, hashes } = ascending;
+        let sorted = if slots.len() > SMALL { slots.len() } else { 0 };
+        let mut map = IdMap { tree: BTreeMap::new(), slots, hash: Hash::default(), layout: new_layout(), sorted };
+        if map.hash.wanted(map.slots.len()) {
+            map.hash.set(HashIndex::of(&hashes));
+        }
+        map
+    }
+
     /// Whether the map keeps no tree: natively ([`UNTREED`]), up to [`SMALL`] entries.
     fn untreed(&self) -> bool {
         UNTREED && self.slots.len() <= SMALL
@@ -880,6 +892,41 @@ impl<K: KeyText, V> IntoIterator for IdMap<K, V> {
     /// The entries in key order.
     fn into_iter(self) -> Self::IntoIter {
         self.into_sorted_vec().into_iter()
+    }
+}
+
+/// A map's entries gathered one at a time in strictly ascending key order, each key
+/// compared with the one before it and hashed as it comes, while its text is in cache:
+/// [`IdMap::of_ascending`] for entries made one by one (a snapshot's million keys), with
+/// no pass over them all at the end to check their order and hash their keys again.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct Ascending<K, V> {
+    slots: Vec<(K, V)>,
+    /// `idhash::hash` of each slot's key, in slot order.
+    hashes: Vec<u32>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<K: KeyText, V> Ascending<K, V> {
+    /// Room for `n` entries.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Ascending { slots: Vec::with_capacity(n), hashes: Vec::with_capacity(n) }
+    }
+
+    /// Add `key` and `value` after the last entry; `false`, with nothing added, when
+    /// `key` is not after the last entry's key (a repeated key included).
+    pub(crate) fn push(&mut self, key: K, value: V) -> bool {
+        if self.slots.last().is_some_and(|(last, _)| last.key_bytes() >= key.key_bytes()) {
+            return false;
+        }
+        self.hashes.push(idhash::hash(key.key_bytes()));
+        self.slots.push((key, value));
+        true
+    }
+
+    /// The map of the entries added.
+    pub(crate) fn finish(self) -> IdMap<K, V> {
+        IdMap::of_gathered(self)
     }
 }
 
@@ -1475,6 +1522,33 @@ mod tests {
         let read: IdMap<String, usize> = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(read, m);
         assert_eq!(read.get("acct-00250"), Some(&250));
+    }
+
+    /// Entries gathered in ascending order make the map `of_ascending` makes of them,
+    /// small or large, which answers and changes as any other; an entry not after the
+    /// last (repeated, or before it) is refused and leaves the entries as they were.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn entries_gathered_in_ascending_order_make_the_map_of_ascending_makes() {
+        for n in [0, 1, SMALL, SMALL + 1, 700] {
+            let keys: Vec<String> = (0..n).map(|i| format!("key-{i:04}")).collect();
+            let mut gathered = Ascending::with_capacity(n);
+            for (i, k) in keys.iter().enumerate() {
+                assert!(gathered.push(k.clone(), i));
+                if i > 0 {
+                    assert!(!gathered.push(k.clone(), 0), "{k} again");
+                    assert!(!gathered.push(keys[i - 1].clone(), 0), "{k} then the one before");
+                }
+            }
+            let mut map = gathered.finish();
+            let once = IdMap::of_ascending(keys.iter().cloned().zip(0..).collect()).unwrap();
+            assert_eq!((&map, map.len(), map.hash.get().is_some()), (&once, n, n > SMALL));
+            for (i, k) in keys.iter().enumerate() {
+                assert_eq!(map.get(k.as_str()), Some(&i));
+            }
+            map.insert("key-".to_string(), 9);
+            assert_eq!((map.get("key-"), map.iter().next()), (Some(&9), Some((&"key-".to_string(), &9))));
+        }
     }
 
     #[test]

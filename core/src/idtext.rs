@@ -47,6 +47,28 @@ impl<const N: usize> IdText<N> {
         }
     }
 
+    /// The text of `parts` one after the other, written in place when it fits inline:
+    /// no text is made on the heap to be copied and freed (natively: see
+    /// `model::ShortText`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn of_parts(parts: &[&str]) -> Self {
+        let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+        match u8::try_from(len) {
+            Ok(short) if len <= N => {
+                let mut bytes = [0u8; N];
+                let mut at = 0;
+                for p in parts {
+                    if let Some(d) = bytes.get_mut(at..at + p.len()) {
+                        d.copy_from_slice(p.as_bytes());
+                    }
+                    at += p.len();
+                }
+                IdText::Inline { len: short, bytes }
+            }
+            _ => IdText::Heap(crate::text::cat(parts).into_boxed_str()),
+        }
+    }
+
     /// The text's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
@@ -181,6 +203,24 @@ mod tests {
                 assert_eq!((wide.cmp(&wide_b), wide == wide_b), (a.as_str().cmp(b.as_str()), a == b), "{a:?} vs {b:?}");
             }
         }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn a_text_of_parts_is_the_parts_joined_on_both_sides_of_the_inline_limit() {
+        for n in [0, 1, INLINE - 4, INLINE - 3, INLINE - 2, INLINE + 5, 40] {
+            let key = "k".repeat(n);
+            let parts = ["sw:", key.as_str(), "/v", "12"];
+            let joined = parts.concat();
+            let narrow = IdText::<INLINE>::of_parts(&parts);
+            let wide = IdText::<30>::of_parts(&parts);
+            assert_eq!((narrow.as_str(), wide.as_str()), (joined.as_str(), joined.as_str()));
+            assert_eq!((narrow == IdText::new(&joined), wide == IdText::new(&joined)), (true, true));
+            assert_eq!(matches!(narrow, IdText::Inline { .. }), joined.len() <= INLINE);
+            assert_eq!(matches!(wide, IdText::Inline { .. }), joined.len() <= 30);
+        }
+        assert_eq!(IdText::<INLINE>::of_parts(&[]).as_str(), "");
+        assert_eq!(IdText::<INLINE>::of_parts(&["é", "名前"]).as_str(), "é名前");
     }
 
     #[test]

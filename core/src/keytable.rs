@@ -37,13 +37,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::idmap::IdMap;
+use crate::idmap::{Ascending, IdMap};
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::keystore::{Material, Sealed, SEALED_LEN};
 use crate::model::{Key, KeyState, KeyVersion, ShortText, Versions};
 use crate::request::Text;
 use crate::rules::Rule;
-use crate::text::{cat, decimal};
+use crate::text::decimal;
 
 /// The layout this build writes and reads.
 const LAYOUT: u8 = 1;
@@ -72,9 +72,9 @@ fn is_default_handle(handle: &str, key: &str, version: u32) -> bool {
 }
 
 /// The software backend's handle of `key`'s `version`: `sw:<key>/v<version>`.
-fn default_handle(key: &str, version: u32) -> String {
+fn default_handle(key: &str, version: u32) -> ShortText {
     let mut digits = [0u8; 20];
-    cat(&["sw:", key, "/v", decimal(u64::from(version), &mut digits)])
+    ShortText::of_parts(&["sw:", key, "/v", decimal(u64::from(version), &mut digits)])
 }
 
 /// The values keys refer to by index, each written once, in order of first use. The
@@ -433,7 +433,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
     // A key is at least 38 bytes: its id's length, three indexes, a description's
     // length, state, flags, creation time and two counts.
     let n = r.count(4 + 12 + 4 + 1 + 1 + 8 + 4 + 4)?;
-    let mut keys: Vec<(KeyId, Key)> = Vec::with_capacity(n);
+    let mut keys: Ascending<KeyId, Key> = Ascending::with_capacity(n);
     let mut sealed: Vec<(ShortText, Material)> = Vec::with_capacity(n);
     for i in 0..n {
         r.key = i + 1;
@@ -468,7 +468,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
                 return r.fail("an unknown version flag");
             }
             let handle = if vflags & DEFAULT_HANDLE != 0 {
-                ShortText::from(default_handle(id.as_str(), version))
+                default_handle(id.as_str(), version)
             } else {
                 ShortText::from(r.text()?)
             };
@@ -505,14 +505,13 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
             tags: tags.into(),
             created_at,
         };
-        keys.push((id, key));
+        if !keys.push(id, key) {
+            return r.fail("a key id not after the one before it (keys are in ascending order, each once)");
+        }
     }
     if r.left() > 0 {
         r.key = 0;
         return r.fail("bytes after the last key");
     }
-    match IdMap::of_ascending(keys) {
-        Ok(keys) => Ok(Table { keys, sealed }),
-        Err(_) => Err(String::from("the key table is malformed: keys not in ascending order, or a key given twice")),
-    }
+    Ok(Table { keys: keys.finish(), sealed })
 }

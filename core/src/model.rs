@@ -175,6 +175,12 @@ impl ShortText {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// The text of `parts` one after the other, made without a `String` when it fits
+    /// inline (a loaded key's handle, once per key of a snapshot).
+    pub(crate) fn of_parts(parts: &[&str]) -> Self {
+        ShortText(crate::idtext::IdText::of_parts(parts))
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -196,6 +196,26 @@ fn a_malformed_key_table_is_refused_whatever_its_bytes_cr5() {
         let cut = with_table(&snap, |t| t.truncate(i));
         assert!(refused(&cut).starts_with("the key table is malformed: "), "cut at {i}");
     }
+    // Keys come in ascending order of their ids, each once: the first key not after the
+    // one before it is named.
+    step(&mut o, B_ROOT, "kms:CreateKey", json!({"DKMSInstanceId": "kst-depta", "KeyId": "key-b2"}));
+    let two = o.save_sealed_as(&ROOT, 3).unwrap();
+    let with_second_id = |id: &str| {
+        with_table(&two, |t| {
+            let record = [&6u32.to_le_bytes()[..], b"key-b2"].concat();
+            let at = t.windows(record.len()).position(|w| w == record.as_slice()).unwrap();
+            t[at + 4..at + 10].copy_from_slice(id.as_bytes());
+        })
+    };
+    for id in ["key-b1", "key-a9"] {
+        assert_eq!(
+            refused(&with_second_id(id)),
+            "the key table is malformed: a key id not after the one before it (keys are in ascending order, \
+             each once) (key 2 of the table)",
+            "{id}"
+        );
+    }
+    assert_eq!(load(&with_second_id("key-c0")).unwrap().state().keys.len(), 2);
 }
 
 /// The version 3 snapshot of scenario 01's organization under [`ROOT`] that the
