@@ -40,7 +40,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::idmap::{Ascending, IdMap};
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::keystore::{Material, Sealed, SEALED_LEN};
-use crate::model::{Key, KeyState, KeyVersion, ShortText, Versions};
+use crate::model::{Key, KeyState, KeyVersion, ShortText, Tags, Versions};
 use crate::request::Text;
 use crate::rules::Rule;
 use crate::text::decimal;
@@ -482,15 +482,18 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
                 versions.push(v);
             }
         }
+        // Most keys have no tags: no map is made for them.
         let count = r.count(8)?;
-        let mut tags = Vec::with_capacity(count);
-        for _ in 0..count {
-            tags.push((String::from(r.text()?), String::from(r.text()?)));
+        let mut tags = Tags::new();
+        if count > 0 {
+            let mut gathered = Ascending::with_capacity(count);
+            for _ in 0..count {
+                if !gathered.push(String::from(r.text()?), String::from(r.text()?)) {
+                    return r.fail("tags not in ascending order, or a tag given twice");
+                }
+            }
+            tags = gathered.finish().into();
         }
-        let tags = match IdMap::of_ascending(tags) {
-            Ok(tags) => tags,
-            Err(_) => return r.fail("tags not in ascending order, or a tag given twice"),
-        };
         let key = Key {
             id: id.clone(),
             instance,
@@ -502,7 +505,7 @@ pub(crate) fn read_b64(b64: &[u8]) -> core::result::Result<Table, String> {
             rotation_interval,
             next_rotation_at,
             versions: only.map_or_else(|| versions.into(), Versions::from),
-            tags: tags.into(),
+            tags,
             created_at,
         };
         if !keys.push(id, key) {
