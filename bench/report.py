@@ -1646,11 +1646,13 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
         sv = state["saveSeconds"]["median"]
         key_size = ((rs or {}).get("detail") or {}).get("sizeOfKey")
         steps = [f"the key table ({secs(b.get('keyTable', 0))}, {b.get('keyTable', 0) / k * 1e9:.0f} ns per key): "
-                 "the table is read without parsing text; what is left is building each key, a "
+                 "the table is read without parsing text, each key's id checked against the one before it and "
+                 "hashed as it is read; what is left is building each key, a "
                  + (f"{key_size}-byte " if key_size else "")
                  + "`model::Key` with its id beside it in the keys' map, in memory the process touches for the "
-                 "first time (a page fault per 4 KiB), and the keys' and the backend's maps indexed: a smaller key "
-                 "record (the spec as an enum, the state and flags packed) shortens it",
+                 "first time (a page fault per 4 KiB: about a third of the table's read in a profile of the load), "
+                 "and the backend's entries: a smaller key record (the spec as an enum, the state and flags "
+                 "packed) shortens it",
                  f"the state's JSON without its keys ({secs(b.get('bodyParse', 0))}): every record read and every id "
                  "validated from text"
                  + ("; the RAM policies are compiled straight from their text (`policy::parse::compile_text`), yet "
@@ -1670,7 +1672,9 @@ def recommendations(cedar, scale, crypto, state, rl, rp, rs, mem, n1, targets) -
                          "quarter of the save, beside the state's JSON. In the generating process the keys sit in "
                          "the order they were made, so that pass and the records read each key at random: instances "
                          "and creators numbered as the state's maps already hold them (dense handles) would spare "
-                         "the pass its text lookups")
+                         "the pass its text lookups. Each key made there keeps its material in an allocation of its "
+                         "own, which sealing it reads at random as well (`AesKey::material`: about a third of the "
+                         "sealing in a profile of that save)")
         items.append(f"**Snapshot load and save under 1 s at {num(k)} keys** (load now "
                      f"{secs(load_of_record(state))}"
                      + (" in a process of its own" if fresh else "")

@@ -63,11 +63,12 @@ impl HashIndex {
         let size = hashes.len().saturating_mul(2).next_power_of_two().max(32);
         let mut index = HashIndex { table: vec![(0, EMPTY); size], len: hashes.len() };
         // A home is the hash's top bits. The entries are placed in the order of their
-        // hashes' top bits, at most 16 of them (a counting sort: two passes, where a
-        // comparison sort of a million took several times as long), so each write lands
-        // within a few cache lines of the last: homes ascend from group to group, and
-        // within a group they lie in a stretch of at most `size >> 16` entries (a
-        // table of up to 65,536 entries is placed in the order of the homes themselves).
+        // hashes' top bits, at most 16 of them (a counting sort: two passes over the
+        // hashes, where a comparison sort of a million compares each about twenty
+        // times), so each write lands within a few cache lines of the last: homes ascend
+        // from group to group, and within a group they lie in a stretch of at most
+        // `size >> 16` entries (a table of up to 65,536 entries is placed in the order of
+        // the homes themselves).
         let bits = size.trailing_zeros().clamp(1, 16);
         let group = |h: u32| (h >> (32 - bits)) as usize;
         let mut starts = vec![0u32; (1 << bits) + 1];
