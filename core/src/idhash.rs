@@ -71,17 +71,16 @@ impl HashIndex {
         // the homes themselves).
         let bits = size.trailing_zeros().clamp(1, 16);
         let group = |h: u32| (h >> (32 - bits)) as usize;
-        let mut starts = vec![0u32; (1 << bits) + 1];
+        // Each group's count, then where its entries start in `order`.
+        let mut starts = vec![0u32; 1 << bits];
         for h in hashes {
-            if let Some(n) = starts.get_mut(group(*h) + 1) {
+            if let Some(n) = starts.get_mut(group(*h)) {
                 *n += 1;
             }
         }
-        for g in 1..starts.len() {
-            let before = starts.get(g - 1).copied().unwrap_or_default();
-            if let Some(n) = starts.get_mut(g) {
-                *n += before;
-            }
+        let mut at = 0;
+        for n in &mut starts {
+            (*n, at) = (at, at + *n);
         }
         let mut order = vec![(0u32, EMPTY); hashes.len()];
         for (slot, h) in (0u32..).zip(hashes) {

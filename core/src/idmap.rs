@@ -308,21 +308,19 @@ impl<K: KeyText, V> IdMap<K, V> {
         if !entries.windows(2).all(|w| matches!(w, [(a, _), (b, _)] if a.key_bytes() < b.key_bytes())) {
             return Err(entries);
         }
-        let sorted = if entries.len() > SMALL { entries.len() } else { 0 };
-        let mut map =
-            IdMap { tree: BTreeMap::new(), slots: entries, hash: Hash::default(), layout: new_layout(), sorted };
-        map.end_bulk();
-        Ok(map)
+        Ok(Self::of_ordered(entries, None))
     }
 
-    /// The map of the entries `ascending` gathered (see [`Ascending`]).
+    /// The map of `slots`, in strictly ascending key order, with their keys' hashes when
+    /// they were made already (else they are made here if the map wants its index).
     #[cfg(not(target_arch = "wasm32"))]
-    fn of_gathered(ascending: Ascending<K, V>) -> Self {
-        let Ascending { slots, hashes } = ascending;
+    fn of_ordered(slots: Vec<(K, V)>, hashes: Option<Vec<u32>>) -> Self {
         let sorted = if slots.len() > SMALL { slots.len() } else { 0 };
         let mut map = IdMap { tree: BTreeMap::new(), slots, hash: Hash::default(), layout: new_layout(), sorted };
-        if map.hash.wanted(map.slots.len()) {
-            map.hash.set(HashIndex::of(&hashes));
+        match hashes {
+            Some(hashes) if map.hash.wanted(map.slots.len()) => map.hash.set(HashIndex::of(&hashes)),
+            Some(_) => {}
+            None => map.end_bulk(),
         }
         map
     }
@@ -926,7 +924,7 @@ impl<K: KeyText, V> Ascending<K, V> {
 
     /// The map of the entries added.
     pub(crate) fn finish(self) -> IdMap<K, V> {
-        IdMap::of_gathered(self)
+        IdMap::of_ordered(self.slots, Some(self.hashes))
     }
 }
 
